@@ -1,0 +1,90 @@
+// swift-tools-version:6.0
+// Switchyard: an AI gateway. No package dependencies (see DESIGN.md, "the card"): Foundation, Glibc,
+// and C libraries through system-library targets only.
+import PackageDescription
+
+// Gateway plugins export exactly one symbol, sy_plugin_entry (plugin-sdk/template/plugin.version).
+let pluginLinkerSettings: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/plugin-sdk/template/plugin.version"])
+]
+
+/// A gateway plugin: an ordinary target under `Plugins/<name>` (not a SwiftPM *package* plugin)
+/// built as its own shared library, loaded by the host with dlopen.
+func gatewayPlugin(_ product: String, folder: String) -> (Product, Target) {
+    (
+        .library(name: product, type: .dynamic, targets: [product]),
+        .target(
+            name: product,
+            dependencies: ["SwitchyardPluginSDK", "SwitchyardJSON"],
+            path: "Plugins/\(folder)",
+            exclude: ["README.md"],
+            linkerSettings: pluginLinkerSettings
+        )
+    )
+}
+
+let plugins = [
+    gatewayPlugin("ProviderEcho", folder: "provider-echo"),
+    gatewayPlugin("ProviderOpenAI", folder: "provider-openai"),
+]
+
+let package = Package(
+    name: "Switchyard",
+    products: [
+        .executable(name: "switchyard", targets: ["switchyard"]),
+        .executable(name: "switchyard-mock", targets: ["switchyard-mock"]),
+    ] + plugins.map(\.0),
+    targets: [
+        // C modules.
+        .systemLibrary(name: "CSwitchyardPlugin", path: "plugin-sdk/include"),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CLinux"),
+
+        // Plugin SDK (plugins import these, never the host's modules).
+        .target(name: "SwitchyardJSON", path: "plugin-sdk/swift/Sources/SwitchyardJSON"),
+        .target(
+            name: "SwitchyardPluginSDK",
+            dependencies: ["CSwitchyardPlugin", "SwitchyardJSON"],
+            path: "plugin-sdk/swift/Sources/SwitchyardPluginSDK"
+        ),
+
+        // The host, in request-path order.
+        .target(name: "SwitchyardCore", dependencies: ["SwitchyardJSON"]),
+        .target(name: "SwitchyardPosix", dependencies: ["CLinux"]),
+        .target(name: "SwitchyardHTTP", dependencies: ["SwitchyardPosix", "SwitchyardJSON"]),
+        .target(name: "SwitchyardUpstream", dependencies: ["CCurl", "SwitchyardPosix"]),
+        .target(name: "SwitchyardConfig", dependencies: ["CYAML", "SwitchyardCore", "SwitchyardJSON"]),
+        .target(
+            name: "SwitchyardPlugins",
+            dependencies: ["CSwitchyardPlugin", "SwitchyardCore", "SwitchyardJSON", "SwitchyardUpstream"]
+        ),
+        .target(
+            name: "SwitchyardGateway",
+            dependencies: [
+                "SwitchyardCore", "SwitchyardHTTP", "SwitchyardUpstream", "SwitchyardConfig",
+                "SwitchyardPlugins", "SwitchyardJSON", "SwitchyardPosix",
+            ]
+        ),
+        .executableTarget(
+            name: "switchyard",
+            dependencies: ["SwitchyardGateway", "SwitchyardConfig", "SwitchyardPlugins", "SwitchyardPosix", "CLinux"],
+            resources: [.embedInCode("Resources/switchyard.yaml")]
+        ),
+        .executableTarget(
+            name: "switchyard-mock",
+            dependencies: ["SwitchyardHTTP", "SwitchyardPosix", "SwitchyardJSON"]
+        ),
+
+        // Tests mirror Sources.
+        .testTarget(name: "SwitchyardJSONTests", dependencies: ["SwitchyardJSON"]),
+        .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP", "SwitchyardPosix"]),
+        .testTarget(name: "SwitchyardUpstreamTests", dependencies: ["SwitchyardUpstream", "SwitchyardPosix", "SwitchyardHTTP"]),
+        .testTarget(name: "SwitchyardConfigTests", dependencies: ["SwitchyardConfig", "SwitchyardCore"]),
+        .testTarget(name: "SwitchyardPluginsTests", dependencies: ["SwitchyardPlugins", "SwitchyardCore", "CSwitchyardPlugin"]),
+        .testTarget(
+            name: "SwitchyardGatewayTests",
+            dependencies: ["SwitchyardGateway", "SwitchyardConfig", "SwitchyardHTTP", "SwitchyardPosix", "SwitchyardJSON"]
+        ),
+    ] + plugins.map(\.1)
+)

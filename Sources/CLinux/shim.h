@@ -1,0 +1,18 @@
+/* Linux APIs that Swift's Glibc module leaves out: SwiftGlibc.h does not include <sys/epoll.h>,
+ * <sys/eventfd.h> or <sys/timerfd.h>, and is built without _GNU_SOURCE, which hides accept4().
+ * Defining _GNU_SOURCE globally is not an option: it turns every sockaddr argument into a
+ * transparent union that Swift cannot pass nil or a pointer to. */
+#ifndef SWITCHYARD_CLINUX_SHIM_H
+#define SWITCHYARD_CLINUX_SHIM_H
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <signal.h>
+#include <stdio.h>
+extern int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+
+/* Glibc's `stdout`/`stderr` are mutable globals that Swift 6 refuses to touch. */
+static inline FILE *sy_stdout(void) { return stdout; }
+static inline FILE *sy_stderr(void) { return stderr; }
+#endif

@@ -1,0 +1,354 @@
+/*
+ * switchyard_plugin.h -- the Switchyard plugin C ABI, major 1.
+ *
+ * One header, one truth: the gateway host compiles against this file and so does every plugin,
+ * whatever its language (C, C++, Swift, Rust). C99, LP64 Linux.
+ *
+ * Rules that hold everywhere below:
+ *  - A plugin exports exactly one symbol, sy_plugin_entry(). Everything else travels through
+ *    tables of function pointers.
+ *  - Text and payloads are UTF-8 as pointer + length (sy_bytes), never NUL-terminated on the data
+ *    path. Payloads are JSON (canonical OpenAI-style request/response/chunk, config, errors).
+ *  - Inputs are BORROWED: any pointer handed into a plugin function is valid until that function
+ *    returns. A plugin that needs the bytes later copies them.
+ *  - Outputs go through HOST-OWNED sinks and builders whose functions COPY. Nothing allocated on one
+ *    side of the line is ever freed on the other.
+ *  - Every struct that may grow starts with `uint32_t struct_size` and grows only at the end. A
+ *    field beyond struct_size reads as 0/NULL, and zero always means "the old behaviour". Check a
+ *    newer function with SY_HAS() before calling it. Extensible structs are referenced by
+ *    pointer, never embedded by value.
+ *  - Optional hooks are NULL when not implemented; the host falls back. Host functions present at
+ *    the negotiated minor are never NULL.
+ *  - Constants are plain macros (Swift imports them with the field's exact type); enum-like fields
+ *    are fixed-width integers. No variadic functions anywhere.
+ *
+ * Threading tags used on every function:
+ *  [any-thread]   may be called on any thread, but never concurrently for the same call/state.
+ *  [thread-safe]  may be called concurrently from any thread.
+ *  [control]      host control thread; never concurrent with other calls on the same instance.
+ */
+#ifndef SWITCHYARD_PLUGIN_H
+#define SWITCHYARD_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- versions, export, helpers */
+
+#define SY_ABI_MAJOR 1u /* must match exactly */
+#define SY_ABI_MINOR 0u /* +1 for every appended field or function, new interface id or constant */
+#define SY_PLUGIN_ENTRY_SYMBOL "sy_plugin_entry"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SY_EXPORT __attribute__((visibility("default")))
+#else
+#define SY_EXPORT
+#endif
+
+/* Does table `p` of type `T` carry a non-NULL `field`? Use before calling a function added in a
+ * later minor: it is there only if the other side's struct_size covers it. */
+#define SY_HAS(T, p, field) \
+    ((p)->struct_size >= offsetof(T, field) + sizeof(((T *)0)->field) && (p)->field)
+
+/* ---------------------------------------------------------------- status and errors */
+
+typedef int32_t sy_status;
+#define SY_OK              0
+#define SY_PAUSE           1    /* guardrails only: the plugin finishes later through host->resume() */
+#define SY_E_INVALID     (-1)   /* bad input (malformed JSON, missing field) */
+#define SY_E_UNSUPPORTED (-2)   /* the request asks for something this plugin cannot honour */
+#define SY_E_NOMEM       (-3)
+#define SY_E_CANCELLED   (-4)   /* the client went away: stop promptly */
+#define SY_E_TOO_SMALL   (-5)   /* two-call pattern: *out_len holds the size needed */
+#define SY_E_UPSTREAM    (-6)   /* the upstream answered with an error (see sy_error.http_status) */
+#define SY_E_TIMEOUT     (-7)
+#define SY_E_CONFIG      (-8)   /* instance_new: the config was rejected (message says why) */
+#define SY_E_ABI         (-9)   /* sy_plugin_entry: incompatible ABI */
+#define SY_E_INTERNAL   (-10)   /* plugin bug, e.g. a panic caught by an SDK barrier */
+
+#define SY_ERROR_MESSAGE_CAPACITY 512
+
+/* Host-allocated and zeroed before every call that takes one; the plugin fills it on failure.
+ * Lifetime: valid until the function it was passed to returns. */
+typedef struct sy_error {
+    uint32_t struct_size;
+    int32_t code;         /* sy_status */
+    uint32_t http_status; /* status suggested for the client; 0 = host decides */
+    uint32_t retryable;   /* 1 = transient, the router may fail over to the next attempt */
+    char message[SY_ERROR_MESSAGE_CAPACITY]; /* NUL-terminated, truncated to fit */
+} sy_error;
+
+/* ---------------------------------------------------------------- data and handles */
+
+typedef struct sy_bytes {
+    const uint8_t *ptr; /* may be NULL when len == 0 */
+    size_t len;
+} sy_bytes;
+
+typedef struct sy_header {
+    sy_bytes name;
+    sy_bytes value;
+} sy_header;
+
+typedef struct sy_hinst_s *sy_hinst; /* host's view of one plugin instance; host-owned, opaque  */
+typedef struct sy_call_s *sy_call;   /* one request / stream / batch job; host-owned, opaque    */
+typedef void *sy_instance;           /* plugin-owned instance; opaque to the host (may be an int) */
+typedef void *sy_state;              /* plugin-owned per-call state; opaque to the host           */
+
+/* What a plugin writes to a sink. */
+#define SY_OUT_JSON       1u /* one canonical JSON object: a whole response, or one stream chunk */
+#define SY_OUT_ERROR_JSON 2u /* one OpenAI-shaped error object {"error":{...}} for the client     */
+#define SY_OUT_META_JSON  3u /* usage and attributes, e.g. {"usage":{"prompt_tokens":3,...}}      */
+#define SY_OUT_BYTES      4u /* opaque bytes, e.g. one JSONL line of a batch file                  */
+
+/* Host-owned output channel. write() copies `data` before returning.
+ * Returns SY_OK, or SY_E_CANCELLED when the client is gone (the plugin should stop promptly).
+ * [any-thread] on the thread that is running the hook it was passed to. */
+typedef struct sy_sink {
+    uint32_t struct_size;
+    void *ctx;
+    sy_status (*write)(void *ctx, uint32_t kind, sy_bytes data);
+} sy_sink;
+
+/* Host-owned builder for the upstream HTTP request; every function copies its arguments.
+ * The host owns the connection, TLS, timeouts and retries; a provider does no network I/O of its
+ * own on the main path. A relative URL is not allowed: set_url takes an absolute http(s) URL. */
+typedef struct sy_http_out {
+    uint32_t struct_size;
+    void *ctx;
+    sy_status (*set_method)(void *ctx, sy_bytes method);  /* default "POST" */
+    sy_status (*set_url)(void *ctx, sy_bytes url);
+    sy_status (*add_header)(void *ctx, sy_bytes name, sy_bytes value);
+    sy_status (*append_body)(void *ctx, sy_bytes data);
+} sy_http_out;
+
+/* ---------------------------------------------------------------- per-call description */
+
+/* Operations, as routed by the host. */
+#define SY_OP_CHAT_COMPLETIONS 1u
+#define SY_OP_EMBEDDINGS       2u
+#define SY_OP_RESPONSES        3u
+#define SY_OP_MESSAGES         4u
+#define SY_OP_MODELS           5u
+
+/* What the host planned for this call. Host-owned, borrowed for the duration of the hook.
+ * The canonical JSON handed alongside already carries `model` rewritten to upstream_model. */
+typedef struct sy_call_info {
+    uint32_t struct_size;
+    uint32_t operation;      /* SY_OP_* */
+    uint32_t stream;         /* 1 = the client asked for a stream (SSE) */
+    uint32_t attempt;        /* 0 for the first attempt, 1 for the first fallback, ... */
+    sy_bytes request_id;     /* X-Request-ID of the client request */
+    sy_bytes upstream_model; /* model name as the upstream knows it */
+} sy_call_info;
+
+/* ---------------------------------------------------------------- host services */
+
+#define SY_LOG_TRACE 0u
+#define SY_LOG_DEBUG 1u
+#define SY_LOG_INFO  2u
+#define SY_LOG_WARN  3u
+#define SY_LOG_ERROR 4u
+
+#define SY_METRIC_COUNTER   1u
+#define SY_METRIC_GAUGE     2u
+#define SY_METRIC_HISTOGRAM 3u
+
+/* An out-of-band HTTP request a plugin sends through the host (e.g. to fetch an OAuth token). */
+typedef struct sy_http_request {
+    uint32_t struct_size;
+    uint32_t timeout_ms; /* 0 = host default */
+    sy_bytes method;
+    sy_bytes url;
+    sy_bytes body;
+    const sy_header *headers;
+    size_t header_count;
+} sy_http_request;
+
+/* Plugin-owned; must stay valid until on_done. The callbacks for one request are serialized,
+ * run on a host thread, and never run inline inside http_send. */
+typedef struct sy_http_handler {
+    uint32_t struct_size;
+    void *ctx;
+    void (*on_headers)(void *ctx, uint64_t request, uint32_t status, const sy_header *headers,
+                       size_t count);
+    sy_status (*on_data)(void *ctx, uint64_t request, sy_bytes chunk); /* < 0 aborts the request */
+    void (*on_done)(void *ctx, uint64_t request, sy_status result);    /* exactly once */
+} sy_http_handler;
+
+/* Handed to sy_plugin_entry; host-owned, valid for the life of the process. [thread-safe]
+ * unless a function says otherwise. Every function takes the host-side handle of the calling
+ * instance so the host can attribute logs and metrics. */
+typedef struct sy_host_api {
+    uint32_t struct_size;
+    uint32_t abi_minor; /* the host's minor */
+
+    uint32_t (*log_enabled)(sy_hinst h, uint32_t level);
+    void (*log)(sy_hinst h, sy_call call /* may be NULL */, uint32_t level, sy_bytes message);
+
+    uint64_t (*now_unix_ns)(void);
+    uint64_t (*monotonic_ns)(void);
+
+    /* Host-accounted heap. Memory from alloc() is freed only by the same plugin through free(). */
+    void *(*alloc)(sy_hinst h, size_t size);
+    void (*free)(sy_hinst h, void *pointer);
+
+    /* [control] metric_define only inside instance_new. label_names: comma-separated. */
+    sy_status (*metric_define)(sy_hinst h, uint32_t kind, sy_bytes name, sy_bytes label_names,
+                               uint32_t *out_id);
+    sy_status (*metric_record)(sy_hinst h, uint32_t id, double value, const sy_bytes *label_values,
+                               size_t label_count);
+
+    /* Resolves a secret by name (an environment variable of the gateway). Two-call pattern:
+     * SY_E_TOO_SMALL sets *out_len to the size needed. SY_E_INVALID when it is not set. */
+    sy_status (*secret_get)(sy_hinst h, sy_bytes name, uint8_t *buffer, size_t capacity,
+                            size_t *out_len);
+
+    /* Out-of-band HTTP through the host's client. Must be called on the thread running a hook of
+     * `call` (or instance_new when call is NULL); results arrive through `handler`. */
+    sy_status (*http_send)(sy_hinst h, sy_call call, const sy_http_request *request,
+                           const sy_http_handler *handler, uint64_t *out_request);
+    void (*http_cancel)(sy_hinst h, uint64_t request);
+
+    /* Finish a hook that returned SY_PAUSE. Once per SY_PAUSE, from any thread; the host never
+     * re-enters the plugin synchronously from inside resume(). */
+    void (*resume)(sy_call call, sy_status result);
+    uint32_t (*call_cancelled)(sy_call call); /* 1 once the client has gone away */
+    /* JSON {"request_id","endpoint","model","provider"}; valid until the call ends. */
+    sy_bytes (*call_metadata)(sy_call call);
+
+    /* Host extensions by id, e.g. "switchyard.ext.kv/1"; NULL when absent. */
+    const void *(*get_extension)(sy_hinst h, const char *extension_id);
+} sy_host_api;
+
+/* ---------------------------------------------------------------- plugin interfaces */
+
+#define SY_IFACE_PROVIDER  "switchyard.provider/1"
+#define SY_IFACE_GUARDRAIL "switchyard.guardrail/1"
+#define SY_IFACE_ENRICHER  "switchyard.enricher/1"
+#define SY_IFACE_BATCH     "switchyard.batch/1"
+
+/* Push-style stream transformer: begin -> data* -> end, then state_free exactly once, also after
+ * an error or a cancellation (in which case end may not be called). Calls for one state never
+ * overlap [any-thread]; chunk boundaries are arbitrary (a plugin buffers partial lines/frames). */
+typedef struct sy_transformer_v1 {
+    uint32_t struct_size;
+    sy_status (*begin)(sy_instance instance, sy_call call, const sy_call_info *info,
+                       uint32_t http_status, const sy_header *headers, size_t header_count,
+                       sy_state *out_state, sy_error *error);
+    sy_status (*data)(sy_state state, sy_bytes chunk, const sy_sink *out, sy_error *error);
+    sy_status (*end)(sy_state state, const sy_sink *out, sy_error *error);
+    void (*state_free)(sy_state state);
+} sy_transformer_v1;
+
+/* switchyard.provider/1: canonical (OpenAI-style) JSON -> upstream HTTP request, and upstream
+ * bytes -> canonical JSON on the sink: one SY_OUT_JSON per whole response or per stream chunk
+ * (the host does SSE framing and the final [DONE]), SY_OUT_META_JSON with {"usage":{...}}, and
+ * on upstream failure one SY_OUT_ERROR_JSON plus SY_E_UPSTREAM with http_status/retryable set. */
+typedef struct sy_provider_v1 {
+    uint32_t struct_size;
+    /* [any-thread] Build the upstream request. */
+    sy_status (*prepare)(sy_instance instance, sy_call call, const sy_call_info *info,
+                         sy_bytes canonical_json, const sy_http_out *out, sy_error *error);
+    const sy_transformer_v1 *response;
+    /* Optional. [any-thread] Answer in-process with no upstream request (local models, test
+     * doubles). When non-NULL the host calls it instead of prepare + HTTP + response. */
+    sy_status (*generate)(sy_instance instance, sy_call call, const sy_call_info *info,
+                          sy_bytes canonical_json, const sy_sink *out, sy_error *error);
+} sy_provider_v1;
+
+/* Guardrail verdicts. Host-owned; valid until the hook returns, or until resume() after PAUSE. */
+#define SY_PATCH_REPLACE    1u /* the document replaces the inspected JSON */
+#define SY_PATCH_JSON_PATCH 2u /* RFC 6902 JSON Patch against the inspected JSON */
+#define SY_PHASE_REQUEST  1u
+#define SY_PHASE_RESPONSE 2u
+#define SY_PHASE_CHUNK    4u
+typedef struct sy_verdict {
+    uint32_t struct_size;
+    void *ctx;
+    sy_status (*patch)(void *ctx, uint32_t format, sy_bytes document);
+    sy_status (*reject)(void *ctx, uint32_t http_status, sy_bytes openai_error_json);
+} sy_verdict;
+
+/* switchyard.guardrail/1: returning SY_OK without patch/reject allows. In the CHUNK phase a
+ * reject can only end the stream (headers are already sent). */
+typedef struct sy_guardrail_v1 {
+    uint32_t struct_size;
+    uint32_t phases; /* SY_PHASE_* bits this guardrail inspects */
+    /* [any-thread] May return SY_PAUSE and finish later through host->resume(call, status). */
+    sy_status (*inspect)(sy_instance instance, sy_call call, uint32_t phase, sy_bytes json,
+                         const sy_verdict *verdict, sy_error *error);
+    void (*call_end)(sy_instance instance, sy_call call); /* optional */
+} sy_guardrail_v1;
+
+/* switchyard.enricher/1: read-only observer of passthrough traffic; emits SY_OUT_META_JSON
+ * (model, usage, attributes). Fail-open: its errors are logged, never shown to the client. */
+typedef struct sy_enricher_v1 {
+    uint32_t struct_size;
+    uint32_t phases;
+    sy_status (*observe)(sy_instance instance, sy_call call, uint32_t phase, sy_bytes json,
+                         const sy_sink *out, sy_error *error); /* [any-thread] */
+} sy_enricher_v1;
+
+/* switchyard.batch/1: JSONL in -> JSONL out through the transformer; one input line per data()
+ * call, output lines as SY_OUT_BYTES. Files stream through; nothing loads a whole file. */
+typedef struct sy_batch_v1 {
+    uint32_t struct_size;
+    const sy_transformer_v1 *lines;
+} sy_batch_v1;
+
+/* ---------------------------------------------------------------- descriptor and negotiation */
+
+#define SY_F_SERIALIZE_INSTANCE 1u /* the host never enters one instance concurrently */
+
+/* Static, owned by the plugin, valid for the life of the process (the host never dlcloses). */
+typedef struct sy_plugin_api {
+    uint32_t struct_size;
+    uint32_t abi_minor;        /* the minor the plugin was compiled against */
+    const char *id;            /* reverse-DNS, e.g. "dev.switchyard.provider.openai" */
+    const char *version;       /* plugin semver */
+    const char *manifest_json; /* {"kinds":[...],"interfaces":[...],"config_schema":{...},...} */
+    uint32_t flags;            /* SY_F_* */
+    uint32_t reserved;
+    /* [control] One instance per YAML entry; config_json is the entry's `config`, as JSON.
+     * On rejection: return SY_E_CONFIG and say why in error->message. */
+    sy_status (*instance_new)(sy_hinst host_instance, sy_bytes config_json,
+                              sy_instance *out_instance, sy_error *error);
+    /* [control] After the last call on the instance has ended. */
+    void (*instance_free)(sy_instance instance);
+    /* [thread-safe] Returns a static table (sy_provider_v1 ...) or NULL when not provided. */
+    const void *(*get_interface)(sy_instance instance, const char *interface_id);
+} sy_plugin_api;
+
+/* In/out block of sy_plugin_entry. */
+typedef struct sy_negotiate {
+    uint32_t struct_size;       /* in: sizeof(sy_negotiate) as the host knows it */
+    uint32_t abi_major;         /* in: must equal SY_ABI_MAJOR, else the plugin returns SY_E_ABI */
+    uint32_t abi_minor;         /* in: the host's minor; out: min(host, plugin) */
+    uint32_t required_minor;    /* out with SY_E_ABI: the lowest host minor the plugin can run on */
+    const sy_host_api *host;    /* in: valid for the life of the process */
+    const sy_plugin_api *plugin; /* out */
+} sy_negotiate;
+
+/* The ONLY exported symbol. Fast, idempotent, thread-safe; no I/O, no threads started, no host
+ * functions called (it may read host->struct_size and host->abi_minor). */
+SY_EXPORT sy_status sy_plugin_entry(sy_negotiate *negotiate);
+typedef sy_status (*sy_plugin_entry_fn)(sy_negotiate *negotiate);
+
+/* ---------------------------------------------------------------- layout pins */
+
+#define SY_STATIC_ASSERT(condition, name) typedef char sy_static_assert_##name[(condition) ? 1 : -1]
+SY_STATIC_ASSERT(sizeof(void *) == 8 && sizeof(size_t) == 8, lp64);
+SY_STATIC_ASSERT(sizeof(sy_bytes) == 16 && sizeof(sy_header) == 32, bytes);
+SY_STATIC_ASSERT(sizeof(sy_error) == 16 + SY_ERROR_MESSAGE_CAPACITY, error);
+SY_STATIC_ASSERT(offsetof(sy_negotiate, host) == 16 && sizeof(sy_negotiate) == 32, negotiate);
+SY_STATIC_ASSERT(offsetof(sy_plugin_api, instance_new) == 40, plugin_api);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SWITCHYARD_PLUGIN_H */
