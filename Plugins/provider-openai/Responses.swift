@@ -1,0 +1,96 @@
+import SwitchyardPluginSDK
+
+/// A whole (non-stream) chat completion: buffered, checked to be a JSON object, forwarded.
+final class OpenAIWholeResponse: ResponseTransformer {
+    private var body: [UInt8] = []
+
+    func data(_ chunk: UnsafeRawBufferPointer, out: Sink) throws(PluginError) {
+        body.append(contentsOf: chunk)
+    }
+
+    func end(out: Sink) throws(PluginError) {
+        let failure: PluginError? = body.withUnsafeBytes { raw in
+            guard let scan = try? TopLevelScan(raw) else {
+                return PluginError(SY_E_UPSTREAM, "upstream sent a response that is not a JSON object", httpStatus: 502, retryable: true)
+            }
+            out.json(raw)
+            emitUsage(scan, raw, out)
+            return nil
+        }
+        if let failure { throw failure }
+    }
+}
+
+/// Server-sent events from the upstream: each `data:` payload is one chunk object, forwarded as
+/// is (the host re-frames it); `[DONE]` is dropped because the host writes its own.
+final class OpenAIStreamResponse: ResponseTransformer {
+    private var parser = SSEParser()
+
+    func data(_ chunk: UnsafeRawBufferPointer, out: Sink) throws(PluginError) {
+        var failure: PluginError?
+        parser.feed(chunk) { payload in
+            guard failure == nil else { return }
+            do throws(PluginError) { try forward(payload, out) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    func end(out: Sink) throws(PluginError) {
+        guard parser.sawDone else {
+            throw PluginError(SY_E_UPSTREAM, "upstream stream ended before [DONE]", httpStatus: 502, retryable: true)
+        }
+    }
+
+    private func forward(_ payload: UnsafeRawBufferPointer, _ out: Sink) throws(PluginError) {
+        let scan: TopLevelScan
+        do { scan = try TopLevelScan(payload) } catch {
+            throw PluginError(SY_E_UPSTREAM, "upstream sent an event that is not a JSON object: \(error)", httpStatus: 502)
+        }
+        if scan.range(of: "error") != nil {
+            out.error(Array(payload))
+            throw PluginError(SY_E_UPSTREAM, "upstream reported an error mid-stream", httpStatus: 502)
+        }
+        guard out.json(payload) else { throw PluginError(SY_E_CANCELLED, "client went away") }
+        emitUsage(scan, payload, out)
+    }
+}
+
+/// Emits `{"usage":...}` as metadata when the object carries a non-null usage.
+func emitUsage(_ scan: TopLevelScan, _ raw: UnsafeRawBufferPointer, _ out: Sink) {
+    guard let range = scan.range(of: "usage"), raw[range.lowerBound] == UInt8(ascii: "{") else { return }
+    var json = JSONWriter(capacity: range.count + 12)
+    json.raw(#"{"usage":"#)
+    json.raw(UnsafeRawBufferPointer(rebasing: raw[range]))
+    json.raw("}")
+    out.meta(json.bytes)
+}
+
+/// A non-2xx upstream answer: kept OpenAI-shaped for the client, with status and retryability
+/// for the router (429 and 5xx may succeed elsewhere).
+final class UpstreamErrorResponse: ResponseTransformer {
+    private let status: Int
+    private var body: [UInt8] = []
+    private static let keptBytes = 64 * 1024
+
+    init(status: Int) { self.status = status }
+
+    func data(_ chunk: UnsafeRawBufferPointer, out: Sink) throws(PluginError) {
+        let room = Self.keptBytes - body.count
+        if room > 0 { body.append(contentsOf: chunk.prefix(room)) }
+    }
+
+    func end(out: Sink) throws(PluginError) {
+        let parsed = try? JSONValue.parse(body)
+        let message: String
+        if let error = parsed?["error"], error.objectValue != nil {
+            message = error["message"]?.stringValue ?? "upstream error"
+            out.error(body)
+        } else {
+            let excerpt = String(decoding: body.prefix(200), as: UTF8.self)
+            message = "upstream returned HTTP \(status)" + (excerpt.isEmpty ? "" : ": " + excerpt)
+            let error: JSONValue = ["error": ["message": .string(message), "type": "upstream_error", "param": nil, "code": nil]]
+            out.error(error.serialized())
+        }
+        throw PluginError(SY_E_UPSTREAM, message, httpStatus: UInt32(status), retryable: status == 429 || status >= 500)
+    }
+}

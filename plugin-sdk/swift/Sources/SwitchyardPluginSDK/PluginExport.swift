@@ -1,0 +1,145 @@
+import CSwitchyardPlugin
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a Swift plugin library exports: its identity and how to make an instance.
+public struct PluginDefinition: Sendable {
+    public let id: String
+    public let version: String
+    /// `{"kinds":[...],"interfaces":[...],"config_schema":{...}}`
+    public let manifest: String
+    let makeProvider: @Sendable (JSONValue, PluginHost) throws(PluginError) -> any Provider
+    let answersLocally: Bool
+
+    public static func provider<P: Provider>(_ type: P.Type, id: String, version: String, manifest: String) -> PluginDefinition {
+        PluginDefinition(
+            id: id, version: version, manifest: manifest,
+            makeProvider: { config, host throws(PluginError) in try P(config: config, host: host) },
+            answersLocally: P.self is any LocalProvider.Type
+        )
+    }
+}
+
+/// The C side of a Swift plugin. A plugin's only export is:
+///
+///     @_cdecl("sy_plugin_entry")
+///     public func entry(_ negotiate: UnsafeMutablePointer<sy_negotiate>?) -> sy_status {
+///         PluginExport.entry(negotiate, definition)
+///     }
+///
+/// Every library links its own copy of this SDK (symbols stay local under RTLD_LOCAL and the
+/// version script), so the globals below are per plugin library.
+public enum PluginExport {
+    public static func entry(_ negotiate: UnsafeMutablePointer<sy_negotiate>?, _ definition: PluginDefinition) -> sy_status {
+        guard let negotiate else { return SY_E_INVALID }
+        guard negotiate.pointee.abi_major == SY_ABI_MAJOR, negotiate.pointee.struct_size >= UInt32(MemoryLayout<sy_negotiate>.size) else {
+            negotiate.pointee.required_minor = SY_ABI_MINOR
+            return SY_E_ABI
+        }
+        guard let host = negotiate.pointee.host else { return SY_E_INVALID }
+        negotiate.pointee.abi_minor = min(negotiate.pointee.abi_minor, SY_ABI_MINOR)
+        negotiate.pointee.plugin = UnsafePointer(ExportedTables.install(definition: definition, host: host))
+        return SY_OK
+    }
+}
+
+/// The static tables handed to the host; built once, never freed (the host never dlcloses).
+enum ExportedTables {
+    nonisolated(unsafe) static var definition: PluginDefinition?
+    nonisolated(unsafe) static var host: UnsafePointer<sy_host_api>?
+    nonisolated(unsafe) static var pluginAPI: UnsafeMutablePointer<sy_plugin_api>?
+    nonisolated(unsafe) static var lock = pthread_mutex_t()
+    static let lockReady: Bool = { pthread_mutex_init(&lock, nil); return true }()
+
+    static func install(definition: PluginDefinition, host: UnsafePointer<sy_host_api>) -> UnsafeMutablePointer<sy_plugin_api> {
+        _ = lockReady
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        if let pluginAPI { return pluginAPI }
+        self.definition = definition
+        self.host = host
+        let api = UnsafeMutablePointer<sy_plugin_api>.allocate(capacity: 1)
+        api.initialize(to: sy_plugin_api(
+            struct_size: UInt32(MemoryLayout<sy_plugin_api>.size),
+            abi_minor: SY_ABI_MINOR,
+            id: UnsafePointer(strdup(definition.id)),
+            version: UnsafePointer(strdup(definition.version)),
+            manifest_json: UnsafePointer(strdup(definition.manifest)),
+            flags: 0,
+            reserved: 0,
+            instance_new: instanceNew,
+            instance_free: instanceFree,
+            get_interface: getInterface
+        ))
+        pluginAPI = api
+        return api
+    }
+
+    nonisolated(unsafe) static let providerTable: UnsafeMutablePointer<sy_provider_v1> = {
+        let table = UnsafeMutablePointer<sy_provider_v1>.allocate(capacity: 1)
+        table.initialize(to: sy_provider_v1(
+            struct_size: UInt32(MemoryLayout<sy_provider_v1>.size),
+            prepare: providerPrepare,
+            response: UnsafePointer(transformerTable),
+            generate: definition?.answersLocally == true ? providerGenerate : nil
+        ))
+        return table
+    }()
+
+    nonisolated(unsafe) static let transformerTable: UnsafeMutablePointer<sy_transformer_v1> = {
+        let table = UnsafeMutablePointer<sy_transformer_v1>.allocate(capacity: 1)
+        table.initialize(to: sy_transformer_v1(
+            struct_size: UInt32(MemoryLayout<sy_transformer_v1>.size),
+            begin: transformerBegin,
+            data: transformerData,
+            end: transformerEnd,
+            state_free: transformerFree
+        ))
+        return table
+    }()
+}
+
+/// One instance: the provider object and the host handle it logs through.
+final class InstanceBox {
+    let provider: any Provider
+    init(_ provider: any Provider) { self.provider = provider }
+}
+
+final class TransformerBox {
+    let transformer: any ResponseTransformer
+    init(_ transformer: any ResponseTransformer) { self.transformer = transformer }
+}
+
+@inline(__always)
+func instanceBox(_ instance: sy_instance?) -> InstanceBox {
+    Unmanaged<InstanceBox>.fromOpaque(instance!).takeUnretainedValue()
+}
+
+private let instanceNew: @convention(c) (sy_hinst?, sy_bytes, UnsafeMutablePointer<sy_instance?>?, UnsafeMutablePointer<sy_error>?) -> sy_status = {
+    hinst, configBytes, out, errorOut in
+    guard let out, let definition = ExportedTables.definition, let api = ExportedTables.host else { return SY_E_INVALID }
+    do throws(PluginError) {
+        let config: JSONValue
+        do {
+            config = configBytes.len == 0 ? .object(JSONObject()) : try JSONValue.parse(configBytes.buffer)
+        } catch {
+            throw PluginError.config("config is not valid JSON: \(error)")
+        }
+        let provider = try definition.makeProvider(config, PluginHost(api: api, instance: hinst))
+        out.pointee = Unmanaged.passRetained(InstanceBox(provider)).toOpaque()
+        return SY_OK
+    } catch {
+        return error.fill(errorOut)
+    }
+}
+
+private let instanceFree: @convention(c) (sy_instance?) -> Void = { instance in
+    guard let instance else { return }
+    Unmanaged<InstanceBox>.fromOpaque(instance).release()
+}
+
+private let getInterface: @convention(c) (sy_instance?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = { _, id in
+    guard let id, strcmp(id, SY_IFACE_PROVIDER) == 0 else { return nil }
+    return UnsafeRawPointer(ExportedTables.providerTable)
+}

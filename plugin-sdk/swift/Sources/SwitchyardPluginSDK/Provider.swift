@@ -1,0 +1,40 @@
+import CSwitchyardPlugin
+
+/// A provider adapter (`switchyard.provider/1`), one object per YAML entry. The host calls it
+/// from any event-loop thread, concurrently for different calls: keep it immutable after init.
+public protocol Provider: AnyObject, Sendable {
+    /// Parses the entry's `config` once. Throw `PluginError.config` to reject it.
+    init(config: JSONValue, host: PluginHost) throws(PluginError)
+
+    /// Builds the upstream request from the canonical (OpenAI-style) JSON; its `model` is
+    /// already the upstream model.
+    func prepare(_ call: CallInfo, request: UnsafeRawBufferPointer, into upstream: UpstreamRequestBuilder) throws(PluginError)
+
+    /// A transformer for one upstream response (called when its head arrives).
+    func responseTransformer(_ call: CallInfo, status: Int, headers: [(name: String, value: String)]) throws(PluginError) -> any ResponseTransformer
+}
+
+/// Turns one upstream response, pushed in arbitrary chunks, into canonical JSON on the sink.
+/// Calls never overlap; it is released after the last call.
+public protocol ResponseTransformer: AnyObject {
+    func data(_ chunk: UnsafeRawBufferPointer, out: Sink) throws(PluginError)
+    func end(out: Sink) throws(PluginError)
+}
+
+/// A provider that answers in-process, with no upstream request (local models, test doubles).
+public protocol LocalProvider: Provider {
+    func generate(_ call: CallInfo, request: UnsafeRawBufferPointer, out: Sink) throws(PluginError)
+}
+
+extension LocalProvider {
+    public func prepare(_ call: CallInfo, request: UnsafeRawBufferPointer, into upstream: UpstreamRequestBuilder) throws(PluginError) {
+        throw PluginError(SY_E_UNSUPPORTED, "this provider answers in-process")
+    }
+
+    public func responseTransformer(_ call: CallInfo, status: Int, headers: [(name: String, value: String)]) throws(PluginError) -> any ResponseTransformer {
+        throw PluginError(SY_E_UNSUPPORTED, "this provider answers in-process")
+    }
+}
+
+@_exported import SwitchyardJSON
+@_exported import CSwitchyardPlugin
