@@ -1,0 +1,80 @@
+/// How a request is carried out.
+public enum ExecutionMode: String, Sendable {
+    /// Canonical request, translated by a provider plugin to any upstream.
+    case translated
+    /// `/p/{provider}/...`: bytes forwarded; enrichers extract model and usage.
+    case passthrough
+    case nativeBatch = "native_batch"
+    case nativeFile = "native_file"
+}
+
+/// How the requested model name became a concrete model.
+public struct ModelResolution: Sendable, Equatable {
+    /// The model the client named.
+    public let requested: String
+    /// After alias resolution.
+    public let resolved: String
+    /// Aliases followed, in order (empty when the name was a model).
+    public let aliases: [String]
+
+    public init(requested: String, resolved: String, aliases: [String]) {
+        self.requested = requested
+        self.resolved = resolved
+        self.aliases = aliases
+    }
+}
+
+/// One way of serving the request: a provider instance and the model name it knows.
+public struct Attempt: Sendable, Equatable {
+    /// Provider instance name from the config (`providers[].name`).
+    public let provider: String
+    /// Plugin entry name backing that provider (`plugins[].name`).
+    public let plugin: String
+    public let upstreamModel: String
+
+    public init(provider: String, plugin: String, upstreamModel: String) {
+        self.provider = provider
+        self.plugin = plugin
+        self.upstreamModel = upstreamModel
+    }
+}
+
+/// Plugin instances composed for this request, by kind, in the order they run. A kind appears
+/// only when the endpoint's capability set allows it.
+public struct PluginChains: Sendable, Equatable {
+    public var guardrails: [String] = []
+    public var enrichers: [String] = []
+
+    public init(guardrails: [String] = [], enrichers: [String] = []) {
+        self.guardrails = guardrails
+        self.enrichers = enrichers
+    }
+}
+
+/// Everything decided about one request before anything is executed. Immutable once built: the
+/// executor, response headers, logs, cache keys and audit entries all read this one value.
+public struct ExecutionPlan: Sendable {
+    public let requestID: String
+    public let operation: EndpointOperation
+    public let mode: ExecutionMode
+    public let capabilities: CapabilitySet
+    public let stream: Bool
+    public let resolution: ModelResolution
+    /// In order: the first, then fallbacks while nothing has reached the client.
+    public let attempts: [Attempt]
+    public let chains: PluginChains
+
+    public init(
+        requestID: String, operation: EndpointOperation, mode: ExecutionMode, capabilities: CapabilitySet,
+        stream: Bool, resolution: ModelResolution, attempts: [Attempt], chains: PluginChains
+    ) {
+        self.requestID = requestID
+        self.operation = operation
+        self.mode = mode
+        self.capabilities = capabilities
+        self.stream = stream
+        self.resolution = resolution
+        self.attempts = attempts
+        self.chains = chains
+    }
+}

@@ -1,0 +1,167 @@
+import CSwitchyardPlugin
+
+/// The host's handle on one provider instance (`switchyard.provider/1`).
+///
+/// Threading: the plugin's tables are immutable and its instance is reentrant (unless it set
+/// SY_F_SERIALIZE_INSTANCE, which v1 providers of ours do not), so any event loop may call it;
+/// the calls for one request stay on that request's loop.
+public final class ProviderPlugin: @unchecked Sendable {
+    /// Plugin entry name from the config.
+    public let name: String
+    let instance: sy_instance?
+    let table: UnsafePointer<sy_provider_v1>
+    let transformer: UnsafePointer<sy_transformer_v1>?
+    let generateHook: (@convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, UnsafePointer<sy_sink>?, UnsafeMutablePointer<sy_error>?) -> sy_status)?
+
+    /// Wraps a provider table returned by `get_interface`; nil when it is unusable (too small,
+    /// or neither a way to answer locally nor a complete prepare + response pair).
+    public init?(name: String, instance: sy_instance?, table raw: UnsafeRawPointer) {
+        let table = raw.assumingMemoryBound(to: sy_provider_v1.self)
+        let size = Int(table.pointee.struct_size)
+        guard size >= MemoryLayout<sy_provider_v1>.offset(of: \sy_provider_v1.generate)! else { return nil }
+        self.name = name
+        self.instance = instance
+        self.table = table
+        let generateEnd = MemoryLayout<sy_provider_v1>.offset(of: \sy_provider_v1.generate)! + MemoryLayout<UnsafeRawPointer>.size
+        generateHook = size >= generateEnd ? table.pointee.generate : nil
+        if let response = table.pointee.response, response.pointee.struct_size >= UInt32(MemoryLayout<sy_transformer_v1>.size),
+           response.pointee.begin != nil, response.pointee.data != nil, response.pointee.end != nil, response.pointee.state_free != nil {
+            transformer = response
+        } else {
+            transformer = nil
+        }
+        guard generateHook != nil || (table.pointee.prepare != nil && transformer != nil) else { return nil }
+    }
+
+    /// True when the provider answers in-process (no upstream request).
+    public var answersLocally: Bool { generateHook != nil }
+
+    /// Runs `generate`: the whole answer is written to `output` before it returns.
+    public func generate(_ call: CallDescription, body: UnsafeRawBufferPointer, output: ProviderOutput) -> PluginFailure? {
+        guard let generateHook else { return PluginFailure(status: SY_E_UNSUPPORTED, message: "provider \(name) does not answer locally") }
+        var error = freshError()
+        var sink = makeSink(output)
+        let status = call.withInfo { info in generateHook(instance, nil, info, body.syBytes, &sink, &error) }
+        return status == SY_OK ? nil : PluginFailure(status: status, error: &error)
+    }
+
+    /// Runs `prepare`: the upstream request the plugin built, or why it could not.
+    public func prepare(_ call: CallDescription, body: UnsafeRawBufferPointer) -> Result<UpstreamRequestDraft, PluginFailure> {
+        guard let prepare = table.pointee.prepare else {
+            return .failure(PluginFailure(status: SY_E_UNSUPPORTED, message: "provider \(name) has no prepare hook"))
+        }
+        let draft = UpstreamRequestDraft()
+        var error = freshError()
+        let status = call.withInfo { info in draft.withBuilder { out in prepare(instance, nil, info, body.syBytes, out, &error) } }
+        guard status == SY_OK else { return .failure(PluginFailure(status: status, error: &error)) }
+        guard draft.url.hasPrefix("http://") || draft.url.hasPrefix("https://") else {
+            return .failure(PluginFailure(status: SY_E_INTERNAL, message: "provider \(name) built no absolute http(s) URL (got \"\(draft.url)\")"))
+        }
+        return .success(draft)
+    }
+
+    /// Starts a response transformer for an upstream answer whose head just arrived.
+    public func beginResponse(_ call: CallDescription, status httpStatus: Int, headers: [(name: String, value: String)]) -> Result<ResponseTransformation, PluginFailure> {
+        guard let transformer else { return .failure(PluginFailure(status: SY_E_UNSUPPORTED, message: "provider \(name) has no response transformer")) }
+        var error = freshError()
+        var state: sy_state?
+        let status = call.withInfo { info in
+            withBorrowedHeaders(headers) { raw, count in
+                transformer.pointee.begin(instance, nil, info, UInt32(clamping: httpStatus), raw, count, &state, &error)
+            }
+        }
+        guard status == SY_OK else {
+            // A plugin that failed in begin may still have produced a state: free it exactly once.
+            if let state { transformer.pointee.state_free(state) }
+            return .failure(PluginFailure(status: status, error: &error))
+        }
+        return .success(ResponseTransformation(table: transformer, state: state))
+    }
+}
+
+/// One running response transformer; `state_free` runs exactly once, when this is released.
+/// Loop-confined to the request's event loop.
+public final class ResponseTransformation {
+    let table: UnsafePointer<sy_transformer_v1>
+    let state: sy_state?
+
+    init(table: UnsafePointer<sy_transformer_v1>, state: sy_state?) {
+        self.table = table
+        self.state = state
+    }
+
+    deinit { table.pointee.state_free(state) }
+
+    public func data(_ chunk: UnsafeRawBufferPointer, output: ProviderOutput) -> PluginFailure? {
+        var error = freshError()
+        var sink = makeSink(output)
+        let status = table.pointee.data(state, chunk.syBytes, &sink, &error)
+        return status == SY_OK ? nil : PluginFailure(status: status, error: &error)
+    }
+
+    public func end(output: ProviderOutput) -> PluginFailure? {
+        var error = freshError()
+        var sink = makeSink(output)
+        let status = table.pointee.end(state, &sink, &error)
+        return status == SY_OK ? nil : PluginFailure(status: status, error: &error)
+    }
+}
+
+/// What the host tells a provider about the call (`sy_call_info`), borrowed for each hook.
+public struct CallDescription {
+    public var operation: UInt32
+    public var stream: Bool
+    public var attempt: Int
+    public var requestID: String
+    public var upstreamModel: String
+
+    public init(operation: UInt32, stream: Bool, attempt: Int, requestID: String, upstreamModel: String) {
+        self.operation = operation
+        self.stream = stream
+        self.attempt = attempt
+        self.requestID = requestID
+        self.upstreamModel = upstreamModel
+    }
+
+    func withInfo<R>(_ body: (UnsafePointer<sy_call_info>) -> R) -> R {
+        var requestID = requestID
+        var model = upstreamModel
+        return requestID.withUTF8 { id in
+            model.withUTF8 { model in
+                var info = sy_call_info(
+                    struct_size: UInt32(MemoryLayout<sy_call_info>.size), operation: operation,
+                    stream: stream ? 1 : 0, attempt: UInt32(clamping: attempt),
+                    request_id: sy_bytes(ptr: id.baseAddress, len: id.count),
+                    upstream_model: sy_bytes(ptr: model.baseAddress, len: model.count))
+                return body(&info)
+            }
+        }
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    var syBytes: sy_bytes { sy_bytes(ptr: baseAddress?.assumingMemoryBound(to: UInt8.self), len: count) }
+}
+
+/// Lends `headers` to C as a `sy_header` array for the duration of `body`.
+func withBorrowedHeaders<R>(_ headers: [(name: String, value: String)], _ body: (UnsafePointer<sy_header>?, Int) -> R) -> R {
+    // One contiguous buffer holding every name and value keeps this to two allocations.
+    var storage: [UInt8] = []
+    var spans: [(Range<Int>, Range<Int>)] = []
+    spans.reserveCapacity(headers.count)
+    for (name, value) in headers {
+        let nameStart = storage.count
+        storage.append(contentsOf: name.utf8)
+        let valueStart = storage.count
+        storage.append(contentsOf: value.utf8)
+        spans.append((nameStart..<valueStart, valueStart..<storage.count))
+    }
+    return storage.withUnsafeBufferPointer { bytes in
+        let base = bytes.baseAddress
+        let entries = spans.map { span in
+            sy_header(name: sy_bytes(ptr: base.map { $0 + span.0.lowerBound }, len: span.0.count),
+                      value: sy_bytes(ptr: base.map { $0 + span.1.lowerBound }, len: span.1.count))
+        }
+        return entries.withUnsafeBufferPointer { body($0.baseAddress, $0.count) }
+    }
+}
