@@ -1,0 +1,30 @@
+# Switchyard: the two commands in README.md are `make run` and `make test`.
+SWIFT ?= swift
+
+.PHONY: run test build build-release deps check-abi e2e clean
+
+## Install what is missing, build (release), and serve on the embedded default config.
+run: deps build-release
+	.build/release/switchyard serve
+
+## Install what is missing and run every test: Swift tests, the ABI checks, the SDK end-to-end tests.
+test:
+	scripts/test.sh
+
+deps:
+	scripts/install-deps.sh
+
+build:
+	$(SWIFT) build
+
+build-release:
+	$(SWIFT) build -c release
+
+check-abi:
+	scripts/check-abi.sh
+
+e2e: build
+	scripts/e2e.sh
+
+clean:
+	rm -rf .build .venv-e2e

@@ -1,0 +1,143 @@
+"""Starts the real binaries for the end-to-end tests: the mock upstream and the gateway, both on
+127.0.0.1 with ports picked by the kernel, and tears them down after the session."""
+
+import os
+import signal
+import subprocess
+import tempfile
+import textwrap
+import time
+
+import openai
+import pytest
+
+BIN_DIR = os.environ.get("SWITCHYARD_BIN_DIR", ".build/debug")
+UPSTREAM_KEY = "sk-e2e-upstream-key"
+
+
+def start_process(args, env=None, timeout=20.0):
+    """Starts a server and waits for its 'listening on HOST:PORT' line; returns (process, port)."""
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True, bufsize=1
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            if process.poll() is not None:
+                raise RuntimeError(f"{args[0]} exited with {process.returncode}: {process.stderr.read()}")
+            continue
+        if line.startswith("listening on "):
+            return process, int(line.strip().rsplit(":", 1)[1])
+    process.kill()
+    raise RuntimeError(f"{args[0]} did not report a port within {timeout}s")
+
+
+def stop_process(process):
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def mock_port():
+    process, port = start_process([os.path.join(BIN_DIR, "switchyard-mock"), "--port", "0", "--loops", "1"])
+    yield port
+    stop_process(process)
+
+
+def gateway_config(mock_port, closed_port):
+    """A config exercising routing: echo in-process, the openai plugin against the mock, a dead
+    upstream first in line for failover, and plugin entries whose extra headers turn on the
+    mock's error knobs."""
+    plugin_dir = os.path.abspath(BIN_DIR)
+    mock = f"http://127.0.0.1:{mock_port}/v1"
+    return textwrap.dedent(
+        f"""
+        server:
+          host: 127.0.0.1
+          port: 0
+          loops: 2
+          max_body_bytes: 65536
+          shutdown_grace: 5s
+          upstream_connect_timeout: 2s
+          upstream_timeout: 10s
+        plugins:
+          - name: echo
+            path: {plugin_dir}/libProviderEcho.so
+          - name: mock
+            path: {plugin_dir}/libProviderOpenAI.so
+            config:
+              base_url: {mock}
+              api_key_env: SWITCHYARD_E2E_UPSTREAM_KEY
+              headers:
+                X-Team: e2e
+          - name: dead
+            path: {plugin_dir}/libProviderOpenAI.so
+            config:
+              base_url: http://127.0.0.1:{closed_port}/v1
+              api_key_env: null
+          - name: mock-429
+            path: {plugin_dir}/libProviderOpenAI.so
+            config:
+              base_url: {mock}
+              api_key_env: null
+              headers:
+                x-mock-status: "429"
+          - name: mock-cut
+            path: {plugin_dir}/libProviderOpenAI.so
+            config:
+              base_url: {mock}
+              api_key_env: null
+              headers:
+                x-mock-cut-after: "2"
+        providers:
+          - name: echo
+            plugin: echo
+            models: [echo-1]
+          - name: dead
+            plugin: dead
+            models: [failover-model]
+          - name: mock
+            plugin: mock
+            models: [gpt-4o-mini, mock-model, failover-model]
+          - name: ratelimited
+            plugin: mock-429
+            models: [ratelimited-model]
+          - name: cut
+            plugin: mock-cut
+            models: [cut-model]
+        aliases:
+          fast: gpt-4o-mini
+        """
+    )
+
+
+def closed_loopback_port():
+    """A port on 127.0.0.1 with nothing listening (bound, then released)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def gateway_port(mock_port, tmp_path_factory):
+    config = tmp_path_factory.mktemp("gateway") / "switchyard.yaml"
+    config.write_text(gateway_config(mock_port, closed_loopback_port()))
+    env = dict(os.environ, SWITCHYARD_E2E_UPSTREAM_KEY=UPSTREAM_KEY)
+    process, port = start_process([os.path.join(BIN_DIR, "switchyard"), "serve", "--config", str(config)], env=env)
+    yield port
+    stop_process(process)
+
+
+@pytest.fixture()
+def client(gateway_port):
+    return openai.OpenAI(
+        base_url=f"http://127.0.0.1:{gateway_port}/v1", api_key="client-key", max_retries=0, timeout=15
+    )
