@@ -33,6 +33,7 @@ let package = Package(
     products: [
         .executable(name: "switchyard", targets: ["switchyard"]),
         .executable(name: "switchyard-mock", targets: ["switchyard-mock"]),
+        .executable(name: "switchyard-load", targets: ["switchyard-load"]),
     ] + plugins.map(\.0),
     targets: [
         // C modules.
@@ -75,6 +76,8 @@ let package = Package(
             name: "switchyard-mock",
             dependencies: ["SwitchyardHTTP", "SwitchyardPosix", "SwitchyardJSON"]
         ),
+
+        .executableTarget(name: "switchyard-load", dependencies: ["SwitchyardPosix", "SwitchyardJSON", "CLinux"]),
 
         // Tests mirror Sources.
         .testTarget(name: "SwitchyardJSONTests", dependencies: ["SwitchyardJSON"]),

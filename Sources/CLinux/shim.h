@@ -10,6 +10,10 @@
 #include <sys/timerfd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
+
+/* prctl is variadic in glibc: a fixed-arity wrapper for Swift. */
+static inline int sy_set_timer_slack(unsigned long nanoseconds) { return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0); }
 extern int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 
 /* Glibc's `stdout`/`stderr` are mutable globals that Swift 6 refuses to touch. */
