@@ -1,0 +1,109 @@
+/// Decodes a `Transfer-Encoding: chunked` body as it arrives (RFC 9112 §7.1): chunk-size line
+/// (hex, optional extensions), data, CRLF; a zero-size chunk, trailer fields (read and dropped),
+/// and a blank line end it. A value-type state machine: feed it bytes, it appends body data and
+/// reports how far it got.
+struct ChunkedDecoder {
+    enum State: Equatable {
+        case size
+        case data(remaining: Int)
+        case dataEnd
+        case trailers
+        case done
+    }
+
+    enum Progress: Equatable {
+        case needMore(consumed: Int)
+        case done(consumed: Int)
+        case failure(HTTPParseError)
+    }
+
+    static let maximumLineBytes = 4096
+
+    private(set) var state: State = .size
+    private var trailerBytes = 0
+    let maxBodyBytes: Int
+    let maxTrailerBytes: Int
+
+    init(maxBodyBytes: Int, maxTrailerBytes: Int) {
+        self.maxBodyBytes = maxBodyBytes
+        self.maxTrailerBytes = maxTrailerBytes
+    }
+
+    mutating func feed(_ bytes: UnsafeRawBufferPointer, into body: inout [UInt8]) -> Progress {
+        var offset = 0
+        while true {
+            switch state {
+            case .size:
+                guard let lineEnd = crlf(bytes, from: offset) else {
+                    if bytes.count - offset > Self.maximumLineBytes { return .failure(.bad("Chunk size line too long.")) }
+                    return .needMore(consumed: offset)
+                }
+                if lineEnd < 0 { return .failure(.bad("Bare LF in chunked framing.")) }
+                guard let size = parseSize(UnsafeRawBufferPointer(rebasing: bytes[offset..<lineEnd])) else {
+                    return .failure(.bad("Invalid chunk size."))
+                }
+                offset = lineEnd + 2
+                if size == 0 { state = .trailers; continue }
+                if body.count + size > maxBodyBytes {
+                    return .failure(HTTPParseError(status: 413, code: "body_too_large", message: "Request body is larger than the limit of \(maxBodyBytes) bytes."))
+                }
+                state = .data(remaining: size)
+            case .data(let remaining):
+                let take = min(remaining, bytes.count - offset)
+                body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + take)]))
+                offset += take
+                if take < remaining { state = .data(remaining: remaining - take); return .needMore(consumed: offset) }
+                state = .dataEnd
+            case .dataEnd:
+                guard bytes.count - offset >= 2 else { return .needMore(consumed: offset) }
+                guard bytes[offset] == 13, bytes[offset + 1] == 10 else { return .failure(.bad("Chunk data not followed by CRLF.")) }
+                offset += 2
+                state = .size
+            case .trailers:
+                guard let lineEnd = crlf(bytes, from: offset) else {
+                    if trailerBytes + bytes.count - offset > maxTrailerBytes { return .failure(.bad("Trailer section too large.")) }
+                    return .needMore(consumed: offset)
+                }
+                if lineEnd < 0 { return .failure(.bad("Bare LF in chunked trailers.")) }
+                trailerBytes += lineEnd - offset + 2
+                if trailerBytes > maxTrailerBytes { return .failure(.bad("Trailer section too large.")) }
+                let empty = lineEnd == offset
+                offset = lineEnd + 2
+                if empty { state = .done; return .done(consumed: offset) }
+            case .done:
+                return .done(consumed: offset)
+            }
+        }
+    }
+
+    /// Offset of the next CRLF, -1 for a bare LF, nil when more bytes are needed.
+    private func crlf(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        var index = start
+        while index + 1 < bytes.count {
+            if bytes[index] == 13 && bytes[index + 1] == 10 { return index }
+            if bytes[index] == 10 { return -1 }  // bare LF
+            index += 1
+        }
+        return nil
+    }
+
+    /// Hex digits, optionally followed by `;extensions` (ignored). At most 15 digits.
+    private func parseSize(_ line: UnsafeRawBufferPointer) -> Int? {
+        var value = 0
+        var digits = 0
+        for byte in line {
+            let digit: Int
+            switch byte {
+            case 0x30...0x39: digit = Int(byte - 0x30)
+            case 0x41...0x46: digit = Int(byte - 0x41 + 10)
+            case 0x61...0x66: digit = Int(byte - 0x61 + 10)
+            case UInt8(ascii: ";"), 0x20, 0x09: return digits > 0 ? value : nil
+            default: return nil
+            }
+            digits += 1
+            if digits > 15 { return nil }
+            value = value * 16 + digit
+        }
+        return digits > 0 ? value : nil
+    }
+}

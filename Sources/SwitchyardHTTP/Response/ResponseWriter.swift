@@ -1,0 +1,122 @@
+import SwitchyardPosix
+
+/// Answers one request: either `send` (a whole response with Content-Length), or `startStream`,
+/// any number of `write`s (each one chunk, on the wire immediately: SSE needs per-event flushes),
+/// then `finish`. Every response carries X-Request-ID and Date; a response that ends the
+/// connection says `Connection: close`.
+///
+/// Threading: confined to the connection's event loop (`loop`); call it from there, possibly
+/// later (after an upstream answers). Calls after the client went away are ignored.
+public final class ResponseWriter {
+    public let loop: EventLoop
+    public let requestID: String
+    private weak var connection: Connection?
+    private let isHead: Bool
+    private var started = false
+    private var ended = false
+    private var closed = false
+
+    /// Called once if the client goes away before the response has ended.
+    public var onClose: (() -> Void)?
+
+    init(connection: Connection, requestID: String, isHead: Bool) {
+        self.connection = connection
+        self.loop = connection.server.loop
+        self.requestID = requestID
+        self.isHead = isHead
+    }
+
+    /// The client went away; nothing written from now on reaches it.
+    public var isClosed: Bool { closed }
+
+    /// True while more than 256 KiB wait in the connection's send buffer: a streaming producer
+    /// should slow down.
+    public var isBackpressured: Bool { (connection?.pendingOutboundBytes ?? 0) > 256 * 1024 }
+
+    public func send(status: Int, headers: HTTPHeaders, body: [UInt8]) {
+        guard !started, let connection else { return }
+        started = true
+        ended = true
+        var head = connection.server.headBuffer
+        head.build(status: status, headers: headers, requestID: requestID, contentLength: body.count, keepAlive: connection.keepsAlive, date: connection.server.date())
+        head.bytes.withUnsafeBytes { headBytes in
+            if isHead || body.isEmpty {
+                connection.write(headBytes)
+            } else {
+                body.withUnsafeBytes { connection.write(headBytes, $0) }
+            }
+        }
+        connection.server.headBuffer = head
+        connection.responseEnded()
+    }
+
+    public func startStream(status: Int, headers: HTTPHeaders) {
+        guard !started, let connection else { return }
+        started = true
+        var head = connection.server.headBuffer
+        head.build(status: status, headers: headers, requestID: requestID, contentLength: nil, keepAlive: connection.keepsAlive, date: connection.server.date())
+        head.bytes.withUnsafeBytes { connection.write($0) }
+        connection.server.headBuffer = head
+    }
+
+    /// One chunk of a stream, written now. Empty writes are skipped (an empty chunk would end
+    /// the body).
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        guard started, !ended, !bytes.isEmpty, !isHead, let connection else { return }
+        var size = ChunkSize()
+        size.encode(bytes.count)
+        size.withBytes { prefix in
+            ServerLoop.crlf.withUnsafeBytes { crlf in connection.write(prefix, bytes, crlf) }
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write($0) }
+    }
+
+    /// Ends a stream.
+    public func finish() {
+        guard started, !ended, let connection else { return }
+        ended = true
+        if !isHead { ServerLoop.lastChunk.withUnsafeBytes { connection.write($0) } }
+        connection.responseEnded()
+    }
+
+    func connectionClosed() {
+        guard !closed else { return }
+        closed = true
+        if !ended {
+            ended = true
+            let callback = onClose
+            onClose = nil
+            callback?()
+        }
+    }
+}
+
+/// "<hex size>\r\n" without allocating.
+struct ChunkSize {
+    private var storage: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    private var count = 0
+
+    mutating func encode(_ value: Int) {
+        var digits = 1
+        var rest = value >> 4
+        while rest > 0 { digits += 1; rest >>= 4 }
+        count = digits + 2
+        withUnsafeMutableBytes(of: &storage) { raw in
+            var remaining = value
+            for index in stride(from: digits - 1, through: 0, by: -1) {
+                let digit = UInt8(remaining & 0xF)
+                raw[index] = digit < 10 ? 0x30 + digit : 0x57 + digit
+                remaining >>= 4
+            }
+            raw[digits] = 13
+            raw[digits + 1] = 10
+        }
+    }
+
+    func withBytes(_ body: (UnsafeRawBufferPointer) -> Void) {
+        withUnsafeBytes(of: storage) { body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+    }
+}

@@ -1,0 +1,332 @@
+import CLinux
+import SwitchyardPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One client connection: reads and parses requests, hands each to the responder, writes the
+/// response, keeps the connection alive between requests. Requests on one connection are
+/// answered in order; bytes of a pipelined request wait in the buffer until the response before
+/// it has ended.
+///
+/// Threading: owned by its `ServerLoop` and confined to that loop's thread.
+final class Connection: IOHandler {
+    enum State {
+        case head
+        case body(ParsedHead, receivedAt: UInt64)
+        case responding
+        case closed
+    }
+
+    let fd: Int32
+    unowned let server: ServerLoop
+    private(set) var state: State = .head
+
+    private var inbound: [UInt8] = []
+    private var body: [UInt8] = []
+    private var chunked: ChunkedDecoder?
+    private var outbound: [UInt8] = []
+    private var outboundOffset = 0
+    private var timer: TimerID?
+    private var idleTimerArmed = false
+    private var keepAlive = true
+    private var closeWhenFlushed = false
+    private var readingPaused = false
+    private var writer: ResponseWriter?
+    private static let readChunk = 16 * 1024
+
+    init(fd: Int32, server: ServerLoop) {
+        self.fd = fd
+        self.server = server
+        inbound.reserveCapacity(Self.readChunk)
+        arm(server.configuration.headerTimeout, "request_timeout", "No complete request head within the header timeout.")
+    }
+
+    var isIdle: Bool {
+        if case .head = state { return inbound.isEmpty && outbound.count == outboundOffset }
+        return false
+    }
+
+    var pendingOutboundBytes: Int { outbound.count - outboundOffset }
+
+    // MARK: reading
+
+    func handleIO(fd: Int32, events: IOEvents) {
+        if events.contains(.writable) { flush() }
+        if case .closed = state { return }
+        if events.contains(.readable) || events.contains(.peerClosed) || events.contains(.hangup) || events.contains(.error) {
+            readAvailable()
+        }
+    }
+
+    private func readAvailable() {
+        let scratch = server.readBuffer
+        while !readingPaused {
+            let count = recv(fd, scratch.baseAddress, scratch.count, 0)
+            if count == 0 { return close() }  // the client closed (or half-closed) its side: it is gone
+            if count < 0 {
+                if errno == EAGAIN || errno == EWOULDBLOCK { break }
+                if errno == EINTR { continue }
+                return close()
+            }
+            inbound.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[..<count]))
+            if count < scratch.count { break }
+        }
+        process()
+    }
+
+    /// Parses and dispatches whatever complete requests the buffer holds.
+    private func process() {
+        while true {
+            switch state {
+            case .head:
+                guard !inbound.isEmpty else { return }
+                if timer == nil || idleTimerArmed {
+                    arm(server.configuration.headerTimeout, "request_timeout", "No complete request head within the header timeout.")
+                }
+                let result = inbound.withUnsafeBytes { RequestHeadParser.parse($0, limits: server.limits) }
+                switch result {
+                case .incomplete:
+                    return
+                case .failure(let error):
+                    return fail(error)
+                case .complete(let head, let consumed):
+                    inbound.removeFirst(consumed)
+                    let receivedAt = monotonicNanoseconds()
+                    keepAlive = head.keepAlive
+                    body = []
+                    switch head.framing {
+                    case .none:
+                        dispatch(head, receivedAt: receivedAt)
+                    case .contentLength(let length):
+                        body.reserveCapacity(length)
+                        beginBody(head, receivedAt: receivedAt)
+                    case .chunked:
+                        chunked = ChunkedDecoder(maxBodyBytes: server.limits.maxBodyBytes, maxTrailerBytes: server.limits.maxHeaderBytes)
+                        beginBody(head, receivedAt: receivedAt)
+                    }
+                }
+            case .body(let head, let receivedAt):
+                guard readBody(head) else { return }
+                dispatch(head, receivedAt: receivedAt)
+            case .responding, .closed:
+                return
+            }
+        }
+    }
+
+    private func beginBody(_ head: ParsedHead, receivedAt: UInt64) {
+        state = .body(head, receivedAt: receivedAt)
+        arm(server.configuration.bodyTimeout, "request_timeout", "The request body was not received within the body timeout.")
+        if head.expectsContinue && inbound.isEmpty {
+            enqueue(ServerLoop.continueResponse)
+        }
+    }
+
+    /// Moves body bytes out of the inbound buffer; true once the body is complete.
+    private func readBody(_ head: ParsedHead) -> Bool {
+        if !inbound.isEmpty {
+            arm(server.configuration.bodyTimeout, "request_timeout", "The request body was not received within the body timeout.")
+        }
+        switch head.framing {
+        case .contentLength(let length):
+            let take = min(length - body.count, inbound.count)
+            body.append(contentsOf: inbound[..<take])
+            inbound.removeFirst(take)
+            return body.count == length
+        case .chunked:
+            guard var decoder = chunked else { return true }
+            let progress = inbound.withUnsafeBytes { decoder.feed($0, into: &body) }
+            chunked = decoder
+            switch progress {
+            case .needMore(let consumed):
+                inbound.removeFirst(consumed)
+                return false
+            case .done(let consumed):
+                inbound.removeFirst(consumed)
+                chunked = nil
+                return true
+            case .failure(let error):
+                fail(error)
+                return false
+            }
+        case .none:
+            return true
+        }
+    }
+
+    private func dispatch(_ head: ParsedHead, receivedAt: UInt64) {
+        cancelTimer()
+        state = .responding
+        let request = HTTPRequest(
+            method: head.method, target: head.target, version: head.version, headers: head.headers, body: body,
+            requestID: RequestID.accept(head.headers["x-request-id"]), receivedAt: receivedAt)
+        body = []
+        // Pipelined bytes wait; stop reading if a client floods us while we answer.
+        if inbound.count > server.limits.maxHeaderBytes { pauseReading() }
+        let writer = ResponseWriter(connection: self, requestID: request.requestID, isHead: head.method == "HEAD")
+        self.writer = writer
+        server.responder.respond(to: request, writer: writer)
+    }
+
+    // MARK: responses (called by ResponseWriter)
+
+    var keepsAlive: Bool { keepAlive && !server.draining }
+
+    /// Writes `parts` in order (one writev when nothing is queued), queueing what the socket
+    /// does not take now.
+    func write(_ parts: UnsafeRawBufferPointer...) {
+        if case .closed = state { return }
+        guard outbound.count == outboundOffset else {
+            for part in parts { outbound.append(contentsOf: part) }
+            return
+        }
+        var total = 0
+        var vectors = parts.map { part -> iovec in
+            total += part.count
+            return iovec(iov_base: UnsafeMutableRawPointer(mutating: part.baseAddress), iov_len: part.count)
+        }
+        var written = 0
+        while written < total {
+            let count = vectors.withUnsafeMutableBufferPointer { writev(fd, $0.baseAddress, Int32($0.count)) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { break }
+                return close()
+            }
+            written += count
+            if written == total { return }
+            // Drop fully written vectors, trim the first partial one, and retry.
+            var skip = count
+            while let first = vectors.first, skip >= first.iov_len { skip -= first.iov_len; vectors.removeFirst() }
+            if skip > 0, !vectors.isEmpty {
+                vectors[0].iov_base = vectors[0].iov_base! + skip
+                vectors[0].iov_len -= skip
+            }
+        }
+        // Queue the unwritten tail and wait for the socket to drain.
+        var skipped = 0
+        for part in parts {
+            if skipped + part.count <= written { skipped += part.count; continue }
+            let from = max(0, written - skipped)
+            outbound.append(contentsOf: UnsafeRawBufferPointer(rebasing: part[from...]))
+            skipped += part.count
+        }
+        try? server.loop.modify(fd: fd, events: [.readable, .peerClosed, .writable])
+        arm(server.configuration.writeTimeout, nil, nil)
+    }
+
+    private func enqueue(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write($0) }
+    }
+
+    private func flush() {
+        while outboundOffset < outbound.count {
+            let count = outbound.withUnsafeBytes { send(fd, $0.baseAddress! + outboundOffset, $0.count - outboundOffset, Int32(MSG_NOSIGNAL)) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { return }
+                return close()
+            }
+            outboundOffset += count
+        }
+        outbound.removeAll(keepingCapacity: outbound.capacity <= 256 * 1024)
+        outboundOffset = 0
+        try? server.loop.modify(fd: fd, events: readingPaused ? [.peerClosed] : [.readable, .peerClosed])
+        if closeWhenFlushed { return close() }
+        if case .responding = state { cancelTimer() }
+    }
+
+    /// The response to the current request is complete.
+    func responseEnded() {
+        writer = nil
+        guard keepsAlive else {
+            closeWhenFlushed = true
+            if outbound.count == outboundOffset { close() }
+            return
+        }
+        state = .head
+        if readingPaused { resumeReading() }
+        if inbound.isEmpty {
+            if outbound.count == outboundOffset { armIdle() }
+            if server.draining { close() }
+            return
+        }
+        process()
+    }
+
+    // MARK: errors, timeouts, closing
+
+    /// Answers a request the server refuses by itself, then closes.
+    private func fail(_ error: HTTPParseError) {
+        keepAlive = false
+        state = .responding
+        let writer = ResponseWriter(connection: self, requestID: RequestID.generate(), isHead: false)
+        self.writer = writer
+        let rendered = server.configuration.renderError(error.status, error.message, error.code)
+        writer.send(status: error.status, headers: HTTPHeaders([("Content-Type", rendered.contentType)]), body: rendered.body)
+    }
+
+    /// One timer per connection: header, body, idle or write timeout, whichever phase it is in.
+    /// A header or body timeout answers 408; any other closes the connection.
+    private func arm(_ nanoseconds: UInt64, _ code: String?, _ message: String?) {
+        cancelTimer()
+        timer = server.loop.schedule(after: nanoseconds) { [unowned self] in
+            timer = nil
+            if let code, let message, !isResponding, !isClosed {
+                fail(HTTPParseError(status: 408, code: code, message: message))
+            } else {
+                close()
+            }
+        }
+    }
+
+    private var isClosed: Bool {
+        if case .closed = state { return true }
+        return false
+    }
+
+    private var isResponding: Bool {
+        if case .responding = state { return true }
+        return false
+    }
+
+    private func armIdle() {
+        cancelTimer()
+        timer = server.loop.schedule(after: server.configuration.idleTimeout) { [unowned self] in
+            timer = nil
+            close()
+        }
+        idleTimerArmed = true
+    }
+
+    private func cancelTimer() {
+        if let timer { server.loop.cancel(timer) }
+        timer = nil
+        idleTimerArmed = false
+    }
+
+    private func pauseReading() {
+        readingPaused = true
+        try? server.loop.modify(fd: fd, events: outbound.count == outboundOffset ? [.peerClosed] : [.peerClosed, .writable])
+    }
+
+    private func resumeReading() {
+        readingPaused = false
+        try? server.loop.modify(fd: fd, events: outbound.count == outboundOffset ? [.readable, .peerClosed] : [.readable, .peerClosed, .writable])
+    }
+
+    func close() {
+        if case .closed = state { return }
+        state = .closed
+        cancelTimer()
+        server.loop.unregister(fd: fd)
+        Glibc.close(fd)
+        outbound = []
+        inbound = []
+        let active = writer
+        writer = nil
+        active?.connectionClosed()
+        server.connectionClosed(self)
+    }
+}

@@ -1,0 +1,46 @@
+import SwitchyardPosix
+
+/// Listener address, loop count, limits and timeouts. Timeouts are nanoseconds.
+public struct HTTPServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Event loops (one thread each); default one per core.
+    public var loops: Int = EventLoopGroup.availableCores
+    /// Request line plus header fields; over it: 431.
+    public var maxHeaderBytes = 64 * 1024
+    public var maxHeaderCount = 100
+    /// Request body after decoding chunked; over it: 413.
+    public var maxBodyBytes = 32 * 1024 * 1024
+    /// From the first byte of a request to the end of its head (slowloris): 408.
+    public var headerTimeout: UInt64 = 10_000_000_000
+    /// Longest silence while a body is being received: 408.
+    public var bodyTimeout: UInt64 = 30_000_000_000
+    /// Keep-alive connection with no request in progress: closed.
+    public var idleTimeout: UInt64 = 60_000_000_000
+    /// Longest time a client may leave written data unread: the connection is closed.
+    public var writeTimeout: UInt64 = 30_000_000_000
+    /// Renders the errors the server answers by itself (malformed requests, limits, timeouts).
+    public var renderError: @Sendable (_ status: Int, _ message: String, _ code: String) -> (contentType: String, body: [UInt8]) =
+        HTTPServerConfiguration.openAIErrorBody
+
+    public init(host: String = "127.0.0.1", port: Int = 0) {
+        self.host = host
+        self.port = port
+    }
+
+    /// `{"error":{"message","type","param","code"}}`, the shape OpenAI clients understand.
+    public static let openAIErrorBody: @Sendable (Int, String, String) -> (contentType: String, body: [UInt8]) = { status, message, code in
+        var text = #"{"error":{"message":""#
+        for scalar in message.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            default: if scalar.value < 0x20 { text += " " } else { text.unicodeScalars.append(scalar) }
+            }
+        }
+        let type = status >= 500 ? "server_error" : "invalid_request_error"
+        text += #"","type":"\#(type)","param":null,"code":"\#(code)"}}"#
+        return ("application/json", Array(text.utf8))
+    }
+}
