@@ -82,6 +82,15 @@ public final class ResponseWriter {
         connection.responseEnded()
     }
 
+    /// Drops the connection without ending the response: the client sees the body cut short.
+    /// For test doubles that simulate a failing upstream.
+    public func abort() {
+        guard !ended, let connection else { return }
+        ended = true
+        onClose = nil
+        connection.close()
+    }
+
     func connectionClosed() {
         guard !closed else { return }
         closed = true
