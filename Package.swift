@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "SwitchyardConfig", dependencies: ["CYAML", "SwitchyardCore", "SwitchyardJSON"]),
         .target(
             name: "SwitchyardPlugins",
-            dependencies: ["CSwitchyardPlugin", "SwitchyardCore", "SwitchyardJSON", "SwitchyardUpstream"]
+            dependencies: ["CSwitchyardPlugin", "CLinux", "SwitchyardCore", "SwitchyardJSON", "SwitchyardPosix"]
         ),
         .target(
             name: "SwitchyardGateway",

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <malloc.h>
 
 /* prctl is variadic in glibc: a fixed-arity wrapper for Swift. */
 static inline int sy_set_timer_slack(unsigned long nanoseconds) { return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0); }

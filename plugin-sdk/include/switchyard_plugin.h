@@ -327,7 +327,8 @@ typedef struct sy_plugin_api {
 /* In/out block of sy_plugin_entry. */
 typedef struct sy_negotiate {
     uint32_t struct_size;       /* in: sizeof(sy_negotiate) as the host knows it */
-    uint32_t abi_major;         /* in: must equal SY_ABI_MAJOR, else the plugin returns SY_E_ABI */
+    uint32_t abi_major;         /* in: the host's major; a plugin of another major returns SY_E_ABI
+                                   and writes its own major here, for the host's message */
     uint32_t abi_minor;         /* in: the host's minor; out: min(host, plugin) */
     uint32_t required_minor;    /* out with SY_E_ABI: the lowest host minor the plugin can run on */
     const sy_host_api *host;    /* in: valid for the life of the process */

@@ -34,6 +34,7 @@ public enum PluginExport {
     public static func entry(_ negotiate: UnsafeMutablePointer<sy_negotiate>?, _ definition: PluginDefinition) -> sy_status {
         guard let negotiate else { return SY_E_INVALID }
         guard negotiate.pointee.abi_major == SY_ABI_MAJOR, negotiate.pointee.struct_size >= UInt32(MemoryLayout<sy_negotiate>.size) else {
+            negotiate.pointee.abi_major = SY_ABI_MAJOR
             negotiate.pointee.required_minor = SY_ABI_MINOR
             return SY_E_ABI
         }
