@@ -73,10 +73,12 @@ struct TreeBuilder {
         guard let target = anchors[name] else {
             throw error("unknown alias \"*\(name)\"", at: mark)  // libyaml does not check this
         }
-        try add(target.node, size: target.size, anchor: nil)
+        try add(target.node, size: target.size, anchor: nil, sizeErrorMark: mark)
     }
 
-    private mutating func add(_ node: YAMLNode, size: Int, anchor: String?) throws(ConfigError) {
+    /// `sizeErrorMark` is where a size-limit error points: an alias's own position, since the
+    /// node it brings keeps the anchor's mark.
+    private mutating func add(_ node: YAMLNode, size: Int, anchor: String?, sizeErrorMark: YAMLNode.Mark? = nil) throws(ConfigError) {
         if let anchor { anchors[anchor] = (node, size) }
         guard !frames.isEmpty else {
             root = node
@@ -85,7 +87,7 @@ struct TreeBuilder {
         let top = frames.count - 1
         frames[top].size += size
         if frames[top].size > YAMLReader.maxExpandedNodes {
-            throw error("document is larger than \(YAMLReader.maxExpandedNodes) nodes after alias expansion", at: node.mark)
+            throw error("document is larger than \(YAMLReader.maxExpandedNodes) nodes after alias expansion", at: sizeErrorMark ?? node.mark)
         }
         guard frames[top].isMapping else {
             frames[top].items.append(node)
