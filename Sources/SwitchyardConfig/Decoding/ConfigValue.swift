@@ -79,11 +79,12 @@ struct ConfigValue {
         return value
     }
 
-    func byteSize(minimum: Int) throws(ConfigError) -> Int {
+    /// A positive size: an integer, or a whole number with a unit (see `ByteSizeText`).
+    func byteSize() throws(ConfigError) -> Int {
         guard case .scalar(let text, _) = node.content, !node.isNull, let value = ByteSizeText.parse(text) else {
             throw error("expected a size in bytes such as 33554432, 512KiB or 32MiB, got \(describe())")
         }
-        guard value >= minimum else { throw error("\(text) is too small (at least \(minimum) bytes)") }
+        guard value > 0 else { throw error("must be greater than zero") }
         return value
     }
 

@@ -12,7 +12,7 @@ enum ServerSection {
         if let host = fields["host"] { server.host = try host.token("host") }
         if let port = fields["port"] { server.port = try port.integer(in: 0...65535) }
         if let loops = fields["loops"] { server.loops = try loops.integer(in: 0...1024) }
-        if let size = fields["max_body_bytes"] { server.maxBodyBytes = try size.byteSize(minimum: 1) }
+        if let size = fields["max_body_bytes"] { server.maxBodyBytes = try size.byteSize() }
         if let timeout = fields["header_timeout"] { server.headerTimeout = try positive(timeout) }
         if let timeout = fields["body_timeout"] { server.bodyTimeout = try positive(timeout) }
         if let timeout = fields["idle_timeout"] { server.idleTimeout = try positive(timeout) }
