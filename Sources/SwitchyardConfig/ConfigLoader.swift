@@ -1,0 +1,42 @@
+/// Entry point: a YAML file (or bytes) in, a validated `GatewayConfig` out, or the first error.
+///
+/// Steps: UTF-8 check → libyaml parse into a marked tree → `${…}` interpolation on scalar values
+/// → typed decoding per section (unknown keys rejected) → cross-section checks → disabled entries
+/// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
+public enum ConfigLoader {
+    /// The top-level sections accepted today.
+    static let sections = ["server", "plugins", "providers", "aliases"]
+
+    /// Reads `path` and parses it; errors carry `path` as written.
+    public static func load(path: String, environment: Environment = .process) throws(ConfigError) -> GatewayConfig {
+        let bytes = try ConfigFile.read(path: path)
+        return try parse(yaml: bytes, sourceName: path, environment: environment)
+    }
+
+    /// Parses configuration bytes; `sourceName` is what error messages call the source.
+    public static func parse(
+        yaml: [UInt8],
+        sourceName: String,
+        environment: Environment = .process
+    ) throws(ConfigError) -> GatewayConfig {
+        try UTF8Check.validate(yaml, file: sourceName)
+        let parsed = try YAMLReader.parse(yaml, sourceName: sourceName)
+            ?? YAMLNode(.scalar("", .plain), mark: YAMLNode.Mark(line: 1, column: 1))  // empty file: all defaults
+        let tree = try TreeInterpolation.apply(
+            to: parsed, path: "", file: sourceName, interpolator: Interpolator(environment: environment))
+
+        let root = ConfigValue(node: tree, path: "", file: sourceName)
+        let fields = try root.mapping(allowedKeys: sections)
+        let server = try ServerSection.decode(fields["server"])
+        let plugins = try PluginsSection.decode(fields["plugins"])
+        let providers = try ProvidersSection.decode(fields["providers"])
+        let aliases = try AliasesSection.decode(fields["aliases"])
+        let checked = try CrossValidation.resolve(plugins: plugins, providers: providers, aliases: aliases)
+        return GatewayConfig(
+            server: server,
+            plugins: checked.plugins,
+            providers: checked.providers,
+            aliases: checked.aliases,
+            sourceName: sourceName)
+    }
+}

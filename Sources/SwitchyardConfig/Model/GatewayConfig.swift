@@ -1,0 +1,40 @@
+/// The whole gateway configuration, parsed and validated once at start-up, immutable afterwards.
+///
+/// Invariants a consumer may rely on (`ConfigLoader` checks them):
+/// - plugin and provider names are unique and match `[a-z0-9_-]+`; plugin paths are absolute;
+/// - every provider's `plugin` names an entry of `plugins` (disabled entries are dropped);
+/// - every alias maps straight to a model that an enabled provider serves (chains are
+///   flattened; aliases whose model only disabled providers serve are dropped).
+public struct GatewayConfig: Sendable {
+    public var server: ServerConfig
+    public var plugins: [PluginEntry]
+    public var providers: [ProviderEntry]
+    /// Alias → model, already followed to the end of any chain.
+    public var aliases: [String: String]
+    /// The name errors were reported under: the path given to `load`, or the `parse` label.
+    public let sourceName: String
+
+    public init(
+        server: ServerConfig = ServerConfig(),
+        plugins: [PluginEntry] = [],
+        providers: [ProviderEntry] = [],
+        aliases: [String: String] = [:],
+        sourceName: String
+    ) {
+        self.server = server
+        self.plugins = plugins
+        self.providers = providers
+        self.aliases = aliases
+        self.sourceName = sourceName
+    }
+
+    /// The plugin entry with this name, if enabled.
+    public func plugin(named name: String) -> PluginEntry? {
+        plugins.first { $0.name == name }
+    }
+
+    /// The provider entry with this name, if enabled.
+    public func provider(named name: String) -> ProviderEntry? {
+        providers.first { $0.name == name }
+    }
+}

@@ -1,0 +1,23 @@
+/// One `providers:` entry: a provider instance, backed by a plugin entry, serving some models.
+public struct ProviderEntry: Sendable, Hashable {
+    /// Unique among providers, `[a-z0-9_-]+` (it appears in `/p/{provider}/…` URLs).
+    public var name: String
+    /// Name of the plugin entry that implements this provider.
+    public var plugin: String
+    /// Models this provider serves, in the order written; `"*"` means any model.
+    public var models: [String]
+    /// Where the entry starts in the configuration file.
+    public var location: SourceLocation
+
+    public init(name: String, plugin: String, models: [String], location: SourceLocation) {
+        self.name = name
+        self.plugin = plugin
+        self.models = models
+        self.location = location
+    }
+
+    /// True when the provider lists `model` or the wildcard `"*"`.
+    public func serves(_ model: String) -> Bool {
+        models.contains(model) || models.contains("*")
+    }
+}

@@ -1,0 +1,74 @@
+/// Checks that need more than one section, then drops disabled entries.
+///
+/// References are checked against *all* entries, enabled or not, so that a typo is caught even in
+/// an entry that happens to be switched off today.
+enum CrossValidation {
+    struct Result {
+        var plugins: [PluginEntry]
+        var providers: [ProviderEntry]
+        var aliases: [String: String]
+    }
+
+    static func resolve(
+        plugins: [PluginsSection.Draft],
+        providers: [ProvidersSection.Draft],
+        aliases: [AliasesSection.Draft]
+    ) throws(ConfigError) -> Result {
+        for provider in providers {
+            try checkPluginReference(provider, plugins: plugins)
+        }
+        let enabledProviders = providers.filter(\.enabled).map(\.entry)
+        return Result(
+            plugins: plugins.filter(\.enabled).map(\.entry),
+            providers: enabledProviders,
+            aliases: try resolveAliases(aliases, allProviders: providers.map(\.entry), enabledProviders: enabledProviders))
+    }
+
+    private static func checkPluginReference(_ provider: ProvidersSection.Draft, plugins: [PluginsSection.Draft]) throws(ConfigError) {
+        let name = provider.entry.plugin
+        guard let plugin = plugins.first(where: { $0.entry.name == name }) else {
+            let known = plugins.isEmpty ? "no plugins are configured" : "known: " + plugins.map(\.entry.name).joined(separator: ", ")
+            throw provider.pluginValue.error("unknown plugin \"\(name)\" (\(known))")
+        }
+        if provider.enabled && !plugin.enabled {
+            throw provider.pluginValue.error(
+                "plugin \"\(name)\" is disabled (line \(plugin.entry.location.line)); disable this provider too or enable the plugin")
+        }
+    }
+
+    /// Follows each alias to its model. Every target must be an alias or a model some provider
+    /// lists (or a provider lists `"*"`); cycles are errors. Aliases whose model no *enabled*
+    /// provider serves are dropped, like the disabled providers themselves.
+    private static func resolveAliases(
+        _ aliases: [AliasesSection.Draft],
+        allProviders: [ProviderEntry],
+        enabledProviders: [ProviderEntry]
+    ) throws(ConfigError) -> [String: String] {
+        let byName = Dictionary(aliases.map { ($0.alias, $0) }, uniquingKeysWith: { first, _ in first })
+        let anyModel = allProviders.contains { $0.models.contains("*") }
+        let known = Set(allProviders.flatMap(\.models))
+        var resolved: [String: String] = [:]
+        for alias in aliases {
+            var chain = [alias.alias]
+            var current = alias
+            while let next = byName[current.target] {
+                if let start = chain.firstIndex(of: next.alias) {
+                    let cycle = (chain[start...] + [next.alias]).joined(separator: " -> ")
+                    throw alias.keyValue.error("alias cycle: \(cycle)")
+                }
+                chain.append(next.alias)
+                current = next
+            }
+            let model = current.target
+            guard anyModel || known.contains(model) else {
+                var message = "alias target \"\(model)\" is neither a model of any provider nor an alias"
+                if let guess = Suggestion.closest(to: model, in: Array(known) + Array(byName.keys)) {
+                    message += " (did you mean \"\(guess)\"?)"
+                }
+                throw current.targetValue.error(message)
+            }
+            if enabledProviders.contains(where: { $0.serves(model) }) { resolved[alias.alias] = model }
+        }
+        return resolved
+    }
+}

@@ -1,0 +1,31 @@
+/// Decodes `server:`; every key is optional and falls back to `ServerConfig`'s default.
+enum ServerSection {
+    static let keys = [
+        "host", "port", "loops", "max_body_bytes", "header_timeout", "body_timeout", "idle_timeout",
+        "shutdown_grace", "upstream_connect_timeout", "upstream_timeout",
+    ]
+
+    static func decode(_ value: ConfigValue?) throws(ConfigError) -> ServerConfig {
+        var server = ServerConfig()
+        guard let value else { return server }
+        let fields = try value.mapping(allowedKeys: keys)
+        if let host = fields["host"] { server.host = try host.token("host") }
+        if let port = fields["port"] { server.port = try port.integer(in: 0...65535) }
+        if let loops = fields["loops"] { server.loops = try loops.integer(in: 0...1024) }
+        if let size = fields["max_body_bytes"] { server.maxBodyBytes = try size.byteSize() }
+        if let timeout = fields["header_timeout"] { server.headerTimeout = try positive(timeout) }
+        if let timeout = fields["body_timeout"] { server.bodyTimeout = try positive(timeout) }
+        if let timeout = fields["idle_timeout"] { server.idleTimeout = try positive(timeout) }
+        if let grace = fields["shutdown_grace"] { server.shutdownGrace = try grace.duration() }
+        if let timeout = fields["upstream_connect_timeout"] { server.upstreamConnectTimeout = try positive(timeout) }
+        if let timeout = fields["upstream_timeout"] { server.upstreamTimeout = try positive(timeout) }
+        return server
+    }
+
+    /// Timeouts of zero would fire at once; only `shutdown_grace` may be 0.
+    private static func positive(_ value: ConfigValue) throws(ConfigError) -> Duration {
+        let duration = try value.duration()
+        guard duration > .zero else { throw value.error("must be greater than zero") }
+        return duration
+    }
+}

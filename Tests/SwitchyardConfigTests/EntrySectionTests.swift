@@ -1,0 +1,92 @@
+import Testing
+
+@testable import SwitchyardConfig
+
+@Suite("plugins and providers sections")
+struct EntrySectionTests {
+    static let twoPlugins = """
+        plugins:
+          - name: echo
+            path: /p/libProviderEcho.so
+          - name: openai
+            path: /p/libProviderOpenAI.so
+
+        """
+
+    @Test("a plugin entry with every key")
+    func fullPluginEntry() throws {
+        let digest = String(repeating: "AB", count: 32)
+        let config = try parse("""
+            plugins:
+              - name: vllm_local-2
+                path: ${DIR:-/opt/plugins}/libProviderOpenAI.so
+                sha256: \(digest)
+                enabled: true
+                config:
+                  base_url: http://127.0.0.1:8000/v1
+            """)
+        let entry = try #require(config.plugins.first)
+        #expect(entry == PluginEntry(
+            name: "vllm_local-2", path: "/opt/plugins/libProviderOpenAI.so", sha256: digest.lowercased(),
+            configJSON: Array(#"{"base_url":"http://127.0.0.1:8000/v1"}"#.utf8),
+            location: SourceLocation(file: "test.yaml", line: 2, column: 5)))
+    }
+
+    @Test("disabled entries are checked, then dropped")
+    func disabledDropped() throws {
+        let config = try parse(Self.twoPlugins + """
+                enabled: false
+            providers:
+              - {name: echo, plugin: echo, models: ["*"]}
+              - {name: openai, plugin: openai, models: [gpt-4o], enabled: false}
+              - {name: off, plugin: openai, models: [x], enabled: }
+            """)
+        #expect(config.plugins.map(\.name) == ["echo"])
+        #expect(config.providers.map(\.name) == ["echo"])
+        #expect(config.providers[0].serves("anything"))
+        #expect(errorText(Self.twoPlugins + "    enabled: false\n    sha256: nope\n") == """
+            test.yaml:7:13: plugins[1].sha256: expected 64 hexadecimal digits (a SHA-256), got "nope"
+            """)
+    }
+
+    @Test("plugin errors", arguments: [
+        ("plugins: {}\n", "test.yaml:1:10: plugins: expected a list, got a mapping"),
+        ("plugins:\n  - echo\n", #"test.yaml:2:5: plugins[0]: expected a mapping, got "echo""#),
+        ("plugins:\n  -\n", "test.yaml:2:4: plugins[0]: expected a plugin entry (a mapping with name and path), got an empty value"),
+        ("plugins:\n  - path: /x.so\n", #"test.yaml:2:5: plugins[0]: missing required key "name""#),
+        ("plugins:\n  - name: x\n", #"test.yaml:2:5: plugins[0]: missing required key "path""#),
+        ("plugins:\n  - name: Echo\n    path: /x.so\n", #"test.yaml:2:11: plugins[0].name: invalid name "Echo" (use lower-case letters, digits, "_" and "-")"#),
+        ("plugins:\n  - name: a.b\n    path: /x.so\n", #"test.yaml:2:11: plugins[0].name: invalid name "a.b" (use lower-case letters, digits, "_" and "-")"#),
+        ("plugins:\n  - {name: x, path: /x.so}\n  - {name: x, path: /y.so}\n", #"test.yaml:3:12: plugins[1].name: duplicate plugin name "x" (first used at line 2)"#),
+        ("plugins:\n  - name: x\n    path: lib/x.so\n", #"test.yaml:3:11: plugins[0].path: must be an absolute path after interpolation, got "lib/x.so""#),
+        ("plugins:\n  - name: x\n    path: ${DIR:-plugins}/x.so\n", #"test.yaml:3:11: plugins[0].path: must be an absolute path after interpolation, got "plugins/x.so""#),
+        ("plugins:\n  - name: x\n    path: /x.so\n    sha256: abc\n", #"test.yaml:4:13: plugins[0].sha256: expected 64 hexadecimal digits (a SHA-256), got "abc""#),
+        ("plugins:\n  - name: x\n    path: /x.so\n    enabled: yes\n", #"test.yaml:4:14: plugins[0].enabled: expected true or false (an empty value means false), got "yes""#),
+        ("plugins:\n  - name: x\n    path: /x.so\n    enabled: \"true\"\n", #"test.yaml:4:14: plugins[0].enabled: expected true or false (an empty value means false), got the quoted string "true""#),
+        ("plugins:\n  - name: x\n    path: /x.so\n    confg: {}\n", #"test.yaml:4:5: plugins[0].confg: unknown key (did you mean "config"?)"#),
+        ("plugins:\n  - name: x\n    path: /x.so\n    isolation: process\n", "test.yaml:4:5: plugins[0].isolation: unknown key (known keys: name, path, sha256, enabled, config)"),
+    ])
+    func pluginErrors(yaml: String, expected: String) {
+        #expect(errorText(yaml) == expected)
+    }
+
+    @Test("provider errors", arguments: [
+        (twoPlugins + "providers:\n  - name: chat\n    plugin: opnai\n    models: [gpt-4o]\n",
+         #"test.yaml:8:13: providers[0].plugin: unknown plugin "opnai" (known: echo, openai)"#),
+        ("providers:\n  - {name: chat, plugin: echo, models: [m]}\n",
+         #"test.yaml:2:26: providers[0].plugin: unknown plugin "echo" (no plugins are configured)"#),
+        (twoPlugins + "    enabled: false\nproviders:\n  - {name: chat, plugin: openai, models: [m]}\n",
+         #"test.yaml:8:26: providers[0].plugin: plugin "openai" is disabled (line 4); disable this provider too or enable the plugin"#),
+        (twoPlugins + "providers:\n  - {name: chat, plugin: echo}\n", #"test.yaml:7:5: providers[0]: missing required key "models""#),
+        (twoPlugins + "providers:\n  - {name: chat, plugin: echo, models: []}\n", #"test.yaml:7:40: providers[0].models: list at least one model ("*" serves any model)"#),
+        (twoPlugins + "providers:\n  - {name: chat, plugin: echo, models: m}\n", #"test.yaml:7:40: providers[0].models: expected a list, got "m""#),
+        (twoPlugins + "providers:\n  - {name: chat, plugin: echo, models: [a, b, a]}\n", #"test.yaml:7:47: providers[0].models[2]: model "a" is listed twice"#),
+        (twoPlugins + "providers:\n  - {name: chat, plugin: echo, models: [\"a b\"]}\n", #"test.yaml:7:41: providers[0].models[0]: a model name must not contain spaces or control characters, got "a b""#),
+        (twoPlugins + "providers:\n  - {name: chat, plugin: echo, models: [\"\"]}\n", "test.yaml:7:41: providers[0].models[0]: a model name must not be empty"),
+        (twoPlugins + "providers:\n  - {name: c, plugin: echo, models: [a]}\n  - {name: c, plugin: echo, models: [b]}\n", #"test.yaml:8:12: providers[1].name: duplicate provider name "c" (first used at line 7)"#),
+        (twoPlugins + "providers:\n  - {name: c, plugin: echo, model: [a]}\n", #"test.yaml:7:29: providers[0].model: unknown key (did you mean "models"?)"#),
+    ])
+    func providerErrors(yaml: String, expected: String) {
+        #expect(errorText(yaml) == expected)
+    }
+}

@@ -1,0 +1,72 @@
+import Testing
+
+@testable import SwitchyardConfig
+
+@Suite("server section and top level")
+struct ServerSectionTests {
+    @Test("every key set explicitly")
+    func explicit() throws {
+        let config = try parse("""
+            server:
+              host: 0.0.0.0
+              port: 0
+              loops: 4
+              max_body_bytes: 1MB
+              header_timeout: 5
+              body_timeout: 45s
+              idle_timeout: 2m
+              shutdown_grace: 500ms
+              upstream_connect_timeout: 3s
+              upstream_timeout: 10m
+            """)
+        var expected = ServerConfig()
+        expected.host = "0.0.0.0"
+        expected.port = 0
+        expected.loops = 4
+        expected.maxBodyBytes = 1_000_000
+        expected.headerTimeout = .seconds(5)
+        expected.bodyTimeout = .seconds(45)
+        expected.idleTimeout = .seconds(120)
+        expected.shutdownGrace = .milliseconds(500)
+        expected.upstreamConnectTimeout = .seconds(3)
+        expected.upstreamTimeout = .seconds(600)
+        #expect(config.server == expected)
+    }
+
+    @Test("defaults")
+    func defaults() throws {
+        let server = try parse("server:\n").server
+        #expect(server.host == "127.0.0.1" && server.port == 8080 && server.loops == 0)
+        #expect(server.maxBodyBytes == 33_554_432)
+        #expect(server.headerTimeout == .seconds(10) && server.bodyTimeout == .seconds(30))
+        #expect(server.idleTimeout == .seconds(60) && server.shutdownGrace == .seconds(30))
+        #expect(server.upstreamConnectTimeout == .seconds(5) && server.upstreamTimeout == .seconds(600))
+    }
+
+    @Test("errors", arguments: [
+        ("srever:\n  port: 1\n", #"test.yaml:1:1: srever: unknown key (did you mean "server"?)"#),
+        ("routing: {}\n", "test.yaml:1:1: routing: unknown key (known keys: server, plugins, providers, aliases)"),
+        ("- server\n", "test.yaml:1:1: expected a mapping, got a list"),
+        ("server: [1]\n", "test.yaml:1:9: server: expected a mapping, got a list"),
+        ("server:\n  prot: 1\n", #"test.yaml:2:3: server.prot: unknown key (did you mean "port"?)"#),
+        ("server:\n  max_body_byte: 1\n", #"test.yaml:2:3: server.max_body_byte: unknown key (did you mean "max_body_bytes"?)"#),
+        ("server:\n  port: 70000\n", "test.yaml:2:9: server.port: 70000 is out of range (0 to 65535)"),
+        ("server:\n  port: -1\n", "test.yaml:2:9: server.port: -1 is out of range (0 to 65535)"),
+        ("server:\n  port: http\n", #"test.yaml:2:9: server.port: expected an integer from 0 to 65535, got "http""#),
+        ("server:\n  port: 80.5\n", #"test.yaml:2:9: server.port: expected an integer from 0 to 65535, got "80.5""#),
+        ("server:\n  port: \"8080\"\n", #"test.yaml:2:9: server.port: expected an integer from 0 to 65535, got the quoted string "8080""#),
+        ("server:\n  port:\n", "test.yaml:2:8: server.port: expected an integer from 0 to 65535, got an empty value"),
+        ("server:\n  loops: 5000\n", "test.yaml:2:10: server.loops: 5000 is out of range (0 to 1024)"),
+        ("server:\n  host: \"a b\"\n", #"test.yaml:2:9: server.host: host must not contain spaces or control characters, got "a b""#),
+        ("server:\n  host: ~\n", "test.yaml:2:9: server.host: expected a string, got an empty value"),
+        ("server:\n  host: {a: 1}\n", "test.yaml:2:9: server.host: expected a string, got a mapping"),
+        ("server:\n  max_body_bytes: 32MB2\n", #"test.yaml:2:19: server.max_body_bytes: expected a size in bytes such as 33554432, 512KiB or 32MiB, got "32MB2""#),
+        ("server:\n  max_body_bytes: 0\n", "test.yaml:2:19: server.max_body_bytes: must be greater than zero"),
+        ("server:\n  header_timeout: 10 sec\n", #"test.yaml:2:19: server.header_timeout: expected a duration such as 250ms, 10s, 2m or 1h (a plain number is seconds), got "10 sec""#),
+        ("server:\n  idle_timeout: 0s\n", "test.yaml:2:17: server.idle_timeout: must be greater than zero"),
+        ("server:\n  upstream_timeout: [1]\n", "test.yaml:2:21: server.upstream_timeout: expected a duration such as 250ms, 10s, 2m or 1h (a plain number is seconds), got a list"),
+    ])
+    func errors(yaml: String, expected: String) {
+        #expect(errorText(yaml) == expected)
+    }
+}
