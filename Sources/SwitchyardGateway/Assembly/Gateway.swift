@@ -1,0 +1,66 @@
+import SwitchyardConfig
+import SwitchyardCore
+import SwitchyardHTTP
+import SwitchyardPlugins
+import SwitchyardPosix
+
+/// The assembled gateway: config → plugins → routing → HTTP server with one upstream client per
+/// event loop. `start` returns once listening; `shutdown` drains in-flight requests and streams.
+public final class Gateway: @unchecked Sendable {
+    public let config: GatewayConfig
+    public let plugins: LoadedPlugins
+    let server: HTTPServer
+    let log: GatewayLog
+
+    public init(config: GatewayConfig, log: GatewayLog = GatewayLog(), accessLog: Bool = true) throws(GatewayStartupError) {
+        self.config = config
+        self.log = log
+        plugins = try LoadedPlugins(config: config)
+        let routing = RoutingTable(
+            providers: config.providers.map { RoutingTable.Provider(name: $0.name, plugin: $0.plugin, models: $0.models) },
+            aliases: config.aliases)
+        let settings = GatewaySettings(
+            upstreamConnectTimeout: config.server.upstreamConnectTimeout.nanoseconds, upstreamTimeout: config.server.upstreamTimeout.nanoseconds,
+            accessLog: accessLog)
+        let services = GatewayServices(
+            providers: plugins.providers, planner: PlanBuilder(routing: routing, configuredChains: PluginChains()),
+            settings: settings, log: log)
+        let responder = GatewayResponder(
+            services: services, models: ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000)))
+
+        var http = HTTPServerConfiguration(host: config.server.host, port: config.server.port)
+        http.loops = config.server.loops > 0 ? config.server.loops : EventLoopGroup.availableCores
+        http.maxBodyBytes = config.server.maxBodyBytes
+        http.headerTimeout = config.server.headerTimeout.nanoseconds
+        http.bodyTimeout = config.server.bodyTimeout.nanoseconds
+        http.idleTimeout = config.server.idleTimeout.nanoseconds
+        http.renderError = { status, message, code in
+            let type = status >= 500 ? "server_error" : "invalid_request_error"
+            return ("application/json", GatewayError.render(message: message, type: type, param: nil, code: code))
+        }
+        do {
+            server = try HTTPServer(configuration: http, responder: responder)
+        } catch {
+            throw GatewayStartupError("cannot create the HTTP server: \(error)")
+        }
+        responder.attach(loops: server.group.loops)
+    }
+
+    /// Binds and starts serving; returns once the listeners are up.
+    public func start() throws(GatewayStartupError) {
+        do { try server.start() } catch {
+            throw GatewayStartupError("cannot listen on \(config.server.host):\(config.server.port): \(error)")
+        }
+        log.info("listening", fields: [
+            ("address", "\(config.server.host):\(server.port)"), ("loops", String(server.group.loops.count)),
+            ("providers", plugins.providers.keys.sorted().joined(separator: ",")),
+        ])
+    }
+
+    public var port: Int { server.port }
+
+    /// Stops accepting, lets in-flight requests and streams finish (up to `grace`), then stops.
+    public func shutdown(grace: UInt64) {
+        server.shutdown(grace: grace)
+    }
+}

@@ -1,0 +1,265 @@
+import CSwitchyardPlugin
+import SwitchyardCore
+import SwitchyardHTTP
+import SwitchyardJSON
+import SwitchyardPlugins
+import SwitchyardPosix
+import SwitchyardUpstream
+
+/// Carries out one plan on the event loop that accepted the request: each attempt in order,
+/// failing over while nothing has reached the client, then answers through the writer.
+///
+/// Threading: loop-confined. Plugin hooks, upstream callbacks and writer calls all run on the
+/// request's loop. Lifetime: retained by the in-flight upstream transfer and by the writer's
+/// onClose closure, both released when the request ends.
+final class PlanExecutor: ProviderOutput, UpstreamResponseDelegate {
+    let plan: ExecutionPlan
+    let request: ChatRequest
+    let writer: ResponseWriter
+    let services: GatewayServices
+    let upstream: UpstreamClient
+
+    private var attemptIndex = 0
+    private var provider: ProviderPlugin?
+    private var call = CallDescription(operation: 0, stream: false, attempt: 0, requestID: "", upstreamModel: "")
+    private var transfer: UpstreamTransfer?
+    private var transformation: ResponseTransformation?
+    private var pendingFailure: PluginFailure?
+    private var upstreamStartedAt: UInt64 = 0
+    private var upstreamNanoseconds: UInt64 = 0
+    private var upstreamStatus = 0
+
+    private var streamStarted = false
+    private var finished = false
+    private var cancelled = false
+    private var completion: [UInt8]?
+    private var errorBody: [UInt8]?
+    private var usage: [UInt8]?
+    private var retryAfter: String?
+    private var frame = SSEFrame()
+
+    init(plan: ExecutionPlan, request: ChatRequest, writer: ResponseWriter, services: GatewayServices, upstream: UpstreamClient) {
+        self.plan = plan
+        self.request = request
+        self.writer = writer
+        self.services = services
+        self.upstream = upstream
+    }
+
+    func start() {
+        writer.onClose = { [self] in clientWentAway() }
+        runAttempt()
+    }
+
+    // MARK: attempts
+
+    private func runAttempt() {
+        let attempt = plan.attempts[attemptIndex]
+        completion = nil
+        errorBody = nil
+        usage = nil
+        retryAfter = nil
+        pendingFailure = nil
+        upstreamStatus = 0
+        guard let provider = services.providers[attempt.provider] else {
+            conclude(PluginFailure(status: SY_E_INTERNAL, httpStatus: 503, retryable: true, message: "provider \(attempt.provider) is not loaded"))
+            return
+        }
+        self.provider = provider
+        call = CallDescription(
+            operation: plan.operation.abiValue, stream: plan.stream, attempt: attemptIndex,
+            requestID: plan.requestID, upstreamModel: attempt.upstreamModel)
+        let body = request.body(forUpstreamModel: attempt.upstreamModel)
+
+        if provider.answersLocally {
+            let failure = body.withUnsafeBytes { provider.generate(call, body: $0, output: self) }
+            conclude(failure)
+            return
+        }
+        switch body.withUnsafeBytes({ provider.prepare(call, body: $0) }) {
+        case .failure(let failure):
+            conclude(failure)
+        case .success(let draft):
+            let upstreamRequest = UpstreamRequest(
+                method: draft.method, url: draft.url, headers: draft.headers, body: draft.body,
+                connectTimeout: services.settings.upstreamConnectTimeout, totalTimeout: services.settings.upstreamTimeout)
+            upstreamStartedAt = monotonicNanoseconds()
+            transfer = upstream.start(upstreamRequest, delegate: self)
+        }
+    }
+
+    /// Ends an attempt: success, fail over to the next attempt, or answer with the error.
+    private func conclude(_ failure: PluginFailure?) {
+        guard !finished, !cancelled else { return }
+        guard let failure else { return succeed() }
+        let mayFailOver = failure.retryable || failure.status == SY_E_TIMEOUT
+        if mayFailOver, !streamStarted, attemptIndex + 1 < plan.attempts.count {
+            services.log.warn("attempt failed, failing over", requestID: plan.requestID,
+                              fields: [("provider", plan.attempts[attemptIndex].provider), ("error", failure.message)])
+            attemptIndex += 1
+            runAttempt()
+            return
+        }
+        respond(failure)
+    }
+
+    // MARK: upstream callbacks
+
+    func upstreamHead(status: Int, headers: [(name: String, value: String)]) {
+        upstreamStatus = status
+        retryAfter = headers.first(where: { $0.name.lowercased() == "retry-after" })?.value
+        guard let provider else { return }
+        switch provider.beginResponse(call, status: status, headers: headers) {
+        case .success(let started): transformation = started
+        case .failure(let failure): abortTransfer(failure)
+        }
+    }
+
+    func upstreamBody(_ chunk: UnsafeRawBufferPointer) {
+        guard let transformation, pendingFailure == nil else { return }
+        if let failure = transformation.data(chunk, output: self) { abortTransfer(failure) }
+    }
+
+    func upstreamComplete(_ result: UpstreamResult) {
+        transfer = nil
+        upstreamNanoseconds &+= monotonicNanoseconds() &- upstreamStartedAt
+        defer { transformation = nil }  // state_free runs here, exactly once
+        if cancelled { return }
+        if let pendingFailure { return conclude(pendingFailure) }
+        switch result {
+        case .success:
+            guard let transformation else {
+                return conclude(PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true, message: "upstream sent no response"))
+            }
+            conclude(transformation.end(output: self))
+        case .failure(let error):
+            conclude(transportFailure(error))
+        }
+    }
+
+    private func abortTransfer(_ failure: PluginFailure) {
+        pendingFailure = failure
+        transfer?.cancel()
+    }
+
+    private func transportFailure(_ error: UpstreamError) -> PluginFailure {
+        switch error.kind {
+        case .timeout:
+            PluginFailure(status: SY_E_TIMEOUT, httpStatus: 504, retryable: true, message: "upstream timed out: \(error.message)")
+        case .cancelled:
+            PluginFailure(status: SY_E_CANCELLED, message: "upstream request cancelled")
+        default:
+            PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true, message: "upstream unreachable: \(error.message)")
+        }
+    }
+
+    // MARK: provider output (the plugin's sink)
+
+    func providerWrote(kind: UInt32, bytes: UnsafeRawBufferPointer) -> Bool {
+        if cancelled || finished || writer.isClosed { return false }
+        switch kind {
+        case SY_OUT_JSON:
+            if plan.stream {
+                if !streamStarted { startStream() }
+                frame.frame(bytes)
+                frame.withBytes { writer.write($0) }
+            } else {
+                completion = Array(bytes)
+            }
+        case SY_OUT_ERROR_JSON:
+            errorBody = Array(bytes)
+        case SY_OUT_META_JSON:
+            usage = Array(bytes)
+        default:
+            break  // unknown kinds from newer plugins are ignored, as the ABI promises
+        }
+        return true
+    }
+
+    // MARK: answering
+
+    private func startStream() {
+        streamStarted = true
+        var headers = planHeaders()
+        headers.add("Content-Type", "text/event-stream")
+        headers.add("Cache-Control", "no-cache")
+        writer.startStream(status: 200, headers: headers)
+    }
+
+    private func succeed() {
+        if plan.stream {
+            if !streamStarted { startStream() }
+            writer.write(SSEFrame.done)
+            writer.finish()
+            return finish(status: 200)
+        }
+        guard let completion, completion.withUnsafeBytes({ (try? TopLevelScan($0)) != nil }) else {
+            return respond(PluginFailure(status: SY_E_INTERNAL, message: "provider \(call.upstreamModel) produced no valid JSON response"))
+        }
+        var headers = planHeaders()
+        headers.add("Content-Type", "application/json")
+        writer.send(status: 200, headers: headers, body: completion)
+        finish(status: 200)
+    }
+
+    private func respond(_ failure: PluginFailure) {
+        let error = gatewayError(for: failure)
+        let body = errorBody ?? error.body
+        if streamStarted {
+            // Headers are gone: the error travels as an SSE event (OpenAI SDKs raise on it).
+            body.withUnsafeBytes { frame.frame($0) }
+            frame.withBytes { writer.write($0) }
+            writer.finish()
+        } else {
+            var headers = planHeaders()
+            headers.add("Content-Type", "application/json")
+            if let retryAfter { headers.add("Retry-After", retryAfter) }
+            writer.send(status: error.status, headers: headers, body: body)
+        }
+        finish(status: error.status, failure: failure.message)
+    }
+
+    private func gatewayError(for failure: PluginFailure) -> GatewayError {
+        let provider = plan.attempts[attemptIndex].provider
+        switch failure.status {
+        case SY_E_INVALID, SY_E_UNSUPPORTED:
+            return GatewayError.invalidRequest(failure.message, code: failure.status == SY_E_INVALID ? "invalid_request" : "unsupported_parameter")
+        case SY_E_UPSTREAM:
+            let status = failure.httpStatus != 0 ? failure.httpStatus : 502
+            return GatewayError.upstream(status: status, message: "Provider \(provider): \(failure.message)")
+        case SY_E_TIMEOUT:
+            return GatewayError.timeout("Provider \(provider): \(failure.message)")
+        default:
+            if failure.httpStatus == 503 { return GatewayError.unavailable(failure.message) }
+            return GatewayError.internalError("Provider \(provider) failed: \(failure)")
+        }
+    }
+
+    private func planHeaders() -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.add("X-Switchyard-Provider", plan.attempts[attemptIndex].provider)
+        headers.add("X-Switchyard-Model", plan.resolution.resolved)
+        headers.add("X-Switchyard-Attempts", String(attemptIndex + 1))
+        return headers
+    }
+
+    private func finish(status: Int, failure: String? = nil) {
+        finished = true
+        writer.onClose = nil
+        services.accessLog.record(
+            plan: plan, status: status, attempt: attemptIndex, startedAt: request.receivedAt,
+            upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: failure)
+    }
+
+    private func clientWentAway() {
+        guard !finished else { return }
+        cancelled = true
+        finished = true
+        transfer?.cancel()
+        transfer = nil
+        transformation = nil
+        services.accessLog.record(
+            plan: plan, status: 499, attempt: attemptIndex, startedAt: request.receivedAt,
+            upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: "client closed the connection")
+    }
+}

@@ -1,0 +1,36 @@
+/// Frames canonical JSON as one server-sent event, in a buffer reused for every chunk of a
+/// stream (no allocation per chunk once it has grown to the largest event). A payload that
+/// contains line breaks (pretty-printed JSON is still JSON) becomes several `data:` lines, which
+/// SSE clients join back with "\n".
+struct SSEFrame {
+    private var buffer: [UInt8] = []
+
+    static let done: [UInt8] = Array("data: [DONE]\n\n".utf8)
+
+    init() { buffer.reserveCapacity(1024) }
+
+    mutating func frame(_ payload: UnsafeRawBufferPointer) {
+        buffer.removeAll(keepingCapacity: true)
+        var lineStart = 0
+        var index = 0
+        while index <= payload.count {
+            let atEnd = index == payload.count
+            let byte: UInt8 = atEnd ? 0 : payload[index]
+            if atEnd || byte == 0x0A || byte == 0x0D {
+                buffer.append(contentsOf: Self.prefix)
+                buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: payload[lineStart..<index]))
+                buffer.append(0x0A)
+                if !atEnd, byte == 0x0D, index + 1 < payload.count, payload[index + 1] == 0x0A { index += 1 }
+                lineStart = index + 1
+            }
+            index += 1
+        }
+        buffer.append(0x0A)
+    }
+
+    func withBytes(_ body: (UnsafeRawBufferPointer) -> Void) {
+        buffer.withUnsafeBytes(body)
+    }
+
+    private static let prefix: [UInt8] = Array("data: ".utf8)
+}
