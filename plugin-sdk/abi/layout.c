@@ -1,0 +1,48 @@
+/* Prints the size of every ABI struct and the offset and size of every field, one line each.
+ * plugin-sdk/abi/layout-1.N.txt pins these; scripts/check-abi.sh regenerates them and allows
+ * only growth at the end (new lines, larger struct sizes), never a moved or resized field. */
+#include <stddef.h>
+#include <stdio.h>
+#include "switchyard_plugin.h"
+
+#define STRUCT(T) printf("%s sizeof=%zu\n", #T, sizeof(T));
+#define FIELD(T, f) printf("%s.%s offset=%zu size=%zu\n", #T, #f, offsetof(T, f), sizeof(((T *)0)->f));
+
+int main(void) {
+    STRUCT(sy_error) FIELD(sy_error, struct_size) FIELD(sy_error, code) FIELD(sy_error, http_status)
+    FIELD(sy_error, retryable) FIELD(sy_error, message)
+    STRUCT(sy_bytes) FIELD(sy_bytes, ptr) FIELD(sy_bytes, len)
+    STRUCT(sy_header) FIELD(sy_header, name) FIELD(sy_header, value)
+    STRUCT(sy_sink) FIELD(sy_sink, struct_size) FIELD(sy_sink, ctx) FIELD(sy_sink, write)
+    STRUCT(sy_http_out) FIELD(sy_http_out, struct_size) FIELD(sy_http_out, ctx) FIELD(sy_http_out, set_method)
+    FIELD(sy_http_out, set_url) FIELD(sy_http_out, add_header) FIELD(sy_http_out, append_body)
+    STRUCT(sy_call_info) FIELD(sy_call_info, struct_size) FIELD(sy_call_info, operation) FIELD(sy_call_info, stream)
+    FIELD(sy_call_info, attempt) FIELD(sy_call_info, request_id) FIELD(sy_call_info, upstream_model)
+    STRUCT(sy_http_request) FIELD(sy_http_request, struct_size) FIELD(sy_http_request, timeout_ms)
+    FIELD(sy_http_request, method) FIELD(sy_http_request, url) FIELD(sy_http_request, body)
+    FIELD(sy_http_request, headers) FIELD(sy_http_request, header_count)
+    STRUCT(sy_http_handler) FIELD(sy_http_handler, struct_size) FIELD(sy_http_handler, ctx)
+    FIELD(sy_http_handler, on_headers) FIELD(sy_http_handler, on_data) FIELD(sy_http_handler, on_done)
+    STRUCT(sy_host_api) FIELD(sy_host_api, struct_size) FIELD(sy_host_api, abi_minor) FIELD(sy_host_api, log_enabled)
+    FIELD(sy_host_api, log) FIELD(sy_host_api, now_unix_ns) FIELD(sy_host_api, monotonic_ns) FIELD(sy_host_api, alloc)
+    FIELD(sy_host_api, free) FIELD(sy_host_api, metric_define) FIELD(sy_host_api, metric_record)
+    FIELD(sy_host_api, secret_get) FIELD(sy_host_api, http_send) FIELD(sy_host_api, http_cancel)
+    FIELD(sy_host_api, resume) FIELD(sy_host_api, call_cancelled) FIELD(sy_host_api, call_metadata)
+    FIELD(sy_host_api, get_extension)
+    STRUCT(sy_transformer_v1) FIELD(sy_transformer_v1, struct_size) FIELD(sy_transformer_v1, begin)
+    FIELD(sy_transformer_v1, data) FIELD(sy_transformer_v1, end) FIELD(sy_transformer_v1, state_free)
+    STRUCT(sy_provider_v1) FIELD(sy_provider_v1, struct_size) FIELD(sy_provider_v1, prepare)
+    FIELD(sy_provider_v1, response) FIELD(sy_provider_v1, generate)
+    STRUCT(sy_verdict) FIELD(sy_verdict, struct_size) FIELD(sy_verdict, ctx) FIELD(sy_verdict, patch) FIELD(sy_verdict, reject)
+    STRUCT(sy_guardrail_v1) FIELD(sy_guardrail_v1, struct_size) FIELD(sy_guardrail_v1, phases)
+    FIELD(sy_guardrail_v1, inspect) FIELD(sy_guardrail_v1, call_end)
+    STRUCT(sy_enricher_v1) FIELD(sy_enricher_v1, struct_size) FIELD(sy_enricher_v1, phases) FIELD(sy_enricher_v1, observe)
+    STRUCT(sy_batch_v1) FIELD(sy_batch_v1, struct_size) FIELD(sy_batch_v1, lines)
+    STRUCT(sy_plugin_api) FIELD(sy_plugin_api, struct_size) FIELD(sy_plugin_api, abi_minor) FIELD(sy_plugin_api, id)
+    FIELD(sy_plugin_api, version) FIELD(sy_plugin_api, manifest_json) FIELD(sy_plugin_api, flags)
+    FIELD(sy_plugin_api, reserved) FIELD(sy_plugin_api, instance_new) FIELD(sy_plugin_api, instance_free)
+    FIELD(sy_plugin_api, get_interface)
+    STRUCT(sy_negotiate) FIELD(sy_negotiate, struct_size) FIELD(sy_negotiate, abi_major) FIELD(sy_negotiate, abi_minor)
+    FIELD(sy_negotiate, required_minor) FIELD(sy_negotiate, host) FIELD(sy_negotiate, plugin)
+    return 0;
+}

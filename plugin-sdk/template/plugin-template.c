@@ -1,0 +1,119 @@
+/* plugin-template.c -- start here for a provider that calls an upstream over HTTP.
+ *
+ * The host owns the network: `prepare` only *describes* the upstream request through the
+ * host's builder, and the response comes back through a push transformer
+ * (begin -> data* -> end -> state_free). This template forwards OpenAI-format requests to
+ * `base_url` + /chat/completions and passes a whole (non-stream) JSON answer back; replace the
+ * marked parts with your provider's translation. Build like examples/c/provider-static. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "switchyard_plugin.h"
+
+static const sy_host_api *host; /* set once in sy_plugin_entry; valid for the process */
+
+typedef struct instance { char url[512]; } instance;        /* immutable after instance_new */
+typedef struct response { uint32_t status; size_t length; char *body; } response; /* one per call */
+
+static sy_bytes bytes(const char *s) { sy_bytes b = { (const uint8_t *)s, strlen(s) }; return b; }
+
+static sy_status fail(sy_error *error, sy_status code, uint32_t http_status, const char *message) {
+    error->code = code;
+    error->http_status = http_status;
+    snprintf(error->message, SY_ERROR_MESSAGE_CAPACITY, "%s", message);
+    return code;
+}
+
+/* [control] Parse the config once. REPLACE: read your provider's settings. */
+static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out, sy_error *error) {
+    (void)hinst; (void)config;
+    instance *self = calloc(1, sizeof *self);
+    if (!self) return fail(error, SY_E_NOMEM, 0, "out of memory");
+    snprintf(self->url, sizeof self->url, "%s", "http://127.0.0.1:8081/v1/chat/completions");
+    *out = self;
+    return SY_OK;
+}
+
+static void instance_free(sy_instance self) { free(self); }
+
+/* [any-thread] Describe the upstream request. `canonical_json` is borrowed: the builder copies.
+ * REPLACE: translate the canonical (OpenAI-style) JSON into your provider's format. */
+static sy_status prepare(sy_instance raw, sy_call call, const sy_call_info *info, sy_bytes canonical_json,
+                         const sy_http_out *out, sy_error *error) {
+    (void)call; (void)error;
+    const instance *self = raw;
+    if (info->stream) return fail(error, SY_E_UNSUPPORTED, 400, "this template does not stream");
+    out->set_method(out->ctx, bytes("POST"));
+    out->set_url(out->ctx, bytes(self->url));
+    out->add_header(out->ctx, bytes("Content-Type"), bytes("application/json"));
+    out->append_body(out->ctx, canonical_json);
+    return SY_OK;
+}
+
+/* [any-thread] The upstream's status and headers arrived: make the per-call state. */
+static sy_status begin(sy_instance raw, sy_call call, const sy_call_info *info, uint32_t status,
+                       const sy_header *headers, size_t count, sy_state *out_state, sy_error *error) {
+    (void)raw; (void)call; (void)info; (void)headers; (void)count;
+    response *state = calloc(1, sizeof *state);
+    if (!state) return fail(error, SY_E_NOMEM, 0, "out of memory");
+    state->status = status;
+    *out_state = state;
+    return SY_OK;
+}
+
+/* [any-thread] Body bytes, in arbitrary pieces: buffer them (or parse incrementally). */
+static sy_status data(sy_state raw, sy_bytes chunk, const sy_sink *out, sy_error *error) {
+    (void)out;
+    response *state = raw;
+    char *grown = realloc(state->body, state->length + chunk.len);
+    if (!grown) return fail(error, SY_E_NOMEM, 0, "out of memory");
+    memcpy(grown + state->length, chunk.ptr, chunk.len);
+    state->body = grown;
+    state->length += chunk.len;
+    return SY_OK;
+}
+
+/* [any-thread] The body is complete. REPLACE: translate your provider's answer into canonical
+ * JSON. Errors go out OpenAI-shaped with SY_E_UPSTREAM, the status, and whether to fail over. */
+static sy_status end(sy_state raw, const sy_sink *out, sy_error *error) {
+    response *state = raw;
+    sy_bytes body = { (const uint8_t *)state->body, state->length };
+    if (state->status >= 400) {
+        out->write(out->ctx, SY_OUT_ERROR_JSON, body);
+        error->retryable = state->status == 429 || state->status >= 500;
+        return fail(error, SY_E_UPSTREAM, state->status, "upstream returned an error");
+    }
+    return out->write(out->ctx, SY_OUT_JSON, body);
+}
+
+/* Exactly once per begin that succeeded, also after errors and cancellation. */
+static void state_free(sy_state raw) {
+    response *state = raw;
+    free(state->body);
+    free(state);
+}
+
+static const sy_transformer_v1 transformer = { sizeof(sy_transformer_v1), begin, data, end, state_free };
+static const sy_provider_v1 provider = { sizeof(sy_provider_v1), prepare, &transformer, NULL };
+
+static const void *get_interface(sy_instance self, const char *id) {
+    (void)self;
+    return strcmp(id, SY_IFACE_PROVIDER) == 0 ? &provider : NULL;
+}
+
+static const sy_plugin_api plugin = {
+    sizeof(sy_plugin_api), SY_ABI_MINOR, "com.example.provider.template", "0.1.0",
+    "{\"kinds\":[\"provider\"],\"interfaces\":[\"switchyard.provider/1\"],\"toolchain\":\"c\"}",
+    0, 0, instance_new, instance_free, get_interface,
+};
+
+SY_EXPORT sy_status sy_plugin_entry(sy_negotiate *negotiate) {
+    if (negotiate->abi_major != SY_ABI_MAJOR) {
+        negotiate->abi_major = SY_ABI_MAJOR;
+        return SY_E_ABI;
+    }
+    if (negotiate->abi_minor > SY_ABI_MINOR) negotiate->abi_minor = SY_ABI_MINOR;
+    host = negotiate->host;
+    negotiate->plugin = &plugin;
+    return SY_OK;
+}
