@@ -12,7 +12,8 @@ enum ConfigFile {
 
     static func read(path: String) throws(ConfigError) -> [UInt8] {
         let file = SourceLocation.wholeFile(path)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused as not regular).
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
             switch code {

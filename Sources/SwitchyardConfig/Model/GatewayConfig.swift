@@ -5,7 +5,7 @@
 /// - every provider's `plugin` names an entry of `plugins` (disabled entries are dropped);
 /// - every alias maps straight to a model that an enabled provider serves (chains are
 ///   flattened; aliases whose model only disabled providers serve are dropped).
-public struct GatewayConfig: Sendable {
+public struct GatewayConfig: Sendable, Equatable {
     public var server: ServerConfig
     public var plugins: [PluginEntry]
     public var providers: [ProviderEntry]

@@ -10,7 +10,8 @@ enum YAMLSyntaxError {
             let location = locate(offset: Int(parser.problem_offset), in: bytes, file: sourceName)
             var message = "invalid YAML input: \(problem)"
             if parser.problem_value != -1 {
-                message += " (U+\(String(UInt32(bitPattern: parser.problem_value), radix: 16, uppercase: true)))"
+                let hex = String(UInt32(bitPattern: parser.problem_value), radix: 16, uppercase: true)
+                message += " (U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex))"
             }
             return ConfigError(message, at: location)
         case YAML_SCANNER_ERROR, YAML_PARSER_ERROR:

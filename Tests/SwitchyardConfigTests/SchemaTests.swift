@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+@testable import SwitchyardConfig
+
+@Suite("config/schema/switchyard.schema.json")
+struct SchemaTests {
+    static let schemaPath = packageRoot.appendingPathComponent("config/schema/switchyard.schema.json").path
+
+    /// The schema, read with our own YAML reader (JSON is YAML) so no second parser is involved.
+    func schema() throws -> JSONLike {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.schemaPath)))
+        #expect(try JSONSerialization.jsonObject(with: Data(bytes)) is [String: Any], "valid JSON")
+        return JSONLike(try #require(try YAMLReader.parse(bytes, sourceName: Self.schemaPath)))
+    }
+
+    func document(_ yaml: String) throws -> JSONLike {
+        (try YAMLReader.parse(Array(yaml.utf8), sourceName: "doc.yaml")).map(JSONLike.init) ?? .null
+    }
+
+    @Test("is draft 2020-12 and lists exactly the keys the loader accepts")
+    func keysMatchLoader() throws {
+        let schema = try schema()
+        #expect(schema["$schema"] == .string("https://json-schema.org/draft/2020-12/schema"))
+        let properties = try #require(schema["properties"])
+        #expect(properties.keys == ConfigLoader.sections)
+        #expect(properties["server"]?["properties"]?.keys == ServerSection.keys)
+        #expect(properties["plugins"]?["items"]?["properties"]?.keys == PluginsSection.keys)
+        #expect(properties["providers"]?["items"]?["properties"]?.keys == ProvidersSection.keys)
+        #expect(properties["plugins"]?["items"]?["required"] == .array([.string("name"), .string("path")]))
+        #expect(properties["providers"]?["items"]?["required"] == .array([.string("name"), .string("plugin"), .string("models")]))
+    }
+
+    @Test("accepts every example and the default configuration, as written (before interpolation)")
+    func acceptsExamples() throws {
+        let validator = MiniSchemaValidator(root: try schema())
+        for path in ExampleFilesTests.examples {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(validator.errors(try document(text)) == [], "\(path)")
+        }
+        #expect(validator.errors(try document(defaultConfigYAML)) == [])
+    }
+
+    /// Documents the loader rejects on shape alone; the schema must reject them too.
+    @Test("rejects what the loader rejects", arguments: [
+        "server: {prot: 1}",
+        "server: {port: 70000}",
+        "server: {port: \"8080\"}",
+        "server: {loops: -1}",
+        "server: {max_body_bytes: 0}",
+        "server: {max_body_bytes: 32mib}",
+        "server: {header_timeout: 10sec}",
+        "server: {idle_timeout: 0s}",
+        "routing: {}",
+        "plugins: [{name: Echo, path: /x.so}]",
+        "plugins: [{name: x, path: lib/x.so}]",
+        "plugins: [{name: x}]",
+        "plugins: [{name: x, path: /x.so, sha256: abc}]",
+        "plugins: [{name: x, path: /x.so, enabled: yes}]",
+        "plugins: [{name: x, path: /x.so, confg: {}}]",
+        "providers: [{name: a, plugin: b, models: []}]",
+        "providers: [{name: a, plugin: b, models: [m, m]}]",
+        "providers: [{name: a, plugin: b, models: [\"a b\"]}]",
+        "providers: [{name: a, plugin: b}]",
+        "aliases: {'*': x}",
+        "aliases: [x]",
+    ])
+    func rejectsInvalid(yaml: String) throws {
+        #expect(errorText(yaml, env: [:]) != nil)
+        #expect(MiniSchemaValidator(root: try schema()).errors(try document(yaml)) != [])
+    }
+
+    @Test("accepts interpolated values and the empty enabled flag", arguments: [
+        "server: {port: '${PORT:-8080}', header_timeout: 1.5, shutdown_grace: 0, max_body_bytes: 512KiB}",
+        "plugins: [{name: x, path: '${DIR}/x.so', enabled: , config: [1, {a: b}]}]",
+        "aliases: {fast: m}",
+        "",
+    ])
+    func acceptsValid(yaml: String) throws {
+        #expect(MiniSchemaValidator(root: try schema()).errors(try document(yaml)) == [])
+    }
+}
