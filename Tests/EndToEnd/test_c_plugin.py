@@ -6,24 +6,32 @@ import subprocess
 import textwrap
 
 import openai
+import pytest
 
 from conftest import BIN_DIR, start_process, stop_process
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
 
-def test_c_example_plugin_answers_through_the_gateway(tmp_path):
+@pytest.fixture(scope="module")
+def c_plugin(tmp_path_factory):
+    """libprovider_static.so, built by the example's own Makefile."""
+    out = tmp_path_factory.mktemp("c-plugin")
     subprocess.run(
-        ["make", "-s", "-C", os.path.join(ROOT, "plugin-sdk/examples/c/provider-static"), f"OUT={tmp_path}"],
+        ["make", "-s", "-C", os.path.join(ROOT, "plugin-sdk/examples/c/provider-static"), f"OUT={out}"],
         check=True, timeout=120,
     )
+    return out / "libprovider_static.so"
+
+
+def test_c_example_plugin_answers_through_the_gateway(c_plugin, tmp_path):
     config = tmp_path / "c.yaml"
     config.write_text(textwrap.dedent(f"""
         server:
           port: 0
         plugins:
           - name: static
-            path: {tmp_path}/libprovider_static.so
+            path: {c_plugin}
             config:
               text: We are closed on Sundays.
         providers:
@@ -43,16 +51,12 @@ def test_c_example_plugin_answers_through_the_gateway(tmp_path):
         stop_process(process)
 
 
-def test_c_example_rejects_a_bad_config_with_its_message(tmp_path):
-    subprocess.run(
-        ["make", "-s", "-C", os.path.join(ROOT, "plugin-sdk/examples/c/provider-static"), f"OUT={tmp_path}"],
-        check=True, timeout=120,
-    )
+def test_c_example_rejects_a_bad_config_with_its_message(c_plugin, tmp_path):
     config = tmp_path / "bad.yaml"
     config.write_text(textwrap.dedent(f"""
         plugins:
           - name: static
-            path: {tmp_path}/libprovider_static.so
+            path: {c_plugin}
             config:
               wrong: key
         providers:

@@ -54,6 +54,7 @@ def test_openai_plugin_forwards_to_the_upstream(client):
     assert raw.headers["x-switchyard-provider"] == "mock"
     assert raw.headers["x-switchyard-model"] == "gpt-4o-mini"
     assert raw.headers["x-request-id"]
+    assert int(raw.headers["x-switchyard-overhead-us"]) >= 0
 
 
 def test_upstream_sees_the_plugin_configured_credentials(client, mock_port):

@@ -240,7 +240,18 @@ final class PlanExecutor: ProviderOutput, UpstreamResponseDelegate {
         headers.add("X-Switchyard-Provider", plan.attempts[attemptIndex].provider)
         headers.add("X-Switchyard-Model", plan.resolution.resolved)
         headers.add("X-Switchyard-Attempts", String(attemptIndex + 1))
+        headers.add("X-Switchyard-Overhead-Us", String(overheadNanoseconds() / 1000))
         return headers
+    }
+
+    /// The gateway's own share of the time so far: everything since the request head arrived
+    /// that was not spent waiting on an upstream (for a stream: up to its first chunk).
+    private func overheadNanoseconds() -> UInt64 {
+        let now = monotonicNanoseconds()
+        var upstream = upstreamNanoseconds
+        if transfer != nil { upstream &+= now &- upstreamStartedAt }
+        let total = now &- request.receivedAt
+        return total > upstream ? total - upstream : 0
     }
 
     private func finish(status: Int, failure: String? = nil) {
