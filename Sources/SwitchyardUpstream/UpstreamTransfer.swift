@@ -98,7 +98,10 @@ public final class UpstreamTransfer {
         if cancelled { return false }
         if line.starts(with: "HTTP/".utf8) {
             // A new response starts (after a 1xx, or the first one).
-            status = Int(String(decoding: line, as: UTF8.self).split(separator: " ").dropFirst().first ?? "") ?? 0
+            status = 0
+            if let space = line.firstIndex(of: 0x20), space + 3 < line.count {
+                for digit in line[(space + 1)...(space + 3)] where digit >= 0x30 && digit <= 0x39 { status = status * 10 + Int(digit - 0x30) }
+            }
             headers.removeAll(keepingCapacity: true)
             return true
         }
@@ -112,12 +115,13 @@ public final class UpstreamTransfer {
             }
             return !cancelled
         }
-        let text = String(decoding: line, as: UTF8.self)
-        if let colon = text.firstIndex(of: ":") {
-            let name = String(text[..<colon])
-            let value = text[text.index(after: colon)...].trimmingCharacters(" \t\r\n")
-            headers.append((name, value))
-        }
+        // "Name: value\r\n": split and trim on bytes, so each header costs two small strings.
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return true }
+        var start = colon + 1
+        var end = line.count
+        while start < end, line[start] == 0x20 || line[start] == 0x09 { start += 1 }
+        while end > start, line[end - 1] == 0x20 || line[end - 1] == 0x09 || line[end - 1] == 0x0D || line[end - 1] == 0x0A { end -= 1 }
+        headers.append((String(decoding: line[..<colon], as: UTF8.self), String(decoding: line[start..<end], as: UTF8.self)))
         return true
     }
 
@@ -176,14 +180,4 @@ private let writeCallback: sy_curl_data_cb = { pointer, size, count, userdata in
     let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
     return transfer.bodyBytes(UnsafeRawBufferPointer(start: pointer, count: length)) ? length : 0
-}
-
-extension StringProtocol {
-    func trimmingCharacters(_ set: String) -> String {
-        let skip = Set(set)
-        var view = Substring(self)
-        while let first = view.first, skip.contains(first) { view = view.dropFirst() }
-        while let last = view.last, skip.contains(last) { view = view.dropLast() }
-        return String(view)
-    }
 }

@@ -107,7 +107,7 @@ final class PlanExecutor: ProviderOutput, UpstreamResponseDelegate {
 
     func upstreamHead(status: Int, headers: [(name: String, value: String)]) {
         upstreamStatus = status
-        retryAfter = headers.first(where: { $0.name.lowercased() == "retry-after" })?.value
+        retryAfter = headers.first(where: { HTTPHeaders.equalIgnoringCase($0.name, "retry-after") })?.value
         guard let provider else { return }
         switch provider.beginResponse(call, status: status, headers: headers) {
         case .success(let started): transformation = started
