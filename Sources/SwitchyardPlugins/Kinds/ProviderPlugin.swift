@@ -37,22 +37,26 @@ public final class ProviderPlugin: @unchecked Sendable {
     public var answersLocally: Bool { generateHook != nil }
 
     /// Runs `generate`: the whole answer is written to `output` before it returns.
-    public func generate(_ call: CallDescription, body: UnsafeRawBufferPointer, output: ProviderOutput) -> PluginFailure? {
+    public func generate(_ call: CallDescription, body: UnsafeRawBufferPointer, output: some PluginSinkTarget) -> PluginFailure? {
         guard let generateHook else { return PluginFailure(status: SY_E_UNSUPPORTED, message: "provider \(name) does not answer locally") }
         var error = freshError()
-        var sink = makeSink(output)
-        let status = call.withInfo { info in generateHook(instance, nil, info, body.syBytes, &sink, &error) }
+        let status = call.withInfo { info in
+            withPluginSink(output) { sink in generateHook(instance, nil, info, body.syBytes, sink, &error) }
+        }
         return status == SY_OK ? nil : PluginFailure(status: status, error: &error)
     }
 
     /// Runs `prepare`: the upstream request the plugin built, or why it could not.
-    public func prepare(_ call: CallDescription, body: UnsafeRawBufferPointer) -> Result<UpstreamRequestDraft, PluginFailure> {
+    public func prepare(_ call: CallDescription, body: UnsafeRawBufferPointer) -> Result<UpstreamRequestBuilder, PluginFailure> {
         guard let prepare = table.pointee.prepare else {
             return .failure(PluginFailure(status: SY_E_UNSUPPORTED, message: "provider \(name) has no prepare hook"))
         }
-        let draft = UpstreamRequestDraft()
+        let draft = UpstreamRequestBuilder()
         var error = freshError()
-        let status = call.withInfo { info in draft.withBuilder { out in prepare(instance, nil, info, body.syBytes, out, &error) } }
+        let status = call.withInfo { info in draft.withHTTPOut { out in prepare(instance, nil, info, body.syBytes, out, &error) } }
+        if let problem = draft.problem {
+            return .failure(PluginFailure(status: SY_E_INTERNAL, message: "provider \(name) built an invalid upstream request: \(problem)"))
+        }
         guard status == SY_OK else { return .failure(PluginFailure(status: status, error: &error)) }
         guard draft.url.hasPrefix("http://") || draft.url.hasPrefix("https://") else {
             return .failure(PluginFailure(status: SY_E_INTERNAL, message: "provider \(name) built no absolute http(s) URL (got \"\(draft.url)\")"))
@@ -92,17 +96,15 @@ public final class ResponseTransformation {
 
     deinit { table.pointee.state_free(state) }
 
-    public func data(_ chunk: UnsafeRawBufferPointer, output: ProviderOutput) -> PluginFailure? {
+    public func data(_ chunk: UnsafeRawBufferPointer, output: some PluginSinkTarget) -> PluginFailure? {
         var error = freshError()
-        var sink = makeSink(output)
-        let status = table.pointee.data(state, chunk.syBytes, &sink, &error)
+        let status = withPluginSink(output) { sink in table.pointee.data(state, chunk.syBytes, sink, &error) }
         return status == SY_OK ? nil : PluginFailure(status: status, error: &error)
     }
 
-    public func end(output: ProviderOutput) -> PluginFailure? {
+    public func end(output: some PluginSinkTarget) -> PluginFailure? {
         var error = freshError()
-        var sink = makeSink(output)
-        let status = table.pointee.end(state, &sink, &error)
+        let status = withPluginSink(output) { sink in table.pointee.end(state, sink, &error) }
         return status == SY_OK ? nil : PluginFailure(status: status, error: &error)
     }
 }
