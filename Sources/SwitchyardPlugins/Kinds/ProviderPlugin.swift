@@ -70,7 +70,7 @@ public final class ProviderPlugin: @unchecked Sendable {
         var error = freshError()
         var state: sy_state?
         let status = call.withInfo { info in
-            withBorrowedHeaders(headers) { raw, count in
+            lendHeaders(headers) { raw, count in
                 transformer.pointee.begin(instance, nil, info, UInt32(clamping: httpStatus), raw, count, &state, &error)
             }
         }
@@ -143,27 +143,4 @@ public struct CallDescription {
 
 extension UnsafeRawBufferPointer {
     var syBytes: sy_bytes { sy_bytes(ptr: baseAddress?.assumingMemoryBound(to: UInt8.self), len: count) }
-}
-
-/// Lends `headers` to C as a `sy_header` array for the duration of `body`.
-func withBorrowedHeaders<R>(_ headers: [(name: String, value: String)], _ body: (UnsafePointer<sy_header>?, Int) -> R) -> R {
-    // One contiguous buffer holding every name and value keeps this to two allocations.
-    var storage: [UInt8] = []
-    var spans: [(Range<Int>, Range<Int>)] = []
-    spans.reserveCapacity(headers.count)
-    for (name, value) in headers {
-        let nameStart = storage.count
-        storage.append(contentsOf: name.utf8)
-        let valueStart = storage.count
-        storage.append(contentsOf: value.utf8)
-        spans.append((nameStart..<valueStart, valueStart..<storage.count))
-    }
-    return storage.withUnsafeBufferPointer { bytes in
-        let base = bytes.baseAddress
-        let entries = spans.map { span in
-            sy_header(name: sy_bytes(ptr: base.map { $0 + span.0.lowerBound }, len: span.0.count),
-                      value: sy_bytes(ptr: base.map { $0 + span.1.lowerBound }, len: span.1.count))
-        }
-        return entries.withUnsafeBufferPointer { body($0.baseAddress, $0.count) }
-    }
 }
