@@ -21,17 +21,19 @@ def markdown(r):
         lines.append(f"| {name} | {row['p50_us'] - direct['p50_us']:.1f} | {row['p99_us'] - direct['p99_us']:.1f} | "
                      f"{row['p99_9_us'] - direct['p99_9_us']:.1f} | {cpu:.1f} | {row['errors']} |" if cpu is not None else "")
     lines += ["", "## Throughput: highest offered rate (req/s) with p99 under the limit and no errors", "",
-              "| target | p99 ≤ 1 ms | p99 ≤ 5 ms | p99 ≤ 10 ms | ÷ direct | ÷ nginx | ÷ LiteLLM |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+              "| target | p99 ≤ 1 ms | p99 ≤ 5 ms | p99 ≤ 10 ms | sustained, any latency | ÷ direct | ÷ nginx | ÷ LiteLLM |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     tp = r["throughput"]
     for name in ["direct", *names]:
         if name not in tp:
             continue
         row = tp[name]
         best = row["p99_le_10ms"]
-        lines.append(f"| {name} | {row['p99_le_1ms']:.0f} | {row['p99_le_5ms']:.0f} | {best:.0f} | "
+        sustained = row.get("sustained", 0)
+        # Ratios use p99 ≤ 10 ms, except against LiteLLM, whose p99 never gets under 10 ms here.
+        lines.append(f"| {name} | {row['p99_le_1ms']:.0f} | {row['p99_le_5ms']:.0f} | {best:.0f} | {sustained:.0f} | "
                      f"{ratio(best, tp['direct']['p99_le_10ms'])} | {ratio(best, tp.get('nginx', {}).get('p99_le_10ms'))} | "
-                     f"{ratio(best, tp.get('litellm', {}).get('p99_le_10ms'))} |")
+                     f"{ratio(sustained, tp.get('litellm', {}).get('sustained'))} |")
     if tp["direct"]["p99_le_10ms"] < 2 * tp.get("switchyard", {}).get("p99_le_10ms", 0):
         lines += ["", "**Rig-limited**: direct is less than twice the gateway's figure; ratios understate the gateway."]
     s = r["streaming"]
