@@ -1,7 +1,7 @@
 # Switchyard: the two commands in README.md are `make run` and `make test`.
 SWIFT ?= swift
 
-.PHONY: run test build build-release deps check-abi e2e clean
+.PHONY: run test build build-release deps check-abi e2e bench clean
 
 ## Install what is missing, build (release), and serve on the embedded default config.
 run: deps build-release
@@ -26,5 +26,9 @@ check-abi:
 e2e: build
 	scripts/e2e.sh
 
+## The benchmark (not part of the tests): bench/run.sh, see bench/README.md.
+bench:
+	bench/run.sh --name $(or $(NAME),run)
+
 clean:
-	rm -rf .build .venv-e2e
+	rm -rf .build .venv-e2e .venv-litellm

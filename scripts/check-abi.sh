@@ -2,7 +2,8 @@
 # Checks the plugin ABI the way plugin authors depend on it:
 #  1. the header compiles on its own as C99/C11/C17 and C++11/17/20 under gcc and clang, with
 #     -Wall -Wextra -Werror -pedantic;
-#  2. the struct layout only grows (plugin-sdk/abi/layout-1.0.txt is the pin);
+#  2. the struct layout only grows (plugin-sdk/abi/layout-1.0.txt is the pin; see
+#     plugin-sdk/abi/check-layout.sh for the rule);
 #  3. the C example plugin builds with the recommended flags and exports sy_plugin_entry only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,31 +25,37 @@ check() {  # description, command...
     fi
 }
 
-cc_clang=$(command -v clang || true)
-cxx_clang=$(command -v clang++ || true)
+# clang ships with the Swift toolchain; both compilers are required, not optional.
+cc_clang=$(command -v clang || echo /opt/swift/usr/bin/clang)
+cxx_clang=$(command -v clang++ || echo /opt/swift/usr/bin/clang++)
 flags=(-Wall -Wextra -Werror -pedantic -I "$sdk/include")
 for std in c99 c11 c17; do
     check "gcc -std=$std" gcc "${flags[@]}" -std=$std -c "$sdk/tests/compile/main.c" -o "$out/main-gcc-$std.o"
-    [[ -n "$cc_clang" ]] && check "clang -std=$std" "$cc_clang" "${flags[@]}" -std=$std -c "$sdk/tests/compile/main.c" -o "$out/main-clang-$std.o"
+    check "clang -std=$std" "$cc_clang" "${flags[@]}" -std=$std -c "$sdk/tests/compile/main.c" -o "$out/main-clang-$std.o"
 done
 for std in c++11 c++17 c++20; do
     check "g++ -std=$std" g++ "${flags[@]}" -std=$std -c "$sdk/tests/compile/main.cc" -o "$out/main-gxx-$std.o"
-    [[ -n "$cxx_clang" ]] && check "clang++ -std=$std" "$cxx_clang" "${flags[@]}" -std=$std -c "$sdk/tests/compile/main.cc" -o "$out/main-clangxx-$std.o"
+    check "clang++ -std=$std" "$cxx_clang" "${flags[@]}" -std=$std -c "$sdk/tests/compile/main.cc" -o "$out/main-clangxx-$std.o"
 done
 
 check "layout generator builds" gcc "${flags[@]}" -std=c99 "$sdk/abi/layout.c" -o "$out/layout"
 if [[ -x "$out/layout" ]]; then
     "$out/layout" > "$out/layout-current.txt"
-    check "layout only grows (abi/layout-1.0.txt)" python3 "$sdk/abi/check_layout.py" "$sdk/abi/layout-1.0.txt" "$out/layout-current.txt"
-    # The checker itself: a moved field must fail it, a field appended at the end must not.
+    layout_check="$sdk/abi/check-layout.sh"
+    check "layout only grows (abi/layout-1.0.txt)" "$layout_check" "$sdk/abi/layout-1.0.txt" "$out/layout-current.txt"
+    # The checker itself: moved, squeezed-in and shrunk layouts must fail it; growth at the end must not.
     sed 's/sy_error.code offset=4/sy_error.code offset=8/' "$out/layout-current.txt" > "$out/layout-moved.txt"
-    check "layout checker rejects a moved field" bash -c "! python3 $sdk/abi/check_layout.py $sdk/abi/layout-1.0.txt $out/layout-moved.txt"
+    check "layout checker rejects a moved field" bash -c "! $layout_check $sdk/abi/layout-1.0.txt $out/layout-moved.txt"
+    { cat "$out/layout-current.txt"; echo "sy_error.squeezed offset=12 size=4"; } > "$out/layout-squeezed.txt"
+    check "layout checker rejects a field added inside a struct" bash -c "! $layout_check $sdk/abi/layout-1.0.txt $out/layout-squeezed.txt"
+    sed 's/^sy_bytes sizeof=16$/sy_bytes sizeof=8/' "$out/layout-current.txt" > "$out/layout-shrunk.txt"
+    check "layout checker rejects a smaller struct" bash -c "! $layout_check $sdk/abi/layout-1.0.txt $out/layout-shrunk.txt"
     { sed 's/^sy_error sizeof=528$/sy_error sizeof=536/' "$out/layout-current.txt"; echo "sy_error.added offset=528 size=8"; } > "$out/layout-grown.txt"
-    check "layout checker accepts a field added at the end" python3 "$sdk/abi/check_layout.py" "$sdk/abi/layout-1.0.txt" "$out/layout-grown.txt"
+    check "layout checker accepts a field added at the end" "$layout_check" "$sdk/abi/layout-1.0.txt" "$out/layout-grown.txt"
 fi
 
 check "C example plugin builds (hidden visibility, version script, -z defs)" make -s -C "$sdk/examples/c/provider-static" OUT="$PWD/$out"
-check "template builds with the same flags" gcc -std=c11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -I "$sdk/include" -shared -Wl,-z,defs "-Wl,--version-script=$sdk/template/plugin.version" -o "$out/libtemplate.so" "$sdk/template/plugin-template.c"
+check "template builds with the same flags" gcc -D_GNU_SOURCE -std=c11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -I "$sdk/include" -shared -Wl,-z,defs "-Wl,--version-script=$sdk/template/plugin.version" -o "$out/libtemplate.so" "$sdk/template/plugin-template.c"
 exports_only_entry() {
     local exported
     exported=$(nm -D --defined-only "$1" | awk '$2 ~ /^[A-Z]$/ {print $3}')
@@ -56,6 +63,7 @@ exports_only_entry() {
     [[ "$exported" == "sy_plugin_entry" ]]
 }
 check "C example exports only sy_plugin_entry" exports_only_entry "$out/libprovider_static.so"
+check "template exports only sy_plugin_entry" exports_only_entry "$out/libtemplate.so"
 if [[ -f .build/debug/libProviderEcho.so ]]; then
     check "Swift plugins export only sy_plugin_entry" bash -c "$(declare -f exports_only_entry); exports_only_entry .build/debug/libProviderEcho.so && exports_only_entry .build/debug/libProviderOpenAI.so"
 fi

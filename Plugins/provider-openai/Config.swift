@@ -6,6 +6,8 @@ struct OpenAIConfig: Sendable {
 
     /// Base URL without a trailing slash, e.g. "https://api.openai.com/v1".
     let baseURL: String
+    /// baseURL + "/chat/completions", built once.
+    let chatCompletionsURL: String
     /// Headers sent on every upstream request (auth first).
     let headers: [(name: String, value: String)]
 
@@ -20,6 +22,7 @@ struct OpenAIConfig: Sendable {
             throw .config("base_url must start with http:// or https:// (got \"\(base)\")")
         }
         baseURL = base
+        chatCompletionsURL = base + "/chat/completions"
 
         var headers: [(name: String, value: String)] = []
         let keyVariable: String?

@@ -15,14 +15,14 @@ final class OpenAIProvider: Provider {
             throw .unsupported("the openai provider serves chat completions only (operation \(call.operation))")
         }
         upstream.setMethod("POST")
-        upstream.setURL(config.baseURL + "/chat/completions")
+        upstream.setURL(config.chatCompletionsURL)
         upstream.addHeader("Content-Type", "application/json")
         upstream.addHeader("Accept", call.stream ? "text/event-stream" : "application/json")
         for header in config.headers { upstream.addHeader(header.name, header.value) }
         upstream.appendBody(request)
     }
 
-    func responseTransformer(_ call: CallInfo, status: Int, headers: [(name: String, value: String)]) throws(PluginError) -> any ResponseTransformer {
+    func responseTransformer(_ call: CallInfo, status: Int, headers: ResponseHeaders) throws(PluginError) -> any ResponseTransformer {
         if !(200..<300).contains(status) { return UpstreamErrorResponse(status: status) }
         return call.stream ? OpenAIStreamResponse() : OpenAIWholeResponse()
     }

@@ -41,18 +41,30 @@ final class OpenAIStreamResponse: ResponseTransformer {
         }
     }
 
+    /// Most events are content deltas forwarded as they are; only an event that mentions
+    /// `"error"` or `"usage"` is scanned (a chunk is not decoded just to be re-sent).
     private func forward(_ payload: UnsafeRawBufferPointer, _ out: Sink) throws(PluginError) {
-        let scan: TopLevelScan
-        do { scan = try TopLevelScan(payload) } catch {
-            throw PluginError(SY_E_UPSTREAM, "upstream sent an event that is not a JSON object: \(error)", httpStatus: 502)
+        guard payload.first == UInt8(ascii: "{") else {
+            throw PluginError(SY_E_UPSTREAM, "upstream sent an event that is not a JSON object", httpStatus: 502)
         }
-        if scan.range(of: "error") != nil {
+        let mentionsError = contains(payload, Self.errorKey)
+        let mentionsUsage = contains(payload, Self.usageKey)
+        var scan: TopLevelScan?
+        if mentionsError || mentionsUsage {
+            do { scan = try TopLevelScan(payload) } catch {
+                throw PluginError(SY_E_UPSTREAM, "upstream sent an event that is not a JSON object: \(error)", httpStatus: 502)
+            }
+        }
+        if mentionsError, scan?.range(of: "error") != nil {
             out.error(Array(payload))
             throw PluginError(SY_E_UPSTREAM, "upstream reported an error mid-stream", httpStatus: 502)
         }
         guard out.json(payload) else { throw PluginError(SY_E_CANCELLED, "client went away") }
-        emitUsage(scan, payload, out)
+        if let scan { emitUsage(scan, payload, out) }
     }
+
+    private static let errorKey = Array(#""error""#.utf8)
+    private static let usageKey = Array(#""usage""#.utf8)
 }
 
 /// Emits `{"usage":...}` as metadata when the object carries a non-null usage.
@@ -93,4 +105,23 @@ final class UpstreamErrorResponse: ResponseTransformer {
         }
         throw PluginError(SY_E_UPSTREAM, message, httpStatus: UInt32(status), retryable: status == 429 || status >= 500)
     }
+}
+
+/// Whether `needle` occurs in `haystack` (memmem).
+func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+    guard haystack.count >= needle.count, let first = needle.first else { return false }
+    var index = 0
+    let last = haystack.count - needle.count
+    while index <= last {
+        if haystack[index] == first {
+            var matched = true
+            for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
+                matched = false
+                break
+            }
+            if matched { return true }
+        }
+        index += 1
+    }
+    return false
 }

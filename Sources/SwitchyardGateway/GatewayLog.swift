@@ -9,7 +9,14 @@ public struct GatewayLog: Sendable {
     public enum Level: Int, Sendable, Comparable {
         case debug = 0, info, warn, error
         public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
-        var name: String { ["debug", "info", "warn", "error"][rawValue] }
+        var name: StaticString {
+            switch self {
+            case .debug: "debug"
+            case .info: "info"
+            case .warn: "warn"
+            case .error: "error"
+            }
+        }
     }
 
     public let minimum: Level
@@ -32,32 +39,84 @@ public struct GatewayLog: Sendable {
 
     public func emit(_ level: Level, _ message: String, requestID: String?, fields: [(String, String)]) {
         guard level >= minimum else { return }
-        var line = "level=\(level.name) msg=\(Self.quoted(message))"
-        if let requestID { line += " request_id=\(Self.quoted(requestID))" }
-        for (key, value) in fields { line += " \(key)=\(Self.quoted(value))" }
-        line += "\n"
-        Self.writeLine(line)
+        var line = LogLine(level: level, message: message)
+        if let requestID { line.field("request_id", requestID) }
+        for (key, value) in fields { line.field(key, value) }
+        line.write()
+    }
+}
+
+/// One logfmt line built directly as bytes: `level=info msg=request key=value key="a b"`.
+struct LogLine {
+    private var bytes: [UInt8] = []
+
+    init(level: GatewayLog.Level, message: String) {
+        bytes.reserveCapacity(320)
+        append("level=")
+        append(level.name)
+        append(" msg=")
+        value(message)
     }
 
-    static func writeLine(_ line: String) {
-        var line = line
-        line.withUTF8 { utf8 in _ = write(2, utf8.baseAddress, utf8.count) }
+    mutating func field(_ key: StaticString, _ text: String) {
+        bytes.append(0x20)
+        append(key)
+        bytes.append(UInt8(ascii: "="))
+        value(text)
     }
 
-    static func quoted(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.utf8.contains(where: { $0 <= 0x20 || $0 == 0x22 || $0 == 0x3D || $0 == 0x5C })
-        guard needsQuotes else { return value }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(scalar)
+    mutating func field(_ key: String, _ text: String) {
+        bytes.append(0x20)
+        bytes.append(contentsOf: key.utf8)
+        bytes.append(UInt8(ascii: "="))
+        value(text)
+    }
+
+    mutating func field(_ key: StaticString, _ number: Int) {
+        bytes.append(0x20)
+        append(key)
+        bytes.append(UInt8(ascii: "="))
+        if number < 0 { bytes.append(UInt8(ascii: "-")) }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var count = 0
+        var rest = number.magnitude
+        withUnsafeMutableBytes(of: &digits) { raw in
+            repeat {
+                raw[count] = UInt8(rest % 10) + 0x30
+                rest /= 10
+                count += 1
+            } while rest > 0
+            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(raw[index]) }
+        }
+    }
+
+    /// A value, quoted and escaped only when it needs to be.
+    private mutating func value(_ text: String) {
+        let utf8 = text.utf8
+        let plain = !utf8.isEmpty && !utf8.contains(where: { $0 <= 0x20 || $0 == 0x22 || $0 == 0x3D || $0 == 0x5C || $0 == 0x7F })
+        if plain { bytes.append(contentsOf: utf8); return }
+        bytes.append(0x22)
+        for byte in utf8 {
+            switch byte {
+            case 0x22: bytes.append(0x5C); bytes.append(0x22)
+            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+            case 0..<0x20, 0x7F: bytes.append(UInt8(ascii: "?"))
+            default: bytes.append(byte)
             }
         }
-        return out + "\""
+        bytes.append(0x22)
+    }
+
+    private mutating func append(_ text: StaticString) {
+        bytes.append(contentsOf: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    func write() {
+        var line = bytes
+        line.append(0x0A)
+        line.withUnsafeBytes { _ = Glibc.write(2, $0.baseAddress, $0.count) }
     }
 }

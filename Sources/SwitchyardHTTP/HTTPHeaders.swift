@@ -26,7 +26,7 @@ public struct HTTPHeaders: Sendable, Sequence {
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { pairs.makeIterator() }
 
     /// ASCII case-insensitive comparison without allocating lowercased copies.
-    static func equalIgnoringCase(_ lhs: String, _ rhs: String) -> Bool {
+    public static func equalIgnoringCase(_ lhs: String, _ rhs: String) -> Bool {
         var left = lhs.utf8.makeIterator()
         var right = rhs.utf8.makeIterator()
         while true {

@@ -11,7 +11,6 @@ import Glibc
 final class LoadConnection: IOHandler {
     enum Phase { case idle, sending, head, body, closed }
 
-    let fd: Int32
     let loop: EventLoop
     private(set) var phase: Phase = .idle
     private var buffer = [UInt8](repeating: 0, count: 65536)
@@ -28,7 +27,20 @@ final class LoadConnection: IOHandler {
     var onDone: ((LoadConnection, Int, UInt64) -> Void)?
     var onError: ((LoadConnection, String) -> Void)?
 
+    private let host: String
+    private let port: UInt16
+    private(set) var fd: Int32 = -1
+
     init(loop: EventLoop, host: String, port: UInt16) throws {
+        self.loop = loop
+        self.host = host
+        self.port = port
+        try open()
+    }
+
+    /// (Re)connects. A server may close an idle keep-alive connection (nginx after
+    /// keepalive_requests, any server after its idle timeout): that is not an error.
+    private func open() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw IOError("socket") }
         var one: Int32 = 1
@@ -42,7 +54,8 @@ final class LoadConnection: IOHandler {
         }
         if rc < 0 && errno != EINPROGRESS { close(fd); throw IOError("connect") }
         self.fd = fd
-        self.loop = loop
+        pending.removeAll()
+        phase = .idle
         try loop.register(fd: fd, events: [.readable], handler: self)
     }
 
@@ -73,7 +86,10 @@ final class LoadConnection: IOHandler {
         guard events.contains(.readable) || events.contains(.hangup) || events.contains(.error) else { return }
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count == 0 { return fail("connection closed by the server") }
+            if count == 0 {
+                if phase == .idle { return reconnect() }
+                return fail("connection closed by the server")
+            }
             if count < 0 {
                 if errno == EAGAIN { return }
                 return fail("recv: \(IOError("recv"))")
@@ -147,6 +163,12 @@ final class LoadConnection: IOHandler {
         loop.unregister(fd: fd)
         close(fd)
         onError?(self, message)
+    }
+
+    private func reconnect() {
+        loop.unregister(fd: fd)
+        close(fd)
+        do { try open() } catch { fail("reconnect: \(error)") }
     }
 }
 

@@ -1,15 +1,38 @@
 import CSwitchyardPlugin
+import Foundation
 import Testing
 
-/// The Swift view of the ABI structs must match the C layout pinned in plugin-sdk/abi.
+/// Swift's view of the ABI structs must match the C layout pinned in plugin-sdk/abi: the host
+/// reads plugin tables through these imported types.
 @Suite struct LayoutTests {
-    @Test func sizesMatchTheHeaderPins() {
-        #expect(MemoryLayout<sy_bytes>.size == 16)
-        #expect(MemoryLayout<sy_header>.size == 32)
-        #expect(MemoryLayout<sy_error>.size == 16 + Int(SY_ERROR_MESSAGE_CAPACITY))
-        #expect(MemoryLayout<sy_negotiate>.size == 32)
+    static let swiftSizes: [String: Int] = [
+        "sy_error": MemoryLayout<sy_error>.size, "sy_bytes": MemoryLayout<sy_bytes>.size,
+        "sy_header": MemoryLayout<sy_header>.size, "sy_sink": MemoryLayout<sy_sink>.size,
+        "sy_http_out": MemoryLayout<sy_http_out>.size, "sy_call_info": MemoryLayout<sy_call_info>.size,
+        "sy_http_request": MemoryLayout<sy_http_request>.size, "sy_http_handler": MemoryLayout<sy_http_handler>.size,
+        "sy_host_api": MemoryLayout<sy_host_api>.size, "sy_transformer_v1": MemoryLayout<sy_transformer_v1>.size,
+        "sy_provider_v1": MemoryLayout<sy_provider_v1>.size, "sy_verdict": MemoryLayout<sy_verdict>.size,
+        "sy_guardrail_v1": MemoryLayout<sy_guardrail_v1>.size, "sy_enricher_v1": MemoryLayout<sy_enricher_v1>.size,
+        "sy_batch_v1": MemoryLayout<sy_batch_v1>.size, "sy_plugin_api": MemoryLayout<sy_plugin_api>.size,
+        "sy_negotiate": MemoryLayout<sy_negotiate>.size,
+    ]
+
+    @Test func everyStructSizeMatchesTheCommittedPin() throws {
+        let pin = Fixtures.repository.appendingPathComponent("plugin-sdk/abi/layout-1.0.txt")
+        let lines = try String(contentsOf: pin, encoding: .utf8).split(separator: "\n").filter { $0.contains(" sizeof=") }
+        #expect(lines.count == Self.swiftSizes.count)
+        for line in lines {
+            let parts = line.split(separator: " ")
+            let name = String(parts[0]), size = Int(parts[1].dropFirst("sizeof=".count))
+            #expect(Self.swiftSizes[name] == size, "\(name)")
+        }
+    }
+
+    @Test func offsetsTheLoaderRelyOn() {
         #expect(MemoryLayout<sy_negotiate>.offset(of: \sy_negotiate.host) == 16)
         #expect(MemoryLayout<sy_plugin_api>.offset(of: \sy_plugin_api.instance_new) == 40)
-        #expect(MemoryLayout<sy_plugin_api>.size == 64)
+        #expect(MemoryLayout<sy_plugin_api>.offset(of: \sy_plugin_api.get_interface) == 56)
+        #expect(MemoryLayout<sy_error>.offset(of: \sy_error.message) == 16)
+        #expect(MemoryLayout<sy_host_api>.offset(of: \sy_host_api.get_extension) == 120)
     }
 }

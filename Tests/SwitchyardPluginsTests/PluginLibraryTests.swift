@@ -1,12 +1,13 @@
 import CSwitchyardPlugin
 import Foundation
-import SwitchyardPlugins
+@testable import SwitchyardPlugins
 import Testing
 
-@Suite(.serialized) struct PluginLibraryTests {
-    func loadError(_ path: String, sha256: String? = nil) -> PluginLoadError? {
+/// One real file per way loading can fail, each error naming the entry and the file.
+@Suite struct PluginLibraryTests {
+    func loadError(_ path: String, sha256: String? = nil, entry: String? = "fx") -> PluginLoadError? {
         do {
-            _ = try PluginLibrary.load(path: path, sha256: sha256)
+            _ = try PluginLibrary.load(path: path, sha256: sha256, entry: entry)
             return nil
         } catch {
             return error
@@ -16,156 +17,136 @@ import Testing
     @Test func missingFile() {
         let error = loadError("/nonexistent/libnothing.so")
         #expect(error?.kind == .fileMissing)
-        #expect(error?.description.hasPrefix("/nonexistent/libnothing.so: no such file") == true)
+        #expect(error?.description == "plugin \"fx\" (/nonexistent/libnothing.so): no such file (No such file or directory)")
     }
 
     @Test func relativePathIsRefused() {
-        #expect(loadError("plugins/libx.so")?.kind == .pathNotAbsolute)
+        #expect(loadError("plugins/libx.so")?.message == "plugin paths must be absolute")
     }
 
     @Test func directoryIsNotAPlugin() {
-        #expect(loadError("/tmp")?.kind == .notARegularFile)
+        #expect(loadError(NSTemporaryDirectory())?.kind == .notARegularFile)
     }
 
     @Test func textFileIsNotASharedObject() throws {
         let path = Fixtures.directory.appendingPathComponent("notes.so").path
         try "not an ELF file".write(toFile: path, atomically: true, encoding: .utf8)
-        let error = loadError(path)
-        #expect(error?.kind == .notASharedObject)
-        #expect(error?.message.contains("cannot load as a shared library") == true)
+        let error = try #require(loadError(path))
+        #expect(error.kind == .notASharedObject)
+        #expect(error.description.hasPrefix("plugin \"fx\" (\(path)): cannot load as a shared library: "))
     }
 
-    @Test func executableIsNotALoadablePlugin() {
-        let error = loadError("/bin/true")
-        #expect(error?.kind == .notASharedObject || error?.kind == .noEntrySymbol)
+    @Test func executableIsNotASharedObject() throws {
+        let error = try #require(loadError(try Fixtures.program("program")))
+        #expect(error.kind == .notASharedObject)
+        #expect(error.message.contains("cannot dynamically load"))
     }
 
     @Test func libraryWithoutEntrySymbol() throws {
-        let error = loadError(try Fixtures.plugin("noentry", defines: ["FIXTURE_NO_ENTRY"]))
+        let error = loadError(try Fixtures.plugin("no_entry"))
         #expect(error?.kind == .noEntrySymbol)
         #expect(error?.message == "not a Switchyard plugin: it does not export sy_plugin_entry")
     }
 
     @Test func abiMajorMismatch() throws {
-        let error = loadError(try Fixtures.plugin("major2", defines: ["FIXTURE_MAJOR=2"]))
+        let error = loadError(try Fixtures.plugin("abi_major2"))
         #expect(error?.kind == .abiMajorMismatch)
         #expect(error?.message == "plugin is built for ABI 2.x, host provides 1.0")
     }
 
     @Test func pluginNeedingANewerMinor() throws {
-        let error = loadError(try Fixtures.plugin("needs7", defines: ["FIXTURE_NEEDS_MINOR=7"]))
+        let path = try Fixtures.plugin("needs_minor7")
+        let error = loadError(path, entry: "needs7")
         #expect(error?.kind == .abiMinorTooNew)
-        #expect(error?.message == "plugin needs ABI 1.7, host provides 1.0")
+        #expect(error?.description == "plugin \"needs7\" (\(path)): plugin needs ABI 1.7, host provides 1.0")
     }
 
-    @Test func pluginClaimingANewerMinorInItsTable() throws {
-        let error = loadError(try Fixtures.plugin("minor3", defines: ["FIXTURE_PLUGIN_MINOR=3"]))
+    @Test func pluginClaimingANewerNegotiatedMinorIsRefused() throws {
+        let error = loadError(try Fixtures.plugin("newer_minor", defines: ["FIXTURE_CLAIM_MINOR"]))
+        #expect(error?.kind == .abiMinorTooNew)
         #expect(error?.message == "plugin needs ABI 1.3, host provides 1.0")
     }
 
-    @Test func malformedTable() throws {
-        let error = loadError(try Fixtures.plugin("badtable", defines: ["FIXTURE_BAD_TABLE"]))
-        #expect(error?.kind == .malformedDescriptor)
-        #expect(error?.message.contains("no instance_new") == true)
+    @Test func newerPluginThatNegotiatesDownLoads() throws {
+        let library = try PluginLibrary.load(path: try Fixtures.plugin("newer_minor"))
+        #expect(library.pluginMinor == 3)
+        #expect(library.negotiatedMinor == SY_ABI_MINOR)
     }
 
-    @Test func checksumPin() throws {
-        let path = try Fixtures.plugin("pinned")
-        let error = loadError(path, sha256: String(repeating: "0", count: 64))
+    @Test(arguments: [
+        ("FIXTURE_NO_TABLE", "sy_plugin_entry returned SY_OK but no plugin table"),
+        ("FIXTURE_SHORT_TABLE", "malformed plugin table: struct_size 40 is smaller than the ABI 1.0 table (64 bytes)"),
+        ("FIXTURE_NULL_HOOKS", "malformed plugin table: id is NULL, instance_new is NULL, get_interface is NULL"),
+        ("FIXTURE_MANIFEST_NOT_JSON", "manifest_json is not valid JSON"),
+        ("FIXTURE_MANIFEST_NO_IFACES", "manifest_json has no \"interfaces\" array"),
+    ])
+    func malformedTable(defect: String, message: String) throws {
+        let error = try #require(loadError(try Fixtures.plugin("malformed_table", defines: [defect])))
+        #expect(error.kind == .malformedDescriptor)
+        #expect(error.message.hasPrefix(message), "\(error.message)")
+    }
+
+    @Test func checksumPinShowsExpectedAndActual() throws {
+        let path = try Fixtures.plugin("good_provider", defines: ["FIXTURE_PINNED"])
+        let actual = try PluginLibrary.sha256(ofFileAt: path)
+        let expected = String(repeating: "ab", count: 32)
+        let error = loadError(path, sha256: expected)
         #expect(error?.kind == .checksumMismatch)
-        #expect(error?.message.contains("the config pins 0000") == true)
-        var hasher = SHA256()
-        hasher.update(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
-        #expect(loadError(path, sha256: hasher.hexDigest().uppercased()) == nil)
+        #expect(error?.message == "sha256 mismatch: expected \(expected), actual \(actual)")
+        #expect(loadError(path, sha256: "abc")?.message == "the sha256 pin \"abc\" is not 64 hex digits")
+        #expect(loadError(path, sha256: actual.uppercased()) == nil)
     }
 
     @Test func configRejectedByThePluginShowsItsMessage() throws {
-        let library = try PluginLibrary.load(path: try Fixtures.plugin("good"))
+        let path = try Fixtures.plugin("good_provider")
         do {
-            _ = try library.instantiate(name: "fx", configJSON: Array(#"{"reject":true}"#.utf8))
+            _ = try goodInstance("rejecting", config: #"{"reject":true}"#)
             Issue.record("config was accepted")
-        } catch {
+        } catch let error as PluginLoadError {
             #expect(error.kind == .configRejected)
-            #expect(error.message == "plugin rejected its config: reject was requested by the test")
+            #expect(error.description == "plugin \"rejecting\" (\(path)): plugin rejected its config: \"reject\" is not a setting this plugin knows")
         }
     }
 
     @Test func sameFileLoadsOnce() throws {
-        let path = try Fixtures.plugin("good")
-        #expect(try PluginLibrary.load(path: path) === PluginLibrary.load(path: path))
+        let path = try Fixtures.plugin("good_provider")
+        let first = try PluginLibrary.load(path: path)
+        // Another path to the same inode is the same library too.
+        let link = Fixtures.directory.appendingPathComponent("link-\(UUID().uuidString).so").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+        #expect(try PluginLibrary.load(path: path) === first)
+        #expect(try PluginLibrary.load(path: link) === first)
     }
 
-    @Test func goodPluginUsesHostServicesAndAnswersThroughTheSink() throws {
-        setenv("FIXTURE_SECRET", "s3cret", 1)
-        let library = try PluginLibrary.load(path: try Fixtures.plugin("good"))
-        #expect(library.id == "dev.switchyard.test.fixture")
-        var instance: PluginInstance? = try library.instantiate(name: "fx", configJSON: Array("{}".utf8))
-        let host = try #require(instance?.host)
-        #expect(host.memory.allocations == 1)
-
-        let table = try #require(instance?.interface(SY_IFACE_PROVIDER))
-        let provider = try #require(ProviderPlugin(name: "fx", instance: instance?.pluginInstance, table: table))
-        #expect(provider.answersLocally)
-        let output = CollectingOutput()
-        let call = CallDescription(operation: 1, stream: true, attempt: 0, requestID: "r1", upstreamModel: "m-1")
-        let failure = Array("{}".utf8).withUnsafeBytes { provider.generate(call, body: $0, output: output) }
-        #expect(failure == nil)
-        #expect(output.json == [#"{"model":"m-1","secret":"s3cret","stream":1}"#])
-        #expect(output.meta.count == 1)
-        let metric = try #require(host.metrics.snapshot.first)
-        #expect(metric.name == "fixture_calls" && metric.series[["generate"]]?.count == 1)
-        #expect(instance?.interface("switchyard.guardrail/1") == nil)
-
-        instance = nil  // instance_free releases what the plugin allocated
-        #expect(host.memory.allocations == 0 && host.memory.bytes == 0)
+    @Test func goodPluginDescribesItself() throws {
+        let library = try PluginLibrary.load(path: try Fixtures.plugin("good_provider"))
+        #expect(library.id == "dev.switchyard.test.good")
+        #expect(library.version == "1.2.3")
+        #expect(library.flags == SY_F_SERIALIZE_INSTANCE)
+        #expect(library.kinds == ["provider"])
+        #expect(library.interfaces == [SY_IFACE_PROVIDER])
     }
 
-    @Test func sinkReportsACancelledClient() throws {
-        let library = try PluginLibrary.load(path: try Fixtures.plugin("good"))
-        let instance = try library.instantiate(name: "fx", configJSON: [])
-        let table = try #require(instance.interface(SY_IFACE_PROVIDER))
-        let provider = try #require(ProviderPlugin(name: "fx", instance: instance.pluginInstance, table: table))
-        let output = CollectingOutput()
-        output.accept = false
-        let failure = Array("{}".utf8).withUnsafeBytes {
-            provider.generate(CallDescription(operation: 1, stream: false, attempt: 0, requestID: "r", upstreamModel: "m"), body: $0, output: output)
-        }
-        #expect(failure?.status == SY_E_CANCELLED)
+    @Test func instanceAnswersAndIsFreedOnce() throws {
+        let instance = try goodInstance("answers")
+        #expect(instance.name == "answers")
+        let answer = generate(instance, "hello")
+        #expect(answer.status == SY_OK)
+        #expect(answer.json == [#"{"model":"m-1","secret":"s3cret","stream":1,"without_call":-2}"#])
+        #expect(answer.meta == [#"{"usage":{"prompt_tokens":1,"completion_tokens":2}}"#])
+        #expect(instance.interface("switchyard.guardrail/1") == nil)
+        #expect(instance.host.memory.allocations == 1)
+        instance.shutdown()
+        instance.shutdown()  // idempotent: instance_free ran once (a second run would double-free)
+        #expect(instance.host.memory == (0, 0))
+        #expect(instance.interface(SY_IFACE_PROVIDER) == nil)
     }
 
-    @Test func theRealEchoPluginLoadsThroughDlopen() throws {
-        let path = Fixtures.built("libProviderEcho.so")
+    @Test func theEchoPluginLoadsThroughDlopen() throws {
+        let path = Fixtures.product("libProviderEcho.so")
         try #require(FileManager.default.fileExists(atPath: path), "run `swift build` first: \(path) is missing")
-        let library = try PluginLibrary.load(path: path)
+        let library = try PluginLibrary.load(path: path, entry: "echo")
         #expect(library.id == "dev.switchyard.provider.echo")
-        let instance = try library.instantiate(name: "echo", configJSON: Array(#"{"prefix":"> "}"#.utf8))
-        let table = try #require(instance.interface(SY_IFACE_PROVIDER))
-        let provider = try #require(ProviderPlugin(name: "echo", instance: instance.pluginInstance, table: table))
-        let output = CollectingOutput()
-        let request = Array(#"{"model":"echo-1","messages":[{"role":"user","content":"hi there"}]}"#.utf8)
-        let failure = request.withUnsafeBytes {
-            provider.generate(CallDescription(operation: 1, stream: false, attempt: 0, requestID: "r9", upstreamModel: "echo-1"), body: $0, output: output)
-        }
-        #expect(failure == nil)
-        #expect(output.json.first?.contains(#""content":"> hi there""#) == true)
-        do {
-            _ = try library.instantiate(name: "echo", configJSON: Array(#"{"prefix":1}"#.utf8))
-            Issue.record("bad config accepted")
-        } catch {
-            #expect(error.message == "plugin rejected its config: prefix must be a string")
-        }
-    }
-}
-
-final class CollectingOutput: ProviderOutput {
-    var json: [String] = []
-    var meta: [String] = []
-    var accept = true
-
-    func providerWrote(kind: UInt32, bytes: UnsafeRawBufferPointer) -> Bool {
-        guard accept else { return false }
-        let text = String(decoding: bytes, as: UTF8.self)
-        if kind == SY_OUT_JSON { json.append(text) } else if kind == SY_OUT_META_JSON { meta.append(text) }
-        return true
+        #expect(throws: PluginLoadError.self) { try library.instantiate(name: "echo", configJSON: Array(#"{"prefix":1}"#.utf8)) }
     }
 }

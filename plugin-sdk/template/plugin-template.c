@@ -43,10 +43,12 @@ static sy_status prepare(sy_instance raw, sy_call call, const sy_call_info *info
     (void)call; (void)error;
     const instance *self = raw;
     if (info->stream) return fail(error, SY_E_UNSUPPORTED, 400, "this template does not stream");
-    out->set_method(out->ctx, bytes("POST"));
-    out->set_url(out->ctx, bytes(self->url));
-    out->add_header(out->ctx, bytes("Content-Type"), bytes("application/json"));
-    out->append_body(out->ctx, canonical_json);
+    /* The builder checks what it gets (absolute http(s) URL, no line breaks in headers): a
+     * refusal is a bug in this plugin, so say so rather than send half a request. */
+    if (out->set_method(out->ctx, bytes("POST")) != SY_OK || out->set_url(out->ctx, bytes(self->url)) != SY_OK ||
+        out->add_header(out->ctx, bytes("Content-Type"), bytes("application/json")) != SY_OK ||
+        out->append_body(out->ctx, canonical_json) != SY_OK)
+        return fail(error, SY_E_INTERNAL, 0, "the host refused the upstream request this plugin built");
     return SY_OK;
 }
 

@@ -13,10 +13,10 @@ public struct LoadedPlugins: @unchecked Sendable {
         var instances: [String: PluginInstance] = [:]
         for entry in config.plugins {
             do {
-                let library = try PluginLibrary.load(path: entry.path, sha256: entry.sha256)
+                let library = try PluginLibrary.load(path: entry.path, sha256: entry.sha256, entry: entry.name)
                 instances[entry.name] = try library.instantiate(name: entry.name, configJSON: entry.configJSON)
             } catch {
-                throw GatewayStartupError("\(entry.location): plugins[\(entry.name)]: \(error)")
+                throw GatewayStartupError("\(entry.location): \(error)")
             }
         }
         var providers: [String: ProviderPlugin] = [:]

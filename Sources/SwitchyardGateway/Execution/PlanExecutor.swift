@@ -12,7 +12,7 @@ import SwitchyardUpstream
 /// Threading: loop-confined. Plugin hooks, upstream callbacks and writer calls all run on the
 /// request's loop. Lifetime: retained by the in-flight upstream transfer and by the writer's
 /// onClose closure, both released when the request ends.
-final class PlanExecutor: ProviderOutput, UpstreamResponseDelegate {
+final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     let plan: ExecutionPlan
     let request: ChatRequest
     let writer: ResponseWriter
@@ -81,7 +81,7 @@ final class PlanExecutor: ProviderOutput, UpstreamResponseDelegate {
             conclude(failure)
         case .success(let draft):
             let upstreamRequest = UpstreamRequest(
-                method: draft.method, url: draft.url, headers: draft.headers, body: draft.body,
+                method: draft.method, url: draft.url, headers: draft.headers.map { ($0.name, $0.value) }, body: draft.body,
                 connectTimeout: services.settings.upstreamConnectTimeout, totalTimeout: services.settings.upstreamTimeout)
             upstreamStartedAt = monotonicNanoseconds()
             transfer = upstream.start(upstreamRequest, delegate: self)
@@ -107,7 +107,7 @@ final class PlanExecutor: ProviderOutput, UpstreamResponseDelegate {
 
     func upstreamHead(status: Int, headers: [(name: String, value: String)]) {
         upstreamStatus = status
-        retryAfter = headers.first(where: { $0.name.lowercased() == "retry-after" })?.value
+        retryAfter = headers.first(where: { HTTPHeaders.equalIgnoringCase($0.name, "retry-after") })?.value
         guard let provider else { return }
         switch provider.beginResponse(call, status: status, headers: headers) {
         case .success(let started): transformation = started
@@ -155,8 +155,8 @@ final class PlanExecutor: ProviderOutput, UpstreamResponseDelegate {
 
     // MARK: provider output (the plugin's sink)
 
-    func providerWrote(kind: UInt32, bytes: UnsafeRawBufferPointer) -> Bool {
-        if cancelled || finished || writer.isClosed { return false }
+    func pluginWrote(kind: UInt32, bytes: UnsafeRawBufferPointer) -> sy_status {
+        if cancelled || finished || writer.isClosed { return SY_E_CANCELLED }
         switch kind {
         case SY_OUT_JSON:
             if plan.stream {
@@ -173,7 +173,7 @@ final class PlanExecutor: ProviderOutput, UpstreamResponseDelegate {
         default:
             break  // unknown kinds from newer plugins are ignored, as the ABI promises
         }
-        return true
+        return SY_OK
     }
 
     // MARK: answering

@@ -11,6 +11,14 @@ struct SSEFrame {
 
     mutating func frame(_ payload: UnsafeRawBufferPointer) {
         buffer.removeAll(keepingCapacity: true)
+        // Compact JSON has no line breaks: one data line, three appends.
+        if !payload.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+            buffer.append(contentsOf: Self.prefix)
+            buffer.append(contentsOf: payload)
+            buffer.append(0x0A)
+            buffer.append(0x0A)
+            return
+        }
         var lineStart = 0
         var index = 0
         while index <= payload.count {

@@ -95,12 +95,14 @@ enum RequestHeadParser {
             }
             let (name, value) = try parseField(line)
             headers.add(name, value)
-            switch name.lowercased() {
-            case "content-length": contentLengths.append(value)
-            case "transfer-encoding": transferEncodings.append(value)
-            case "host": hosts += 1
-            case "connection": connectionTokens += value.lowercased().split(separator: ",").map { $0.trimmingSpaces() }
-            case "expect": expect = value.lowercased()
+            // Only a few fields shape framing and connection handling; compare without copying.
+            switch name.utf8.count {
+            case 4 where HTTPHeaders.equalIgnoringCase(name, "host"): hosts += 1
+            case 6 where HTTPHeaders.equalIgnoringCase(name, "expect"): expect = value.lowercased()
+            case 10 where HTTPHeaders.equalIgnoringCase(name, "connection"):
+                connectionTokens += value.lowercased().split(separator: ",").map { $0.trimmingSpaces() }
+            case 14 where HTTPHeaders.equalIgnoringCase(name, "content-length"): contentLengths.append(value)
+            case 17 where HTTPHeaders.equalIgnoringCase(name, "transfer-encoding"): transferEncodings.append(value)
             default: break
             }
         }

@@ -4,6 +4,11 @@ struct ResponseHead {
 
     init() { bytes.reserveCapacity(512) }
 
+    private init(empty: Void) {}
+
+    /// A placeholder that owns no storage, for swapping the loop's buffer out and back.
+    static var empty: ResponseHead { ResponseHead(empty: ()) }
+
     mutating func build(status: Int, headers: HTTPHeaders, requestID: String, contentLength: Int?, keepAlive: Bool, date: [UInt8]) {
         bytes.removeAll(keepingCapacity: true)
         append("HTTP/1.1 ")

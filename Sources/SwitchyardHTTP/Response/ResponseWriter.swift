@@ -37,7 +37,8 @@ public final class ResponseWriter {
         guard !started, let connection else { return }
         started = true
         ended = true
-        var head = connection.server.headBuffer
+        var head = ResponseHead.empty
+        swap(&head, &connection.server.headBuffer)
         head.build(status: status, headers: headers, requestID: requestID, contentLength: body.count, keepAlive: connection.keepsAlive, date: connection.server.date())
         head.bytes.withUnsafeBytes { headBytes in
             if isHead || body.isEmpty {
@@ -53,7 +54,8 @@ public final class ResponseWriter {
     public func startStream(status: Int, headers: HTTPHeaders) {
         guard !started, let connection else { return }
         started = true
-        var head = connection.server.headBuffer
+        var head = ResponseHead.empty
+        swap(&head, &connection.server.headBuffer)
         head.build(status: status, headers: headers, requestID: requestID, contentLength: nil, keepAlive: connection.keepsAlive, date: connection.server.date())
         head.bytes.withUnsafeBytes { connection.write($0) }
         connection.server.headBuffer = head
@@ -63,11 +65,19 @@ public final class ResponseWriter {
     /// the body).
     public func write(_ bytes: UnsafeRawBufferPointer) {
         guard started, !ended, !bytes.isEmpty, !isHead, let connection else { return }
+        // Size line, data and CRLF composed in the loop's reused buffer: one send, no allocation.
         var size = ChunkSize()
         size.encode(bytes.count)
-        size.withBytes { prefix in
-            ServerLoop.crlf.withUnsafeBytes { crlf in connection.write(prefix, bytes, crlf) }
-        }
+        // Take the buffer out while composing (a shared copy would be copied on write).
+        var chunk: [UInt8] = []
+        swap(&chunk, &connection.server.chunkBuffer)
+        chunk.removeAll(keepingCapacity: true)
+        size.withBytes { chunk.append(contentsOf: $0) }
+        chunk.append(contentsOf: bytes)
+        chunk.append(13)
+        chunk.append(10)
+        chunk.withUnsafeBytes { connection.write($0) }
+        connection.server.chunkBuffer = chunk
     }
 
     public func write(_ bytes: [UInt8]) {

@@ -175,7 +175,33 @@ final class Connection: IOHandler {
 
     /// Writes `parts` in order (one writev when nothing is queued), queueing what the socket
     /// does not take now.
-    func write(_ parts: UnsafeRawBufferPointer...) {
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        if case .closed = state { return }
+        if outbound.count == outboundOffset {
+            // Nothing queued: try the socket directly; queue only what it does not take.
+            while true {
+                let count = send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+                if count == bytes.count { return }
+                if count >= 0 { return queue(UnsafeRawBufferPointer(rebasing: bytes[count...])) }
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { return queue(bytes) }
+                return close()
+            }
+        }
+        outbound.append(contentsOf: bytes)
+    }
+
+    private func queue(_ rest: UnsafeRawBufferPointer) {
+        outbound.append(contentsOf: rest)
+        try? server.loop.modify(fd: fd, events: [.readable, .peerClosed, .writable])
+        arm(server.configuration.writeTimeout, nil, nil)
+    }
+
+    func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) {
+        writeVector([first, second])
+    }
+
+    private func writeVector(_ parts: [UnsafeRawBufferPointer]) {
         if case .closed = state { return }
         guard outbound.count == outboundOffset else {
             for part in parts { outbound.append(contentsOf: part) }

@@ -22,6 +22,8 @@ final class ServerLoop: IOHandler, @unchecked Sendable {
     /// Scratch space for recv, shared by the loop's connections (one read at a time).
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     var headBuffer = ResponseHead()
+    /// Reused to compose one chunk of a chunked response (size line, data, CRLF).
+    var chunkBuffer: [UInt8] = []
     private var cachedDate: [UInt8] = []
     private var cachedSecond = 0
 

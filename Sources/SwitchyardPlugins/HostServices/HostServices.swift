@@ -6,92 +6,109 @@ import Glibc
 #endif
 
 /// The `sy_host_api` table every plugin receives: one static table for the process, valid
-/// forever. Every function is [thread-safe] as the header promises, and takes the calling
-/// instance's `sy_hinst` so that logs and metrics name the config entry.
+/// forever. Every function is [thread-safe], as the header promises; each takes the calling
+/// instance's `sy_hinst` (or a `sy_call`) so logs and metrics name the config entry.
+/// Plugin input is untrusted: NULL pointers and bad values get SY_E_INVALID, never a crash.
 public enum HostServices {
-    /// Plugin log lines below this level are dropped (SY_LOG_*).
-    nonisolated(unsafe) public static var minimumLogLevel: UInt32 = SY_LOG_INFO
+    /// Plugin log lines below this level (SY_LOG_*) are dropped; `log_enabled` answers from it.
+    public static var minimumLogLevel: UInt32 {
+        get { HostLog.minimumLevel.load(ordering: .relaxed) }
+        set { HostLog.minimumLevel.store(newValue, ordering: .relaxed) }
+    }
+
+    /// Where plugin log lines go (stderr by default).
+    public static var logDescriptor: Int32 {
+        get { HostLog.descriptor.load(ordering: .relaxed) }
+        set { HostLog.descriptor.store(newValue, ordering: .relaxed) }
+    }
 
     nonisolated(unsafe) public static let table: UnsafePointer<sy_host_api> = {
         let table = UnsafeMutablePointer<sy_host_api>.allocate(capacity: 1)
         table.initialize(to: sy_host_api(
             struct_size: UInt32(MemoryLayout<sy_host_api>.size),
             abi_minor: SY_ABI_MINOR,
-            log_enabled: { _, level in level >= HostServices.minimumLogLevel ? 1 : 0 },
-            log: { hinst, _, level, message in HostServices.log(hinst, level, message) },
+            log_enabled: { _, level in HostLog.isEnabled(level) ? 1 : 0 },
+            log: { hinst, call, level, message in
+                HostLog.emit(HostInstance.from(hinst), PluginCall.from(call), level, message)
+            },
             now_unix_ns: { unixNanoseconds() },
             monotonic_ns: { monotonicNanoseconds() },
-            alloc: { hinst, size in
-                guard let pointer = malloc(max(size, 1)) else { return nil }
-                if let host = HostInstance.from(hinst) {
-                    host.allocatedBytes.wrappingAdd(malloc_usable_size(pointer), ordering: .relaxed)
-                    host.allocations.wrappingAdd(1, ordering: .relaxed)
-                }
-                return pointer
+            alloc: { hinst, size in HostServices.allocate(hinst, size) },
+            free: { hinst, pointer in HostServices.release(hinst, pointer) },
+            metric_define: { hinst, kind, name, labels, out in HostServices.defineMetric(hinst, kind, name, labels, out) },
+            metric_record: { hinst, id, value, labels, count in HostServices.recordMetric(hinst, id, value, labels, count) },
+            secret_get: { _, name, buffer, capacity, outLength in HostServices.secret(name, buffer, capacity, outLength) },
+            http_send: { _, call, request, handler, out in PluginHTTPHandler.send(call, request, handler, out) },
+            http_cancel: { _, request in PluginHTTPHandler.cancel(request) },
+            resume: { call, status in
+                // A resume for a call that has ended (late, after a timeout) is ignored.
+                guard let call = PluginCall.from(call) else { return }
+                call.resume?(call, status)
             },
-            free: { hinst, pointer in
-                guard let pointer else { return }
-                if let host = HostInstance.from(hinst) {
-                    host.allocatedBytes.wrappingSubtract(malloc_usable_size(pointer), ordering: .relaxed)
-                    host.allocations.wrappingSubtract(1, ordering: .relaxed)
-                }
-                Glibc.free(pointer)
+            // A call that has ended counts as gone; NULL (no call) as not cancelled.
+            call_cancelled: { call in
+                guard call != nil else { return 0 }
+                return PluginCall.from(call)?.isCancelled ?? true ? 1 : 0
             },
-            metric_define: { hinst, kind, name, labels, out in
-                guard let host = HostInstance.from(hinst), let out else { return SY_E_INVALID }
-                let labelNames = labels.len == 0 ? [] : labels.text.split(separator: ",").map { String($0).trimmingCharacters(" ") }
-                guard let id = host.metrics.define(kind: kind, name: name.text, labelNames: labelNames) else { return SY_E_INVALID }
-                out.pointee = id
-                return SY_OK
+            call_metadata: { call in
+                guard let metadata = PluginCall.from(call)?.metadata, let base = metadata.baseAddress else { return sy_bytes(ptr: nil, len: 0) }
+                return sy_bytes(ptr: base.assumingMemoryBound(to: UInt8.self), len: metadata.count)
             },
-            metric_record: { hinst, id, value, labels, count in
-                guard let host = HostInstance.from(hinst) else { return SY_E_INVALID }
-                let values = (0..<count).map { labels![$0].text }
-                return host.metrics.record(id: id, value: value, labels: values) ? SY_OK : SY_E_INVALID
-            },
-            secret_get: { _, name, buffer, capacity, outLength in
-                guard let value = getenv(name.text) else { return SY_E_INVALID }
-                let length = strlen(value)
-                outLength?.pointee = length
-                guard length <= capacity else { return SY_E_TOO_SMALL }
-                if length > 0, let buffer { memcpy(buffer, value, length) }
-                return SY_OK
-            },
-            // Out-of-band HTTP for plugins is not wired to the upstream client yet: it answers
-            // "unsupported" cleanly, and no plugin of ours needs it (see docs/plugin-host.md).
-            http_send: { _, _, _, _, _ in SY_E_UNSUPPORTED },
-            http_cancel: { _, _ in },
-            resume: { _, _ in },
-            call_cancelled: { _ in 0 },
-            call_metadata: { _ in sy_bytes(ptr: nil, len: 0) },
-            get_extension: { _, _ in nil }
+            get_extension: { _, _ in nil }  // no host extensions in ABI 1.0
         ))
         return UnsafePointer(table)
     }()
 
-    static func log(_ hinst: sy_hinst?, _ level: UInt32, _ message: sy_bytes) {
-        guard level >= minimumLogLevel else { return }
-        let names = ["trace", "debug", "info", "warn", "error"]
-        let name = HostInstance.from(hinst)?.name ?? "?"
-        var line = "level=\(names[Int(min(level, 4))]) plugin=\(name) msg=\""
-        for scalar in message.text.unicodeScalars {
-            switch scalar {
-            case "\"": line += "\\\""
-            case "\\": line += "\\\\"
-            case "\n": line += "\\n"
-            default: line.unicodeScalars.append(scalar)
-            }
+    // Accounting uses the usable size, so it matches what free() gives back exactly.
+    static func allocate(_ hinst: sy_hinst?, _ size: Int) -> UnsafeMutableRawPointer? {
+        guard let pointer = malloc(max(size, 1)) else { return nil }
+        if let host = HostInstance.from(hinst) {
+            host.allocatedBytes.wrappingAdd(malloc_usable_size(pointer), ordering: .relaxed)
+            host.allocations.wrappingAdd(1, ordering: .relaxed)
         }
-        line += "\"\n"
-        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+        return pointer
     }
-}
 
-extension StringProtocol {
-    func trimmingCharacters(_ characters: Character) -> String {
-        var view = Substring(self)
-        while view.first == characters { view = view.dropFirst() }
-        while view.last == characters { view = view.dropLast() }
-        return String(view)
+    static func release(_ hinst: sy_hinst?, _ pointer: UnsafeMutableRawPointer?) {
+        guard let pointer else { return }
+        if let host = HostInstance.from(hinst) {
+            host.allocatedBytes.wrappingSubtract(malloc_usable_size(pointer), ordering: .relaxed)
+            host.allocations.wrappingSubtract(1, ordering: .relaxed)
+        }
+        free(pointer)
+    }
+
+    static func defineMetric(_ hinst: sy_hinst?, _ kind: UInt32, _ name: sy_bytes, _ labels: sy_bytes,
+                             _ out: UnsafeMutablePointer<UInt32>?) -> sy_status {
+        guard let host = HostInstance.from(hinst), let out else { return SY_E_INVALID }
+        // [control]: metrics are frozen once the instance exists, so /metrics never changes shape.
+        guard host.configuring.load(ordering: .acquiring) else { return SY_E_UNSUPPORTED }
+        let labelNames = labels.raw.isEmpty ? [] : labels.string.split(separator: ",", omittingEmptySubsequences: false).map {
+            String($0.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+        }
+        guard let id = host.metrics.define(kind: kind, name: name.string, labelNames: labelNames) else { return SY_E_INVALID }
+        out.pointee = id
+        return SY_OK
+    }
+
+    static func recordMetric(_ hinst: sy_hinst?, _ id: UInt32, _ value: Double, _ labels: UnsafePointer<sy_bytes>?, _ count: Int) -> sy_status {
+        guard let host = HostInstance.from(hinst), count == 0 || labels != nil else { return SY_E_INVALID }
+        let values = (0..<count).map { labels![$0].string }
+        return host.metrics.record(id: id, value: value, labels: values) ? SY_OK : SY_E_INVALID
+    }
+
+    /// Two-call pattern: SY_E_TOO_SMALL with the size needed in *outLength. The value is not
+    /// NUL-terminated. SY_E_INVALID for an unset variable or a name that cannot be one.
+    static func secret(_ name: sy_bytes, _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int,
+                       _ outLength: UnsafeMutablePointer<Int>?) -> sy_status {
+        let nameBytes = name.raw
+        guard !nameBytes.isEmpty, !nameBytes.contains(0), !nameBytes.contains(UInt8(ascii: "=")),
+              let value = getenv(name.string)
+        else { return SY_E_INVALID }
+        let length = strlen(value)
+        outLength?.pointee = length
+        guard length <= capacity, length == 0 || buffer != nil else { return SY_E_TOO_SMALL }
+        if length > 0, let buffer { memcpy(buffer, value, length) }
+        return SY_OK
     }
 }

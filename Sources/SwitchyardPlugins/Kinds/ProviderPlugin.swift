@@ -37,22 +37,26 @@ public final class ProviderPlugin: @unchecked Sendable {
     public var answersLocally: Bool { generateHook != nil }
 
     /// Runs `generate`: the whole answer is written to `output` before it returns.
-    public func generate(_ call: CallDescription, body: UnsafeRawBufferPointer, output: ProviderOutput) -> PluginFailure? {
+    public func generate(_ call: CallDescription, body: UnsafeRawBufferPointer, output: some PluginSinkTarget) -> PluginFailure? {
         guard let generateHook else { return PluginFailure(status: SY_E_UNSUPPORTED, message: "provider \(name) does not answer locally") }
         var error = freshError()
-        var sink = makeSink(output)
-        let status = call.withInfo { info in generateHook(instance, nil, info, body.syBytes, &sink, &error) }
+        let status = call.withInfo { info in
+            withPluginSink(output) { sink in generateHook(instance, nil, info, body.syBytes, sink, &error) }
+        }
         return status == SY_OK ? nil : PluginFailure(status: status, error: &error)
     }
 
     /// Runs `prepare`: the upstream request the plugin built, or why it could not.
-    public func prepare(_ call: CallDescription, body: UnsafeRawBufferPointer) -> Result<UpstreamRequestDraft, PluginFailure> {
+    public func prepare(_ call: CallDescription, body: UnsafeRawBufferPointer) -> Result<UpstreamRequestBuilder, PluginFailure> {
         guard let prepare = table.pointee.prepare else {
             return .failure(PluginFailure(status: SY_E_UNSUPPORTED, message: "provider \(name) has no prepare hook"))
         }
-        let draft = UpstreamRequestDraft()
+        let draft = UpstreamRequestBuilder()
         var error = freshError()
-        let status = call.withInfo { info in draft.withBuilder { out in prepare(instance, nil, info, body.syBytes, out, &error) } }
+        let status = call.withInfo { info in draft.withHTTPOut { out in prepare(instance, nil, info, body.syBytes, out, &error) } }
+        if let problem = draft.problem {
+            return .failure(PluginFailure(status: SY_E_INTERNAL, message: "provider \(name) built an invalid upstream request: \(problem)"))
+        }
         guard status == SY_OK else { return .failure(PluginFailure(status: status, error: &error)) }
         guard draft.url.hasPrefix("http://") || draft.url.hasPrefix("https://") else {
             return .failure(PluginFailure(status: SY_E_INTERNAL, message: "provider \(name) built no absolute http(s) URL (got \"\(draft.url)\")"))
@@ -66,7 +70,7 @@ public final class ProviderPlugin: @unchecked Sendable {
         var error = freshError()
         var state: sy_state?
         let status = call.withInfo { info in
-            withBorrowedHeaders(headers) { raw, count in
+            lendHeaders(headers) { raw, count in
                 transformer.pointee.begin(instance, nil, info, UInt32(clamping: httpStatus), raw, count, &state, &error)
             }
         }
@@ -92,17 +96,15 @@ public final class ResponseTransformation {
 
     deinit { table.pointee.state_free(state) }
 
-    public func data(_ chunk: UnsafeRawBufferPointer, output: ProviderOutput) -> PluginFailure? {
+    public func data(_ chunk: UnsafeRawBufferPointer, output: some PluginSinkTarget) -> PluginFailure? {
         var error = freshError()
-        var sink = makeSink(output)
-        let status = table.pointee.data(state, chunk.syBytes, &sink, &error)
+        let status = withPluginSink(output) { sink in table.pointee.data(state, chunk.syBytes, sink, &error) }
         return status == SY_OK ? nil : PluginFailure(status: status, error: &error)
     }
 
-    public func end(output: ProviderOutput) -> PluginFailure? {
+    public func end(output: some PluginSinkTarget) -> PluginFailure? {
         var error = freshError()
-        var sink = makeSink(output)
-        let status = table.pointee.end(state, &sink, &error)
+        let status = withPluginSink(output) { sink in table.pointee.end(state, sink, &error) }
         return status == SY_OK ? nil : PluginFailure(status: status, error: &error)
     }
 }
@@ -141,27 +143,4 @@ public struct CallDescription {
 
 extension UnsafeRawBufferPointer {
     var syBytes: sy_bytes { sy_bytes(ptr: baseAddress?.assumingMemoryBound(to: UInt8.self), len: count) }
-}
-
-/// Lends `headers` to C as a `sy_header` array for the duration of `body`.
-func withBorrowedHeaders<R>(_ headers: [(name: String, value: String)], _ body: (UnsafePointer<sy_header>?, Int) -> R) -> R {
-    // One contiguous buffer holding every name and value keeps this to two allocations.
-    var storage: [UInt8] = []
-    var spans: [(Range<Int>, Range<Int>)] = []
-    spans.reserveCapacity(headers.count)
-    for (name, value) in headers {
-        let nameStart = storage.count
-        storage.append(contentsOf: name.utf8)
-        let valueStart = storage.count
-        storage.append(contentsOf: value.utf8)
-        spans.append((nameStart..<valueStart, valueStart..<storage.count))
-    }
-    return storage.withUnsafeBufferPointer { bytes in
-        let base = bytes.baseAddress
-        let entries = spans.map { span in
-            sy_header(name: sy_bytes(ptr: base.map { $0 + span.0.lowerBound }, len: span.0.count),
-                      value: sy_bytes(ptr: base.map { $0 + span.1.lowerBound }, len: span.1.count))
-        }
-        return entries.withUnsafeBufferPointer { body($0.baseAddress, $0.count) }
-    }
 }

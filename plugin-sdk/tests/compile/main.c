@@ -1,9 +1,20 @@
-/* Compiles the public header on its own, as C; the matrix in scripts/check-abi.sh runs it as
- * C99, C11 and C17 with -Wall -Wextra -Werror -pedantic under gcc and clang. */
+/* Compiles the public header on its own, as C; scripts/check-abi.sh runs it as C99, C11 and
+ * C17 with -Wall -Wextra -Werror -pedantic under gcc and clang. It touches every table type and
+ * the SY_HAS macro, so a construct one standard or compiler rejects cannot hide. */
 #include "switchyard_plugin.h"
 
+static sy_status entry(sy_negotiate *negotiate) { return negotiate->abi_major == SY_ABI_MAJOR ? SY_OK : SY_E_ABI; }
+
 int main(void) {
+    sy_host_api host = { sizeof(sy_host_api), SY_ABI_MINOR, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
     sy_negotiate negotiate = { sizeof(sy_negotiate), SY_ABI_MAJOR, SY_ABI_MINOR, 0, 0, 0 };
     sy_error error = { sizeof(sy_error), SY_OK, 0, 0, { 0 } };
-    return (int)(negotiate.abi_major - SY_ABI_MAJOR) + error.code;
+    sy_plugin_entry_fn function = entry;
+    sy_transformer_v1 transformer = { sizeof(sy_transformer_v1), 0, 0, 0, 0 };
+    sy_provider_v1 provider = { sizeof(sy_provider_v1), 0, &transformer, 0 };
+    sy_guardrail_v1 guardrail = { sizeof(sy_guardrail_v1), SY_PHASE_REQUEST | SY_PHASE_CHUNK, 0, 0 };
+    sy_batch_v1 batch = { sizeof(sy_batch_v1), &transformer };
+    negotiate.host = &host;
+    if (SY_HAS(sy_host_api, &host, get_extension)) return 1;
+    return (int)(function(&negotiate) + error.code) + (provider.response != batch.lines) + (int)(guardrail.phases != 5u);
 }

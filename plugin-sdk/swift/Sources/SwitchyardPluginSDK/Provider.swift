@@ -11,7 +11,7 @@ public protocol Provider: AnyObject, Sendable {
     func prepare(_ call: CallInfo, request: UnsafeRawBufferPointer, into upstream: UpstreamRequestBuilder) throws(PluginError)
 
     /// A transformer for one upstream response (called when its head arrives).
-    func responseTransformer(_ call: CallInfo, status: Int, headers: [(name: String, value: String)]) throws(PluginError) -> any ResponseTransformer
+    func responseTransformer(_ call: CallInfo, status: Int, headers: ResponseHeaders) throws(PluginError) -> any ResponseTransformer
 }
 
 /// Turns one upstream response, pushed in arbitrary chunks, into canonical JSON on the sink.
@@ -31,7 +31,7 @@ extension LocalProvider {
         throw PluginError(SY_E_UNSUPPORTED, "this provider answers in-process")
     }
 
-    public func responseTransformer(_ call: CallInfo, status: Int, headers: [(name: String, value: String)]) throws(PluginError) -> any ResponseTransformer {
+    public func responseTransformer(_ call: CallInfo, status: Int, headers: ResponseHeaders) throws(PluginError) -> any ResponseTransformer {
         throw PluginError(SY_E_UNSUPPORTED, "this provider answers in-process")
     }
 }

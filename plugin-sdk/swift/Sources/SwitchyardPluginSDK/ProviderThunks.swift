@@ -28,13 +28,8 @@ let providerGenerate: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_c
 let transformerBegin: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, UInt32, UnsafePointer<sy_header>?, Int, UnsafeMutablePointer<sy_state?>?, UnsafeMutablePointer<sy_error>?) -> sy_status = {
     instance, _, info, status, headers, count, outState, errorOut in
     guard let outState else { return SY_E_INVALID }
-    var pairs: [(name: String, value: String)] = []
-    if let headers {
-        pairs.reserveCapacity(count)
-        for index in 0..<count { pairs.append((headers[index].name.string, headers[index].value.string)) }
-    }
     do throws(PluginError) {
-        let transformer = try instanceBox(instance).provider.responseTransformer(CallInfo(info), status: Int(status), headers: pairs)
+        let transformer = try instanceBox(instance).provider.responseTransformer(CallInfo(info), status: Int(status), headers: ResponseHeaders(headers, count: count))
         outState.pointee = Unmanaged.passRetained(TransformerBox(transformer)).toOpaque()
         return SY_OK
     } catch {

@@ -1,0 +1,101 @@
+"""Renders a benchmark result: a markdown table of figures and ratios, and an SVG chart of the
+throughput frontier (p99 latency against offered rate), so a person can look rather than read."""
+
+
+def ratio(value, base):
+    return f"{value / base:.2f}×" if value and base else "n/a"
+
+
+def markdown(r):
+    lat = r["latency_c1"]
+    direct = lat["direct"]
+    names = [n for n in ("switchyard", "nginx", "litellm") if n in lat]
+    lines = [f"# Benchmark {r['name']} ({r['date']}{', quick' if r.get('quick') else ''})", "",
+             "Gateway (or nginx / LiteLLM) pinned to CPU 1; mock upstream and load generator on CPU 0.", "",
+             "## Added latency at concurrency 1 (µs, target − direct; medians of interleaved rounds)", "",
+             "| target | p50 | p99 | p99.9 | CPU µs/request | errors |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines.append(f"| direct (absolute) | {direct['p50_us']:.1f} | {direct['p99_us']:.1f} | {direct['p99_9_us']:.1f} | | {direct['errors']} |")
+    for name in names:
+        row = lat[name]
+        cpu = row.get("cpu_us_per_request")
+        lines.append(f"| {name} | {row['p50_us'] - direct['p50_us']:.1f} | {row['p99_us'] - direct['p99_us']:.1f} | "
+                     f"{row['p99_9_us'] - direct['p99_9_us']:.1f} | {cpu:.1f} | {row['errors']} |" if cpu is not None else "")
+    lines += ["", "## Throughput: highest offered rate (req/s) with p99 under the limit and no errors", "",
+              "| target | p99 ≤ 1 ms | p99 ≤ 5 ms | p99 ≤ 10 ms | ÷ direct | ÷ nginx | ÷ LiteLLM |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    tp = r["throughput"]
+    for name in ["direct", *names]:
+        if name not in tp:
+            continue
+        row = tp[name]
+        best = row["p99_le_10ms"]
+        lines.append(f"| {name} | {row['p99_le_1ms']:.0f} | {row['p99_le_5ms']:.0f} | {best:.0f} | "
+                     f"{ratio(best, tp['direct']['p99_le_10ms'])} | {ratio(best, tp.get('nginx', {}).get('p99_le_10ms'))} | "
+                     f"{ratio(best, tp.get('litellm', {}).get('p99_le_10ms'))} |")
+    if tp["direct"]["p99_le_10ms"] < 2 * tp.get("switchyard", {}).get("p99_le_10ms", 0):
+        lines += ["", "**Rig-limited**: direct is less than twice the gateway's figure; ratios understate the gateway."]
+    s = r["streaming"]
+    lines += ["", "## Streaming (20 chunks, 5 ms apart; µs)", "",
+              "| target | TTFT p50 | TTFT p99 | added TTFT p99 | chunk gap p99 | added per chunk (p99) |",
+              "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, row in s.items():
+        lines.append(f"| {name} | {row['ttft_p50_us']:.0f} | {row['ttft_p99_us']:.0f} | "
+                     f"{row['ttft_p99_us'] - s['direct']['ttft_p99_us']:.0f} | {row['gap_p99_us']:.0f} | "
+                     f"{row['gap_p99_us'] - s['direct']['gap_p99_us']:.0f} |")
+    c = r["concurrent_streams"]
+    lines += ["", "## 1,000 concurrent paced streams (20 chunks, 50 ms apart)", "",
+              "| target | streams completed | errors | chunk gap p99 (ms) | max gap (ms) | stall-free | peak RSS (MB) |",
+              "| --- | ---: | ---: | ---: | ---: | --- | ---: |"]
+    for name, row in c.items():
+        rss = f"{row['peak_rss_kib'] / 1024:.1f}" if row.get("peak_rss_kib") else ""
+        lines.append(f"| {name} | {row['completed']} | {row['errors']} | {row['gap_p99_us'] / 1000:.1f} | "
+                     f"{row['gap_max_us'] / 1000:.1f} | {'yes' if row['stall_free'] else 'no'} | {rss} |")
+    m = r["memory_kib"]
+    lines += ["", "## Memory and start-up", "",
+              f"- Switchyard RSS: idle {m['switchyard_idle'] / 1024:.1f} MB, peak {m['switchyard_peak'] / 1024:.1f} MB, "
+              f"after load {m['switchyard_after'] / 1024:.1f} MB (nginx after load {m['nginx_after'] / 1024:.1f} MB"
+              + (f", LiteLLM {m['litellm_after'] / 1024:.0f} MB" if m.get("litellm_after") else "") + ")",
+              f"- Cold start, process start to first 200 with 6 plugin instances: {r['cold_start']['median_ms']:.1f} ms (median)"]
+    if "instructions_per_request" in r:
+        lines.append(f"- Instructions per request (callgrind, gateway process): {r['instructions_per_request']:,.0f}")
+    return "\n".join(line for line in lines if line is not None) + "\n"
+
+
+COLORS = {"direct": "#888888", "switchyard": "#d9480f", "nginx": "#2b8a3e", "litellm": "#1c7ed6"}
+
+
+def frontier_svg(r):
+    """p99 (log scale) against offered rate, one line per target (the first trial)."""
+    width, height, left, bottom, top, right = 760, 420, 70, 50, 30, 150
+    series = {name: trials[0] for name, trials in r["frontier"].items()}
+    max_rate = max(p["rate"] for points in series.values() for p in points)
+    import math
+
+    def x(rate):
+        return left + (width - left - right) * rate / max_rate
+
+    def y(p99_us):
+        value = min(max(p99_us, 10), 100_000)
+        return top + (height - top - bottom) * (1 - (math.log10(value) - 1) / 4)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+             f'<rect width="{width}" height="{height}" fill="white"/>',
+             f'<text x="{left}" y="18" font-size="14">Throughput frontier: p99 latency vs offered rate ({r["name"]}, {r["date"]})</text>']
+    for exponent in range(1, 6):
+        value = 10 ** exponent
+        label = f"{value} µs" if value < 1000 else f"{value // 1000} ms"
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#eee"/>')
+        parts.append(f'<text x="{left - 8}" y="{y(value) + 4:.1f}" text-anchor="end">{label}</text>')
+    for step in range(0, 6):
+        rate = max_rate * step / 5
+        parts.append(f'<text x="{x(rate):.1f}" y="{height - bottom + 18}" text-anchor="middle">{rate / 1000:.0f}k</text>')
+    parts.append(f'<text x="{(left + width - right) / 2}" y="{height - 10}" text-anchor="middle">offered rate (req/s)</text>')
+    for index, (name, points) in enumerate(series.items()):
+        color = COLORS.get(name, "#000")
+        path = " ".join(f"{x(p['rate']):.1f},{y(p['p99_us']):.1f}" for p in points)
+        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{path}"/>')
+        for p in points:
+            parts.append(f'<circle cx="{x(p["rate"]):.1f}" cy="{y(p["p99_us"]):.1f}" r="3" fill="{color}"/>')
+        parts.append(f'<text x="{width - right + 12}" y="{top + 20 + 18 * index}" fill="{color}">{name}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"

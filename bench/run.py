@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Switchyard's benchmark (shared/BENCHMARKS.md): the gateway side by side with the floor
+(direct to the mock), nginx proxy_pass and LiteLLM, interleaved, several trials, every figure
+also as a ratio. Writes bench/results/<date>-<name>.{json,md,svg}.
+
+    bench/run.py --name baseline [--quick] [--no-litellm]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import report  # noqa: E402
+import targets  # noqa: E402
+
+LOAD = os.path.join(targets.RELEASE, "switchyard-load")
+BODY = os.path.join(os.path.dirname(__file__), "chat-request.json")
+STREAM_BODY = os.path.join(os.path.dirname(__file__), "chat-stream-request.json")
+
+
+def load(url, *args, headers=()):
+    command = ["taskset", "-c", targets.CLIENT_CPU, LOAD, "--url", url, *args]
+    for header in headers:
+        command += ["--header", header]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError(f"load generator failed: {out.stderr}")
+    return json.loads(out.stdout)
+
+
+class Target:
+    """How the load generator reaches one system under test."""
+
+    def __init__(self, name, process, chat_url, stream_url, stream_headers=()):
+        self.name = name
+        self.process = process
+        self.chat_url = chat_url
+        self.stream_url = stream_url
+        self.stream_headers = stream_headers
+
+
+def sequential_latency(targets_, rounds, per_round, warmup):
+    """Figure 1: latency at concurrency 1, targets interleaved round by round."""
+    results = {t.name: [] for t in targets_}
+    cpu = {t.name: [0.0, 0] for t in targets_}
+    for _ in range(rounds):
+        for target in targets_:
+            count = per_round if target.name != "litellm" else max(100, per_round // 10)
+            before = target.process.cpu_seconds() if target.process else 0
+            result = load(target.chat_url, "--body", BODY, "--sequential", str(count), "--warmup", str(warmup))
+            if target.process:
+                cpu[target.name][0] += target.process.cpu_seconds() - before
+                cpu[target.name][1] += result["completed"]
+            results[target.name].append(result)
+    summary = {}
+    for name, runs in results.items():
+        summary[name] = {
+            key: statistics.median(run["latency"][key] for run in runs) for key in ("p50_us", "p99_us", "p99_9_us", "mean_us")
+        }
+        summary[name]["errors"] = sum(run["errors"] + run["non_200"] for run in runs)
+        seconds, requests = cpu[name]
+        summary[name]["cpu_us_per_request"] = seconds * 1e6 / requests if requests else None
+    return summary
+
+
+def frontier(target, rates, seconds, connections):
+    """Figure 2: p99 at each offered rate (open loop), until p99 passes 10 ms or errors appear."""
+    points = []
+    for rate in rates:
+        result = load(target.chat_url, "--body", BODY, "--rate", str(rate), "--duration", str(seconds),
+                      "--connections", str(connections))
+        failures = result["errors"] + result["non_200"]
+        points.append({"rate": rate, "achieved": result["achieved_rps"], "p99_us": result["latency"]["p99_us"],
+                       "p50_us": result["latency"]["p50_us"], "errors": failures})
+        if failures or result["latency"]["p99_us"] > 10_000:
+            break
+    return points
+
+
+def best_rate(points, limit_us):
+    ok = [p["rate"] for p in points if p["errors"] == 0 and p["p99_us"] <= limit_us]
+    return max(ok) if ok else 0
+
+
+def streaming(target, streams):
+    """Figure 3: time to first chunk and gaps between chunks, one stream at a time."""
+    result = load(target.stream_url, "--body", STREAM_BODY, "--sequential", str(streams), "--warmup", "5",
+                  headers=target.stream_headers)
+    return {"ttft_p50_us": result["first_chunk"]["p50_us"], "ttft_p99_us": result["first_chunk"]["p99_us"],
+            "gap_p50_us": result["chunk_gap"]["p50_us"], "gap_p99_us": result["chunk_gap"]["p99_us"],
+            "errors": result["errors"] + result["non_200"]}
+
+
+def concurrent_streams(target, concurrent, seconds, pacing_ms):
+    """Figure 3b: `concurrent` paced streams at once; a stall is a chunk gap over twice the pacing."""
+    stream_seconds = 20 * pacing_ms / 1000
+    rate = concurrent / stream_seconds
+    result = load(target.stream_url, "--body", STREAM_BODY, "--rate", str(int(rate)), "--duration", str(seconds),
+                  "--connections", str(int(concurrent * 1.2)), headers=target.stream_headers)
+    peak_rss = target.process.memory_kib("VmHWM") if target.process else None
+    return {"concurrent": concurrent, "completed": result["completed"], "errors": result["errors"] + result["non_200"],
+            "gap_p99_us": result["chunk_gap"]["p99_us"], "gap_max_us": result["chunk_gap"]["max_us"],
+            "stall_free": result["chunk_gap"]["max_us"] < 2 * pacing_ms * 1000 and result["errors"] == 0,
+            "peak_rss_kib": peak_rss}
+
+
+def cold_start(mock_port, stream_port, workdir, trials):
+    """Figure 6: process start to the first 200 from /health, with 6 plugin instances loaded."""
+    times = []
+    for _ in range(trials):
+        start = time.monotonic()
+        gateway = targets.start_switchyard(mock_port, stream_port, workdir, plugins=6)
+        times.append((time.monotonic() - start) * 1000)
+        gateway.stop()
+    return {"median_ms": statistics.median(times), "trials_ms": times}
+
+
+def instructions_per_request(mock_port, stream_port, workdir, requests):
+    """Figure 4b: valgrind callgrind instruction count per request (repeatable across runs):
+    (instructions with N+M requests - with N requests) / M, so start-up cancels out."""
+    counts = []
+    for count in (100, 100 + requests):
+        port = targets.free_port()
+        config = os.path.join(workdir, f"callgrind-{port}.yaml")
+        with open(config, "w") as handle:
+            handle.write(targets.switchyard_config(mock_port, stream_port, port))
+        out_file = os.path.join(workdir, f"callgrind-{count}.out")
+        gateway = targets.Process("callgrind", ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}",
+                                                os.path.join(targets.RELEASE, "switchyard"), "serve", "--config", config],
+                                  targets.GATEWAY_CPU, port=port)
+        targets.wait_for_http(port, timeout=120)
+        load(f"http://127.0.0.1:{port}/v1/chat/completions", "--body", BODY, "--sequential", str(count))
+        gateway.stop()
+        with open(out_file) as handle:
+            totals = [line for line in handle if line.startswith("totals:") or line.startswith("summary:")]
+        counts.append(int(totals[-1].split()[1]))
+    return (counts[1] - counts[0]) / requests
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--name", default="run")
+    parser.add_argument("--quick", action="store_true", help="fewer requests and trials (a smoke run)")
+    parser.add_argument("--litellm-venv", default=os.path.join(targets.ROOT, ".venv-litellm"))
+    parser.add_argument("--no-litellm", action="store_true")
+    parser.add_argument("--no-callgrind", action="store_true")
+    args = parser.parse_args()
+
+    quick = args.quick
+    rounds, per_round, warmup = (3, 1000, 200) if quick else (5, 2000, 1000)
+    rates = [1000, 2000, 4000, 6000, 8000, 10000, 12000, 14000, 16000, 20000, 24000, 28000, 32000, 40000]
+    litellm_rates = [50, 100, 150, 200, 250, 300, 400]
+    step_seconds = 1.5 if quick else 3
+    trials = 1 if quick else 3
+    workdir = tempfile.mkdtemp(prefix="switchyard-bench-")
+    use_litellm = not args.no_litellm and os.path.exists(os.path.join(args.litellm_venv, "bin", "litellm"))
+
+    mock = targets.start_mock()
+    stream_mock = targets.start_mock(chunk_delay_ms=5)
+    slow_stream_mock = targets.start_mock(chunk_delay_ms=50)
+    started = []
+    try:
+        switchyard = targets.start_switchyard(mock.port, stream_mock.port, workdir)
+        started.append(switchyard)
+        idle_rss = switchyard.memory_kib("VmRSS")
+        nginx = targets.start_nginx(mock.port, stream_mock.port, workdir)
+        started.append(nginx)
+        systems = [
+            Target("direct", None, f"http://127.0.0.1:{mock.port}/v1/chat/completions",
+                   f"http://127.0.0.1:{stream_mock.port}/v1/chat/completions", ("x-mock-chunks: 20",)),
+            Target("switchyard", switchyard, f"http://127.0.0.1:{switchyard.port}/v1/chat/completions",
+                   f"http://127.0.0.1:{switchyard.port}/v1/chat/completions"),
+            Target("nginx", nginx, f"http://127.0.0.1:{nginx.port}/v1/chat/completions",
+                   f"http://127.0.0.1:{nginx.port}/stream/v1/chat/completions", ("x-mock-chunks: 20",)),
+        ]
+        if use_litellm:
+            litellm = targets.start_litellm(mock.port, workdir, args.litellm_venv)
+            started.append(litellm)
+            systems.append(Target("litellm", litellm, f"http://127.0.0.1:{litellm.port}/v1/chat/completions", None))
+
+        results = {"name": args.name, "date": datetime.date.today().isoformat(), "quick": quick,
+                   "machine": {"cpus": os.cpu_count(), "uname": os.uname().release},
+                   "rig": {"gateway_cpu": targets.GATEWAY_CPU, "client_cpu": targets.CLIENT_CPU}}
+        results["latency_c1"] = sequential_latency(systems, rounds, per_round, warmup)
+
+        results["frontier"] = {}
+        for trial in range(trials):
+            for target in systems:
+                points = frontier(target, litellm_rates if target.name == "litellm" else rates, step_seconds, 64)
+                results["frontier"].setdefault(target.name, []).append(points)
+        results["throughput"] = {
+            name: {f"p99_le_{limit}ms": statistics.median(best_rate(points, limit * 1000) for points in trials_)
+                   for limit in (1, 5, 10)}
+            for name, trials_ in results["frontier"].items()
+        }
+
+        results["streaming"] = {t.name: streaming(t, 30 if quick else 100) for t in systems if t.stream_url}
+        slow = targets.start_switchyard(mock.port, slow_stream_mock.port, workdir)
+        started.append(slow)
+        results["concurrent_streams"] = {
+            "switchyard": concurrent_streams(Target("switchyard", slow, None, f"http://127.0.0.1:{slow.port}/v1/chat/completions"),
+                                             1000, 4 if quick else 8, 50),
+            "direct": concurrent_streams(Target("direct", None, None, f"http://127.0.0.1:{slow_stream_mock.port}/v1/chat/completions",
+                                                ("x-mock-chunks: 20",)), 1000, 4 if quick else 8, 50),
+        }
+        results["memory_kib"] = {"switchyard_idle": idle_rss, "switchyard_peak": switchyard.memory_kib("VmHWM"),
+                                 "switchyard_after": switchyard.memory_kib("VmRSS"),
+                                 "nginx_after": nginx.memory_kib("VmRSS"),
+                                 "litellm_after": started[2].memory_kib("VmRSS") if use_litellm else None}
+        results["cold_start"] = cold_start(mock.port, stream_mock.port, workdir, 3 if quick else 5)
+        if not args.no_callgrind:
+            results["instructions_per_request"] = instructions_per_request(mock.port, stream_mock.port, workdir,
+                                                                           200 if quick else 1000)
+    finally:
+        for process in started + [mock, stream_mock, slow_stream_mock]:
+            process.stop()
+
+    base = os.path.join(os.path.dirname(__file__), "results", f"{results['date']}-{args.name}")
+    os.makedirs(os.path.dirname(base), exist_ok=True)
+    with open(base + ".json", "w") as handle:
+        json.dump(results, handle, indent=2)
+    with open(base + ".md", "w") as handle:
+        handle.write(report.markdown(results))
+    with open(base + ".svg", "w") as handle:
+        handle.write(report.frontier_svg(results))
+    print(report.markdown(results))
+    print(f"wrote {base}.json, .md, .svg")
+
+
+if __name__ == "__main__":
+    main()
