@@ -3,18 +3,34 @@ import SwitchyardPosix
 
 /// libcurl's multi interface driven by one `EventLoop`: curl tells us which sockets to watch
 /// (CURLMOPT_SOCKETFUNCTION) and when to wake it (CURLMOPT_TIMERFUNCTION); the loop reports
-/// readiness back through curl_multi_socket_action. No thread per request, no polling: upstream
-/// I/O runs on the thread that accepted the client request. The multi handle keeps the
-/// connection cache, so keep-alive connections to an upstream are reused across requests.
+/// readiness back through curl_multi_socket_action, after which finished transfers are collected
+/// with curl_multi_info_read. No thread per request, no polling: upstream I/O runs on the thread
+/// that accepted the client request.
+///
+/// Reuse: the multi handle keeps the connection cache (keep-alive connections and TLS sessions
+/// survive across transfers) and the DNS cache; finished easy handles are reset and pooled.
+///
+/// Re-entrancy: libcurl forbids adding or removing easy handles from inside its callbacks, and
+/// delegate callbacks run inside them. Work that would break the rule (cancelling another transfer
+/// from a body callback, say) is queued and runs as soon as curl returns.
 ///
 /// Threading: loop-confined. Create it anywhere, then use it only on `loop`'s thread.
 public final class UpstreamClient: @unchecked Sendable {
     public let loop: EventLoop
     let multi: UnsafeMutableRawPointer
-    private var timer: TimerID?
-    private var watchers: [Int32: SocketWatcher] = [:]
+    private var curlTimer: TimerID?
+    private var sockets = CurlSocketSet()
+    /// The loop's handler for every curl socket (one object, so watching allocates nothing).
+    private lazy var watcher = SocketWatcher(client: self)
     private var idleHandles: [UnsafeMutableRawPointer] = []
     private var running: Int32 = 0
+    private var insideCurl = false
+    private var afterCurl: [() -> Void] = []
+
+    /// Idle connections kept per client (per loop) for reuse.
+    public static let maxCachedConnections = 256
+    /// Easy handles kept for reuse once their transfer is over.
+    static let maxIdleHandles = 64
 
     public init(loop: EventLoop) {
         precondition(CurlGlobal.initialized, "curl_global_init failed")
@@ -25,64 +41,76 @@ public final class UpstreamClient: @unchecked Sendable {
         sy_curl_multi_setopt_ptr(multi, CURLMOPT_SOCKETDATA, me)
         sy_curl_multi_setopt_timer_cb(multi, timerCallback)
         sy_curl_multi_setopt_ptr(multi, CURLMOPT_TIMERDATA, me)
-        sy_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 256)
+        sy_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, Self.maxCachedConnections)
     }
 
+    /// Transfers still in flight are abandoned without completion: stop using the client (and
+    /// its loop) only once they are done.
     deinit {
+        if let curlTimer { loop.cancel(curlTimer) }
+        sockets.unregisterAll(from: loop)
         for handle in idleHandles { curl_easy_cleanup(handle) }
         curl_multi_cleanup(multi)
     }
 
-    /// Starts a transfer; the delegate hears about it on this loop, `upstreamComplete` last.
+    /// Sockets curl currently asks the loop to watch (diagnostics and tests).
+    public var watchedSocketCount: Int { sockets.count }
+
+    /// Starts a transfer. The delegate hears about it on this loop, `upstreamComplete` last, and
+    /// never from inside this call: a request curl refuses fails on the next loop turn.
     @discardableResult
     public func start(_ request: UpstreamRequest, delegate: UpstreamResponseDelegate) -> UpstreamTransfer {
         let handle = idleHandles.popLast() ?? curl_easy_init()!
         let transfer = UpstreamTransfer(client: self, handle: handle, request: request, delegate: delegate)
         if let failure = transfer.configure() {
-            transfer.finish(.failure(failure))
+            loop.schedule(after: 0) { transfer.finish(.failure(failure)) }
             return transfer
         }
-        let code = curl_multi_add_handle(multi, handle)
-        guard code == CURLM_OK else {
-            transfer.finish(.failure(UpstreamError(.other, "curl_multi_add_handle: \(String(cString: curl_multi_strerror(code)))")))
-            return transfer
-        }
-        transfer.active = true
+        whenOutsideCurl { [self] in add(transfer) }
         return transfer
+    }
+
+    private func add(_ transfer: UpstreamTransfer) {
+        guard transfer.isActive else { return }  // cancelled before it could be added
+        let code = curl_multi_add_handle(multi, transfer.handle)
+        guard code == CURLM_OK else {
+            let failure = UpstreamError(.other, "curl_multi_add_handle: \(String(cString: curl_multi_strerror(code)))")
+            loop.schedule(after: 0) { transfer.finish(.failure(failure)) }
+            return
+        }
+        transfer.inMulti = true
+    }
+
+    /// Takes `transfer` out of the multi handle (curl closes its connection if it was mid-way).
+    func remove(_ transfer: UpstreamTransfer) {
+        transfer.inMulti = false
+        curl_multi_remove_handle(multi, transfer.handle)
+    }
+
+    /// Takes back an easy handle once its transfer is over.
+    func recycle(_ handle: UnsafeMutableRawPointer) {
+        curl_easy_reset(handle)
+        if idleHandles.count < Self.maxIdleHandles { idleHandles.append(handle) } else { curl_easy_cleanup(handle) }
+    }
+
+    /// Runs `work` now, or right after curl returns when called from inside a curl callback.
+    func whenOutsideCurl(_ work: @escaping () -> Void) {
+        if insideCurl { afterCurl.append(work) } else { work() }
     }
 
     // MARK: curl → loop
 
     fileprivate func watch(_ fd: Int32, what: Int32) {
-        if what == CURL_POLL_REMOVE {
-            if watchers.removeValue(forKey: fd) != nil { loop.unregister(fd: fd) }
-            return
-        }
-        var events: IOEvents = []
-        if what == CURL_POLL_IN || what == CURL_POLL_INOUT { events.insert(.readable) }
-        if what == CURL_POLL_OUT || what == CURL_POLL_INOUT { events.insert(.writable) }
-        if watchers[fd] != nil {
-            try? loop.modify(fd: fd, events: events)
-        } else {
-            let watcher = SocketWatcher(client: self)
-            do {
-                try loop.register(fd: fd, events: events, handler: watcher)
-                watchers[fd] = watcher
-            } catch {
-                // Only possible when curl reuses an fd we never saw removed: re-arm it.
-                loop.unregister(fd: fd)
-                if (try? loop.register(fd: fd, events: events, handler: watcher)) != nil { watchers[fd] = watcher }
-            }
-        }
+        sockets.update(fd: fd, what: what, loop: loop, handler: watcher)
     }
 
     fileprivate func setTimer(milliseconds: Int) {
-        if let timer { loop.cancel(timer) }
-        timer = nil
+        if let curlTimer { loop.cancel(curlTimer) }
+        curlTimer = nil
         guard milliseconds >= 0 else { return }
-        // Never call back into curl from inside its own callback: act on the next loop turn.
-        timer = loop.schedule(after: UInt64(milliseconds) * 1_000_000) { [unowned self] in
-            timer = nil
+        // Never call back into curl from inside its own callback: act on a later loop turn.
+        curlTimer = loop.schedule(after: UInt64(milliseconds) * 1_000_000) { [unowned self] in
+            curlTimer = nil
             act(on: CURL_SOCKET_TIMEOUT, events: 0)
         }
     }
@@ -90,7 +118,14 @@ public final class UpstreamClient: @unchecked Sendable {
     // MARK: loop → curl
 
     fileprivate func act(on fd: Int32, events: Int32) {
+        insideCurl = true
         curl_multi_socket_action(multi, fd, events, &running)
+        insideCurl = false
+        while !afterCurl.isEmpty {
+            let work = afterCurl
+            afterCurl.removeAll(keepingCapacity: true)
+            for item in work { item() }
+        }
         collectCompleted()
     }
 
@@ -101,34 +136,27 @@ public final class UpstreamClient: @unchecked Sendable {
             let code = message.pointee.data.result
             var raw: UnsafeMutableRawPointer?
             sy_curl_easy_getinfo_ptr(handle, CURLINFO_PRIVATE, &raw)
-            curl_multi_remove_handle(multi, handle)
-            guard let raw else { continue }
+            guard let raw else {
+                curl_multi_remove_handle(multi, handle)
+                continue
+            }
             let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(raw).takeUnretainedValue()
-            transfer.active = false
-            transfer.finish(transfer.result(for: code))
+            remove(transfer)
+            transfer.finish(transfer.completion(for: code))
         }
-    }
-
-    /// Takes back an easy handle once its transfer is over (kept for reuse).
-    func recycle(_ handle: UnsafeMutableRawPointer) {
-        curl_easy_reset(handle)
-        if idleHandles.count < 64 { idleHandles.append(handle) } else { curl_easy_cleanup(handle) }
-    }
-
-    func remove(_ handle: UnsafeMutableRawPointer) {
-        curl_multi_remove_handle(multi, handle)
     }
 }
 
-/// Forwards readiness of one curl socket to the multi handle.
-final class SocketWatcher: IOHandler {
+/// Forwards readiness of curl's sockets to the multi handle. The loop holds it strongly; it holds
+/// the client unowned (the client unregisters every socket in its deinit).
+private final class SocketWatcher: IOHandler {
     unowned let client: UpstreamClient
 
     init(client: UpstreamClient) { self.client = client }
 
     func handleIO(fd: Int32, events: IOEvents) {
         var mask: Int32 = 0
-        if events.contains(.readable) || events.contains(.hangup) { mask |= CURL_CSELECT_IN }
+        if events.contains(.readable) || events.contains(.hangup) || events.contains(.peerClosed) { mask |= CURL_CSELECT_IN }
         if events.contains(.writable) { mask |= CURL_CSELECT_OUT }
         if events.contains(.error) { mask |= CURL_CSELECT_ERR }
         client.act(on: fd, events: mask)

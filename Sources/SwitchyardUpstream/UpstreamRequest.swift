@@ -1,30 +1,49 @@
 /// An HTTP request to an upstream, as a provider plugin built it.
+///
+/// Defaults the host adds nothing to: libcurl's own `Accept: */*`, `Expect: 100-continue` and
+/// form `Content-Type` are suppressed unless `headers` names them. A header with an empty value is
+/// sent as `Name:` with no value. `GET` and `HEAD` send no body; every other method sends `body`
+/// with a `Content-Length` (possibly 0).
 public struct UpstreamRequest: Sendable {
     public var method: String
     public var url: String
     public var headers: [(String, String)]
     public var body: [UInt8]
-    /// Nanoseconds; 0 = libcurl's default (connect) or none (total).
+    /// Nanoseconds to establish the connection (TCP + TLS); 0 = libcurl's default (300 s).
     public var connectTimeout: UInt64
+    /// Nanoseconds for the whole transfer, response body included; 0 = none.
     public var totalTimeout: UInt64
+    /// Nanoseconds from the start until the response head has arrived; 0 = none.
+    public var firstByteTimeout: UInt64
+    /// Longest silence allowed between arriving bytes (head or body), in nanoseconds; 0 = none.
+    /// Suits streams, whose total duration is unknown but whose pauses are short.
+    public var idleTimeout: UInt64
 
-    public init(method: String, url: String, headers: [(String, String)], body: [UInt8], connectTimeout: UInt64 = 0, totalTimeout: UInt64 = 0) {
+    public init(
+        method: String, url: String, headers: [(String, String)], body: [UInt8],
+        connectTimeout: UInt64 = 0, totalTimeout: UInt64 = 0, firstByteTimeout: UInt64 = 0, idleTimeout: UInt64 = 0
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
+        self.firstByteTimeout = firstByteTimeout
+        self.idleTimeout = idleTimeout
     }
 }
 
-/// Receives one upstream response as it arrives. Called on the client's event loop.
+/// Receives one upstream response as it arrives. Every call happens on the client's event loop,
+/// never from inside `UpstreamClient.start`. A callback may cancel its own transfer (or any
+/// other), and `upstreamComplete` may start new transfers.
 public protocol UpstreamResponseDelegate: AnyObject {
-    /// The final (non-1xx) status line and header fields; once, before any body bytes.
+    /// The final (non-1xx) status and header fields, in arrival order; once, before any body bytes.
     func upstreamHead(status: Int, headers: [(name: String, value: String)])
-    /// Body bytes as they arrive (borrowed for the call; chunked framing already removed).
+    /// Body bytes as they arrive, chunked framing already removed. Borrowed for the call only:
+    /// copy what you keep.
     func upstreamBody(_ chunk: UnsafeRawBufferPointer)
-    /// Exactly once, last.
+    /// Exactly once, last. `.success` means the whole response arrived.
     func upstreamComplete(_ result: UpstreamResult)
 }
 
@@ -33,8 +52,21 @@ public enum UpstreamResult: Sendable {
     case failure(UpstreamError)
 }
 
+/// Why a transfer failed: a bounded kind to branch on, and libcurl's text for people.
 public struct UpstreamError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable { case connect, resolve, tls, timeout, cancelled, tooManyRedirects, other }
+    public enum Kind: Sendable {
+        /// The TCP connection could not be made (refused, unreachable, connect timeout included).
+        case connect
+        case resolve
+        case tls
+        /// Total, first-byte or idle timeout.
+        case timeout
+        case cancelled
+        case tooManyRedirects
+        /// Anything else, such as a connection cut mid-response or a malformed response.
+        case other
+    }
+
     public let kind: Kind
     public let message: String
 
@@ -43,12 +75,19 @@ public struct UpstreamError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { message }
+    public var description: String { "\(kind): \(message)" }
 }
 
-/// Monotonic timestamps of one transfer, in nanoseconds (0 = not reached).
+/// Monotonic timestamps of one transfer, in nanoseconds (0 = not reached). The gateway's own
+/// overhead is its total time minus `completed - started`.
 public struct UpstreamTimings: Sendable {
     public var started: UInt64 = 0
+    /// When the final response head was complete.
     public var head: UInt64 = 0
     public var completed: UInt64 = 0
+
+    /// Time to the response head, or 0.
+    public var toHead: UInt64 { head > 0 ? head &- started : 0 }
+    /// Whole transfer, or 0 while running.
+    public var total: UInt64 { completed > 0 ? completed &- started : 0 }
 }

@@ -6,25 +6,35 @@ import Glibc
 #endif
 
 /// Command line: `switchyard-mock [--host H] [--port P] [--loops N] [--delay-ms N] [--chunk-delay-ms N]`.
+/// Prints `listening on HOST:PORT` (flushed) once bound, so scripts can wait for it and learn the
+/// port when `--port 0` let the kernel choose.
 enum MockCommand {
     static func run(_ arguments: [String]) -> Int32 {
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 8081)
-        configuration.loops = 1
+        configuration.loops = EventLoopGroup.availableCores  // one loop per core: it is the benchmark upstream too
         var defaults = MockKnobs()
         var index = 0
         while index < arguments.count {
             let option = arguments[index]
-            guard index + 1 < arguments.count else { return usage("\(option) needs a value") }
-            let value = arguments[index + 1]
-            switch option {
-            case "--host": configuration.host = value
-            case "--port": configuration.port = Int(value) ?? -1
-            case "--loops": configuration.loops = max(1, Int(value) ?? 1)
-            case "--delay-ms": defaults.delayMilliseconds = Int(value) ?? 0
-            case "--chunk-delay-ms": defaults.chunkDelayMilliseconds = Int(value) ?? 0
-            default: return usage("unknown option \(option)")
+            if option == "--help" || option == "-h" {
+                print(usageText)
+                return 0
             }
+            guard index + 1 < arguments.count else { return usage("\(option) needs a value") }
+            let text = arguments[index + 1]
             index += 2
+            if option == "--host" {
+                configuration.host = text
+                continue
+            }
+            guard ["--port", "--loops", "--delay-ms", "--chunk-delay-ms"].contains(option) else { return usage("unknown option \(option)") }
+            guard let value = Int(text), value >= 0 else { return usage("\(option) needs a non-negative number, not \(text)") }
+            switch option {
+            case "--port": configuration.port = value
+            case "--loops": configuration.loops = max(1, value)
+            case "--delay-ms": defaults.delayMilliseconds = value
+            default: defaults.chunkDelayMilliseconds = value
+            }
         }
         guard (0...65535).contains(configuration.port) else { return usage("--port must be 0...65535") }
         Signals.blockTermination()
@@ -43,8 +53,10 @@ enum MockCommand {
         return 0
     }
 
+    static let usageText = "usage: switchyard-mock [--host H] [--port P] [--loops N] [--delay-ms N] [--chunk-delay-ms N]"
+
     static func usage(_ message: String) -> Int32 {
-        fputs("switchyard-mock: \(message)\nusage: switchyard-mock [--host H] [--port P] [--loops N] [--delay-ms N] [--chunk-delay-ms N]\n", sy_stderr())
+        fputs("switchyard-mock: \(message)\n\(usageText)\n", sy_stderr())
         return 2
     }
 }

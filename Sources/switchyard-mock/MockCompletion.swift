@@ -1,7 +1,8 @@
 import SwitchyardJSON
 
 /// A deterministic OpenAI chat completion for a request: "mock: " + the last user message, or a
-/// `get_weather`-style tool call when tools are offered and the user asks about the weather.
+/// call of the first offered tool when the user asks about the weather (or `forceToolCall`).
+/// Token counts are word counts: stable, cheap, and good enough for usage accounting tests.
 struct MockCompletion {
     let id: String
     let model: String
@@ -9,10 +10,11 @@ struct MockCompletion {
     let content: String
     let toolName: String?
     let promptTokens: Int
+    let completionTokens: Int
     let includeUsage: Bool
     static let toolArguments = #"{"city":"Paris"}"#
 
-    init(request: JSONValue, id: String) {
+    init(request: JSONValue, id: String, forceToolCall: Bool = false) {
         self.id = id
         model = request["model"]?.stringValue ?? "mock-model"
         choices = max(1, min(request["n"]?.intValue ?? 1, 16))
@@ -27,7 +29,12 @@ struct MockCompletion {
         content = "mock: " + last
         promptTokens = max(1, words)
         let tools = request["tools"]?.arrayValue ?? []
-        toolName = !tools.isEmpty && last.lowercased().contains("weather") ? tools[0]["function"]?["name"]?.stringValue : nil
+        if forceToolCall || (!tools.isEmpty && last.lowercased().contains("weather")) {
+            toolName = tools.first?["function"]?["name"]?.stringValue ?? "get_weather"
+        } else {
+            toolName = nil
+        }
+        completionTokens = toolName == nil ? Self.words(content) : 8
         includeUsage = request["stream_options"]?["include_usage"]?.boolValue ?? false
     }
 
@@ -36,11 +43,20 @@ struct MockCompletion {
         return (content?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined(separator: " ")
     }
 
-    static func words(_ text: String) -> Int { text.split(separator: " ").count }
+    /// Runs of non-space bytes, counted without splitting the string.
+    static func words(_ text: String) -> Int {
+        var count = 0
+        var inWord = false
+        for byte in text.utf8 {
+            let space = byte == UInt8(ascii: " ")
+            if !space && !inWord { count += 1 }
+            inWord = !space
+        }
+        return count
+    }
 
     var usage: JSONValue {
-        let completion = toolName == nil ? Self.words(content) : 8
-        return ["prompt_tokens": .number(promptTokens), "completion_tokens": .number(completion), "total_tokens": .number(promptTokens + completion)]
+        ["prompt_tokens": .number(promptTokens), "completion_tokens": .number(completionTokens), "total_tokens": .number(promptTokens + completionTokens)]
     }
 
     private func toolCall(arguments: String, header: Bool) -> JSONValue {

@@ -1,21 +1,44 @@
 import SwitchyardHTTP
 
 /// How the mock behaves for one request: the command-line defaults, overridden per request by
-/// `x-mock-*` headers (so one mock serves every test).
+/// `x-mock-*` headers, so one mock process serves every test. docs/mock-upstream.md lists them.
 struct MockKnobs: Sendable {
+    /// Milliseconds before the response head (`x-mock-delay-ms`).
     var delayMilliseconds = 0
+    /// Milliseconds between stream events (`x-mock-chunk-delay-ms`).
     var chunkDelayMilliseconds = 0
+    /// Answer with this status and an OpenAI error body unless 200 (`x-mock-status`).
     var status = 200
+    /// Drop the connection after this many stream events, before `[DONE]` (`x-mock-cut-after`).
     var cutAfterEvents: Int?
+    /// Stream this many fixed content chunks instead of the echoed words (`x-mock-chunks`).
     var chunks: Int?
+    /// Answer with a tool call whatever the message says (`x-mock-tool-call: 1`).
+    var forceToolCall = false
 
     func overridden(by headers: HTTPHeaders) -> MockKnobs {
         var knobs = self
-        if let value = headers["x-mock-delay-ms"].flatMap(Int.init) { knobs.delayMilliseconds = value }
-        if let value = headers["x-mock-chunk-delay-ms"].flatMap(Int.init) { knobs.chunkDelayMilliseconds = value }
-        if let value = headers["x-mock-status"].flatMap(Int.init) { knobs.status = value }
-        if let value = headers["x-mock-cut-after"].flatMap(Int.init) { knobs.cutAfterEvents = value }
-        if let value = headers["x-mock-chunks"].flatMap(Int.init) { knobs.chunks = value }
+        if let value = Self.number(headers["x-mock-delay-ms"]) { knobs.delayMilliseconds = value }
+        if let value = Self.number(headers["x-mock-chunk-delay-ms"]) { knobs.chunkDelayMilliseconds = value }
+        if let value = Self.number(headers["x-mock-status"]), (100...599).contains(value) { knobs.status = value }
+        if let value = Self.number(headers["x-mock-cut-after"]) { knobs.cutAfterEvents = value }
+        if let value = Self.number(headers["x-mock-chunks"]) { knobs.chunks = min(value, 100_000) }
+        if let value = headers["x-mock-tool-call"] { knobs.forceToolCall = value == "1" || value == "true" }
         return knobs
+    }
+
+    /// A non-negative integer header value, or nil.
+    private static func number(_ text: String?) -> Int? {
+        guard let text, let value = Int(text.trimmingSpaces()), value >= 0 else { return nil }
+        return value
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> Substring {
+        var view = Substring(self)
+        while view.first == " " { view = view.dropFirst() }
+        while view.last == " " { view = view.dropLast() }
+        return view
     }
 }

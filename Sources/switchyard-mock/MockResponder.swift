@@ -2,8 +2,8 @@ import Synchronization
 import SwitchyardHTTP
 import SwitchyardJSON
 
-/// Routes the mock's endpoints. Runs on the connection's loop; delays and pacing use loop
-/// timers, never sleeps.
+/// Routes the mock's endpoints. Runs on the connection's loop; delays and pacing use that loop's
+/// timers, never sleeps, so one loop serves thousands of slow streams.
 final class MockResponder: HTTPResponder, Sendable {
     let defaults: MockKnobs
     let journal = MockJournal()
@@ -12,36 +12,44 @@ final class MockResponder: HTTPResponder, Sendable {
     init(defaults: MockKnobs) { self.defaults = defaults }
 
     func respond(to request: HTTPRequest, writer: ResponseWriter) {
+        if request.path.hasPrefix("/_mock/") { return control(request, writer) }
+        let parsed = request.body.isEmpty ? nil : try? JSONValue.parse(request.body)
+        journal.record(request, model: parsed?["model"]?.stringValue)
         switch (request.method, request.path) {
         case ("POST", "/v1/chat/completions"), ("POST", "/chat/completions"):
-            chat(request, writer)
+            chat(request, parsed, writer)
         case ("GET", "/v1/models"), ("GET", "/models"):
-            json(writer, 200, Array(#"{"object":"list","data":[{"id":"mock-model","object":"model","created":0,"owned_by":"switchyard-mock"}]}"#.utf8))
-        case ("GET", "/_mock/requests"):
-            json(writer, 200, journal.snapshot())
+            json(writer, 200, Self.models)
         default:
-            json(writer, 404, error("no route for \(request.method) \(request.path)", type: "invalid_request_error"))
+            json(writer, 404, MockError.body("no route for \(request.method) \(request.path)", type: "invalid_request_error"))
         }
     }
 
-    private func chat(_ request: HTTPRequest, _ writer: ResponseWriter) {
-        let knobs = defaults.overridden(by: request.headers)
-        let parsed = try? JSONValue.parse(request.body)
-        journal.record(request, model: parsed?["model"]?.stringValue)
-        guard let body = parsed, body["messages"]?.arrayValue != nil else {
-            return json(writer, 400, error("body must be a JSON object with messages", type: "invalid_request_error"))
+    private static let models = Array(#"{"object":"list","data":[{"id":"mock-model","object":"model","created":1700000000,"owned_by":"switchyard-mock"}]}"#.utf8)
+
+    /// `GET /_mock/requests` lists what the mock saw; `DELETE /_mock/requests` forgets it.
+    private func control(_ request: HTTPRequest, _ writer: ResponseWriter) {
+        switch (request.method, request.path) {
+        case ("GET", "/_mock/requests"): json(writer, 200, journal.snapshot())
+        case ("DELETE", "/_mock/requests"):
+            journal.clear()
+            writer.send(status: 204, headers: HTTPHeaders(), body: [])
+        default: json(writer, 404, MockError.body("no mock control \(request.method) \(request.path)", type: "invalid_request_error"))
         }
-        let completion = MockCompletion(request: body, id: "chatcmpl-mock-\(counter.wrappingAdd(1, ordering: .relaxed).newValue)")
+    }
+
+    private func chat(_ request: HTTPRequest, _ parsed: JSONValue?, _ writer: ResponseWriter) {
+        let knobs = defaults.overridden(by: request.headers)
+        guard let body = parsed, body["messages"]?.arrayValue != nil else {
+            return json(writer, 400, MockError.body("body must be a JSON object with messages", type: "invalid_request_error"))
+        }
+        let id = "chatcmpl-mock-\(counter.wrappingAdd(1, ordering: .relaxed).newValue)"
+        let completion = MockCompletion(request: body, id: id, forceToolCall: knobs.forceToolCall)
         let answer = { [self] in
             guard !writer.isClosed else { return }
-            if knobs.status != 200 {
-                var headers = HTTPHeaders([("Content-Type", "application/json")])
-                if knobs.status == 429 { headers.add("Retry-After", "1") }
-                let type = knobs.status == 429 ? "rate_limit_error" : (knobs.status >= 500 ? "server_error" : "invalid_request_error")
-                return writer.send(status: knobs.status, headers: headers, body: error("mock error \(knobs.status)", type: type))
-            }
+            if knobs.status != 200 { return MockError.send(status: knobs.status, to: writer) }
             if body["stream"]?.boolValue == true {
-                stream(completion.events(chunks: knobs.chunks), writer, knobs)
+                SSEPacer(events: completion.events(chunks: knobs.chunks), writer: writer, knobs: knobs).start()
             } else {
                 json(writer, 200, completion.whole())
             }
@@ -53,58 +61,32 @@ final class MockResponder: HTTPResponder, Sendable {
         }
     }
 
-    private func stream(_ events: [[UInt8]], _ writer: ResponseWriter, _ knobs: MockKnobs) {
-        writer.startStream(status: 200, headers: HTTPHeaders([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")]))
-        var next = 0
-        func send() {
-            while !writer.isClosed {
-                if let cut = knobs.cutAfterEvents, next >= cut { return writer.abort() }
-                if next == events.count {
-                    writer.write(Array("data: [DONE]\n\n".utf8))
-                    return writer.finish()
-                }
-                var frame = Array("data: ".utf8)
-                frame += events[next]
-                frame += [10, 10]
-                writer.write(frame)
-                next += 1
-                if knobs.chunkDelayMilliseconds > 0 {
-                    writer.loop.schedule(after: UInt64(knobs.chunkDelayMilliseconds) * 1_000_000) { send() }
-                    return
-                }
-            }
-        }
-        send()
-    }
-
     private func json(_ writer: ResponseWriter, _ status: Int, _ body: [UInt8]) {
         writer.send(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: body)
     }
-
-    private func error(_ message: String, type: String) -> [UInt8] {
-        let value: JSONValue = ["error": ["message": .string(message), "type": .string(type), "param": nil, "code": nil]]
-        return value.serialized()
-    }
 }
 
-/// The last requests the mock saw, for tests to assert what a gateway sent upstream.
-final class MockJournal: Sendable {
-    private let entries = Mutex<[JSONValue]>([])
-
-    func record(_ request: HTTPRequest, model: String?) {
-        var entry = JSONObject()
-        entry["path"] = .string(request.path)
-        entry["model"] = model.map { .string($0) } ?? .null
-        entry["authorization"] = request.headers["authorization"].map { .string($0) } ?? .null
-        entry["x_team"] = request.headers["x-team"].map { .string($0) } ?? .null
-        entry["body_bytes"] = .number(request.body.count)
-        entries.withLock { list in
-            list.append(.object(entry))
-            if list.count > 256 { list.removeFirst(list.count - 256) }
-        }
+/// OpenAI-shaped error answers.
+enum MockError {
+    static func body(_ message: String, type: String, code: String? = nil) -> [UInt8] {
+        let value: JSONValue = ["error": ["message": .string(message), "type": .string(type), "param": nil, "code": code.map { .string($0) } ?? nil]]
+        return value.serialized()
     }
 
-    func snapshot() -> [UInt8] {
-        entries.withLock { JSONValue.array($0).serialized() }
+    /// `x-mock-status`: 429 is a rate limit with `Retry-After: 1`, 5xx a server error, the rest
+    /// invalid requests (401 and 403 get OpenAI's authentication / permission types).
+    static func send(status: Int, to writer: ResponseWriter) {
+        var headers = HTTPHeaders([("Content-Type", "application/json")])
+        let type: String
+        switch status {
+        case 429:
+            headers.add("Retry-After", "1")
+            type = "rate_limit_error"
+        case 401: type = "authentication_error"
+        case 403: type = "permission_error"
+        case 500...: type = "server_error"
+        default: type = "invalid_request_error"
+        }
+        writer.send(status: status, headers: headers, body: body("mock error \(status)", type: type, code: status == 429 ? "rate_limit_exceeded" : nil))
     }
 }

@@ -1,172 +1,105 @@
 import Foundation
-import SwitchyardHTTP
 import SwitchyardPosix
 import SwitchyardUpstream
 import Testing
 
-/// An upstream on loopback built on our own HTTP server: /echo answers the request back,
-/// /stream sends paced chunks, /cut drops the connection mid-body, /slow answers late.
-final class Upstream: HTTPResponder, @unchecked Sendable {
-    func respond(to request: HTTPRequest, writer: ResponseWriter) {
-        switch request.path {
-        case "/echo":
-            let text = "\(request.method) \(request.headers["x-test"] ?? "-") \(String(decoding: request.body, as: UTF8.self))"
-            writer.send(status: 201, headers: HTTPHeaders([("X-Reply", "yes")]), body: Array(text.utf8))
-        case "/stream", "/cut":
-            writer.startStream(status: 200, headers: HTTPHeaders())
-            var sent = 0
-            func next() {
-                if request.path == "/cut" && sent == 2 { return writer.abort() }
-                if sent == 4 { return writer.finish() }
-                writer.write(Array("part\(sent);".utf8))
-                sent += 1
-                writer.loop.schedule(after: 30_000_000) { next() }
-            }
-            next()
-        case "/slow":
-            writer.loop.schedule(after: 2_000_000_000) { writer.send(status: 200, headers: HTTPHeaders(), body: []) }
-        default:
-            writer.send(status: 404, headers: HTTPHeaders(), body: [])
-        }
-    }
-}
-
-/// Records what a transfer delivered, in order, with arrival times.
-final class Recorder: UpstreamResponseDelegate, @unchecked Sendable {
-    var status = 0
-    var headers: [(name: String, value: String)] = []
-    var chunks: [(String, UInt64)] = []
-    var result: UpstreamResult?
-    var completions = 0
-    var completedAt: UInt64 = 0
-    var onBody: ((Recorder) -> Void)?
-    let done = DispatchSemaphore(value: 0)
-
-    func upstreamHead(status: Int, headers: [(name: String, value: String)]) {
-        self.status = status
-        self.headers = headers
-    }
-
-    func upstreamBody(_ chunk: UnsafeRawBufferPointer) {
-        chunks.append((String(decoding: chunk, as: UTF8.self), monotonicNanoseconds()))
-        onBody?(self)
-    }
-
-    func upstreamComplete(_ result: UpstreamResult) {
-        self.result = result
-        completions += 1
-        completedAt = monotonicNanoseconds()
-        done.signal()
-    }
-
-    var body: String { chunks.map(\.0).joined() }
-    var failureKind: UpstreamError.Kind? {
-        if case .failure(let error) = result { return error.kind }
-        return nil
-    }
-}
-
+/// The request/response basics against a loopback upstream: methods, headers both ways, bodies,
+/// streaming, concurrency, and what curl must not add on its own.
 @Suite(.serialized) struct UpstreamClientTests {
-    let server: HTTPServer
-    let loop: EventLoop
-    let client: UpstreamClient
-    let thread: Thread
+    let harness: ClientHarness
 
-    init() throws {
-        var configuration = HTTPServerConfiguration()
-        configuration.loops = 1
-        server = try HTTPServer(configuration: configuration, responder: Upstream())
-        try server.start()
-        let loop = try EventLoop()
-        self.loop = loop
-        client = UpstreamClient(loop: loop)
-        thread = Thread { loop.run() }
-        thread.start()
-    }
-
-    func run(_ path: String, method: String = "POST", body: String = "", timeout: UInt64 = 0, onBody: ((Recorder) -> Void)? = nil) -> Recorder {
-        let recorder = Recorder()
-        recorder.onBody = onBody
-        let request = UpstreamRequest(method: method, url: "http://127.0.0.1:\(server.port)\(path)", headers: [("X-Test", "t1")], body: Array(body.utf8), totalTimeout: timeout)
-        loop.execute { [client] in _ = client.start(request, delegate: recorder) }
-        _ = recorder.done.wait(timeout: .now() + 10)
-        return recorder
-    }
-
-    func finish() {
-        loop.stop()
-        server.shutdown(grace: 1_000_000_000)
-    }
+    init() throws { harness = try ClientHarness() }
 
     @Test func postSendsBodyAndHeadersAndReadsTheAnswer() {
-        defer { finish() }
-        let recorder = run("/echo", body: #"{"a":1}"#)
+        defer { harness.shutdown() }
+        let recorder = harness.run("/echo", body: #"{"a":1}"#)
         #expect(recorder.status == 201)
         #expect(recorder.headers.contains { $0.name.lowercased() == "x-reply" && $0.value == "yes" })
+        #expect(recorder.headers.contains { $0.name.lowercased() == "x-empty" && $0.value == "" })
         #expect(recorder.body == #"POST t1 {"a":1}"#)
+        #expect(recorder.heads == 1)
         #expect(recorder.completions == 1)
-        if case .success = recorder.result {} else { Issue.record("expected success, got \(String(describing: recorder.result))") }
+        #expect(recorder.succeeded, "\(String(describing: recorder.result))")
+    }
+
+    @Test func getAndOtherMethods() {
+        defer { harness.shutdown() }
+        #expect(harness.run("/echo", method: "GET").body == "GET t1 ")
+        #expect(harness.run("/echo", method: "PUT", body: "x").body == "PUT t1 x")
+        #expect(harness.run("/echo", method: "DELETE").body == "DELETE t1 ")
+        let head = harness.run("/echo", method: "HEAD")
+        #expect(head.status == 201 && head.body.isEmpty && head.succeeded)
+    }
+
+    @Test func curlAddsNoAcceptExpectOrContentTypeOfItsOwn() {
+        defer { harness.shutdown() }
+        // 4 KB: above the size at which curl would send "Expect: 100-continue" by default.
+        let big = String(repeating: "b", count: 4096)
+        let lines = harness.run("/headers", headers: [("X-Team", "core"), ("X-Blank", "")], body: big).body
+        #expect(!lines.contains("accept:"))
+        #expect(!lines.contains("expect:"))
+        #expect(!lines.contains("content-type:"))
+        #expect(lines.contains("x-team: core\n"))
+        #expect(lines.contains("x-blank: \n"))
+        #expect(lines.contains("content-length: 4096\n"))
+        let chosen = harness.run("/headers", headers: [("Accept", "text/event-stream"), ("Content-Type", "application/json")], body: "{}").body
+        #expect(chosen.contains("accept: text/event-stream\n"))
+        #expect(chosen.contains("content-type: application/json\n"))
+    }
+
+    @Test func interimContinueHeadIsSkipped() {
+        defer { harness.shutdown() }
+        // Asking for 100-continue ourselves makes the server send an interim head first.
+        let recorder = harness.run("/echo", headers: [("Expect", "100-continue")], body: String(repeating: "c", count: 2000))
+        #expect(recorder.status == 201)
+        #expect(recorder.heads == 1)
+        #expect(recorder.body.hasSuffix("ccc"))
     }
 
     @Test func streamedChunksArriveBeforeCompletion() {
-        defer { finish() }
-        let recorder = run("/stream", method: "GET")
+        defer { harness.shutdown() }
+        let recorder = harness.run("/stream", method: "GET")
         #expect(recorder.body == "part0;part1;part2;part3;")
         #expect(recorder.chunks.count >= 3)
         let first = recorder.chunks.first?.1 ?? 0
         #expect(recorder.completedAt - first > 60_000_000)  // chunks were paced, not buffered
+        #expect(recorder.succeeded)
+    }
+
+    @Test func timingsAreOrdered() {
+        defer { harness.shutdown() }
+        let box = TransferBox()
+        let recorder = Recorder()
+        harness.start(UpstreamRequest(method: "GET", url: harness.url("/stream"), headers: [], body: []), recorder, into: box)
+        #expect(recorder.wait())
+        let timings = harness.onLoop { _ in box.transfer?.timings }
+        let value = try? #require(timings ?? nil)
+        #expect((value?.started ?? 0) > 0)
+        #expect((value?.started ?? 0) <= (value?.head ?? 0))
+        #expect((value?.head ?? 0) <= (value?.completed ?? 0))
+        #expect((value?.total ?? 0) >= 90_000_000)  // four parts, 30 ms apart
     }
 
     @Test func manyConcurrentTransfersOnOneLoop() {
-        defer { finish() }
+        defer { harness.shutdown() }
         let recorders = (0..<50).map { _ in Recorder() }
         for (index, recorder) in recorders.enumerated() {
-            let request = UpstreamRequest(method: "POST", url: "http://127.0.0.1:\(server.port)/echo", headers: [], body: Array("n\(index)".utf8))
-            loop.execute { [client] in _ = client.start(request, delegate: recorder) }
+            harness.start(UpstreamRequest(method: "POST", url: harness.url("/echo"), headers: [], body: Array("n\(index)".utf8)), recorder)
         }
         for (index, recorder) in recorders.enumerated() {
-            _ = recorder.done.wait(timeout: .now() + 10)
+            #expect(recorder.wait())
             #expect(recorder.body == "POST - n\(index)")
+            #expect(recorder.completions == 1)
         }
+        #expect(harness.onLoop { $0.watchedSocketCount } == 0)
     }
 
-    @Test func refusedConnectionIsAConnectError() throws {
-        defer { finish() }
-        let port = server.port
-        server.shutdown(grace: 0)
+    @Test func invalidURLFailsWithoutReachingTheNetwork() {
+        defer { harness.shutdown() }
         let recorder = Recorder()
-        let request = UpstreamRequest(method: "GET", url: "http://127.0.0.1:\(port)/echo", headers: [], body: [])
-        loop.execute { [client] in _ = client.start(request, delegate: recorder) }
-        _ = recorder.done.wait(timeout: .now() + 10)
-        #expect(recorder.failureKind == .connect)
+        harness.start(UpstreamRequest(method: "GET", url: "nope://x", headers: [], body: []), recorder)
+        #expect(recorder.wait())
+        #expect(recorder.failure?.kind == .other)
         #expect(recorder.completions == 1)
-    }
-
-    @Test func totalTimeoutIsATimeoutError() {
-        defer { finish() }
-        let recorder = run("/slow", method: "GET", timeout: 200_000_000)
-        #expect(recorder.failureKind == .timeout)
-    }
-
-    @Test func cancelFromInsideABodyCallbackCompletesOnceAsCancelled() {
-        defer { finish() }
-        final class Holder: @unchecked Sendable { var transfer: UpstreamTransfer? }
-        let holder = Holder()
-        let recorder = Recorder()
-        recorder.onBody = { _ in holder.transfer?.cancel() }
-        let request = UpstreamRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/stream", headers: [], body: [])
-        loop.execute { [client] in holder.transfer = client.start(request, delegate: recorder) }
-        _ = recorder.done.wait(timeout: .now() + 10)
-        Thread.sleep(forTimeInterval: 0.2)
-        #expect(recorder.failureKind == .cancelled)
-        #expect(recorder.completions == 1)
-        #expect(recorder.chunks.count == 1)
-    }
-
-    @Test func connectionCutMidBodyIsAFailureNotASuccess() {
-        defer { finish() }
-        let recorder = run("/cut", method: "GET")
-        #expect(recorder.body == "part0;part1;")
-        #expect(recorder.failureKind == .other)
     }
 }

@@ -1,0 +1,138 @@
+import Foundation
+import SwitchyardPosix
+import SwitchyardUpstream
+import Testing
+
+/// Failures and early ends: refused connections, timeouts, cancellation from every place a
+/// caller may cancel, and an upstream that cuts the body short.
+@Suite(.serialized) struct UpstreamFailureTests {
+    let harness: ClientHarness
+
+    init() throws { harness = try ClientHarness() }
+
+    @Test func refusedConnectionIsAConnectError() {
+        defer { harness.shutdown() }
+        let closedURL = harness.url("/echo")
+        harness.server.shutdown(grace: 0)
+        let recorder = Recorder()
+        harness.start(UpstreamRequest(method: "GET", url: closedURL, headers: [], body: []), recorder)
+        #expect(recorder.wait())
+        #expect(recorder.failure?.kind == .connect)
+        #expect(recorder.failure?.message.isEmpty == false)
+        #expect(recorder.completions == 1)
+    }
+
+    @Test func totalTimeoutIsATimeoutError() {
+        defer { harness.shutdown() }
+        let recorder = harness.run("/slow", method: "GET") { $0.totalTimeout = 200_000_000 }
+        #expect(recorder.failure?.kind == .timeout)
+        #expect(recorder.completions == 1)
+    }
+
+    @Test func firstByteTimeoutFiresWhenNoHeadArrives() {
+        defer { harness.shutdown() }
+        let started = monotonicNanoseconds()
+        let recorder = harness.run("/slow", method: "GET") { $0.firstByteTimeout = 150_000_000 }
+        #expect(recorder.failure?.kind == .timeout)
+        #expect(recorder.failure?.message.contains("no response head") == true)
+        #expect(monotonicNanoseconds() - started < 1_500_000_000)
+        #expect(recorder.completions == 1)
+    }
+
+    @Test func idleTimeoutFiresWhenTheStreamStalls() {
+        defer { harness.shutdown() }
+        let recorder = harness.run("/pause", method: "GET") { $0.idleTimeout = 200_000_000 }
+        #expect(recorder.body == "first;")
+        #expect(recorder.failure?.kind == .timeout)
+        #expect(recorder.failure?.message.contains("no data") == true)
+    }
+
+    @Test func idleTimeoutLeavesAStreamThatKeepsTalkingAlone() {
+        defer { harness.shutdown() }
+        let recorder = harness.run("/stream", method: "GET") { $0.idleTimeout = 200_000_000 }
+        #expect(recorder.succeeded)
+        #expect(recorder.body == "part0;part1;part2;part3;")
+    }
+
+    @Test func cancelMidStreamCompletesOnceAndUnwatchesTheSocket() {
+        defer { harness.shutdown() }
+        let recorder = Recorder()
+        let box = harness.start(UpstreamRequest(method: "GET", url: harness.url("/long"), headers: [], body: []), recorder)
+        #expect(recorder.firstChunk.wait(timeout: .now() + 5) == .success)
+        #expect(harness.onLoop { $0.watchedSocketCount } == 1)
+        let cancelledAt = harness.onLoop { _ in
+            box.transfer?.cancel()
+            box.transfer?.cancel()  // a second cancel is a no-op
+            return box.transfer?.isActive
+        }
+        #expect(cancelledAt == false)  // completion ran synchronously inside cancel()
+        #expect(recorder.wait())
+        #expect(recorder.failure?.kind == .cancelled)
+        #expect(harness.onLoop { $0.watchedSocketCount } == 0)
+        let chunksAtCancel = recorder.chunks.count
+        Thread.sleep(forTimeInterval: 0.15)  // the server keeps sending every 30 ms: nothing more may arrive
+        #expect(recorder.chunks.count == chunksAtCancel)
+        #expect(recorder.completions == 1)
+    }
+
+    @Test func cancelFromInsideItsOwnBodyCallback() {
+        defer { harness.shutdown() }
+        let box = TransferBox()
+        let recorder = Recorder()
+        recorder.onBody = { _ in box.transfer?.cancel() }
+        harness.start(UpstreamRequest(method: "GET", url: harness.url("/long"), headers: [], body: []), recorder, into: box)
+        #expect(recorder.wait())
+        Thread.sleep(forTimeInterval: 0.15)
+        #expect(recorder.failure?.kind == .cancelled)
+        #expect(recorder.completions == 1)
+        #expect(recorder.chunks.count == 1)
+        #expect(harness.onLoop { $0.watchedSocketCount } == 0)
+    }
+
+    @Test func cancelFromInsideItsOwnHeadCallback() {
+        defer { harness.shutdown() }
+        let box = TransferBox()
+        let recorder = Recorder()
+        recorder.onHead = { _ in box.transfer?.cancel() }
+        harness.start(UpstreamRequest(method: "GET", url: harness.url("/long"), headers: [], body: []), recorder, into: box)
+        #expect(recorder.wait())
+        #expect(recorder.failure?.kind == .cancelled)
+        #expect(recorder.chunks.isEmpty)
+        #expect(recorder.completions == 1)
+    }
+
+    @Test func cancelAnotherTransferAndStartOneFromInsideACallback() {
+        defer { harness.shutdown() }
+        // `victim` streams for seconds; `trigger`'s first body chunk cancels it and starts `late`.
+        // libcurl forbids both from inside its callbacks: the client must defer them.
+        let victimBox = TransferBox()
+        let victim = Recorder()
+        harness.start(UpstreamRequest(method: "GET", url: harness.url("/long"), headers: [], body: []), victim, into: victimBox)
+        #expect(victim.firstChunk.wait(timeout: .now() + 5) == .success)
+        let late = Recorder()
+        let trigger = Recorder()
+        let client = harness.client
+        let lateRequest = UpstreamRequest(method: "POST", url: harness.url("/echo"), headers: [], body: Array("late".utf8))
+        trigger.onBody = { recorder in
+            guard recorder.chunks.count == 1 else { return }
+            victimBox.transfer?.cancel()
+            client.start(lateRequest, delegate: late)
+        }
+        harness.start(UpstreamRequest(method: "GET", url: harness.url("/stream"), headers: [], body: []), trigger)
+        #expect(victim.wait())
+        #expect(victim.failure?.kind == .cancelled)
+        #expect(late.wait())
+        #expect(late.body == "POST - late")
+        #expect(trigger.wait())
+        #expect(trigger.succeeded)
+        #expect(victim.completions == 1 && late.completions == 1 && trigger.completions == 1)
+    }
+
+    @Test func connectionCutMidBodyIsAFailureNotASuccess() {
+        defer { harness.shutdown() }
+        let recorder = harness.run("/cut", method: "GET")
+        #expect(recorder.body == "part0;part1;")
+        #expect(recorder.failure?.kind == .other)
+        #expect(recorder.completions == 1)
+    }
+}
