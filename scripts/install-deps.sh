@@ -5,18 +5,22 @@ set -euo pipefail
 
 packages=(libcurl4-openssl-dev libyaml-dev pkg-config)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(python3-venv clang)
+    packages+=(python3-venv clang g++ binutils)
 fi
 
 missing=()
 for package in "${packages[@]}"; do
+    # clang comes with the Swift toolchain; Debian's is needed only when none is on PATH.
+    [[ "$package" == clang ]] && command -v clang >/dev/null && continue
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
-# clang comes with the Swift toolchain; only install Debian's when no clang is on PATH.
-if [[ " ${missing[*]-} " == *" clang "* ]] && command -v clang >/dev/null; then
-    missing=("${missing[@]/clang}")
+if [[ "${1:-}" == "--test" ]]; then
+    # The tests run python3 (SDK end to end, a TLS test server) and openssl (a test certificate);
+    # any python3 on PATH will do.
+    command -v python3 >/dev/null || missing+=(python3)
+    command -v openssl >/dev/null || missing+=(openssl)
+    command -v make >/dev/null || missing+=(make)
 fi
-missing=(${missing[@]+"${missing[@]}"})
 
 if (( ${#missing[@]} > 0 )); then
     echo "installing: ${missing[*]}"
