@@ -33,25 +33,29 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     private func route(_ request: HTTPRequest, writer: ResponseWriter) throws(GatewayError) {
         switch request.path {
         case "/v1/chat/completions", "/chat/completions":
-            try require("POST", request)
+            guard allows("POST", request, writer) else { return }
             guard let upstream = upstreams[ObjectIdentifier(writer.loop)] else {
                 throw GatewayError.internalError("no upstream client on this event loop")
             }
             try chatCompletions.handle(request, writer: writer, upstream: upstream)
         case "/v1/models", "/models":
-            try require("GET", request)
+            guard allows("GET", request, writer) else { return }
             Self.sendJSON(models.body, to: writer)
         case "/health", "/healthz":
-            try require("GET", request)
+            guard allows("GET", request, writer) else { return }
             Self.sendJSON(Array(#"{"status":"ok"}"#.utf8), to: writer)
         default:
             throw GatewayError.routeNotFound(method: request.method, path: request.path)
         }
     }
 
-    private func require(_ method: String, _ request: HTTPRequest) throws(GatewayError) {
-        if request.method == method || (method == "GET" && request.method == "HEAD") { return }
-        throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: method)
+    /// True when the request's method fits the route (GET routes also answer HEAD); otherwise
+    /// answers 405 with an Allow header.
+    private func allows(_ method: String, _ request: HTTPRequest, _ writer: ResponseWriter) -> Bool {
+        if request.method == method || (method == "GET" && request.method == "HEAD") { return true }
+        let error = GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: method)
+        writer.send(status: error.status, headers: HTTPHeaders([("Content-Type", "application/json"), ("Allow", method)]), body: error.body)
+        return false
     }
 
     static func sendJSON(_ body: [UInt8], to writer: ResponseWriter) {
@@ -61,11 +65,6 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     }
 
     static func send(_ error: GatewayError, to writer: ResponseWriter) {
-        var headers = HTTPHeaders()
-        headers.add("Content-Type", "application/json")
-        if error.status == 405, let allowed = error.message.split(separator: "(").last?.dropFirst("allowed: ".count).dropLast(2) {
-            headers.add("Allow", String(allowed))
-        }
-        writer.send(status: error.status, headers: headers, body: error.body)
+        writer.send(status: error.status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: error.body)
     }
 }

@@ -41,7 +41,8 @@ public final class EventLoopGroup: @unchecked Sendable {
         threads.removeAll()
     }
 
-    /// The number of cores this process may run on (sched_getaffinity), at least 1.
+    /// The number of online cores, at least 1. (Not the affinity mask: pin with `loops:` when
+    /// running under taskset.)
     public static var availableCores: Int {
         let count = sysconf(Int32(_SC_NPROCESSORS_ONLN))
         return max(1, count)

@@ -81,4 +81,5 @@ def test_unknown_route_is_404_and_wrong_method_405(gateway_port):
     assert_openai_error(payload, "unknown_url")
     status, headers, payload = raw_post(gateway_port, b"{}", path="/v1/models")
     assert status == 405
+    assert headers.get("Allow") == "GET"
     assert_openai_error(payload, "method_not_allowed")
