@@ -29,6 +29,18 @@ final class RawClient {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
+    /// Sends every byte, blocking as needed; false when the connection fails on the way
+    /// (EPIPE / ECONNRESET: the server closed without reading).
+    func sendAll(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if count <= 0 { return false }
+            offset += count
+        }
+        return true
+    }
+
     /// Reads more bytes; false on close, timeout or error.
     @discardableResult
     func fill() -> Bool {

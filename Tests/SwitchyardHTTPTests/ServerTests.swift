@@ -144,3 +144,22 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct LingeringCloseTests {
+    /// A client that keeps uploading an oversize body must read the 413, not a connection reset:
+    /// the server drains what it still sends before closing.
+    @Test func clientStillUploadingReadsThe413() throws {
+        try withServer({ $0.maxBodyBytes = 1024 }) { server, _ in
+            let client = try RawClient(port: server.port)
+            let body = [UInt8](repeating: UInt8(ascii: "x"), count: 4 * 1024 * 1024)
+            client.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n")
+            Thread.sleep(forTimeInterval: 0.1)  // the 413 is written and the server has closed its side
+            let sentEverything = client.sendAll(body)
+            #expect(sentEverything, "the server reset the connection instead of draining the upload")
+            let response = try #require(client.readResponse())
+            #expect(response.status == 413)
+            #expect(response.text.contains("body_too_large"))
+            #expect(client.isClosedByServer())
+        }
+    }
+}

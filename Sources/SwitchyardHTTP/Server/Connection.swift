@@ -15,6 +15,10 @@ final class Connection: IOHandler {
         case head
         case body(ParsedHead, receivedAt: UInt64)
         case responding
+        /// The last response is out and our side is shut down; the client's remaining bytes
+        /// are read and dropped until it closes (or `lingerTimeout`), so that a client still
+        /// sending (an oversize upload refused with 413) reads our answer instead of a reset.
+        case lingering
         case closed
     }
 
@@ -52,6 +56,7 @@ final class Connection: IOHandler {
     // MARK: reading
 
     func handleIO(fd: Int32, events: IOEvents) {
+        if case .lingering = state { return discardUntilClosed() }
         if events.contains(.writable) { flush() }
         if case .closed = state { return }
         if events.contains(.readable) || events.contains(.peerClosed) || events.contains(.hangup) || events.contains(.error) {
@@ -109,7 +114,7 @@ final class Connection: IOHandler {
             case .body(let head, let receivedAt):
                 guard readBody(head) else { return }
                 dispatch(head, receivedAt: receivedAt)
-            case .responding, .closed:
+            case .responding, .lingering, .closed:
                 return
             }
         }
@@ -259,7 +264,7 @@ final class Connection: IOHandler {
         outbound.removeAll(keepingCapacity: outbound.capacity <= 256 * 1024)
         outboundOffset = 0
         try? server.loop.modify(fd: fd, events: readingPaused ? [.peerClosed] : [.readable, .peerClosed])
-        if closeWhenFlushed { return close() }
+        if closeWhenFlushed { return lingeringClose() }
         if case .responding = state { cancelTimer() }
     }
 
@@ -268,7 +273,7 @@ final class Connection: IOHandler {
         writer = nil
         guard keepsAlive else {
             closeWhenFlushed = true
-            if outbound.count == outboundOffset { close() }
+            if outbound.count == outboundOffset { lingeringClose() }
             return
         }
         state = .head
@@ -340,6 +345,35 @@ final class Connection: IOHandler {
     private func resumeReading() {
         readingPaused = false
         try? server.loop.modify(fd: fd, events: outbound.count == outboundOffset ? [.readable, .peerClosed] : [.readable, .peerClosed, .writable])
+    }
+
+    /// Ends a connection the server decided to close after answering: shut down our sending
+    /// side, then drain what the client still sends (closing a socket with unread input makes
+    /// the kernel send a reset, which can destroy the response before the client reads it).
+    private func lingeringClose() {
+        guard !isClosed else { return }
+        if case .lingering = state { return }
+        state = .lingering
+        shutdown(fd, Int32(SHUT_WR))
+        inbound = []
+        try? server.loop.modify(fd: fd, events: [.readable, .peerClosed])
+        cancelTimer()
+        timer = server.loop.schedule(after: server.configuration.lingerTimeout) { [unowned self] in
+            timer = nil
+            close()
+        }
+        discardUntilClosed()
+    }
+
+    private func discardUntilClosed() {
+        let scratch = server.readBuffer
+        while true {
+            let count = recv(fd, scratch.baseAddress, scratch.count, 0)
+            if count > 0 { continue }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+            return close()  // the client closed, or the socket failed
+        }
     }
 
     func close() {

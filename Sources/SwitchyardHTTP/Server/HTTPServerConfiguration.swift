@@ -19,6 +19,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var idleTimeout: UInt64 = 60_000_000_000
     /// Longest time a client may leave written data unread: the connection is closed.
     public var writeTimeout: UInt64 = 30_000_000_000
+    /// After the server closes a connection, how long it keeps reading and dropping what the
+    /// client still sends, so that the client sees the response rather than a reset.
+    public var lingerTimeout: UInt64 = 2_000_000_000
     /// Renders the errors the server answers by itself (malformed requests, limits, timeouts).
     public var renderError: @Sendable (_ status: Int, _ message: String, _ code: String) -> (contentType: String, body: [UInt8]) =
         HTTPServerConfiguration.openAIErrorBody
