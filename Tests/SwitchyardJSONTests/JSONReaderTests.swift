@@ -98,3 +98,34 @@ import Testing
         }
     }
 }
+
+/// The eight-bytes-at-a-time string scan must stop at exactly the same bytes as the slow path,
+/// wherever in a word they fall.
+@Suite struct WordAtATimeScanTests {
+    @Test func specialBytesAreFoundAtEveryPositionOfAWord() throws {
+        for position in 0..<20 {
+            let prefix = String(repeating: "a", count: position)
+            #expect(try JSONValue.parse("\"\(prefix)\\\"x\"").stringValue == prefix + "\"x")
+            #expect(try JSONValue.parse("\"\(prefix)é😀 tail text\"").stringValue == prefix + "é😀 tail text")
+            var bytes = Array("\"\(prefix)".utf8)
+            bytes.append(0x01)
+            bytes += Array("rest of it\"".utf8)
+            do {
+                _ = try JSONValue.parse(bytes)
+                Issue.record("accepted a raw control character at \(position)")
+            } catch {
+                #expect(error == JSONError("raw control character in a string", at: position + 1))
+            }
+            var invalid = Array("\"\(prefix)".utf8)
+            invalid.append(0xFF)
+            invalid += Array("more\"".utf8)
+            #expect(throws: JSONError("invalid UTF-8", at: position + 1)) { try JSONValue.parse(invalid) }
+        }
+    }
+
+    @Test func longPlainStringsAndTheirEnd() throws {
+        let text = String(repeating: "The quick brown fox. ", count: 50)
+        #expect(try JSONValue.parse("\"\(text)\"").stringValue == text)
+        #expect(throws: JSONError("unterminated string", at: text.utf8.count + 1)) { try JSONValue.parse("\"\(text)") }
+    }
+}

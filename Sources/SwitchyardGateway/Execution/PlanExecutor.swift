@@ -193,13 +193,20 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             writer.finish()
             return finish(status: 200)
         }
-        guard let completion, completion.withUnsafeBytes({ (try? TopLevelScan($0)) != nil }) else {
+        // A cheap shape check of plugin output (the openai plugin has validated what it forwards;
+        // a second full scan here cost more than the rest of the response path).
+        guard let completion, Self.looksLikeObject(completion) else {
             return respond(PluginFailure(status: SY_E_INTERNAL, message: "provider \(call.upstreamModel) produced no valid JSON response"))
         }
         var headers = planHeaders()
         headers.add("Content-Type", "application/json")
         writer.send(status: 200, headers: headers, body: completion)
         finish(status: 200)
+    }
+
+    static func looksLikeObject(_ bytes: [UInt8]) -> Bool {
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        return bytes.first(where: { !isSpace($0) }) == UInt8(ascii: "{") && bytes.last(where: { !isSpace($0) }) == UInt8(ascii: "}")
     }
 
     private func respond(_ failure: PluginFailure) {
