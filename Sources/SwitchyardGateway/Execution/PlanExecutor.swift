@@ -27,7 +27,6 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private var pendingFailure: PluginFailure?
     private var upstreamStartedAt: UInt64 = 0
     private var upstreamNanoseconds: UInt64 = 0
-    private var upstreamStatus = 0
 
     private var streamStarted = false
     private var finished = false
@@ -60,7 +59,6 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         usage = nil
         retryAfter = nil
         pendingFailure = nil
-        upstreamStatus = 0
         guard let provider = services.providers[attempt.provider] else {
             conclude(PluginFailure(status: SY_E_INTERNAL, httpStatus: 503, retryable: true, message: "provider \(attempt.provider) is not loaded"))
             return
@@ -106,7 +104,6 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     // MARK: upstream callbacks
 
     func upstreamHead(status: Int, headers: [(name: String, value: String)]) {
-        upstreamStatus = status
         retryAfter = headers.first(where: { HTTPHeaders.equalIgnoringCase($0.name, "retry-after") })?.value
         guard let provider else { return }
         switch provider.beginResponse(call, status: status, headers: headers) {
