@@ -84,6 +84,7 @@ let package = Package(
         .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP", "SwitchyardPosix"]),
         .testTarget(name: "SwitchyardUpstreamTests", dependencies: ["SwitchyardUpstream", "SwitchyardPosix", "SwitchyardHTTP"]),
         .testTarget(name: "SwitchyardConfigTests", dependencies: ["SwitchyardConfig", "SwitchyardCore"]),
+        .testTarget(name: "SwitchyardProviderTests", dependencies: ["SwitchyardPlugins", "SwitchyardJSON", "CSwitchyardPlugin"]),
         .testTarget(name: "SwitchyardPluginsTests", dependencies: ["SwitchyardPlugins", "SwitchyardCore", "CSwitchyardPlugin"], exclude: ["Fixtures"]),
         .testTarget(
             name: "SwitchyardGatewayTests",

@@ -134,6 +134,7 @@ typedef struct sy_http_out {
 #define SY_OP_RESPONSES        3u
 #define SY_OP_MESSAGES         4u
 #define SY_OP_MODELS           5u
+#define SY_OP_COUNT_TOKENS     6u /* since 1.0: canonical chat body in, {"input_tokens":N} out */
 
 /* What the host planned for this call. Host-owned, borrowed for the duration of the hook.
  * The canonical JSON handed alongside already carries `model` rewritten to upstream_model. */

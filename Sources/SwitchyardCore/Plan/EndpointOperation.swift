@@ -6,6 +6,7 @@ public enum EndpointOperation: String, Sendable {
     case responses
     case messages
     case models
+    case countTokens = "count_tokens"
     case health
 
     /// Value of `sy_call_info.operation` (SY_OP_* in the plugin ABI).
@@ -16,6 +17,7 @@ public enum EndpointOperation: String, Sendable {
         case .responses: 3
         case .messages: 4
         case .models: 5
+        case .countTokens: 6
         case .health: 0
         }
     }
@@ -26,6 +28,8 @@ public enum EndpointOperation: String, Sendable {
             [.semanticExtraction, .aliasResolution, .guardrails, .requestPatching, .usageTracking, .responseCaching, .streaming]
         case .embeddings:
             [.semanticExtraction, .aliasResolution, .guardrails, .usageTracking, .responseCaching]
+        case .countTokens:
+            [.semanticExtraction, .aliasResolution]
         case .models, .health:
             []
         }
