@@ -26,15 +26,20 @@ public final class UpstreamClient: @unchecked Sendable {
     private var running: Int32 = 0
     private var insideCurl = false
     private var afterCurl: [() -> Void] = []
+    /// Plain-HTTP upstreams at literal addresses, spoken without libcurl; nil to send every
+    /// request through curl.
+    private let plain: PlainHTTPClient?
 
     /// Idle connections kept per client (per loop) for reuse.
     public static let maxCachedConnections = 256
     /// Easy handles kept for reuse once their transfer is over.
     static let maxIdleHandles = 64
 
-    public init(loop: EventLoop) {
+    /// `plainHTTP: false` sends plain-HTTP requests through libcurl too (tests of both paths).
+    public init(loop: EventLoop, plainHTTP: Bool = true) {
         precondition(CurlGlobal.initialized, "curl_global_init failed")
         self.loop = loop
+        plain = plainHTTP ? PlainHTTPClient(loop: loop) : nil
         multi = curl_multi_init()
         let me = Unmanaged.passUnretained(self).toOpaque()
         sy_curl_multi_setopt_socket_cb(multi, socketCallback)
@@ -53,13 +58,20 @@ public final class UpstreamClient: @unchecked Sendable {
         curl_multi_cleanup(multi)
     }
 
-    /// Sockets curl currently asks the loop to watch (diagnostics and tests).
-    public var watchedSocketCount: Int { sockets.count }
+    /// Sockets watched for transfers in flight: curl's, plus plain connections in use
+    /// (diagnostics and tests). Idle keep-alive connections are not counted.
+    public var watchedSocketCount: Int { sockets.count + (plain?.busyCount ?? 0) }
+
+    /// Idle keep-alive connections of the plain-HTTP path.
+    public var idlePlainConnectionCount: Int { plain?.idleCount ?? 0 }
 
     /// Starts a transfer. The delegate hears about it on this loop, `upstreamComplete` last, and
     /// never from inside this call: a request curl refuses fails on the next loop turn.
     @discardableResult
-    public func start(_ request: UpstreamRequest, delegate: UpstreamResponseDelegate) -> UpstreamTransfer {
+    public func start(_ request: UpstreamRequest, delegate: UpstreamResponseDelegate) -> any UpstreamCall {
+        if let plain, let target = plain.target(for: request.url) {
+            return plain.start(request, target: target, delegate: delegate)
+        }
         let handle = idleHandles.popLast() ?? curl_easy_init()!
         let transfer = UpstreamTransfer(client: self, handle: handle, request: request, delegate: delegate)
         if let failure = transfer.configure() {

@@ -47,6 +47,18 @@ public protocol UpstreamResponseDelegate: AnyObject {
     func upstreamComplete(_ result: UpstreamResult)
 }
 
+/// A request in flight, whichever way it travels (libcurl, or the plain-HTTP client).
+/// Loop-confined.
+public protocol UpstreamCall: AnyObject {
+    /// False once `upstreamComplete` has been called (or is being called).
+    var isActive: Bool { get }
+    var timings: UpstreamTimings { get }
+    /// Stops the request. `upstreamComplete(.failure(.cancelled))` follows exactly once: at
+    /// once, or as soon as the delegate callback on the stack returns. No head or body
+    /// callbacks arrive after `cancel()` returns. A no-op once complete.
+    func cancel()
+}
+
 public enum UpstreamResult: Sendable {
     case success
     case failure(UpstreamError)

@@ -8,7 +8,7 @@ import SwitchyardPosix
 /// CURLOPT_PRIVATE and callback data) from `start` until it completes, so callers need not keep it.
 ///
 /// Threading: confined to the client's loop, like `UpstreamClient`.
-public final class UpstreamTransfer {
+public final class UpstreamTransfer: UpstreamCall {
     unowned let client: UpstreamClient
     let handle: UnsafeMutableRawPointer
     let request: UpstreamRequest

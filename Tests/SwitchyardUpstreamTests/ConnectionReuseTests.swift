@@ -7,14 +7,12 @@ import Testing
 /// share those. Counted on the server side.
 @Suite(.serialized) struct ConnectionReuseTests {
     let counting: CountingServer
-    let harness: ClientHarness
 
     init() throws {
         counting = try CountingServer()
-        harness = try ClientHarness()
     }
 
-    private func get(_ count: Int) -> [Recorder] {
+    private func get(_ count: Int, _ harness: ClientHarness) -> [Recorder] {
         let recorders = (0..<count).map { _ in Recorder() }
         for recorder in recorders {
             harness.start(UpstreamRequest(method: "GET", url: "http://127.0.0.1:\(counting.port)/", headers: [], body: []), recorder)
@@ -23,22 +21,24 @@ import Testing
         return recorders
     }
 
-    @Test func sequentialTransfersReuseOneConnection() {
+    @Test(arguments: UpstreamTransport.allCases) func sequentialTransfersReuseOneConnection(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown(); counting.stop() }
         for _ in 0..<20 {
-            let recorder = get(1)[0]
+            let recorder = get(1, harness)[0]
             #expect(recorder.body == "ok" && recorder.succeeded)
         }
         #expect(counting.requests == 20)
         #expect(counting.connections == 1)
     }
 
-    @Test func concurrentBurstsReuseTheirConnections() {
+    @Test(arguments: UpstreamTransport.allCases) func concurrentBurstsReuseTheirConnections(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown(); counting.stop() }
-        #expect(get(8).allSatisfy { $0.body == "ok" })
+        #expect(get(8, harness).allSatisfy { $0.body == "ok" })
         let afterFirstBurst = counting.connections
         #expect(afterFirstBurst >= 1 && afterFirstBurst <= 8)
-        #expect(get(8).allSatisfy { $0.body == "ok" })
+        #expect(get(8, harness).allSatisfy { $0.body == "ok" })
         #expect(counting.connections == afterFirstBurst)
         #expect(counting.requests == 16)
     }

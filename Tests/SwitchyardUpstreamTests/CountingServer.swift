@@ -2,15 +2,23 @@ import Foundation
 
 /// A minimal keep-alive HTTP/1.1 server on loopback that counts the TCP connections it accepts,
 /// so tests can tell whether the client reused its connections. It answers every request with
-/// `200 ok`; requests must have no body. One thread accepts, one thread serves each connection.
+/// `200 ok` unless given a script; requests must have no body. One thread accepts, one thread
+/// serves each connection.
 final class CountingServer: @unchecked Sendable {
+    /// What to send for the n-th request (from 0) on a connection: bytes, and whether to close
+    /// afterwards. nil closes the connection without an answer.
+    typealias Script = @Sendable (_ indexOnConnection: Int) -> (bytes: [UInt8], close: Bool)?
+    static let ok: Script = { _ in (Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8), false) }
+
     let port: Int
+    private let script: Script
     private let listener: Int32
     private let lock = NSLock()
     private var accepted = 0
     private var served = 0
 
-    init() throws {
+    init(script: @escaping Script = CountingServer.ok) throws {
+        self.script = script
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -55,7 +63,7 @@ final class CountingServer: @unchecked Sendable {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var pending: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
-        let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8)
+        var index = 0
         while true {
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { return }
@@ -63,8 +71,11 @@ final class CountingServer: @unchecked Sendable {
             // Answer each complete head ("\r\n\r\n") in the buffer.
             while let end = Self.headEnd(pending) {
                 pending.removeFirst(end)
+                guard let answer = script(index) else { return }
+                index += 1
                 lock.withLock { served += 1 }
-                _ = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                _ = answer.bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if answer.close { return }
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import SwitchyardHTTP
 import SwitchyardPosix
 import SwitchyardUpstream
@@ -98,7 +99,13 @@ final class Recorder: UpstreamResponseDelegate, @unchecked Sendable {
 
 /// Lets a closure running on the loop reach a transfer started on the loop.
 final class TransferBox: @unchecked Sendable {
-    var transfer: UpstreamTransfer?
+    var transfer: (any UpstreamCall)?
+}
+
+/// The two ways a plain-HTTP request can travel; the client suites run over both.
+enum UpstreamTransport: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case plain, curl
+    var testDescription: String { rawValue }
 }
 
 /// An `UpstreamClient` on its own running loop, and a loopback upstream.
@@ -108,14 +115,14 @@ final class ClientHarness: @unchecked Sendable {
     let client: UpstreamClient
     private let thread: Thread
 
-    init() throws {
+    init(_ transport: UpstreamTransport = .plain) throws {
         var configuration = HTTPServerConfiguration()
         configuration.loops = 1
         server = try HTTPServer(configuration: configuration, responder: LoopbackUpstream())
         try server.start()
         let loop = try EventLoop()
         self.loop = loop
-        client = UpstreamClient(loop: loop)
+        client = UpstreamClient(loop: loop, plainHTTP: transport == .plain)
         thread = Thread { loop.run() }
         thread.start()
     }

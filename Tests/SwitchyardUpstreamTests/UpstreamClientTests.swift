@@ -6,11 +6,10 @@ import Testing
 /// The request/response basics against a loopback upstream: methods, headers both ways, bodies,
 /// streaming, concurrency, and what curl must not add on its own.
 @Suite(.serialized) struct UpstreamClientTests {
-    let harness: ClientHarness
 
-    init() throws { harness = try ClientHarness() }
 
-    @Test func postSendsBodyAndHeadersAndReadsTheAnswer() {
+    @Test(arguments: UpstreamTransport.allCases) func postSendsBodyAndHeadersAndReadsTheAnswer(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let recorder = harness.run("/echo", body: #"{"a":1}"#)
         #expect(recorder.status == 201)
@@ -22,7 +21,8 @@ import Testing
         #expect(recorder.succeeded, "\(String(describing: recorder.result))")
     }
 
-    @Test func getAndOtherMethods() {
+    @Test(arguments: UpstreamTransport.allCases) func getAndOtherMethods(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         #expect(harness.run("/echo", method: "GET").body == "GET t1 ")
         #expect(harness.run("/echo", method: "PUT", body: "x").body == "PUT t1 x")
@@ -31,7 +31,8 @@ import Testing
         #expect(head.status == 201 && head.body.isEmpty && head.succeeded)
     }
 
-    @Test func curlAddsNoAcceptExpectOrContentTypeOfItsOwn() {
+    @Test(arguments: UpstreamTransport.allCases) func curlAddsNoAcceptExpectOrContentTypeOfItsOwn(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         // 4 KB: above the size at which curl would send "Expect: 100-continue" by default.
         let big = String(repeating: "b", count: 4096)
@@ -47,7 +48,8 @@ import Testing
         #expect(chosen.contains("content-type: application/json\n"))
     }
 
-    @Test func interimContinueHeadIsSkipped() {
+    @Test(arguments: UpstreamTransport.allCases) func interimContinueHeadIsSkipped(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         // Asking for 100-continue ourselves makes the server send an interim head first.
         let recorder = harness.run("/echo", headers: [("Expect", "100-continue")], body: String(repeating: "c", count: 2000))
@@ -56,7 +58,8 @@ import Testing
         #expect(recorder.body.hasSuffix("ccc"))
     }
 
-    @Test func streamedChunksArriveBeforeCompletion() {
+    @Test(arguments: UpstreamTransport.allCases) func streamedChunksArriveBeforeCompletion(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let recorder = harness.run("/stream", method: "GET")
         #expect(recorder.body == "part0;part1;part2;part3;")
@@ -66,7 +69,8 @@ import Testing
         #expect(recorder.succeeded)
     }
 
-    @Test func timingsAreOrdered() {
+    @Test(arguments: UpstreamTransport.allCases) func timingsAreOrdered(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let box = TransferBox()
         let recorder = Recorder()
@@ -80,7 +84,8 @@ import Testing
         #expect((value?.total ?? 0) >= 90_000_000)  // four parts, 30 ms apart
     }
 
-    @Test func manyConcurrentTransfersOnOneLoop() {
+    @Test(arguments: UpstreamTransport.allCases) func manyConcurrentTransfersOnOneLoop(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let recorders = (0..<50).map { _ in Recorder() }
         for (index, recorder) in recorders.enumerated() {
@@ -94,7 +99,8 @@ import Testing
         #expect(harness.onLoop { $0.watchedSocketCount } == 0)
     }
 
-    @Test func invalidURLFailsWithoutReachingTheNetwork() {
+    @Test(arguments: UpstreamTransport.allCases) func invalidURLFailsWithoutReachingTheNetwork(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let recorder = Recorder()
         harness.start(UpstreamRequest(method: "GET", url: "nope://x", headers: [], body: []), recorder)

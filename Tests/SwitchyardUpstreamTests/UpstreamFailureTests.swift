@@ -6,11 +6,10 @@ import Testing
 /// Failures and early ends: refused connections, timeouts, cancellation from every place a
 /// caller may cancel, and an upstream that cuts the body short.
 @Suite(.serialized) struct UpstreamFailureTests {
-    let harness: ClientHarness
 
-    init() throws { harness = try ClientHarness() }
 
-    @Test func refusedConnectionIsAConnectError() {
+    @Test(arguments: UpstreamTransport.allCases) func refusedConnectionIsAConnectError(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let closedURL = harness.url("/echo")
         harness.server.shutdown(grace: 0)
@@ -22,14 +21,16 @@ import Testing
         #expect(recorder.completions == 1)
     }
 
-    @Test func totalTimeoutIsATimeoutError() {
+    @Test(arguments: UpstreamTransport.allCases) func totalTimeoutIsATimeoutError(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let recorder = harness.run("/slow", method: "GET") { $0.totalTimeout = 200_000_000 }
         #expect(recorder.failure?.kind == .timeout)
         #expect(recorder.completions == 1)
     }
 
-    @Test func firstByteTimeoutFiresWhenNoHeadArrives() {
+    @Test(arguments: UpstreamTransport.allCases) func firstByteTimeoutFiresWhenNoHeadArrives(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let started = monotonicNanoseconds()
         let recorder = harness.run("/slow", method: "GET") { $0.firstByteTimeout = 150_000_000 }
@@ -39,7 +40,8 @@ import Testing
         #expect(recorder.completions == 1)
     }
 
-    @Test func idleTimeoutFiresWhenTheStreamStalls() {
+    @Test(arguments: UpstreamTransport.allCases) func idleTimeoutFiresWhenTheStreamStalls(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let recorder = harness.run("/pause", method: "GET") { $0.idleTimeout = 200_000_000 }
         #expect(recorder.body == "first;")
@@ -47,14 +49,16 @@ import Testing
         #expect(recorder.failure?.message.contains("no data") == true)
     }
 
-    @Test func idleTimeoutLeavesAStreamThatKeepsTalkingAlone() {
+    @Test(arguments: UpstreamTransport.allCases) func idleTimeoutLeavesAStreamThatKeepsTalkingAlone(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let recorder = harness.run("/stream", method: "GET") { $0.idleTimeout = 200_000_000 }
         #expect(recorder.succeeded)
         #expect(recorder.body == "part0;part1;part2;part3;")
     }
 
-    @Test func cancelMidStreamCompletesOnceAndUnwatchesTheSocket() {
+    @Test(arguments: UpstreamTransport.allCases) func cancelMidStreamCompletesOnceAndUnwatchesTheSocket(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let recorder = Recorder()
         let box = harness.start(UpstreamRequest(method: "GET", url: harness.url("/long"), headers: [], body: []), recorder)
@@ -75,7 +79,8 @@ import Testing
         #expect(recorder.completions == 1)
     }
 
-    @Test func cancelFromInsideItsOwnBodyCallback() {
+    @Test(arguments: UpstreamTransport.allCases) func cancelFromInsideItsOwnBodyCallback(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let box = TransferBox()
         let recorder = Recorder()
@@ -89,7 +94,8 @@ import Testing
         #expect(harness.onLoop { $0.watchedSocketCount } == 0)
     }
 
-    @Test func cancelFromInsideItsOwnHeadCallback() {
+    @Test(arguments: UpstreamTransport.allCases) func cancelFromInsideItsOwnHeadCallback(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let box = TransferBox()
         let recorder = Recorder()
@@ -101,7 +107,8 @@ import Testing
         #expect(recorder.completions == 1)
     }
 
-    @Test func cancelAnotherTransferAndStartOneFromInsideACallback() {
+    @Test(arguments: UpstreamTransport.allCases) func cancelAnotherTransferAndStartOneFromInsideACallback(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         // `victim` streams for seconds; `trigger`'s first body chunk cancels it and starts `late`.
         // libcurl forbids both from inside its callbacks: the client must defer them.
@@ -128,7 +135,8 @@ import Testing
         #expect(victim.completions == 1 && late.completions == 1 && trigger.completions == 1)
     }
 
-    @Test func connectionCutMidBodyIsAFailureNotASuccess() {
+    @Test(arguments: UpstreamTransport.allCases) func connectionCutMidBodyIsAFailureNotASuccess(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let recorder = harness.run("/cut", method: "GET")
         #expect(recorder.body == "part0;part1;")

@@ -22,7 +22,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private var attemptIndex = 0
     private var provider: ProviderPlugin?
     private var call = CallDescription(operation: 0, stream: false, attempt: 0, requestID: "", upstreamModel: "")
-    private var transfer: UpstreamTransfer?
+    private var transfer: (any UpstreamCall)?
     private var transformation: ResponseTransformation?
     private var pendingFailure: PluginFailure?
     private var upstreamStartedAt: UInt64 = 0

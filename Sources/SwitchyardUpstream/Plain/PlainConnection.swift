@@ -1,0 +1,151 @@
+import CLinux
+import SwitchyardPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One keep-alive TCP connection to a plain-HTTP upstream. Carries one exchange at a time; idle
+/// between exchanges, it stays registered for readability so that a close by the upstream is
+/// noticed (and the connection dropped from the pool) without a liveness probe per request.
+///
+/// Threading: confined to its client's loop. Lifetime: the loop holds it (as the fd's handler)
+/// from `open` until `close`; while busy it holds its exchange strongly.
+final class PlainConnection: IOHandler {
+    let fd: Int32
+    let origin: String
+    unowned let client: PlainHTTPClient
+    let loop: EventLoop
+    private(set) var exchange: PlainExchange?
+    private(set) var connecting: Bool
+    private(set) var isClosed = false
+    /// Completed exchanges: a connection that has served one may have been closed by the
+    /// upstream while idle, so its first failure is retried on a fresh connection.
+    var served = 0
+    private var outbound: [UInt8] = []
+    private var outboundOffset = 0
+    private var watchingWritable: Bool
+
+    private init(fd: Int32, origin: String, client: PlainHTTPClient, connecting: Bool) {
+        self.fd = fd
+        self.origin = origin
+        self.client = client
+        loop = client.loop
+        self.connecting = connecting
+        watchingWritable = connecting
+    }
+
+    /// A new non-blocking connection to `target`, or the errno that prevented it.
+    static func open(_ target: PlainTarget, client: PlainHTTPClient) -> Result<PlainConnection, IOError> {
+        let fd = socket(target.family, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return .failure(IOError("socket")) }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let status = target.connect(fd)
+        guard status == 0 || status == EINPROGRESS else {
+            Glibc.close(fd)
+            return .failure(IOError("connect(\(target.origin))", errno: status))
+        }
+        let connection = PlainConnection(fd: fd, origin: target.origin, client: client, connecting: status != 0)
+        do {
+            try client.loop.register(fd: fd, events: connection.connecting ? [.readable, .writable] : .readable, handler: connection)
+        } catch {
+            Glibc.close(fd)
+            return .failure(error)
+        }
+        client.openCount += 1
+        return .success(connection)
+    }
+
+    /// Sends a request for `exchange`: written now if the socket takes it, else as it drains.
+    func begin(_ exchange: PlainExchange, request bytes: [UInt8]) {
+        self.exchange = exchange
+        outbound = bytes
+        outboundOffset = 0
+        if !connecting { flush() }
+    }
+
+    /// Detaches the finished exchange; the connection may carry the next one.
+    func endExchange() {
+        exchange = nil
+        served += 1
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        client.openCount -= 1
+        closeSocket()
+    }
+
+    /// Closes without touching the client: for the client's own deinit.
+    func closeSocket() {
+        guard !isClosed else { return }
+        isClosed = true
+        exchange = nil
+        loop.unregister(fd: fd)
+        Glibc.close(fd)
+    }
+
+    // MARK: I/O
+
+    func handleIO(fd: Int32, events: IOEvents) {
+        if connecting {
+            guard events.contains(.writable) || events.contains(.error) || events.contains(.hangup) else { return }
+            var error: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+            if error != 0 { return broken(errno: error, during: "connect") }
+            connecting = false
+        }
+        if outboundOffset < outbound.count, events.contains(.writable) { flush() }
+        if events.contains(.readable) || events.contains(.hangup) || events.contains(.error) { read() }
+    }
+
+    private func flush() {
+        while outboundOffset < outbound.count {
+            let written = outbound.withUnsafeBytes { raw in
+                Glibc.send(fd, raw.baseAddress! + outboundOffset, raw.count - outboundOffset, Int32(MSG_NOSIGNAL))
+            }
+            if written > 0 {
+                outboundOffset += written
+                continue
+            }
+            if written < 0 && errno == EINTR { continue }
+            if written < 0 && errno == EAGAIN { return watchWritable(true) }
+            return broken(errno: written < 0 ? errno : EPIPE, during: "send")
+        }
+        outbound.removeAll(keepingCapacity: true)
+        outboundOffset = 0
+        if watchingWritable { watchWritable(false) }
+    }
+
+    private func watchWritable(_ on: Bool) {
+        guard watchingWritable != on, !isClosed else { return }
+        watchingWritable = on
+        try? loop.modify(fd: fd, events: on ? [.readable, .writable] : .readable)
+    }
+
+    private func read() {
+        let buffer = client.readBuffer
+        while !isClosed {
+            let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if count > 0 {
+                guard let exchange else { return client.discard(self) }  // idle: nothing may arrive
+                exchange.received(UnsafeRawBufferPointer(start: buffer.baseAddress, count: count), on: self)
+                if count < buffer.count { return }  // drained; level-triggered epoll says if more comes
+                continue
+            }
+            if count == 0 {
+                guard let exchange else { return client.discard(self) }
+                return exchange.connectionEnded(self, errno: 0)
+            }
+            if errno == EINTR { continue }
+            if errno == EAGAIN { return }
+            return broken(errno: errno, during: "recv")
+        }
+    }
+
+    private func broken(errno code: Int32, during call: String) {
+        guard let exchange else { return client.discard(self) }
+        exchange.connectionEnded(self, errno: code, during: call)
+    }
+}

@@ -1,0 +1,186 @@
+import SwitchyardPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One request/response over a `PlainConnection`, with the same contract as a libcurl transfer:
+/// the delegate hears the head, the body without framing, and exactly one completion, all on
+/// the client's loop and never from inside `start`.
+///
+/// A reused connection that the upstream closed while it sat idle fails before any response
+/// byte; such a request is sent once more on a fresh connection (the upstream never saw it).
+///
+/// Threading: confined to the client's loop. Lifetime: held by its connection while running,
+/// and by whoever keeps the returned `UpstreamCall`.
+final class PlainExchange: UpstreamCall {
+    unowned let client: PlainHTTPClient
+    let request: UpstreamRequest
+    let target: PlainTarget
+    private let wire: [UInt8]
+    private var delegate: UpstreamResponseDelegate?
+    private var connection: PlainConnection?
+    private var reader: PlainResponseReader
+    private var inCallback = false
+    private var stopped: UpstreamError?
+    private var retried = false
+    private var watchdog: TimerID?
+    private var lastActivity: UInt64
+    private(set) var timings = UpstreamTimings()
+
+    var isActive: Bool { delegate != nil }
+
+    init(client: PlainHTTPClient, request: UpstreamRequest, target: PlainTarget, delegate: UpstreamResponseDelegate) {
+        self.client = client
+        self.request = request
+        self.target = target
+        self.delegate = delegate
+        wire = PlainRequestWriter.bytes(request, target: target)
+        reader = PlainResponseReader(isHEAD: request.method == "HEAD")
+        timings.started = monotonicNanoseconds()
+        lastActivity = timings.started
+    }
+
+    /// Sends the request on a pooled or new connection; failures are reported on a later turn.
+    func send() {
+        switch client.connection(to: target) {
+        case .success(let connection):
+            self.connection = connection
+            armWatchdog()
+            connection.begin(self, request: wire)
+        case .failure(let error):
+            let failure = UpstreamError(error.errno == ECONNREFUSED || error.errno == ENETUNREACH ? .connect : .other,
+                                        "\(error) for \(request.url)")
+            client.loop.schedule(after: 0) { [self] in finish(.failure(failure)) }
+        }
+    }
+
+    func cancel() {
+        stop(.cancelled)
+    }
+
+    // MARK: from the connection
+
+    func received(_ bytes: UnsafeRawBufferPointer, on connection: PlainConnection) {
+        guard connection === self.connection, delegate != nil else { return }
+        if request.idleTimeout > 0 { lastActivity = monotonicNanoseconds() }
+        var offset = 0
+        while stopped == nil {
+            switch reader.next(bytes, &offset) {
+            case .needMore:
+                return
+            case .head:
+                timings.head = monotonicNanoseconds()
+                lastActivity = timings.head
+                inCallback = true
+                delegate?.upstreamHead(status: reader.head.status, headers: reader.head.headers)
+                inCallback = false
+                if reader.isComplete { return complete(leftover: offset < bytes.count) }
+            case .body(let range):
+                inCallback = true
+                delegate?.upstreamBody(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                inCallback = false
+                if reader.isComplete, stopped == nil { return complete(leftover: offset < bytes.count) }
+            case .complete:
+                return complete(leftover: offset < bytes.count)
+            case .malformed(let why):
+                return finish(.failure(UpstreamError(.other, why)))
+            }
+        }
+        if let stopped { finish(.failure(stopped)) }
+    }
+
+    /// The connection closed (errno 0) or failed.
+    func connectionEnded(_ connection: PlainConnection, errno code: Int32, during call: String = "recv") {
+        guard connection === self.connection, delegate != nil else { return }
+        if code == 0, reader.connectionClosed() { return finish(.success) }
+        if !reader.sawBytes, connection.served > 0, !retried {
+            retried = true
+            connection.close()
+            self.connection = nil
+            return send()
+        }
+        let message: String
+        if code == 0 {
+            message = reader.sawBytes ? "upstream closed the connection mid-response" : "upstream closed the connection without a response"
+        } else {
+            message = "\(call): \(String(cString: strerror(code))) (\(request.url))"
+        }
+        let kind: UpstreamError.Kind = code == ECONNREFUSED || code == ENETUNREACH || code == EHOSTUNREACH ? .connect : .other
+        finish(.failure(UpstreamError(kind, message)))
+    }
+
+    // MARK: ending
+
+    private func complete(leftover: Bool) {
+        if leftover { connection?.close() }  // bytes for no request: the stream cannot be trusted
+        finish(.success)
+    }
+
+    /// Ends early with `error`: now, or once the delegate callback on the stack returns.
+    private func stop(_ error: UpstreamError) {
+        guard delegate != nil, stopped == nil else { return }
+        stopped = error
+        if !inCallback { finish(.failure(error)) }
+    }
+
+    /// Returns the connection to the pool (only after a whole response) and tells the delegate,
+    /// exactly once.
+    private func finish(_ result: UpstreamResult) {
+        guard let delegate else { return }
+        self.delegate = nil
+        timings.completed = monotonicNanoseconds()
+        if let watchdog { client.loop.cancel(watchdog) }
+        watchdog = nil
+        if let connection {
+            if case .success = result, reader.reusable, !connection.isClosed {
+                connection.endExchange()
+                client.release(connection)
+            } else {
+                connection.close()
+            }
+        }
+        connection = nil
+        delegate.upstreamComplete(result)
+    }
+
+    // MARK: watchdog: connect, first-byte, idle and total timeouts on one loop timer
+
+    private func armWatchdog() {
+        guard let deadline = nextDeadline() else { return }
+        let now = monotonicNanoseconds()
+        watchdog = client.loop.schedule(after: deadline > now ? deadline - now : 0) { [weak self] in
+            guard let self else { return }
+            watchdog = nil
+            checkWatchdog()
+        }
+    }
+
+    private func nextDeadline() -> UInt64? {
+        var deadline: UInt64?
+        func consider(_ value: UInt64) { deadline = min(deadline ?? .max, value) }
+        if request.totalTimeout > 0 { consider(timings.started &+ request.totalTimeout) }
+        if request.connectTimeout > 0, connection?.connecting == true { consider(timings.started &+ request.connectTimeout) }
+        if request.firstByteTimeout > 0, timings.head == 0 { consider(timings.started &+ request.firstByteTimeout) }
+        if request.idleTimeout > 0 { consider(lastActivity &+ request.idleTimeout) }
+        return deadline
+    }
+
+    private func checkWatchdog() {
+        guard delegate != nil, stopped == nil else { return }
+        let now = monotonicNanoseconds()
+        let elapsed = now &- timings.started
+        if request.totalTimeout > 0, elapsed >= request.totalTimeout {
+            return stop(UpstreamError(.timeout, "upstream took longer than \(request.totalTimeout / 1_000_000) ms"))
+        }
+        if request.connectTimeout > 0, connection?.connecting == true, elapsed >= request.connectTimeout {
+            return stop(UpstreamError(.connect, "connect to \(target.origin) timed out after \(request.connectTimeout / 1_000_000) ms"))
+        }
+        if request.firstByteTimeout > 0, timings.head == 0, elapsed >= request.firstByteTimeout {
+            return stop(UpstreamError(.timeout, "no response head within \(request.firstByteTimeout / 1_000_000) ms"))
+        }
+        if request.idleTimeout > 0, now &- lastActivity >= request.idleTimeout {
+            return stop(UpstreamError(.timeout, "no data from upstream for \(request.idleTimeout / 1_000_000) ms"))
+        }
+        armWatchdog()
+    }
+}
