@@ -115,8 +115,13 @@ struct LogLine {
     }
 
     func write() {
+        withTerminatedBytes { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// The line with its newline, borrowed for `body`.
+    func withTerminatedBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         var line = bytes
         line.append(0x0A)
-        line.withUnsafeBytes { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+        return line.withUnsafeBytes(body)
     }
 }

@@ -8,9 +8,9 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     let services: GatewayServices
     let chatCompletions: ChatCompletionsEndpoint
     let models: ModelsEndpoint
-    /// One upstream client per event loop, keyed by the loop's identity; filled before the
-    /// server starts and read-only afterwards.
-    private var upstreams: [ObjectIdentifier: UpstreamClient] = [:]
+    /// Each event loop's upstream client and access-log batch, keyed by the loop's identity;
+    /// filled before the server starts and read-only afterwards.
+    private var contexts: [ObjectIdentifier: LoopContext] = [:]
 
     init(services: GatewayServices, models: ModelsEndpoint) {
         self.services = services
@@ -19,7 +19,12 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     }
 
     func attach(loops: [EventLoop]) {
-        for loop in loops { upstreams[ObjectIdentifier(loop)] = UpstreamClient(loop: loop) }
+        for loop in loops { contexts[ObjectIdentifier(loop)] = LoopContext(loop: loop) }
+    }
+
+    /// Writes the access-log lines still batched; only once every loop has stopped.
+    func flushAfterStop() {
+        for context in contexts.values { context.accessLog.flushAfterStop() }
     }
 
     func respond(to request: HTTPRequest, writer: ResponseWriter) {
@@ -34,10 +39,10 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         switch request.path {
         case "/v1/chat/completions", "/chat/completions":
             guard allows("POST", request, writer) else { return }
-            guard let upstream = upstreams[ObjectIdentifier(writer.loop)] else {
+            guard let context = contexts[ObjectIdentifier(writer.loop)] else {
                 throw GatewayError.internalError("no upstream client on this event loop")
             }
-            try chatCompletions.handle(request, writer: writer, upstream: upstream)
+            try chatCompletions.handle(request, writer: writer, context: context)
         case "/v1/models", "/models":
             guard allows("GET", request, writer) else { return }
             Self.sendJSON(models.body, to: writer)

@@ -10,6 +10,7 @@ public final class Gateway: @unchecked Sendable {
     public let config: GatewayConfig
     public let plugins: LoadedPlugins
     let server: HTTPServer
+    let responder: GatewayResponder
     let log: GatewayLog
 
     public init(config: GatewayConfig, log: GatewayLog = GatewayLog(), accessLog: Bool = true) throws(GatewayStartupError) {
@@ -25,7 +26,7 @@ public final class Gateway: @unchecked Sendable {
         let services = GatewayServices(
             providers: plugins.providers, planner: PlanBuilder(routing: routing, configuredChains: PluginChains()),
             settings: settings, log: log)
-        let responder = GatewayResponder(
+        responder = GatewayResponder(
             services: services, models: ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000)))
 
         var http = HTTPServerConfiguration(host: config.server.host, port: config.server.port)
@@ -62,5 +63,6 @@ public final class Gateway: @unchecked Sendable {
     /// Stops accepting, lets in-flight requests and streams finish (up to `grace`), then stops.
     public func shutdown(grace: UInt64) {
         server.shutdown(grace: grace)
+        responder.flushAfterStop()
     }
 }

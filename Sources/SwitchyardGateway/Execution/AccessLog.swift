@@ -8,7 +8,8 @@ struct AccessLog: Sendable {
     let enabled: Bool
     let log: GatewayLog
 
-    func record(plan: ExecutionPlan, status: Int, attempt: Int, startedAt: UInt64, upstreamNanoseconds: UInt64, usage: [UInt8]?, failure: String?) {
+    func record(plan: ExecutionPlan, status: Int, attempt: Int, startedAt: UInt64, upstreamNanoseconds: UInt64, usage: [UInt8]?, failure: String?,
+                into batch: AccessLogBatch) {
         guard enabled, log.minimum <= .info else { return }
         let total = monotonicNanoseconds() &- startedAt
         var line = LogLine(level: .info, message: "request")
@@ -27,7 +28,7 @@ struct AccessLog: Sendable {
             if let completion = counts.completion { line.field("completion_tokens", completion) }
         }
         if let failure { line.field("error", failure) }
-        line.write()
+        batch.append(line)
     }
 }
 

@@ -17,7 +17,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     let request: ChatRequest
     let writer: ResponseWriter
     let services: GatewayServices
-    let upstream: UpstreamClient
+    let context: LoopContext
 
     private var attemptIndex = 0
     private var provider: ProviderPlugin?
@@ -37,12 +37,12 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private var retryAfter: String?
     private var frame = SSEFrame()
 
-    init(plan: ExecutionPlan, request: ChatRequest, writer: ResponseWriter, services: GatewayServices, upstream: UpstreamClient) {
+    init(plan: ExecutionPlan, request: ChatRequest, writer: ResponseWriter, services: GatewayServices, context: LoopContext) {
         self.plan = plan
         self.request = request
         self.writer = writer
         self.services = services
-        self.upstream = upstream
+        self.context = context
     }
 
     func start() {
@@ -82,7 +82,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
                 method: draft.method, url: draft.url, headers: draft.headers.map { ($0.name, $0.value) }, body: draft.body,
                 connectTimeout: services.settings.upstreamConnectTimeout, totalTimeout: services.settings.upstreamTimeout)
             upstreamStartedAt = monotonicNanoseconds()
-            transfer = upstream.start(upstreamRequest, delegate: self)
+            transfer = context.upstream.start(upstreamRequest, delegate: self)
         }
     }
 
@@ -263,7 +263,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         writer.onClose = nil
         services.accessLog.record(
             plan: plan, status: status, attempt: attemptIndex, startedAt: request.receivedAt,
-            upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: failure)
+            upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: failure, into: context.accessLog)
     }
 
     private func clientWentAway() {
@@ -275,6 +275,6 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         transformation = nil
         services.accessLog.record(
             plan: plan, status: 499, attempt: attemptIndex, startedAt: request.receivedAt,
-            upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: "client closed the connection")
+            upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: "client closed the connection", into: context.accessLog)
     }
 }
