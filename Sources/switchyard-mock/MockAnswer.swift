@@ -97,7 +97,7 @@ struct MockAnswer {
     }
 
     /// Runs of non-space bytes, counted without splitting the string.
-    static func words(_ text: some StringProtocol) -> Int {
+    static func words(_ text: String) -> Int {
         var count = 0
         var inWord = false
         for byte in text.utf8 {
