@@ -3,6 +3,8 @@ import SwitchyardJSON
 /// A deterministic OpenAI chat completion for a request: "mock: " + the last user message, or a
 /// call of the first offered tool when the user asks about the weather (or `forceToolCall`).
 /// Token counts are word counts: stable, cheap, and good enough for usage accounting tests.
+/// The rules are `MockAnswer`'s; this type keeps its own lean path because it is the benchmark's
+/// upstream (no stop sequences, limits or cache knobs to look at).
 struct MockCompletion {
     let id: String
     let model: String
@@ -12,7 +14,7 @@ struct MockCompletion {
     let promptTokens: Int
     let completionTokens: Int
     let includeUsage: Bool
-    static let toolArguments = #"{"city":"Paris"}"#
+    static let toolArguments = MockAnswer.toolArguments
 
     init(request: JSONValue, id: String, forceToolCall: Bool = false) {
         self.id = id
@@ -23,36 +25,24 @@ struct MockCompletion {
         var words = 0
         for message in messages {
             let text = Self.text(message["content"])
-            words += Self.words(text)
+            words += MockAnswer.words(text)
             if message["role"]?.stringValue == "user" { last = text }
         }
         content = "mock: " + last
         promptTokens = max(1, words)
         let tools = request["tools"]?.arrayValue ?? []
-        if forceToolCall || (!tools.isEmpty && last.lowercased().contains("weather")) {
+        if MockAnswer.callsTool(lastUserText: last, toolsOffered: !tools.isEmpty, force: forceToolCall) {
             toolName = tools.first?["function"]?["name"]?.stringValue ?? "get_weather"
         } else {
             toolName = nil
         }
-        completionTokens = toolName == nil ? Self.words(content) : 8
+        completionTokens = toolName == nil ? MockAnswer.words(content) : MockAnswer.toolCallTokens
         includeUsage = request["stream_options"]?["include_usage"]?.boolValue ?? false
     }
 
     static func text(_ content: JSONValue?) -> String {
         if let text = content?.stringValue { return text }
         return (content?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }.joined(separator: " ")
-    }
-
-    /// Runs of non-space bytes, counted without splitting the string.
-    static func words(_ text: String) -> Int {
-        var count = 0
-        var inWord = false
-        for byte in text.utf8 {
-            let space = byte == UInt8(ascii: " ")
-            if !space && !inWord { count += 1 }
-            inWord = !space
-        }
-        return count
     }
 
     var usage: JSONValue {

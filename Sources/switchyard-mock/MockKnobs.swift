@@ -16,6 +16,17 @@ struct MockKnobs: Sendable {
     /// Answer with a tool call whatever the message says (`x-mock-tool-call: 1`).
     var forceToolCall = false
 
+    // Read only by the non-chat formats (`readingFormatKnobs`), so chat requests, the benchmark's,
+    // do not pay for headers they ignore.
+    /// Input tokens reported as cache reads (`x-mock-cache-read: N`).
+    var cacheReadTokens = 0
+    /// Input tokens reported as cache writes (`x-mock-cache-write: N`).
+    var cacheWriteTokens = 0
+    /// Reason visibly before answering (`x-mock-thinking: 1`).
+    var thinking = false
+    /// Break the stream with the format's error event after its first content (`x-mock-stream-error: 1`).
+    var streamError = false
+
     func overridden(by headers: HTTPHeaders) -> MockKnobs {
         var knobs = self
         if let value = Self.number(headers["x-mock-delay-ms"]) { knobs.delayMilliseconds = value }
@@ -24,6 +35,16 @@ struct MockKnobs: Sendable {
         if let value = Self.number(headers["x-mock-cut-after"]) { knobs.cutAfterEvents = value }
         if let value = Self.number(headers["x-mock-chunks"]) { knobs.chunks = min(value, 100_000) }
         if let value = headers["x-mock-tool-call"] { knobs.forceToolCall = value == "1" || value == "true" }
+        return knobs
+    }
+
+    /// These knobs plus the ones only the Anthropic, Gemini and Responses formats read.
+    func readingFormatKnobs(from headers: HTTPHeaders) -> MockKnobs {
+        var knobs = self
+        if let value = Self.number(headers["x-mock-cache-read"]) { knobs.cacheReadTokens = value }
+        if let value = Self.number(headers["x-mock-cache-write"]) { knobs.cacheWriteTokens = value }
+        if let value = headers["x-mock-thinking"] { knobs.thinking = value == "1" || value == "true" }
+        if let value = headers["x-mock-stream-error"] { knobs.streamError = value == "1" || value == "true" }
         return knobs
     }
 

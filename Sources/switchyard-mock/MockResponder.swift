@@ -14,12 +14,24 @@ final class MockResponder: HTTPResponder, Sendable {
     func respond(to request: HTTPRequest, writer: ResponseWriter) {
         if request.path.hasPrefix("/_mock/") { return control(request, writer) }
         let parsed = request.body.isEmpty ? nil : try? JSONValue.parse(request.body)
-        journal.record(request, model: parsed?["model"]?.stringValue)
+        // Gemini names the model in the path, not the body.
+        journal.record(request, model: parsed?["model"]?.stringValue ?? MockGeminiPath(request.path)?.model)
+        // Chat first: it is the benchmark's route, and a switch over strings tries cases in order.
         switch (request.method, request.path) {
         case ("POST", "/v1/chat/completions"), ("POST", "/chat/completions"):
             chat(request, parsed, writer)
         case ("GET", "/v1/models"), ("GET", "/models"):
             json(writer, 200, Self.models)
+        case ("POST", "/v1/messages"), ("POST", "/messages"):
+            anthropicMessages(request, parsed, writer)
+        case ("POST", "/v1/messages/count_tokens"), ("POST", "/messages/count_tokens"):
+            anthropicCountTokens(request, parsed, writer)
+        case ("POST", "/v1/responses"), ("POST", "/responses"):
+            responses(request, parsed, writer)
+        case ("POST", "/v1/embeddings"), ("POST", "/embeddings"):
+            embeddings(request, parsed, writer)
+        case ("POST", _) where request.path.hasPrefix(MockGeminiPath.prefix):
+            gemini(request, parsed, writer)
         default:
             json(writer, 404, MockError.body("no route for \(request.method) \(request.path)", type: "invalid_request_error"))
         }
@@ -43,50 +55,37 @@ final class MockResponder: HTTPResponder, Sendable {
         guard let body = parsed, body["messages"]?.arrayValue != nil else {
             return json(writer, 400, MockError.body("body must be a JSON object with messages", type: "invalid_request_error"))
         }
-        let id = "chatcmpl-mock-\(counter.wrappingAdd(1, ordering: .relaxed).newValue)"
-        let completion = MockCompletion(request: body, id: id, forceToolCall: knobs.forceToolCall)
-        let answer = { [self] in
-            guard !writer.isClosed else { return }
-            if knobs.status != 200 { return MockError.send(status: knobs.status, to: writer) }
-            if body["stream"]?.boolValue == true {
+        let completion = MockCompletion(request: body, id: "chatcmpl-mock-\(nextNumber())", forceToolCall: knobs.forceToolCall)
+        let stream = body["stream"]?.boolValue == true
+        deliver(knobs, writer, errors: .openAI) { [self] in
+            if stream {
                 SSEPacer(events: completion.events(chunks: knobs.chunks), writer: writer, knobs: knobs).start()
             } else {
                 json(writer, 200, completion.whole())
             }
         }
+    }
+
+    /// Numbers the answers' ids (`chatcmpl-mock-N`, `msg_mock_N`, …), shared by every format.
+    func nextNumber() -> Int { counter.wrappingAdd(1, ordering: .relaxed).newValue }
+
+    /// After `x-mock-delay-ms`, either the `x-mock-status` error in `errors`' shape or `answer`
+    /// (not at all once the client has gone). Delays are loop timers, never sleeps.
+    func deliver(_ knobs: MockKnobs, _ writer: ResponseWriter, errors: MockErrorFormat, _ answer: @escaping () -> Void) {
         if knobs.delayMilliseconds > 0 {
-            writer.loop.schedule(after: UInt64(knobs.delayMilliseconds) * 1_000_000, answer)
+            writer.loop.schedule(after: UInt64(knobs.delayMilliseconds) * 1_000_000) { Self.answer(knobs, writer, errors, answer) }
         } else {
-            answer()
+            Self.answer(knobs, writer, errors, answer)  // no second closure on the benchmark's path
         }
     }
 
-    private func json(_ writer: ResponseWriter, _ status: Int, _ body: [UInt8]) {
+    private static func answer(_ knobs: MockKnobs, _ writer: ResponseWriter, _ errors: MockErrorFormat, _ answer: () -> Void) {
+        guard !writer.isClosed else { return }
+        if knobs.status != 200 { return errors.send(status: knobs.status, to: writer) }
+        answer()
+    }
+
+    func json(_ writer: ResponseWriter, _ status: Int, _ body: [UInt8]) {
         writer.send(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: body)
-    }
-}
-
-/// OpenAI-shaped error answers.
-enum MockError {
-    static func body(_ message: String, type: String, code: String? = nil) -> [UInt8] {
-        let value: JSONValue = ["error": ["message": .string(message), "type": .string(type), "param": nil, "code": code.map { .string($0) } ?? nil]]
-        return value.serialized()
-    }
-
-    /// `x-mock-status`: 429 is a rate limit with `Retry-After: 1`, 5xx a server error, the rest
-    /// invalid requests (401 and 403 get OpenAI's authentication / permission types).
-    static func send(status: Int, to writer: ResponseWriter) {
-        var headers = HTTPHeaders([("Content-Type", "application/json")])
-        let type: String
-        switch status {
-        case 429:
-            headers.add("Retry-After", "1")
-            type = "rate_limit_error"
-        case 401: type = "authentication_error"
-        case 403: type = "permission_error"
-        case 500...: type = "server_error"
-        default: type = "invalid_request_error"
-        }
-        writer.send(status: status, headers: headers, body: body("mock error \(status)", type: type, code: status == 429 ? "rate_limit_exceeded" : nil))
     }
 }
