@@ -165,3 +165,16 @@ import Testing
         #expect(MessagesIngress.errorBody(error) == json(#"{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: field required"}}"#))
     }
 }
+
+@Suite struct IngressBodyTests {
+    @Test func malformedBodyIsABadRequestSayingWhere() {
+        let error = rejection { _ = try Array(#"{"model":}"#.utf8).withUnsafeBytes { raw in try IngressBody.parse(raw) } }
+        #expect(error?.status == 400)
+        #expect(error?.message == "request body is not valid JSON: unexpected '}', expected a value at byte 9")
+    }
+
+    @Test func wellFormedBodyParses() throws {
+        let value = try Array(#"{"model":"m"}"#.utf8).withUnsafeBytes { raw in try IngressBody.parse(raw) }
+        #expect(value["model"] == "m")
+    }
+}

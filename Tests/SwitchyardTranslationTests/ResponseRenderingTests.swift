@@ -3,7 +3,7 @@ import Testing
 @testable import SwitchyardTranslation
 
 @Suite struct ResponseRenderingTests {
-    let request: ResponsesRequest = {
+    let request: ResponsesTranslation = {
         let body = json(#"""
         {"model":"gpt-x","instructions":"Be brief.","input":"Weather?","max_output_tokens":300,"temperature":0.5,
          "tools":[{"type":"function","name":"weather","parameters":{"type":"object"}}],"metadata":{"k":"v"},"reasoning":{"effort":"low"}}

@@ -3,7 +3,7 @@ import Testing
 @testable import SwitchyardTranslation
 
 @Suite struct ResponsesRequestTranslationTests {
-    func translate(_ body: String, prior: ResponsesPriorTurn? = nil) throws(TranslationError) -> ResponsesRequest {
+    func translate(_ body: String, prior: ResponsesPriorTurn? = nil) throws(TranslationError) -> ResponsesTranslation {
         try ResponsesIngress.translate(json(body), prior: prior)
     }
 

@@ -49,6 +49,37 @@ enum ResponseRendering {
         ]
     }
 
+    /// A whole completion's output items, in the canonical order (reasoning, message, function
+    /// calls); the last one takes the outcome's status, as the stream's open item does.
+    static func output(_ completion: CanonicalCompletion, responseID: String, outcome: ResponseOutcome) -> [ResponseOutputItem] {
+        var items: [ResponseOutputItem] = []
+        func add(_ kind: ResponseOutputItem.Kind) -> Int {
+            items.append(ResponseOutputItem(kind: kind, responseID: responseID, outputIndex: items.count))
+            return items.count - 1
+        }
+        if completion.reasoning != nil || completion.reasoningSignature != nil {
+            let index = add(.reasoning)
+            items[index].reasoning = completion.reasoning ?? ""
+            items[index].signature = completion.reasoningSignature
+        }
+        let text = completion.content.flatMap { $0.isEmpty ? nil : $0 }
+        let refusal = completion.refusal.flatMap { $0.isEmpty ? nil : $0 }
+        if text != nil || refusal != nil {
+            let index = add(.message)
+            if let text { items[index].parts.append(ContentPart(kind: .outputText, text: text)) }
+            if let refusal { items[index].parts.append(ContentPart(kind: .refusal, text: refusal)) }
+        }
+        for call in completion.toolCalls {
+            let index = add(.functionCall)
+            items[index].callID = call.id
+            items[index].name = call.name
+            items[index].arguments = call.arguments
+        }
+        for index in items.indices { items[index].status = "completed" }
+        if !items.isEmpty { items[items.count - 1].status = outcome.lastItemStatus }
+        return items
+    }
+
     /// Responses usage: `input_tokens` includes cached tokens (as OpenAI counts them).
     static func usage(_ usage: CanonicalUsage) -> JSONValue {
         [

@@ -10,7 +10,7 @@ enum ResponsesRequestTranslation {
         "background", "max_tool_calls", "top_logprobs", "conversation", "prompt",
     ]
 
-    static func translate(_ body: JSONValue, prior: ResponsesPriorTurn?) throws(TranslationError) -> ResponsesRequest {
+    static func translate(_ body: JSONValue, prior: ResponsesPriorTurn?) throws(TranslationError) -> ResponsesTranslation {
         let request = try FieldReader(body, path: "")
         try request.onlyKnownKeys(knownKeys)
         if try request.bool("background") == true { throw .unsupported("background", "background mode") }
@@ -97,7 +97,7 @@ enum ResponsesRequestTranslation {
             chat["stream"] = true
             chat["stream_options"] = includeUsageOption
         }
-        return ResponsesRequest(
+        return ResponsesTranslation(
             chatRequest: .object(chat), conversation: conversation, store: store,
             previousResponseID: try request.string("previous_response_id"), echo: echo)
     }

@@ -50,7 +50,7 @@ public struct ResponsesStreamTranslator {
     /// - Parameters:
     ///   - request: the translated request (its echoes go into every response object).
     ///   - model: the model name to show the client; the chunks' own when nil.
-    public init(request: ResponsesRequest, model: String? = nil) {
+    public init(request: ResponsesTranslation, model: String? = nil) {
         echo = request.echo
         modelOverride = model
     }
