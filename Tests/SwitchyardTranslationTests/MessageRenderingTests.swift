@@ -69,4 +69,9 @@ import Testing
         #expect(body["error"]?["type"] == "overloaded_error")
         #expect(MessagesIngress.errorBody(status: 502, openAIError: nil)["error"]?["message"] == "upstream returned HTTP 502")
     }
+
+    @Test func emptyReasoningMakesNoThinkingBlock() throws {
+        let message = try MessagesIngress.message(fromChatCompletion: completion(finish: "stop", extra: #","reasoning_content":"""#))
+        #expect(message["content"] == json(#"[{"type":"text","text":"Hi"}]"#))
+    }
 }

@@ -151,4 +151,24 @@ import Testing
         #expect(recorder.names.suffix(2) == ["error", "response.failed"])
         #expect(translator.failure?.message == "provider stream ended without a finish_reason")
     }
+
+    @Test func toolCallOnlyStreamFromBytesEqualsTheWholePath() throws {
+        let recorder = EventRecorder()
+        var translator = ResponsesStreamTranslator(request: request)
+        let chunks = [
+            Chunks.delta(#"{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":""}}]}"#),
+            Chunks.delta(#"{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}"#),
+            Chunks.finish("tool_calls"), Chunks.usage(prompt: 9, completion: 4),
+        ]
+        for chunk in chunks { chunk.serialized().withUnsafeBytes { translator.feed(bytes: $0, recorder.record) } }
+        translator.finish(recorder.record)
+        let whole = try ResponsesIngress.response(fromChatCompletion: json(#"""
+        {"id":"chatcmpl-abc","created":1700000000,"model":"gpt-test","choices":[{"message":{"role":"assistant","content":null,"reasoning_content":"",
+         "tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}],
+         "usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}}
+        """#), for: request)
+        #expect(translator.response == whole)
+        #expect(whole["output"]?.arrayValue?.count == 1)
+        #expect(recorder.names.last == "response.completed")
+    }
 }

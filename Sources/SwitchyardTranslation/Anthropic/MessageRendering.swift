@@ -4,7 +4,7 @@ import SwitchyardJSON
 enum MessageRendering {
     static func message(_ completion: CanonicalCompletion, model: String?) throws(TranslationError) -> JSONValue {
         var content: [JSONValue] = []
-        if completion.reasoning != nil || completion.reasoningSignature != nil {
+        if completion.hasReasoning {
             content.append(["type": "thinking", "thinking": .string(completion.reasoning ?? ""), "signature": .string(completion.reasoningSignature ?? "")])
         }
         if let text = completion.content, !text.isEmpty { content.append(["type": "text", "text": .string(text)]) }

@@ -37,7 +37,8 @@ enum MessagesConversation {
         }
         guard !parts.isEmpty else { return toolMessages }
         // One text part reads as a plain string, which every OpenAI-compatible upstream takes.
-        let content: JSONValue = parts.count == 1 && parts[0]["type"] == "text" ? parts[0]["text"]! : .array(parts)
+        var content = JSONValue.array(parts)
+        if parts.count == 1, parts[0]["type"] == "text", let text = parts[0]["text"] { content = text }
         return toolMessages + [["role": "user", "content": content]]
     }
 

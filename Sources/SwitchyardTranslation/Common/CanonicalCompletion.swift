@@ -22,6 +22,10 @@ struct CanonicalCompletion: Sendable {
     var finishReason: String?
     var usage: CanonicalUsage?
 
+    /// Whether there is reasoning to render (a stream opens a reasoning block or item only for
+    /// non-empty text or signature, so the whole path does the same).
+    var hasReasoning: Bool { !(reasoning ?? "").isEmpty || !(reasoningSignature ?? "").isEmpty }
+
     init(_ completion: JSONValue) throws(TranslationError) {
         guard completion.objectValue != nil else { throw .upstream("provider returned a chat completion that is not a JSON object") }
         guard let choice = completion["choices"]?[0], let message = choice["message"], message.objectValue != nil else {

@@ -33,7 +33,7 @@ public struct TranslationError: Error, Sendable, Equatable, CustomStringConverti
         invalidRequest("\(path): \(message)", param: path)
     }
 
-    /// A field the translated route cannot carry to a non-Anthropic/non-OpenAI provider.
+    /// A field a translated route cannot carry: the provider speaks the canonical chat format.
     static func unsupported(_ path: String, _ what: String) -> TranslationError {
         field(path, "\(what) is not supported through a translated route")
     }

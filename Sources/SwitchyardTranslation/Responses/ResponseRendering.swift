@@ -57,7 +57,7 @@ enum ResponseRendering {
             items.append(ResponseOutputItem(kind: kind, responseID: responseID, outputIndex: items.count))
             return items.count - 1
         }
-        if completion.reasoning != nil || completion.reasoningSignature != nil {
+        if completion.hasReasoning {
             let index = add(.reasoning)
             items[index].reasoning = completion.reasoning ?? ""
             items[index].signature = completion.reasoningSignature
