@@ -59,6 +59,8 @@ let package = Package(
 
         // The host, in request-path order.
         .target(name: "SwitchyardCore", dependencies: ["SwitchyardJSON"]),
+        // Pure ingress translators (Anthropic Messages, OpenAI Responses ⇄ canonical), no I/O.
+        .target(name: "SwitchyardTranslation", dependencies: ["SwitchyardJSON"], exclude: ["README.md"], swiftSettings: requestPath),
         .target(name: "SwitchyardPosix", dependencies: ["CLinux"], swiftSettings: requestPath),
         .target(name: "SwitchyardHTTP", dependencies: ["SwitchyardPosix", "SwitchyardJSON"], swiftSettings: requestPath),
         .target(name: "SwitchyardUpstream", dependencies: ["CCurl", "SwitchyardPosix"], swiftSettings: requestPath),
@@ -90,6 +92,7 @@ let package = Package(
 
         // Tests mirror Sources.
         .testTarget(name: "SwitchyardJSONTests", dependencies: ["SwitchyardJSON"]),
+        .testTarget(name: "SwitchyardTranslationTests", dependencies: ["SwitchyardTranslation", "SwitchyardJSON"]),
         .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP", "SwitchyardPosix"]),
         .testTarget(name: "SwitchyardUpstreamTests", dependencies: ["SwitchyardUpstream", "SwitchyardPosix", "SwitchyardHTTP"]),
         .testTarget(name: "SwitchyardConfigTests", dependencies: ["SwitchyardConfig", "SwitchyardCore"]),
