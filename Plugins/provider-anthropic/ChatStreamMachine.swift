@@ -131,6 +131,7 @@ struct ChatStreamMachine {
 
     private mutating func messageDelta(_ event: RawObject) -> Step {
         if let counts = event.object("usage") { usage.update(counts) }
+        guard !finishWritten else { return .nothing }
         let reason = event.object("delta")?.string("stop_reason")
         return .emit(finishChunk(FinishReason.canonical(reason)))
     }
