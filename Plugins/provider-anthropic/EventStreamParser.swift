@@ -17,9 +17,6 @@ struct EventStreamParser {
         data.reserveCapacity(1024)
     }
 
-    /// Whether bytes of an unfinished event are pending (a stream that stops here was cut).
-    var isMidEvent: Bool { hasData || !partialLine.isEmpty }
-
     mutating func feed(_ bytes: UnsafeRawBufferPointer, _ onEvent: (UnsafeRawBufferPointer) throws(PluginError) -> Void) throws(PluginError) {
         var start = 0
         if skipLineFeed, !bytes.isEmpty {

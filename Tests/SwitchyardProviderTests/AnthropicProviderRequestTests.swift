@@ -273,6 +273,30 @@ import Testing
         #expect(request.header("anthropic-version") == "2023-06-01")
     }
 
+    @Test func malformedMessagesAre400() {
+        let cases: [JSONValue] = [
+            ProviderHarness.chat([["role": "narrator", "content": "x"]]),
+            ProviderHarness.chat([["role": "user", "content": 42]]),
+            ProviderHarness.chat([["role": "tool", "content": "no id"]]),
+            ProviderHarness.chat([["role": "user", "content": [["type": "image_url", "image_url": ["url": "data:image/png,notbase64"]]]]]),
+            ProviderHarness.chat([]),
+            ["messages": [["role": "user", "content": "no model"]]],
+        ]
+        for canonical in cases {
+            #expect(harness.refusal(canonical)?.httpStatus == 400, "\(canonical.jsonText)")
+        }
+        #expect(harness.refusal(ProviderHarness.chat([["role": "function", "name": "f", "content": "x"]]))?.status == SY_E_UNSUPPORTED)
+    }
+
+    @Test func assistantRefusalPartsAreKeptAsText() throws {
+        let body = try harness.anthropicBody(ProviderHarness.chat([
+            ["role": "user", "content": "Do the bad thing."],
+            ["role": "assistant", "content": [["type": "refusal", "refusal": "I can't help with that."]]],
+            ["role": "user", "content": "OK, something else."],
+        ]))
+        #expect(body["messages"]?[1]?["content"] == [["type": "text", "text": "I can't help with that."]])
+    }
+
     @Test func otherOperationsAreRefused() {
         #expect(harness.refusal(["model": "m", "input": "x"], ProviderHarness.call(SY_OP_EMBEDDINGS))?.status == SY_E_UNSUPPORTED)
     }
