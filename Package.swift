@@ -32,6 +32,7 @@ func gatewayPlugin(_ product: String, folder: String) -> (Product, Target) {
 let plugins = [
     gatewayPlugin("ProviderEcho", folder: "provider-echo"),
     gatewayPlugin("ProviderOpenAI", folder: "provider-openai"),
+    gatewayPlugin("ProviderAnthropic", folder: "provider-anthropic"),
 ]
 
 let package = Package(
