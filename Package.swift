@@ -26,6 +26,7 @@ func gatewayPlugin(_ product: String, folder: String) -> (Product, Target) {
 let plugins = [
     gatewayPlugin("ProviderEcho", folder: "provider-echo"),
     gatewayPlugin("ProviderOpenAI", folder: "provider-openai"),
+    gatewayPlugin("ProviderGemini", folder: "provider-gemini"),
 ]
 
 let package = Package(
