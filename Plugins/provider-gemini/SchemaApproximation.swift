@@ -74,12 +74,12 @@ enum SchemaApproximation {
             return
         }
         let concrete = types.filter { $0 != "null" }
-        if concrete.count != types.count { result["nullable"] = true }
         if concrete.count == 1 {
             result["type"] = .string(concrete[0])
         } else if concrete.count > 1, result["anyOf"] == nil {
             result["anyOf"] = .array(concrete.map { ["type": .string($0)] })
         }
+        if concrete.count != types.count { result["nullable"] = true }
     }
 
     private static func resolve(_ reference: String, root: JSONValue, field: String) throws(PluginError) -> JSONValue {
