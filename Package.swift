@@ -33,6 +33,7 @@ let plugins = [
     gatewayPlugin("ProviderEcho", folder: "provider-echo"),
     gatewayPlugin("ProviderOpenAI", folder: "provider-openai"),
     gatewayPlugin("ProviderAnthropic", folder: "provider-anthropic"),
+    gatewayPlugin("ProviderGemini", folder: "provider-gemini"),
 ]
 
 let package = Package(
