@@ -76,7 +76,7 @@ let package = Package(
             name: "SwitchyardGateway",
             dependencies: [
                 "SwitchyardCore", "SwitchyardHTTP", "SwitchyardUpstream", "SwitchyardConfig",
-                "SwitchyardPlugins", "SwitchyardJSON", "SwitchyardPosix",
+                "SwitchyardPlugins", "SwitchyardJSON", "SwitchyardPosix", "SwitchyardTranslation",
             ],
             swiftSettings: requestPath
         ),

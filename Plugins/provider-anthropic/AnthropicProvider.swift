@@ -5,7 +5,6 @@ import SwitchyardPluginSDK
 final class AnthropicProvider: Provider {
     let config: AnthropicConfig
     let host: PluginHost
-    let usageChunkRequests = UsageChunkRequests()
 
     init(config: JSONValue, host: PluginHost) throws(PluginError) {
         self.config = try AnthropicConfig(config, host: host)
@@ -18,9 +17,6 @@ final class AnthropicProvider: Provider {
             let canonical = try Self.parse(request)
             let body = try ChatRequestTranslation.anthropicBody(
                 canonical, for: .generate(stream: call.stream, defaultMaxTokens: config.defaultMaxTokens))
-            if call.stream, ChatRequestTranslation.wantsUsageChunk(canonical) {
-                usageChunkRequests.note(requestID: call.requestID, attempt: call.attempt)
-            }
             start(upstream, url: config.messagesURL, stream: call.stream)
             upstream.appendBody(body.serialized())
         case SY_OP_COUNT_TOKENS:
@@ -36,8 +32,7 @@ final class AnthropicProvider: Provider {
     }
 
     func responseTransformer(_ call: CallInfo, status: Int, headers: ResponseHeaders) throws(PluginError) -> any ResponseTransformer {
-        let includeUsage = call.operation == SY_OP_CHAT_COMPLETIONS && call.stream
-            && usageChunkRequests.take(requestID: call.requestID, attempt: call.attempt)
+        let includeUsage = call.operation == SY_OP_CHAT_COMPLETIONS && call.requestsUsageChunk
         guard (200..<300).contains(status) else {
             return UpstreamErrorResponse(status: status, shape: call.operation == SY_OP_MESSAGES ? .anthropic : .openAI)
         }

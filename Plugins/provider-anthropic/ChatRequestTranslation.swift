@@ -51,11 +51,6 @@ enum ChatRequestTranslation {
         return .object(body)
     }
 
-    /// Whether a streamed answer should end with a usage chunk (canonical: if and only if asked).
-    static func wantsUsageChunk(_ request: JSONValue) -> Bool {
-        request["stream_options"]?["include_usage"]?.boolValue == true
-    }
-
     private static func positiveInt(_ fields: JSONObject, _ key: String) throws(PluginError) -> Int? {
         guard let value = fields[key], !value.isNull else { return nil }
         guard let limit = value.intValue, limit > 0 else { throw .invalid("\(key) must be a positive integer") }

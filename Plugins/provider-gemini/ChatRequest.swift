@@ -11,7 +11,6 @@ struct ChatRequest {
     let tools: JSONValue?
     let toolConfig: JSONValue?
     let generationConfig: JSONValue?
-    let facts: CallFacts
 
     /// Fields read by this translation.
     static let translated: Set<String> = [
@@ -35,13 +34,7 @@ struct ChatRequest {
         systemInstruction = conversation.systemInstruction
         tools = try Tools.declarations(body["tools"])
         toolConfig = try Tools.config(body["tool_choice"])
-        let generation = try GenerationConfig.build(body)
-        generationConfig = generation.config
-
-        var facts = CallFacts()
-        facts.includeUsage = body["stream_options"]?["include_usage"]?.boolValue ?? false
-        facts.logprobs = generation.logprobs
-        self.facts = facts
+        generationConfig = try GenerationConfig.build(body).config
     }
 
     /// The `generateContent` / `streamGenerateContent` body.

@@ -11,17 +11,14 @@ enum Embeddings {
     struct Request {
         let body: JSONValue
         let method: String
-        let facts: CallFacts
     }
 
     static func request(_ body: JSONObject, model: String) throws(PluginError) -> Request {
         for key in body.keys where !fields.contains(key) {
             throw Rejection.unsupported(key, "this embeddings field has no Gemini equivalent")
         }
-        var facts = CallFacts()
         switch body["encoding_format"]?.stringValue {
-        case nil, "float": break
-        case "base64": facts.base64Embeddings = true
+        case nil, "float", "base64": break
         case let other: throw Rejection.invalid("encoding_format", "must be float or base64 (got \"\(other ?? "")\")")
         }
         var dimensions: JSONValue?
@@ -38,7 +35,7 @@ enum Embeddings {
         }
         guard let input = body["input"] else { throw Rejection.invalid("input", "is required") }
         if let text = input.stringValue {
-            return Request(body: embedRequest(text, named: false), method: "embedContent", facts: facts)
+            return Request(body: embedRequest(text, named: false), method: "embedContent")
         }
         guard let list = input.arrayValue, !list.isEmpty else { throw Rejection.invalid("input", "must be a string or a non-empty array of strings") }
         var requests: [JSONValue] = []
@@ -51,7 +48,7 @@ enum Embeddings {
             }
             requests.append(embedRequest(text, named: true))
         }
-        return Request(body: ["requests": .array(requests)], method: "batchEmbedContents", facts: facts)
+        return Request(body: ["requests": .array(requests)], method: "batchEmbedContents")
     }
 
     /// `{"embedding":{"values":[…]}}` or `{"embeddings":[{"values":[…]},…]}` → an OpenAI list.

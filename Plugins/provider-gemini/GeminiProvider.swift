@@ -5,8 +5,6 @@ import SwitchyardPluginSDK
 final class GeminiProvider: Provider {
     let config: GeminiConfig
     let host: PluginHost
-    /// Request facts from `prepare` that the response transformer of the same call needs.
-    let memory = CallMemory()
 
     init(config: JSONValue, host: PluginHost) throws(PluginError) {
         self.config = try GeminiConfig(config, host: host)
@@ -18,23 +16,19 @@ final class GeminiProvider: Provider {
         let model = try Self.model(call, body)
         let url: String
         let upstreamBody: JSONValue
-        let facts: CallFacts
         switch call.operation {
         case SY_OP_CHAT_COMPLETIONS:
             let chat = try ChatRequest(body)
             url = call.stream ? config.url(model: model, method: "streamGenerateContent") + "?alt=sse" : config.url(model: model, method: "generateContent")
             upstreamBody = chat.generateContentBody
-            facts = chat.facts
         case SY_OP_COUNT_TOKENS:
             let chat = try ChatRequest(body)
             url = config.url(model: model, method: "countTokens")
             upstreamBody = chat.countTokensBody(model: model)
-            facts = CallFacts()
         case SY_OP_EMBEDDINGS:
             let embeddings = try Embeddings.request(body, model: model)
             url = config.url(model: model, method: embeddings.method)
             upstreamBody = embeddings.body
-            facts = embeddings.facts
         default:
             throw .unsupported("the gemini provider serves chat completions, embeddings and count_tokens only (operation \(call.operation))")
         }
@@ -44,11 +38,10 @@ final class GeminiProvider: Provider {
         upstream.addHeader("Accept", call.stream && call.operation == SY_OP_CHAT_COMPLETIONS ? "text/event-stream" : "application/json")
         for header in config.headers { upstream.addHeader(header.name, header.value) }
         upstream.appendBody(upstreamBody.serialized())
-        memory.remember(facts, for: CallMemory.key(call))
     }
 
     func responseTransformer(_ call: CallInfo, status: Int, headers: ResponseHeaders) throws(PluginError) -> any ResponseTransformer {
-        let facts = memory.take(CallMemory.key(call))
+        let facts = CallFacts(call)
         if !(200..<300).contains(status) { return UpstreamErrorResponse(status: status) }
         let created = Int(host.unixNanoseconds() / 1_000_000_000)
         let model = call.upstreamModel

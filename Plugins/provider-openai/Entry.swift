@@ -11,9 +11,12 @@ let openAIDefinition = PluginDefinition.provider(
     id: "dev.switchyard.provider.openai",
     version: "1.0.0",
     manifest: #"""
-    {"kinds":["provider"],"interfaces":["switchyard.provider/1"],"operations":["chat_completions"],\#
+    {"kinds":["provider"],"interfaces":["switchyard.provider/1"],"operations":["chat_completions","embeddings","responses"],\#
     "toolchain":"swift","config_schema":{"type":"object","additionalProperties":false,"properties":{\#
-    "base_url":{"type":"string","description":"Upstream base URL up to /v1, e.g. https://api.openai.com/v1"},\#
+    "base_url":{"type":"string","description":"Upstream base URL up to /v1, e.g. https://api.openai.com/v1; for Azure the resource endpoint https://NAME.openai.azure.com"},\#
+    "flavor":{"enum":["openai","azure"],"description":"azure: deployment URLs with api-version and the api-key header"},\#
+    "api_version":{"type":"string","description":"Azure api-version for chat and embeddings (default 2024-10-21)"},\#
+    "stream_usage":{"type":"boolean","description":"Ask streaming upstreams for usage even when the client did not (default true)"},\#
     "api_key_env":{"type":["string","null"],"description":"Environment variable holding the API key; null or empty for keyless upstreams"},\#
     "organization":{"type":"string"},"project":{"type":"string"},\#
     "headers":{"type":"object","additionalProperties":{"type":"string"}}}}}

@@ -25,6 +25,11 @@ final class OpenAIWholeResponse: ResponseTransformer {
 /// is (the host re-frames it); `[DONE]` is dropped because the host writes its own.
 final class OpenAIStreamResponse: ResponseTransformer {
     private var parser = SSEParser()
+    /// False when the usage-only chunk was asked for by us, not the client: it becomes
+    /// metadata only.
+    private let forwardUsageChunk: Bool
+
+    init(forwardUsageChunk: Bool) { self.forwardUsageChunk = forwardUsageChunk }
 
     func data(_ chunk: UnsafeRawBufferPointer, out: Sink) throws(PluginError) {
         var failure: PluginError?
@@ -59,8 +64,19 @@ final class OpenAIStreamResponse: ResponseTransformer {
             out.error(Array(payload))
             throw PluginError(SY_E_UPSTREAM, "upstream reported an error mid-stream", httpStatus: 502)
         }
+        if let scan, !forwardUsageChunk, Self.isUsageOnly(scan, payload) {
+            emitUsage(scan, payload, out)
+            return
+        }
         guard out.json(payload) else { throw PluginError(SY_E_CANCELLED, "client went away") }
         if let scan { emitUsage(scan, payload, out) }
+    }
+
+    /// The final usage chunk: `"choices": []`.
+    private static func isUsageOnly(_ scan: TopLevelScan, _ payload: UnsafeRawBufferPointer) -> Bool {
+        guard let choices = scan.range(of: "choices") else { return true }
+        let value = payload[choices].filter { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+        return value.count == 2 && value[0] == UInt8(ascii: "[") && value[1] == UInt8(ascii: "]")
     }
 
     private static let errorKey = Array(#""error""#.utf8)

@@ -6,7 +6,8 @@ import SwitchyardUpstream
 /// Routes each request to its endpoint. Called by the HTTP server on the connection's loop.
 final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     let services: GatewayServices
-    let chatCompletions: ChatCompletionsEndpoint
+    let inference: InferenceEndpoints
+    let storedResponses: StoredResponsesEndpoint
     let models: ModelsEndpoint
     /// Each event loop's upstream client and access-log batch, keyed by the loop's identity;
     /// filled before the server starts and read-only afterwards.
@@ -14,7 +15,9 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
 
     init(services: GatewayServices, models: ModelsEndpoint) {
         self.services = services
-        self.chatCompletions = ChatCompletionsEndpoint(services: services)
+        let store = ResponseStore()
+        inference = InferenceEndpoints(services: services, responses: store)
+        storedResponses = StoredResponsesEndpoint(store: store)
         self.models = models
     }
 
@@ -31,7 +34,13 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         do {
             try route(request, writer: writer)
         } catch {
-            Self.send(error, to: writer)
+            // Anthropic's SDK reads its own error shape; every other route speaks OpenAI's.
+            if request.path.hasPrefix("/v1/messages") {
+                let body = anthropicErrorBody(status: error.status, openAIError: error.body)
+                writer.send(status: error.status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: body)
+            } else {
+                Self.send(error, to: writer)
+            }
         }
     }
 
@@ -39,10 +48,21 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         switch request.path {
         case "/v1/chat/completions", "/chat/completions":
             guard allows("POST", request, writer) else { return }
-            guard let context = contexts[ObjectIdentifier(writer.loop)] else {
-                throw GatewayError.internalError("no upstream client on this event loop")
-            }
-            try chatCompletions.handle(request, writer: writer, context: context)
+            try inference.chatCompletions(request, writer: writer, context: try context(of: writer))
+        case "/v1/messages":
+            guard allows("POST", request, writer) else { return }
+            try inference.messages(request, writer: writer, context: try context(of: writer))
+        case "/v1/messages/count_tokens":
+            guard allows("POST", request, writer) else { return }
+            try inference.countTokens(request, writer: writer, context: try context(of: writer))
+        case "/v1/responses":
+            guard allows("POST", request, writer) else { return }
+            try inference.createResponse(request, writer: writer, context: try context(of: writer))
+        case "/v1/embeddings", "/embeddings":
+            guard allows("POST", request, writer) else { return }
+            try inference.embeddings(request, writer: writer, context: try context(of: writer))
+        case let path where path.hasPrefix(StoredResponsesEndpoint.prefix):
+            try storedResponses.handle(request, writer: writer)
         case "/v1/models", "/models":
             guard allows("GET", request, writer) else { return }
             Self.sendJSON(models.body, to: writer)
@@ -52,6 +72,13 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         default:
             throw GatewayError.routeNotFound(method: request.method, path: request.path)
         }
+    }
+
+    private func context(of writer: ResponseWriter) throws(GatewayError) -> LoopContext {
+        guard let context = contexts[ObjectIdentifier(writer.loop)] else {
+            throw GatewayError.internalError("no upstream client on this event loop")
+        }
+        return context
     }
 
     /// True when the request's method fits the route (GET routes also answer HEAD); otherwise

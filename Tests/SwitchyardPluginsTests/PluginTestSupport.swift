@@ -39,7 +39,7 @@ func generate(_ instance: PluginInstance, _ command: String, call: PluginCall? =
     let status = model.withUTF8 { model in
         body.withUTF8 { body in
             var info = sy_call_info(struct_size: UInt32(MemoryLayout<sy_call_info>.size), operation: SY_OP_CHAT_COMPLETIONS, stream: 1,
-                                    attempt: 0, request_id: sy_bytes(ptr: nil, len: 0), upstream_model: sy_bytes(ptr: model.baseAddress, len: model.count))
+                                    attempt: 0, request_id: sy_bytes(ptr: nil, len: 0), upstream_model: sy_bytes(ptr: model.baseAddress, len: model.count), request: sy_bytes(ptr: nil, len: 0))
             return withPluginSink({ kind, bytes in
                 let text = String(decoding: bytes, as: UTF8.self)
                 if kind == SY_OUT_JSON { result.json.append(text) } else if kind == SY_OUT_META_JSON { result.meta.append(text) }

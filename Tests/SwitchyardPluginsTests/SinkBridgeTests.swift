@@ -26,7 +26,7 @@ import Testing
         var model = "static-1"
         return model.withUTF8 { model in
             var info = sy_call_info(struct_size: UInt32(MemoryLayout<sy_call_info>.size), operation: SY_OP_CHAT_COMPLETIONS, stream: stream ? 1 : 0,
-                                    attempt: 0, request_id: sy_bytes(ptr: nil, len: 0), upstream_model: sy_bytes(ptr: model.baseAddress, len: model.count))
+                                    attempt: 0, request_id: sy_bytes(ptr: nil, len: 0), upstream_model: sy_bytes(ptr: model.baseAddress, len: model.count), request: sy_bytes(ptr: nil, len: 0))
             return table.pointee.generate(instance.pluginInstance, nil, &info, sy_bytes(ptr: nil, len: 0), sink, &error)
         }
     }
@@ -64,7 +64,7 @@ import Testing
         var body = #"{"model":"m","messages":[]}"#
         let status = body.withUTF8 { body in
             var info = sy_call_info(struct_size: UInt32(MemoryLayout<sy_call_info>.size), operation: SY_OP_CHAT_COMPLETIONS, stream: 0,
-                                    attempt: 0, request_id: sy_bytes(ptr: nil, len: 0), upstream_model: sy_bytes(ptr: nil, len: 0))
+                                    attempt: 0, request_id: sy_bytes(ptr: nil, len: 0), upstream_model: sy_bytes(ptr: nil, len: 0), request: sy_bytes(ptr: body.baseAddress, len: body.count))
             return builder.withHTTPOut { out in
                 table.pointee.prepare(instance.pluginInstance, nil, &info, sy_bytes(ptr: body.baseAddress, len: body.count), out, &error)
             }

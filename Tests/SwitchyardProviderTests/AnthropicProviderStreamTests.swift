@@ -44,7 +44,7 @@ import Testing
     @Test func usageChunkFollowsOnlyWhenTheRequestAskedForIt() throws {
         let asked = ProviderHarness.chat(fields: [("stream", true), ("stream_options", ["include_usage": true])])
         _ = try harness.prepare(asked, ProviderHarness.call(stream: true)).get()
-        let withUsage = harness.respond(ProviderHarness.call(stream: true), body: Self.textStream)
+        let withUsage = harness.respond(ProviderHarness.call(stream: true, request: asked), body: Self.textStream)
         #expect(withUsage.json.count == 5)
         #expect(withUsage.json.last?["choices"] == [])
         #expect(withUsage.json.last?["usage"]?["total_tokens"] == 50)

@@ -43,7 +43,10 @@ import Testing
     }
 
     @Test func base64EncodingPacksLittleEndianFloat32() throws {
-        _ = try harness.prepare(["model": "gemini-embedding-001", "input": "x", "encoding_format": "base64"], call).get()
+        let request: JSONValue = ["model": "gemini-embedding-001", "input": "x", "encoding_format": "base64"]
+        _ = try harness.prepare(request, call).get()
+        var call = call
+        call.request = request.serialized()
         let transcript = harness.respond(call, text: #"{"embedding": {"values": [1.0, -2.0, 0.5]}}"#)
         // 1.0 = 00 00 80 3F, -2.0 = 00 00 00 C0, 0.5 = 00 00 00 3F
         #expect(transcript.json.first?["data"]?[0]?["embedding"]?.stringValue == "AACAPwAAAMAAAAA/")

@@ -112,6 +112,8 @@ import Testing
     @Test func logprobsMapToOpenAIContentEntries() throws {
         let request = GeminiFixtures.chat(GeminiFixtures.hello, [("logprobs", true), ("top_logprobs", 2)])
         _ = try harness.prepare(request, call).get()
+        var call = call
+        call.request = request.serialized()
         let body = #"""
         {"candidates":[{"content":{"parts":[{"text":"Hi!"}],"role":"model"},"finishReason":"STOP","index":0,
           "logprobsResult":{

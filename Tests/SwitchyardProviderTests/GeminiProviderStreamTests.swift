@@ -44,8 +44,11 @@ import Testing
         let without = harness.respond(call, text: Self.textStream)
         #expect(without.json.allSatisfy { $0["usage"] == nil })
 
-        _ = try harness.prepare(GeminiFixtures.chat(GeminiFixtures.hello, [("stream", true), ("stream_options", ["include_usage": true])]), call).get()
-        let with = harness.respond(call, text: Self.textStream, chunkSize: 1)
+        let asked = GeminiFixtures.chat(GeminiFixtures.hello, [("stream", true), ("stream_options", ["include_usage": true])])
+        _ = try harness.prepare(asked, call).get()
+        var askingCall = call
+        askingCall.request = asked.serialized()
+        let with = harness.respond(askingCall, text: Self.textStream, chunkSize: 1)
         let last = try #require(with.json.last)
         #expect(last["choices"] == [])
         #expect(last["usage"]?["total_tokens"]?.intValue == 33)

@@ -25,14 +25,18 @@ struct ProviderHarness {
         self.provider = provider
     }
 
-    static func call(_ operation: UInt32 = SY_OP_CHAT_COMPLETIONS, stream: Bool = false, model: String = "upstream-model") -> CallDescription {
-        CallDescription(operation: operation, stream: stream, attempt: 0, requestID: "req-test", upstreamModel: model)
+    /// A call description; `request` is the canonical body lent to every hook (`sy_call_info.request`).
+    static func call(_ operation: UInt32 = SY_OP_CHAT_COMPLETIONS, stream: Bool = false, model: String = "upstream-model",
+                     request: JSONValue? = nil) -> CallDescription {
+        CallDescription(operation: operation, stream: stream, attempt: 0, requestID: "req-test", upstreamModel: model,
+                        request: request?.serialized() ?? [])
     }
 
     /// The upstream request `prepare` builds for `body`, or the plugin's failure.
     func prepare(_ body: JSONValue, _ call: CallDescription = call()) -> Result<UpstreamRequestBuilder, PluginFailure> {
-        let bytes = body.serialized()
-        return bytes.withUnsafeBytes { provider.prepare(call, body: $0) }
+        var call = call
+        call.request = body.serialized()
+        return call.request.withUnsafeBytes { provider.prepare(call, body: $0) }
     }
 
     /// Runs the response transformer over `upstream` split into `chunkSize`-byte pieces (1 finds

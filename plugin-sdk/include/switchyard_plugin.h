@@ -145,6 +145,10 @@ typedef struct sy_call_info {
     uint32_t attempt;        /* 0 for the first attempt, 1 for the first fallback, ... */
     sy_bytes request_id;     /* X-Request-ID of the client request */
     sy_bytes upstream_model; /* model name as the upstream knows it */
+    sy_bytes request;        /* the canonical JSON this call answers: the same bytes `prepare` and
+                              * `generate` receive, also lent to the response transformer's `begin`
+                              * so it can honour request options (stream_options, encoding_format)
+                              * without keeping per-call state of its own */
 } sy_call_info;
 
 /* ---------------------------------------------------------------- host services */

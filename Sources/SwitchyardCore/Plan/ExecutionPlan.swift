@@ -31,12 +31,20 @@ public struct Attempt: Sendable, Equatable {
     /// Plugin entry name backing that provider (`plugins[].name`).
     public let plugin: String
     public let upstreamModel: String
+    /// What the provider is asked to do: the ingress operation itself when the provider serves
+    /// it natively, else the canonical operation the host translates to (chat_completions for
+    /// /v1/messages and /v1/responses on a provider that only speaks chat).
+    public let operation: EndpointOperation
 
-    public init(provider: String, plugin: String, upstreamModel: String) {
+    public init(provider: String, plugin: String, upstreamModel: String, operation: EndpointOperation = .chatCompletions) {
         self.provider = provider
         self.plugin = plugin
         self.upstreamModel = upstreamModel
+        self.operation = operation
     }
+
+    /// True when the provider receives the client's own format (no host-side translation).
+    public func isNative(for ingress: EndpointOperation) -> Bool { operation == ingress }
 }
 
 /// Plugin instances composed for this request, by kind, in the order they run. A kind appears

@@ -24,7 +24,7 @@ public final class Gateway: @unchecked Sendable {
             upstreamConnectTimeout: config.server.upstreamConnectTimeout.nanoseconds, upstreamTimeout: config.server.upstreamTimeout.nanoseconds,
             accessLog: accessLog)
         let services = GatewayServices(
-            providers: plugins.providers, planner: PlanBuilder(routing: routing, configuredChains: PluginChains()),
+            providers: plugins.providers, planner: PlanBuilder(routing: routing, configuredChains: PluginChains(), providerOperations: plugins.providerOperations),
             settings: settings, log: log)
         responder = GatewayResponder(
             services: services, models: ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000)))

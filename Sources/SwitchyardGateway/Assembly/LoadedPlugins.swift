@@ -8,6 +8,8 @@ import SwitchyardPlugins
 public struct LoadedPlugins: @unchecked Sendable {
     public let instances: [String: PluginInstance]
     public let providers: [String: ProviderPlugin]
+    /// Operations each provider declares in its plugin's manifest (`"operations"`), by provider name.
+    public let providerOperations: [String: Set<String>]
 
     public init(config: GatewayConfig) throws(GatewayStartupError) {
         var instances: [String: PluginInstance] = [:]
@@ -20,6 +22,7 @@ public struct LoadedPlugins: @unchecked Sendable {
             }
         }
         var providers: [String: ProviderPlugin] = [:]
+        var operations: [String: Set<String>] = [:]
         for entry in config.providers {
             guard let instance = instances[entry.plugin] else {
                 throw GatewayStartupError("\(entry.location): providers[\(entry.name)]: plugin \"\(entry.plugin)\" is not loaded")
@@ -30,9 +33,12 @@ public struct LoadedPlugins: @unchecked Sendable {
                 throw GatewayStartupError("\(entry.location): providers[\(entry.name)]: plugin \"\(entry.plugin)\" does not implement \(SY_IFACE_PROVIDER)")
             }
             providers[entry.name] = provider
+            let declared = instance.library.manifest["operations"]?.arrayValue?.compactMap(\.stringValue) ?? ["chat_completions"]
+            operations[entry.name] = Set(declared)
         }
         self.instances = instances
         self.providers = providers
+        self.providerOperations = operations
     }
 }
 

@@ -1,25 +1,40 @@
 import SwitchyardCore
 
-/// A validated chat request: the client's body, untouched, and where its `model` sits, so each
-/// attempt can forward it with only the model rewritten.
-struct ChatRequest {
-    let body: [UInt8]
-    let head: RequestHead
+/// A validated chat completions request: the client's body, forwarded untouched but for `model`.
+struct ChatRequest: IngressRequest {
+    let body: ForwardedBody
+    let receivedAt: UInt64
+    var head: RequestHead { body.head }
+
+    init(body: [UInt8], receivedAt: UInt64) throws(GatewayError) {
+        let head = try RequestHead(chatCompletionBody: body)
+        self.body = ForwardedBody(body, head: head)
+        self.receivedAt = receivedAt
+    }
+
+    func payload(for attempt: Attempt) throws(GatewayError) -> AttemptPayload {
+        AttemptPayload(body: body.forUpstreamModel(attempt.upstreamModel), renderer: CanonicalRenderer())
+    }
+}
+
+/// `/v1/embeddings`: forwarded to providers that declare embeddings, `model` rewritten.
+struct EmbeddingsRequest: IngressRequest {
+    let body: ForwardedBody
     let receivedAt: UInt64
 
     init(body: [UInt8], receivedAt: UInt64) throws(GatewayError) {
-        self.body = body
-        self.receivedAt = receivedAt
-        do {
-            head = try body.withUnsafeBytes { raw in try RequestHead(chatCompletion: raw) }
-        } catch let error as GatewayError {
-            throw error
-        } catch {
-            throw GatewayError.internalError("\(error)")
+        let head = try RequestHead(jsonBody: body)
+        guard head.scan.range(of: "input") != nil else {
+            throw GatewayError.invalidRequest("Missing required parameter: 'input'.", code: "missing_required_parameter", param: "input")
         }
+        guard !head.stream else {
+            throw GatewayError.invalidRequest("Embeddings cannot be streamed.", code: "unsupported_parameter", param: "stream")
+        }
+        self.body = ForwardedBody(body, head: head)
+        self.receivedAt = receivedAt
     }
 
-    func body(forUpstreamModel model: String) -> [UInt8] {
-        bodyWithModel(body, range: head.modelRange, requested: head.model, upstream: model) ?? body
+    func payload(for attempt: Attempt) throws(GatewayError) -> AttemptPayload {
+        AttemptPayload(body: body.forUpstreamModel(attempt.upstreamModel), renderer: CanonicalRenderer())
     }
 }

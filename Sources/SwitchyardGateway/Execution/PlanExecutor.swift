@@ -14,7 +14,7 @@ import SwitchyardUpstream
 /// onClose closure, both released when the request ends.
 final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     let plan: ExecutionPlan
-    let request: ChatRequest
+    let request: any IngressRequest
     let writer: ResponseWriter
     let services: GatewayServices
     let context: LoopContext
@@ -35,9 +35,9 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private var errorBody: [UInt8]?
     private var usage: [UInt8]?
     private var retryAfter: String?
-    private var frame = SSEFrame()
+    private var renderer: ClientRenderer = CanonicalRenderer()
 
-    init(plan: ExecutionPlan, request: ChatRequest, writer: ResponseWriter, services: GatewayServices, context: LoopContext) {
+    init(plan: ExecutionPlan, request: any IngressRequest, writer: ResponseWriter, services: GatewayServices, context: LoopContext) {
         self.plan = plan
         self.request = request
         self.writer = writer
@@ -64,14 +64,19 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             return
         }
         self.provider = provider
+        let payload: AttemptPayload
+        do { payload = try request.payload(for: attempt) } catch {
+            return respond(gatewayError: error, failure: error.message)
+        }
+        renderer = payload.renderer
+        let body = payload.body
         call = CallDescription(
-            operation: plan.operation.abiValue, stream: plan.stream, attempt: attemptIndex,
-            requestID: plan.requestID, upstreamModel: attempt.upstreamModel)
-        let body = request.body(forUpstreamModel: attempt.upstreamModel)
+            operation: attempt.operation.abiValue, stream: plan.stream, attempt: attemptIndex,
+            requestID: plan.requestID, upstreamModel: attempt.upstreamModel, request: body)
 
         if provider.answersLocally {
             let failure = body.withUnsafeBytes { provider.generate(call, body: $0, output: self) }
-            conclude(failure)
+            conclude(pendingFailure ?? failure)
             return
         }
         switch body.withUnsafeBytes({ provider.prepare(call, body: $0) }) {
@@ -135,7 +140,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     }
 
     private func abortTransfer(_ failure: PluginFailure) {
-        pendingFailure = failure
+        if pendingFailure == nil { pendingFailure = failure }  // a renderer's failure came first
         transfer?.cancel()
     }
 
@@ -158,8 +163,10 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         case SY_OUT_JSON:
             if plan.stream {
                 if !streamStarted { startStream() }
-                frame.frame(bytes)
-                frame.withBytes { writer.write($0) }
+                if let failure = renderer.chunk(bytes, { writer.write($0) }) {
+                    pendingFailure = PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message)
+                    return SY_E_CANCELLED
+                }
             } else {
                 completion = Array(bytes)
             }
@@ -186,7 +193,9 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private func succeed() {
         if plan.stream {
             if !streamStarted { startStream() }
-            writer.write(SSEFrame.done)
+            if let failure = renderer.end({ writer.write($0) }) {
+                return respond(PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message))
+            }
             writer.finish()
             return finish(status: 200)
         }
@@ -195,9 +204,13 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         guard let completion, Self.looksLikeObject(completion) else {
             return respond(PluginFailure(status: SY_E_INTERNAL, message: "provider \(call.upstreamModel) produced no valid JSON response"))
         }
+        let body: [UInt8]
+        do { body = try renderer.whole(completion) } catch {
+            return respond(gatewayError: error, failure: error.message)
+        }
         var headers = planHeaders()
         headers.add("Content-Type", "application/json")
-        writer.send(status: 200, headers: headers, body: completion)
+        writer.send(status: 200, headers: headers, body: body)
         finish(status: 200)
     }
 
@@ -207,20 +220,25 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     }
 
     private func respond(_ failure: PluginFailure) {
-        let error = gatewayError(for: failure)
-        let body = errorBody ?? error.body
+        respond(gatewayError: gatewayError(for: failure), failure: failure.message, providerBody: errorBody)
+    }
+
+    /// Answers with an error in the client's format: the provider's own error body when it wrote
+    /// one, else the gateway's.
+    private func respond(gatewayError error: GatewayError, failure: String, providerBody: [UInt8]? = nil) {
+        let fromProvider = providerBody != nil
+        let body = providerBody ?? error.body
         if streamStarted {
-            // Headers are gone: the error travels as an SSE event (OpenAI SDKs raise on it).
-            body.withUnsafeBytes { frame.frame($0) }
-            frame.withBytes { writer.write($0) }
+            // Headers are gone: the error travels as an SSE event (the SDKs raise on it).
+            renderer.streamError(status: error.status, body: body, fromProvider: fromProvider) { writer.write($0) }
             writer.finish()
         } else {
             var headers = planHeaders()
             headers.add("Content-Type", "application/json")
             if let retryAfter { headers.add("Retry-After", retryAfter) }
-            writer.send(status: error.status, headers: headers, body: body)
+            writer.send(status: error.status, headers: headers, body: renderer.errorBody(status: error.status, body: body, fromProvider: fromProvider))
         }
-        finish(status: error.status, failure: failure.message)
+        finish(status: error.status, failure: failure)
     }
 
     private func gatewayError(for failure: PluginFailure) -> GatewayError {

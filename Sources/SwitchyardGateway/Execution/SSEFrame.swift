@@ -9,8 +9,26 @@ struct SSEFrame {
 
     init() { buffer.reserveCapacity(1024) }
 
+    /// A named event (`event: <name>` then the data lines), as Anthropic's and the Responses
+    /// API's streams carry them.
+    mutating func frame(event name: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: Self.eventPrefix)
+        buffer.append(contentsOf: name)
+        buffer.append(0x0A)
+        appendData(payload)
+    }
+
+    mutating func frame(event name: StaticString, _ payload: UnsafeRawBufferPointer) {
+        frame(event: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), payload)
+    }
+
     mutating func frame(_ payload: UnsafeRawBufferPointer) {
         buffer.removeAll(keepingCapacity: true)
+        appendData(payload)
+    }
+
+    private mutating func appendData(_ payload: UnsafeRawBufferPointer) {
         // Compact JSON has no line breaks: one data line, three appends.
         if !payload.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
             buffer.append(contentsOf: Self.prefix)
@@ -41,4 +59,5 @@ struct SSEFrame {
     }
 
     private static let prefix: [UInt8] = Array("data: ".utf8)
+    private static let eventPrefix: [UInt8] = Array("event: ".utf8)
 }

@@ -116,13 +116,16 @@ public struct CallDescription {
     public var attempt: Int
     public var requestID: String
     public var upstreamModel: String
+    /// The canonical request of this attempt, lent to every hook as `sy_call_info.request`.
+    public var request: [UInt8]
 
-    public init(operation: UInt32, stream: Bool, attempt: Int, requestID: String, upstreamModel: String) {
+    public init(operation: UInt32, stream: Bool, attempt: Int, requestID: String, upstreamModel: String, request: [UInt8] = []) {
         self.operation = operation
         self.stream = stream
         self.attempt = attempt
         self.requestID = requestID
         self.upstreamModel = upstreamModel
+        self.request = request
     }
 
     func withInfo<R>(_ body: (UnsafePointer<sy_call_info>) -> R) -> R {
@@ -130,12 +133,15 @@ public struct CallDescription {
         var model = upstreamModel
         return requestID.withUTF8 { id in
             model.withUTF8 { model in
-                var info = sy_call_info(
-                    struct_size: UInt32(MemoryLayout<sy_call_info>.size), operation: operation,
-                    stream: stream ? 1 : 0, attempt: UInt32(clamping: attempt),
-                    request_id: sy_bytes(ptr: id.baseAddress, len: id.count),
-                    upstream_model: sy_bytes(ptr: model.baseAddress, len: model.count))
-                return body(&info)
+                request.withUnsafeBytes { request in
+                    var info = sy_call_info(
+                        struct_size: UInt32(MemoryLayout<sy_call_info>.size), operation: operation,
+                        stream: stream ? 1 : 0, attempt: UInt32(clamping: attempt),
+                        request_id: sy_bytes(ptr: id.baseAddress, len: id.count),
+                        upstream_model: sy_bytes(ptr: model.baseAddress, len: model.count),
+                        request: request.syBytes)
+                    return body(&info)
+                }
             }
         }
     }

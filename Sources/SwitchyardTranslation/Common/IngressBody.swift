@@ -10,6 +10,14 @@ public enum IngressBody {
             throw .invalidRequest("request body is not valid JSON: \(error)")
         }
     }
+
+    public static func parse(_ bytes: [UInt8]) throws(TranslationError) -> JSONValue {
+        do {
+            return try JSONValue.parse(bytes)
+        } catch {
+            throw .invalidRequest("request body is not valid JSON: \(error)")
+        }
+    }
 }
 
 /// The usage options every translated stream sends: the host needs usage to produce the

@@ -33,10 +33,14 @@ public struct CallInfo {
     public let attempt: Int
     public let requestID: String
     public let upstreamModel: String
+    /// The canonical request this call answers. Borrowed: valid only during the hook it was
+    /// passed to (copy what the response transformer must keep).
+    public let request: UnsafeRawBufferPointer
 
     init(_ info: UnsafePointer<sy_call_info>?) {
         guard let info else {
             operation = 0; stream = false; attempt = 0; requestID = ""; upstreamModel = ""
+            request = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
         operation = info.pointee.operation
@@ -44,5 +48,7 @@ public struct CallInfo {
         attempt = Int(info.pointee.attempt)
         requestID = info.pointee.request_id.string
         upstreamModel = info.pointee.upstream_model.string
+        let requestEnd = MemoryLayout<sy_call_info>.offset(of: \sy_call_info.request)! + MemoryLayout<sy_bytes>.size
+        request = Int(info.pointee.struct_size) >= requestEnd ? info.pointee.request.buffer : UnsafeRawBufferPointer(start: nil, count: 0)
     }
 }

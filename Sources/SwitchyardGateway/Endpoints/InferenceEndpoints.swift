@@ -1,0 +1,56 @@
+import SwitchyardCore
+import SwitchyardHTTP
+
+/// The endpoints that call a provider: validate, plan, build the ingress request, execute.
+/// Each runs on the connection's loop; a `GatewayError` thrown here is answered by the
+/// responder in the route's error shape.
+struct InferenceEndpoints {
+    let services: GatewayServices
+    let responses: ResponseStore
+
+    /// `POST /v1/chat/completions`.
+    func chatCompletions(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext) throws(GatewayError) {
+        let chat = try ChatRequest(body: request.body, receivedAt: request.receivedAt)
+        let plan = try services.planner.plan(requestID: request.requestID, operation: .chatCompletions, model: chat.head.model, stream: chat.head.stream)
+        execute(plan, chat, writer, context)
+    }
+
+    /// `POST /v1/embeddings`.
+    func embeddings(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext) throws(GatewayError) {
+        let embeddings = try EmbeddingsRequest(body: request.body, receivedAt: request.receivedAt)
+        let plan = try services.planner.plan(requestID: request.requestID, operation: .embeddings, model: embeddings.body.head.model, stream: false)
+        execute(plan, embeddings, writer, context)
+    }
+
+    /// `POST /v1/messages`.
+    func messages(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext) throws(GatewayError) {
+        let head = try RequestHead(jsonBody: request.body)
+        let plan = try services.planner.plan(requestID: request.requestID, operation: .messages, model: head.model, stream: head.stream)
+        let messages = try MessagesRequest(body: request.body, receivedAt: request.receivedAt, translate: plan.needsTranslation)
+        execute(plan, messages, writer, context)
+    }
+
+    /// `POST /v1/messages/count_tokens`.
+    func countTokens(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext) throws(GatewayError) {
+        let count = try CountTokensRequest(body: request.body, receivedAt: request.receivedAt)
+        let plan = try services.planner.plan(requestID: request.requestID, operation: .countTokens, model: count.model, stream: false)
+        execute(plan, count, writer, context)
+    }
+
+    /// `POST /v1/responses`.
+    func createResponse(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext) throws(GatewayError) {
+        let head = try RequestHead(jsonBody: request.body)
+        let plan = try services.planner.plan(requestID: request.requestID, operation: .responses, model: head.model, stream: head.stream)
+        let created = try ResponsesRequest(body: request.body, receivedAt: request.receivedAt, translate: plan.needsTranslation, store: responses)
+        execute(plan, created, writer, context)
+    }
+
+    private func execute(_ plan: ExecutionPlan, _ request: any IngressRequest, _ writer: ResponseWriter, _ context: LoopContext) {
+        PlanExecutor(plan: plan, request: request, writer: writer, services: services, context: context).start()
+    }
+}
+
+extension ExecutionPlan {
+    /// True when some attempt needs the host to translate the client's format to the canonical one.
+    var needsTranslation: Bool { attempts.contains { !$0.isNative(for: operation) } }
+}

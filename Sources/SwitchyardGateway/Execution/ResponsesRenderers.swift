@@ -1,0 +1,97 @@
+import SwitchyardCore
+import SwitchyardJSON
+import SwitchyardTranslation
+
+/// `/v1/responses` answered by a provider that speaks the Responses API natively: output is
+/// already the client's format. The final response object is kept in the store so that
+/// `GET /v1/responses/{id}` finds it.
+final class NativeResponsesRenderer: ClientRenderer {
+    private var frame = SSEFrame()
+    private let store: ResponseStore?
+
+    /// `store` nil when the client asked not to store (`"store": false`).
+    init(store: ResponseStore?) { self.store = store }
+
+    func whole(_ output: [UInt8]) throws(GatewayError) -> [UInt8] {
+        if let store, let response = try? JSONValue.parse(output) { store.keep(response, conversation: nil) }
+        return output
+    }
+
+    func chunk(_ output: UnsafeRawBufferPointer, _ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? {
+        guard let type = eventType(output) else {
+            return GatewayError.upstream(status: 502, message: "provider sent a stream event without a type")
+        }
+        if let store, type.elementsEqual("response.completed".utf8), let event = try? JSONValue.parse(output),
+           let response = event["response"] {
+            store.keep(response, conversation: nil)
+        }
+        frame.frame(event: type, output)
+        frame.withBytes(write)
+        return nil
+    }
+
+    func end(_ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? { nil }
+
+    func errorBody(status: Int, body: [UInt8], fromProvider: Bool) -> [UInt8] { body }
+
+    func streamError(status: Int, body: [UInt8], fromProvider: Bool, _ write: (UnsafeRawBufferPointer) -> Void) {
+        body.withUnsafeBytes { frame.frame(event: "error", $0) }
+        frame.withBytes(write)
+    }
+}
+
+/// `/v1/responses` answered through the canonical chat form
+/// (docs/translation/ingress-responses.md); the answer is stored with its conversation so a
+/// later `previous_response_id` can continue it.
+final class TranslatedResponsesRenderer: ClientRenderer {
+    private let translation: ResponsesTranslation
+    private let store: ResponseStore?
+    private var translator: ResponsesStreamTranslator
+    private var frame = SSEFrame()
+
+    init(translation: ResponsesTranslation, store: ResponseStore?) {
+        self.translation = translation
+        self.store = translation.store ? store : nil
+        translator = ResponsesStreamTranslator(request: translation)
+    }
+
+    func whole(_ output: [UInt8]) throws(GatewayError) -> [UInt8] {
+        let response: JSONValue
+        do {
+            response = try ResponsesIngress.response(fromChatCompletion: try JSONValue.parse(output), for: translation)
+        } catch let error as TranslationError {
+            throw GatewayError(translation: error)
+        } catch {
+            throw GatewayError.upstream(status: 502, message: "provider sent a completion that is not JSON: \(error)")
+        }
+        store?.keep(response, conversation: translation.conversation)
+        return response.serialized()
+    }
+
+    func chunk(_ output: UnsafeRawBufferPointer, _ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? {
+        translator.feed(bytes: output) { event, data in
+            frame.frame(event: event, data)
+            frame.withBytes(write)
+        }
+        return translator.failure.map(GatewayError.init(translation:))
+    }
+
+    func end(_ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? {
+        translator.finish { event, data in
+            frame.frame(event: event, data)
+            frame.withBytes(write)
+        }
+        if let failure = translator.failure { return GatewayError(translation: failure) }
+        if let response = translator.response { store?.keep(response, conversation: translation.conversation) }
+        return nil
+    }
+
+    func errorBody(status: Int, body: [UInt8], fromProvider: Bool) -> [UInt8] { body }
+
+    func streamError(status: Int, body: [UInt8], fromProvider: Bool, _ write: (UnsafeRawBufferPointer) -> Void) {
+        translator.fail(status: status, openAIError: try? JSONValue.parse(body)) { event, data in
+            frame.frame(event: event, data)
+            frame.withBytes(write)
+        }
+    }
+}

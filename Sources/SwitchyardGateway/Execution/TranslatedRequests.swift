@@ -1,0 +1,123 @@
+import SwitchyardCore
+import SwitchyardJSON
+import SwitchyardTranslation
+
+/// A canonical chat body made by a host-side ingress translator; `model` set per attempt.
+struct CanonicalBody {
+    let value: JSONValue
+
+    func forUpstreamModel(_ model: String) -> [UInt8] {
+        guard var object = value.objectValue else { return value.serialized() }
+        object["model"] = .string(model)
+        return JSONValue.object(object).serialized()
+    }
+}
+
+/// `POST /v1/messages`: forwarded as is to providers that speak Messages natively, translated
+/// to the canonical chat form for the others (translated once, up front, so a field no
+/// translated route can carry is a 400 before any upstream is called).
+struct MessagesRequest: IngressRequest {
+    let body: ForwardedBody
+    let canonical: CanonicalBody?
+    let receivedAt: UInt64
+
+    init(body: [UInt8], receivedAt: UInt64, translate: Bool) throws(GatewayError) {
+        let head = try RequestHead(jsonBody: body)
+        self.body = ForwardedBody(body, head: head)
+        self.receivedAt = receivedAt
+        canonical = translate ? CanonicalBody(value: try Self.translate(body, MessagesIngress.chatRequest(fromMessages:))) : nil
+    }
+
+    func payload(for attempt: Attempt) throws(GatewayError) -> AttemptPayload {
+        if attempt.isNative(for: .messages) {
+            return AttemptPayload(body: body.forUpstreamModel(attempt.upstreamModel), renderer: NativeMessagesRenderer())
+        }
+        guard let canonical else { throw GatewayError.internalError("messages request planned without its translation") }
+        return AttemptPayload(body: canonical.forUpstreamModel(attempt.upstreamModel), renderer: TranslatedMessagesRenderer())
+    }
+
+    /// Parses and translates a client body; failures keep their status and field path.
+    static func translate(_ body: [UInt8], _ translator: (JSONValue) throws(TranslationError) -> JSONValue) throws(GatewayError) -> JSONValue {
+        do {
+            return try translator(try IngressBody.parse(body))
+        } catch {
+            throw GatewayError(translation: error)
+        }
+    }
+}
+
+/// `POST /v1/messages/count_tokens`: always the canonical form (`SY_OP_COUNT_TOKENS`); the
+/// provider's `{"input_tokens": N}` is already Anthropic's answer.
+struct CountTokensRequest: IngressRequest {
+    let canonical: CanonicalBody
+    let model: String
+    let receivedAt: UInt64
+
+    init(body: [UInt8], receivedAt: UInt64) throws(GatewayError) {
+        let head = try RequestHead(jsonBody: body)
+        model = head.model
+        self.receivedAt = receivedAt
+        canonical = CanonicalBody(value: try MessagesRequest.translate(body, MessagesIngress.chatRequest(fromCountTokens:)))
+    }
+
+    func payload(for attempt: Attempt) throws(GatewayError) -> AttemptPayload {
+        AttemptPayload(body: canonical.forUpstreamModel(attempt.upstreamModel), renderer: CountTokensRenderer())
+    }
+}
+
+/// Token counts are a whole JSON answer; errors take Anthropic's shape like the rest of /v1/messages.
+final class CountTokensRenderer: ClientRenderer {
+    func whole(_ output: [UInt8]) throws(GatewayError) -> [UInt8] { output }
+    func chunk(_ output: UnsafeRawBufferPointer, _ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? { nil }
+    func end(_ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? { nil }
+    func errorBody(status: Int, body: [UInt8], fromProvider: Bool) -> [UInt8] { anthropicErrorBody(status: status, openAIError: body) }
+    func streamError(status: Int, body: [UInt8], fromProvider: Bool, _ write: (UnsafeRawBufferPointer) -> Void) {}
+}
+
+/// `POST /v1/responses`: native where the provider speaks the Responses API, else translated;
+/// `previous_response_id` is resolved against the gateway's store.
+struct ResponsesRequest: IngressRequest {
+    let body: ForwardedBody
+    let translation: ResponsesTranslation?
+    let store: ResponseStore?
+    let receivedAt: UInt64
+
+    init(body: [UInt8], receivedAt: UInt64, translate: Bool, store: ResponseStore) throws(GatewayError) {
+        let head = try RequestHead(jsonBody: body)
+        self.body = ForwardedBody(body, head: head)
+        self.receivedAt = receivedAt
+        let storing = head.scan.range(of: "store").map { body[$0.lowerBound] != UInt8(ascii: "f") } ?? true
+        self.store = storing ? store : nil
+        guard translate else {
+            translation = nil
+            return
+        }
+        let parsed: JSONValue
+        do { parsed = try IngressBody.parse(body) } catch { throw GatewayError(translation: error) }
+        var prior: ResponsesPriorTurn?
+        if let previous = parsed["previous_response_id"]?.stringValue, let entry = store.entry(previous) {
+            guard let turn = entry.priorTurn else {
+                throw GatewayError.invalidRequest(
+                    "Previous response '\(previous)' was produced natively by its provider and can only be continued there.",
+                    code: "invalid_value", param: "previous_response_id")
+            }
+            prior = turn
+        }
+        do {
+            translation = try ResponsesIngress.translate(parsed, prior: prior)
+        } catch {
+            throw GatewayError(translation: error)
+        }
+    }
+
+    func payload(for attempt: Attempt) throws(GatewayError) -> AttemptPayload {
+        if attempt.isNative(for: .responses) {
+            return AttemptPayload(body: body.forUpstreamModel(attempt.upstreamModel), renderer: NativeResponsesRenderer(store: store))
+        }
+        guard let translation else { throw GatewayError.internalError("responses request planned without its translation") }
+        let canonical = CanonicalBody(value: translation.chatRequest)
+        return AttemptPayload(body: canonical.forUpstreamModel(attempt.upstreamModel),
+                              renderer: TranslatedResponsesRenderer(translation: translation, store: store))
+    }
+}
+

@@ -1,0 +1,44 @@
+import SwitchyardCore
+@testable import SwitchyardGateway
+import SwitchyardJSON
+import Testing
+
+/// Which operation each provider is called with for each ingress, and the response store.
+@Suite struct IngressPlanningTests {
+    @Test func nativeWhenDeclaredTranslatedThroughChatOtherwise() {
+        let anthropic: Set<String> = ["chat_completions", "messages", "count_tokens"]
+        let chatOnly: Set<String> = ["chat_completions"]
+        #expect(providerOperation(for: .messages, serving: anthropic) == .messages)
+        #expect(providerOperation(for: .messages, serving: chatOnly) == .chatCompletions)
+        #expect(providerOperation(for: .responses, serving: chatOnly) == .chatCompletions)
+        #expect(providerOperation(for: .embeddings, serving: chatOnly) == nil)
+        #expect(providerOperation(for: .countTokens, serving: chatOnly) == nil)
+        #expect(providerOperation(for: .countTokens, serving: anthropic) == .countTokens)
+    }
+
+    @Test func providersThatCannotServeTheOperationLeaveThePlanAndNoneLeftIsA400() throws {
+        let routing = RoutingTable(
+            providers: [RoutingTable.Provider(name: "echo", plugin: "echo", models: ["m"]),
+                        RoutingTable.Provider(name: "oai", plugin: "oai", models: ["m"])],
+            aliases: [:])
+        let planner = PlanBuilder(routing: routing, configuredChains: PluginChains(),
+                                  providerOperations: ["echo": ["chat_completions"], "oai": ["chat_completions", "embeddings"]])
+        let embeddings = try planner.plan(requestID: "r", operation: .embeddings, model: "m", stream: false)
+        #expect(embeddings.attempts.map(\.provider) == ["oai"])
+        let messages = try planner.plan(requestID: "r", operation: .messages, model: "m", stream: true)
+        #expect(messages.attempts.map(\.operation) == [.chatCompletions, .chatCompletions])
+        #expect(messages.needsTranslation)
+        #expect(throws: GatewayError.self) { try planner.plan(requestID: "r", operation: .countTokens, model: "m", stream: false) }
+    }
+
+    @Test func storeKeepsDeletesAndEvictsTheOldest() {
+        let store = ResponseStore(capacity: 2)
+        for id in ["a", "b", "c"] { store.keep(["id": .string(id), "output": []], conversation: []) }
+        #expect(store.entry("a") == nil)
+        #expect(store.entry("b") != nil && store.entry("c")?.priorTurn?.output.isEmpty == true)
+        #expect(store.delete("b"))
+        #expect(!store.delete("b"))
+        store.keep(["id": "native"], conversation: nil)
+        #expect(store.entry("native")?.priorTurn == nil)
+    }
+}
