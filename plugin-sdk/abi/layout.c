@@ -17,7 +17,7 @@ int main(void) {
     STRUCT(sy_http_out) FIELD(sy_http_out, struct_size) FIELD(sy_http_out, ctx) FIELD(sy_http_out, set_method)
     FIELD(sy_http_out, set_url) FIELD(sy_http_out, add_header) FIELD(sy_http_out, append_body)
     STRUCT(sy_call_info) FIELD(sy_call_info, struct_size) FIELD(sy_call_info, operation) FIELD(sy_call_info, stream)
-    FIELD(sy_call_info, attempt) FIELD(sy_call_info, request_id) FIELD(sy_call_info, upstream_model)
+    FIELD(sy_call_info, attempt) FIELD(sy_call_info, request_id) FIELD(sy_call_info, upstream_model) FIELD(sy_call_info, request)
     STRUCT(sy_http_request) FIELD(sy_http_request, struct_size) FIELD(sy_http_request, timeout_ms)
     FIELD(sy_http_request, method) FIELD(sy_http_request, url) FIELD(sy_http_request, body)
     FIELD(sy_http_request, headers) FIELD(sy_http_request, header_count)
