@@ -36,7 +36,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         } catch {
             // Anthropic's SDK reads its own error shape; every other route speaks OpenAI's.
             if request.path.hasPrefix("/v1/messages") {
-                let body = anthropicErrorBody(status: error.status, openAIError: error.body)
+                let body = anthropicErrorBody(status: error.status, gatewayError: error.body)
                 writer.send(status: error.status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: body)
             } else {
                 Self.send(error, to: writer)

@@ -141,3 +141,26 @@ def client(gateway_port):
     return openai.OpenAI(
         base_url=f"http://127.0.0.1:{gateway_port}/v1", api_key="client-key", max_retries=0, timeout=15
     )
+
+
+@pytest.fixture(scope="session")
+def conformance_port(mock_port, tmp_path_factory):
+    """A second gateway for the conformance suite (test_conformance_*.py): the openai, anthropic
+    and gemini provider plugins, all pointed at the one mock, plus knob variants."""
+    from conformance_support import conformance_config
+
+    config = tmp_path_factory.mktemp("conformance") / "switchyard.yaml"
+    config.write_text(conformance_config(mock_port, BIN_DIR))
+    process, port = start_process([os.path.join(BIN_DIR, "switchyard"), "serve", "--config", str(config)])
+    yield port
+    stop_process(process)
+
+
+@pytest.fixture()
+def conformance(conformance_port, mock_port):
+    """Drivers for every ingress against the conformance gateway, with the mock's journal cleared."""
+    from conformance_support import Conformance
+
+    suite = Conformance(conformance_port, mock_port)
+    suite.upstream.clear()
+    return suite

@@ -21,7 +21,7 @@ final class NativeMessagesRenderer: ClientRenderer {
     func end(_ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? { nil }
 
     func errorBody(status: Int, body: [UInt8], fromProvider: Bool) -> [UInt8] {
-        fromProvider ? body : anthropicErrorBody(status: status, openAIError: body)
+        fromProvider ? body : anthropicErrorBody(status: status, gatewayError: body)
     }
 
     func streamError(status: Int, body: [UInt8], fromProvider: Bool, _ write: (UnsafeRawBufferPointer) -> Void) {
@@ -62,7 +62,7 @@ final class TranslatedMessagesRenderer: ClientRenderer {
     }
 
     func errorBody(status: Int, body: [UInt8], fromProvider: Bool) -> [UInt8] {
-        anthropicErrorBody(status: status, openAIError: body)
+        fromProvider ? anthropicErrorBody(status: status, openAIError: body) : anthropicErrorBody(status: status, gatewayError: body)
     }
 
     func streamError(status: Int, body: [UInt8], fromProvider: Bool, _ write: (UnsafeRawBufferPointer) -> Void) {
@@ -76,6 +76,13 @@ final class TranslatedMessagesRenderer: ClientRenderer {
 /// An OpenAI-shaped error body → Anthropic's `{"type":"error","error":{...}}`.
 func anthropicErrorBody(status: Int, openAIError: [UInt8]) -> [UInt8] {
     MessagesIngress.errorBody(status: status, openAIError: try? JSONValue.parse(openAIError)).serialized()
+}
+
+/// The gateway's own OpenAI-shaped error → Anthropic's shape, typed by status (the gateway's
+/// `invalid_request_error` on a 404 is Anthropic's `not_found_error`).
+func anthropicErrorBody(status: Int, gatewayError: [UInt8]) -> [UInt8] {
+    let message = (try? JSONValue.parse(gatewayError))?["error"]?["message"]?.stringValue ?? "HTTP \(status)"
+    return MessagesIngress.errorBody(status: status, message: message).serialized()
 }
 
 /// The `type` member of an event object, as raw bytes without quotes (no unescaping: event

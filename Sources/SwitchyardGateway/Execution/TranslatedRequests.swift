@@ -70,7 +70,9 @@ final class CountTokensRenderer: ClientRenderer {
     func whole(_ output: [UInt8]) throws(GatewayError) -> [UInt8] { output }
     func chunk(_ output: UnsafeRawBufferPointer, _ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? { nil }
     func end(_ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? { nil }
-    func errorBody(status: Int, body: [UInt8], fromProvider: Bool) -> [UInt8] { anthropicErrorBody(status: status, openAIError: body) }
+    func errorBody(status: Int, body: [UInt8], fromProvider: Bool) -> [UInt8] {
+        fromProvider ? anthropicErrorBody(status: status, openAIError: body) : anthropicErrorBody(status: status, gatewayError: body)
+    }
     func streamError(status: Int, body: [UInt8], fromProvider: Bool, _ write: (UnsafeRawBufferPointer) -> Void) {}
 }
 

@@ -35,6 +35,12 @@ public enum MessagesIngress {
             message: AnthropicErrors.message(openAIError, status: status))
     }
 
+    /// The gateway's own failure (unknown model, bad JSON...) → the Anthropic error body, its
+    /// type chosen by the status alone.
+    public static func errorBody(status: Int, message: String) -> JSONValue {
+        AnthropicErrors.body(type: AnthropicErrors.type(forStatus: status), message: message)
+    }
+
     /// A translation failure → the Anthropic error body (send with `error.status`).
     public static func errorBody(_ error: TranslationError) -> JSONValue {
         AnthropicErrors.body(type: AnthropicErrors.type(forStatus: error.status), message: error.message)
