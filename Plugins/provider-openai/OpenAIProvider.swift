@@ -47,7 +47,7 @@ enum StreamUsageRequest {
         if scan.range(of: "stream_options") == nil, let close = request.lastIndex(of: UInt8(ascii: "}")) {
             var json = JSONWriter(capacity: request.count + 40)
             json.raw(UnsafeRawBufferPointer(rebasing: request[..<close]))
-            if !scan.members.isEmpty { json.raw(",") }
+            if scan.count > 0 { json.raw(",") }
             json.raw(#""stream_options":{"include_usage":true}}"#)
             return json.bytes
         }

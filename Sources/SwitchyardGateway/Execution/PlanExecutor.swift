@@ -35,7 +35,8 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private var errorBody: [UInt8]?
     private var usage: [UInt8]?
     private var retryAfter: String?
-    private var renderer: ClientRenderer = CanonicalRenderer()
+    /// The current attempt's; nil only before the first attempt has its payload.
+    private var renderer: ClientRenderer?
 
     init(plan: ExecutionPlan, request: any IngressRequest, writer: ResponseWriter, services: GatewayServices, context: LoopContext) {
         self.plan = plan
@@ -163,7 +164,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         case SY_OUT_JSON:
             if plan.stream {
                 if !streamStarted { startStream() }
-                if let failure = renderer.chunk(bytes, { writer.write($0) }) {
+                if let failure = renderer?.chunk(bytes, { writer.write($0) }) {
                     pendingFailure = PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message)
                     return SY_E_CANCELLED
                 }
@@ -193,7 +194,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private func succeed() {
         if plan.stream {
             if !streamStarted { startStream() }
-            if let failure = renderer.end({ writer.write($0) }) {
+            if let failure = renderer?.end({ writer.write($0) }) {
                 return respond(PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message))
             }
             writer.finish()
@@ -205,7 +206,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             return respond(PluginFailure(status: SY_E_INTERNAL, message: "provider \(call.upstreamModel) produced no valid JSON response"))
         }
         let body: [UInt8]
-        do { body = try renderer.whole(completion) } catch {
+        do { body = try renderer?.whole(completion) ?? completion } catch {
             return respond(gatewayError: error, failure: error.message)
         }
         var headers = planHeaders()
@@ -226,6 +227,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     /// Answers with an error in the client's format: the provider's own error body when it wrote
     /// one, else the gateway's.
     private func respond(gatewayError error: GatewayError, failure: String, providerBody: [UInt8]? = nil) {
+        let renderer = renderer ?? CanonicalRenderer()
         let fromProvider = providerBody != nil
         let body = providerBody ?? error.body
         if streamStarted {

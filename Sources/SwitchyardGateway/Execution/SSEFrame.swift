@@ -7,7 +7,8 @@ struct SSEFrame {
 
     static let done: [UInt8] = Array("data: [DONE]\n\n".utf8)
 
-    init() { buffer.reserveCapacity(1024) }
+    /// Nothing is allocated until the first event (a whole answer never frames one).
+    init() {}
 
     /// A named event (`event: <name>` then the data lines), as Anthropic's and the Responses
     /// API's streams carry them.

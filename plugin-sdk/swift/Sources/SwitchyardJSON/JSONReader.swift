@@ -79,8 +79,14 @@ public struct JSONReader {
         case UInt8(ascii: "\""):
             try skipString()
         default:
-            _ = try readScalarLiteral()
+            try skipScalarLiteral()
         }
+    }
+
+    /// Skips `true`, `false`, `null` or a number without building a value.
+    mutating func skipScalarLiteral() throws(JSONError) {
+        if matchLiteral("true") || matchLiteral("false") || matchLiteral("null") { return }
+        try skipNumber()
     }
 
     func enterContainer(_ depth: Int) throws(JSONError) {

@@ -1,6 +1,9 @@
 /// The top level of a JSON object, validated in full but not built: for each top-level key, the
 /// byte range of its value. The gateway reads `model` and `stream` from a request this way and
 /// forwards the rest untouched (a full decode would cost more than the gateway's whole budget).
+///
+/// Keys are kept as bytes (unescaped, one buffer for all of them), not as Strings: a lookup
+/// compares bytes, and scanning a request creates no String at all.
 public struct TopLevelScan: Sendable {
     public struct Member: Sendable {
         /// The key, unescaped.
@@ -9,7 +12,21 @@ public struct TopLevelScan: Sendable {
         public let value: Range<Int>
     }
 
-    public let members: [Member]
+    /// Every key's unescaped UTF-8, back to back; `keyEnds[i]` is where key `i` stops.
+    private var keyBytes: [UInt8] = []
+    private var keyEnds: [Int] = []
+    private var values: [Range<Int>] = []
+
+    /// Number of top-level members.
+    public var count: Int { values.count }
+
+    /// The members in order (builds Strings: for diagnostics and tests, not the hot path).
+    public var members: [Member] {
+        values.indices.map { index in
+            let start = index == 0 ? 0 : keyEnds[index - 1]
+            return Member(key: String(decoding: keyBytes[start..<keyEnds[index]], as: UTF8.self), value: values[index])
+        }
+    }
 
     /// Validates `bytes` as one JSON object and records its top-level members.
     public init(_ bytes: UnsafeRawBufferPointer) throws(JSONError) {
@@ -19,28 +36,47 @@ public struct TopLevelScan: Sendable {
             throw reader.atEnd ? JSONError("empty body, expected a JSON object", at: 0) : reader.unexpected(expecting: "'{' (a JSON object)")
         }
         reader.offset += 1
-        var members: [Member] = []
         reader.skipWhitespace()
         if reader.peek() == UInt8(ascii: "}") {
             reader.offset += 1
         } else {
+            keyBytes.reserveCapacity(64)
+            keyEnds.reserveCapacity(8)
+            values.reserveCapacity(8)
             while true {
                 reader.skipWhitespace()
                 guard reader.peek() == UInt8(ascii: "\"") else { throw reader.unexpected(expecting: "an object key") }
-                let key = try reader.readString()
+                let start = reader.offset
+                if try reader.skipString() {
+                    // Rare: an escaped key. Unescape it the slow way.
+                    var keyReader = JSONReader(UnsafeRawBufferPointer(rebasing: bytes[start..<reader.offset]))
+                    keyBytes.append(contentsOf: try keyReader.readString().utf8)
+                } else {
+                    keyBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(start + 1)..<(reader.offset - 1)]))
+                }
+                keyEnds.append(keyBytes.count)
                 try reader.expect(UInt8(ascii: ":"), "':'")
                 reader.skipWhitespace()
-                let start = reader.offset
+                let valueStart = reader.offset
                 try reader.skipValue(depth: 1)
-                members.append(Member(key: key, value: start..<reader.offset))
+                values.append(valueStart..<reader.offset)
                 if try reader.endOfContainer(UInt8(ascii: "}")) { break }
             }
         }
         try reader.expectEnd()
-        self.members = members
     }
 
+    /// The value range of the first member named `key`.
     public func range(of key: String) -> Range<Int>? {
-        members.first(where: { $0.key == key })?.value
+        var key = key
+        return key.withUTF8 { wanted in
+            var start = 0
+            for index in values.indices {
+                let end = keyEnds[index]
+                if end - start == wanted.count, keyBytes[start..<end].elementsEqual(wanted) { return values[index] }
+                start = end
+            }
+            return nil
+        }
     }
 }
