@@ -54,11 +54,27 @@ final class UpstreamErrorResponse: ResponseTransformer {
     func end(out: Sink) throws(PluginError) {
         if let error = UpstreamError.geminiError(try? JSONValue.parse(body)) {
             let message = error["message"]?.stringValue ?? "gemini returned HTTP \(status)"
+            if let seconds = Self.retryDelaySeconds(error) {
+                out.meta(JSONValue(dictionaryLiteral: ("retry_after_seconds", .number(seconds))).serialized())
+            }
             throw UpstreamError.fail(status: status, message: message, code: error["status"]?.stringValue, out: out)
         }
         let excerpt = String(decoding: body.prefix(200), as: UTF8.self)
         let message = "gemini returned HTTP \(status)" + (excerpt.isEmpty ? "" : ": " + excerpt)
         throw UpstreamError.fail(status: status, message: message, code: nil, out: out)
+    }
+
+    /// Gemini says when to retry in the body (`google.rpc.RetryInfo` `retryDelay: "1.5s"`), not
+    /// in a Retry-After header: whole seconds, rounded up, for the host to send as Retry-After.
+    static func retryDelaySeconds(_ error: JSONValue) -> Int? {
+        for detail in error["details"]?.arrayValue ?? [] {
+            guard detail["@type"]?.stringValue?.hasSuffix("google.rpc.RetryInfo") == true,
+                  var delay = detail["retryDelay"]?.stringValue, delay.hasSuffix("s") else { continue }
+            delay.removeLast()
+            guard let seconds = Double(delay), seconds >= 0, seconds < 86_400 else { continue }
+            return Int(seconds.rounded(.up))
+        }
+        return nil
     }
 }
 

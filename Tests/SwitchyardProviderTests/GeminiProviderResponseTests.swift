@@ -144,6 +144,17 @@ import Testing
         #expect(transcript.json.isEmpty)
     }
 
+    @Test func retryDelayInTheBodyIsReportedForRetryAfter() {
+        let body = """
+        {"error":{"code":429,"message":"Quota exceeded.","status":"RESOURCE_EXHAUSTED","details":[
+          {"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[]},
+          {"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"17.2s"}]}}
+        """
+        let transcript = harness.respond(call, status: 429, text: body)
+        #expect(transcript.failure?.retryable == true)
+        #expect(transcript.meta.contains { $0["retry_after_seconds"]?.intValue == 18 })
+    }
+
     static let upstreamErrors: [(Int, String, String, Bool)] = [
         (400, "INVALID_ARGUMENT", "invalid_request_error", false),
         (403, "PERMISSION_DENIED", "permission_error", false),

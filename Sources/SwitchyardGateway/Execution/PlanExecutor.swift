@@ -174,7 +174,11 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         case SY_OUT_ERROR_JSON:
             errorBody = Array(bytes)
         case SY_OUT_META_JSON:
-            usage = Array(bytes)
+            if let seconds = Self.retryAfterSeconds(bytes) {
+                if retryAfter == nil { retryAfter = String(seconds) }  // the upstream's own header wins
+            } else {
+                usage = Array(bytes)
+            }
         default:
             break  // unknown kinds from newer plugins are ignored, as the ABI promises
         }
@@ -213,6 +217,18 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         headers.add("Content-Type", "application/json")
         writer.send(status: 200, headers: headers, body: body)
         finish(status: 200)
+    }
+
+    /// `{"retry_after_seconds": N}`: a provider whose upstream says when to retry in its body
+    /// (docs/canonical.md, "Errors").
+    static func retryAfterSeconds(_ meta: UnsafeRawBufferPointer) -> Int? {
+        guard meta.count < 64, let scan = try? TopLevelScan(meta), let range = scan.range(of: "retry_after_seconds") else { return nil }
+        var value = 0
+        for byte in meta[range] {
+            guard byte >= 0x30 && byte <= 0x39, value < 1_000_000 else { return nil }
+            value = value * 10 + Int(byte - 0x30)
+        }
+        return range.isEmpty ? nil : value
     }
 
     static func looksLikeObject(_ bytes: [UInt8]) -> Bool {
