@@ -94,6 +94,7 @@ let package = Package(
 
         // Tests mirror Sources.
         .testTarget(name: "SwitchyardJSONTests", dependencies: ["SwitchyardJSON"]),
+        .testTarget(name: "SwitchyardPluginSDKTests", dependencies: ["SwitchyardPluginSDK"]),
         .testTarget(name: "SwitchyardTranslationTests", dependencies: ["SwitchyardTranslation", "SwitchyardJSON"]),
         .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP", "SwitchyardPosix"]),
         .testTarget(name: "SwitchyardUpstreamTests", dependencies: ["SwitchyardUpstream", "SwitchyardPosix", "SwitchyardHTTP"]),

@@ -23,7 +23,7 @@ final class ChatWholeResponse: ResponseTransformer {
 
 /// An Anthropic event stream, translated event by event by a ChatStreamMachine.
 final class ChatStreamResponse: ResponseTransformer {
-    private var parser = EventStreamParser()
+    private var parser = ServerSentEvents()
     private var machine: ChatStreamMachine
 
     init(created: Int, includeUsage: Bool) {

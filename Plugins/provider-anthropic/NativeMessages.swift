@@ -29,7 +29,7 @@ final class NativeWholeResponse: ResponseTransformer {
 /// nearly all of the traffic, are recognised by their opening bytes and forwarded unread; the
 /// other events are scanned for usage, errors and the end of the message.
 final class NativeStreamResponse: ResponseTransformer {
-    private var parser = EventStreamParser()
+    private var parser = ServerSentEvents()
     private var usage = AnthropicUsage()
     private var started = false
     private var stopped = false

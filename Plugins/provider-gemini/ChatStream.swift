@@ -21,7 +21,7 @@ final class ChatStream: ResponseTransformer {
     private let created: Int
     private var model: String
     private let requestID: String
-    private var parser = SSEDataParser()
+    private var parser = ServerSentEvents()
     private var choices: [Int: Choice] = [:]
     private var id: String?
     private var usage: JSONValue?
@@ -35,7 +35,7 @@ final class ChatStream: ResponseTransformer {
     }
 
     func data(_ chunk: UnsafeRawBufferPointer, out: Sink) throws(PluginError) {
-        try parser.feed(chunk) { (event: [UInt8]) throws(PluginError) in try self.event(event, out) }
+        try parser.feed(chunk) { (event) throws(PluginError) in try self.event(event, out) }
     }
 
     func end(out: Sink) throws(PluginError) {
@@ -50,7 +50,7 @@ final class ChatStream: ResponseTransformer {
         }
     }
 
-    private func event(_ bytes: [UInt8], _ out: Sink) throws(PluginError) {
+    private func event(_ bytes: UnsafeRawBufferPointer, _ out: Sink) throws(PluginError) {
         guard let response = try? JSONValue.parse(bytes), response.objectValue != nil else {
             throw PluginError(SY_E_UPSTREAM, "gemini sent a stream event that is not a JSON object", httpStatus: 502)
         }

@@ -24,7 +24,7 @@ final class OpenAIWholeResponse: ResponseTransformer {
 /// Server-sent events from the upstream: each `data:` payload is one chunk object, forwarded as
 /// is (the host re-frames it); `[DONE]` is dropped because the host writes its own.
 final class OpenAIStreamResponse: ResponseTransformer {
-    private var parser = SSEParser()
+    private var parser = ServerSentEvents()
     /// False when the usage-only chunk was asked for by us, not the client: it becomes
     /// metadata only.
     private let forwardUsageChunk: Bool
@@ -32,12 +32,7 @@ final class OpenAIStreamResponse: ResponseTransformer {
     init(forwardUsageChunk: Bool) { self.forwardUsageChunk = forwardUsageChunk }
 
     func data(_ chunk: UnsafeRawBufferPointer, out: Sink) throws(PluginError) {
-        var failure: PluginError?
-        parser.feed(chunk) { payload in
-            guard failure == nil else { return }
-            do throws(PluginError) { try forward(payload, out) } catch { failure = error }
-        }
-        if let failure { throw failure }
+        try parser.feed(chunk) { (payload) throws(PluginError) in try forward(payload, out) }
     }
 
     func end(out: Sink) throws(PluginError) {

@@ -21,16 +21,11 @@ final class ResponsesWholeResponse: ResponseTransformer {
 /// `type`); the final `response.completed` / `response.incomplete` carries the usage. The
 /// stream has no `[DONE]`: it is complete once a terminal event arrived.
 final class ResponsesStreamResponse: ResponseTransformer {
-    private var parser = SSEParser()
+    private var parser = ServerSentEvents()
     private var terminated = false
 
     func data(_ chunk: UnsafeRawBufferPointer, out: Sink) throws(PluginError) {
-        var failure: PluginError?
-        parser.feed(chunk) { payload in
-            guard failure == nil else { return }
-            do throws(PluginError) { try forward(payload, out) } catch { failure = error }
-        }
-        if let failure { throw failure }
+        try parser.feed(chunk) { (payload) throws(PluginError) in try forward(payload, out) }
     }
 
     func end(out: Sink) throws(PluginError) {

@@ -1,23 +1,28 @@
-import SwitchyardPluginSDK
-
-/// Incremental server-sent-events parser (WHATWG event-stream): bytes arrive in arbitrary
-/// pieces; each complete event's data (its `data:` lines joined by "\n") is handed out once.
-/// Anthropic repeats the event name inside the data object as `type`, so `event:` lines (and
-/// `id:`, `retry:`, comments) are skipped. The data is gathered in one buffer reused for every
-/// event, so a steady stream allocates nothing per event.
-struct EventStreamParser {
+/// Incremental server-sent-events parser (the WHATWG event-stream format) for upstream streams:
+/// bytes arrive in arbitrary pieces, lines end in LF, CR or CRLF, and each event's `data:` lines
+/// (joined by "\n") are handed out once, at the blank line that ends the event. `event:`, `id:`,
+/// `retry:` and comments are skipped: every upstream we speak to repeats the event name inside
+/// its data. OpenAI's `data: [DONE]` is not handed out; `sawDone` records it.
+///
+/// Allocation: an event that arrives whole in one chunk is handed out straight from the chunk
+/// when it has one data line; otherwise it is gathered in a buffer reused for every event, so a
+/// steady stream allocates nothing per event. One parser per response; not thread-safe.
+public struct ServerSentEvents {
     private var partialLine: [UInt8] = []
     private var data: [UInt8] = []
     private var hasData = false
     /// The last chunk ended in CR: a LF opening the next chunk belongs to the same line break.
     private var skipLineFeed = false
+    /// True once `data: [DONE]` arrived.
+    public private(set) var sawDone = false
 
-    init() {
-        partialLine.reserveCapacity(1024)
-        data.reserveCapacity(1024)
-    }
+    public init() {}
 
-    mutating func feed(_ bytes: UnsafeRawBufferPointer, _ onEvent: (UnsafeRawBufferPointer) throws(PluginError) -> Void) throws(PluginError) {
+    /// Whether bytes of an unfinished event are held (a stream that ends here was cut).
+    public var holdsPartialEvent: Bool { hasData || !partialLine.isEmpty }
+
+    /// Feeds the next bytes; `onEvent` gets each complete event's data, borrowed for the call.
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ onEvent: (UnsafeRawBufferPointer) throws(PluginError) -> Void) throws(PluginError) {
         var start = 0
         if skipLineFeed, !bytes.isEmpty {
             skipLineFeed = false
@@ -57,6 +62,10 @@ struct EventStreamParser {
             guard hasData else { return }
             hasData = false
             defer { data.removeAll(keepingCapacity: true) }
+            if data.count == 6, data.elementsEqual("[DONE]".utf8) {
+                sawDone = true
+                return
+            }
             try Self.borrow(data, onEvent)
             return
         }
