@@ -99,6 +99,12 @@ public final class UpstreamClient: @unchecked Sendable {
         curl_multi_remove_handle(multi, transfer.handle)
     }
 
+    /// curl_easy_pause(CURLPAUSE_RECV) or CURLPAUSE_CONT. Unpausing may deliver buffered data
+    /// through the transfer's callbacks right away, so it counts as being inside curl.
+    func pause(_ transfer: UpstreamTransfer, receiving: Bool) {
+        callingCurl { curl_easy_pause(transfer.handle, receiving ? 0 /* CURLPAUSE_CONT */ : 1 /* CURLPAUSE_RECV */) }
+    }
+
     /// Takes back an easy handle once its transfer is over.
     func recycle(_ handle: UnsafeMutableRawPointer) {
         curl_easy_reset(handle)
@@ -130,8 +136,14 @@ public final class UpstreamClient: @unchecked Sendable {
     // MARK: loop → curl
 
     fileprivate func act(on fd: Int32, events: Int32) {
+        callingCurl { curl_multi_socket_action(multi, fd, events, &running) }
+    }
+
+    /// Runs a curl call that may call back into transfers, then the work those callbacks
+    /// deferred, then collects what finished.
+    private func callingCurl(_ call: () -> Void) {
         insideCurl = true
-        curl_multi_socket_action(multi, fd, events, &running)
+        call()
         insideCurl = false
         while !afterCurl.isEmpty {
             let work = afterCurl

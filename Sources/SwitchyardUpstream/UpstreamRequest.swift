@@ -57,6 +57,11 @@ public protocol UpstreamCall: AnyObject {
     /// once, or as soon as the delegate callback on the stack returns. No head or body
     /// callbacks arrive after `cancel()` returns. A no-op once complete.
     func cancel()
+    /// Stops reading the response (the client reads slower than the upstream writes): TCP flow
+    /// control then slows the upstream down, and no bytes pile up in the gateway. Timeouts on
+    /// silence do not count the paused time.
+    func pauseReceiving()
+    func resumeReceiving()
 }
 
 public enum UpstreamResult: Sendable {

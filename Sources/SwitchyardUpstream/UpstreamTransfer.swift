@@ -80,6 +80,21 @@ public final class UpstreamTransfer: UpstreamCall {
         fail(.cancelled)
     }
 
+    public func pauseReceiving() {
+        guard delegate != nil, !cancelled else { return }
+        client.whenOutsideCurl { [self] in
+            if inMulti { client.pause(self, receiving: false) }
+        }
+    }
+
+    public func resumeReceiving() {
+        guard delegate != nil, !cancelled else { return }
+        lastActivity = monotonicNanoseconds()
+        client.whenOutsideCurl { [self] in
+            if inMulti { client.pause(self, receiving: true) }
+        }
+    }
+
     /// Ends the transfer early with `error` (cancel, watchdog timeouts).
     private func fail(_ error: UpstreamError) {
         guard delegate != nil, !cancelled else { return }

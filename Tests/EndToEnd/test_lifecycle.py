@@ -1,10 +1,13 @@
 """The gateway as an operator runs it: the embedded default config, validate, plugins inspect,
 graceful shutdown on SIGTERM, and clients that go away mid-stream."""
 
+import json
 import os
+import socket
 import signal
 import subprocess
 import textwrap
+import time
 
 import openai
 
@@ -151,3 +154,55 @@ def test_client_leaving_mid_stream_is_logged_and_the_gateway_stays_up(mock_port,
     finally:
         stop_process(process)
     assert "status=499" in process.stderr.read()
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_a_client_reading_slowly_holds_the_upstream_back_instead_of_filling_memory(mock_port, tmp_path):
+    # 100,000 stream events (~15 MB) from an upstream that sends as fast as it can, to a client
+    # that stops reading after the first bytes: the gateway pauses the upstream once 256 KiB
+    # wait for the client, so its memory stays flat; when the client reads on, all of it arrives.
+    config = tmp_path / "flood.yaml"
+    config.write_text(textwrap.dedent(f"""
+        server:
+          port: 0
+          loops: 1
+        plugins:
+          - name: flood
+            path: {os.path.abspath(BIN_DIR)}/libProviderOpenAI.so
+            config:
+              base_url: http://127.0.0.1:{mock_port}/v1
+              api_key_env: null
+              headers:
+                x-mock-chunks: "100000"
+        providers:
+          - name: flood
+            plugin: flood
+            models: [flood-model]
+        """))
+    process, port = start_process([SWITCHYARD, "serve", "--config", str(config)])
+    try:
+        before = rss_kib(process.pid)
+        body = json.dumps({"model": "flood-model", "stream": True, "messages": [{"role": "user", "content": "x"}]}).encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            connection.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                               + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            received = connection.recv(4096)
+            time.sleep(2)  # not reading: the upstream has long finished sending into the gateway
+            held = rss_kib(process.pid) - before
+            while not received.endswith(b"0\r\n\r\n"):
+                chunk = connection.recv(1 << 20)
+                assert chunk, "the gateway closed the stream early"
+                received += chunk
+        assert held < 8 * 1024, f"gateway grew by {held} KiB while the client was not reading"
+        assert received.count(b"data: {") == 100_000 + 2  # the role chunk, 100,000 chunks, the finish chunk
+        assert received.count(b"data: [DONE]") == 1
+    finally:
+        stop_process(process)

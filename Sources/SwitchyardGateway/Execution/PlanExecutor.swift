@@ -29,6 +29,8 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private var upstreamNanoseconds: UInt64 = 0
 
     private var streamStarted = false
+    /// The upstream is paused because the client reads slower than it writes.
+    private var receivingPaused = false
     private var finished = false
     private var cancelled = false
     private var completion: [UInt8]?
@@ -168,6 +170,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
                     pendingFailure = PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message)
                     return SY_E_CANCELLED
                 }
+                if writer.isBackpressured { pauseUpstream() }
             } else {
                 completion = Array(bytes)
             }
@@ -294,9 +297,23 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         return total > upstream ? total - upstream : 0
     }
 
+    /// Backpressure: a client that reads slower than the upstream writes stops the reading of
+    /// the upstream until its send buffer has drained, so a stream never piles up in memory.
+    private func pauseUpstream() {
+        guard !receivingPaused, let transfer else { return }
+        receivingPaused = true
+        transfer.pauseReceiving()
+        writer.onDrained = { [weak self] in
+            guard let self, receivingPaused else { return }
+            receivingPaused = false
+            transfer.resumeReceiving()
+        }
+    }
+
     private func finish(status: Int, failure: String? = nil) {
         finished = true
         writer.onClose = nil
+        writer.onDrained = nil
         services.accessLog.record(
             plan: plan, status: status, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: failure, into: context.accessLog)

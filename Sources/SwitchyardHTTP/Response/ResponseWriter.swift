@@ -30,8 +30,19 @@ public final class ResponseWriter {
     public var isClosed: Bool { closed }
 
     /// True while more than 256 KiB wait in the connection's send buffer: a streaming producer
-    /// should slow down.
-    public var isBackpressured: Bool { (connection?.pendingOutboundBytes ?? 0) > 256 * 1024 }
+    /// should slow down, and may set `onDrained` to hear when to go on.
+    public var isBackpressured: Bool { (connection?.pendingOutboundBytes ?? 0) > Self.highWater }
+    static let highWater = 256 * 1024
+
+    /// Called once, on the loop, when the send buffer has been written out completely (cleared
+    /// before the call; set it again to hear about the next time).
+    public var onDrained: (() -> Void)?
+
+    func drained() {
+        guard let callback = onDrained else { return }
+        onDrained = nil
+        callback()
+    }
 
     public func send(status: Int, headers: HTTPHeaders, body: [UInt8]) {
         guard !started, let connection else { return }
@@ -104,6 +115,7 @@ public final class ResponseWriter {
     func connectionClosed() {
         guard !closed else { return }
         closed = true
+        onDrained = nil
         if !ended {
             ended = true
             let callback = onClose

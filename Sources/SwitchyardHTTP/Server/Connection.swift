@@ -266,6 +266,7 @@ final class Connection: IOHandler {
         try? server.loop.modify(fd: fd, events: readingPaused ? [.peerClosed] : [.readable, .peerClosed])
         if closeWhenFlushed { return lingeringClose() }
         if case .responding = state { cancelTimer() }
+        writer?.drained()
     }
 
     /// The response to the current request is complete.

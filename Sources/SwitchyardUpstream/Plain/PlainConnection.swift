@@ -24,6 +24,7 @@ final class PlainConnection: IOHandler {
     private var outbound: [UInt8] = []
     private var outboundOffset = 0
     private var watchingWritable: Bool
+    private var readingPaused = false
 
     private init(fd: Int32, origin: String, client: PlainHTTPClient, connecting: Bool) {
         self.fd = fd
@@ -68,6 +69,7 @@ final class PlainConnection: IOHandler {
     func endExchange() {
         exchange = nil
         served += 1
+        pauseReading(false)
     }
 
     func close() {
@@ -97,7 +99,7 @@ final class PlainConnection: IOHandler {
             connecting = false
         }
         if outboundOffset < outbound.count, events.contains(.writable) { flush() }
-        if events.contains(.readable) || events.contains(.hangup) || events.contains(.error) { read() }
+        if !readingPaused, events.contains(.readable) || events.contains(.hangup) || events.contains(.error) { read() }
     }
 
     private func flush() {
@@ -121,7 +123,21 @@ final class PlainConnection: IOHandler {
     private func watchWritable(_ on: Bool) {
         guard watchingWritable != on, !isClosed else { return }
         watchingWritable = on
-        try? loop.modify(fd: fd, events: on ? [.readable, .writable] : .readable)
+        watch()
+    }
+
+    /// Stops (or resumes) reading: the kernel's buffer fills and TCP flow control holds the
+    /// upstream back. Bytes already read are still handed to the exchange.
+    func pauseReading(_ paused: Bool) {
+        guard readingPaused != paused, !isClosed else { return }
+        readingPaused = paused
+        watch()
+    }
+
+    private func watch() {
+        var events: IOEvents = readingPaused ? [] : .readable
+        if watchingWritable { events.insert(.writable) }
+        try? loop.modify(fd: fd, events: events)
     }
 
     private func read() {
@@ -131,7 +147,9 @@ final class PlainConnection: IOHandler {
             if count > 0 {
                 guard let exchange else { return client.discard(self) }  // idle: nothing may arrive
                 exchange.received(UnsafeRawBufferPointer(start: buffer.baseAddress, count: count), on: self)
-                if count < buffer.count { return }  // drained; level-triggered epoll says if more comes
+                // Drained, or paused by the exchange's delegate: level-triggered epoll says when
+                // there is more to read (and says nothing while reading is paused).
+                if count < buffer.count || readingPaused { return }
                 continue
             }
             if count == 0 {

@@ -58,6 +58,15 @@ final class PlainExchange: UpstreamCall {
         stop(.cancelled)
     }
 
+    func pauseReceiving() {
+        connection?.pauseReading(true)
+    }
+
+    func resumeReceiving() {
+        lastActivity = monotonicNanoseconds()  // the pause was the client's, not the upstream's
+        connection?.pauseReading(false)
+    }
+
     // MARK: from the connection
 
     func received(_ bytes: UnsafeRawBufferPointer, on connection: PlainConnection) {
