@@ -59,7 +59,8 @@ final class MockResponder: HTTPResponder, Sendable {
         let stream = body["stream"]?.boolValue == true
         deliver(knobs, writer, errors: .openAI) { [self] in
             if stream {
-                SSEPacer(events: completion.events(chunks: knobs.chunks), writer: writer, knobs: knobs).start()
+                let events = completion.events(chunks: knobs.chunks)
+                SSEPacer(events: events, writer: writer, knobs: knobs, pacedCount: events.count - (completion.includeUsage ? 1 : 0)).start()
             } else {
                 json(writer, 200, completion.whole())
             }

@@ -22,11 +22,16 @@ final class SSEPacer {
     private let framing: SSEFraming
     private let writer: ResponseWriter
     private let knobs: MockKnobs
+    /// Events paced by `x-mock-chunk-delay-ms`; the ones after (OpenAI's usage chunk and
+    /// `[DONE]`) follow the last paced one at once, as a real upstream sends them together
+    /// when generation ends.
+    private let pacedCount: Int
     private var next = 0
     private var frame: [UInt8] = []
 
-    init(events: [[UInt8]], framing: SSEFraming = .openAI, writer: ResponseWriter, knobs: MockKnobs) {
+    init(events: [[UInt8]], framing: SSEFraming = .openAI, writer: ResponseWriter, knobs: MockKnobs, pacedCount: Int? = nil) {
         self.events = events
+        self.pacedCount = pacedCount ?? events.count
         self.framing = framing
         self.writer = writer
         self.knobs = knobs
@@ -64,7 +69,7 @@ final class SSEPacer {
             }
             frame.withUnsafeBytes { writer.write($0) }
             next += 1
-            if knobs.chunkDelayMilliseconds > 0 {
+            if knobs.chunkDelayMilliseconds > 0, next < pacedCount {
                 writer.loop.schedule(after: UInt64(knobs.chunkDelayMilliseconds) * 1_000_000) { self.send() }
                 return
             }

@@ -83,3 +83,60 @@ def test_unknown_route_is_404_and_wrong_method_405(gateway_port):
     assert status == 405
     assert headers.get("Allow") == "GET"
     assert_openai_error(payload, "method_not_allowed")
+
+
+def assert_anthropic_error(payload: bytes, error_type: str):
+    body = json.loads(payload)
+    assert body["type"] == "error", body
+    assert body["error"]["type"] == error_type, body
+    assert body["error"]["message"]
+    return body["error"]
+
+
+@pytest.mark.parametrize("path", ["/v1/messages", "/v1/messages/count_tokens"])
+def test_messages_routes_answer_bad_input_in_anthropics_shape(gateway_port, path):
+    status, _, payload = raw_post(gateway_port, b'{"model": "echo-1", "messages": [', path=path)
+    assert status == 400
+    assert_anthropic_error(payload, "invalid_request_error")
+    status, _, payload = raw_post(gateway_port, json.dumps({"model": "no-such-model", "max_tokens": 5, "messages": []}).encode(), path=path)
+    assert status == 404
+    assert "no-such-model" in assert_anthropic_error(payload, "not_found_error")["message"]
+    status, _, payload = raw_post(gateway_port, b'{"model": "echo-1", "max_tokens": 5, "messages": [{"role": "user", "content": "\xff"}]}', path=path)
+    assert status == 400
+    assert_anthropic_error(payload, "invalid_request_error")
+
+
+def test_messages_without_max_tokens_names_the_field(gateway_port):
+    status, _, payload = raw_post(gateway_port, json.dumps({"model": "echo-1", "messages": [{"role": "user", "content": "x"}]}).encode(), path="/v1/messages")
+    assert status == 400
+    assert "max_tokens" in assert_anthropic_error(payload, "invalid_request_error")["message"]
+
+
+@pytest.mark.parametrize("path", ["/v1/responses", "/v1/embeddings"])
+def test_openai_routes_answer_bad_input_in_openais_shape(gateway_port, path):
+    status, _, payload = raw_post(gateway_port, b'{"model": ', path=path)
+    assert status == 400
+    assert_openai_error(payload, "invalid_json")
+    status, _, payload = raw_post(gateway_port, json.dumps({"input": "x"}).encode(), path=path)
+    assert status == 400
+    assert_openai_error(payload, "missing_required_parameter")
+
+
+def test_embeddings_need_an_input_and_a_provider_that_embeds(gateway_port):
+    status, _, payload = raw_post(gateway_port, json.dumps({"model": "echo-1"}).encode(), path="/v1/embeddings")
+    assert status == 400
+    assert assert_openai_error(payload, "missing_required_parameter")["param"] == "input"
+    status, _, payload = raw_post(gateway_port, json.dumps({"model": "echo-1", "input": "x"}).encode(), path="/v1/embeddings")
+    assert status == 400
+    assert "embeddings" in assert_openai_error(payload, "unsupported_model_operation")["message"]
+
+
+def test_unknown_stored_response_is_404(gateway_port):
+    for method in ("GET", "DELETE"):
+        connection = http.client.HTTPConnection("127.0.0.1", gateway_port, timeout=10)
+        connection.request(method, "/v1/responses/resp_nope")
+        response = connection.getresponse()
+        payload = response.read()
+        connection.close()
+        assert response.status == 404
+        assert_openai_error(payload, "not_found")

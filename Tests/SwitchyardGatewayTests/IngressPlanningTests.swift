@@ -42,3 +42,20 @@ import Testing
         #expect(store.entry("native")?.priorTurn == nil)
     }
 }
+
+/// The access log reads the normalized usage every provider reports (docs/canonical.md).
+@Suite struct UsageCountsTests {
+    @Test func everyNormalizedFieldIsRead() throws {
+        let meta = Array(#"{"usage":{"prompt_tokens":35,"completion_tokens":15,"total_tokens":50,"prompt_tokens_details":{"cached_tokens":10,"cache_creation_tokens":4},"completion_tokens_details":{"reasoning_tokens":7}}}"#.utf8)
+        let counts = try #require(UsageCounts(meta))
+        #expect(counts.prompt == 35 && counts.completion == 15)
+        #expect(counts.cached == 10 && counts.cacheCreation == 4 && counts.reasoning == 7)
+    }
+
+    @Test func plainUsageAndNonUsageMetadata() {
+        let plain = UsageCounts(Array(#"{"usage":{"prompt_tokens":2,"completion_tokens":3}}"#.utf8))
+        #expect(plain?.prompt == 2 && plain?.cached == nil && plain?.reasoning == nil)
+        #expect(UsageCounts(Array(#"{"retry_after_seconds":3}"#.utf8)) == nil)
+        #expect(UsageCounts(Array(#"{"usage":null}"#.utf8)) == nil)
+    }
+}

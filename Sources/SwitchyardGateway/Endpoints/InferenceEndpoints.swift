@@ -32,9 +32,9 @@ struct InferenceEndpoints {
 
     /// `POST /v1/messages/count_tokens`.
     func countTokens(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext) throws(GatewayError) {
-        let count = try CountTokensRequest(body: request.body, receivedAt: request.receivedAt)
-        let plan = try services.planner.plan(requestID: request.requestID, operation: .countTokens, model: count.model, stream: false)
-        execute(plan, count, writer, context)
+        let head = try RequestHead(jsonBody: request.body)
+        let plan = try services.planner.plan(requestID: request.requestID, operation: .countTokens, model: head.model, stream: false)
+        execute(plan, try CountTokensRequest(body: request.body, receivedAt: request.receivedAt), writer, context)
     }
 
     /// `POST /v1/responses`.

@@ -26,35 +26,59 @@ struct AccessLog: Sendable {
         if let usage, let counts = UsageCounts(usage) {
             if let prompt = counts.prompt { line.field("prompt_tokens", prompt) }
             if let completion = counts.completion { line.field("completion_tokens", completion) }
+            if let cached = counts.cached, cached > 0 { line.field("cached_tokens", cached) }
+            if let written = counts.cacheCreation, written > 0 { line.field("cache_creation_tokens", written) }
+            if let reasoning = counts.reasoning, reasoning > 0 { line.field("reasoning_tokens", reasoning) }
         }
         if let failure { line.field("error", failure) }
         batch.append(line)
     }
 }
 
-/// Token counts from a provider's `{"usage":{...}}` metadata, read without building a tree.
-struct UsageCounts {
+/// Token counts from a provider's normalized `{"usage":{...}}` metadata (docs/canonical.md),
+/// read without building a tree.
+struct UsageCounts: Equatable {
     var prompt: Int?
     var completion: Int?
+    var cached: Int?
+    var cacheCreation: Int?
+    var reasoning: Int?
 
     init?(_ meta: [UInt8]) {
-        let found: (Int?, Int?)? = meta.withUnsafeBytes { raw in
-            guard let outer = try? TopLevelScan(raw), let range = outer.range(of: "usage"), raw[range.lowerBound] == UInt8(ascii: "{") else { return nil }
-            let inner = UnsafeRawBufferPointer(rebasing: raw[range])
-            guard let usage = try? TopLevelScan(inner) else { return nil }
-            func integer(_ key: String) -> Int? {
-                guard let span = usage.range(of: key) else { return nil }
-                var value = 0
-                for byte in inner[span] {
-                    guard byte >= 0x30 && byte <= 0x39 else { return nil }
-                    value = value &* 10 &+ Int(byte - 0x30)
-                }
-                return value
+        var counts: UsageCounts?
+        meta.withUnsafeBytes { raw in
+            guard let usage = Self.object(raw, "usage") else { return }
+            var found = UsageCounts()
+            found.prompt = Self.integer(usage, "prompt_tokens")
+            found.completion = Self.integer(usage, "completion_tokens")
+            if let details = Self.object(usage, "prompt_tokens_details") {
+                found.cached = Self.integer(details, "cached_tokens")
+                found.cacheCreation = Self.integer(details, "cache_creation_tokens")
             }
-            return (integer("prompt_tokens"), integer("completion_tokens"))
+            if let details = Self.object(usage, "completion_tokens_details") {
+                found.reasoning = Self.integer(details, "reasoning_tokens")
+            }
+            counts = found
         }
-        guard let found else { return nil }
-        prompt = found.0
-        completion = found.1
+        guard let counts else { return nil }
+        self = counts
+    }
+
+    private init() {}
+
+    /// The object value of `key` in the object `raw`, as a sub-buffer.
+    private static func object(_ raw: UnsafeRawBufferPointer, _ key: String) -> UnsafeRawBufferPointer? {
+        guard let scan = try? TopLevelScan(raw), let range = scan.range(of: key), raw[range.lowerBound] == UInt8(ascii: "{") else { return nil }
+        return UnsafeRawBufferPointer(rebasing: raw[range])
+    }
+
+    private static func integer(_ raw: UnsafeRawBufferPointer, _ key: String) -> Int? {
+        guard let scan = try? TopLevelScan(raw), let span = scan.range(of: key), !span.isEmpty else { return nil }
+        var value = 0
+        for byte in raw[span] {
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            value = value &* 10 &+ Int(byte - 0x30)
+        }
+        return value
     }
 }

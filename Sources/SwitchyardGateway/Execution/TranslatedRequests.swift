@@ -50,12 +50,9 @@ struct MessagesRequest: IngressRequest {
 /// provider's `{"input_tokens": N}` is already Anthropic's answer.
 struct CountTokensRequest: IngressRequest {
     let canonical: CanonicalBody
-    let model: String
     let receivedAt: UInt64
 
     init(body: [UInt8], receivedAt: UInt64) throws(GatewayError) {
-        let head = try RequestHead(jsonBody: body)
-        model = head.model
         self.receivedAt = receivedAt
         canonical = CanonicalBody(value: try MessagesRequest.translate(body, MessagesIngress.chatRequest(fromCountTokens:)))
     }
