@@ -143,3 +143,72 @@ import Testing
         }
     }
 }
+
+/// An upstream that answers before it has read the request body (a 413, say) leaves half a
+/// request on the connection: the plain client must not send the next request after it.
+@Suite(.serialized) struct PlainEarlyAnswerTests {
+    @Test func aConnectionAnsweredBeforeTheBodyWentOutIsNotReused() throws {
+        let server = try EarlyAnswerServer()
+        let harness = try ClientHarness(.plain)
+        defer { harness.shutdown() }
+        // 64 MiB: more than the loopback socket buffers hold, so the body is still going out
+        // when the answer arrives (the server answers on the head, then stops reading).
+        let body = [UInt8](repeating: UInt8(ascii: "x"), count: 64 << 20)
+        let first = Recorder()
+        harness.start(UpstreamRequest(method: "POST", url: "http://127.0.0.1:\(server.port)/upload", headers: [], body: body), first)
+        #expect(first.wait(seconds: 20))
+        #expect(first.status == 413)
+        let second = Recorder()
+        harness.start(UpstreamRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/next", headers: [], body: []), second)
+        // At once, on a fresh connection (on the old one it would wait for the server to give up
+        // on the half-sent body, two seconds, and then be retried).
+        #expect(second.wait(seconds: 1.5))
+        #expect(second.status == 413 && second.succeeded)
+        #expect(server.connections == 2)
+    }
+}
+
+/// Accepts connections; on each, reads up to the end of the first request head, answers 413,
+/// then holds the connection for two seconds without reading another byte.
+final class EarlyAnswerServer: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let lock = NSLock()
+    private var accepted = 0
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound, listen(fd, 8) == 0 else { throw POSIXError(.EADDRINUSE) }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread { [self] in
+            while true {
+                let fd = accept(listener, nil, nil)
+                guard fd >= 0 else { return }
+                lock.withLock { accepted += 1 }
+                Thread { Self.answerEarly(fd) }.start()
+            }
+        }.start()
+    }
+
+    deinit { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+
+    var connections: Int { lock.withLock { accepted } }
+
+    private static func answerEarly(_ fd: Int32) {
+        var seen: [UInt8] = []
+        var byte: UInt8 = 0
+        while !seen.suffix(4).elementsEqual([13, 10, 13, 10]), recv(fd, &byte, 1, 0) == 1 { seen.append(byte) }
+        let answer = Array("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 2\r\n\r\nno".utf8)
+        _ = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        Thread.sleep(forTimeInterval: 2)
+        close(fd)
+    }
+}

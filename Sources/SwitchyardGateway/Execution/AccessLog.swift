@@ -47,16 +47,20 @@ struct UsageCounts: Equatable {
     init?(_ meta: [UInt8]) {
         var counts: UsageCounts?
         meta.withUnsafeBytes { raw in
-            guard let usage = Self.object(raw, "usage") else { return }
+            // One scan per object: the metadata, its usage, and each details object present.
+            guard let usage = Self.member(raw, scan: try? TopLevelScan(raw), "usage"), usage.first == UInt8(ascii: "{"),
+                  let scan = try? TopLevelScan(usage) else { return }
             var found = UsageCounts()
-            found.prompt = Self.integer(usage, "prompt_tokens")
-            found.completion = Self.integer(usage, "completion_tokens")
-            if let details = Self.object(usage, "prompt_tokens_details") {
-                found.cached = Self.integer(details, "cached_tokens")
-                found.cacheCreation = Self.integer(details, "cache_creation_tokens")
+            found.prompt = Self.integer(usage, scan, "prompt_tokens")
+            found.completion = Self.integer(usage, scan, "completion_tokens")
+            if let details = Self.member(usage, scan: scan, "prompt_tokens_details"), details.first == UInt8(ascii: "{"),
+               let inner = try? TopLevelScan(details) {
+                found.cached = Self.integer(details, inner, "cached_tokens")
+                found.cacheCreation = Self.integer(details, inner, "cache_creation_tokens")
             }
-            if let details = Self.object(usage, "completion_tokens_details") {
-                found.reasoning = Self.integer(details, "reasoning_tokens")
+            if let details = Self.member(usage, scan: scan, "completion_tokens_details"), details.first == UInt8(ascii: "{"),
+               let inner = try? TopLevelScan(details) {
+                found.reasoning = Self.integer(details, inner, "reasoning_tokens")
             }
             counts = found
         }
@@ -66,14 +70,13 @@ struct UsageCounts: Equatable {
 
     private init() {}
 
-    /// The object value of `key` in the object `raw`, as a sub-buffer.
-    private static func object(_ raw: UnsafeRawBufferPointer, _ key: String) -> UnsafeRawBufferPointer? {
-        guard let scan = try? TopLevelScan(raw), let range = scan.range(of: key), raw[range.lowerBound] == UInt8(ascii: "{") else { return nil }
+    private static func member(_ raw: UnsafeRawBufferPointer, scan: TopLevelScan?, _ key: String) -> UnsafeRawBufferPointer? {
+        guard let range = scan?.range(of: key) else { return nil }
         return UnsafeRawBufferPointer(rebasing: raw[range])
     }
 
-    private static func integer(_ raw: UnsafeRawBufferPointer, _ key: String) -> Int? {
-        guard let scan = try? TopLevelScan(raw), let span = scan.range(of: key), !span.isEmpty else { return nil }
+    private static func integer(_ raw: UnsafeRawBufferPointer, _ scan: TopLevelScan, _ key: String) -> Int? {
+        guard let span = scan.range(of: key), !span.isEmpty else { return nil }
         var value = 0
         for byte in raw[span] {
             guard byte >= 0x30 && byte <= 0x39 else { return nil }

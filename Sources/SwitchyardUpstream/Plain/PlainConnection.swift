@@ -65,6 +65,10 @@ final class PlainConnection: IOHandler {
         if !connecting { flush() }
     }
 
+    /// True once the whole request went out: a response that came early (a 413 while the body
+    /// was still being sent) leaves the connection with half a request in it, unusable.
+    var requestFullySent: Bool { outboundOffset >= outbound.count }
+
     /// Detaches the finished exchange; the connection may carry the next one.
     func endExchange() {
         exchange = nil

@@ -141,7 +141,7 @@ final class PlainExchange: UpstreamCall {
         if let watchdog { client.loop.cancel(watchdog) }
         watchdog = nil
         if let connection {
-            if case .success = result, reader.reusable, !connection.isClosed {
+            if case .success = result, reader.reusable, connection.requestFullySent, !connection.isClosed {
                 connection.endExchange()
                 client.release(connection)
             } else {

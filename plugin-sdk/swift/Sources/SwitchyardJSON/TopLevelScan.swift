@@ -12,19 +12,19 @@ public struct TopLevelScan: Sendable {
         public let value: Range<Int>
     }
 
-    /// Every key's unescaped UTF-8, back to back; `keyEnds[i]` is where key `i` stops.
+    /// Every key's unescaped UTF-8, back to back.
     private var keyBytes: [UInt8] = []
-    private var keyEnds: [Int] = []
-    private var values: [Range<Int>] = []
+    /// Per member: where its key ends in `keyBytes`, and its value's range in the input.
+    private var entries: [(keyEnd: Int, value: Range<Int>)] = []
 
     /// Number of top-level members.
-    public var count: Int { values.count }
+    public var count: Int { entries.count }
 
     /// The members in order (builds Strings: for diagnostics and tests, not the hot path).
     public var members: [Member] {
-        values.indices.map { index in
-            let start = index == 0 ? 0 : keyEnds[index - 1]
-            return Member(key: String(decoding: keyBytes[start..<keyEnds[index]], as: UTF8.self), value: values[index])
+        entries.indices.map { index in
+            let start = index == 0 ? 0 : entries[index - 1].keyEnd
+            return Member(key: String(decoding: keyBytes[start..<entries[index].keyEnd], as: UTF8.self), value: entries[index].value)
         }
     }
 
@@ -41,8 +41,7 @@ public struct TopLevelScan: Sendable {
             reader.offset += 1
         } else {
             keyBytes.reserveCapacity(64)
-            keyEnds.reserveCapacity(8)
-            values.reserveCapacity(8)
+            entries.reserveCapacity(8)
             while true {
                 reader.skipWhitespace()
                 guard reader.peek() == UInt8(ascii: "\"") else { throw reader.unexpected(expecting: "an object key") }
@@ -54,12 +53,12 @@ public struct TopLevelScan: Sendable {
                 } else {
                     keyBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(start + 1)..<(reader.offset - 1)]))
                 }
-                keyEnds.append(keyBytes.count)
+                let keyEnd = keyBytes.count
                 try reader.expect(UInt8(ascii: ":"), "':'")
                 reader.skipWhitespace()
                 let valueStart = reader.offset
                 try reader.skipValue(depth: 1)
-                values.append(valueStart..<reader.offset)
+                entries.append((keyEnd, valueStart..<reader.offset))
                 if try reader.endOfContainer(UInt8(ascii: "}")) { break }
             }
         }
@@ -71,9 +70,9 @@ public struct TopLevelScan: Sendable {
         var key = key
         return key.withUTF8 { wanted in
             var start = 0
-            for index in values.indices {
-                let end = keyEnds[index]
-                if end - start == wanted.count, keyBytes[start..<end].elementsEqual(wanted) { return values[index] }
+            for entry in entries {
+                let end = entry.keyEnd
+                if end - start == wanted.count, keyBytes[start..<end].elementsEqual(wanted) { return entry.value }
                 start = end
             }
             return nil
