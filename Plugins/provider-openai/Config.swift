@@ -26,51 +26,22 @@ struct OpenAIConfig: Sendable {
     private let chatCompletionsURL: String
 
     init(_ config: JSONValue, host: PluginHost) throws(PluginError) {
-        guard let object = config.objectValue else { throw .config("config must be an object") }
-        for key in object.keys where !Self.knownKeys.contains(key) {
-            throw .config("unknown config key \"\(key)\" (known: \(Self.knownKeys.joined(separator: ", ")))")
-        }
-        let flavorName = try Self.string(object, "flavor") ?? "openai"
+        let config = try ProviderConfig(config, knownKeys: Self.knownKeys)
+        let flavorName = try config.string("flavor") ?? "openai"
         guard let flavor = Flavor(rawValue: flavorName) else { throw .config("flavor must be \"openai\" or \"azure\" (got \"\(flavorName)\")") }
         self.flavor = flavor
-        var base = try Self.string(object, "base_url") ?? (flavor == .openai ? "https://api.openai.com/v1" : "")
-        while base.hasSuffix("/") { base.removeLast() }
-        guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
-            throw .config("base_url must start with http:// or https:// (got \"\(base)\")")
-        }
-        baseURL = base
-        chatCompletionsURL = base + "/chat/completions"
-        apiVersion = try Self.string(object, "api_version") ?? "2024-10-21"
-        if let value = object["stream_usage"] {
-            guard let flag = value.boolValue else { throw .config("stream_usage must be true or false") }
-            streamUsage = flag
-        } else {
-            streamUsage = true
-        }
+        baseURL = try config.baseURL(default: flavor == .openai ? "https://api.openai.com/v1" : "")
+        chatCompletionsURL = baseURL + "/chat/completions"
+        apiVersion = try config.string("api_version") ?? "2024-10-21"
+        streamUsage = try config.bool("stream_usage", default: true)
 
         var headers: [(name: String, value: String)] = []
-        let keyVariable: String?
-        if let value = object["api_key_env"], value.isNull {
-            keyVariable = nil
-        } else {
-            keyVariable = try Self.string(object, "api_key_env") ?? (flavor == .openai ? "OPENAI_API_KEY" : "AZURE_OPENAI_API_KEY")
-        }
-        if let keyVariable, !keyVariable.isEmpty {
-            guard let key = host.secret(keyVariable), !key.isEmpty else {
-                throw .config("environment variable \(keyVariable) (api_key_env) is not set; set it, or set api_key_env: null for an upstream without keys")
-            }
+        if let key = try config.apiKey(defaultVariable: flavor == .openai ? "OPENAI_API_KEY" : "AZURE_OPENAI_API_KEY", host: host) {
             headers.append(flavor == .openai ? ("Authorization", "Bearer " + key) : ("api-key", key))
         }
-        if let organization = try Self.string(object, "organization") { headers.append(("OpenAI-Organization", organization)) }
-        if let project = try Self.string(object, "project") { headers.append(("OpenAI-Project", project)) }
-        if let extra = object["headers"] {
-            guard let extra = extra.objectValue else { throw .config("headers must be a map of header name to string value") }
-            for (name, value) in extra {
-                guard let text = value.stringValue else { throw .config("headers.\(name) must be a string") }
-                headers.append((name, text))
-            }
-        }
-        self.headers = headers
+        if let organization = try config.string("organization") { headers.append(("OpenAI-Organization", organization)) }
+        if let project = try config.string("project") { headers.append(("OpenAI-Project", project)) }
+        self.headers = headers + (try config.extraHeaders())
     }
 
     /// The upstream URL for an operation. Azure addresses chat and embeddings by deployment
@@ -96,11 +67,5 @@ struct OpenAIConfig: Sendable {
     private static func isDeploymentByte(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
             || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
-    }
-
-    private static func string(_ object: JSONObject, _ key: String) throws(PluginError) -> String? {
-        guard let value = object[key] else { return nil }
-        guard let text = value.stringValue else { throw .config("\(key) must be a string") }
-        return text
     }
 }
