@@ -32,20 +32,38 @@ final class NativeMessagesRenderer: ClientRenderer {
 
 /// `/v1/messages` answered through the canonical chat form (docs/translation/ingress-anthropic.md).
 final class TranslatedMessagesRenderer: ClientRenderer {
-    private var translator = MessagesStreamTranslator()
-    private var frame = SSEFrame()
+    private var stream = TranslatedStream(MessagesStreamTranslator())
 
     func whole(_ output: [UInt8]) throws(GatewayError) -> [UInt8] {
-        do {
-            return try MessagesIngress.message(fromChatCompletion: try JSONValue.parse(output)).serialized()
-        } catch let error as TranslationError {
-            throw GatewayError(translation: error)
-        } catch {
-            throw GatewayError.upstream(status: 502, message: "provider sent a completion that is not JSON: \(error)")
-        }
+        try translateCompletion(output) { (completion) throws(TranslationError) in
+            try MessagesIngress.message(fromChatCompletion: completion)
+        }.serialized()
     }
 
     func chunk(_ output: UnsafeRawBufferPointer, _ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? {
+        stream.chunk(output, write)
+    }
+
+    func end(_ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? { stream.end(write) }
+
+    func errorBody(status: Int, body: [UInt8], fromProvider: Bool) -> [UInt8] {
+        fromProvider ? anthropicErrorBody(status: status, openAIError: body) : anthropicErrorBody(status: status, gatewayError: body)
+    }
+
+    func streamError(status: Int, body: [UInt8], fromProvider: Bool, _ write: (UnsafeRawBufferPointer) -> Void) {
+        stream.fail(status: status, body: body, write)
+    }
+}
+
+/// An ingress stream translator and the frame its events are written through: canonical chunks
+/// in, `event: <name>` + `data:` out, with the translator's contract failures as gateway errors.
+struct TranslatedStream<Translator: IngressStreamTranslator> {
+    private(set) var translator: Translator
+    private var frame = SSEFrame()
+
+    init(_ translator: Translator) { self.translator = translator }
+
+    mutating func chunk(_ output: UnsafeRawBufferPointer, _ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? {
         translator.feed(bytes: output) { event, data in
             frame.frame(event: event, data)
             frame.withBytes(write)
@@ -53,7 +71,7 @@ final class TranslatedMessagesRenderer: ClientRenderer {
         return translator.failure.map(GatewayError.init(translation:))
     }
 
-    func end(_ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? {
+    mutating func end(_ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? {
         translator.finish { event, data in
             frame.frame(event: event, data)
             frame.withBytes(write)
@@ -61,16 +79,21 @@ final class TranslatedMessagesRenderer: ClientRenderer {
         return translator.failure.map(GatewayError.init(translation:))
     }
 
-    func errorBody(status: Int, body: [UInt8], fromProvider: Bool) -> [UInt8] {
-        fromProvider ? anthropicErrorBody(status: status, openAIError: body) : anthropicErrorBody(status: status, gatewayError: body)
-    }
-
-    func streamError(status: Int, body: [UInt8], fromProvider: Bool, _ write: (UnsafeRawBufferPointer) -> Void) {
+    mutating func fail(status: Int, body: [UInt8], _ write: (UnsafeRawBufferPointer) -> Void) {
         translator.fail(status: status, openAIError: try? JSONValue.parse(body)) { event, data in
             frame.frame(event: event, data)
             frame.withBytes(write)
         }
     }
+}
+
+/// A provider's whole canonical answer, rendered in an ingress's format by `render`.
+func translateCompletion(_ output: [UInt8], _ render: (JSONValue) throws(TranslationError) -> JSONValue) throws(GatewayError) -> JSONValue {
+    let completion: JSONValue
+    do { completion = try JSONValue.parse(output) } catch {
+        throw GatewayError.upstream(status: 502, message: "provider sent a completion that is not JSON: \(error)")
+    }
+    do { return try render(completion) } catch { throw GatewayError(translation: error) }
 }
 
 /// An OpenAI-shaped error body → Anthropic's `{"type":"error","error":{...}}`.

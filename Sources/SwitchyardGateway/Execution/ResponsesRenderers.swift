@@ -46,52 +46,35 @@ final class NativeResponsesRenderer: ClientRenderer {
 final class TranslatedResponsesRenderer: ClientRenderer {
     private let translation: ResponsesTranslation
     private let store: ResponseStore?
-    private var translator: ResponsesStreamTranslator
-    private var frame = SSEFrame()
+    private var stream: TranslatedStream<ResponsesStreamTranslator>
 
     init(translation: ResponsesTranslation, store: ResponseStore?) {
         self.translation = translation
         self.store = translation.store ? store : nil
-        translator = ResponsesStreamTranslator(request: translation)
+        stream = TranslatedStream(ResponsesStreamTranslator(request: translation))
     }
 
     func whole(_ output: [UInt8]) throws(GatewayError) -> [UInt8] {
-        let response: JSONValue
-        do {
-            response = try ResponsesIngress.response(fromChatCompletion: try JSONValue.parse(output), for: translation)
-        } catch let error as TranslationError {
-            throw GatewayError(translation: error)
-        } catch {
-            throw GatewayError.upstream(status: 502, message: "provider sent a completion that is not JSON: \(error)")
+        let response = try translateCompletion(output) { [translation] (completion) throws(TranslationError) in
+            try ResponsesIngress.response(fromChatCompletion: completion, for: translation)
         }
         store?.keep(response, conversation: translation.conversation)
         return response.serialized()
     }
 
     func chunk(_ output: UnsafeRawBufferPointer, _ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? {
-        translator.feed(bytes: output) { event, data in
-            frame.frame(event: event, data)
-            frame.withBytes(write)
-        }
-        return translator.failure.map(GatewayError.init(translation:))
+        stream.chunk(output, write)
     }
 
     func end(_ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? {
-        translator.finish { event, data in
-            frame.frame(event: event, data)
-            frame.withBytes(write)
-        }
-        if let failure = translator.failure { return GatewayError(translation: failure) }
-        if let response = translator.response { store?.keep(response, conversation: translation.conversation) }
+        if let failure = stream.end(write) { return failure }
+        if let response = stream.translator.response { store?.keep(response, conversation: translation.conversation) }
         return nil
     }
 
     func errorBody(status: Int, body: [UInt8], fromProvider: Bool) -> [UInt8] { body }
 
     func streamError(status: Int, body: [UInt8], fromProvider: Bool, _ write: (UnsafeRawBufferPointer) -> Void) {
-        translator.fail(status: status, openAIError: try? JSONValue.parse(body)) { event, data in
-            frame.frame(event: event, data)
-            frame.withBytes(write)
-        }
+        stream.fail(status: status, body: body, write)
     }
 }
