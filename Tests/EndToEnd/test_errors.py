@@ -140,3 +140,15 @@ def test_unknown_stored_response_is_404(gateway_port):
         connection.close()
         assert response.status == 404
         assert_openai_error(payload, "not_found")
+
+
+def test_oversize_body_on_messages_is_a_413_in_anthropics_shape(gateway_port):
+    # The server refuses it from the Content-Length alone, before any route runs; the answer
+    # still takes the shape of the route the client called.
+    body = json.dumps({"model": "echo-1", "max_tokens": 5, "messages": [{"role": "user", "content": "x" * 70000}]}).encode()
+    status, _, payload = raw_post(gateway_port, body, path="/v1/messages")
+    assert status == 413
+    assert "larger than the limit" in assert_anthropic_error(payload, "request_too_large")["message"]
+    status, _, payload = raw_post(gateway_port, body, path="/v1/chat/completions")
+    assert status == 413
+    assert_openai_error(payload, "body_too_large")

@@ -35,9 +35,12 @@ public final class Gateway: @unchecked Sendable {
         http.headerTimeout = config.server.headerTimeout.nanoseconds
         http.bodyTimeout = config.server.bodyTimeout.nanoseconds
         http.idleTimeout = config.server.idleTimeout.nanoseconds
-        http.renderError = { status, message, code in
+        http.renderError = { status, message, code, path in
             let type = status >= 500 ? "server_error" : "invalid_request_error"
-            return ("application/json", GatewayError.render(message: message, type: type, param: nil, code: code))
+            let body = GatewayError.render(message: message, type: type, param: nil, code: code)
+            // Anthropic's SDK reads its own error shape on /v1/messages (an oversize or slow body).
+            guard let path, path.hasPrefix("/v1/messages") else { return ("application/json", body) }
+            return ("application/json", anthropicErrorBody(status: status, gatewayError: body))
         }
         do {
             server = try HTTPServer(configuration: http, responder: responder)

@@ -4,6 +4,9 @@ public struct HTTPParseError: Error, Equatable, Sendable {
     public let status: Int
     public let code: String
     public let message: String
+    /// The request target, when the error came after the request line was read (so the
+    /// answer can take the route's error shape).
+    public var target: String? = nil
 
     static func bad(_ message: String) -> HTTPParseError { HTTPParseError(status: 400, code: "malformed_request", message: message) }
 }
@@ -126,7 +129,7 @@ enum RequestHeadParser {
                 throw .bad("Invalid Content-Length.")
             }
             if length > limits.maxBodyBytes {
-                throw HTTPParseError(status: 413, code: "body_too_large", message: "Request body of \(length) bytes is larger than the limit of \(limits.maxBodyBytes) bytes.")
+                throw HTTPParseError(status: 413, code: "body_too_large", message: "Request body of \(length) bytes is larger than the limit of \(limits.maxBodyBytes) bytes.", target: target)
             }
             framing = length == 0 ? .none : .contentLength(length)
         } else {

@@ -291,11 +291,14 @@ final class Connection: IOHandler {
 
     /// Answers a request the server refuses by itself, then closes.
     private func fail(_ error: HTTPParseError) {
+        var target = error.target
+        if case .body(let head, _) = state { target = head.target }
+        let path = target.map { String($0.prefix { $0 != "?" }) }
         keepAlive = false
         state = .responding
         let writer = ResponseWriter(connection: self, requestID: RequestID.generate(), isHead: false)
         self.writer = writer
-        let rendered = server.configuration.renderError(error.status, error.message, error.code)
+        let rendered = server.configuration.renderError(error.status, error.message, error.code, path)
         writer.send(status: error.status, headers: HTTPHeaders([("Content-Type", rendered.contentType)]), body: rendered.body)
     }
 

@@ -23,8 +23,10 @@ public struct HTTPServerConfiguration: Sendable {
     /// client still sends, so that the client sees the response rather than a reset.
     public var lingerTimeout: UInt64 = 2_000_000_000
     /// Renders the errors the server answers by itself (malformed requests, limits, timeouts).
-    public var renderError: @Sendable (_ status: Int, _ message: String, _ code: String) -> (contentType: String, body: [UInt8]) =
-        HTTPServerConfiguration.openAIErrorBody
+    /// `path` is the request's path when its head was read (an oversize or slow body), so the
+    /// error can take the shape that route's clients expect; nil for a malformed head.
+    public var renderError: @Sendable (_ status: Int, _ message: String, _ code: String, _ path: String?) -> (contentType: String, body: [UInt8]) =
+        { status, message, code, _ in HTTPServerConfiguration.openAIErrorBody(status, message, code) }
 
     public init(host: String = "127.0.0.1", port: Int = 0) {
         self.host = host
