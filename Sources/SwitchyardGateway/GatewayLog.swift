@@ -67,7 +67,7 @@ struct LogLine {
 
     mutating func field(_ key: String, _ text: String) {
         bytes.append(0x20)
-        bytes.append(contentsOf: key.utf8)
+        bytes.appendUTF8(key)
         bytes.append(UInt8(ascii: "="))
         value(text)
     }
@@ -92,7 +92,11 @@ struct LogLine {
 
     /// A value, quoted and escaped only when it needs to be.
     private mutating func value(_ text: String) {
-        let utf8 = text.utf8
+        var text = text
+        text.withUTF8 { value($0) }
+    }
+
+    private mutating func value(_ utf8: UnsafeBufferPointer<UInt8>) {
         let plain = !utf8.isEmpty && !utf8.contains(where: { $0 <= 0x20 || $0 == 0x22 || $0 == 0x3D || $0 == 0x5C || $0 == 0x7F })
         if plain { bytes.append(contentsOf: utf8); return }
         bytes.append(0x22)

@@ -1,3 +1,5 @@
+import SwitchyardPosix
+
 /// Builds a response head into a buffer reused for every response on a loop.
 struct ResponseHead {
     private(set) var bytes: [UInt8] = []
@@ -37,7 +39,7 @@ struct ResponseHead {
     }
 
     private mutating func append(_ text: String) {
-        bytes.append(contentsOf: text.utf8)
+        bytes.appendUTF8(text)
     }
 }
 

@@ -1,3 +1,5 @@
+import SwitchyardPosix
+
 /// Serializes an `UpstreamRequest` as an HTTP/1.1 request: request line, `Host`, the plugin's
 /// fields, `Content-Length`, blank line, body — one buffer, so one send() in the common case.
 ///
@@ -7,22 +9,22 @@ enum PlainRequestWriter {
     static func bytes(_ request: UpstreamRequest, target: PlainTarget) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256 + request.body.count)
-        out.append(contentsOf: request.method.utf8)
+        out.appendUTF8(request.method)
         out.append(UInt8(ascii: " "))
-        out.append(contentsOf: target.requestTarget.utf8)
+        out.appendUTF8(target.requestTarget)
         out.append(contentsOf: " HTTP/1.1\r\nHost: ".utf8)
-        out.append(contentsOf: target.hostField.utf8)
+        out.appendUTF8(target.hostField)
         out.append(contentsOf: "\r\n".utf8)
         for (name, value) in request.headers where !isFramingField(name) {
-            out.append(contentsOf: name.utf8)
+            out.appendUTF8(name)
             out.append(contentsOf: value.isEmpty ? ":".utf8 : ": ".utf8)
-            out.append(contentsOf: value.utf8)
+            out.appendUTF8(value)
             out.append(contentsOf: "\r\n".utf8)
         }
         let sendsBody = request.method != "GET" && request.method != "HEAD"
         if sendsBody {
             out.append(contentsOf: "Content-Length: ".utf8)
-            out.append(contentsOf: String(request.body.count).utf8)
+            out.appendUTF8(String(request.body.count))
             out.append(contentsOf: "\r\n".utf8)
         }
         out.append(contentsOf: "\r\n".utf8)
@@ -30,11 +32,11 @@ enum PlainRequestWriter {
         return out
     }
 
-    private static let framingFields: Set<String> = [
+    private static let framingFields: [StaticString] = [
         "host", "content-length", "transfer-encoding", "connection", "keep-alive", "te", "upgrade",
     ]
 
     private static func isFramingField(_ name: String) -> Bool {
-        name.utf8.count <= 17 && framingFields.contains(name.lowercased())
+        name.utf8.count <= 17 && framingFields.contains { equalsIgnoringCase(name, $0) }
     }
 }

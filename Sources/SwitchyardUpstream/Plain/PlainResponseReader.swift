@@ -142,7 +142,8 @@ struct PlainResponseReader {
     }
 }
 
-private func equalsIgnoringCase(_ name: String, _ lowercase: StaticString) -> Bool {
+/// ASCII case-insensitive comparison with a lowercase name, without allocating.
+func equalsIgnoringCase(_ name: String, _ lowercase: StaticString) -> Bool {
     var name = name
     return name.withUTF8 { bytes in
         guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
