@@ -27,7 +27,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
 
     /// Writes the access-log lines still batched; only once every loop has stopped.
     func flushAfterStop() {
-        for context in contexts.values { context.accessLog.flushAfterStop() }
+        for context in contexts.values { context.accessLog.flush() }
     }
 
     func respond(to request: HTTPRequest, writer: ResponseWriter) {

@@ -143,3 +143,23 @@ import Testing
         #expect(transcript.usage?["prompt_tokens"]?.intValue == 2)
     }
 }
+
+/// Config mistakes are refused at instance creation, naming the key.
+@Suite struct OpenAIProviderConfigTests {
+    @Test(arguments: [
+        (["flavor": "azur", "api_key_env": nil] as JSONValue, "flavor"),
+        (["flavor": "azure", "api_key_env": nil] as JSONValue, "base_url"),
+        (["base_url": "ftp://x", "api_key_env": nil] as JSONValue, "base_url"),
+        (["stream_usage": "yes", "api_key_env": nil] as JSONValue, "stream_usage"),
+        (["api_key_env": "SWITCHYARD_TEST_UNSET_VARIABLE"] as JSONValue, "SWITCHYARD_TEST_UNSET_VARIABLE"),
+        (["base_url": "http://x/v1", "api_key_env": nil, "organisation": "o"] as JSONValue, "organisation"),
+    ])
+    func badConfigIsRefusedNamingTheKey(config: JSONValue, named key: String) {
+        do {
+            _ = try ProviderHarness(product: "ProviderOpenAI", config: config)
+            Issue.record("config \(config) was accepted")
+        } catch {
+            #expect("\(error)".contains(key), "\(error)")
+        }
+    }
+}

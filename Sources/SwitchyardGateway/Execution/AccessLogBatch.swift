@@ -9,8 +9,8 @@ import Glibc
 /// at shutdown. Under load that is one write(2) per ~15 requests instead of one per request.
 /// A crash (not SIGTERM, which drains and flushes) loses at most `flushDelay` of lines.
 ///
-/// Threading: confined to `loop`, except `flushAfterStop`, for the shutdown path once every
-/// loop has stopped.
+/// Threading: confined to `loop`; once every loop has stopped, the shutdown path may call
+/// `flush` from its own thread (the timers will never fire again).
 final class AccessLogBatch {
     let loop: EventLoop
     let fd: Int32
@@ -43,11 +43,6 @@ final class AccessLogBatch {
         guard !pending.isEmpty else { return }
         pending.withUnsafeBytes { write($0) }
         pending.removeAll(keepingCapacity: true)
-    }
-
-    /// Writes what is left once the loops have stopped (their timers will never fire).
-    func flushAfterStop() {
-        flush()
     }
 
     private func write(_ bytes: UnsafeRawBufferPointer) {
