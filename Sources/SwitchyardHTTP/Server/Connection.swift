@@ -272,6 +272,9 @@ final class Connection: IOHandler {
     /// The response to the current request is complete.
     func responseEnded() {
         writer = nil
+        // The write that ended the response may have found the client gone and closed us: a
+        // closed connection must stay closed (re-arming it would leave a timer on a freed object).
+        guard !isClosed else { return }
         guard keepsAlive else {
             closeWhenFlushed = true
             if outbound.count == outboundOffset { lingeringClose() }
@@ -304,9 +307,13 @@ final class Connection: IOHandler {
 
     /// One timer per connection: header, body, idle or write timeout, whichever phase it is in.
     /// A header or body timeout answers 408; any other closes the connection.
+    /// Timer callbacks hold the connection weakly: a timer that outlives it (however it came to
+    /// be armed) finds nothing to do instead of reading freed memory.
     private func arm(_ nanoseconds: UInt64, _ code: String?, _ message: String?) {
         cancelTimer()
-        timer = server.loop.schedule(after: nanoseconds) { [unowned self] in
+        guard !isClosed else { return }
+        timer = server.loop.schedule(after: nanoseconds) { [weak self] in
+            guard let self else { return }
             timer = nil
             if let code, let message, !isResponding, !isClosed {
                 fail(HTTPParseError(status: 408, code: code, message: message))
@@ -328,9 +335,10 @@ final class Connection: IOHandler {
 
     private func armIdle() {
         cancelTimer()
-        timer = server.loop.schedule(after: server.configuration.idleTimeout) { [unowned self] in
-            timer = nil
-            close()
+        guard !isClosed else { return }
+        timer = server.loop.schedule(after: server.configuration.idleTimeout) { [weak self] in
+            self?.timer = nil
+            self?.close()
         }
         idleTimerArmed = true
     }
@@ -362,9 +370,9 @@ final class Connection: IOHandler {
         inbound = []
         try? server.loop.modify(fd: fd, events: [.readable, .peerClosed])
         cancelTimer()
-        timer = server.loop.schedule(after: server.configuration.lingerTimeout) { [unowned self] in
-            timer = nil
-            close()
+        timer = server.loop.schedule(after: server.configuration.lingerTimeout) { [weak self] in
+            self?.timer = nil
+            self?.close()
         }
         discardUntilClosed()
     }
