@@ -32,9 +32,14 @@ public final class Gateway: @unchecked Sendable {
         var http = HTTPServerConfiguration(host: config.server.host, port: config.server.port)
         http.loops = config.server.loops > 0 ? config.server.loops : EventLoopGroup.availableCores
         http.maxBodyBytes = config.server.maxBodyBytes
+        http.maxConnections = config.server.maxConnections
+        http.maxBodyMemory = config.server.maxBodyMemory
+        http.minBodyRate = config.server.minBodyRate
+        http.bodyRateGrace = config.server.bodyRateGrace.nanoseconds
         http.headerTimeout = config.server.headerTimeout.nanoseconds
         http.bodyTimeout = config.server.bodyTimeout.nanoseconds
         http.idleTimeout = config.server.idleTimeout.nanoseconds
+        http.log = { message, fields in log.warn(message, fields: fields) }
         http.renderError = { status, message, code, path in
             let type = status >= 500 ? "server_error" : "invalid_request_error"
             let body = GatewayError.render(message: message, type: type, param: nil, code: code)
@@ -56,12 +61,15 @@ public final class Gateway: @unchecked Sendable {
             throw GatewayStartupError("cannot listen on \(config.server.host):\(config.server.port): \(error)")
         }
         log.info("listening", fields: [
-            ("address", "\(config.server.host):\(server.port)"), ("loops", String(server.group.loops.count)),
+            ("address", server.addresses.map(\.description).joined(separator: ",")), ("loops", String(server.group.loops.count)),
             ("providers", plugins.providers.keys.sorted().joined(separator: ",")),
         ])
     }
 
     public var port: Int { server.port }
+
+    /// Every address listened on (a host name may resolve to several), port included.
+    public var addresses: [String] { server.addresses.map(\.description) }
 
     /// Stops accepting, lets in-flight requests and streams finish (up to `grace`), then stops.
     public func shutdown(grace: UInt64) {

@@ -35,7 +35,7 @@ enum ServeCommand {
             return 1
         }
         // Tests and scripts read the bound port from this line (port 0 picks a free one).
-        print("listening on \(config.server.host):\(gateway.port)")
+        print("listening on \(gateway.addresses.first ?? "\(config.server.host):\(gateway.port)")")
         fflush(sy_stdout())
         let signal = Signals.waitForTermination()
         printError("switchyard: signal \(signal), draining in-flight requests")
