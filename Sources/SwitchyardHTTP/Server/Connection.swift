@@ -36,7 +36,7 @@ final class Connection: IOHandler {
     private var keepAlive = true
     private var closeWhenFlushed = false
     private var readingPaused = false
-    private var writer: ResponseWriter?
+    private(set) var writer: ResponseWriter?
     private static let readChunk = 16 * 1024
 
     init(fd: Int32, server: ServerLoop) {

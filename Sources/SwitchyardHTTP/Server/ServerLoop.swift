@@ -56,8 +56,10 @@ final class ServerLoop: IOHandler, @unchecked Sendable {
         if draining && connections.isEmpty { stop() }
     }
 
-    /// Stops accepting, closes idle connections, lets the others finish; after `grace`
-    /// nanoseconds closes whatever is left. `stopped` runs on the loop once it is empty.
+    /// Stops accepting, closes idle connections, lets the others finish (each closes once its
+    /// response has ended); after `grace` nanoseconds the responses still open are ended by their
+    /// owners (`ResponseWriter.onClose(.shutdown)`: an error answer or a stream's error event),
+    /// and every connection left is closed. `stopped` runs on the loop once it is empty.
     func drain(grace: UInt64, stopped: @escaping () -> Void) {
         onStopped = stopped
         draining = true
@@ -67,7 +69,10 @@ final class ServerLoop: IOHandler, @unchecked Sendable {
         for connection in connections.values where connection.isIdle { connection.close() }
         if connections.isEmpty { return stop() }
         loop.schedule(after: grace) { [self] in
-            for connection in connections.values { connection.close() }
+            for connection in connections.values {
+                connection.writer?.shutdownGraceExpired()
+                connection.close()
+            }
             stop()
         }
     }
