@@ -47,7 +47,7 @@ public enum Signals {
     /// signal number (130 for SIGINT, 143 for SIGTERM), as shells report it.
     public static func exitStatus(for signal: Int32) -> Int32 { 128 + signal }
 
-    /// SIGTERM and SIGINT → "SIGTERM" / "SIGINT", others "signal N".
+    /// "SIGTERM", "SIGINT" or "SIGHUP"; any other signal as "signal N".
     public static func name(_ signal: Int32) -> String {
         switch signal {
         case SIGTERM: "SIGTERM"
