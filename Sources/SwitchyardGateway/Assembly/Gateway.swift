@@ -11,7 +11,7 @@ public final class Gateway: @unchecked Sendable {
     public let plugins: LoadedPlugins
     let server: HTTPServer
     let responder: GatewayResponder
-    let log: GatewayLog
+    public let log: GatewayLog
 
     public init(config: GatewayConfig, log: GatewayLog = GatewayLog(), accessLog: Bool = true) throws(GatewayStartupError) {
         self.config = config
@@ -71,9 +71,13 @@ public final class Gateway: @unchecked Sendable {
     /// Every address listened on (a host name may resolve to several), port included.
     public var addresses: [String] { server.addresses.map(\.description) }
 
-    /// Stops accepting, lets in-flight requests and streams finish (up to `grace`), then stops.
-    public func shutdown(grace: UInt64) {
-        server.shutdown(grace: grace)
+    /// Stops accepting, lets in-flight requests and streams finish for up to `grace` (fractions
+    /// of a second count), then ends what is left in each client's format (a 503, or a stream's
+    /// error event) and stops. Access-log lines are written as they come from the start, so a
+    /// process that exits in the middle (a second SIGTERM) loses none. Returns once stopped.
+    public func shutdown(grace: Duration) {
+        responder.beginDrain()
+        server.shutdown(grace: grace.nanoseconds)
         responder.flushAfterStop()
     }
 }

@@ -36,7 +36,7 @@ final class Connection: IOHandler {
     private var keepAlive = true
     private var closeWhenFlushed = false
     private var readingPaused = false
-    private var writer: ResponseWriter?
+    private(set) var writer: ResponseWriter?
     /// Bytes of the server's body memory budget this connection's current request holds.
     private var reservedBodyBytes = 0
     private var bodyStartedAt: UInt64 = 0

@@ -139,8 +139,10 @@ final class ServerLoop: IOHandler, @unchecked Sendable {
 
     // MARK: shutting down
 
-    /// Stops accepting, closes idle connections, lets the others finish; after `grace`
-    /// nanoseconds closes whatever is left. `stopped` runs on the loop once it is empty. The
+    /// Stops accepting, closes idle connections, lets the others finish (each closes once its
+    /// response has ended); after `grace` nanoseconds the responses still open are ended by their
+    /// owners (`ResponseWriter.onClose(.shutdown)`: an error answer or a stream's error event),
+    /// and every connection left is closed. `stopped` runs on the loop once it is empty. The
     /// listeners themselves are closed by the server once no loop watches them.
     func drain(grace: UInt64, stopped: @escaping () -> Void) {
         onStopped = stopped
@@ -150,7 +152,10 @@ final class ServerLoop: IOHandler, @unchecked Sendable {
         for connection in connections.values where connection.isIdle { connection.close() }
         if connections.isEmpty { return stop() }
         loop.schedule(after: grace) { [self] in
-            for connection in connections.values { connection.close() }
+            for connection in connections.values {
+                connection.writer?.shutdownGraceExpired()
+                connection.close()
+            }
             stop()
         }
     }
