@@ -1,3 +1,4 @@
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -68,7 +69,7 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
             let offset = family == AF_INET6 ? MemoryLayout<sockaddr_in6>.offset(of: \.sin6_addr)! : MemoryLayout<sockaddr_in>.offset(of: \.sin_addr)!
             _ = inet_ntop(family, raw.baseAddress! + offset, &text, socklen_t(text.count))
         }
-        let host = String(cString: text)
+        let host = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
