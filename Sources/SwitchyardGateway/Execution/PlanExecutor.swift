@@ -149,7 +149,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
 
     private func transportFailure(_ error: UpstreamError) -> PluginFailure {
         switch error.kind {
-        case .timeout:
+        case .connectTimeout, .firstByteTimeout, .idleTimeout, .totalTimeout:
             PluginFailure(status: SY_E_TIMEOUT, httpStatus: 504, retryable: true, message: "upstream timed out: \(error.message)")
         case .cancelled:
             PluginFailure(status: SY_E_CANCELLED, message: "upstream request cancelled")
