@@ -166,9 +166,9 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
 
     private func transportFailure(_ error: UpstreamError) -> PluginFailure {
         let failure = limits.failure(for: error, afterHead: headArrived)
-        // The client's words for a closed connection leave out the transport's (which may name
-        // the upstream's address); the log keeps them.
-        if error.kind == .closed, failure.message != error.message { failureDetail = error.message }
+        // The client's words for a closed connection leave out the transport's (a reset, a
+        // broken pipe, and the upstream's address); the log keeps them.
+        if error.kind == .closed, !error.message.hasPrefix("upstream closed the connection") { failureDetail = error.message }
         return failure
     }
 
