@@ -183,7 +183,10 @@ public final class UpstreamTransfer: UpstreamCall {
             return head.isComplete ? .success : .failure(UpstreamError(.other, "upstream sent no response head"))
         }
         if malformedHead { return .failure(UpstreamError(.other, "malformed response head from upstream")) }
-        if code == CURLE_OPERATION_TIMEDOUT, !connected {
+        // curl says "timed out" for its connect and total timeouts alike: it was the connect
+        // timeout if the connection never got ready (and the total had not run out first).
+        let elapsed = monotonicNanoseconds() &- timings.started
+        if code == CURLE_OPERATION_TIMEDOUT, !connected, request.totalTimeout == 0 || elapsed < request.totalTimeout {
             return .failure(UpstreamError(.connectTimeout, UpstreamError.text(curl: code, detail: errorBuffer)))
         }
         return .failure(UpstreamError(curl: code, detail: errorBuffer))

@@ -65,6 +65,18 @@ import Testing
         #expect(recorder.completions == 1)
     }
 
+    @Test(arguments: UpstreamTransport.allCases) func aTotalTimeoutShorterThanTheConnectTimeoutIsReportedAsTheTotal(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
+        defer { harness.shutdown() }
+        let blackhole = try Blackhole()
+        defer { blackhole.close() }
+        let recorder = Recorder()
+        harness.start(UpstreamRequest(method: "GET", url: "http://127.0.0.1:\(blackhole.port)/", headers: [], body: [],
+                                      connectTimeout: 3_000_000_000, totalTimeout: 200_000_000), recorder)
+        #expect(recorder.wait())
+        #expect(recorder.failure?.kind == .totalTimeout, "\(String(describing: recorder.result))")
+    }
+
     @Test(arguments: UpstreamTransport.allCases) func idleTimeoutWaitsForTheHead(_ transport: UpstreamTransport) throws {
         let harness = try ClientHarness(transport)
         defer { harness.shutdown() }

@@ -8,7 +8,7 @@
 public struct UpstreamTimeouts: Sendable, Hashable {
     /// TCP and TLS handshake.
     public var connect: Duration = .seconds(5)
-    /// From sending the request until the response head has arrived. A non-streamed answer
+    /// From the start (connecting included) until the response head has arrived. A non-streamed answer
     /// sends its head only once generated, so this bounds how long it may take.
     public var firstByte: Duration = .seconds(300)
     /// Longest silence between bytes once the head has arrived (a stream's pauses).
