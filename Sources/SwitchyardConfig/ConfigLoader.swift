@@ -29,7 +29,7 @@ public enum ConfigLoader {
         let fields = try root.mapping(allowedKeys: sections)
         let server = try ServerSection.decode(fields["server"])
         let plugins = try PluginsSection.decode(fields["plugins"])
-        let providers = try ProvidersSection.decode(fields["providers"])
+        let providers = try ProvidersSection.decode(fields["providers"], timeouts: server.upstreamTimeouts)
         let aliases = try AliasesSection.decode(fields["aliases"])
         let checked = try CrossValidation.resolve(plugins: plugins, providers: providers, aliases: aliases)
         return GatewayConfig(

@@ -3,27 +3,30 @@ import SwitchyardPlugins
 
 /// Settings the request path reads, taken from the config once.
 public struct GatewaySettings: Sendable {
-    public var upstreamConnectTimeout: UInt64
-    public var upstreamTimeout: UInt64
     public var accessLog: Bool
 
-    public init(upstreamConnectTimeout: UInt64 = 5_000_000_000, upstreamTimeout: UInt64 = 600_000_000_000, accessLog: Bool = true) {
-        self.upstreamConnectTimeout = upstreamConnectTimeout
-        self.upstreamTimeout = upstreamTimeout
+    public init(accessLog: Bool = true) {
         self.accessLog = accessLog
     }
+}
+
+/// A provider as the request path uses it: its plugin instance, and its upstream limits
+/// resolved once at start-up (one dictionary lookup per attempt finds both).
+struct ConfiguredProvider: Sendable {
+    let plugin: ProviderPlugin
+    let limits: UpstreamLimits
 }
 
 /// Everything the request path needs that lives as long as the process: immutable after start,
 /// so every event loop reads it without locks.
 final class GatewayServices: Sendable {
-    let providers: [String: ProviderPlugin]
+    let providers: [String: ConfiguredProvider]
     let planner: PlanBuilder
     let settings: GatewaySettings
     let log: GatewayLog
     let accessLog: AccessLog
 
-    init(providers: [String: ProviderPlugin], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog) {
+    init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog) {
         self.providers = providers
         self.planner = planner
         self.settings = settings

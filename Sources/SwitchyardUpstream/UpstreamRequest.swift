@@ -10,13 +10,19 @@ public struct UpstreamRequest: Sendable {
     public var headers: [(String, String)]
     public var body: [UInt8]
     /// Nanoseconds to establish the connection (TCP + TLS); 0 = libcurl's default (300 s).
+    /// Fails with `.connectTimeout`.
     public var connectTimeout: UInt64
-    /// Nanoseconds for the whole transfer, response body included; 0 = none.
+    /// Nanoseconds for the whole transfer, response body included; 0 = none. Fails with
+    /// `.totalTimeout`.
     public var totalTimeout: UInt64
-    /// Nanoseconds from the start until the response head has arrived; 0 = none.
+    /// Nanoseconds from the start until the response head has arrived (connecting and sending
+    /// the request included); 0 = none. Fails with `.firstByteTimeout`.
     public var firstByteTimeout: UInt64
-    /// Longest silence allowed between arriving bytes (head or body), in nanoseconds; 0 = none.
-    /// Suits streams, whose total duration is unknown but whose pauses are short.
+    /// Longest silence allowed between arriving bytes once the response head is in, in
+    /// nanoseconds; 0 = none. Before the head, `firstByteTimeout` applies; while the caller has
+    /// paused receiving (`UpstreamCall.pauseReceiving`) the silence is the caller's and does
+    /// not count. Suits streams, whose total duration is unknown but whose pauses are short.
+    /// Fails with `.idleTimeout`.
     public var idleTimeout: UInt64
 
     public init(
@@ -72,15 +78,26 @@ public enum UpstreamResult: Sendable {
 /// Why a transfer failed: a bounded kind to branch on, and libcurl's text for people.
 public struct UpstreamError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable {
-        /// The TCP connection could not be made (refused, unreachable, connect timeout included).
+        /// The TCP connection could not be made (refused, no route to the host).
         case connect
+        /// The host name did not resolve.
         case resolve
+        /// The TLS handshake failed (certificate, protocol).
         case tls
-        /// Total, first-byte or idle timeout.
-        case timeout
+        /// No connection (TCP and TLS) within `UpstreamRequest.connectTimeout`.
+        case connectTimeout
+        /// No response head within `UpstreamRequest.firstByteTimeout`.
+        case firstByteTimeout
+        /// No bytes for `UpstreamRequest.idleTimeout` after the head.
+        case idleTimeout
+        /// Not finished within `UpstreamRequest.totalTimeout`.
+        case totalTimeout
+        /// The connection was made, then closed or reset by the upstream before the response
+        /// was complete: before the head (the request may have been seen) or mid-response.
+        case closed
         case cancelled
         case tooManyRedirects
-        /// Anything else, such as a connection cut mid-response or a malformed response.
+        /// Anything else, such as a malformed response or a request that could not be sent.
         case other
     }
 
@@ -93,6 +110,14 @@ public struct UpstreamError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(kind): \(message)" }
+
+    /// One of the four timeouts of `UpstreamRequest` fired.
+    public var isTimeout: Bool {
+        switch kind {
+        case .connectTimeout, .firstByteTimeout, .idleTimeout, .totalTimeout: true
+        default: false
+        }
+    }
 }
 
 /// Monotonic timestamps of one transfer, in nanoseconds (0 = not reached). The gateway's own

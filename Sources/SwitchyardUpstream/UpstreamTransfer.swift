@@ -26,6 +26,8 @@ public final class UpstreamTransfer: UpstreamCall {
     private var malformedHead = false
     private var watchdog: TimerID?
     private var lastActivity: UInt64 = 0
+    /// The caller paused receiving: silence is not the upstream's, the idle timeout waits.
+    private var paused = false
     /// True while the easy handle is part of the multi handle.
     var inMulti = false
     public private(set) var timings = UpstreamTimings()
@@ -82,6 +84,7 @@ public final class UpstreamTransfer: UpstreamCall {
 
     public func pauseReceiving() {
         guard delegate != nil, !cancelled else { return }
+        paused = true
         client.whenOutsideCurl { [self] in
             if inMulti { client.pause(self, receiving: false) }
         }
@@ -89,7 +92,9 @@ public final class UpstreamTransfer: UpstreamCall {
 
     public func resumeReceiving() {
         guard delegate != nil, !cancelled else { return }
-        lastActivity = monotonicNanoseconds()
+        paused = false
+        lastActivity = monotonicNanoseconds()  // the pause was the caller's, not the upstream's
+        if watchdog == nil { armWatchdog() }
         client.whenOutsideCurl { [self] in
             if inMulti { client.pause(self, receiving: true) }
         }
@@ -122,6 +127,7 @@ public final class UpstreamTransfer: UpstreamCall {
         case .head:
             timings.head = monotonicNanoseconds()
             lastActivity = timings.head
+            if watchdog == nil { armWatchdog() }  // the idle timeout starts now
             inCallback = true
             delegate?.upstreamHead(status: head.status, headers: head.headers)
             inCallback = false
@@ -138,7 +144,7 @@ public final class UpstreamTransfer: UpstreamCall {
         return !cancelled
     }
 
-    // MARK: watchdog: first-byte and idle timeouts on loop timers
+    // MARK: watchdog: first-byte and idle timeouts on loop timers (curl does connect and total)
 
     private func armWatchdog() {
         guard let deadline = nextDeadline() else { return }
@@ -152,7 +158,7 @@ public final class UpstreamTransfer: UpstreamCall {
     private func nextDeadline() -> UInt64? {
         var deadline: UInt64?
         if request.firstByteTimeout > 0, timings.head == 0 { deadline = timings.started &+ request.firstByteTimeout }
-        if request.idleTimeout > 0 { deadline = min(deadline ?? .max, lastActivity &+ request.idleTimeout) }
+        if request.idleTimeout > 0, timings.head != 0, !paused { deadline = min(deadline ?? .max, lastActivity &+ request.idleTimeout) }
         return deadline
     }
 
@@ -160,10 +166,10 @@ public final class UpstreamTransfer: UpstreamCall {
         guard delegate != nil, !cancelled else { return }
         let now = monotonicNanoseconds()
         if request.firstByteTimeout > 0, timings.head == 0, now &- timings.started >= request.firstByteTimeout {
-            return fail(UpstreamError(.timeout, "no response head within \(request.firstByteTimeout / 1_000_000) ms"))
+            return fail(UpstreamError(.firstByteTimeout, "no response head within \(request.firstByteTimeout / 1_000_000) ms"))
         }
-        if request.idleTimeout > 0, now &- lastActivity >= request.idleTimeout {
-            return fail(UpstreamError(.timeout, "no data from upstream for \(request.idleTimeout / 1_000_000) ms"))
+        if request.idleTimeout > 0, timings.head != 0, !paused, now &- lastActivity >= request.idleTimeout {
+            return fail(UpstreamError(.idleTimeout, "no data from upstream for \(request.idleTimeout / 1_000_000) ms"))
         }
         armWatchdog()
     }
@@ -177,7 +183,20 @@ public final class UpstreamTransfer: UpstreamCall {
             return head.isComplete ? .success : .failure(UpstreamError(.other, "upstream sent no response head"))
         }
         if malformedHead { return .failure(UpstreamError(.other, "malformed response head from upstream")) }
+        // curl says "timed out" for its connect and total timeouts alike: it was the connect
+        // timeout if the connection never got ready (and the total had not run out first).
+        let elapsed = monotonicNanoseconds() &- timings.started
+        if code == CURLE_OPERATION_TIMEDOUT, !connected, request.totalTimeout == 0 || elapsed < request.totalTimeout {
+            return .failure(UpstreamError(.connectTimeout, UpstreamError.text(curl: code, detail: errorBuffer)))
+        }
         return .failure(UpstreamError(curl: code, detail: errorBuffer))
+    }
+
+    /// Whether the connection (TCP, and TLS for https) was ever ready to carry the request.
+    private var connected: Bool {
+        var pretransfer: curl_off_t = 0
+        sy_curl_easy_getinfo_off(handle, CURLINFO_PRETRANSFER_TIME_T, &pretransfer)
+        return pretransfer > 0
     }
 
     /// Releases everything and tells the delegate, once. Only outside curl callbacks.

@@ -15,17 +15,19 @@ BIN_DIR = os.environ.get("SWITCHYARD_BIN_DIR", ".build/debug")
 UPSTREAM_KEY = "sk-e2e-upstream-key"
 
 
-def start_process(args, env=None, timeout=20.0):
-    """Starts a server and waits for its 'listening on HOST:PORT' line; returns (process, port)."""
+def start_process(args, env=None, timeout=20.0, stderr=subprocess.PIPE):
+    """Starts a server and waits for its 'listening on HOST:PORT' line; returns (process, port).
+    `stderr` may be an open file to keep the server's log (its access log goes there)."""
     process = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True, bufsize=1
+        args, stdout=subprocess.PIPE, stderr=stderr, env=env, text=True, bufsize=1
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
             if process.poll() is not None:
-                raise RuntimeError(f"{args[0]} exited with {process.returncode}: {process.stderr.read()}")
+                log = process.stderr.read() if process.stderr else "(see its log file)"
+                raise RuntimeError(f"{args[0]} exited with {process.returncode}: {log}")
             continue
         if line.startswith("listening on "):
             return process, int(line.strip().rsplit(":", 1)[1])

@@ -28,7 +28,7 @@ struct ConfigFileTests {
             try Data(defaultConfigYAML.utf8).write(to: URL(fileURLWithPath: path))
             let config = try ConfigLoader.load(path: path, environment: .values(["SWITCHYARD_PLUGIN_DIR": "/p"]))
             #expect(config.sourceName == path)
-            #expect(config.plugins.first?.location.description == "\(path):13:5")
+            #expect(config.plugins.first?.location.description == "\(path):17:5")
         }
     }
 

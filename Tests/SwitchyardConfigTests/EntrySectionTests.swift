@@ -70,6 +70,45 @@ struct EntrySectionTests {
         #expect(errorText(yaml) == expected)
     }
 
+    @Test("a provider's timeouts override the server's, key by key; 0 turns one off")
+    func providerTimeouts() throws {
+        let config = try parse(Self.twoPlugins + """
+            server:
+              upstream_connect_timeout: 3s
+              upstream_idle_timeout: 90s
+            providers:
+              - name: fast
+                plugin: openai
+                models: [a]
+                timeouts: {connect: 2s, first_byte: 60s, idle: 30s, total: 0}
+              - name: partial
+                plugin: openai
+                models: [b]
+                timeouts:
+                  first_byte: 10m
+                  total: 1h
+              - {name: plain, plugin: openai, models: [c]}
+              - {name: empty, plugin: openai, models: [d], timeouts: }
+            """)
+        let byName = Dictionary(uniqueKeysWithValues: config.providers.map { ($0.name, $0.timeouts) })
+        #expect(byName["fast"] == UpstreamTimeouts(connect: .seconds(2), firstByte: .seconds(60), idle: .seconds(30), total: .zero))
+        #expect(byName["partial"] == UpstreamTimeouts(connect: .seconds(3), firstByte: .seconds(600), idle: .seconds(90), total: .seconds(3600)))
+        #expect(byName["plain"] == UpstreamTimeouts(connect: .seconds(3), firstByte: .seconds(300), idle: .seconds(90), total: .zero))
+        #expect(byName["empty"] == byName["plain"])
+    }
+
+    @Test("provider timeouts errors", arguments: [
+        ("timeouts: 30s", #"test.yaml:7:52: providers[0].timeouts: expected a mapping, got "30s""#),
+        ("timeouts: {conect: 1s}", #"test.yaml:7:53: providers[0].timeouts.conect: unknown key (did you mean "connect"?)"#),
+        ("timeouts: {connect: 0}", "test.yaml:7:62: providers[0].timeouts.connect: must be greater than zero"),
+        ("timeouts: {idle: soon}", #"test.yaml:7:59: providers[0].timeouts.idle: expected a duration such as 250ms, 10s, 2m or 1h (a plain number is seconds), got "soon""#),
+        ("timeouts: {first_byte: [1]}", "test.yaml:7:65: providers[0].timeouts.first_byte: expected a duration such as 250ms, 10s, 2m or 1h (a plain number is seconds), got a list"),
+        ("timeouts: {total: 100d}", #"test.yaml:7:60: providers[0].timeouts.total: expected a duration such as 250ms, 10s, 2m or 1h (a plain number is seconds), got "100d""#),
+    ])
+    func providerTimeoutErrors(field: String, expected: String) {
+        #expect(errorText(Self.twoPlugins + "providers:\n  - {name: c, plugin: echo, models: [a], \(field)}\n") == expected)
+    }
+
     @Test("provider errors", arguments: [
         (twoPlugins + "providers:\n  - name: chat\n    plugin: opnai\n    models: [gpt-4o]\n",
          #"test.yaml:8:13: providers[0].plugin: unknown plugin "opnai" (known: echo, openai)"#),

@@ -62,7 +62,7 @@ struct QuantityTextTests {
         #expect(config.server.bodyTimeout == .seconds(120))
         #expect(config.server.idleTimeout == .seconds(90))
         #expect(config.server.shutdownGrace == .zero)
-        #expect(config.server.upstreamConnectTimeout == .milliseconds(1500))
-        #expect(config.server.upstreamTimeout == .seconds(3600))
+        #expect(config.server.upstreamTimeouts.connect == .milliseconds(1500))
+        #expect(config.server.upstreamTimeouts.total == .seconds(3600))
     }
 }

@@ -13,17 +13,17 @@ struct SampleConfigTests {
         #expect(config.server == server)
         #expect(config.server.host == "127.0.0.1")
         #expect(config.server.port == 8080)
-        #expect(config.server.upstreamTimeout == .seconds(600))
+        #expect(config.server.upstreamTimeouts == UpstreamTimeouts(connect: .seconds(5), firstByte: .seconds(300), idle: .seconds(300), total: .zero))
 
         #expect(config.plugins.map(\.name) == ["echo"])
         let echo = try #require(config.plugins.first)
         #expect(echo.path == "/opt/switchyard/plugins/libProviderEcho.so")
         #expect(echo.sha256 == nil)
         #expect(String(decoding: echo.configJSON, as: UTF8.self) == "{}")
-        #expect(echo.location.description == "test.yaml:13:5")
+        #expect(echo.location.description == "test.yaml:17:5")
 
         #expect(config.providers == [
-            ProviderEntry(name: "echo", plugin: "echo", models: ["echo-1"], location: SourceLocation(file: "test.yaml", line: 23, column: 5))
+            ProviderEntry(name: "echo", plugin: "echo", models: ["echo-1"], location: SourceLocation(file: "test.yaml", line: 27, column: 5))
         ])
         // "fast" points at a model only the disabled openai provider serves: dropped.
         #expect(config.aliases == ["default": "echo-1"])
@@ -51,7 +51,7 @@ struct SampleConfigTests {
     @Test("fails with a located error when SWITCHYARD_PLUGIN_DIR is unset")
     func missingPluginDir() {
         #expect(errorText(defaultConfigYAML) == """
-            test.yaml:14:11: plugins[0].path: environment variable SWITCHYARD_PLUGIN_DIR is not set \
+            test.yaml:18:11: plugins[0].path: environment variable SWITCHYARD_PLUGIN_DIR is not set \
             (write ${SWITCHYARD_PLUGIN_DIR:-default} to give a default)
             """)
     }

@@ -51,6 +51,12 @@ struct SchemaTests {
         "server: {max_body_bytes: 32mib}",
         "server: {header_timeout: 10sec}",
         "server: {idle_timeout: 0s}",
+        "server: {upstream_connect_timeout: 0}",
+        "server: {upstream_idle_timeout: soon}",
+        "server: {max_sse_event_bytes: 0}",
+        "providers: [{name: a, plugin: b, models: [m], timeouts: {conect: 1s}}]",
+        "providers: [{name: a, plugin: b, models: [m], timeouts: {connect: 0s}}]",
+        "providers: [{name: a, plugin: b, models: [m], timeouts: 30s}]",
         "routing: {}",
         "plugins: [{name: Echo, path: /x.so}]",
         "plugins: [{name: x, path: lib/x.so}]",
@@ -74,6 +80,8 @@ struct SchemaTests {
         "server: {port: '${PORT:-8080}', header_timeout: 1.5, shutdown_grace: 0, max_body_bytes: 512KiB}",
         "plugins: [{name: x, path: '${DIR}/x.so', enabled: , config: [1, {a: b}]}]",
         "aliases: {fast: m}",
+        "server: {upstream_timeout: 0, upstream_first_byte_timeout: 0s, upstream_idle_timeout: 2m, max_upstream_response_bytes: 64MiB}",
+        "providers: [{name: a, plugin: b, models: [m], timeouts: {connect: 2s, first_byte: 60s, idle: 30s, total: 0}}]",
         "",
     ])
     func acceptsValid(yaml: String) throws {

@@ -21,7 +21,11 @@ struct ServerSectionTests {
               idle_timeout: 2m
               shutdown_grace: 500ms
               upstream_connect_timeout: 3s
+              upstream_first_byte_timeout: 1m
+              upstream_idle_timeout: 45s
               upstream_timeout: 10m
+              max_upstream_response_bytes: 8MiB
+              max_sse_event_bytes: 1MiB
             """)
         var expected = ServerConfig()
         expected.host = "0.0.0.0"
@@ -36,8 +40,9 @@ struct ServerSectionTests {
         expected.bodyTimeout = .seconds(45)
         expected.idleTimeout = .seconds(120)
         expected.shutdownGrace = .milliseconds(500)
-        expected.upstreamConnectTimeout = .seconds(3)
-        expected.upstreamTimeout = .seconds(600)
+        expected.upstreamTimeouts = UpstreamTimeouts(connect: .seconds(3), firstByte: .seconds(60), idle: .seconds(45), total: .seconds(600))
+        expected.maxUpstreamResponseBytes = 8 << 20
+        expected.maxSSEEventBytes = 1 << 20
         #expect(config.server == expected)
     }
 
@@ -49,7 +54,20 @@ struct ServerSectionTests {
         #expect(server.minBodyRate == 16_384 && server.bodyRateGrace == .seconds(10))
         #expect(server.headerTimeout == .seconds(10) && server.bodyTimeout == .seconds(30))
         #expect(server.idleTimeout == .seconds(60) && server.shutdownGrace == .seconds(30))
-        #expect(server.upstreamConnectTimeout == .seconds(5) && server.upstreamTimeout == .seconds(600))
+        #expect(server.upstreamTimeouts == UpstreamTimeouts(connect: .seconds(5), firstByte: .seconds(300), idle: .seconds(300), total: .zero))
+        #expect(server.maxUpstreamResponseBytes == 64 << 20 && server.maxSSEEventBytes == 16 << 20)
+    }
+
+    @Test("0 turns the first-byte, idle and total upstream timeouts off; the old upstream_timeout is the total")
+    func upstreamTimeoutsOff() throws {
+        let server = try parse("""
+            server:
+              upstream_first_byte_timeout: 0
+              upstream_idle_timeout: 0s
+              upstream_timeout: 0
+            """).server
+        #expect(server.upstreamTimeouts == UpstreamTimeouts(connect: .seconds(5), firstByte: .zero, idle: .zero, total: .zero))
+        #expect(try parse("server:\n  upstream_timeout: 600s\n").server.upstreamTimeouts.total == .seconds(600))
     }
 
     @Test("errors", arguments: [
@@ -78,6 +96,13 @@ struct ServerSectionTests {
         ("server:\n  header_timeout: 10 sec\n", #"test.yaml:2:19: server.header_timeout: expected a duration such as 250ms, 10s, 2m or 1h (a plain number is seconds), got "10 sec""#),
         ("server:\n  idle_timeout: 0s\n", "test.yaml:2:17: server.idle_timeout: must be greater than zero"),
         ("server:\n  upstream_timeout: [1]\n", "test.yaml:2:21: server.upstream_timeout: expected a duration such as 250ms, 10s, 2m or 1h (a plain number is seconds), got a list"),
+        ("server:\n  upstream_connect_timeout: 0\n", "test.yaml:2:29: server.upstream_connect_timeout: must be greater than zero"),
+        ("server:\n  upstream_first_byte_timeout: -1s\n", #"test.yaml:2:32: server.upstream_first_byte_timeout: expected a duration such as 250ms, 10s, 2m or 1h (a plain number is seconds), got "-1s""#),
+        ("server:\n  upstream_idle_timeout: forever\n", #"test.yaml:2:26: server.upstream_idle_timeout: expected a duration such as 250ms, 10s, 2m or 1h (a plain number is seconds), got "forever""#),
+        ("server:\n  upstream_idle_timout: 1s\n", #"test.yaml:2:3: server.upstream_idle_timout: unknown key (did you mean "upstream_idle_timeout"?)"#),
+        ("server:\n  max_upstream_response_bytes: 0\n", "test.yaml:2:32: server.max_upstream_response_bytes: must be greater than zero"),
+        ("server:\n  max_upstream_response_bytes: 1.5MiB\n", #"test.yaml:2:32: server.max_upstream_response_bytes: expected a size in bytes such as 33554432, 512KiB or 32MiB, got "1.5MiB""#),
+        ("server:\n  max_sse_event_bytes: lots\n", #"test.yaml:2:24: server.max_sse_event_bytes: expected a size in bytes such as 33554432, 512KiB or 32MiB, got "lots""#),
     ])
     func errors(yaml: String, expected: String) {
         #expect(errorText(yaml) == expected)

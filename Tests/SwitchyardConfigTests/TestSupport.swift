@@ -16,7 +16,11 @@ let defaultConfigYAML = """
       idle_timeout: 60s
       shutdown_grace: 30s
       upstream_connect_timeout: 5s
-      upstream_timeout: 600s
+      upstream_first_byte_timeout: 300s
+      upstream_idle_timeout: 300s
+      upstream_timeout: 0      # the total; 0 = none
+      max_upstream_response_bytes: 64MiB
+      max_sse_event_bytes: 16MiB
     plugins:
       - name: echo
         path: ${SWITCHYARD_PLUGIN_DIR}/libProviderEcho.so

@@ -8,7 +8,8 @@ import SwitchyardUpstream
 /// /echo answers "METHOD x-test body" with status 201 and `X-Reply: yes`; /headers lists the
 /// request's header fields, one "name: value" per line; /stream sends four parts 30 ms apart;
 /// /cut drops the connection after two parts; /long sends up to 100 parts 30 ms apart; /pause
-/// sends one part, then nothing for 2 s; /slow answers after 2 s.
+/// sends one part, then nothing for 2 s; /slow answers after 2 s; /late sends its head after
+/// 400 ms and one part 100 ms later; /drop closes the connection without answering.
 final class LoopbackUpstream: HTTPResponder, @unchecked Sendable {
     func respond(to request: HTTPRequest, writer: ResponseWriter) {
         switch request.path {
@@ -25,6 +26,13 @@ final class LoopbackUpstream: HTTPResponder, @unchecked Sendable {
             writer.startStream(status: 200, headers: HTTPHeaders())
             writer.write(Array("first;".utf8))
             writer.loop.schedule(after: 2_000_000_000) { writer.write(Array("late;".utf8)); writer.finish() }
+        case "/late":
+            writer.loop.schedule(after: 400_000_000) {
+                writer.startStream(status: 200, headers: HTTPHeaders())
+                writer.loop.schedule(after: 100_000_000) { writer.write(Array("late;".utf8)); writer.finish() }
+            }
+        case "/drop":
+            writer.abort()
         case "/slow":
             writer.loop.schedule(after: 2_000_000_000) { writer.send(status: 200, headers: HTTPHeaders(), body: []) }
         default:

@@ -183,7 +183,7 @@ import Testing
         defer { finish() }
         let recorder = chat(Self.hello + #","stream":true}"#, headers: [("x-mock-cut-after", "2")])
         #expect(!recorder.succeeded)
-        #expect(recorder.failure?.kind == .other)
+        #expect(recorder.failure?.kind == .closed)
         #expect(recorder.events.count == 2)
         #expect(!recorder.body.contains("[DONE]"))
     }

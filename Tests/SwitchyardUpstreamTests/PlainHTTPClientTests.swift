@@ -86,6 +86,7 @@ import Testing
         defer { harness.shutdown(); server.stop() }
         let recorder = get(server, harness)
         #expect(recorder.body == "short")
+        #expect(recorder.failure?.kind == .closed)
         #expect(recorder.failure?.message.contains("mid-response") == true)
     }
 

@@ -25,7 +25,8 @@ import Testing
         let harness = try ClientHarness(transport)
         defer { harness.shutdown() }
         let recorder = harness.run("/slow", method: "GET") { $0.totalTimeout = 200_000_000 }
-        #expect(recorder.failure?.kind == .timeout)
+        #expect(recorder.failure?.kind == .totalTimeout)
+        #expect(recorder.failure?.isTimeout == true)
         #expect(recorder.completions == 1)
     }
 
@@ -34,7 +35,7 @@ import Testing
         defer { harness.shutdown() }
         let started = monotonicNanoseconds()
         let recorder = harness.run("/slow", method: "GET") { $0.firstByteTimeout = 150_000_000 }
-        #expect(recorder.failure?.kind == .timeout)
+        #expect(recorder.failure?.kind == .firstByteTimeout)
         #expect(recorder.failure?.message.contains("no response head") == true)
         #expect(monotonicNanoseconds() - started < 1_500_000_000)
         #expect(recorder.completions == 1)
@@ -45,8 +46,45 @@ import Testing
         defer { harness.shutdown() }
         let recorder = harness.run("/pause", method: "GET") { $0.idleTimeout = 200_000_000 }
         #expect(recorder.body == "first;")
-        #expect(recorder.failure?.kind == .timeout)
+        #expect(recorder.failure?.kind == .idleTimeout)
         #expect(recorder.failure?.message.contains("no data") == true)
+    }
+
+    @Test(arguments: UpstreamTransport.allCases) func connectTimeoutFiresWhenTheUpstreamNeverAccepts(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
+        defer { harness.shutdown() }
+        let blackhole = try Blackhole()
+        defer { blackhole.close() }
+        let started = monotonicNanoseconds()
+        let recorder = Recorder()
+        harness.start(UpstreamRequest(method: "GET", url: "http://127.0.0.1:\(blackhole.port)/", headers: [], body: [],
+                                      connectTimeout: 200_000_000, firstByteTimeout: 5_000_000_000), recorder)
+        #expect(recorder.wait())
+        #expect(recorder.failure?.kind == .connectTimeout, "\(String(describing: recorder.result))")
+        #expect(monotonicNanoseconds() - started < 1_500_000_000)
+        #expect(recorder.completions == 1)
+    }
+
+    @Test(arguments: UpstreamTransport.allCases) func aTotalTimeoutShorterThanTheConnectTimeoutIsReportedAsTheTotal(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
+        defer { harness.shutdown() }
+        let blackhole = try Blackhole()
+        defer { blackhole.close() }
+        let recorder = Recorder()
+        harness.start(UpstreamRequest(method: "GET", url: "http://127.0.0.1:\(blackhole.port)/", headers: [], body: [],
+                                      connectTimeout: 3_000_000_000, totalTimeout: 200_000_000), recorder)
+        #expect(recorder.wait())
+        #expect(recorder.failure?.kind == .totalTimeout, "\(String(describing: recorder.result))")
+    }
+
+    @Test(arguments: UpstreamTransport.allCases) func idleTimeoutWaitsForTheHead(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
+        defer { harness.shutdown() }
+        // The head comes after 400 ms, the body 100 ms later: silence before the head is the
+        // first-byte timeout's business, not the idle timeout's.
+        let recorder = harness.run("/late", method: "GET") { $0.idleTimeout = 250_000_000 }
+        #expect(recorder.succeeded, "\(String(describing: recorder.result))")
+        #expect(recorder.body == "late;")
     }
 
     @Test(arguments: UpstreamTransport.allCases) func idleTimeoutLeavesAStreamThatKeepsTalkingAlone(_ transport: UpstreamTransport) throws {
@@ -140,7 +178,16 @@ import Testing
         defer { harness.shutdown() }
         let recorder = harness.run("/cut", method: "GET")
         #expect(recorder.body == "part0;part1;")
-        #expect(recorder.failure?.kind == .other)
+        #expect(recorder.failure?.kind == .closed)
+        #expect(recorder.completions == 1)
+    }
+
+    @Test(arguments: UpstreamTransport.allCases) func connectionDroppedBeforeTheHeadIsClosedNotUnreachable(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
+        defer { harness.shutdown() }
+        let recorder = harness.run("/drop", method: "GET")
+        #expect(recorder.heads == 0)
+        #expect(recorder.failure?.kind == .closed, "\(String(describing: recorder.result))")
         #expect(recorder.completions == 1)
     }
 }
@@ -163,5 +210,41 @@ import Testing
         #expect(recorder.wait())
         #expect(recorder.succeeded)
         #expect(recorder.body == "part0;part1;part2;part3;")
+    }
+
+    @Test(arguments: UpstreamTransport.allCases) func pausedTimeDoesNotCountAsIdle(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
+        defer { harness.shutdown() }
+        let box = TransferBox()
+        let recorder = Recorder()
+        recorder.onBody = { recorder in if recorder.chunks.count == 1 { box.transfer?.pauseReceiving() } }
+        // Paused for three idle timeouts: the silence is ours, so the transfer must survive it.
+        harness.start(UpstreamRequest(method: "GET", url: harness.url("/stream"), headers: [], body: [], idleTimeout: 150_000_000), recorder, into: box)
+        #expect(recorder.firstChunk.wait(timeout: .now() + 5) == .success)
+        Thread.sleep(forTimeInterval: 0.45)
+        #expect(recorder.completions == 0)
+        _ = harness.onLoop { _ in box.transfer?.resumeReceiving() }
+        #expect(recorder.wait())
+        #expect(recorder.succeeded, "\(String(describing: recorder.result))")
+        #expect(recorder.body == "part0;part1;part2;part3;")
+    }
+
+    @Test(arguments: UpstreamTransport.allCases) func idleTimeoutStillFiresAfterAResume(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
+        defer { harness.shutdown() }
+        let box = TransferBox()
+        let recorder = Recorder()
+        recorder.onBody = { recorder in if recorder.chunks.count == 1 { box.transfer?.pauseReceiving() } }
+        // /pause sends one part then nothing for 2 s: after the resume, the upstream's own
+        // silence counts again.
+        harness.start(UpstreamRequest(method: "GET", url: harness.url("/pause"), headers: [], body: [], idleTimeout: 150_000_000), recorder, into: box)
+        #expect(recorder.firstChunk.wait(timeout: .now() + 5) == .success)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(recorder.completions == 0)
+        let resumedAt = monotonicNanoseconds()
+        _ = harness.onLoop { _ in box.transfer?.resumeReceiving() }
+        #expect(recorder.wait())
+        #expect(recorder.failure?.kind == .idleTimeout, "\(String(describing: recorder.result))")
+        #expect(recorder.completedAt - resumedAt < 1_000_000_000)
     }
 }

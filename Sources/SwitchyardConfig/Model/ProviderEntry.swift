@@ -8,12 +8,16 @@ public struct ProviderEntry: Sendable, Hashable {
     public var models: [String]
     /// Where the entry starts in the configuration file.
     public var location: SourceLocation
+    /// The timeouts in effect for this provider: `server:`'s, overridden by the entry's own
+    /// `timeouts:` block.
+    public var timeouts: UpstreamTimeouts
 
-    public init(name: String, plugin: String, models: [String], location: SourceLocation) {
+    public init(name: String, plugin: String, models: [String], location: SourceLocation, timeouts: UpstreamTimeouts = UpstreamTimeouts()) {
         self.name = name
         self.plugin = plugin
         self.models = models
         self.location = location
+        self.timeouts = timeouts
     }
 
     /// True when the provider lists `model` or the wildcard `"*"`.

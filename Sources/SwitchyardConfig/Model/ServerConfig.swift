@@ -25,10 +25,13 @@ public struct ServerConfig: Sendable, Hashable {
     public var idleTimeout: Duration = .seconds(60)
     /// On shutdown, in-flight requests get this long to finish (0 = stop at once).
     public var shutdownGrace: Duration = .seconds(30)
-    /// Time allowed to connect to an upstream (TCP + TLS).
-    public var upstreamConnectTimeout: Duration = .seconds(5)
-    /// Whole upstream exchange, streaming included.
-    public var upstreamTimeout: Duration = .seconds(600)
+    /// Upstream timeouts of every provider that does not override them in its `timeouts:`.
+    public var upstreamTimeouts = UpstreamTimeouts()
+    /// Largest upstream answer the host lets a provider plugin buffer: a non-streamed response,
+    /// or an error body (status >= 400).
+    public var maxUpstreamResponseBytes = 64 << 20
+    /// Largest single server-sent event of a streamed upstream answer.
+    public var maxSSEEventBytes = 16 << 20
 
     public init() {}
 }

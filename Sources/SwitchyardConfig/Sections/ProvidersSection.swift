@@ -1,6 +1,7 @@
 /// Decodes `providers:`, a list of provider instances.
 enum ProvidersSection {
-    static let keys = ["name", "plugin", "models", "enabled"]
+    static let keys = ["name", "plugin", "models", "enabled", "timeouts"]
+    static let timeoutKeys = ["connect", "first_byte", "idle", "total"]
 
     /// An entry before disabled ones are dropped, with the values cross-checks point at.
     struct Draft {
@@ -10,17 +11,18 @@ enum ProvidersSection {
         var pluginValue: ConfigValue
     }
 
-    static func decode(_ value: ConfigValue?) throws(ConfigError) -> [Draft] {
+    /// `timeouts` are the server-wide ones, which each entry's `timeouts:` overrides.
+    static func decode(_ value: ConfigValue?, timeouts: UpstreamTimeouts = UpstreamTimeouts()) throws(ConfigError) -> [Draft] {
         guard let value else { return [] }
         var drafts: [Draft] = []
         for item in try value.sequence() {
-            drafts.append(try decodeEntry(item))
+            drafts.append(try decodeEntry(item, timeouts: timeouts))
         }
         try EntryName.checkUnique(drafts.map { ($0.entry.name, $0.nameValue) }, kind: "provider")
         return drafts
     }
 
-    private static func decodeEntry(_ item: ConfigValue) throws(ConfigError) -> Draft {
+    private static func decodeEntry(_ item: ConfigValue, timeouts defaults: UpstreamTimeouts) throws(ConfigError) -> Draft {
         if item.node.isNull {
             throw item.error("expected a provider entry (a mapping with name, plugin and models), got an empty value")
         }
@@ -38,7 +40,20 @@ enum ProvidersSection {
         }
         if models.isEmpty { throw modelsValue.error("list at least one model (\"*\" serves any model)") }
         let enabled = try fields["enabled"].map { v throws(ConfigError) in try v.enabledFlag() } ?? true
-        let entry = ProviderEntry(name: name, plugin: plugin, models: models, location: item.location)
+        let timeouts = try fields["timeouts"].map { v throws(ConfigError) in try decodeTimeouts(v, defaults: defaults) } ?? defaults
+        let entry = ProviderEntry(name: name, plugin: plugin, models: models, location: item.location, timeouts: timeouts)
         return Draft(entry: entry, enabled: enabled, nameValue: nameValue, pluginValue: pluginValue)
+    }
+
+    /// `timeouts: {connect: 2s, first_byte: 60s, idle: 30s, total: 0}`: each key optional, 0
+    /// turns a timeout off (not `connect`, which must stay > 0).
+    private static func decodeTimeouts(_ value: ConfigValue, defaults: UpstreamTimeouts) throws(ConfigError) -> UpstreamTimeouts {
+        let fields = try value.mapping(allowedKeys: timeoutKeys)
+        var timeouts = defaults
+        if let connect = fields["connect"] { timeouts.connect = try ServerSection.positive(connect) }
+        if let firstByte = fields["first_byte"] { timeouts.firstByte = try firstByte.duration() }
+        if let idle = fields["idle"] { timeouts.idle = try idle.duration() }
+        if let total = fields["total"] { timeouts.total = try total.duration() }
+        return timeouts
     }
 }

@@ -20,12 +20,14 @@ public final class Gateway: @unchecked Sendable {
         let routing = RoutingTable(
             providers: config.providers.map { RoutingTable.Provider(name: $0.name, plugin: $0.plugin, models: $0.models) },
             aliases: config.aliases)
-        let settings = GatewaySettings(
-            upstreamConnectTimeout: config.server.upstreamConnectTimeout.nanoseconds, upstreamTimeout: config.server.upstreamTimeout.nanoseconds,
-            accessLog: accessLog)
+        var providers: [String: ConfiguredProvider] = [:]
+        for entry in config.providers {
+            guard let plugin = plugins.providers[entry.name] else { continue }
+            providers[entry.name] = ConfiguredProvider(plugin: plugin, limits: UpstreamLimits(entry.timeouts, server: config.server))
+        }
         let services = GatewayServices(
-            providers: plugins.providers, planner: PlanBuilder(routing: routing, configuredChains: PluginChains(), providerOperations: plugins.providerOperations),
-            settings: settings, log: log)
+            providers: providers, planner: PlanBuilder(routing: routing, configuredChains: PluginChains(), providerOperations: plugins.providerOperations),
+            settings: GatewaySettings(accessLog: accessLog), log: log)
         responder = GatewayResponder(
             services: services, models: ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000)))
 

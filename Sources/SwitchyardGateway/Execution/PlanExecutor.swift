@@ -21,6 +21,13 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
 
     private var attemptIndex = 0
     private var provider: ProviderPlugin?
+    /// The current attempt's provider's timeouts and response bounds.
+    private var limits = UpstreamLimits()
+    private var bodyBound = UpstreamBodyBound()
+    private var headArrived = false
+    /// The transport's own words for the current attempt's failure (they may name the
+    /// upstream's address): for the log, never for the client.
+    private var failureDetail: String?
     private var call = CallDescription(operation: 0, stream: false, attempt: 0, requestID: "", upstreamModel: "")
     private var transfer: (any UpstreamCall)?
     private var transformation: ResponseTransformation?
@@ -67,11 +74,15 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         usage = nil
         retryAfter = nil
         pendingFailure = nil
-        guard let provider = services.providers[attempt.provider] else {
+        headArrived = false
+        failureDetail = nil
+        guard let configured = services.providers[attempt.provider] else {
             conclude(PluginFailure(status: SY_E_INTERNAL, httpStatus: 503, retryable: true, message: "provider \(attempt.provider) is not loaded"))
             return
         }
+        let provider = configured.plugin
         self.provider = provider
+        limits = configured.limits
         let payload: AttemptPayload
         do { payload = try request.payload(for: attempt) } catch {
             return respond(gatewayError: error, failure: error.message)
@@ -93,7 +104,8 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         case .success(let draft):
             let upstreamRequest = UpstreamRequest(
                 method: draft.method, url: draft.url, headers: draft.headers.map { ($0.name, $0.value) }, body: draft.body,
-                connectTimeout: services.settings.upstreamConnectTimeout, totalTimeout: services.settings.upstreamTimeout)
+                connectTimeout: limits.connectTimeout, totalTimeout: limits.totalTimeout,
+                firstByteTimeout: limits.firstByteTimeout, idleTimeout: limits.idleTimeout)
             upstreamStartedAt = monotonicNanoseconds()
             transfer = context.upstream.start(upstreamRequest, delegate: self)
         }
@@ -106,7 +118,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         let mayFailOver = failure.retryable || failure.status == SY_E_TIMEOUT
         if mayFailOver, !streamStarted, attemptIndex + 1 < plan.attempts.count {
             services.log.warn("attempt failed, failing over", requestID: plan.requestID,
-                              fields: [("provider", plan.attempts[attemptIndex].provider), ("error", failure.message)])
+                              fields: [("provider", plan.attempts[attemptIndex].provider), ("error", logText(failure.message))])
             attemptIndex += 1
             runAttempt()
             return
@@ -118,6 +130,10 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
 
     func upstreamHead(status: Int, headers: [(name: String, value: String)]) {
         retryAfter = headers.first(where: { HTTPHeaders.equalIgnoringCase($0.name, "retry-after") })?.value
+        headArrived = true
+        // A streamed request answered with 2xx is an SSE stream; anything else (a whole answer,
+        // an error body) is buffered by the plugin and bounded as a whole.
+        bodyBound = UpstreamBodyBound(streamed: plan.stream && status >= 200 && status < 300, limits: limits)
         guard let provider else { return }
         switch provider.beginResponse(call, status: status, headers: headers) {
         case .success(let started): transformation = started
@@ -127,6 +143,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
 
     func upstreamBody(_ chunk: UnsafeRawBufferPointer) {
         guard let transformation, pendingFailure == nil else { return }
+        guard bodyBound.admit(chunk) else { return abortTransfer(bodyBound.failure) }
         if let failure = transformation.data(chunk, output: self) { abortTransfer(failure) }
     }
 
@@ -153,14 +170,17 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     }
 
     private func transportFailure(_ error: UpstreamError) -> PluginFailure {
-        switch error.kind {
-        case .timeout:
-            PluginFailure(status: SY_E_TIMEOUT, httpStatus: 504, retryable: true, message: "upstream timed out: \(error.message)")
-        case .cancelled:
-            PluginFailure(status: SY_E_CANCELLED, message: "upstream request cancelled")
-        default:
-            PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true, message: "upstream unreachable: \(error.message)")
-        }
+        let failure = limits.failure(for: error, afterHead: headArrived)
+        // The client's words for a closed connection leave out the transport's (a reset, a
+        // broken pipe, and the upstream's address); the log keeps them.
+        if error.kind == .closed, !error.message.hasPrefix("upstream closed the connection") { failureDetail = error.message }
+        return failure
+    }
+
+    /// A failure as the log records it: the client's message, plus the transport's detail.
+    private func logText(_ message: String) -> String {
+        guard let failureDetail else { return message }
+        return "\(message) (\(failureDetail))"
     }
 
     // MARK: provider output (the plugin's sink)
@@ -245,7 +265,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     }
 
     private func respond(_ failure: PluginFailure) {
-        respond(gatewayError: gatewayError(for: failure), failure: failure.message, providerBody: errorBody)
+        respond(gatewayError: gatewayError(for: failure), failure: logText(failure.message), providerBody: errorBody)
     }
 
     /// Answers with an error in the client's format: the provider's own error body when it wrote

@@ -25,6 +25,8 @@ final class PlainExchange: UpstreamCall {
     private var retried = false
     private var watchdog: TimerID?
     private var lastActivity: UInt64
+    /// The caller paused receiving: silence is not the upstream's, the idle timeout waits.
+    private var paused = false
     private(set) var timings = UpstreamTimings()
 
     var isActive: Bool { delegate != nil }
@@ -45,11 +47,11 @@ final class PlainExchange: UpstreamCall {
         switch client.connection(to: target) {
         case .success(let connection):
             self.connection = connection
-            armWatchdog()
+            if watchdog == nil { armWatchdog() }  // a retry on a fresh connection keeps the first timer
             connection.begin(self, request: wire)
         case .failure(let error):
-            let failure = UpstreamError(error.errno == ECONNREFUSED || error.errno == ENETUNREACH ? .connect : .other,
-                                        "\(error) for \(request.url)")
+            // socket() or registering it failed here; anything from connect() is a connect failure.
+            let failure = UpstreamError(error.call.hasPrefix("connect") ? .connect : .other, "\(error) for \(request.url)")
             client.loop.schedule(after: 0) { [self] in finish(.failure(failure)) }
         }
     }
@@ -59,11 +61,16 @@ final class PlainExchange: UpstreamCall {
     }
 
     func pauseReceiving() {
+        guard delegate != nil else { return }
+        paused = true
         connection?.pauseReading(true)
     }
 
     func resumeReceiving() {
-        lastActivity = monotonicNanoseconds()  // the pause was the client's, not the upstream's
+        guard delegate != nil else { return }
+        paused = false
+        lastActivity = monotonicNanoseconds()  // the pause was the caller's, not the upstream's
+        if watchdog == nil { armWatchdog() }
         connection?.pauseReading(false)
     }
 
@@ -80,6 +87,7 @@ final class PlainExchange: UpstreamCall {
             case .head:
                 timings.head = monotonicNanoseconds()
                 lastActivity = timings.head
+                if watchdog == nil { armWatchdog() }  // the idle timeout starts now
                 inCallback = true
                 delegate?.upstreamHead(status: reader.head.status, headers: reader.head.headers)
                 inCallback = false
@@ -114,8 +122,10 @@ final class PlainExchange: UpstreamCall {
         } else {
             message = "\(call): \(String(cString: strerror(code))) (\(request.url))"
         }
-        let kind: UpstreamError.Kind = code == ECONNREFUSED || code == ENETUNREACH || code == EHOSTUNREACH ? .connect : .other
-        finish(.failure(UpstreamError(kind, message)))
+        // A failed connect is "could not connect"; a connection that was made and then ended
+        // (closed, reset, broken pipe) before the response was whole is `.closed`.
+        let refused = code == ECONNREFUSED || code == ENETUNREACH || code == EHOSTUNREACH
+        finish(.failure(UpstreamError(call == "connect" || refused ? .connect : .closed, message)))
     }
 
     // MARK: ending
@@ -170,7 +180,7 @@ final class PlainExchange: UpstreamCall {
         if request.totalTimeout > 0 { consider(timings.started &+ request.totalTimeout) }
         if request.connectTimeout > 0, connection?.connecting == true { consider(timings.started &+ request.connectTimeout) }
         if request.firstByteTimeout > 0, timings.head == 0 { consider(timings.started &+ request.firstByteTimeout) }
-        if request.idleTimeout > 0 { consider(lastActivity &+ request.idleTimeout) }
+        if request.idleTimeout > 0, timings.head != 0, !paused { consider(lastActivity &+ request.idleTimeout) }
         return deadline
     }
 
@@ -179,16 +189,16 @@ final class PlainExchange: UpstreamCall {
         let now = monotonicNanoseconds()
         let elapsed = now &- timings.started
         if request.totalTimeout > 0, elapsed >= request.totalTimeout {
-            return stop(UpstreamError(.timeout, "upstream took longer than \(request.totalTimeout / 1_000_000) ms"))
+            return stop(UpstreamError(.totalTimeout, "upstream took longer than \(request.totalTimeout / 1_000_000) ms"))
         }
         if request.connectTimeout > 0, connection?.connecting == true, elapsed >= request.connectTimeout {
-            return stop(UpstreamError(.connect, "connect to \(target.origin) timed out after \(request.connectTimeout / 1_000_000) ms"))
+            return stop(UpstreamError(.connectTimeout, "connect to \(target.origin) timed out after \(request.connectTimeout / 1_000_000) ms"))
         }
         if request.firstByteTimeout > 0, timings.head == 0, elapsed >= request.firstByteTimeout {
-            return stop(UpstreamError(.timeout, "no response head within \(request.firstByteTimeout / 1_000_000) ms"))
+            return stop(UpstreamError(.firstByteTimeout, "no response head within \(request.firstByteTimeout / 1_000_000) ms"))
         }
-        if request.idleTimeout > 0, now &- lastActivity >= request.idleTimeout {
-            return stop(UpstreamError(.timeout, "no data from upstream for \(request.idleTimeout / 1_000_000) ms"))
+        if request.idleTimeout > 0, timings.head != 0, !paused, now &- lastActivity >= request.idleTimeout {
+            return stop(UpstreamError(.idleTimeout, "no data from upstream for \(request.idleTimeout / 1_000_000) ms"))
         }
         armWatchdog()
     }
