@@ -25,6 +25,14 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         for loop in loops { contexts[ObjectIdentifier(loop)] = LoopContext(loop: loop) }
     }
 
+    /// From now on each loop writes its access-log lines as they come (what it has batched, at
+    /// once). Thread-safe: each loop switches when it gets to it.
+    func beginDrain() {
+        for (key, context) in contexts {
+            context.accessLog.loop.execute { [self] in contexts[key]?.accessLog.writeThrough() }
+        }
+    }
+
     /// Writes the access-log lines still batched; only once every loop has stopped.
     func flushAfterStop() {
         for context in contexts.values { context.accessLog.flush() }

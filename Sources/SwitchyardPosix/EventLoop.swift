@@ -14,6 +14,9 @@ public struct IOEvents: OptionSet, Sendable {
     public static let peerClosed = IOEvents(rawValue: EPOLLRDHUP.rawValue)
     public static let hangup = IOEvents(rawValue: EPOLLHUP.rawValue)
     public static let error = IOEvents(rawValue: EPOLLERR.rawValue)
+    /// For a file descriptor several loops watch (a shared listener): an event wakes one of
+    /// them, not all. Only at registration; `modify` refuses it.
+    public static let exclusive = IOEvents(rawValue: EPOLLEXCLUSIVE.rawValue)
 }
 
 /// Something that owns a file descriptor registered with an `EventLoop`.

@@ -5,25 +5,21 @@ import Glibc
 
 /// Socket helpers over Glibc: listening sockets, accept, options.
 public enum Socket {
-    /// A non-blocking TCP listener on `host:port` with SO_REUSEADDR and SO_REUSEPORT, so every
-    /// event loop can bind its own listener to the same address and the kernel spreads
-    /// connections across them.
-    public static func listen(host: String, port: Int, backlog: Int32 = 1024) throws(IOError) -> Int32 {
-        let fd = try syscall("socket") { socket(AF_INET, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0) }
+    /// A non-blocking TCP listener on `address`. SO_REUSEADDR (restart while old connections sit
+    /// in TIME_WAIT) but not SO_REUSEPORT: a port some other socket listens on, another
+    /// Switchyard's included, fails with EADDRINUSE instead of being shared silently. The
+    /// server's event loops share this one socket (EPOLLEXCLUSIVE).
+    public static func listen(_ address: SocketAddress, backlog: Int32 = 1024) throws(IOError) -> Int32 {
+        let fd = try syscall("socket") { socket(address.family, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0) }
         do throws(IOError) {
             var one: Int32 = 1
             try syscall("setsockopt(SO_REUSEADDR)") { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
-            try syscall("setsockopt(SO_REUSEPORT)") { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = UInt16(clamping: port).bigEndian
-            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw IOError("inet_pton(\(host))", errno: EINVAL) }
-            try syscall("bind(\(host):\(port))") {
-                withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
+            if address.family == AF_INET6 {
+                // `::` means IPv6 only; list 0.0.0.0 as well to take IPv4 (no mapped addresses).
+                try syscall("setsockopt(IPV6_V6ONLY)") { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
             }
-            try syscall("listen") { Glibc.listen(fd, backlog) }
+            try syscall("bind(\(address))") { address.withSockaddr { bind(fd, $0, $1) } }
+            try syscall("listen(\(address))") { Glibc.listen(fd, backlog) }
             return fd
         } catch {
             close(fd)
@@ -31,27 +27,30 @@ public enum Socket {
         }
     }
 
-    /// The local port a socket is bound to.
-    public static func localPort(_ fd: Int32) -> Int {
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+    public enum Accepted {
+        case connection(Int32)
+        /// Nothing pending.
+        case none
+        /// The process or system is out of descriptors or memory (EMFILE, ENFILE, ENOBUFS,
+        /// ENOMEM): the connection waits in the backlog, and the listener stays readable, so
+        /// the caller must stop watching it for a while or it spins.
+        case exhausted(IOError)
     }
 
-    /// Accepts one pending connection as a non-blocking socket with TCP_NODELAY; nil when none.
-    public static func accept(_ listener: Int32) -> Int32? {
+    /// Accepts one pending connection as a non-blocking socket with TCP_NODELAY.
+    public static func accept(_ listener: Int32) -> Accepted {
         while true {
             let fd = accept4(listener, nil, nil, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
             if fd >= 0 {
                 var one: Int32 = 1
                 setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-                return fd
+                return .connection(fd)
             }
-            if errno == EINTR || errno == ECONNABORTED { continue }
-            return nil  // EAGAIN, or EMFILE and friends: try again on the next readiness event
+            switch errno {
+            case EINTR, ECONNABORTED, EPROTO: continue
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .exhausted(IOError("accept"))
+            default: return .none
+            }
         }
     }
 }

@@ -143,9 +143,9 @@ public final class UpstreamTransfer: UpstreamCall {
     private func armWatchdog() {
         guard let deadline = nextDeadline() else { return }
         let now = monotonicNanoseconds()
-        watchdog = client.loop.schedule(after: deadline > now ? deadline - now : 0) { [unowned self] in
-            watchdog = nil
-            checkWatchdog()
+        watchdog = client.loop.schedule(after: deadline > now ? deadline - now : 0) { [weak self] in
+            self?.watchdog = nil
+            self?.checkWatchdog()
         }
     }
 

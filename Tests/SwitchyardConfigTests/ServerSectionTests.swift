@@ -12,6 +12,10 @@ struct ServerSectionTests {
               port: 0
               loops: 4
               max_body_bytes: 1MB
+              max_connections: 100
+              max_body_memory: 64MiB
+              min_body_rate: 1KiB
+              body_rate_grace: 2.5s
               header_timeout: 5
               body_timeout: 45s
               idle_timeout: 2m
@@ -24,6 +28,10 @@ struct ServerSectionTests {
         expected.port = 0
         expected.loops = 4
         expected.maxBodyBytes = 1_000_000
+        expected.maxConnections = 100
+        expected.maxBodyMemory = 64 << 20
+        expected.minBodyRate = 1024
+        expected.bodyRateGrace = .milliseconds(2500)
         expected.headerTimeout = .seconds(5)
         expected.bodyTimeout = .seconds(45)
         expected.idleTimeout = .seconds(120)
@@ -37,7 +45,8 @@ struct ServerSectionTests {
     func defaults() throws {
         let server = try parse("server:\n").server
         #expect(server.host == "127.0.0.1" && server.port == 8080 && server.loops == 0)
-        #expect(server.maxBodyBytes == 33_554_432)
+        #expect(server.maxBodyBytes == 33_554_432 && server.maxConnections == 4096 && server.maxBodyMemory == 256 << 20)
+        #expect(server.minBodyRate == 16_384 && server.bodyRateGrace == .seconds(10))
         #expect(server.headerTimeout == .seconds(10) && server.bodyTimeout == .seconds(30))
         #expect(server.idleTimeout == .seconds(60) && server.shutdownGrace == .seconds(30))
         #expect(server.upstreamConnectTimeout == .seconds(5) && server.upstreamTimeout == .seconds(600))
@@ -57,6 +66,10 @@ struct ServerSectionTests {
         ("server:\n  port: \"8080\"\n", #"test.yaml:2:9: server.port: expected an integer from 0 to 65535, got the quoted string "8080""#),
         ("server:\n  port:\n", "test.yaml:2:8: server.port: expected an integer from 0 to 65535, got an empty value"),
         ("server:\n  loops: 5000\n", "test.yaml:2:10: server.loops: 5000 is out of range (0 to 1024)"),
+        ("server:\n  max_connections: 0\n", "test.yaml:2:20: server.max_connections: 0 is out of range (1 to 10000000)"),
+        ("server:\n  max_body_bytes: 8MiB\n  max_body_memory: 4MiB\n",
+         "test.yaml:3:20: server.max_body_memory: max_body_memory (4194304 bytes) must be at least max_body_bytes (8388608 bytes), or no body of the largest size could ever be received"),
+        ("server:\n  body_rate_grace: 0s\n", "test.yaml:2:20: server.body_rate_grace: must be greater than zero"),
         ("server:\n  host: \"a b\"\n", #"test.yaml:2:9: server.host: host must not contain spaces or control characters, got "a b""#),
         ("server:\n  host: ~\n", "test.yaml:2:9: server.host: expected a string, got an empty value"),
         ("server:\n  host: {a: 1}\n", "test.yaml:2:9: server.host: expected a string, got a mapping"),

@@ -61,4 +61,18 @@ import Testing
         #expect(late.count == 1)
         #expect(lines > 100 * 90)
     }
+
+    @Test func onceWritingThroughEachLineIsWrittenAtOnce() throws {
+        let (readEnd, writeEnd) = pipePair()
+        defer { close(readEnd); close(writeEnd) }
+        // Loop-confined, but no loop runs here: no timer can fire, so only writes count.
+        let batch = AccessLogBatch(loop: try EventLoop(), fd: writeEnd)
+        batch.append(LogLine(level: .info, message: "batched"))
+        #expect(drain(readEnd).isEmpty)
+        batch.writeThrough()  // a drain begins: the batch goes out...
+        #expect(drain(readEnd).count == 1)
+        batch.append(LogLine(level: .info, message: "one"))  // ...and so does each later line
+        batch.append(LogLine(level: .info, message: "two"))
+        #expect(drain(readEnd) == [19, 19])
+    }
 }

@@ -125,7 +125,7 @@ final class TestResponder: HTTPResponder, @unchecked Sendable {
         switch request.path {
         case "/stream":
             let count = Int(request.query?.split(separator: "=").last ?? "3") ?? 3
-            writer.onClose = { [self] in lock.withLock { _closedStreams += 1 } }
+            writer.onClose = { [self] _ in lock.withLock { _closedStreams += 1 } }
             writer.startStream(status: 200, headers: HTTPHeaders([("Content-Type", "text/event-stream")]))
             var sent = 0
             func next() {

@@ -80,11 +80,11 @@ struct ConfigValue {
     }
 
     /// A positive size: an integer, or a whole number with a unit (see `ByteSizeText`).
-    func byteSize() throws(ConfigError) -> Int {
+    func byteSize(allowingZero: Bool = false) throws(ConfigError) -> Int {
         guard case .scalar(let text, _) = node.content, !node.isNull, let value = ByteSizeText.parse(text) else {
             throw error("expected a size in bytes such as 33554432, 512KiB or 32MiB, got \(describe())")
         }
-        guard value > 0 else { throw error("must be greater than zero") }
+        guard value > 0 || (allowingZero && value == 0) else { throw error("must be greater than zero") }
         return value
     }
 

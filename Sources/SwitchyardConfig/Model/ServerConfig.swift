@@ -1,6 +1,7 @@
 /// The `server:` section: listener, limits and timeouts. Defaults are the stored property values.
 public struct ServerConfig: Sendable, Hashable {
-    /// Address to listen on (an IP literal or a host name).
+    /// Address to listen on: an IPv4 or IPv6 literal, or a host name resolved at start (the
+    /// gateway listens on every address it resolves to).
     public var host = "127.0.0.1"
     /// TCP port, 0...65535 (0 = the kernel picks one; useful in tests).
     public var port = 8080
@@ -8,9 +9,17 @@ public struct ServerConfig: Sendable, Hashable {
     public var loops = 0
     /// Largest accepted request body.
     public var maxBodyBytes = 32 << 20
+    /// Open client connections; at the limit the gateway stops accepting until one closes.
+    public var maxConnections = 4096
+    /// Request bodies in flight, all connections together; a body that does not fit gets 503.
+    public var maxBodyMemory = 256 << 20
+    /// Slowest average rate (bytes per second) a request body may arrive at once
+    /// `bodyRateGrace` has passed; 0 = no minimum.
+    public var minBodyRate = 16 << 10
+    public var bodyRateGrace: Duration = .seconds(10)
     /// Time allowed to receive the request line and headers.
     public var headerTimeout: Duration = .seconds(10)
-    /// Time allowed to receive the request body.
+    /// Longest silence while a request body is being received.
     public var bodyTimeout: Duration = .seconds(30)
     /// An idle keep-alive connection is closed after this long.
     public var idleTimeout: Duration = .seconds(60)

@@ -1,7 +1,8 @@
 /// Decodes `server:`; every key is optional and falls back to `ServerConfig`'s default.
 enum ServerSection {
     static let keys = [
-        "host", "port", "loops", "max_body_bytes", "header_timeout", "body_timeout", "idle_timeout",
+        "host", "port", "loops", "max_body_bytes", "max_connections", "max_body_memory", "min_body_rate", "body_rate_grace",
+        "header_timeout", "body_timeout", "idle_timeout",
         "shutdown_grace", "upstream_connect_timeout", "upstream_timeout",
     ]
 
@@ -13,12 +14,19 @@ enum ServerSection {
         if let port = fields["port"] { server.port = try port.integer(in: 0...65535) }
         if let loops = fields["loops"] { server.loops = try loops.integer(in: 0...1024) }
         if let size = fields["max_body_bytes"] { server.maxBodyBytes = try size.byteSize() }
+        if let count = fields["max_connections"] { server.maxConnections = try count.integer(in: 1...10_000_000) }
+        if let size = fields["max_body_memory"] { server.maxBodyMemory = try size.byteSize() }
+        if let rate = fields["min_body_rate"] { server.minBodyRate = try rate.byteSize(allowingZero: true) }
+        if let grace = fields["body_rate_grace"] { server.bodyRateGrace = try positive(grace) }
         if let timeout = fields["header_timeout"] { server.headerTimeout = try positive(timeout) }
         if let timeout = fields["body_timeout"] { server.bodyTimeout = try positive(timeout) }
         if let timeout = fields["idle_timeout"] { server.idleTimeout = try positive(timeout) }
         if let grace = fields["shutdown_grace"] { server.shutdownGrace = try grace.duration() }
         if let timeout = fields["upstream_connect_timeout"] { server.upstreamConnectTimeout = try positive(timeout) }
         if let timeout = fields["upstream_timeout"] { server.upstreamTimeout = try positive(timeout) }
+        if server.maxBodyMemory < server.maxBodyBytes, let value = fields["max_body_memory"] ?? fields["max_body_bytes"] {
+            throw value.error("max_body_memory (\(server.maxBodyMemory) bytes) must be at least max_body_bytes (\(server.maxBodyBytes) bytes), or no body of the largest size could ever be received")
+        }
         return server
     }
 

@@ -11,7 +11,7 @@ public final class Gateway: @unchecked Sendable {
     public let plugins: LoadedPlugins
     let server: HTTPServer
     let responder: GatewayResponder
-    let log: GatewayLog
+    public let log: GatewayLog
 
     public init(config: GatewayConfig, log: GatewayLog = GatewayLog(), accessLog: Bool = true) throws(GatewayStartupError) {
         self.config = config
@@ -32,9 +32,14 @@ public final class Gateway: @unchecked Sendable {
         var http = HTTPServerConfiguration(host: config.server.host, port: config.server.port)
         http.loops = config.server.loops > 0 ? config.server.loops : EventLoopGroup.availableCores
         http.maxBodyBytes = config.server.maxBodyBytes
+        http.maxConnections = config.server.maxConnections
+        http.maxBodyMemory = config.server.maxBodyMemory
+        http.minBodyRate = config.server.minBodyRate
+        http.bodyRateGrace = config.server.bodyRateGrace.nanoseconds
         http.headerTimeout = config.server.headerTimeout.nanoseconds
         http.bodyTimeout = config.server.bodyTimeout.nanoseconds
         http.idleTimeout = config.server.idleTimeout.nanoseconds
+        http.log = { message, fields in log.warn(message, fields: fields) }
         http.renderError = { status, message, code, path in
             let type = status >= 500 ? "server_error" : "invalid_request_error"
             let body = GatewayError.render(message: message, type: type, param: nil, code: code)
@@ -56,16 +61,23 @@ public final class Gateway: @unchecked Sendable {
             throw GatewayStartupError("cannot listen on \(config.server.host):\(config.server.port): \(error)")
         }
         log.info("listening", fields: [
-            ("address", "\(config.server.host):\(server.port)"), ("loops", String(server.group.loops.count)),
+            ("address", server.addresses.map(\.description).joined(separator: ",")), ("loops", String(server.group.loops.count)),
             ("providers", plugins.providers.keys.sorted().joined(separator: ",")),
         ])
     }
 
     public var port: Int { server.port }
 
-    /// Stops accepting, lets in-flight requests and streams finish (up to `grace`), then stops.
-    public func shutdown(grace: UInt64) {
-        server.shutdown(grace: grace)
+    /// Every address listened on (a host name may resolve to several), port included.
+    public var addresses: [String] { server.addresses.map(\.description) }
+
+    /// Stops accepting, lets in-flight requests and streams finish for up to `grace` (fractions
+    /// of a second count), then ends what is left in each client's format (a 503, or a stream's
+    /// error event) and stops. Access-log lines are written as they come from the start, so a
+    /// process that exits in the middle (a second SIGTERM) loses none. Returns once stopped.
+    public func shutdown(grace: Duration) {
+        responder.beginDrain()
+        server.shutdown(grace: grace.nanoseconds)
         responder.flushAfterStop()
     }
 }

@@ -7,7 +7,9 @@ import Glibc
 /// the batch past PIPE_BUF (4 KiB: a write of at most that size to a pipe is atomic, so batches
 /// from different loops never interleave), or `flushDelay` after the first line of a batch, or
 /// at shutdown. Under load that is one write(2) per ~15 requests instead of one per request.
-/// A crash (not SIGTERM, which drains and flushes) loses at most `flushDelay` of lines.
+/// A crash (not SIGTERM, which drains and flushes) loses at most `flushDelay` of lines. Once a
+/// drain begins the batch writes through (`writeThrough`), so an exit that cannot wait for the
+/// drain (a second SIGTERM) loses no line of a request that had ended.
 ///
 /// Threading: confined to `loop`; once every loop has stopped, the shutdown path may call
 /// `flush` from its own thread (the timers will never fire again).
@@ -16,6 +18,7 @@ final class AccessLogBatch {
     let fd: Int32
     private var pending: [UInt8] = []
     private var timer: TimerID?
+    private var writesThrough = false
     static let batchBytes = Int(PIPE_BUF)
     static let flushDelay: UInt64 = 100_000_000
 
@@ -26,6 +29,7 @@ final class AccessLogBatch {
     }
 
     func append(_ line: LogLine) {
+        if writesThrough { return line.withTerminatedBytes { write($0) } }
         line.withTerminatedBytes { bytes in
             if pending.count + bytes.count > Self.batchBytes { flush() }
             guard bytes.count < Self.batchBytes else { return write(bytes) }
@@ -37,6 +41,12 @@ final class AccessLogBatch {
                 flush()
             }
         }
+    }
+
+    /// Writes what is batched, and every later line as it comes (shutdown is no time to batch).
+    func writeThrough() {
+        flush()
+        writesThrough = true
     }
 
     func flush() {

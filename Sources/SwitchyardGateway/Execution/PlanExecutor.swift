@@ -49,7 +49,12 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     }
 
     func start() {
-        writer.onClose = { [self] in clientWentAway() }
+        writer.onClose = { [self] reason in
+            switch reason {
+            case .clientGone: clientWentAway()
+            case .shutdown: shutdownGraceExpired()
+            }
+        }
         runAttempt()
     }
 
@@ -329,5 +334,17 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         services.accessLog.record(
             plan: plan, status: 499, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: "client closed the connection", into: context.accessLog)
+    }
+
+    /// The server's shutdown grace ran out before this request ended: the upstream transfer is
+    /// dropped and the client told so in its format (a 503, or a stream's error event and a
+    /// proper end of the body), logged as 503 "gateway shutting down".
+    private func shutdownGraceExpired() {
+        guard !finished else { return }
+        cancelled = true
+        transfer?.cancel()
+        transfer = nil
+        transformation = nil
+        respond(gatewayError: GatewayError.unavailable("The gateway is shutting down; retry the request."), failure: "gateway shutting down")
     }
 }

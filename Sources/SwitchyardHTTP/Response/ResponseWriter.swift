@@ -16,8 +16,19 @@ public final class ResponseWriter {
     private var ended = false
     private var closed = false
 
-    /// Called once if the client goes away before the response has ended.
-    public var onClose: (() -> Void)?
+    /// Why a response ended before its owner ended it.
+    public enum CloseReason: Sendable {
+        /// The client went away (or its connection failed): nothing written reaches it any more.
+        case clientGone
+        /// The server's shutdown grace ran out with this response still open. The connection is
+        /// still up during the call: end the response now (an error answer, or a stream's error
+        /// event and `finish`), and stop its work; the server closes the connection right after.
+        case shutdown
+    }
+
+    /// Called once if the response has not ended when the client goes away or the shutdown grace
+    /// runs out. Without it, a response open at the end of the grace is cut with the connection.
+    public var onClose: ((CloseReason) -> Void)?
 
     init(connection: Connection, requestID: String, isHead: Bool) {
         self.connection = connection
@@ -120,8 +131,15 @@ public final class ResponseWriter {
             ended = true
             let callback = onClose
             onClose = nil
-            callback?()
+            callback?(.clientGone)
         }
+    }
+
+    /// The shutdown grace ran out: the owner ends the response while the connection is still up.
+    func shutdownGraceExpired() {
+        guard !ended, !closed, let callback = onClose else { return }
+        onClose = nil
+        callback(.shutdown)
     }
 }
 

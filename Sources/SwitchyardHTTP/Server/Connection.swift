@@ -36,7 +36,10 @@ final class Connection: IOHandler {
     private var keepAlive = true
     private var closeWhenFlushed = false
     private var readingPaused = false
-    private var writer: ResponseWriter?
+    private(set) var writer: ResponseWriter?
+    /// Bytes of the server's body memory budget this connection's current request holds.
+    private var reservedBodyBytes = 0
+    private var bodyStartedAt: UInt64 = 0
     private static let readChunk = 16 * 1024
 
     init(fd: Int32, server: ServerLoop) {
@@ -104,6 +107,7 @@ final class Connection: IOHandler {
                     case .none:
                         dispatch(head, receivedAt: receivedAt)
                     case .contentLength(let length):
+                        guard reserveBody(length) else { return refuseBody(head) }
                         body.reserveCapacity(length)
                         beginBody(head, receivedAt: receivedAt)
                     case .chunked:
@@ -112,7 +116,7 @@ final class Connection: IOHandler {
                     }
                 }
             case .body(let head, let receivedAt):
-                guard readBody(head) else { return }
+                guard readBody(head) else { return checkBodyRate() }
                 dispatch(head, receivedAt: receivedAt)
             case .responding, .lingering, .closed:
                 return
@@ -122,6 +126,7 @@ final class Connection: IOHandler {
 
     private func beginBody(_ head: ParsedHead, receivedAt: UInt64) {
         state = .body(head, receivedAt: receivedAt)
+        bodyStartedAt = receivedAt
         arm(server.configuration.bodyTimeout, "request_timeout", "The request body was not received within the body timeout.")
         if head.expectsContinue && inbound.isEmpty {
             enqueue(ServerLoop.continueResponse)
@@ -143,6 +148,14 @@ final class Connection: IOHandler {
             guard var decoder = chunked else { return true }
             let progress = inbound.withUnsafeBytes { decoder.feed($0, into: &body) }
             chunked = decoder
+            if body.count > reservedBodyBytes {
+                // Reserve ahead as the body grows (doubling, as the array does), never past the limit.
+                let target = min(max(body.count, 2 * reservedBodyBytes, 64 * 1024), server.limits.maxBodyBytes)
+                guard reserveBody(target - reservedBodyBytes) else {
+                    refuseBody(head)
+                    return false
+                }
+            }
             switch progress {
             case .needMore(let consumed):
                 inbound.removeFirst(consumed)
@@ -157,6 +170,45 @@ final class Connection: IOHandler {
             }
         case .none:
             return true
+        }
+    }
+
+    // MARK: body limits
+
+    private func reserveBody(_ bytes: Int) -> Bool {
+        guard bytes > 0 else { return true }
+        guard server.bodyBudget.reserve(bytes) else { return false }
+        reservedBodyBytes += bytes
+        return true
+    }
+
+    private func releaseBody() {
+        server.bodyBudget.release(reservedBodyBytes)
+        reservedBodyBytes = 0
+    }
+
+    /// The server's memory for request bodies is spoken for: 503, and the connection closes
+    /// without reading the body.
+    private func refuseBody(_ head: ParsedHead) {
+        server.report(.bodyMemory, "request body refused: the memory for request bodies in flight is in use", [
+            ("max_body_memory", String(server.configuration.maxBodyMemory)), ("in_use", String(server.bodyBudget.inUse)),
+        ])
+        state = .body(head, receivedAt: bodyStartedAt)  // the error takes the route's shape
+        fail(HTTPParseError(status: 503, code: "server_busy", message: "The gateway is receiving too many request bodies at once; retry shortly."))
+    }
+
+    /// A body still incomplete after `bodyRateGrace` must have averaged `minBodyRate` so far:
+    /// a client dripping bytes just often enough to dodge the silence timeout is cut with 408.
+    /// Checked only when a read leaves the body incomplete (never on a body that came whole).
+    private func checkBodyRate() {
+        let minimum = server.configuration.minBodyRate
+        guard minimum > 0, case .body = state else { return }
+        let elapsed = monotonicNanoseconds() &- bodyStartedAt
+        guard elapsed > server.configuration.bodyRateGrace else { return }
+        if UInt64(body.count) &* 1_000_000_000 < UInt64(minimum) &* elapsed {
+            fail(HTTPParseError(
+                status: 408, code: "request_timeout",
+                message: "The request body arrived slower than \(minimum) bytes per second."))
         }
     }
 
@@ -272,6 +324,10 @@ final class Connection: IOHandler {
     /// The response to the current request is complete.
     func responseEnded() {
         writer = nil
+        releaseBody()
+        // The write that ended the response may have found the client gone and closed us: a
+        // closed connection must stay closed (re-arming it would leave a timer on a freed object).
+        guard !isClosed else { return }
         guard keepsAlive else {
             closeWhenFlushed = true
             if outbound.count == outboundOffset { lingeringClose() }
@@ -304,9 +360,13 @@ final class Connection: IOHandler {
 
     /// One timer per connection: header, body, idle or write timeout, whichever phase it is in.
     /// A header or body timeout answers 408; any other closes the connection.
+    /// Timer callbacks hold the connection weakly: a timer that outlives it (however it came to
+    /// be armed) finds nothing to do instead of reading freed memory.
     private func arm(_ nanoseconds: UInt64, _ code: String?, _ message: String?) {
         cancelTimer()
-        timer = server.loop.schedule(after: nanoseconds) { [unowned self] in
+        guard !isClosed else { return }
+        timer = server.loop.schedule(after: nanoseconds) { [weak self] in
+            guard let self else { return }
             timer = nil
             if let code, let message, !isResponding, !isClosed {
                 fail(HTTPParseError(status: 408, code: code, message: message))
@@ -328,9 +388,10 @@ final class Connection: IOHandler {
 
     private func armIdle() {
         cancelTimer()
-        timer = server.loop.schedule(after: server.configuration.idleTimeout) { [unowned self] in
-            timer = nil
-            close()
+        guard !isClosed else { return }
+        timer = server.loop.schedule(after: server.configuration.idleTimeout) { [weak self] in
+            self?.timer = nil
+            self?.close()
         }
         idleTimerArmed = true
     }
@@ -362,9 +423,9 @@ final class Connection: IOHandler {
         inbound = []
         try? server.loop.modify(fd: fd, events: [.readable, .peerClosed])
         cancelTimer()
-        timer = server.loop.schedule(after: server.configuration.lingerTimeout) { [unowned self] in
-            timer = nil
-            close()
+        timer = server.loop.schedule(after: server.configuration.lingerTimeout) { [weak self] in
+            self?.timer = nil
+            self?.close()
         }
         discardUntilClosed()
     }
@@ -388,6 +449,7 @@ final class Connection: IOHandler {
         Glibc.close(fd)
         outbound = []
         inbound = []
+        releaseBody()
         let active = writer
         writer = nil
         active?.connectionClosed()

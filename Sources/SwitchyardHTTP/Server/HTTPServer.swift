@@ -1,17 +1,23 @@
+import Synchronization
 import SwitchyardPosix
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// An HTTP/1.1 server: one event loop per core, each with its own SO_REUSEPORT listener and its
-/// own connections, sharing nothing on the request path.
+/// An HTTP/1.1 server: one event loop per core sharing one listening socket per address (each
+/// loop watches it with EPOLLEXCLUSIVE, so a new connection wakes one loop) and owning the
+/// connections it accepted; loops share nothing else on the request path.
 ///
-/// Threading: `init`, `start` and `port` on the caller's thread; `shutdown` from any thread.
+/// Threading: `init`, `start`, `port` and `addresses` on the caller's thread; `shutdown` from
+/// any thread.
 public final class HTTPServer: @unchecked Sendable {
     public let configuration: HTTPServerConfiguration
     public let group: EventLoopGroup
     let responder: HTTPResponder
     private var loops: [ServerLoop] = []
+    private var listeners: [Int32] = []
+    /// Bound addresses, with the port the kernel picked when the configuration said 0.
+    public private(set) var addresses: [SocketAddress] = []
     public private(set) var port: Int
 
     public init(configuration: HTTPServerConfiguration, responder: HTTPResponder) throws(IOError) {
@@ -21,21 +27,31 @@ public final class HTTPServer: @unchecked Sendable {
         port = configuration.port
     }
 
-    /// Binds every loop's listener and starts the loop threads; returns once listening.
+    /// Resolves the host, binds a listener on each of its addresses and starts the loop threads;
+    /// returns once listening. Fails if any address is already in use.
     public func start() throws(IOError) {
-        var listeners: [Int32] = []
         do throws(IOError) {
-            for _ in group.loops {
-                // Port 0: the first bind picks a port, the other loops bind the same one.
-                let fd = try Socket.listen(host: configuration.host, port: port)
-                if port == 0 { port = Socket.localPort(fd) }
+            for var address in try SocketAddress.resolve(host: configuration.host, port: port) {
+                // Port 0: the first bind picks a port, the other addresses take the same one.
+                if port != 0 { address.port = port }
+                let fd = try Socket.listen(address)
                 listeners.append(fd)
+                let bound = SocketAddress.local(of: fd)
+                if port == 0 { port = bound.port }
+                addresses.append(bound)
             }
-            for (loop, listener) in zip(group.loops, listeners) {
-                loops.append(try ServerLoop(loop: loop, listener: listener, configuration: configuration, responder: responder))
+            let budget = BodyMemoryBudget(limit: configuration.maxBodyMemory)
+            let count = group.loops.count
+            for (index, loop) in group.loops.enumerated() {
+                // The connection limit split across the loops; the first ones take the remainder.
+                let quota = configuration.maxConnections / count + (index < configuration.maxConnections % count ? 1 : 0)
+                loops.append(try ServerLoop(
+                    loop: loop, listeners: listeners, configuration: configuration, responder: responder,
+                    connectionQuota: max(1, quota), bodyBudget: budget))
             }
         } catch {
             for fd in listeners { close(fd) }
+            listeners = []
             throw error
         }
         group.start()
@@ -44,10 +60,27 @@ public final class HTTPServer: @unchecked Sendable {
     /// Stops accepting, closes idle connections, lets in-flight requests and streams finish for
     /// up to `grace` nanoseconds, then stops every loop. Returns when all loop threads have ended.
     public func shutdown(grace: UInt64) {
+        // The listeners are closed once every loop has stopped watching them: closing one a loop
+        // still watches would let that loop's later unregister hit a reused descriptor.
+        let remaining = Countdown(loops.count)
+        let listeners = self.listeners
+        self.listeners = []
         for server in loops {
             let loop = server.loop
-            loop.execute { server.drain(grace: grace) { loop.stop() } }
+            loop.execute {
+                server.drain(grace: grace) { loop.stop() }
+                if remaining.countDown() {
+                    for fd in listeners { close(fd) }
+                }
+            }
         }
         group.join()
     }
+}
+
+/// Counts down from `count` on any thread; true for the call that reaches zero.
+private final class Countdown: Sendable {
+    private let value: Atomic<Int>
+    init(_ count: Int) { value = Atomic(count) }
+    func countDown() -> Bool { value.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 }
 }

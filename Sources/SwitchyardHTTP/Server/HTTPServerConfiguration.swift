@@ -2,6 +2,8 @@ import SwitchyardPosix
 
 /// Listener address, loop count, limits and timeouts. Timeouts are nanoseconds.
 public struct HTTPServerConfiguration: Sendable {
+    /// An IP literal (IPv4 or IPv6) or a name, resolved once at start; the server listens on
+    /// every address it resolves to.
     public var host: String
     public var port: Int
     /// Event loops (one thread each); default one per core.
@@ -11,6 +13,17 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxHeaderCount = 100
     /// Request body after decoding chunked; over it: 413.
     public var maxBodyBytes = 32 * 1024 * 1024
+    /// Open client connections, all loops together. At the limit a loop stops accepting (new
+    /// connections wait in the kernel's backlog) until one of its connections closes.
+    public var maxConnections = 4096
+    /// Request bodies in flight, all connections together, from the first byte received until
+    /// the response has ended; a body that does not fit is answered 503.
+    public var maxBodyMemory = 256 * 1024 * 1024
+    /// Slowest average rate a body may arrive at, in bytes per second, once `bodyRateGrace` has
+    /// passed since its first byte (a client dripping a byte every few seconds never trips the
+    /// silence timeout): 408. 0 = no minimum.
+    public var minBodyRate = 16 * 1024
+    public var bodyRateGrace: UInt64 = 10_000_000_000
     /// From the first byte of a request to the end of its head (slowloris): 408.
     public var headerTimeout: UInt64 = 10_000_000_000
     /// Longest silence while a body is being received: 408.
@@ -22,6 +35,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// After the server closes a connection, how long it keeps reading and dropping what the
     /// client still sends, so that the client sees the response rather than a reset.
     public var lingerTimeout: UInt64 = 2_000_000_000
+    /// Events an operator should see (a limit reached, accepting paused): a message and fields.
+    /// Called on a loop thread.
+    public var log: @Sendable (_ message: String, _ fields: [(String, String)]) -> Void = { _, _ in }
     /// Renders the errors the server answers by itself (malformed requests, limits, timeouts).
     /// `path` is the request's path when its head was read (an oversize or slow body), so the
     /// error can take the shape that route's clients expect; nil for a malformed head.

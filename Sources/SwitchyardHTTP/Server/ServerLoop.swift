@@ -3,21 +3,30 @@ import SwitchyardPosix
 import Glibc
 #endif
 
-/// The server's state on one event loop: its listener, its connections, and buffers reused by
-/// every connection of the loop. Loop-confined (created before the loop runs).
+/// The server's state on one event loop: the shared listeners it watches, its connections, and
+/// buffers reused by every connection of the loop. Loop-confined (created before the loop runs).
 final class ServerLoop: IOHandler, @unchecked Sendable {
     static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
     static let lastChunk = Array("0\r\n\r\n".utf8)
     static let crlf: [UInt8] = [13, 10]
+    /// After the process ran out of descriptors, how long accepting waits before trying again
+    /// (sooner if one of this loop's connections closes).
+    static let exhaustedRetry: UInt64 = 100_000_000
 
     let loop: EventLoop
     let configuration: HTTPServerConfiguration
     let limits: HeadLimits
     let responder: HTTPResponder
-    private var listener: Int32
+    let bodyBudget: BodyMemoryBudget
+    /// This loop's share of `maxConnections`.
+    let connectionQuota: Int
+    private let listeners: [Int32]
     private var connections: [Int32: Connection] = [:]
     private(set) var draining = false
     private var onStopped: (() -> Void)?
+    /// Not watching the listeners: at the connection quota, or out of descriptors.
+    private var acceptPaused = false
+    private var acceptRetry: TimerID?
 
     /// Scratch space for recv, shared by the loop's connections (one read at a time).
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
@@ -27,47 +36,126 @@ final class ServerLoop: IOHandler, @unchecked Sendable {
     private var cachedDate: [UInt8] = []
     private var cachedSecond = 0
 
-    init(loop: EventLoop, listener: Int32, configuration: HTTPServerConfiguration, responder: HTTPResponder) throws(IOError) {
+    init(
+        loop: EventLoop, listeners: [Int32], configuration: HTTPServerConfiguration, responder: HTTPResponder,
+        connectionQuota: Int, bodyBudget: BodyMemoryBudget
+    ) throws(IOError) {
         self.loop = loop
-        self.listener = listener
+        self.listeners = listeners
         self.configuration = configuration
         self.responder = responder
+        self.connectionQuota = connectionQuota
+        self.bodyBudget = bodyBudget
         limits = HeadLimits(maxHeaderBytes: configuration.maxHeaderBytes, maxHeaderCount: configuration.maxHeaderCount, maxBodyBytes: configuration.maxBodyBytes)
-        try loop.register(fd: listener, events: [.readable], handler: self)
+        try watchListeners()
     }
 
     deinit { readBuffer.deallocate() }
 
-    /// The listener is readable: accept everything pending.
+    // MARK: accepting
+
+    /// A listener is readable: accept what is pending, up to this loop's quota.
     func handleIO(fd: Int32, events: IOEvents) {
-        while !draining, let client = Socket.accept(listener) {
-            let connection = Connection(fd: client, server: self)
-            do {
-                try loop.register(fd: client, events: [.readable, .peerClosed], handler: connection)
-                connections[client] = connection
-            } catch {
-                close(client)
+        while !draining, !acceptPaused {
+            guard connections.count < connectionQuota else {
+                pauseAccepting()
+                report(.connections, "connection limit reached; accepting paused until a connection closes", [
+                    ("max_connections", String(configuration.maxConnections)), ("open_on_loop", String(connections.count)),
+                ])
+                return
+            }
+            switch Socket.accept(fd) {
+            case .connection(let client):
+                let connection = Connection(fd: client, server: self)
+                do {
+                    try loop.register(fd: client, events: [.readable, .peerClosed], handler: connection)
+                    connections[client] = connection
+                } catch {
+                    close(client)  // the connection's timer holds it weakly and finds it gone
+                }
+            case .none:
+                return
+            case .exhausted(let error):
+                pauseAccepting()
+                acceptRetry = loop.schedule(after: Self.exhaustedRetry) { [weak self] in
+                    self?.acceptRetry = nil
+                    self?.resumeAccepting()
+                }
+                report(.descriptors, "cannot accept: out of file descriptors or memory; accepting paused", [
+                    ("error", error.description), ("open_on_loop", String(connections.count)),
+                ])
+                return
             }
         }
     }
 
-    func connectionClosed(_ connection: Connection) {
-        connections[connection.fd] = nil
-        if draining && connections.isEmpty { stop() }
+    /// Stops watching the listeners; pending connections wait in the kernel's backlog and the
+    /// other loops go on accepting them.
+    private func pauseAccepting() {
+        acceptPaused = true
+        for fd in listeners { loop.unregister(fd: fd) }
     }
 
-    /// Stops accepting, closes idle connections, lets the others finish; after `grace`
-    /// nanoseconds closes whatever is left. `stopped` runs on the loop once it is empty.
+    private func resumeAccepting() {
+        guard acceptPaused, !draining, connections.count < connectionQuota else { return }
+        if let acceptRetry { loop.cancel(acceptRetry) }
+        acceptRetry = nil
+        do {
+            try watchListeners()
+            acceptPaused = false
+        } catch {
+            // Registering needs no descriptor, so this is rare; try again shortly.
+            acceptRetry = loop.schedule(after: Self.exhaustedRetry) { [weak self] in
+                self?.acceptRetry = nil
+                self?.resumeAccepting()
+            }
+        }
+    }
+
+    private func watchListeners() throws(IOError) {
+        for fd in listeners { try loop.register(fd: fd, events: [.readable, .exclusive], handler: self) }
+    }
+
+    func connectionClosed(_ connection: Connection) {
+        connections[connection.fd] = nil
+        if draining && connections.isEmpty { return stop() }
+        if acceptPaused { resumeAccepting() }
+    }
+
+    // MARK: operator log
+
+    enum LimitEvent: Int { case connections, descriptors, bodyMemory }
+    private var lastReported: [UInt64] = [0, 0, 0]
+    static let reportInterval: UInt64 = 10_000_000_000
+
+    /// Logs a limit being reached, at most once per `reportInterval` per kind and loop: a flood
+    /// of refused clients must not become a flood of log lines.
+    func report(_ event: LimitEvent, _ message: String, _ fields: @autoclosure () -> [(String, String)]) {
+        let now = monotonicNanoseconds()
+        guard lastReported[event.rawValue] == 0 || now &- lastReported[event.rawValue] >= Self.reportInterval else { return }
+        lastReported[event.rawValue] = now
+        configuration.log(message, fields())
+    }
+
+    // MARK: shutting down
+
+    /// Stops accepting, closes idle connections, lets the others finish (each closes once its
+    /// response has ended); after `grace` nanoseconds the responses still open are ended by their
+    /// owners (`ResponseWriter.onClose(.shutdown)`: an error answer or a stream's error event),
+    /// and every connection left is closed. `stopped` runs on the loop once it is empty. The
+    /// listeners themselves are closed by the server once no loop watches them.
     func drain(grace: UInt64, stopped: @escaping () -> Void) {
         onStopped = stopped
         draining = true
-        loop.unregister(fd: listener)
-        close(listener)
-        listener = -1
+        if !acceptPaused { for fd in listeners { loop.unregister(fd: fd) } }
+        if let acceptRetry { loop.cancel(acceptRetry) }
         for connection in connections.values where connection.isIdle { connection.close() }
         if connections.isEmpty { return stop() }
         loop.schedule(after: grace) { [self] in
-            for connection in connections.values { connection.close() }
+            for connection in connections.values {
+                connection.writer?.shutdownGraceExpired()
+                connection.close()
+            }
             stop()
         }
     }
