@@ -4,7 +4,7 @@
 # outside Package.swift (docs/decisions/0009-libfuzzer-outside-swiftpm.md; docs/testing.md).
 #
 #   scripts/fuzz.sh                      build, then fuzz for $FUZZ_SECONDS (default 60) seconds
-#   scripts/fuzz.sh --seconds 3600 -jobs=2 -workers=2   longer; extra arguments go to libFuzzer
+#   scripts/fuzz.sh --seconds 3600 -fork=2   longer, on two cores; extra arguments go to libFuzzer
 #   scripts/fuzz.sh --repro CRASH_FILE   build, then run one saved input and show what broke
 #
 # Fails (exit 1) on any crash, broken invariant, timeout or out-of-memory, and prints the saved
