@@ -52,10 +52,11 @@ set -e
 
 grep -E '^(Done|stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb))' "$log" || true
 if (( status != 0 )); then
-    grep -E 'invariant broken|ERROR: (AddressSanitizer|libFuzzer)|Fatal error|deadly signal|SUMMARY' "$log" | head -5 >&2 || true
+    grep -E 'invariant broken|ERROR: (AddressSanitizer|libFuzzer)|Fatal error|SUMMARY|^Base64: ' "$log" | head -6 >&2 || true
     echo "fuzz: FAILED (exit $status); full log: $log" >&2
     for artefact in $(grep -oE "Test unit written to [^ ]+" "$log" | awk '{print $5}'); do
-        echo "fuzz: reproducer: $artefact   (rerun: scripts/fuzz.sh --repro $artefact)" >&2
+        echo "fuzz: reproducer: $artefact   (rerun: scripts/fuzz.sh --repro $artefact;" \
+            "from a CI log: base64 -d <<< 'the Base64 line' > crash)" >&2
     done
     exit 1
 fi
