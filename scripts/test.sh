@@ -16,3 +16,9 @@ scripts/check-abi.sh
 
 echo "== end to end: the official openai SDK against the gateway and the mock upstream"
 scripts/e2e.sh
+
+echo "== fuzz: the request-head parser and the chunked decoder (libFuzzer + ASan, ${FUZZ_SECONDS:-60} s)"
+scripts/fuzz.sh
+
+echo "== end to end under AddressSanitizer: the same tests against the ASan build in .build-asan"
+scripts/e2e-asan.sh

@@ -11,7 +11,7 @@ import time
 
 import openai
 
-from conftest import BIN_DIR, start_process, stop_process
+from conftest import ASAN, BIN_DIR, start_process, stop_process
 
 SWITCHYARD = os.path.join(BIN_DIR, "switchyard")
 
@@ -201,7 +201,7 @@ def test_a_client_reading_slowly_holds_the_upstream_back_instead_of_filling_memo
                 chunk = connection.recv(1 << 20)
                 assert chunk, "the gateway closed the stream early"
                 received += chunk
-        assert held < 8 * 1024, f"gateway grew by {held} KiB while the client was not reading"
+        assert ASAN or held < 8 * 1024, f"gateway grew by {held} KiB while the client was not reading"
         assert received.count(b"data: {") == 100_000 + 2  # the role chunk, 100,000 chunks, the finish chunk
         assert received.count(b"data: [DONE]") == 1
     finally:

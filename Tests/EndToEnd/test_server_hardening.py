@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import BIN_DIR, start_process, stop_process
+from conftest import ASAN, BIN_DIR, start_process, stop_process
 
 SWITCHYARD = os.path.join(BIN_DIR, "switchyard")
 CHAT = b'{"model":"echo-1","messages":[{"role":"user","content":"hi"}]}'
@@ -316,7 +316,7 @@ def test_request_bodies_in_flight_are_bounded_in_total_memory(tmp_path):
             for sock in uploads[:2]:
                 sock.sendall(b"x" * (1 << 20))
         time.sleep(0.3)
-        assert rss_bytes(process.pid) - baseline < 80 << 20
+        assert ASAN or rss_bytes(process.pid) - baseline < 80 << 20
         assert healthy(port)
     finally:
         for sock in uploads:

@@ -61,6 +61,11 @@ import Testing
             client = try RawClient(port: server.port)
             client.send("GET / HTTP/1.1\r\nHost: x\r\n" + (0..<11).map { "X-\($0): v\r\n" }.joined() + "\r\n")
             #expect(client.readResponse()?.status == 431)
+
+            // Blank lines before a request count too: the server must not buffer them unbounded.
+            client = try RawClient(port: server.port)
+            client.send(String(repeating: "\r\n", count: 1024))
+            #expect(client.readResponse()?.status == 431)
         }
     }
 

@@ -34,11 +34,14 @@ struct ChunkedDecoder {
         while true {
             switch state {
             case .size:
+                // The line limit holds however the bytes were split into reads: an unterminated
+                // line may hold one more byte (its CR).
                 guard let lineEnd = crlf(bytes, from: offset) else {
-                    if bytes.count - offset > Self.maximumLineBytes { return .failure(.bad("Chunk size line too long.")) }
+                    if bytes.count - offset > Self.maximumLineBytes + 1 { return .failure(.bad("Chunk size line too long.")) }
                     return .needMore(consumed: offset)
                 }
                 if lineEnd < 0 { return .failure(.bad("Bare LF in chunked framing.")) }
+                if lineEnd - offset > Self.maximumLineBytes { return .failure(.bad("Chunk size line too long.")) }
                 guard let size = parseSize(UnsafeRawBufferPointer(rebasing: bytes[offset..<lineEnd])) else {
                     return .failure(.bad("Invalid chunk size."))
                 }

@@ -50,13 +50,17 @@ enum RequestHeadParser {
         // Leading blank lines before a request are allowed (RFC 9112 §2.2).
         var start = 0
         while start + 1 < bytes.count, bytes[start] == 13, bytes[start + 1] == 10 { start += 2 }
+        // The limit counts from the first byte (blank lines too, or a client could make us buffer
+        // them without bound) to the end of the last field line. Unterminated, refuse only once
+        // no terminator could still end the head in time (up to 3 bytes of CRLFCRLF may be here
+        // already), so the verdict does not depend on how the bytes were split into reads.
         guard let end = findHeadEnd(bytes, from: start, limit: limits.maxHeaderBytes) else {
-            if bytes.count - start > limits.maxHeaderBytes {
+            if bytes.count > limits.maxHeaderBytes + 3 {
                 return .failure(HTTPParseError(status: 431, code: "headers_too_large", message: "Request header section is larger than \(limits.maxHeaderBytes) bytes."))
             }
             return .incomplete
         }
-        if end - start > limits.maxHeaderBytes {
+        if end > limits.maxHeaderBytes {
             return .failure(HTTPParseError(status: 431, code: "headers_too_large", message: "Request header section is larger than \(limits.maxHeaderBytes) bytes."))
         }
         do {
