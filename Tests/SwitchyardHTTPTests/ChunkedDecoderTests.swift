@@ -41,4 +41,25 @@ import Testing
             #expect(decode(bytes, pieceSize: pieceSize) == .failure, "pieces of \(pieceSize)")
         }
     }
+
+    @Test("size lines and trailers: what RFC 9112 allows is read, anything a front end might frame differently is refused",
+          arguments: [
+              ("5\r\nhello\r\n0\r\n\r\n", Verdict.done(body: "hello")),
+              ("5 ;a=b\r\nhello\r\n0\r\n\r\n", .done(body: "hello")),
+              ("5\t;a=\"q r\"\r\nhello\r\n0\r\n\r\n", .done(body: "hello")),
+              ("5\r\nhello\r\n0\r\nX-Checksum: abc\r\n\r\n", .done(body: "hello")),
+              ("5 6\r\nhello\r\n0\r\n\r\n", .failure),
+              ("5 \r\nhello\r\n0\r\n\r\n", .done(body: "hello")),
+              ("5;a\rb\r\nhello\r\n0\r\n\r\n", .failure),
+              ("0x5\r\nhello\r\n0\r\n\r\n", .failure),
+              ("5\r\nhello\r\n0\r\nno colon\r\n\r\n", .failure),
+              ("5\r\nhello\r\n0\r\nX-A: a\rb\r\n\r\n", .failure),
+              ("5\r\nhello\r\n0\r\n folded: x\r\n\r\n", .failure),
+          ])
+    func grammar(_ text: String, _ expected: Verdict) {
+        let bytes = Array(text.utf8)
+        for pieceSize in [bytes.count, 1, 3] {
+            #expect(decode(bytes, pieceSize: pieceSize) == expected, "pieces of \(pieceSize)")
+        }
+    }
 }

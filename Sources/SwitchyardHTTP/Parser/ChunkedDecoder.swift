@@ -71,6 +71,12 @@ struct ChunkedDecoder {
                 trailerBytes += lineEnd - offset + 2
                 if trailerBytes > maxTrailerBytes { return .failure(.bad("Trailer section too large.")) }
                 let empty = lineEnd == offset
+                if !empty {
+                    // Dropped, but held to the same grammar as header fields (no bare CR, no folding).
+                    do { _ = try RequestHeadParser.parseField(UnsafeRawBufferPointer(rebasing: bytes[offset..<lineEnd])) } catch {
+                        return .failure(.bad("Invalid trailer field."))
+                    }
+                }
                 offset = lineEnd + 2
                 if empty { state = .done; return .done(consumed: offset) }
             case .done:
@@ -90,23 +96,30 @@ struct ChunkedDecoder {
         return nil
     }
 
-    /// Hex digits, optionally followed by `;extensions` (ignored). At most 15 digits.
+    /// `1*HEXDIG [BWS ";" extensions]` (RFC 9112 §7.1.1), at most 15 digits. Extensions are
+    /// ignored but may hold only tab, space and visible bytes: `5 6` or a bare CR is refused,
+    /// not read as 5 (a front end that reads it otherwise would frame the body differently).
     private func parseSize(_ line: UnsafeRawBufferPointer) -> Int? {
         var value = 0
-        var digits = 0
-        for byte in line {
-            let digit: Int
-            switch byte {
-            case 0x30...0x39: digit = Int(byte - 0x30)
-            case 0x41...0x46: digit = Int(byte - 0x41 + 10)
-            case 0x61...0x66: digit = Int(byte - 0x61 + 10)
-            case UInt8(ascii: ";"), 0x20, 0x09: return digits > 0 ? value : nil
-            default: return nil
-            }
-            digits += 1
-            if digits > 15 { return nil }
+        var index = 0
+        while index < line.count, let digit = Self.hexValue(line[index]) {
+            guard index < 15 else { return nil }
             value = value * 16 + digit
+            index += 1
         }
-        return digits > 0 ? value : nil
+        guard index > 0 else { return nil }
+        while index < line.count, line[index] == 0x20 || line[index] == 0x09 { index += 1 }
+        guard index < line.count else { return value }
+        guard line[index] == UInt8(ascii: ";") else { return nil }
+        return line[(index + 1)...].allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) } ? value : nil
+    }
+
+    private static func hexValue(_ byte: UInt8) -> Int? {
+        switch byte {
+        case 0x30...0x39: Int(byte - 0x30)
+        case 0x41...0x46: Int(byte - 0x41 + 10)
+        case 0x61...0x66: Int(byte - 0x61 + 10)
+        default: nil
+        }
     }
 }
