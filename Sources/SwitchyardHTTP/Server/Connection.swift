@@ -107,7 +107,7 @@ final class Connection: IOHandler {
                     case .none:
                         dispatch(head, receivedAt: receivedAt)
                     case .contentLength(let length):
-                        guard reserveBody(length) else { return refuseBody(head) }
+                        guard reserveBody(length) else { return refuseBody(head, receivedAt: receivedAt) }
                         body.reserveCapacity(length)
                         beginBody(head, receivedAt: receivedAt)
                     case .chunked:
@@ -152,7 +152,7 @@ final class Connection: IOHandler {
                 // Reserve ahead as the body grows (doubling, as the array does), never past the limit.
                 let target = min(max(body.count, 2 * reservedBodyBytes, 64 * 1024), server.limits.maxBodyBytes)
                 guard reserveBody(target - reservedBodyBytes) else {
-                    refuseBody(head)
+                    refuseBody(head, receivedAt: bodyStartedAt)
                     return false
                 }
             }
@@ -189,11 +189,11 @@ final class Connection: IOHandler {
 
     /// The server's memory for request bodies is spoken for: 503, and the connection closes
     /// without reading the body.
-    private func refuseBody(_ head: ParsedHead) {
+    private func refuseBody(_ head: ParsedHead, receivedAt: UInt64) {
         server.report(.bodyMemory, "request body refused: the memory for request bodies in flight is in use", [
             ("max_body_memory", String(server.configuration.maxBodyMemory)), ("in_use", String(server.bodyBudget.inUse)),
         ])
-        state = .body(head, receivedAt: bodyStartedAt)  // the error takes the route's shape
+        state = .body(head, receivedAt: receivedAt)  // the error takes the route's shape
         fail(HTTPParseError(status: 503, code: "server_busy", message: "The gateway is receiving too many request bodies at once; retry shortly."))
     }
 
