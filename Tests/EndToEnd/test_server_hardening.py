@@ -323,3 +323,25 @@ def test_request_bodies_in_flight_are_bounded_in_total_memory(tmp_path):
             sock.close()
         stop_process(process)
     assert "memory for request bodies in flight is in use" in process.log()
+
+
+def test_chunked_bodies_count_against_the_body_memory_as_they_grow(tmp_path):
+    process, port = serve(echo_config(tmp_path, "max_body_bytes: 1MiB\nmax_body_memory: 1MiB\nmin_body_rate: 0"))
+    head = b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    chunk = b"%x\r\n" % (700 << 10) + b"x" * (700 << 10) + b"\r\n"
+    try:
+        with socket.create_connection(("127.0.0.1", port)) as first, socket.create_connection(("127.0.0.1", port)) as second:
+            first.sendall(head + chunk)
+            time.sleep(0.3)
+            second.settimeout(5)
+            second.sendall(head + chunk)
+            refused = read_response(second)
+            assert status_of(refused) == 503 and b"server_busy" in refused
+            # The first upload still completes (and is answered: its bytes are not JSON, so 400).
+            first.settimeout(5)
+            first.sendall(b"0\r\n\r\n")
+            assert status_of(read_response(first)) == 400
+        # Once answered, its reservation is released: a new body fits again.
+        assert status_of(exchange(port, chat_request())) == 200
+    finally:
+        stop_process(process)
