@@ -1,5 +1,6 @@
 import CSwitchyardPlugin
 import SwitchyardConfig
+import SwitchyardJSON
 import SwitchyardPlugins
 
 /// Every plugin entry of a config loaded (dlopen, negotiation, one instance per entry with its
@@ -14,10 +15,12 @@ public struct LoadedPlugins: @unchecked Sendable {
     public init(config: GatewayConfig) throws(GatewayStartupError) {
         var instances: [String: PluginInstance] = [:]
         for entry in config.plugins {
-            do {
-                let library = try PluginLibrary.load(path: entry.path, sha256: entry.sha256, entry: entry.name)
-                instances[entry.name] = try library.instantiate(name: entry.name, configJSON: entry.configJSON)
-            } catch {
+            let library: PluginLibrary
+            do { library = try PluginLibrary.load(path: entry.path, sha256: entry.sha256, entry: entry.name) } catch {
+                throw GatewayStartupError("\(entry.location): \(error)")
+            }
+            try Self.checkConfig(of: entry, against: library)
+            do { instances[entry.name] = try library.instantiate(name: entry.name, configJSON: entry.configJSON) } catch {
                 throw GatewayStartupError("\(entry.location): \(error)")
             }
         }
@@ -39,6 +42,21 @@ public struct LoadedPlugins: @unchecked Sendable {
         self.instances = instances
         self.providers = providers
         self.providerOperations = operations
+    }
+}
+
+extension LoadedPlugins {
+    /// The entry's config against its plugin's `config_schema`, before `instance_new` sees it: a
+    /// violation names the YAML key or value at fault (`file:line:column: plugins[0].config.x: …`).
+    static func checkConfig(of entry: PluginEntry, against library: PluginLibrary) throws(GatewayStartupError) {
+        guard let schema = library.configSchema else { return }
+        let config: JSONValue
+        do { config = try JSONValue.parse(entry.configJSON) } catch {
+            throw GatewayStartupError("\(entry.location): plugin \"\(entry.name)\": config is not valid JSON (\(error))")
+        }
+        guard let violation = schema.violation(in: config) else { return }
+        let message = "\(violation.message) [config_schema of plugin \"\(entry.name)\"]"
+        throw GatewayStartupError(entry.configLocations.error(message, at: violation.pointer, atKey: violation.atKey).description)
     }
 }
 
