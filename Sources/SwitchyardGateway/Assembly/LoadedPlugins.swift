@@ -12,14 +12,27 @@ public struct LoadedPlugins: @unchecked Sendable {
     /// Operations each provider declares in its plugin's manifest (`"operations"`), by provider name.
     public let providerOperations: [String: Set<String>]
 
-    public init(config: GatewayConfig) throws(GatewayStartupError) {
+    /// What is about to run, told to `progress` before it runs: a step that crashes or hangs
+    /// the process is the last one told (`switchyard validate` reports it from a child process).
+    public enum Step: Sendable, Equatable {
+        /// dlopen (the library's constructors) and sy_plugin_entry of a plugin entry.
+        case library(plugin: String)
+        /// instance_new of a plugin entry.
+        case instance(plugin: String)
+        /// get_interface for a provider entry.
+        case provider(name: String)
+    }
+
+    public init(config: GatewayConfig, progress: (Step) -> Void = { _ in }) throws(GatewayStartupError) {
         var instances: [String: PluginInstance] = [:]
         for entry in config.plugins {
+            progress(.library(plugin: entry.name))
             let library: PluginLibrary
             do { library = try PluginLibrary.load(path: entry.path, sha256: entry.sha256, entry: entry.name) } catch {
                 throw GatewayStartupError("\(entry.location): \(error)")
             }
             try Self.checkConfig(of: entry, against: library)
+            progress(.instance(plugin: entry.name))
             do { instances[entry.name] = try library.instantiate(name: entry.name, configJSON: entry.configJSON) } catch {
                 throw GatewayStartupError("\(entry.location): \(error)")
             }
@@ -30,6 +43,7 @@ public struct LoadedPlugins: @unchecked Sendable {
             guard let instance = instances[entry.plugin] else {
                 throw GatewayStartupError("\(entry.location): providers[\(entry.name)]: plugin \"\(entry.plugin)\" is not loaded")
             }
+            progress(.provider(name: entry.name))
             guard let table = instance.interface(SY_IFACE_PROVIDER),
                   let provider = ProviderPlugin(name: entry.plugin, instance: instance.pluginInstance, table: table)
             else {
