@@ -51,7 +51,7 @@ enum ValidateCommand {
     static func loadPluginsHere(_ arguments: [String]) -> Int32 {
         guard arguments.count == 1 else { return 2 }
         do {
-            let config = try ConfigLoader.load(path: arguments[0])
+            let config = try ConfigLoader.load(path: arguments[0], environment: .switchyard)
             return PluginLoadCheck.runHere(config: config)
         } catch {
             PluginLoadCheck.reportError("\(error)")
