@@ -11,7 +11,8 @@ import Glibc
 /// `reports` collects what it writes to fd 3 (`ChildProcess.reportFD`), a channel for progress
 /// that plugin output cannot mix into. The deadline counts from the start, and again from
 /// each report when `deadlineRestartsOnReport` (a timeout per step instead of in total); a
-/// child still running at the deadline is killed with SIGKILL.
+/// child still running at the deadline is killed with SIGKILL. (The deadline is kept while
+/// reading: a child run with neither pipe is waited for without one.)
 ///
 /// Threading: blocks the calling thread until the child has ended.
 public struct ChildProcess: Sendable {

@@ -20,7 +20,7 @@ enum Switchyard {
           switchyard version
 
         environment:
-          SWITCHYARD_PLUGIN_DIR   ${SWITCHYARD_PLUGIN_DIR} in any config, embedded or not (default: this executable's folder)
+          SWITCHYARD_PLUGIN_DIR   where configs find plugins, embedded or by path (default: this executable's folder)
           OPENAI_API_KEY          enables the openai provider in the default config
         """
 
