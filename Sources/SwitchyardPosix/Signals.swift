@@ -47,12 +47,25 @@ public enum Signals {
     /// signal number (130 for SIGINT, 143 for SIGTERM), as shells report it.
     public static func exitStatus(for signal: Int32) -> Int32 { 128 + signal }
 
-    /// "SIGTERM", "SIGINT" or "SIGHUP"; any other signal as "signal N".
+    /// "SIGTERM", "SIGSEGV" …: the usual name of a signal; any other as "signal N".
     public static func name(_ signal: Int32) -> String {
         switch signal {
         case SIGTERM: "SIGTERM"
         case SIGINT: "SIGINT"
         case SIGHUP: "SIGHUP"
+        case SIGQUIT: "SIGQUIT"
+        case SIGSEGV: "SIGSEGV"
+        case SIGBUS: "SIGBUS"
+        case SIGILL: "SIGILL"
+        case SIGFPE: "SIGFPE"
+        case SIGABRT: "SIGABRT"
+        case SIGTRAP: "SIGTRAP"
+        case SIGSYS: "SIGSYS"
+        case SIGKILL: "SIGKILL"
+        case SIGPIPE: "SIGPIPE"
+        case SIGALRM: "SIGALRM"
+        case SIGUSR1: "SIGUSR1"
+        case SIGUSR2: "SIGUSR2"
         default: "signal \(signal)"
         }
     }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An HTTP request to an upstream, as a provider plugin built it.
 ///
 /// Defaults the host adds nothing to: libcurl's own `Accept: */*`, `Expect: 100-continue` and
@@ -75,7 +79,9 @@ public enum UpstreamResult: Sendable {
     case failure(UpstreamError)
 }
 
-/// Why a transfer failed: a bounded kind to branch on, and libcurl's text for people.
+/// Why a transfer failed: a bounded kind to branch on, the transport's own text for the log
+/// (it may name the upstream's address and URL), and a short cause that names neither, for
+/// clients.
 public struct UpstreamError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable {
         /// The TCP connection could not be made (refused, no route to the host).
@@ -102,11 +108,34 @@ public struct UpstreamError: Error, Sendable, CustomStringConvertible {
     }
 
     public let kind: Kind
+    /// The transport's words: errno or curl text, often with the address or URL. Log only.
     public let message: String
+    /// What went wrong in a few words, with no address, host name, port or URL, e.g.
+    /// "connection refused"; nil when nothing more specific than `kind` is known.
+    public let reason: String?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, reason: String? = nil) {
         self.kind = kind
         self.message = message
+        self.reason = reason
+    }
+
+    /// The short cause of a failed socket call.
+    public static func reason(errno code: Int32) -> String? {
+        switch code {
+        case ECONNREFUSED: "connection refused"
+        case ECONNRESET: "connection reset"
+        case ECONNABORTED: "connection aborted"
+        case EPIPE: "connection closed while sending"
+        case ENETUNREACH: "network unreachable"
+        case EHOSTUNREACH: "host unreachable"
+        case ENETDOWN: "network down"
+        case ETIMEDOUT: "connection timed out"
+        case EADDRNOTAVAIL: "no local address available"
+        case EMFILE, ENFILE: "too many open files"
+        case ENOBUFS, ENOMEM: "out of memory"
+        default: nil
+        }
     }
 
     public var description: String { "\(kind): \(message)" }

@@ -180,16 +180,18 @@ public final class UpstreamTransfer: UpstreamCall {
     func completion(for code: CURLcode) -> UpstreamResult {
         if cancelled { return .failure(pendingError ?? .cancelled) }
         if code == CURLE_OK {
-            return head.isComplete ? .success : .failure(UpstreamError(.other, "upstream sent no response head"))
+            return head.isComplete ? .success : .failure(UpstreamError(.other, "upstream sent no response head", reason: "no response head"))
         }
-        if malformedHead { return .failure(UpstreamError(.other, "malformed response head from upstream")) }
+        if malformedHead { return .failure(UpstreamError(.other, "malformed response head from upstream", reason: "malformed response")) }
         // curl says "timed out" for its connect and total timeouts alike: it was the connect
         // timeout if the connection never got ready (and the total had not run out first).
         let elapsed = monotonicNanoseconds() &- timings.started
         if code == CURLE_OPERATION_TIMEDOUT, !connected, request.totalTimeout == 0 || elapsed < request.totalTimeout {
             return .failure(UpstreamError(.connectTimeout, UpstreamError.text(curl: code, detail: errorBuffer)))
         }
-        return .failure(UpstreamError(curl: code, detail: errorBuffer))
+        var osErrno = 0
+        sy_curl_easy_getinfo_long(handle, CURLINFO_OS_ERRNO, &osErrno)
+        return .failure(UpstreamError(curl: code, detail: errorBuffer, osErrno: Int32(truncatingIfNeeded: osErrno)))
     }
 
     /// Whether the connection (TCP, and TLS for https) was ever ready to carry the request.

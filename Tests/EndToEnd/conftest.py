@@ -12,6 +12,7 @@ import openai
 import pytest
 
 BIN_DIR = os.environ.get("SWITCHYARD_BIN_DIR", ".build/debug")
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 # Set by scripts/e2e-asan.sh: the binaries run under AddressSanitizer, whose allocator (redzones,
 # a quarantine of freed memory) makes resident-memory bounds meaningless. Tests that assert one
 # still run their traffic, but skip that assertion.
@@ -47,6 +48,18 @@ def stop_process(process):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def c_plugin(tmp_path_factory):
+    """libprovider_static.so (plugin-sdk/examples/c/provider-static), built by its own Makefile.
+    Its config_schema requires a string "text"."""
+    out = tmp_path_factory.mktemp("c-plugin")
+    subprocess.run(
+        ["make", "-s", "-C", os.path.join(ROOT, "plugin-sdk/examples/c/provider-static"), f"OUT={out}"],
+        check=True, timeout=120,
+    )
+    return out / "libprovider_static.so"
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,10 @@ struct EntrySectionTests {
         #expect(entry == PluginEntry(
             name: "vllm_local-2", path: "/opt/plugins/libProviderOpenAI.so", sha256: digest.lowercased(),
             configJSON: Array(#"{"base_url":"http://127.0.0.1:8000/v1"}"#.utf8),
-            location: SourceLocation(file: "test.yaml", line: 2, column: 5)))
+            location: SourceLocation(file: "test.yaml", line: 2, column: 5), configLocations: entry.configLocations))
+        #expect(entry.configLocations["/base_url"] == PluginConfigLocations.Place(
+            keyPath: "plugins[0].config.base_url", value: SourceLocation(file: "test.yaml", line: 7, column: 17),
+            key: SourceLocation(file: "test.yaml", line: 7, column: 7)))
     }
 
     @Test("disabled entries are checked, then dropped")

@@ -18,9 +18,11 @@ struct ExampleFilesTests {
 
     @Test("every example loads, with and without optional keys", arguments: examples)
     func loads(path: String) throws {
-        let bare = try ConfigLoader.load(path: path, environment: .values(["SWITCHYARD_PLUGIN_DIR": "/p"]))
+        let pin = String(repeating: "0", count: 64)
+        let bare = try ConfigLoader.load(path: path, environment: .values(["SWITCHYARD_PLUGIN_DIR": "/p", "OPENAI_PLUGIN_SHA256": pin]))
         let full = try ConfigLoader.load(
-            path: path, environment: .values(["SWITCHYARD_PLUGIN_DIR": "/p", "OPENAI_API_KEY": "sk-x", "PORT": "8181"]))
+            path: path,
+            environment: .values(["SWITCHYARD_PLUGIN_DIR": "/p", "OPENAI_PLUGIN_SHA256": pin, "OPENAI_API_KEY": "sk-x", "PORT": "8181"]))
         #expect(!bare.providers.isEmpty)
         #expect(full.providers.count >= bare.providers.count)
         for plugin in full.plugins {
@@ -48,7 +50,9 @@ struct ExampleFilesTests {
     @Test("pinned-plugins: merge keys share plugin settings")
     func pinned() throws {
         let path = packageRoot.appendingPathComponent("config/examples/pinned-plugins.yaml").path
-        let config = try ConfigLoader.load(path: path, environment: .values([:]))
+        let config = try ConfigLoader.load(
+            path: path,
+            environment: .values(["SWITCHYARD_PLUGIN_DIR": "/opt/switchyard/plugins", "OPENAI_PLUGIN_SHA256": String(repeating: "0", count: 64)]))
         #expect(config.plugins.map(\.name) == ["openai-eu", "openai-us"])
         #expect(config.plugins[1].path == "/opt/switchyard/plugins/libProviderOpenAI.so")
         #expect(config.plugins[1].sha256 == String(repeating: "0", count: 64))

@@ -95,3 +95,57 @@ struct JSONRenderingTests {
             """)
     }
 }
+
+@Suite("Plugin config locations")
+struct PluginConfigLocationsTests {
+    static let yaml = """
+        plugins:
+          - name: p
+            path: /p.so
+            config:
+              base_url: http://x
+              headers:
+                X-Team: e2e
+                a/b~c: 1
+              beta: [one, two]
+          - name: q
+            path: /q.so
+          - name: r
+            path: /r.so
+            config:
+
+        """
+
+    func locations(_ index: Int) throws -> PluginConfigLocations {
+        try parse(Self.yaml).plugins[index].configLocations
+    }
+
+    @Test("every value of the JSON has the place of its YAML node, by JSON Pointer")
+    func places() throws {
+        let p = try locations(0)
+        #expect(p[""]?.keyPath == "plugins[0].config" && p[""]?.value.line == 5)
+        #expect(p["/headers/X-Team"] == .init(
+            keyPath: "plugins[0].config.headers.X-Team", value: SourceLocation(file: "test.yaml", line: 7, column: 17),
+            key: SourceLocation(file: "test.yaml", line: 7, column: 9)))
+        #expect(p["/headers/a~1b~0c"]?.value.line == 8)
+        #expect(p["/beta/1"] == .init(keyPath: "plugins[0].config.beta[1]", value: SourceLocation(file: "test.yaml", line: 9, column: 19)))
+    }
+
+    @Test("errors point at the key for an unknown key, else at the value; an unknown pointer at the nearest known value")
+    func errors() throws {
+        let p = try locations(0)
+        #expect(p.error("unknown key", at: "/headers/X-Team", atKey: true).description
+            == "test.yaml:7:9: plugins[0].config.headers.X-Team: unknown key")
+        #expect(p.error("expected a number", at: "/headers/X-Team", atKey: false).description
+            == "test.yaml:7:17: plugins[0].config.headers.X-Team: expected a number")
+        #expect(p.error("odd", at: "/headers/missing/deeper", atKey: true).description == "test.yaml:7:9: plugins[0].config.headers: odd")
+    }
+
+    @Test("an absent config is placed at its entry, an empty one at its value")
+    func absent() throws {
+        #expect(try locations(1).error("missing required key \"text\"", at: "", atKey: false).description
+            == "test.yaml:10:5: plugins[1].config: missing required key \"text\"")
+        let empty = try locations(2).error("missing", at: "", atKey: false).description
+        #expect(empty == "test.yaml:14:12: plugins[2].config: missing")
+    }
+}

@@ -1,6 +1,9 @@
 @testable import SwitchyardGateway
 import SwitchyardUpstream
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a client is told when an upstream fails, and the bound on buffered answers.
 @Suite struct UpstreamLimitsTests {
@@ -34,7 +37,26 @@ import Testing
         #expect(limits.failure(for: error, afterHead: true).message == "upstream closed the connection mid-response")
         #expect(limits.failure(for: error, afterHead: false).message == "upstream closed the connection before responding")
         #expect(limits.failure(for: error, afterHead: true).httpStatus == 502)
-        #expect(limits.failure(for: UpstreamError(.connect, "refused"), afterHead: false).message == "upstream unreachable: refused")
+    }
+
+    @Test func otherFailuresNameTheKindAndTheCauseButNoAddress() {
+        let url = "http://10.0.0.7:8000/v1/chat/completions"
+        let cases: [(UpstreamError, String)] = [
+            (UpstreamError(.connect, "connect: Connection refused (\(url))", reason: UpstreamError.reason(errno: ECONNREFUSED)),
+             "upstream unreachable (connection refused)"),
+            (UpstreamError(.connect, "Failed to connect to 10.0.0.7 port 8000"), "upstream unreachable (could not connect)"),
+            (UpstreamError(.resolve, "Could not resolve host: llm.internal"), "upstream unreachable (host name not resolved)"),
+            (UpstreamError(.tls, "SSL certificate problem: self-signed certificate", reason: "certificate not trusted"),
+             "upstream unreachable (certificate not trusted)"),
+            (UpstreamError(.tooManyRedirects, "Maximum (50) redirects followed to \(url)"), "upstream request failed (too many redirects)"),
+            (UpstreamError(.other, "bad chunk size at 10.0.0.7", reason: "malformed response"), "upstream request failed (malformed response)"),
+            (UpstreamError(.other, "curl_multi_add_handle: out of memory"), "upstream request failed"),
+        ]
+        for (error, message) in cases {
+            let failure = limits.failure(for: error, afterHead: false)
+            #expect(failure.message == message)
+            #expect(failure.httpStatus == 502 && failure.retryable)
+        }
     }
 
     @Test func durationsReadAsWritten() {

@@ -79,6 +79,7 @@ import Testing
         ("FIXTURE_NULL_HOOKS", "malformed plugin table: id is NULL, instance_new is NULL, get_interface is NULL"),
         ("FIXTURE_MANIFEST_NOT_JSON", "manifest_json is not valid JSON"),
         ("FIXTURE_MANIFEST_NO_IFACES", "manifest_json has no \"interfaces\" array"),
+        ("FIXTURE_BAD_SCHEMA", "manifest_json \"config_schema\" is not a schema the host can check: at /properties/n/multipleOf: unsupported keyword"),
     ])
     func malformedTable(defect: String, message: String) throws {
         let error = try #require(loadError(try Fixtures.plugin("malformed_table", defines: [defect])))

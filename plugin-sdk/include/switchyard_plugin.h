@@ -193,6 +193,9 @@ typedef struct sy_host_api {
     uint32_t abi_minor; /* the host's minor */
 
     uint32_t (*log_enabled)(sy_hinst h, uint32_t level);
+    /* One line naming the config entry, and the request when `call` is non-NULL. Not yet the
+     * request: the gateway passes a NULL call to every hook today (planned); put
+     * info->request_id into the message when a line must name it. */
     void (*log)(sy_hinst h, sy_call call /* may be NULL */, uint32_t level, sy_bytes message);
 
     uint64_t (*now_unix_ns)(void);
@@ -213,17 +216,22 @@ typedef struct sy_host_api {
     sy_status (*secret_get)(sy_hinst h, sy_bytes name, uint8_t *buffer, size_t capacity,
                             size_t *out_len);
 
+    /* Call services: NOT YET PROVIDED BY THE GATEWAY (planned). Every hook receives a NULL `call`
+     * today, so http_send returns SY_E_UNSUPPORTED (from instance_new too), http_cancel and
+     * resume do nothing, call_cancelled returns 0 and call_metadata an empty sy_bytes. The
+     * comments below are the contract once they are provided; check statuses meanwhile. */
+
     /* Out-of-band HTTP through the host's client. Must be called on the thread running a hook of
-     * `call` (or instance_new when call is NULL); results arrive through `handler`. */
+     * `call` (or instance_new when call is NULL); results arrive through `handler`. [planned] */
     sy_status (*http_send)(sy_hinst h, sy_call call, const sy_http_request *request,
                            const sy_http_handler *handler, uint64_t *out_request);
-    void (*http_cancel)(sy_hinst h, uint64_t request);
+    void (*http_cancel)(sy_hinst h, uint64_t request); /* [planned] */
 
     /* Finish a hook that returned SY_PAUSE. Once per SY_PAUSE, from any thread; the host never
-     * re-enters the plugin synchronously from inside resume(). */
+     * re-enters the plugin synchronously from inside resume(). [planned] */
     void (*resume)(sy_call call, sy_status result);
-    uint32_t (*call_cancelled)(sy_call call); /* 1 once the client has gone away */
-    /* JSON {"request_id","endpoint","model","provider"}; valid until the call ends. */
+    uint32_t (*call_cancelled)(sy_call call); /* 1 once the client has gone away. [planned] */
+    /* JSON {"request_id","endpoint","model","provider"}; valid until the call ends. [planned] */
     sy_bytes (*call_metadata)(sy_call call);
 
     /* Host extensions by id, e.g. "switchyard.ext.kv/1"; NULL when absent. */

@@ -1,3 +1,5 @@
+import SwitchyardCore
+
 /// One value of the interpolated tree with its key path: typed accessors whose errors name the
 /// file:line:column and the path. Used only while decoding, on the loading thread.
 struct ConfigValue {

@@ -21,6 +21,12 @@ public struct Environment: Sendable {
         Environment { name in getenv(name).map { String(cString: $0) } }
     }
 
+    /// This environment, with `defaults` for variables it does not set (a variable set to
+    /// the empty string is set).
+    public func withDefaults(_ defaults: [String: String]) -> Environment {
+        Environment { name in self.value(of: name) ?? defaults[name] }
+    }
+
     /// The variable's value, or nil when it is not set.
     public func value(of name: String) -> String? {
         lookup(name)

@@ -3,14 +3,25 @@
 /// Plain scalars follow the YAML 1.2 core schema (null, booleans, integers, floats); every other
 /// scalar, and every mapping key, is a JSON string. Output is UTF-8 (the input was validated).
 /// `.inf` and `.nan` have no JSON spelling and are errors; quote them to pass a string.
+///
+/// Each value's place in the file is kept by its JSON Pointer (`PluginConfigLocations`), so an
+/// error found later in the JSON can name the YAML line and column.
 enum JSONRendering {
     static func render(_ node: YAMLNode, path: String, file: String) throws(ConfigError) -> [UInt8] {
-        var out: [UInt8] = []
-        try write(node, path: path, file: file, into: &out)
-        return out
+        try renderWithLocations(node, path: path, file: file).json
     }
 
-    private static func write(_ node: YAMLNode, path: String, file: String, into out: inout [UInt8]) throws(ConfigError) {
+    static func renderWithLocations(_ node: YAMLNode, path: String, file: String) throws(ConfigError) -> (json: [UInt8], locations: PluginConfigLocations) {
+        var out: [UInt8] = []
+        var places = ["": PluginConfigLocations.Place(keyPath: path, value: SourceLocation(file: file, mark: node.mark))]
+        try write(node, path: path, pointer: "", file: file, into: &out, places: &places)
+        return (out, PluginConfigLocations(places: places))
+    }
+
+    private static func write(
+        _ node: YAMLNode, path: String, pointer: String, file: String, into out: inout [UInt8],
+        places: inout [String: PluginConfigLocations.Place]
+    ) throws(ConfigError) {
         switch node.content {
         case .scalar(let text, .quoted):
             writeString(text, into: &out)
@@ -29,7 +40,9 @@ enum JSONRendering {
             out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                try write(item, path: ConfigPath.index(path, index), file: file, into: &out)
+                let itemPath = ConfigPath.index(path, index), itemPointer = "\(pointer)/\(index)"
+                places[itemPointer] = PluginConfigLocations.Place(keyPath: itemPath, value: SourceLocation(file: file, mark: item.mark))
+                try write(item, path: itemPath, pointer: itemPointer, file: file, into: &out, places: &places)
             }
             out.append(UInt8(ascii: "]"))
         case .mapping(let pairs):
@@ -39,10 +52,18 @@ enum JSONRendering {
                 let key = pair.key.scalarText ?? ""
                 writeString(key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                try write(pair.value, path: ConfigPath.child(path, key), file: file, into: &out)
+                let memberPath = ConfigPath.child(path, key), memberPointer = pointer + "/" + pointerToken(key)
+                places[memberPointer] = PluginConfigLocations.Place(
+                    keyPath: memberPath, value: SourceLocation(file: file, mark: pair.value.mark), key: SourceLocation(file: file, mark: pair.key.mark))
+                try write(pair.value, path: memberPath, pointer: memberPointer, file: file, into: &out, places: &places)
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// A member key as a JSON Pointer token (RFC 6901: `~` is `~0`, `/` is `~1`).
+    static func pointerToken(_ key: String) -> String {
+        key.contains("~") || key.contains("/") ? key.replacing("~", with: "~0").replacing("/", with: "~1") : key
     }
 
     /// A JSON string literal: `"` and `\` escaped, control characters as short escapes or

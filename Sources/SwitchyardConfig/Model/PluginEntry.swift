@@ -11,12 +11,18 @@ public struct PluginEntry: Sendable, Hashable {
     public var configJSON: [UInt8]
     /// Where the entry starts in the configuration file.
     public var location: SourceLocation
+    /// Where each value of `configJSON` is written in the file (by JSON Pointer).
+    public var configLocations: PluginConfigLocations
 
-    public init(name: String, path: String, sha256: String? = nil, configJSON: [UInt8] = Array("{}".utf8), location: SourceLocation) {
+    public init(
+        name: String, path: String, sha256: String? = nil, configJSON: [UInt8] = Array("{}".utf8), location: SourceLocation,
+        configLocations: PluginConfigLocations? = nil
+    ) {
         self.name = name
         self.path = path
         self.sha256 = sha256
         self.configJSON = configJSON
         self.location = location
+        self.configLocations = configLocations ?? PluginConfigLocations(root: .init(keyPath: "config", value: location))
     }
 }

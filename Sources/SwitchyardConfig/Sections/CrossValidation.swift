@@ -1,3 +1,5 @@
+import SwitchyardCore
+
 /// Checks that need more than one section, then drops disabled entries.
 ///
 /// References are checked against *all* entries, enabled or not, so that a typo is caught even in

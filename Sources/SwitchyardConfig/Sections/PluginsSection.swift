@@ -35,10 +35,16 @@ enum PluginsSection {
         }
         let enabled = try fields["enabled"].map { v throws(ConfigError) in try v.enabledFlag() } ?? true
         var configJSON = Array("{}".utf8)
-        if let config = fields["config"], !config.node.isNull {
-            configJSON = try JSONRendering.render(config.node, path: config.path, file: config.file)
+        // An absent or empty config is `{}`, placed at the entry (or at its empty `config:`).
+        var locations = PluginConfigLocations(root: .init(keyPath: ConfigPath.child(item.path, "config"), value: item.location))
+        if let config = fields["config"] {
+            if config.node.isNull {
+                locations = PluginConfigLocations(root: .init(keyPath: config.path, value: config.location))
+            } else {
+                (configJSON, locations) = try JSONRendering.renderWithLocations(config.node, path: config.path, file: config.file)
+            }
         }
-        let entry = PluginEntry(name: name, path: path, sha256: sha256, configJSON: configJSON, location: item.location)
+        let entry = PluginEntry(name: name, path: path, sha256: sha256, configJSON: configJSON, location: item.location, configLocations: locations)
         return Draft(entry: entry, enabled: enabled, nameValue: nameValue)
     }
 

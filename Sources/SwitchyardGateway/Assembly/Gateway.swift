@@ -16,7 +16,12 @@ public final class Gateway: @unchecked Sendable {
     public init(config: GatewayConfig, log: GatewayLog = GatewayLog(), accessLog: Bool = true) throws(GatewayStartupError) {
         self.config = config
         self.log = log
-        plugins = try LoadedPlugins(config: config)
+        // Plugins load in this process (`validate` loads them in a child): a plugin that crashes
+        // while loading takes `serve` down with it, and this line, the last one logged, names it.
+        plugins = try LoadedPlugins(config: config) { step in
+            guard case .library(let name) = step else { return }
+            log.info("loading plugin", fields: [("plugin", name), ("path", config.plugin(named: name)?.path ?? "")])
+        }
         let routing = RoutingTable(
             providers: config.providers.map { RoutingTable.Provider(name: $0.name, plugin: $0.plugin, models: $0.models) },
             aliases: config.aliases)

@@ -1,5 +1,6 @@
 import CSwitchyardPlugin
 import SwitchyardConfig
+import SwitchyardJSON
 import SwitchyardPlugins
 
 /// Every plugin entry of a config loaded (dlopen, negotiation, one instance per entry with its
@@ -11,13 +12,28 @@ public struct LoadedPlugins: @unchecked Sendable {
     /// Operations each provider declares in its plugin's manifest (`"operations"`), by provider name.
     public let providerOperations: [String: Set<String>]
 
-    public init(config: GatewayConfig) throws(GatewayStartupError) {
+    /// What is about to run, told to `progress` before it runs: a step that crashes or hangs
+    /// the process is the last one told (`switchyard validate` reports it from a child process).
+    public enum Step: Sendable, Equatable {
+        /// dlopen (the library's constructors) and sy_plugin_entry of a plugin entry.
+        case library(plugin: String)
+        /// instance_new of a plugin entry.
+        case instance(plugin: String)
+        /// get_interface for a provider entry.
+        case provider(name: String)
+    }
+
+    public init(config: GatewayConfig, progress: (Step) -> Void = { _ in }) throws(GatewayStartupError) {
         var instances: [String: PluginInstance] = [:]
         for entry in config.plugins {
-            do {
-                let library = try PluginLibrary.load(path: entry.path, sha256: entry.sha256, entry: entry.name)
-                instances[entry.name] = try library.instantiate(name: entry.name, configJSON: entry.configJSON)
-            } catch {
+            progress(.library(plugin: entry.name))
+            let library: PluginLibrary
+            do { library = try PluginLibrary.load(path: entry.path, sha256: entry.sha256, entry: entry.name) } catch {
+                throw GatewayStartupError("\(entry.location): \(error)")
+            }
+            try Self.checkConfig(of: entry, against: library)
+            progress(.instance(plugin: entry.name))
+            do { instances[entry.name] = try library.instantiate(name: entry.name, configJSON: entry.configJSON) } catch {
                 throw GatewayStartupError("\(entry.location): \(error)")
             }
         }
@@ -27,6 +43,7 @@ public struct LoadedPlugins: @unchecked Sendable {
             guard let instance = instances[entry.plugin] else {
                 throw GatewayStartupError("\(entry.location): providers[\(entry.name)]: plugin \"\(entry.plugin)\" is not loaded")
             }
+            progress(.provider(name: entry.name))
             guard let table = instance.interface(SY_IFACE_PROVIDER),
                   let provider = ProviderPlugin(name: entry.plugin, instance: instance.pluginInstance, table: table)
             else {
@@ -39,6 +56,21 @@ public struct LoadedPlugins: @unchecked Sendable {
         self.instances = instances
         self.providers = providers
         self.providerOperations = operations
+    }
+}
+
+extension LoadedPlugins {
+    /// The entry's config against its plugin's `config_schema`, before `instance_new` sees it: a
+    /// violation names the YAML key or value at fault (`file:line:column: plugins[0].config.x: …`).
+    static func checkConfig(of entry: PluginEntry, against library: PluginLibrary) throws(GatewayStartupError) {
+        guard let schema = library.configSchema else { return }
+        let config: JSONValue
+        do { config = try JSONValue.parse(entry.configJSON) } catch {
+            throw GatewayStartupError("\(entry.location): plugin \"\(entry.name)\": config is not valid JSON (\(error))")
+        }
+        guard let violation = schema.violation(in: config) else { return }
+        let message = "\(violation.message) [config_schema of plugin \"\(entry.name)\"]"
+        throw GatewayStartupError(entry.configLocations.error(message, at: violation.pointer, atKey: violation.atKey).description)
     }
 }
 

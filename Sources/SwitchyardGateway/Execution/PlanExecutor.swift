@@ -171,9 +171,10 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
 
     private func transportFailure(_ error: UpstreamError) -> PluginFailure {
         let failure = limits.failure(for: error, afterHead: headArrived)
-        // The client's words for a closed connection leave out the transport's (a reset, a
-        // broken pipe, and the upstream's address); the log keeps them.
-        if error.kind == .closed, !error.message.hasPrefix("upstream closed the connection") { failureDetail = error.message }
+        // The client's words name the kind of failure only; the transport's own (errno or curl
+        // text with the upstream's address and URL) go to the log: the access log's error=,
+        // and the failover warning.
+        if error.kind != .cancelled, error.message != failure.message { failureDetail = error.message }
         return failure
     }
 
@@ -299,7 +300,19 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             return GatewayError.timeout("Provider \(provider): \(failure.message)")
         default:
             if failure.httpStatus == 503 { return GatewayError.unavailable(failure.message) }
-            return GatewayError.internalError("Provider \(provider) failed: \(failure)")
+            // The plugin's (or the host's) words may hold its URL or other internals: the
+            // client learns the provider and the kind; the log has the message.
+            return GatewayError.internalError("Provider \(provider) failed (\(Self.kind(of: failure.status)))")
+        }
+    }
+
+    /// A status as the client reads it.
+    private static func kind(of status: Int32) -> String {
+        switch status {
+        case SY_E_NOMEM: "out of memory"
+        case SY_E_CONFIG: "misconfigured"
+        case SY_E_CANCELLED: "cancelled"
+        default: "internal error"
         }
     }
 

@@ -16,9 +16,10 @@ public struct UpstreamLimits: Sendable, Equatable {
 
     public init() {}
 
-    /// What the client hears (and the access log records) when a transfer failed: which
-    /// timeout fired and after how long, or how the connection failed. Never the upstream's
-    /// address: that stays in the transport's own message, which goes to the log only.
+    /// What the client hears when a transfer failed: which timeout fired and after how long, or
+    /// the kind of failure and its short cause (`upstream unreachable (connection refused)`).
+    /// Never the upstream's address, host name, port or URL: those are in the transport's own
+    /// message, which the executor adds for the log only.
     func failure(for error: UpstreamError, afterHead: Bool) -> PluginFailure {
         switch error.kind {
         case .connectTimeout:
@@ -35,9 +36,19 @@ public struct UpstreamLimits: Sendable, Equatable {
         case .cancelled:
             PluginFailure(status: SY_E_CANCELLED, message: "upstream request cancelled")
         case .connect, .resolve, .tls:
-            PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true, message: "upstream unreachable: \(error.message)")
+            PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true, message: "upstream unreachable (\(error.reason ?? Self.cause(of: error.kind)))")
         case .tooManyRedirects, .other:
-            PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true, message: "upstream request failed: \(error.message)")
+            PluginFailure(
+                status: SY_E_UPSTREAM, httpStatus: 502, retryable: true,
+                message: "upstream request failed" + ((error.reason ?? (error.kind == .tooManyRedirects ? "too many redirects" : nil)).map { " (\($0))" } ?? ""))
+        }
+    }
+
+    private static func cause(of kind: UpstreamError.Kind) -> String {
+        switch kind {
+        case .resolve: "host name not resolved"
+        case .tls: "TLS handshake failed"
+        default: "could not connect"
         }
     }
 

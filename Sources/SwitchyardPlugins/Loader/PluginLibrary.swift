@@ -29,6 +29,9 @@ public final class PluginLibrary: @unchecked Sendable {  // immutable; `api` poi
     /// The manifest's `kinds` and `interfaces`.
     public let kinds: [String]
     public let interfaces: [String]
+    /// The manifest's `config_schema`, checked when the library loaded; nil when it declares none.
+    /// The host applies it to every entry's config before `instance_new`.
+    public let configSchema: ConfigSchema?
 
     private static let loaded = Mutex<[String: PluginLibrary]>([:])
 
@@ -43,6 +46,7 @@ public final class PluginLibrary: @unchecked Sendable {  // immutable; `api` poi
         manifest = negotiation.manifest
         kinds = negotiation.kinds
         interfaces = negotiation.interfaces
+        configSchema = negotiation.configSchema
     }
 
     /// Checks, opens and negotiates the plugin at `path` (absolute). `sha256` (hex) pins the

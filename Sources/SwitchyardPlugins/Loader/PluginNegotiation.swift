@@ -15,6 +15,7 @@ struct PluginNegotiation {
     let manifest: JSONValue
     let kinds: [String]
     let interfaces: [String]
+    let configSchema: ConfigSchema?
 
     init(entry function: sy_plugin_entry_fn, file: PluginFile) throws(PluginLoadError) {
         func failure(_ kind: PluginLoadError.Kind, _ message: String) -> PluginLoadError {
@@ -65,6 +66,13 @@ struct PluginNegotiation {
         guard manifest.objectValue != nil else { throw failure(.malformedDescriptor, "manifest_json is not a JSON object") }
         kinds = try strings("kinds")
         interfaces = try strings("interfaces")
+        if let schema = manifest["config_schema"] {
+            do { configSchema = try ConfigSchema(schema) } catch {
+                throw failure(.malformedDescriptor, "manifest_json \"config_schema\" is not a schema the host can check: \(error)")
+            }
+        } else {
+            configSchema = nil
+        }
         self.manifest = manifest
     }
 

@@ -51,7 +51,8 @@ final class PlainExchange: UpstreamCall {
             connection.begin(self, request: wire)
         case .failure(let error):
             // socket() or registering it failed here; anything from connect() is a connect failure.
-            let failure = UpstreamError(error.call.hasPrefix("connect") ? .connect : .other, "\(error) for \(request.url)")
+            let failure = UpstreamError(
+                error.call.hasPrefix("connect") ? .connect : .other, "\(error) for \(request.url)", reason: UpstreamError.reason(errno: error.errno))
             client.loop.schedule(after: 0) { [self] in finish(.failure(failure)) }
         }
     }
@@ -100,7 +101,7 @@ final class PlainExchange: UpstreamCall {
             case .complete:
                 return complete(leftover: offset < bytes.count)
             case .malformed(let why):
-                return finish(.failure(UpstreamError(.other, why)))
+                return finish(.failure(UpstreamError(.other, why, reason: "malformed response")))
             }
         }
         if let stopped { finish(.failure(stopped)) }
@@ -117,15 +118,17 @@ final class PlainExchange: UpstreamCall {
             return send()
         }
         let message: String
+        var reason: String?
         if code == 0 {
             message = reader.sawBytes ? "upstream closed the connection mid-response" : "upstream closed the connection without a response"
         } else {
             message = "\(call): \(String(cString: strerror(code))) (\(request.url))"
+            reason = UpstreamError.reason(errno: code)
         }
         // A failed connect is "could not connect"; a connection that was made and then ended
         // (closed, reset, broken pipe) before the response was whole is `.closed`.
         let refused = code == ECONNREFUSED || code == ENETUNREACH || code == EHOSTUNREACH
-        finish(.failure(UpstreamError(call == "connect" || refused ? .connect : .closed, message)))
+        finish(.failure(UpstreamError(call == "connect" || refused ? .connect : .closed, message, reason: reason)))
     }
 
     // MARK: ending

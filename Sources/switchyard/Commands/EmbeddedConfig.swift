@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SwitchyardConfig
 
 /// config/switchyard.yaml, compiled in (SwiftPM's embedInCode resource), so `switchyard serve`
 /// needs no file next to it.
@@ -8,9 +6,14 @@ enum EmbeddedConfig {
     static let sourceName = "embedded:config/switchyard.yaml"
     static var bytes: [UInt8] { PackageResources.switchyard_yaml }
     static var text: String { String(decoding: bytes, as: UTF8.self) }
+}
 
-    /// The default config finds plugins next to the executable unless told otherwise.
-    static func setPluginDirectoryDefault() {
-        if getenv("SWITCHYARD_PLUGIN_DIR") == nil { setenv("SWITCHYARD_PLUGIN_DIR", executableDirectory(), 0) }
+extension Environment {
+    /// What every command reads configs with: the process environment, where an unset
+    /// `SWITCHYARD_PLUGIN_DIR` is the folder of this executable (where `swift build` puts the
+    /// plugin libraries). The same whichever way the config is given: embedded, `--config PATH`
+    /// or `validate PATH`; the process environment itself is left alone.
+    static var switchyard: Environment {
+        .process.withDefaults(["SWITCHYARD_PLUGIN_DIR": executableDirectory()])
     }
 }

@@ -64,9 +64,8 @@ enum ServeCommand {
     /// The config at `path`, or the embedded default; prints the error and returns nil.
     static func loadConfig(_ path: String?) -> GatewayConfig? {
         do {
-            if let path { return try ConfigLoader.load(path: path) }
-            EmbeddedConfig.setPluginDirectoryDefault()
-            return try ConfigLoader.parse(yaml: EmbeddedConfig.bytes, sourceName: EmbeddedConfig.sourceName)
+            if let path { return try ConfigLoader.load(path: path, environment: .switchyard) }
+            return try ConfigLoader.parse(yaml: EmbeddedConfig.bytes, sourceName: EmbeddedConfig.sourceName, environment: .switchyard)
         } catch {
             printError("switchyard: \(error)")
             return nil

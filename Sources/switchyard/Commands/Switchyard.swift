@@ -1,3 +1,4 @@
+import SwitchyardGateway
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,13 +12,15 @@ enum Switchyard {
 
         usage:
           switchyard serve [--config PATH]     serve (default: the embedded config/switchyard.yaml)
-          switchyard validate PATH             check a config: YAML, rules, plugins load and accept their config
+          switchyard validate [--plugin-timeout SECONDS] PATH
+                                               check a config: YAML, rules, plugins load (in a child process)
+                                               and accept their config
           switchyard plugins inspect PATH.so   print a plugin's manifest, ABI and interfaces (loaded in a child process)
           switchyard print-default-config      print the embedded default config
           switchyard version
 
         environment:
-          SWITCHYARD_PLUGIN_DIR   where the default config finds plugins (default: this executable's folder)
+          SWITCHYARD_PLUGIN_DIR   where configs find plugins, embedded or by path (default: this executable's folder)
           OPENAI_API_KEY          enables the openai provider in the default config
         """
 
@@ -32,6 +35,7 @@ enum Switchyard {
         case "validate": return ValidateCommand.run(rest)
         case "plugins": return PluginsCommand.run(rest)
         case PluginsCommand.childInspectCommand: return PluginsCommand.inspectHere(rest)
+        case PluginLoadCheck.childCommand: return ValidateCommand.loadPluginsHere(rest)
         case "print-default-config":
             print(EmbeddedConfig.text, terminator: "")
             return 0

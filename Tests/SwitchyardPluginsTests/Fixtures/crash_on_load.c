@@ -1,5 +1,5 @@
 /* A plugin whose constructor crashes, as a broken runtime start-up would: dlopen never returns.
- * Only ever loaded in a child process (switchyard plugins inspect). */
+ * Only ever loaded in a child process (switchyard plugins inspect, switchyard validate). */
 #include "minimal.h"
 
 /* A real fault, not raise(): it recurs even if a crash handler in the process returns. */

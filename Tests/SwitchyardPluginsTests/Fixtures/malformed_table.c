@@ -3,13 +3,17 @@
  *   -DFIXTURE_SHORT_TABLE       struct_size smaller than the 1.0 table
  *   -DFIXTURE_NULL_HOOKS        instance_new and get_interface are NULL, id is NULL
  *   -DFIXTURE_MANIFEST_NOT_JSON manifest_json is not JSON
- *   -DFIXTURE_MANIFEST_NO_IFACES manifest_json lacks "interfaces" */
+ *   -DFIXTURE_MANIFEST_NO_IFACES manifest_json lacks "interfaces"
+ *   -DFIXTURE_BAD_SCHEMA        config_schema uses a keyword the host cannot check */
 #include "minimal.h"
 
 #if defined(FIXTURE_MANIFEST_NOT_JSON)
 #define MANIFEST "{\"kinds\":[\"provider\"],"
 #elif defined(FIXTURE_MANIFEST_NO_IFACES)
 #define MANIFEST "{\"kinds\":[\"provider\"]}"
+#elif defined(FIXTURE_BAD_SCHEMA)
+#define MANIFEST "{\"kinds\":[\"provider\"],\"interfaces\":[\"switchyard.provider/1\"]," \
+    "\"config_schema\":{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\",\"multipleOf\":2}}}}"
 #else
 #define MANIFEST MINIMAL_MANIFEST
 #endif

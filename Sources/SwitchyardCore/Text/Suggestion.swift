@@ -1,8 +1,9 @@
-/// "Did you mean" for misspelt keys and names.
-enum Suggestion {
+/// "Did you mean" for misspelt keys and names: the config loader's and the plugin config
+/// schema checker's.
+public enum Suggestion {
     /// The candidate closest to `word` by edit distance (a swap of two neighbours counts once),
     /// if it is close enough to be a plausible typo: 1 edit for short words, 2 from 6 letters.
-    static func closest(to word: String, in candidates: [String]) -> String? {
+    public static func closest(to word: String, in candidates: [String]) -> String? {
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
             let limit = candidate.count >= 6 ? 2 : 1
@@ -13,7 +14,7 @@ enum Suggestion {
     }
 
     /// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
-    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+    public static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var previous2 = [Int](repeating: 0, count: b.count + 1)

@@ -1,0 +1,176 @@
+import SwitchyardPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a program to its end under a deadline, for work that may crash or hang the process
+/// doing it (loading an untrusted plugin runs its constructors): `plugins inspect` and
+/// `validate` re-run the switchyard executable with a hidden command and read how it ended.
+///
+/// The child may get two pipes: `captureOutput` collects its stdout and stderr (in order);
+/// `reports` collects what it writes to fd 3 (`ChildProcess.reportFD`), a channel for progress
+/// that plugin output cannot mix into. The deadline counts from the start, and again from
+/// each report when `deadlineRestartsOnReport` (a timeout per step instead of in total); a
+/// child still running at the deadline is killed with SIGKILL. (The deadline is kept while
+/// reading: a child run with neither pipe is waited for without one.)
+///
+/// Threading: blocks the calling thread until the child has ended.
+public struct ChildProcess: Sendable {
+    /// The descriptor a child writes its reports to.
+    public static let reportFD: Int32 = 3
+
+    public enum Ending: Sendable, Equatable {
+        case exited(Int32)
+        case killed(signal: Int32)
+        /// posix_spawn or a pipe failed; the message says which and why.
+        case notStarted(String)
+    }
+
+    public struct Outcome: Sendable {
+        public var ending: Ending
+        /// Killed at the deadline (`ending` is then `.killed(signal: SIGKILL)`).
+        public var timedOut: Bool
+        public var output: [UInt8]
+        public var reports: [UInt8]
+    }
+
+    public var executable: String
+    public var arguments: [String]
+    /// Set (or replace) in the child's environment; everything else is inherited.
+    public var environment: [String: String] = [:]
+    public var captureOutput = true
+    public var reports = false
+    public var timeoutSeconds: Double = 30
+    public var deadlineRestartsOnReport = false
+
+    public init(executable: String, arguments: [String]) {
+        self.executable = executable
+        self.arguments = arguments
+    }
+
+    public func run() -> Outcome {
+        var output = Pipe(), report = Pipe()
+        defer { output.closeBoth(); report.closeBoth() }
+        if captureOutput, let error = output.open() { return Outcome(ending: .notStarted(error), timedOut: false, output: [], reports: []) }
+        if reports, let error = report.open(above: Self.reportFD) { return Outcome(ending: .notStarted(error), timedOut: false, output: [], reports: []) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // dup2 clears O_CLOEXEC on the copies: the child keeps exactly these descriptors.
+        if captureOutput {
+            posix_spawn_file_actions_adddup2(&actions, output.write, 1)
+            posix_spawn_file_actions_adddup2(&actions, output.write, 2)
+        }
+        if reports { posix_spawn_file_actions_adddup2(&actions, report.write, Self.reportFD) }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let envp = childEnvironment().map { strdup($0) } + [nil]
+        defer { for pointer in envp { free(pointer) } }
+        // The child starts with no signal blocked and every signal at its default action, so
+        // a crash ends it the way it would end a fresh process, whatever this one has set up.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        output.closeWrite()
+        report.closeWrite()
+        guard spawned == 0 else {
+            return Outcome(ending: .notStarted("cannot start \(executable): \(String(cString: strerror(spawned)))"), timedOut: false, output: [], reports: [])
+        }
+        var outcome = Outcome(ending: .exited(0), timedOut: false, output: [], reports: [])
+        outcome.timedOut = readUntilEnd(output: output.read, report: report.read, pid: pid, into: &outcome)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let signal = status & 0x7F
+        outcome.ending = signal != 0 ? .killed(signal: signal) : .exited((status >> 8) & 0xFF)
+        return outcome
+    }
+
+    private func childEnvironment() -> [String] {
+        var entries: [String] = []
+        var index = 0
+        while let entry = environ[index] {
+            let text = String(cString: entry)
+            let name = text.split(separator: "=", maxSplits: 1).first.map(String.init) ?? text
+            if environment[name] == nil { entries.append(text) }
+            index += 1
+        }
+        return entries + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+    }
+
+    /// Reads both pipes until they reach EOF; true when the deadline came first (the child has
+    /// then been killed).
+    private func readUntilEnd(output: Int32, report: Int32, pid: pid_t, into outcome: inout Outcome) -> Bool {
+        var open = [output, report].filter { $0 >= 0 }
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        let timeout = Int64(timeoutSeconds * 1_000_000_000)
+        var deadline = Int64(monotonicNanoseconds()) + timeout
+        while !open.isEmpty {
+            let remaining = deadline - Int64(monotonicNanoseconds())
+            guard remaining > 0 else {
+                kill(pid, SIGKILL)
+                return true
+            }
+            var pollers = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let ready = poll(&pollers, nfds_t(pollers.count), Int32(min(remaining / 1_000_000 + 1, 1000)))
+            if ready < 0 && errno != EINTR { return false }
+            for poller in pollers where poller.revents != 0 {
+                let count = read(poller.fd, &chunk, chunk.count)
+                if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+                if count <= 0 {
+                    open.removeAll { $0 == poller.fd }
+                } else if poller.fd == report {
+                    outcome.reports += chunk[..<count]
+                    if deadlineRestartsOnReport { deadline = Int64(monotonicNanoseconds()) + timeout }
+                } else {
+                    outcome.output += chunk[..<count]
+                }
+            }
+        }
+        return false
+    }
+
+    /// A close-on-exec pipe (no other child spawned meanwhile inherits it).
+    private struct Pipe {
+        var read: Int32 = -1
+        var write: Int32 = -1
+
+        /// Opens it; the write end at a descriptor above `minimum`, so that dup2 onto `minimum`
+        /// in the child really copies it (a dup2 onto itself would keep O_CLOEXEC).
+        mutating func open(above minimum: Int32 = 2) -> String? {
+            var fds: [Int32] = [-1, -1]
+            guard pipe(&fds) == 0 else { return "pipe: \(String(cString: strerror(errno)))" }
+            (read, write) = (fds[0], fds[1])
+            // Before any spawn: this process spawns its children from one thread.
+            guard fcntl(read, F_SETFD, FD_CLOEXEC) == 0, fcntl(write, F_SETFD, FD_CLOEXEC) == 0 else {
+                return "fcntl: \(String(cString: strerror(errno)))"
+            }
+            if write <= minimum {
+                let moved = fcntl(write, F_DUPFD_CLOEXEC, minimum + 1)
+                guard moved >= 0 else { return "fcntl: \(String(cString: strerror(errno)))" }
+                close(write)
+                write = moved
+            }
+            return nil
+        }
+
+        mutating func closeWrite() {
+            if write >= 0 { close(write) }
+            write = -1
+        }
+
+        mutating func closeBoth() {
+            closeWrite()
+            if read >= 0 { close(read) }
+            read = -1
+        }
+    }
+}
