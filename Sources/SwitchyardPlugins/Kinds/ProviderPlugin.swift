@@ -11,7 +11,7 @@ public final class ProviderPlugin: @unchecked Sendable {
     let instance: sy_instance?
     let table: UnsafePointer<sy_provider_v1>
     let transformer: UnsafePointer<sy_transformer_v1>?
-    let generateHook: (@convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, UnsafePointer<sy_sink>?, UnsafeMutablePointer<sy_error>?) -> sy_status)?
+    let generateHook: (@convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_sink, UnsafeMutablePointer<sy_error>?) -> sy_status)?
 
     /// Wraps a provider table returned by `get_interface`; nil when it is unusable (too small,
     /// or neither a way to answer locally nor a complete prepare + response pair).
