@@ -55,7 +55,23 @@ public enum PluginHandles {
 
     private static let nextTag = Atomic<UInt64>(0)
 
-    private static let key: pthread_key_t = {
+    /// The pthread key of the tables, plus one (0: not created yet). An atomic with a constant
+    /// initial value is a plain load on the hot path (a lazily initialized `static let` would
+    /// cost a `swift_once` call on every lookup).
+    private static let keyPlusOne = Atomic<UInt32>(0)
+
+    @inline(__always)
+    private static func table() -> UnsafeMutablePointer<Table>? {
+        let key = keyPlusOne.load(ordering: .acquiring)
+        guard key != 0, let raw = pthread_getspecific(pthread_key_t(key - 1)) else { return nil }
+        return raw.assumingMemoryBound(to: Table.self)
+    }
+
+    /// The key, created by the first thread that lends a handle.
+    @inline(never)
+    private static func key() -> pthread_key_t {
+        let existing = keyPlusOne.load(ordering: .acquiring)
+        if existing != 0 { return pthread_key_t(existing - 1) }
         var key = pthread_key_t()
         let status = pthread_key_create(&key) { raw in
             guard let raw else { return }
@@ -65,8 +81,11 @@ public enum PluginHandles {
             table.deallocate()
         }
         precondition(status == 0, "pthread_key_create failed: \(status)")
-        return key
-    }()
+        let (exchanged, winner) = keyPlusOne.compareExchange(expected: 0, desired: UInt32(key) + 1, ordering: .acquiringAndReleasing)
+        if exchanged { return key }
+        pthread_key_delete(key)  // another thread created it first
+        return pthread_key_t(winner - 1)
+    }
 
     /// Lends `target` as a handle of `kind` for the duration of `body`, on the calling thread.
     /// `target` must stay valid until `body` returns; it is never used afterwards.
@@ -81,8 +100,7 @@ public enum PluginHandles {
     /// The target behind `handle` if it is live on this thread and of `kind`; nil otherwise.
     @inline(__always)
     static func resolve(_ handle: UInt64, _ kind: Kind) -> UnsafeRawPointer? {
-        guard let raw = pthread_getspecific(key) else { return nil }
-        let table = raw.assumingMemoryBound(to: Table.self)
+        guard let table = table() else { return nil }
         let slot = Int(truncatingIfNeeded: handle & 0xFF)
         guard (handle >> slotBits) & 0xFFFF == table.pointee.tag, slot < table.pointee.depth else { return nil }
         let entry = table.pointee.slots[slot]
@@ -94,21 +112,18 @@ public enum PluginHandles {
     static func whyRefused(_ handle: UInt64) -> String {
         guard handle != 0 else { return "a zero handle" }
         if handle & 0xFF == verdictSlot { return "a verdict used after its inspect returned, or after resume()" }
-        guard let raw = pthread_getspecific(key),
-              (handle >> slotBits) & 0xFFFF == raw.assumingMemoryBound(to: Table.self).pointee.tag
-        else { return "a handle used on a thread that is not running its hook (valid only there, until the hook returns)" }
+        guard let table = table(), (handle >> slotBits) & 0xFFFF == table.pointee.tag else { return "a handle used on a thread that is not running its hook (valid only there, until the hook returns)" }
         return "a handle used after its hook returned (valid only until then)"
     }
 
     /// Number of handles live on the calling thread (tests).
     static var liveOnThisThread: Int {
-        pthread_getspecific(key).map { $0.assumingMemoryBound(to: Table.self).pointee.depth } ?? 0
+        table()?.pointee.depth ?? 0
     }
 
     @inline(__always)
     private static func currentTable() -> UnsafeMutablePointer<Table> {
-        if let raw = pthread_getspecific(key) { return raw.assumingMemoryBound(to: Table.self) }
-        return makeTable()
+        table() ?? makeTable()
     }
 
     @inline(never)
@@ -119,7 +134,7 @@ public enum PluginHandles {
         slots.initialize(repeating: Slot(), count: 4)
         let table = UnsafeMutablePointer<Table>.allocate(capacity: 1)
         table.initialize(to: Table(tag: tag, slots: slots))
-        let status = pthread_setspecific(key, table)
+        let status = pthread_setspecific(key(), table)
         precondition(status == 0, "pthread_setspecific failed: \(status)")
         return table
     }
