@@ -40,6 +40,26 @@ import Testing
         #expect(collector.writes.first?.1.contains("closed on Sundays") == true)
     }
 
+    /// Hooks may run on worker threads: the sink is lent from that thread's own handle table.
+    @Test func aSinkLentOnAWorkerThreadWorksThere() throws {
+        let instance = try staticProvider()
+        let provider = try #require(ProviderPlugin(name: "static", instance: instance.pluginInstance, table: instance.interface(SY_IFACE_PROVIDER)!))
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var writes: [(UInt32, String)] = []
+        nonisolated(unsafe) var failure: PluginFailure?
+        Thread {
+            let collector = Collector()
+            let call = CallDescription(operation: SY_OP_CHAT_COMPLETIONS, stream: true, attempt: 0, requestID: "r", upstreamModel: "static-1")
+            failure = [UInt8]("{}".utf8).withUnsafeBytes { provider.generate(call, body: $0, output: collector) }
+            writes = collector.writes
+            done.signal()
+        }.start()
+        done.wait()
+        #expect(failure == nil)
+        #expect(writes.map(\.0) == [SY_OUT_JSON, SY_OUT_JSON, SY_OUT_META_JSON])
+        #expect(writes.first?.1.contains("closed on Sundays") == true)
+    }
+
     @Test func aSinkThatRefusesIsSeenAsCancelled() throws {
         let instance = try staticProvider()
         let collector = Collector()
