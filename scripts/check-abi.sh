@@ -50,6 +50,8 @@ if [[ -x "$out/layout" ]]; then
     check "layout checker rejects a field added inside a struct" bash -c "! $layout_check $sdk/abi/layout-1.0.txt $out/layout-squeezed.txt"
     sed 's/^sy_bytes sizeof=16$/sy_bytes sizeof=8/' "$out/layout-current.txt" > "$out/layout-shrunk.txt"
     check "layout checker rejects a smaller struct" bash -c "! $layout_check $sdk/abi/layout-1.0.txt $out/layout-shrunk.txt"
+    sed 's/^sy_sink size=8$/sy_sink size=16/' "$out/layout-current.txt" > "$out/layout-handle.txt"
+    check "layout checker rejects a resized handle" bash -c "! $layout_check $sdk/abi/layout-1.0.txt $out/layout-handle.txt"
     { sed 's/^sy_error sizeof=528$/sy_error sizeof=536/' "$out/layout-current.txt"; echo "sy_error.added offset=528 size=8"; } > "$out/layout-grown.txt"
     check "layout checker accepts a field added at the end" "$layout_check" "$sdk/abi/layout-1.0.txt" "$out/layout-grown.txt"
 fi

@@ -10,11 +10,12 @@ final class OpenAIWholeResponse: ResponseTransformer {
 
     func end(out: Sink) throws(PluginError) {
         let failure: PluginError? = body.withUnsafeBytes { raw in
-            guard let scan = try? TopLevelScan(raw) else {
+            // One validating pass that also finds `usage` (no tree, no allocation).
+            guard let members = TopMembers(raw, "usage") else {
                 return PluginError(SY_E_UPSTREAM, "upstream sent a response that is not a JSON object", httpStatus: 502, retryable: true)
             }
             out.json(raw)
-            emitUsage(scan, raw, out)
+            emitUsage(members[0], raw, out)
             return nil
         }
         if let failure { throw failure }
@@ -41,46 +42,70 @@ final class OpenAIStreamResponse: ResponseTransformer {
         }
     }
 
-    /// Most events are content deltas forwarded as they are; only an event that mentions
-    /// `"error"` or `"usage"` is scanned (a chunk is not decoded just to be re-sent).
+    /// Each event is read once, validating (a broken event ends the stream with an error instead
+    /// of reaching the client) and noting its `error`, `usage` and `choices` members; the event
+    /// itself is forwarded as it came.
     private func forward(_ payload: UnsafeRawBufferPointer, _ out: Sink) throws(PluginError) {
-        guard payload.first == UInt8(ascii: "{") else {
-            throw PluginError(SY_E_UPSTREAM, "upstream sent an event that is not a JSON object", httpStatus: 502)
+        guard let members = TopMembers(payload, "error", "usage", "choices") else {
+            let reason = JSONValidation.objectError(payload).map { ": \($0)" } ?? ""
+            throw PluginError(SY_E_UPSTREAM, "upstream sent an event that is not a JSON object\(reason)", httpStatus: 502)
         }
-        let mentionsError = contains(payload, Self.errorKey)
-        let mentionsUsage = contains(payload, Self.usageKey)
-        var scan: TopLevelScan?
-        if mentionsError || mentionsUsage {
-            do { scan = try TopLevelScan(payload) } catch {
-                throw PluginError(SY_E_UPSTREAM, "upstream sent an event that is not a JSON object: \(error)", httpStatus: 502)
-            }
-        }
-        if mentionsError, scan?.range(of: "error") != nil {
+        if members[0] != nil {
             out.error(Array(payload))
             throw PluginError(SY_E_UPSTREAM, "upstream reported an error mid-stream", httpStatus: 502)
         }
-        if let scan, !forwardUsageChunk, Self.isUsageOnly(scan, payload) {
-            emitUsage(scan, payload, out)
+        if !forwardUsageChunk, members[1] != nil, Self.isUsageOnly(members[2], payload) {
+            emitUsage(members[1], payload, out)
             return
         }
         guard out.json(payload) else { throw PluginError(SY_E_CANCELLED, "client went away") }
-        if let scan { emitUsage(scan, payload, out) }
+        emitUsage(members[1], payload, out)
     }
 
     /// The final usage chunk: `"choices": []`.
-    private static func isUsageOnly(_ scan: TopLevelScan, _ payload: UnsafeRawBufferPointer) -> Bool {
-        guard let choices = scan.range(of: "choices") else { return true }
+    private static func isUsageOnly(_ choices: Range<Int>?, _ payload: UnsafeRawBufferPointer) -> Bool {
+        guard let choices else { return true }
         let value = payload[choices].filter { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
         return value.count == 2 && value[0] == UInt8(ascii: "[") && value[1] == UInt8(ascii: "]")
     }
+}
 
-    private static let errorKey = Array(#""error""#.utf8)
-    private static let usageKey = Array(#""usage""#.utf8)
+/// The value ranges of the first top-level members named `first`, `second`, `third` (nil where
+/// absent), found in one validating pass; nil when `raw` is not one JSON object. Keys are matched
+/// as written (the upstreams we read never escape these names).
+struct TopMembers {
+    private(set) var ranges: (Range<Int>?, Range<Int>?, Range<Int>?) = (nil, nil, nil)
+
+    init?(_ raw: UnsafeRawBufferPointer, _ first: StaticString, _ second: StaticString = "", _ third: StaticString = "") {
+        func named(_ key: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+            name.utf8CodeUnitCount > 0 && JSONValidation.key(key, is: name)
+        }
+        var found = ranges
+        do {
+            try JSONValidation.forEachMember(raw) { key, _, value in
+                if found.0 == nil, named(key, first) { found.0 = value }
+                else if found.1 == nil, named(key, second) { found.1 = value }
+                else if found.2 == nil, named(key, third) { found.2 = value }
+                return true
+            }
+        } catch {
+            return nil
+        }
+        ranges = found
+    }
+
+    subscript(_ index: Int) -> Range<Int>? {
+        switch index {
+        case 0: ranges.0
+        case 1: ranges.1
+        default: ranges.2
+        }
+    }
 }
 
 /// Emits `{"usage":...}` as metadata when the object carries a non-null usage.
-func emitUsage(_ scan: TopLevelScan, _ raw: UnsafeRawBufferPointer, _ out: Sink) {
-    guard let range = scan.range(of: "usage"), raw[range.lowerBound] == UInt8(ascii: "{") else { return }
+func emitUsage(_ range: Range<Int>?, _ raw: UnsafeRawBufferPointer, _ out: Sink) {
+    guard let range, raw[range.lowerBound] == UInt8(ascii: "{") else { return }
     var json = JSONWriter(capacity: range.count + 12)
     json.raw(#"{"usage":"#)
     json.raw(UnsafeRawBufferPointer(rebasing: raw[range]))
@@ -116,23 +141,4 @@ final class UpstreamErrorResponse: ResponseTransformer {
         }
         throw PluginError(SY_E_UPSTREAM, message, httpStatus: UInt32(status), retryable: status == 429 || status >= 500)
     }
-}
-
-/// Whether `needle` occurs in `haystack` (memmem).
-func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
-    guard haystack.count >= needle.count, let first = needle.first else { return false }
-    var index = 0
-    let last = haystack.count - needle.count
-    while index <= last {
-        if haystack[index] == first {
-            var matched = true
-            for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
-                matched = false
-                break
-            }
-            if matched { return true }
-        }
-        index += 1
-    }
-    return false
 }

@@ -20,7 +20,7 @@ import Testing
         return try library.instantiate(name: "static", configJSON: Array(#"{"text":"closed on Sundays"}"#.utf8))
     }
 
-    func callGenerate(_ instance: PluginInstance, stream: Bool, _ sink: UnsafePointer<sy_sink>) -> sy_status {
+    func callGenerate(_ instance: PluginInstance, stream: Bool, _ sink: sy_sink) -> sy_status {
         let table = instance.interface(SY_IFACE_PROVIDER)!.assumingMemoryBound(to: sy_provider_v1.self)
         var error = sy_error()
         var model = "static-1"
@@ -40,6 +40,26 @@ import Testing
         #expect(collector.writes.first?.1.contains("closed on Sundays") == true)
     }
 
+    /// Hooks may run on worker threads: the sink is lent from that thread's own handle table.
+    @Test func aSinkLentOnAWorkerThreadWorksThere() throws {
+        let instance = try staticProvider()
+        let provider = try #require(ProviderPlugin(name: "static", instance: instance.pluginInstance, table: instance.interface(SY_IFACE_PROVIDER)!))
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var writes: [(UInt32, String)] = []
+        nonisolated(unsafe) var failure: PluginFailure?
+        Thread {
+            let collector = Collector()
+            let call = CallDescription(operation: SY_OP_CHAT_COMPLETIONS, stream: true, attempt: 0, requestID: "r", upstreamModel: "static-1")
+            failure = [UInt8]("{}".utf8).withUnsafeBytes { provider.generate(call, body: $0, output: collector) }
+            writes = collector.writes
+            done.signal()
+        }.start()
+        done.wait()
+        #expect(failure == nil)
+        #expect(writes.map(\.0) == [SY_OUT_JSON, SY_OUT_JSON, SY_OUT_META_JSON])
+        #expect(writes.first?.1.contains("closed on Sundays") == true)
+    }
+
     @Test func aSinkThatRefusesIsSeenAsCancelled() throws {
         let instance = try staticProvider()
         let collector = Collector()
@@ -50,7 +70,7 @@ import Testing
     @Test func closureSinkRefusesNullWithALength() {
         var calls = 0
         let status = withPluginSink({ _, _ in calls += 1; return SY_OK }) { sink in
-            sink.pointee.write(sink.pointee.ctx, SY_OUT_JSON, sy_bytes(ptr: nil, len: 3))
+            HostServices.table.pointee.sink_write(nil, sink, SY_OUT_JSON, sy_bytes(ptr: nil, len: 3))
         }
         #expect(status == SY_E_INVALID && calls == 0)
     }
@@ -78,7 +98,8 @@ import Testing
 
     @Test func builderRefusesWhatWouldBreakTheRequestHead() {
         let builder = UpstreamRequestBuilder()
-        func call(_ body: (UnsafePointer<sy_http_out>, (String) -> sy_bytes) -> sy_status) -> sy_status {
+        let host = HostServices.table.pointee
+        func call(_ body: (sy_http_out, (String) -> sy_bytes) -> sy_status) -> sy_status {
             var copies: [UnsafeMutablePointer<CChar>] = []
             defer { copies.forEach { free($0) } }
             return builder.withHTTPOut { out in
@@ -88,12 +109,12 @@ import Testing
                 }
             }
         }
-        #expect(call { out, b in out.pointee.set_url(out.pointee.ctx, b("/relative")) } == SY_E_INVALID)
+        #expect(call { out, b in host.http_out_set_url(nil, out, b("/relative")) } == SY_E_INVALID)
         #expect(builder.problem == #"url "/relative" is not an absolute http(s) URL"#)
-        #expect(call { out, b in out.pointee.set_method(out.pointee.ctx, b("GET X")) } == SY_E_INVALID)
-        #expect(call { out, b in out.pointee.add_header(out.pointee.ctx, b("X-A"), b("1\r\nInjected: yes")) } == SY_E_INVALID)
-        #expect(call { out, b in out.pointee.add_header(out.pointee.ctx, b("Bad Name"), b("1")) } == SY_E_INVALID)
-        #expect(call { out, b in out.pointee.set_url(out.pointee.ctx, b("https://api.example.com/v1")) } == SY_OK)
+        #expect(call { out, b in host.http_out_set_method(nil, out, b("GET X")) } == SY_E_INVALID)
+        #expect(call { out, b in host.http_out_add_header(nil, out, b("X-A"), b("1\r\nInjected: yes")) } == SY_E_INVALID)
+        #expect(call { out, b in host.http_out_add_header(nil, out, b("Bad Name"), b("1")) } == SY_E_INVALID)
+        #expect(call { out, b in host.http_out_set_url(nil, out, b("https://api.example.com/v1")) } == SY_OK)
         #expect(builder.url == "https://api.example.com/v1" && builder.headers.isEmpty)
         builder.reset()
         #expect(builder.problem == nil && builder.url.isEmpty && builder.method == "POST")

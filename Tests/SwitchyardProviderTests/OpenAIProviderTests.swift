@@ -37,6 +37,35 @@ import Testing
         #expect(transcript.usage?["total_tokens"]?.intValue == 5)
     }
 
+    /// A broken `data:` line ends the stream with an error at the plugin: it is not forwarded,
+    /// and nothing after it is (no clean end for a stream that broke).
+    @Test(arguments: [
+        #"data: {"id":"c1","choices":[{"index":0,"delta":{"content":"a"#,  // cut inside a string
+        "data: not json at all",
+        #"data: {"id":"c1"} trailing"#,
+    ])
+    func aBrokenStreamEventEndsTheStreamWithAnError(_ line: String) {
+        var events = Array("data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]}\n\n".utf8)
+        events += Array(line.utf8) + Array("\n\n".utf8)
+        events += Array("data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"after\"}}]}\n\ndata: [DONE]\n\n".utf8)
+        let transcript = harness.respond(ProviderHarness.call(stream: true), body: events, chunkSize: 3)
+        #expect(transcript.failure?.status == SY_E_UPSTREAM)
+        #expect(transcript.failure?.httpStatus == 502)
+        // Refused by the plugin itself (the host's own check would say "wrote output the gateway refused").
+        #expect(transcript.failure?.message.hasPrefix("upstream sent an event that is not a JSON object") == true)
+        #expect(transcript.json.count == 1 && transcript.unparsable.isEmpty)
+    }
+
+    /// A raw 0xFF byte inside an event is invalid UTF-8: refused the same way.
+    @Test func aStreamEventWithInvalidUTF8IsRefused() {
+        var events = Array("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a".utf8)
+        events += [0xFF]
+        events += Array("b\"}}]}\n\ndata: [DONE]\n\n".utf8)
+        let transcript = harness.respond(ProviderHarness.call(stream: true), body: events)
+        #expect(transcript.failure?.message.hasPrefix("upstream sent an event that is not a JSON object") == true)
+        #expect(transcript.json.isEmpty && transcript.unparsable.isEmpty)
+    }
+
     @Test func upstreamRateLimitIsRetryableAndKeepsTheMessage() {
         let body = Array(#"{"error":{"message":"slow down","type":"rate_limit_error","param":null,"code":null}}"#.utf8)
         let transcript = harness.respond(status: 429, body: body)

@@ -3,7 +3,8 @@
 # Compares a freshly generated ABI layout (layout.c's output) with the committed pin. ABI 1.x
 # may only grow: every committed field line must still be there unchanged (same offset, same
 # size), struct sizes may only grow, and a new field of an existing struct must sit at or after
-# that struct's old end. New structs are fine. On failure, prints each problem and the diff.
+# that struct's old end. New structs are fine. A handle type passed by value (`sy_sink size=8`,
+# a line with no `sizeof=`) is compared like a field: its size never changes. On failure, prints each problem and the diff.
 set -euo pipefail
 committed=$1 current=$2
 

@@ -6,6 +6,9 @@
 #include "switchyard_plugin.h"
 
 #define STRUCT(T) printf("%s sizeof=%zu\n", #T, sizeof(T));
+/* A handle passed by value (sy_sink ...): its size is pinned exactly, like a field (check-layout.sh
+ * compares a line without `sizeof=` verbatim), since growing it would change every call taking it. */
+#define HANDLE(T) printf("%s size=%zu\n", #T, sizeof(T));
 #define FIELD(T, f) printf("%s.%s offset=%zu size=%zu\n", #T, #f, offsetof(T, f), sizeof(((T *)0)->f));
 
 int main(void) {
@@ -13,9 +16,7 @@ int main(void) {
     FIELD(sy_error, retryable) FIELD(sy_error, message)
     STRUCT(sy_bytes) FIELD(sy_bytes, ptr) FIELD(sy_bytes, len)
     STRUCT(sy_header) FIELD(sy_header, name) FIELD(sy_header, value)
-    STRUCT(sy_sink) FIELD(sy_sink, struct_size) FIELD(sy_sink, ctx) FIELD(sy_sink, write)
-    STRUCT(sy_http_out) FIELD(sy_http_out, struct_size) FIELD(sy_http_out, ctx) FIELD(sy_http_out, set_method)
-    FIELD(sy_http_out, set_url) FIELD(sy_http_out, add_header) FIELD(sy_http_out, append_body)
+    HANDLE(sy_sink) HANDLE(sy_http_out) HANDLE(sy_verdict)
     STRUCT(sy_call_info) FIELD(sy_call_info, struct_size) FIELD(sy_call_info, operation) FIELD(sy_call_info, stream)
     FIELD(sy_call_info, attempt) FIELD(sy_call_info, request_id) FIELD(sy_call_info, upstream_model) FIELD(sy_call_info, request)
     STRUCT(sy_http_request) FIELD(sy_http_request, struct_size) FIELD(sy_http_request, timeout_ms)
@@ -28,12 +29,13 @@ int main(void) {
     FIELD(sy_host_api, free) FIELD(sy_host_api, metric_define) FIELD(sy_host_api, metric_record)
     FIELD(sy_host_api, secret_get) FIELD(sy_host_api, http_send) FIELD(sy_host_api, http_cancel)
     FIELD(sy_host_api, resume) FIELD(sy_host_api, call_cancelled) FIELD(sy_host_api, call_metadata)
-    FIELD(sy_host_api, get_extension)
+    FIELD(sy_host_api, get_extension) FIELD(sy_host_api, sink_write) FIELD(sy_host_api, http_out_set_method)
+    FIELD(sy_host_api, http_out_set_url) FIELD(sy_host_api, http_out_add_header) FIELD(sy_host_api, http_out_append_body)
+    FIELD(sy_host_api, verdict_patch) FIELD(sy_host_api, verdict_reject)
     STRUCT(sy_transformer_v1) FIELD(sy_transformer_v1, struct_size) FIELD(sy_transformer_v1, begin)
     FIELD(sy_transformer_v1, data) FIELD(sy_transformer_v1, end) FIELD(sy_transformer_v1, state_free)
     STRUCT(sy_provider_v1) FIELD(sy_provider_v1, struct_size) FIELD(sy_provider_v1, prepare)
     FIELD(sy_provider_v1, response) FIELD(sy_provider_v1, generate)
-    STRUCT(sy_verdict) FIELD(sy_verdict, struct_size) FIELD(sy_verdict, ctx) FIELD(sy_verdict, patch) FIELD(sy_verdict, reject)
     STRUCT(sy_guardrail_v1) FIELD(sy_guardrail_v1, struct_size) FIELD(sy_guardrail_v1, phases)
     FIELD(sy_guardrail_v1, inspect) FIELD(sy_guardrail_v1, call_end)
     STRUCT(sy_enricher_v1) FIELD(sy_enricher_v1, struct_size) FIELD(sy_enricher_v1, phases) FIELD(sy_enricher_v1, observe)

@@ -11,8 +11,11 @@
  *    path. Payloads are JSON (canonical OpenAI-style request/response/chunk, config, errors).
  *  - Inputs are BORROWED: any pointer handed into a plugin function is valid until that function
  *    returns. A plugin that needs the bytes later copies them.
- *  - Outputs go through HOST-OWNED sinks and builders whose functions COPY. Nothing allocated on one
- *    side of the line is ever freed on the other.
+ *  - Outputs go through HOST-OWNED sinks, builders and verdicts, which a plugin holds as opaque
+ *    64-bit handles (sy_sink, sy_http_out, sy_verdict) passed by value, never as pointers to host
+ *    memory. It uses them only through host functions that COPY and that check the handle: a
+ *    handle is valid for the hook it was passed to and nothing else (see "Output handles").
+ *    Nothing allocated on one side of the line is ever freed on the other.
  *  - Every struct that may grow starts with `uint32_t struct_size` and grows only at the end. A
  *    field beyond struct_size reads as 0/NULL, and zero always means "the old behaviour". Check a
  *    newer function with SY_HAS() before calling it. Extensible structs are referenced by
@@ -26,6 +29,8 @@
  *  [any-thread]   may be called on any thread, but never concurrently for the same call/state.
  *  [thread-safe]  may be called concurrently from any thread.
  *  [control]      host control thread; never concurrent with other calls on the same instance.
+ *  [hook-thread]  only on the thread that is running the hook the handle argument was passed to,
+ *                 and only until that hook returns (see "Output handles").
  */
 #ifndef SWITCHYARD_PLUGIN_H
 #define SWITCHYARD_PLUGIN_H
@@ -69,6 +74,8 @@ typedef int32_t sy_status;
 #define SY_E_CONFIG      (-8)   /* instance_new: the config was rejected (message says why) */
 #define SY_E_ABI         (-9)   /* sy_plugin_entry: incompatible ABI */
 #define SY_E_INTERNAL   (-10)   /* plugin bug, e.g. a panic caught by an SDK barrier */
+#define SY_E_HANDLE     (-11)   /* a sink/builder/verdict handle used where it is not valid: after its
+                                   hook returned, or on a thread not running that hook */
 
 #define SY_ERROR_MESSAGE_CAPACITY 512
 
@@ -99,32 +106,45 @@ typedef struct sy_call_s *sy_call;   /* one request / stream / batch job; host-o
 typedef void *sy_instance;           /* plugin-owned instance; opaque to the host (may be an int) */
 typedef void *sy_state;              /* plugin-owned per-call state; opaque to the host           */
 
-/* What a plugin writes to a sink. */
+/* Output handles. A hook that produces output receives a HOST-OWNED handle BY VALUE: a sink for
+ * canonical output, a builder for the upstream request, a guardrail verdict. The handle is an
+ * opaque token, not an address: the plugin never reads or writes host memory through it, and
+ * passes it back to a host function (host->sink_write, host->http_out_*, host->verdict_*) that
+ * looks it up and checks it. 0 is never a valid handle; the bits mean nothing to a plugin.
+ *
+ * Lifetime and thread (the host enforces both):
+ *  - sy_sink, sy_http_out: valid only on the thread that runs the hook they were passed to, and
+ *    only until that hook returns ([hook-thread]). Keep one for a later call, or hand it to a
+ *    thread of your own, and every use returns SY_E_HANDLE (and is logged once in a while, with
+ *    your plugin's name). Nothing you write that way can reach any client.
+ *  - sy_verdict: valid from the start of inspect until inspect returns; when inspect returns
+ *    SY_PAUSE, until the plugin calls host->resume() for that call. While valid, it may be used
+ *    from any thread (the host serializes the calls); afterwards SY_E_HANDLE.
+ * A handle that is no longer valid never becomes valid again, and never names another call's
+ * sink: the host issues a fresh generation for every lend. */
+typedef uint64_t sy_sink;     /* where a provider/enricher/batch hook writes its output      */
+typedef uint64_t sy_http_out; /* the upstream request a provider's prepare() describes       */
+typedef uint64_t sy_verdict;  /* what a guardrail decides about the JSON it inspects         */
+#define SY_HANDLE_NONE 0u
+
+/* What a plugin writes to a sink (host->sink_write). The host checks every write before any
+ * client sees it, and refuses a bad one with SY_E_INVALID:
+ *  SY_OUT_JSON        exactly one JSON object (RFC 8259, well-formed UTF-8, whitespace around it
+ *                     allowed). A call that is not a stream takes at most one: a second is refused.
+ *  SY_OUT_ERROR_JSON  a JSON object with an "error" member that is an object ({"error":{...}};
+ *                     Anthropic's {"type":"error","error":{...}} also qualifies).
+ *  SY_OUT_META_JSON   a JSON object without escaped keys. "usage", when present, is an object whose
+ *                     *_tokens members (also those of its *_details objects, which may be null) are
+ *                     non-negative integers; "retry_after_seconds", when present, is one too.
+ *  SY_OUT_BYTES       not checked: opaque bytes (never sent to a client as JSON).
+ * A refused write fails the call: the client gets an error in its own format (a 502 before the
+ * response started, an error event once a stream has started) and never the refused bytes, and
+ * every later write of that call is refused as well. Unknown kinds from newer plugins are
+ * accepted and ignored. */
 #define SY_OUT_JSON       1u /* one canonical JSON object: a whole response, or one stream chunk */
 #define SY_OUT_ERROR_JSON 2u /* one OpenAI-shaped error object {"error":{...}} for the client     */
 #define SY_OUT_META_JSON  3u /* usage and attributes, e.g. {"usage":{"prompt_tokens":3,...}}      */
 #define SY_OUT_BYTES      4u /* opaque bytes, e.g. one JSONL line of a batch file                  */
-
-/* Host-owned output channel. write() copies `data` before returning.
- * Returns SY_OK, or SY_E_CANCELLED when the client is gone (the plugin should stop promptly).
- * [any-thread] on the thread that is running the hook it was passed to. */
-typedef struct sy_sink {
-    uint32_t struct_size;
-    void *ctx;
-    sy_status (*write)(void *ctx, uint32_t kind, sy_bytes data);
-} sy_sink;
-
-/* Host-owned builder for the upstream HTTP request; every function copies its arguments.
- * The host owns the connection, TLS, timeouts and retries; a provider does no network I/O of its
- * own on the main path. A relative URL is not allowed: set_url takes an absolute http(s) URL. */
-typedef struct sy_http_out {
-    uint32_t struct_size;
-    void *ctx;
-    sy_status (*set_method)(void *ctx, sy_bytes method);  /* default "POST" */
-    sy_status (*set_url)(void *ctx, sy_bytes url);
-    sy_status (*add_header)(void *ctx, sy_bytes name, sy_bytes value);
-    sy_status (*append_body)(void *ctx, sy_bytes data);
-} sy_http_out;
 
 /* ---------------------------------------------------------------- per-call description */
 
@@ -137,6 +157,8 @@ typedef struct sy_http_out {
 #define SY_OP_COUNT_TOKENS     6u /* since 1.0: canonical chat body in, {"input_tokens":N} out */
 
 /* What the host planned for this call. Host-owned, borrowed for the duration of the hook.
+ * (sy_call itself is a token, not a pointer: once the call has ended, host functions given it
+ * find nothing and answer safely: call_cancelled 1, call_metadata empty, resume ignored.)
  * The canonical JSON handed alongside already carries `model` rewritten to upstream_model. */
 typedef struct sy_call_info {
     uint32_t struct_size;
@@ -236,6 +258,32 @@ typedef struct sy_host_api {
 
     /* Host extensions by id, e.g. "switchyard.ext.kv/1"; NULL when absent. */
     const void *(*get_extension)(sy_hinst h, const char *extension_id);
+
+    /* ---- Output handles (see "Output handles" above). `h` is the calling instance's handle; the
+     * host names it when it refuses a handle. Every function copies its arguments before it
+     * returns, and answers SY_E_HANDLE for a handle that is not valid here and now. */
+
+    /* [hook-thread] Writes one output (SY_OUT_*) to a sink. SY_OK; SY_E_CANCELLED when the client
+     * is gone (stop promptly); SY_E_INVALID when the host refuses the bytes (see SY_OUT_*: the
+     * call has failed, return an error); SY_E_HANDLE. */
+    sy_status (*sink_write)(sy_hinst h, sy_sink sink, uint32_t kind, sy_bytes data);
+
+    /* [hook-thread] The upstream request of prepare(). The host owns the connection, TLS,
+     * timeouts and retries; a provider does no network I/O of its own on the main path.
+     * SY_E_INVALID for a value that cannot be sent (the request then fails): a method that is not
+     * an HTTP token (default "POST"); a URL that is not an absolute http(s) URL; a header name that
+     * is not a token, or a value with CR, LF or NUL. */
+    sy_status (*http_out_set_method)(sy_hinst h, sy_http_out out, sy_bytes method);
+    sy_status (*http_out_set_url)(sy_hinst h, sy_http_out out, sy_bytes url);
+    sy_status (*http_out_add_header)(sy_hinst h, sy_http_out out, sy_bytes name, sy_bytes value);
+    sy_status (*http_out_append_body)(sy_hinst h, sy_http_out out, sy_bytes data);
+
+    /* A guardrail's decision. Any thread while the verdict is valid (see sy_verdict); the host
+     * serializes calls on one verdict. patch: format SY_PATCH_*; reject: the status and an
+     * OpenAI-shaped error body for the client. The last call before the verdict ends wins. */
+    sy_status (*verdict_patch)(sy_hinst h, sy_verdict verdict, uint32_t format, sy_bytes document);
+    sy_status (*verdict_reject)(sy_hinst h, sy_verdict verdict, uint32_t http_status,
+                                sy_bytes openai_error_json);
 } sy_host_api;
 
 /* ---------------------------------------------------------------- plugin interfaces */
@@ -253,8 +301,9 @@ typedef struct sy_transformer_v1 {
     sy_status (*begin)(sy_instance instance, sy_call call, const sy_call_info *info,
                        uint32_t http_status, const sy_header *headers, size_t header_count,
                        sy_state *out_state, sy_error *error);
-    sy_status (*data)(sy_state state, sy_bytes chunk, const sy_sink *out, sy_error *error);
-    sy_status (*end)(sy_state state, const sy_sink *out, sy_error *error);
+    /* `out` is [hook-thread]: valid during this data()/end() call only (a fresh one each call). */
+    sy_status (*data)(sy_state state, sy_bytes chunk, sy_sink out, sy_error *error);
+    sy_status (*end)(sy_state state, sy_sink out, sy_error *error);
     void (*state_free)(sy_state state);
 } sy_transformer_v1;
 
@@ -264,28 +313,24 @@ typedef struct sy_transformer_v1 {
  * on upstream failure one SY_OUT_ERROR_JSON plus SY_E_UPSTREAM with http_status/retryable set. */
 typedef struct sy_provider_v1 {
     uint32_t struct_size;
-    /* [any-thread] Build the upstream request. */
+    /* [any-thread] Build the upstream request through host->http_out_* on `out` ([hook-thread]). */
     sy_status (*prepare)(sy_instance instance, sy_call call, const sy_call_info *info,
-                         sy_bytes canonical_json, const sy_http_out *out, sy_error *error);
+                         sy_bytes canonical_json, sy_http_out out, sy_error *error);
     const sy_transformer_v1 *response;
     /* Optional. [any-thread] Answer in-process with no upstream request (local models, test
-     * doubles). When non-NULL the host calls it instead of prepare + HTTP + response. */
+     * doubles). When non-NULL the host calls it instead of prepare + HTTP + response. The whole
+     * answer is written to `out` ([hook-thread]) before generate returns. */
     sy_status (*generate)(sy_instance instance, sy_call call, const sy_call_info *info,
-                          sy_bytes canonical_json, const sy_sink *out, sy_error *error);
+                          sy_bytes canonical_json, sy_sink out, sy_error *error);
 } sy_provider_v1;
 
-/* Guardrail verdicts. Host-owned; valid until the hook returns, or until resume() after PAUSE. */
+/* Guardrail verdicts (host->verdict_patch / verdict_reject on a sy_verdict handle): valid until
+ * inspect returns, or after SY_PAUSE until resume(). */
 #define SY_PATCH_REPLACE    1u /* the document replaces the inspected JSON */
 #define SY_PATCH_JSON_PATCH 2u /* RFC 6902 JSON Patch against the inspected JSON */
 #define SY_PHASE_REQUEST  1u
 #define SY_PHASE_RESPONSE 2u
 #define SY_PHASE_CHUNK    4u
-typedef struct sy_verdict {
-    uint32_t struct_size;
-    void *ctx;
-    sy_status (*patch)(void *ctx, uint32_t format, sy_bytes document);
-    sy_status (*reject)(void *ctx, uint32_t http_status, sy_bytes openai_error_json);
-} sy_verdict;
 
 /* switchyard.guardrail/1: returning SY_OK without patch/reject allows. In the CHUNK phase a
  * reject can only end the stream (headers are already sent). */
@@ -294,7 +339,7 @@ typedef struct sy_guardrail_v1 {
     uint32_t phases; /* SY_PHASE_* bits this guardrail inspects */
     /* [any-thread] May return SY_PAUSE and finish later through host->resume(call, status). */
     sy_status (*inspect)(sy_instance instance, sy_call call, uint32_t phase, sy_bytes json,
-                         const sy_verdict *verdict, sy_error *error);
+                         sy_verdict verdict, sy_error *error);
     void (*call_end)(sy_instance instance, sy_call call); /* optional */
 } sy_guardrail_v1;
 
@@ -303,8 +348,9 @@ typedef struct sy_guardrail_v1 {
 typedef struct sy_enricher_v1 {
     uint32_t struct_size;
     uint32_t phases;
+    /* [any-thread]; `out` is [hook-thread]. */
     sy_status (*observe)(sy_instance instance, sy_call call, uint32_t phase, sy_bytes json,
-                         const sy_sink *out, sy_error *error); /* [any-thread] */
+                         sy_sink out, sy_error *error);
 } sy_enricher_v1;
 
 /* switchyard.batch/1: JSONL in -> JSONL out through the transformer; one input line per data()
@@ -358,6 +404,7 @@ typedef sy_status (*sy_plugin_entry_fn)(sy_negotiate *negotiate);
 #define SY_STATIC_ASSERT(condition, name) typedef char sy_static_assert_##name[(condition) ? 1 : -1]
 SY_STATIC_ASSERT(sizeof(void *) == 8 && sizeof(size_t) == 8, lp64);
 SY_STATIC_ASSERT(sizeof(sy_bytes) == 16 && sizeof(sy_header) == 32, bytes);
+SY_STATIC_ASSERT(sizeof(sy_sink) == 8 && sizeof(sy_http_out) == 8 && sizeof(sy_verdict) == 8, handles);
 SY_STATIC_ASSERT(sizeof(sy_error) == 16 + SY_ERROR_MESSAGE_CAPACITY, error);
 SY_STATIC_ASSERT(offsetof(sy_negotiate, host) == 16 && sizeof(sy_negotiate) == 32, negotiate);
 SY_STATIC_ASSERT(offsetof(sy_plugin_api, instance_new) == 40, plugin_api);

@@ -12,8 +12,10 @@
 
 static const sy_host_api *host; /* set once in sy_plugin_entry; valid for the process */
 
-typedef struct instance { char url[512]; } instance;        /* immutable after instance_new */
-typedef struct response { uint32_t status; size_t length; char *body; } response; /* one per call */
+/* Immutable after instance_new. `hinst` names this instance in every host call. */
+typedef struct instance { sy_hinst hinst; char url[512]; } instance;
+/* One per call. Keeps the instance's hinst: data() and end() get the state, not the instance. */
+typedef struct response { sy_hinst hinst; uint32_t status; size_t length; char *body; } response;
 
 static sy_bytes bytes(const char *s) { sy_bytes b = { (const uint8_t *)s, strlen(s) }; return b; }
 
@@ -26,9 +28,10 @@ static sy_status fail(sy_error *error, sy_status code, uint32_t http_status, con
 
 /* [control] Parse the config once. REPLACE: read your provider's settings. */
 static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out, sy_error *error) {
-    (void)hinst; (void)config;
+    (void)config;
     instance *self = calloc(1, sizeof *self);
     if (!self) return fail(error, SY_E_NOMEM, 0, "out of memory");
+    self->hinst = hinst;
     snprintf(self->url, sizeof self->url, "%s", "http://127.0.0.1:8081/v1/chat/completions");
     *out = self;
     return SY_OK;
@@ -37,17 +40,19 @@ static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out,
 static void instance_free(sy_instance self) { free(self); }
 
 /* [any-thread] Describe the upstream request. `canonical_json` is borrowed: the builder copies.
+ * `out` is a handle, valid on this thread until prepare returns: use it only through host->http_out_*.
  * REPLACE: translate the canonical (OpenAI-style) JSON into your provider's format. */
 static sy_status prepare(sy_instance raw, sy_call call, const sy_call_info *info, sy_bytes canonical_json,
-                         const sy_http_out *out, sy_error *error) {
+                         sy_http_out out, sy_error *error) {
     (void)call; (void)error;
     const instance *self = raw;
     if (info->stream) return fail(error, SY_E_UNSUPPORTED, 400, "this template does not stream");
     /* The builder checks what it gets (absolute http(s) URL, no line breaks in headers): a
      * refusal is a bug in this plugin, so say so rather than send half a request. */
-    if (out->set_method(out->ctx, bytes("POST")) != SY_OK || out->set_url(out->ctx, bytes(self->url)) != SY_OK ||
-        out->add_header(out->ctx, bytes("Content-Type"), bytes("application/json")) != SY_OK ||
-        out->append_body(out->ctx, canonical_json) != SY_OK)
+    sy_hinst h = self->hinst;
+    if (host->http_out_set_method(h, out, bytes("POST")) != SY_OK || host->http_out_set_url(h, out, bytes(self->url)) != SY_OK ||
+        host->http_out_add_header(h, out, bytes("Content-Type"), bytes("application/json")) != SY_OK ||
+        host->http_out_append_body(h, out, canonical_json) != SY_OK)
         return fail(error, SY_E_INTERNAL, 0, "the host refused the upstream request this plugin built");
     return SY_OK;
 }
@@ -55,16 +60,18 @@ static sy_status prepare(sy_instance raw, sy_call call, const sy_call_info *info
 /* [any-thread] The upstream's status and headers arrived: make the per-call state. */
 static sy_status begin(sy_instance raw, sy_call call, const sy_call_info *info, uint32_t status,
                        const sy_header *headers, size_t count, sy_state *out_state, sy_error *error) {
-    (void)raw; (void)call; (void)info; (void)headers; (void)count;
+    (void)call; (void)info; (void)headers; (void)count;
     response *state = calloc(1, sizeof *state);
     if (!state) return fail(error, SY_E_NOMEM, 0, "out of memory");
+    state->hinst = ((const instance *)raw)->hinst;
     state->status = status;
     *out_state = state;
     return SY_OK;
 }
 
-/* [any-thread] Body bytes, in arbitrary pieces: buffer them (or parse incrementally). */
-static sy_status data(sy_state raw, sy_bytes chunk, const sy_sink *out, sy_error *error) {
+/* [any-thread] Body bytes, in arbitrary pieces: buffer them (or parse incrementally). A stream
+ * would write each chunk to `out` here: a fresh handle every call, valid until it returns. */
+static sy_status data(sy_state raw, sy_bytes chunk, sy_sink out, sy_error *error) {
     (void)out;
     response *state = raw;
     char *grown = realloc(state->body, state->length + chunk.len);
@@ -76,16 +83,22 @@ static sy_status data(sy_state raw, sy_bytes chunk, const sy_sink *out, sy_error
 }
 
 /* [any-thread] The body is complete. REPLACE: translate your provider's answer into canonical
- * JSON. Errors go out OpenAI-shaped with SY_E_UPSTREAM, the status, and whether to fail over. */
-static sy_status end(sy_state raw, const sy_sink *out, sy_error *error) {
+ * JSON. Errors go out OpenAI-shaped with SY_E_UPSTREAM, the status, and whether to fail over.
+ * The host checks every write: SY_OUT_JSON must be one JSON object, SY_OUT_ERROR_JSON an
+ * {"error":{...}} object; a write it refuses returns SY_E_INVALID and fails the call (a 502). */
+static sy_status end(sy_state raw, sy_sink out, sy_error *error) {
     response *state = raw;
-    sy_bytes body = { (const uint8_t *)state->body, state->length };
     if (state->status >= 400) {
-        out->write(out->ctx, SY_OUT_ERROR_JSON, body);
+        char json[160];
+        int length = snprintf(json, sizeof json, "{\"error\":{\"message\":\"upstream returned HTTP %u\","
+                              "\"type\":\"upstream_error\",\"param\":null,\"code\":null}}", state->status);
+        sy_bytes body = { (const uint8_t *)json, (size_t)length };
+        host->sink_write(state->hinst, out, SY_OUT_ERROR_JSON, body);
         error->retryable = state->status == 429 || state->status >= 500;
         return fail(error, SY_E_UPSTREAM, state->status, "upstream returned an error");
     }
-    return out->write(out->ctx, SY_OUT_JSON, body);
+    sy_bytes body = { (const uint8_t *)state->body, state->length };
+    return host->sink_write(state->hinst, out, SY_OUT_JSON, body);
 }
 
 /* Exactly once per begin that succeeded, also after errors and cancellation. */

@@ -233,9 +233,9 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             writer.finish()
             return finish(status: 200)
         }
-        // A cheap shape check of plugin output (the openai plugin has validated what it forwards;
-        // a second full scan here cost more than the rest of the response path).
-        guard let completion, Self.looksLikeObject(completion) else {
+        // The host checked the plugin's output as it was written (ProviderPlugin, PluginOutputCheck):
+        // a completion here is one JSON object.
+        guard let completion else {
             return respond(PluginFailure(status: SY_E_INTERNAL, message: "provider \(call.upstreamModel) produced no valid JSON response"))
         }
         let body: [UInt8]
@@ -258,11 +258,6 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             value = value * 10 + Int(byte - 0x30)
         }
         return range.isEmpty ? nil : value
-    }
-
-    static func looksLikeObject(_ bytes: [UInt8]) -> Bool {
-        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
-        return bytes.first(where: { !isSpace($0) }) == UInt8(ascii: "{") && bytes.last(where: { !isSpace($0) }) == UInt8(ascii: "}")
     }
 
     private func respond(_ failure: PluginFailure) {

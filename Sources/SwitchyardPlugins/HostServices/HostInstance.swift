@@ -18,6 +18,8 @@ public final class HostInstance: Sendable {
     let allocations = Atomic<Int>(0)
     /// True while instance_new runs: the only time metric_define is allowed ([control]).
     let configuring = Atomic<Bool>(false)
+    /// Reports of handles this instance used where they were not valid (rate-limited).
+    let refusedHandleNotice = RateLimitedNotice()
 
     private static let registry = Mutex<[HostInstance]>([])
 

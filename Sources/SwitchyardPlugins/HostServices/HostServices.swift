@@ -54,7 +54,31 @@ public enum HostServices {
                 guard let metadata = PluginCall.from(call)?.metadata, let base = metadata.baseAddress else { return sy_bytes(ptr: nil, len: 0) }
                 return sy_bytes(ptr: base.assumingMemoryBound(to: UInt8.self), len: metadata.count)
             },
-            get_extension: { _, _ in nil }  // no host extensions in ABI 1.0
+            get_extension: { _, _ in nil },  // no host extensions in ABI 1.0
+            // Output handles: tokens resolved through PluginHandles, never pointers.
+            sink_write: { hinst, sink, kind, data in PluginHandles.sinkWrite(hinst, sink, kind, data) },
+            http_out_set_method: { hinst, out, value in
+                PluginHandles.withBuilder(hinst, "http_out_set_method", out) { $0.setMethod(value) }
+            },
+            http_out_set_url: { hinst, out, value in
+                PluginHandles.withBuilder(hinst, "http_out_set_url", out) { $0.setURL(value) }
+            },
+            http_out_add_header: { hinst, out, name, value in
+                PluginHandles.withBuilder(hinst, "http_out_add_header", out) { $0.addHeader(name, value) }
+            },
+            http_out_append_body: { hinst, out, value in
+                PluginHandles.withBuilder(hinst, "http_out_append_body", out) { $0.appendBody(value) }
+            },
+            verdict_patch: { hinst, verdict, format, document in
+                PluginHandles.withVerdict(hinst, "verdict_patch", verdict) {
+                    document.ptr == nil && document.len != 0 ? SY_E_INVALID : $0.pluginPatched(format: format, document: document.raw)
+                }
+            },
+            verdict_reject: { hinst, verdict, status, body in
+                PluginHandles.withVerdict(hinst, "verdict_reject", verdict) {
+                    body.ptr == nil && body.len != 0 ? SY_E_INVALID : $0.pluginRejected(httpStatus: status, body: body.raw)
+                }
+            }
         ))
         return UnsafePointer(table)
     }()

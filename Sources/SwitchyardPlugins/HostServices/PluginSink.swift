@@ -3,7 +3,7 @@ import CSwitchyardPlugin
 /// An object that receives what a plugin writes to a `sy_sink` (SY_OUT_* kind; the bytes are
 /// borrowed for the duration of the call, so copy what you keep). Return SY_OK, or
 /// SY_E_CANCELLED once the client has gone away (the plugin then stops promptly).
-/// Called on the thread running the hook the sink was passed to.
+/// Called on the thread that lent the sink (the one running the hook), while the hook runs.
 public protocol PluginSinkTarget: AnyObject {
     func pluginWrote(kind: UInt32, bytes: UnsafeRawBufferPointer) -> sy_status
 }
@@ -11,35 +11,55 @@ public protocol PluginSinkTarget: AnyObject {
 /// The signature of a sink's Swift side.
 public typealias PluginSinkWrite = (_ kind: UInt32, _ bytes: UnsafeRawBufferPointer) -> sy_status
 
-/// Lends `body` a `sy_sink` whose `write` forwards to `write`, for the duration of `body` only
-/// (a sink is valid until the hook it was passed to returns).
+/// Lends `body` a `sy_sink` handle whose writes (`host->sink_write`) go to `write`, valid on the
+/// calling thread for the duration of `body` only: the handle is registered in this thread's
+/// handle table before `body` runs and released after, so a plugin that keeps it and writes
+/// later, or from another thread, gets SY_E_HANDLE and `write` is never called for it.
 ///
-/// Nothing is allocated: the sink struct and the closure slot its `ctx` points to live on this
-/// stack frame, and `write` is one non-capturing C function that calls through the slot, so a
-/// write costs an indirect call and no dynamic cast.
+/// Works on any thread (an event loop, a worker): `write` runs on the thread that lent the sink.
+/// Nothing is allocated: the closure slot lives on this stack frame, and the handle table entry
+/// is a slot of a per-thread table reused for every lend.
 @inline(__always)
-public func withPluginSink<R>(_ write: PluginSinkWrite, _ body: (UnsafePointer<sy_sink>) -> R) -> R {
+public func withPluginSink<R>(_ write: PluginSinkWrite, _ body: (sy_sink) -> R) -> R {
     withoutActuallyEscaping(write) { write in
         var slot: PluginSinkWrite = write
         return withUnsafeMutablePointer(to: &slot) { slot in
-            var sink = sy_sink(struct_size: UInt32(MemoryLayout<sy_sink>.size), ctx: UnsafeMutableRawPointer(slot), write: sinkTrampoline)
-            return body(&sink)
+            PluginHandles.withHandle(.sink, UnsafeRawPointer(slot), body)
         }
     }
 }
 
 /// Lends `body` a `sy_sink` that forwards to `target` (kept alive for the duration of `body`).
 @inline(__always)
-public func withPluginSink<R>(_ target: some PluginSinkTarget, _ body: (UnsafePointer<sy_sink>) -> R) -> R {
+public func withPluginSink<R>(_ target: some PluginSinkTarget, _ body: (sy_sink) -> R) -> R {
     withExtendedLifetime(target) {
         withPluginSink({ kind, bytes in target.pluginWrote(kind: kind, bytes: bytes) }, body)
     }
 }
 
-private let sinkTrampoline: @convention(c) (UnsafeMutableRawPointer?, UInt32, sy_bytes) -> sy_status = { ctx, kind, data in
-    guard let ctx else { return SY_E_INVALID }
-    // Untrusted input: a NULL pointer with a length is refused rather than read.
-    if data.ptr == nil && data.len != 0 { return SY_E_INVALID }
-    let write = ctx.assumingMemoryBound(to: PluginSinkWrite.self).pointee
-    return write(kind, UnsafeRawBufferPointer(start: data.ptr, count: data.len))
+extension PluginHandles {
+    /// `host->sink_write`: the write goes to the sink's Swift side only if the handle is live on
+    /// this thread.
+    static func sinkWrite(_ hinst: sy_hinst?, _ sink: sy_sink, _ kind: UInt32, _ data: sy_bytes) -> sy_status {
+        guard let target = resolve(sink, .sink) else { return refuse(hinst, "sink_write", sink) }
+        // Untrusted input: a NULL pointer with a length is refused rather than read.
+        if data.ptr == nil && data.len != 0 { return SY_E_INVALID }
+        let write = target.assumingMemoryBound(to: PluginSinkWrite.self).pointee
+        return write(kind, UnsafeRawBufferPointer(start: data.ptr, count: data.len))
+    }
+
+    /// A handle that did not resolve: SY_E_HANDLE, and a warning naming the plugin, at most one
+    /// per second per instance (a plugin writing from a loop must not flood the log).
+    @inline(never)
+    static func refuse(_ hinst: sy_hinst?, _ function: StaticString, _ handle: UInt64) -> sy_status {
+        let host = HostInstance.from(hinst)
+        if let suppressed = (host?.refusedHandleNotice ?? unattributedNotice).admit() {
+            var message = "\(function) refused (SY_E_HANDLE): \(whyRefused(handle))"
+            if suppressed > 0 { message += " (\(suppressed) more refused since the last report)" }
+            HostLog.emit(pluginName: host?.name ?? "?", requestID: nil, level: SY_LOG_WARN, message)
+        }
+        return SY_E_HANDLE
+    }
+
+    private static let unattributedNotice = RateLimitedNotice()
 }

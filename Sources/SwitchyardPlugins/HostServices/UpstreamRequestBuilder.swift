@@ -6,7 +6,8 @@ import CSwitchyardPlugin
 /// break into the request head. A refused value returns SY_E_INVALID to the plugin and is
 /// remembered in `problem`, so the host can say what was wrong.
 ///
-/// Threading: confined to the thread running `prepare`. Reusable: `reset()` keeps capacity.
+/// Threading: confined to the thread running `prepare` (the handle resolves only there).
+/// Reusable: `reset()` keeps capacity.
 public final class UpstreamRequestBuilder {
     public private(set) var method = "POST"
     public private(set) var url = ""
@@ -25,17 +26,11 @@ public final class UpstreamRequestBuilder {
         problem = nil
     }
 
-    /// Lends `body` a `sy_http_out` bound to this builder for the duration of `body` only.
-    public func withHTTPOut<R>(_ body: (UnsafePointer<sy_http_out>) -> R) -> R {
+    /// Lends `body` a `sy_http_out` handle bound to this builder, valid on the calling thread for
+    /// the duration of `body` only (`host->http_out_*` with it afterwards get SY_E_HANDLE).
+    public func withHTTPOut<R>(_ body: (sy_http_out) -> R) -> R {
         withExtendedLifetime(self) {
-            var out = sy_http_out(
-                struct_size: UInt32(MemoryLayout<sy_http_out>.size),
-                ctx: Unmanaged.passUnretained(self).toOpaque(),
-                set_method: { ctx, value in builder(ctx)?.setMethod(value) ?? SY_E_INVALID },
-                set_url: { ctx, value in builder(ctx)?.setURL(value) ?? SY_E_INVALID },
-                add_header: { ctx, name, value in builder(ctx)?.addHeader(name, value) ?? SY_E_INVALID },
-                append_body: { ctx, value in builder(ctx)?.appendBody(value) ?? SY_E_INVALID })
-            return body(&out)
+            PluginHandles.withHandle(.httpOut, UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()), body)
         }
     }
 
@@ -89,7 +84,11 @@ public final class UpstreamRequestBuilder {
     }
 }
 
-@inline(__always)
-private func builder(_ ctx: UnsafeMutableRawPointer?) -> UpstreamRequestBuilder? {
-    ctx.map { Unmanaged<UpstreamRequestBuilder>.fromOpaque($0).takeUnretainedValue() }
+extension PluginHandles {
+    /// `host->http_out_*`: the builder behind a live handle, or SY_E_HANDLE.
+    static func withBuilder(_ hinst: sy_hinst?, _ function: StaticString, _ out: sy_http_out,
+                            _ body: (UpstreamRequestBuilder) -> sy_status) -> sy_status {
+        guard let target = resolve(out, .httpOut) else { return refuse(hinst, function, out) }
+        return body(Unmanaged<UpstreamRequestBuilder>.fromOpaque(target).takeUnretainedValue())
+    }
 }

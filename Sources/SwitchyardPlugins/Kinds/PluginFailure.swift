@@ -10,7 +10,7 @@ public struct PluginFailure: Error, Sendable, CustomStringConvertible {
     public let message: String
 
     public init(status: Int32, httpStatus: Int = 0, retryable: Bool = false, message: String) {
-        self.status = (SY_E_INTERNAL...SY_PAUSE).contains(status) ? status : SY_E_INTERNAL
+        self.status = (SY_E_HANDLE...SY_PAUSE).contains(status) ? status : SY_E_INTERNAL
         self.httpStatus = (100...599).contains(httpStatus) ? httpStatus : 0
         self.retryable = retryable
         self.message = message
@@ -44,6 +44,7 @@ public enum PluginStatus {
         case SY_E_TIMEOUT: "SY_E_TIMEOUT"
         case SY_E_CONFIG: "SY_E_CONFIG"
         case SY_E_ABI: "SY_E_ABI"
+        case SY_E_HANDLE: "SY_E_HANDLE"
         default: "SY_E_INTERNAL"
         }
     }

@@ -11,7 +11,7 @@ public final class ProviderPlugin: @unchecked Sendable {
     let instance: sy_instance?
     let table: UnsafePointer<sy_provider_v1>
     let transformer: UnsafePointer<sy_transformer_v1>?
-    let generateHook: (@convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, UnsafePointer<sy_sink>?, UnsafeMutablePointer<sy_error>?) -> sy_status)?
+    let generateHook: (@convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_sink, UnsafeMutablePointer<sy_error>?) -> sy_status)?
 
     /// Wraps a provider table returned by `get_interface`; nil when it is unusable (too small,
     /// or neither a way to answer locally nor a complete prepare + response pair).
@@ -36,13 +36,22 @@ public final class ProviderPlugin: @unchecked Sendable {
     /// True when the provider answers in-process (no upstream request).
     public var answersLocally: Bool { generateHook != nil }
 
-    /// Runs `generate`: the whole answer is written to `output` before it returns.
+    /// Runs `generate`: the whole answer is written to `output` before it returns. Every write
+    /// is checked first (`PluginOutputCheck`); a refused one never reaches `output`, and fails
+    /// the call whatever the plugin returns.
+    ///
+    /// Threading: any thread. `output` is called on the calling thread, during this call only
+    /// (the sink handle is lent from the calling thread's handle table).
     public func generate(_ call: CallDescription, body: UnsafeRawBufferPointer, output: some PluginSinkTarget) -> PluginFailure? {
         guard let generateHook else { return PluginFailure(status: SY_E_UNSUPPORTED, message: "provider \(name) does not answer locally") }
         var error = freshError()
+        var check = PluginOutputCheck(stream: call.stream)
         let status = call.withInfo { info in
-            withPluginSink(output) { sink in generateHook(instance, nil, info, body.syBytes, sink, &error) }
+            withPluginSink({ kind, bytes in checkedWrite(&check, kind, bytes, output, requestID: call.requestID) }) { sink in
+                generateHook(instance, nil, info, body.syBytes, sink, &error)
+            }
         }
+        if let refused = refusedOutput(check) { return refused }
         return status == SY_OK ? nil : PluginFailure(status: status, error: &error)
     }
 
@@ -65,6 +74,7 @@ public final class ProviderPlugin: @unchecked Sendable {
     }
 
     /// Starts a response transformer for an upstream answer whose head just arrived.
+    /// Threading: any thread; so are the returned transformation's calls, one at a time.
     public func beginResponse(_ call: CallDescription, status httpStatus: Int, headers: [(name: String, value: String)]) -> Result<ResponseTransformation, PluginFailure> {
         guard let transformer else { return .failure(PluginFailure(status: SY_E_UNSUPPORTED, message: "provider \(name) has no response transformer")) }
         var error = freshError()
@@ -79,32 +89,71 @@ public final class ProviderPlugin: @unchecked Sendable {
             if let state { transformer.pointee.state_free(state) }
             return .failure(PluginFailure(status: status, error: &error))
         }
-        return .success(ResponseTransformation(table: transformer, state: state))
+        return .success(ResponseTransformation(provider: self, table: transformer, state: state, call: call))
+    }
+
+    /// One write of a call: checked, then passed on; the first refusal is logged, naming the
+    /// plugin (later ones of the same call are refused silently).
+    @inline(__always)
+    func checkedWrite(_ check: inout PluginOutputCheck, _ kind: UInt32, _ bytes: UnsafeRawBufferPointer,
+                      _ output: some PluginSinkTarget, requestID: String) -> sy_status {
+        let verdict = check.admit(kind: kind, bytes)
+        guard verdict == SY_OK else {
+            if let problem = check.problem, !check.reported {
+                check.reported = true
+                HostLog.emit(pluginName: name, requestID: requestID, level: SY_LOG_WARN,
+                             "output refused (SY_E_INVALID), the call fails: \(problem)")
+            }
+            return verdict
+        }
+        return output.pluginWrote(kind: kind, bytes: bytes)
+    }
+
+    /// The call's failure when the check refused a write: a 502 for the client (the plugin's
+    /// status does not matter then), retryable since nothing of it reached the client.
+    func refusedOutput(_ check: PluginOutputCheck) -> PluginFailure? {
+        guard let problem = check.problem else { return nil }
+        return PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true,
+                             message: "plugin \(name) wrote output the gateway refused: \(problem)")
     }
 }
 
 /// One running response transformer; `state_free` runs exactly once, when this is released.
-/// Loop-confined to the request's event loop.
+/// Its writes are checked across the whole response (`PluginOutputCheck`: one whole answer over
+/// all `data`/`end` calls). Calls never overlap; each may run on any thread, and `output` is
+/// called on that thread during that call only.
 public final class ResponseTransformation {
+    let provider: ProviderPlugin
     let table: UnsafePointer<sy_transformer_v1>
     let state: sy_state?
+    let requestID: String
+    private var check: PluginOutputCheck
 
-    init(table: UnsafePointer<sy_transformer_v1>, state: sy_state?) {
+    init(provider: ProviderPlugin, table: UnsafePointer<sy_transformer_v1>, state: sy_state?, call: CallDescription) {
+        self.provider = provider
         self.table = table
         self.state = state
+        self.requestID = call.requestID
+        self.check = PluginOutputCheck(stream: call.stream)
     }
 
     deinit { table.pointee.state_free(state) }
 
     public func data(_ chunk: UnsafeRawBufferPointer, output: some PluginSinkTarget) -> PluginFailure? {
         var error = freshError()
-        let status = withPluginSink(output) { sink in table.pointee.data(state, chunk.syBytes, sink, &error) }
+        let status = withPluginSink({ kind, bytes in provider.checkedWrite(&check, kind, bytes, output, requestID: requestID) }) { sink in
+            table.pointee.data(state, chunk.syBytes, sink, &error)
+        }
+        if let refused = provider.refusedOutput(check) { return refused }
         return status == SY_OK ? nil : PluginFailure(status: status, error: &error)
     }
 
     public func end(output: some PluginSinkTarget) -> PluginFailure? {
         var error = freshError()
-        let status = withPluginSink(output) { sink in table.pointee.end(state, sink, &error) }
+        let status = withPluginSink({ kind, bytes in provider.checkedWrite(&check, kind, bytes, output, requestID: requestID) }) { sink in
+            table.pointee.end(state, sink, &error)
+        }
+        if let refused = provider.refusedOutput(check) { return refused }
         return status == SY_OK ? nil : PluginFailure(status: status, error: &error)
     }
 }

@@ -102,9 +102,11 @@ static void instance_free(sy_instance raw) {
     free(self);
 }
 
-static sy_status answer(const sy_sink *out, const char *json) { return out->write(out->ctx, SY_OUT_JSON, text(json)); }
+static sy_status answer(const instance *self, sy_sink out, const char *json) {
+    return host->sink_write(self->hinst, out, SY_OUT_JSON, text(json));
+}
 
-static sy_status generate(sy_instance raw, sy_call call, const sy_call_info *info, sy_bytes request, const sy_sink *out,
+static sy_status generate(sy_instance raw, sy_call call, const sy_call_info *info, sy_bytes request, sy_sink out,
                           sy_error *error) {
     instance *self = raw;
     char json[512];
@@ -115,21 +117,21 @@ static sy_status generate(sy_instance raw, sy_call call, const sy_call_info *inf
         snprintf(json, sizeof json, "{\"model\":\"%.*s\",\"secret\":\"%s\",\"stream\":%u,\"without_call\":%d}",
                  (int)info->upstream_model.len, (const char *)info->upstream_model.ptr, self->secret ? self->secret : "",
                  info->stream, self->send_without_call);
-        if (answer(out, json) != SY_OK) return SY_E_CANCELLED;
+        if (answer(self, out, json) != SY_OK) return SY_E_CANCELLED;
         host->metric_record(self->hinst, self->latency, (double)(host->monotonic_ns() - started) / 1e6, NULL, 0);
-        return out->write(out->ctx, SY_OUT_META_JSON, text("{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}"));
+        return host->sink_write(self->hinst, out, SY_OUT_META_JSON, text("{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}"));
     }
     if (is(request, "metadata")) {
         sy_bytes metadata = host->call_metadata(call);
         if (metadata.len == 0) metadata = text("null");
         snprintf(json, sizeof json, "{\"cancelled\":%u,\"metadata\":%.*s}", host->call_cancelled(call),
                  (int)metadata.len, (const char *)metadata.ptr);
-        return answer(out, json);
+        return answer(self, out, json);
     }
     if (is(request, "define")) {
         uint32_t id = 0;
         snprintf(json, sizeof json, "{\"define\":%d}", host->metric_define(self->hinst, SY_METRIC_GAUGE, text("late"), text(""), &id));
-        return answer(out, json);
+        return answer(self, out, json);
     }
     if (is(request, "http")) {
         sy_header header = { text("X-Fixture"), text("yes") };
@@ -139,17 +141,17 @@ static sy_status generate(sy_instance raw, sy_call call, const sy_call_info *inf
         self->handler = handler; /* plugin-owned, must outlive the request: keep it in the instance */
         sy_status status = host->http_send(self->hinst, call, &request, &self->handler, &self->last_request);
         snprintf(json, sizeof json, "{\"send\":%d,\"id\":%llu}", status, (unsigned long long)self->last_request);
-        return answer(out, json);
+        return answer(self, out, json);
     }
     if (is(request, "cancel")) {
         host->http_cancel(self->hinst, self->last_request);
         snprintf(json, sizeof json, "{\"cancelled_id\":%llu}", (unsigned long long)self->last_request);
-        return answer(out, json);
+        return answer(self, out, json);
     }
     if (is(request, "report")) {
         snprintf(json, sizeof json, "{\"status\":%u,\"body\":\"%.*s\",\"done\":%u,\"result\":%d}", self->http_status,
                  (int)self->body_length, self->body, self->done_count, self->done_result);
-        return answer(out, json);
+        return answer(self, out, json);
     }
     if (is(request, "pause")) {
         host->resume(call, SY_E_TIMEOUT);

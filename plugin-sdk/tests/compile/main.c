@@ -6,7 +6,11 @@
 static sy_status entry(sy_negotiate *negotiate) { return negotiate->abi_major == SY_ABI_MAJOR ? SY_OK : SY_E_ABI; }
 
 int main(void) {
-    sy_host_api host = { sizeof(sy_host_api), SY_ABI_MINOR, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+    sy_host_api host = { sizeof(sy_host_api), SY_ABI_MINOR, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                         0, 0, 0, 0, 0, 0, 0 };
+    sy_sink sink = SY_HANDLE_NONE; /* handles are plain integers, passed by value */
+    sy_http_out out = SY_HANDLE_NONE;
+    sy_verdict verdict = SY_HANDLE_NONE;
     sy_negotiate negotiate = { sizeof(sy_negotiate), SY_ABI_MAJOR, SY_ABI_MINOR, 0, 0, 0 };
     sy_error error = { sizeof(sy_error), SY_OK, 0, 0, { 0 } };
     sy_plugin_entry_fn function = entry;
@@ -15,6 +19,7 @@ int main(void) {
     sy_guardrail_v1 guardrail = { sizeof(sy_guardrail_v1), SY_PHASE_REQUEST | SY_PHASE_CHUNK, 0, 0 };
     sy_batch_v1 batch = { sizeof(sy_batch_v1), &transformer };
     negotiate.host = &host;
-    if (SY_HAS(sy_host_api, &host, get_extension)) return 1;
+    if (SY_HAS(sy_host_api, &host, get_extension) || SY_HAS(sy_host_api, &host, sink_write)) return 1;
+    if (sink != out || out != verdict) return 1;
     return (int)(function(&negotiate) + error.code) + (provider.response != batch.lines) + (int)(guardrail.phases != 5u);
 }

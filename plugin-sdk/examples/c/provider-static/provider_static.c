@@ -58,15 +58,19 @@ static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out,
 /* [control] after the last call on the instance. */
 static void instance_free(sy_instance instance) { free(instance); }
 
-static sy_status emit(const sy_sink *out, uint32_t kind, const char *json, int length) {
+/* The sink is a handle, not a pointer: write through the host, naming this instance. The host
+ * copies; it answers SY_E_CANCELLED when the client left, SY_E_INVALID when it refuses the bytes
+ * (not a JSON object, a second whole response...). Either way: stop and return the status. */
+static sy_status emit(const static_instance *self, sy_sink out, uint32_t kind, const char *json, int length) {
     sy_bytes data = { (const uint8_t *)json, (size_t)length };
-    return out->write(out->ctx, kind, data); /* copies; SY_E_CANCELLED when the client left */
+    return host->sink_write(self->hinst, out, kind, data);
 }
 
 /* [any-thread] Writes the whole answer to the sink: one object, or chunks (the host frames
- * them as SSE and writes [DONE]). */
+ * them as SSE and writes [DONE]). `out` is valid on this thread until generate returns: never
+ * keep it, never hand it to another thread. */
 static sy_status generate(sy_instance instance, sy_call call, const sy_call_info *info,
-                          sy_bytes request, const sy_sink *out, sy_error *error) {
+                          sy_bytes request, sy_sink out, sy_error *error) {
     (void)call; (void)request; (void)error;
     const static_instance *self = instance;
     const int model_length = (int)info->upstream_model.len;
@@ -79,7 +83,7 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
             "{\"object\":\"chat.completion.chunk\",\"model\":\"%.*s\",\"choices\":[{\"index\":0,"
             "\"delta\":{\"role\":\"assistant\",\"content\":\"%s\"},\"finish_reason\":null}]}",
             model_length, model, self->text);
-        if ((status = emit(out, SY_OUT_JSON, json, length)) != SY_OK) return status;
+        if ((status = emit(self, out, SY_OUT_JSON, json, length)) != SY_OK) return status;
         length = snprintf(json, sizeof json,
             "{\"object\":\"chat.completion.chunk\",\"model\":\"%.*s\",\"choices\":[{\"index\":0,"
             "\"delta\":{},\"finish_reason\":\"stop\"}]}", model_length, model);
@@ -89,9 +93,9 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
             "\"message\":{\"role\":\"assistant\",\"content\":\"%s\"},\"finish_reason\":\"stop\"}]}",
             model_length, model, self->text);
     }
-    if ((status = emit(out, SY_OUT_JSON, json, length)) != SY_OK) return status;
+    if ((status = emit(self, out, SY_OUT_JSON, json, length)) != SY_OK) return status;
     const char *usage = "{\"usage\":{\"prompt_tokens\":0,\"completion_tokens\":1,\"total_tokens\":1}}";
-    return emit(out, SY_OUT_META_JSON, usage, (int)strlen(usage));
+    return emit(self, out, SY_OUT_META_JSON, usage, (int)strlen(usage));
 }
 
 static const sy_provider_v1 provider = {

@@ -29,7 +29,45 @@ public struct TopLevelScan: Sendable {
     }
 
     /// Validates `bytes` as one JSON object and records its top-level members.
+    ///
+    /// One pass of `JSONValidation`'s scanner; bad input is read again by `JSONReader` for its
+    /// precise error (both accept exactly the same documents).
     public init(_ bytes: UnsafeRawBufferPointer) throws(JSONError) {
+        var keyBytes: [UInt8] = []
+        var entries: [(keyEnd: Int, value: Range<Int>)] = []
+        keyBytes.reserveCapacity(64)
+        entries.reserveCapacity(8)
+        var escapedKeyFailed = false
+        let valid = JSONScanner.scan(bytes, members: true) { key, escaped, value in
+            if escaped {
+                // Rare: an escaped key, unescaped the slow way (quotes included).
+                let start = key.baseAddress! - bytes.baseAddress! - 1
+                var keyReader = JSONReader(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + key.count + 2)]))
+                guard let text = try? keyReader.readString() else {
+                    escapedKeyFailed = true
+                    return false
+                }
+                keyBytes.append(contentsOf: text.utf8)
+            } else {
+                keyBytes.append(contentsOf: key)
+            }
+            entries.append((keyBytes.count, value))
+            return true
+        }
+        if valid && !escapedKeyFailed {
+            self.init(keyBytes: keyBytes, entries: entries)
+        } else {
+            try self.init(reading: bytes)
+        }
+    }
+
+    private init(keyBytes: [UInt8], entries: [(keyEnd: Int, value: Range<Int>)]) {
+        self.keyBytes = keyBytes
+        self.entries = entries
+    }
+
+    /// The reader's pass: for the error of input the scanner refused.
+    init(reading bytes: UnsafeRawBufferPointer) throws(JSONError) {
         var reader = JSONReader(bytes)
         reader.skipWhitespace()
         guard reader.peek() == UInt8(ascii: "{") else {

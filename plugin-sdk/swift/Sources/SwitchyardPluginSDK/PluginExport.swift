@@ -101,15 +101,24 @@ enum ExportedTables {
     }()
 }
 
-/// One instance: the provider object and the host handle it logs through.
+/// One instance: the provider object and the host services (with the instance's `sy_hinst`,
+/// which every sink and builder call passes back).
 final class InstanceBox {
     let provider: any Provider
-    init(_ provider: any Provider) { self.provider = provider }
+    let host: PluginHost
+    init(_ provider: any Provider, host: PluginHost) {
+        self.provider = provider
+        self.host = host
+    }
 }
 
 final class TransformerBox {
     let transformer: any ResponseTransformer
-    init(_ transformer: any ResponseTransformer) { self.transformer = transformer }
+    let host: PluginHost
+    init(_ transformer: any ResponseTransformer, host: PluginHost) {
+        self.transformer = transformer
+        self.host = host
+    }
 }
 
 @inline(__always)
@@ -127,8 +136,9 @@ private let instanceNew: @convention(c) (sy_hinst?, sy_bytes, UnsafeMutablePoint
         } catch {
             throw PluginError.config("config is not valid JSON: \(error)")
         }
-        let provider = try definition.makeProvider(config, PluginHost(api: api, instance: hinst))
-        out.pointee = Unmanaged.passRetained(InstanceBox(provider)).toOpaque()
+        let host = PluginHost(api: api, instance: hinst)
+        let provider = try definition.makeProvider(config, host)
+        out.pointee = Unmanaged.passRetained(InstanceBox(provider, host: host)).toOpaque()
         return SY_OK
     } catch {
         return error.fill(errorOut)

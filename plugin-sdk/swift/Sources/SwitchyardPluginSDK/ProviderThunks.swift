@@ -1,24 +1,26 @@
 import CSwitchyardPlugin
 
 // The C entry points of switchyard.provider/1, forwarding to the Swift protocols. Each runs on
-// the host thread that calls it; inputs are borrowed for the call (see the header).
+// the host thread that calls it; inputs are borrowed for the call, and the sink or builder handle
+// is wrapped for that call only (see the header).
 
-let providerPrepare: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, UnsafePointer<sy_http_out>?, UnsafeMutablePointer<sy_error>?) -> sy_status = {
+let providerPrepare: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_http_out, UnsafeMutablePointer<sy_error>?) -> sy_status = {
     instance, _, info, request, out, errorOut in
-    guard let out else { return SY_E_INVALID }
+    let box = instanceBox(instance)
     do throws(PluginError) {
-        try instanceBox(instance).provider.prepare(CallInfo(info), request: request.buffer, into: UpstreamRequestBuilder(raw: out))
+        try box.provider.prepare(CallInfo(info), request: request.buffer, into: UpstreamRequestBuilder(handle: out, host: box.host))
         return SY_OK
     } catch {
         return error.fill(errorOut)
     }
 }
 
-let providerGenerate: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, UnsafePointer<sy_sink>?, UnsafeMutablePointer<sy_error>?) -> sy_status = {
+let providerGenerate: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_sink, UnsafeMutablePointer<sy_error>?) -> sy_status = {
     instance, _, info, request, out, errorOut in
-    guard let out, let local = instanceBox(instance).provider as? any LocalProvider else { return SY_E_UNSUPPORTED }
+    let box = instanceBox(instance)
+    guard let local = box.provider as? any LocalProvider else { return SY_E_UNSUPPORTED }
     do throws(PluginError) {
-        try local.generate(CallInfo(info), request: request.buffer, out: Sink(out))
+        try local.generate(CallInfo(info), request: request.buffer, out: Sink(out, host: box.host))
         return SY_OK
     } catch {
         return error.fill(errorOut)
@@ -29,30 +31,33 @@ let transformerBegin: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_c
     instance, _, info, status, headers, count, outState, errorOut in
     guard let outState else { return SY_E_INVALID }
     do throws(PluginError) {
-        let transformer = try instanceBox(instance).provider.responseTransformer(CallInfo(info), status: Int(status), headers: ResponseHeaders(headers, count: count))
-        outState.pointee = Unmanaged.passRetained(TransformerBox(transformer)).toOpaque()
+        let box = instanceBox(instance)
+        let transformer = try box.provider.responseTransformer(CallInfo(info), status: Int(status), headers: ResponseHeaders(headers, count: count))
+        outState.pointee = Unmanaged.passRetained(TransformerBox(transformer, host: box.host)).toOpaque()
         return SY_OK
     } catch {
         return error.fill(errorOut)
     }
 }
 
-let transformerData: @convention(c) (sy_state?, sy_bytes, UnsafePointer<sy_sink>?, UnsafeMutablePointer<sy_error>?) -> sy_status = {
+let transformerData: @convention(c) (sy_state?, sy_bytes, sy_sink, UnsafeMutablePointer<sy_error>?) -> sy_status = {
     state, chunk, out, errorOut in
-    guard let state, let out else { return SY_E_INVALID }
+    guard let state else { return SY_E_INVALID }
     do throws(PluginError) {
-        try Unmanaged<TransformerBox>.fromOpaque(state).takeUnretainedValue().transformer.data(chunk.buffer, out: Sink(out))
+        let box = Unmanaged<TransformerBox>.fromOpaque(state).takeUnretainedValue()
+        try box.transformer.data(chunk.buffer, out: Sink(out, host: box.host))
         return SY_OK
     } catch {
         return error.fill(errorOut)
     }
 }
 
-let transformerEnd: @convention(c) (sy_state?, UnsafePointer<sy_sink>?, UnsafeMutablePointer<sy_error>?) -> sy_status = {
+let transformerEnd: @convention(c) (sy_state?, sy_sink, UnsafeMutablePointer<sy_error>?) -> sy_status = {
     state, out, errorOut in
-    guard let state, let out else { return SY_E_INVALID }
+    guard let state else { return SY_E_INVALID }
     do throws(PluginError) {
-        try Unmanaged<TransformerBox>.fromOpaque(state).takeUnretainedValue().transformer.end(out: Sink(out))
+        let box = Unmanaged<TransformerBox>.fromOpaque(state).takeUnretainedValue()
+        try box.transformer.end(out: Sink(out, host: box.host))
         return SY_OK
     } catch {
         return error.fill(errorOut)

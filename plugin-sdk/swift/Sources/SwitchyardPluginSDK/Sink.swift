@@ -1,17 +1,28 @@
 import CSwitchyardPlugin
 
-/// The host's output channel for one hook call (borrowed: valid until the hook returns).
-/// `write` copies; it returns false once the client has gone away, and the plugin should stop.
+/// The host's output channel for one hook call: a `sy_sink` handle, valid only on the thread
+/// running the hook and only until it returns (do not keep a `Sink` in a transformer or hand it
+/// to another thread: the host refuses such writes with SY_E_HANDLE). `write` copies.
 public struct Sink {
-    let raw: UnsafePointer<sy_sink>
+    let handle: sy_sink
+    let host: PluginHost
 
-    init(_ raw: UnsafePointer<sy_sink>) { self.raw = raw }
-
-    @discardableResult
-    public func write(kind: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        let data = sy_bytes(ptr: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), len: bytes.count)
-        return raw.pointee.write(raw.pointee.ctx, kind, data) == SY_OK
+    init(_ handle: sy_sink, host: PluginHost) {
+        self.handle = handle
+        self.host = host
     }
+
+    /// The host's answer to one write: SY_OK; SY_E_CANCELLED once the client has gone away;
+    /// SY_E_INVALID when the host refused the bytes (not JSON, a second whole response, a malformed
+    /// usage record: the call has failed); SY_E_HANDLE for a sink used outside its hook.
+    public func send(kind: UInt32, _ bytes: UnsafeRawBufferPointer) -> sy_status {
+        let data = sy_bytes(ptr: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), len: bytes.count)
+        return host.api.pointee.sink_write(host.instance, handle, kind, data)
+    }
+
+    /// True when the host took the write; false when the plugin should stop (see `send`).
+    @discardableResult
+    public func write(kind: UInt32, _ bytes: UnsafeRawBufferPointer) -> Bool { send(kind: kind, bytes) == SY_OK }
 
     /// One canonical JSON object: a whole response, or one stream chunk.
     @discardableResult
@@ -29,19 +40,22 @@ public struct Sink {
     public func error(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { write(kind: SY_OUT_ERROR_JSON, $0) } }
 }
 
-/// The host's builder for the upstream request (borrowed for the duration of `prepare`).
+/// The host's builder for the upstream request: a `sy_http_out` handle, valid only on the thread
+/// running `prepare` and only until it returns.
 public struct UpstreamRequestBuilder {
-    let raw: UnsafePointer<sy_http_out>
+    let handle: sy_http_out
+    let host: PluginHost
 
-    public func setMethod(_ method: String) { _ = with(method) { raw.pointee.set_method(raw.pointee.ctx, $0) } }
-    public func setURL(_ url: String) { _ = with(url) { raw.pointee.set_url(raw.pointee.ctx, $0) } }
+    public func setMethod(_ method: String) { _ = with(method) { host.api.pointee.http_out_set_method(host.instance, handle, $0) } }
+    public func setURL(_ url: String) { _ = with(url) { host.api.pointee.http_out_set_url(host.instance, handle, $0) } }
 
     public func addHeader(_ name: String, _ value: String) {
-        with(name) { name in with(value) { value in _ = raw.pointee.add_header(raw.pointee.ctx, name, value) } }
+        with(name) { name in with(value) { value in _ = host.api.pointee.http_out_add_header(host.instance, handle, name, value) } }
     }
 
     public func appendBody(_ bytes: UnsafeRawBufferPointer) {
-        _ = raw.pointee.append_body(raw.pointee.ctx, sy_bytes(ptr: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), len: bytes.count))
+        let data = sy_bytes(ptr: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), len: bytes.count)
+        _ = host.api.pointee.http_out_append_body(host.instance, handle, data)
     }
 
     public func appendBody(_ bytes: [UInt8]) { bytes.withUnsafeBytes { appendBody($0) } }

@@ -1,0 +1,62 @@
+import CSwitchyardPlugin
+import Synchronization
+
+/// What receives a guardrail's decision through `host->verdict_patch` / `verdict_reject`. The
+/// bytes are borrowed for the call: copy what you keep. Calls on one verdict are serialized by
+/// the host (under the verdict registry's lock), but may come from any thread: keep the methods
+/// short and do not call back into plugins from them.
+public protocol PluginVerdictTarget: AnyObject, Sendable {
+    func pluginPatched(format: UInt32, document: UnsafeRawBufferPointer) -> sy_status
+    func pluginRejected(httpStatus: UInt32, body: UnsafeRawBufferPointer) -> sy_status
+}
+
+/// A verdict whose `inspect` returned SY_PAUSE: it stays valid (from any thread) until `end()`,
+/// which the host calls when the plugin resumes the call (or when the call ends without it).
+public struct PausedVerdict: Sendable {
+    public let handle: sy_verdict
+    /// Ends the verdict: later `verdict_*` calls with its handle get SY_E_HANDLE. Idempotent.
+    public func end() { PluginHandles.endVerdict(handle) }
+}
+
+/// Lends `body` (which calls a guardrail's `inspect`) a `sy_verdict` handle for `target`. It is
+/// valid from now until `body` returns; if `body` returns SY_PAUSE it stays valid until the
+/// returned `PausedVerdict` is ended. Unlike sinks, a verdict may be used from any thread while
+/// it is valid (a paused guardrail finishes on its own thread), so verdicts live in one table
+/// for the process, behind a lock: one insert and one removal per `inspect`.
+public func withPluginVerdict(_ target: some PluginVerdictTarget, _ body: (sy_verdict) -> sy_status) -> (status: sy_status, paused: PausedVerdict?) {
+    let handle = PluginHandles.lendVerdict(target)
+    let status = body(handle)
+    if status == SY_PAUSE { return (status, PausedVerdict(handle: handle)) }
+    PluginHandles.endVerdict(handle)
+    return (status, nil)
+}
+
+extension PluginHandles {
+    private static let verdicts = Mutex<[UInt64: any PluginVerdictTarget]>([:])
+    private static let nextVerdict = Atomic<UInt64>(0)
+
+    static func lendVerdict(_ target: any PluginVerdictTarget) -> UInt64 {
+        let serial = nextVerdict.wrappingAdd(1, ordering: .relaxed).newValue & generationMask
+        // The verdict slot marks these handles, so a sink handle is never taken for a verdict.
+        let handle = max(serial, 1) << generationShift | verdictSlot
+        verdicts.withLock { $0[handle] = target }
+        return handle
+    }
+
+    static func endVerdict(_ handle: UInt64) {
+        _ = verdicts.withLock { $0.removeValue(forKey: handle) }
+    }
+
+    /// `host->verdict_*`: runs `body` on the target of a valid verdict, under the lock, so calls
+    /// from several threads never overlap; SY_E_HANDLE for a verdict that has ended.
+    static func withVerdict(_ hinst: sy_hinst?, _ function: StaticString, _ handle: sy_verdict,
+                            _ body: (any PluginVerdictTarget) -> sy_status) -> sy_status {
+        if handle & 0xFF == verdictSlot, let status = verdicts.withLock({ table in table[handle].map(body) }) {
+            return status
+        }
+        return refuse(hinst, function, handle)
+    }
+
+    /// Number of verdicts currently valid (tests).
+    static var liveVerdicts: Int { verdicts.withLock { $0.count } }
+}
