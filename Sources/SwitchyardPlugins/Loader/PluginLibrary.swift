@@ -29,6 +29,9 @@ public final class PluginLibrary: @unchecked Sendable {  // immutable; `api` poi
     /// The manifest's `kinds` and `interfaces`.
     public let kinds: [String]
     public let interfaces: [String]
+    /// The hooks the manifest declares as possibly blocking (`"blocking_hooks"`), run on the
+    /// host's worker pool instead of an event loop.
+    public let blockingHooks: BlockingHooks
 
     private static let loaded = Mutex<[String: PluginLibrary]>([:])
 
@@ -43,6 +46,7 @@ public final class PluginLibrary: @unchecked Sendable {  // immutable; `api` poi
         manifest = negotiation.manifest
         kinds = negotiation.kinds
         interfaces = negotiation.interfaces
+        blockingHooks = negotiation.blockingHooks
     }
 
     /// Checks, opens and negotiates the plugin at `path` (absolute). `sha256` (hex) pins the

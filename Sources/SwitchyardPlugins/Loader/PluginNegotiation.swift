@@ -15,6 +15,7 @@ struct PluginNegotiation {
     let manifest: JSONValue
     let kinds: [String]
     let interfaces: [String]
+    let blockingHooks: BlockingHooks
 
     init(entry function: sy_plugin_entry_fn, file: PluginFile) throws(PluginLoadError) {
         func failure(_ kind: PluginLoadError.Kind, _ message: String) -> PluginLoadError {
@@ -65,6 +66,9 @@ struct PluginNegotiation {
         guard manifest.objectValue != nil else { throw failure(.malformedDescriptor, "manifest_json is not a JSON object") }
         kinds = try strings("kinds")
         interfaces = try strings("interfaces")
+        do { blockingHooks = try BlockingHooks(manifest: manifest[BlockingHooks.manifestKey]) } catch {
+            throw failure(.malformedDescriptor, error.message)
+        }
         self.manifest = manifest
     }
 
