@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import subprocess
 import textwrap
 import threading
@@ -321,3 +322,26 @@ def test_an_unknown_blocking_hook_is_refused_at_load(build, tmp_path):
     assert result.returncode == 1
     assert 'plugin "local"' in result.stderr
     assert 'manifest_json "blocking_hooks" names an unknown hook "genrate" (known: prepare, generate, response)' in result.stderr
+
+
+def test_shutdown_answers_a_request_on_a_worker_and_waits_for_its_hook(build, gateway):
+    gw = gateway(f"""
+        server: {{port: 0, loops: 1, shutdown_grace: 500ms}}
+        plugins:
+          - {{name: local, path: {build("BLOCKING_GENERATE")}, config: {{sleep_ms: 2000}}}}
+        providers:
+          - {{name: local, plugin: local, models: [local-1]}}
+        """)
+    thread, result = in_background(gw.chat, "local-1")
+    time.sleep(0.3)
+    started = time.monotonic()
+    gw.process.send_signal(signal.SIGTERM)
+    thread.join(10)
+    status, _, body, _ = result["value"]
+    # The grace ran out with the hook still running: the client hears 503 from the loop ...
+    assert status == 503, body
+    # ... and the process ends once the hook has returned and the worker threads have ended.
+    assert gw.process.wait(10) == 0
+    assert 1.2 < time.monotonic() - started < 5
+    gw.wait_for_log(r'msg="write returned -4 after 0 chunks" plugin="local"')
+    assert "still inside a hook" not in gw.log()
