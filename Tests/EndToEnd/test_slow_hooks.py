@@ -345,3 +345,28 @@ def test_shutdown_answers_a_request_on_a_worker_and_waits_for_its_hook(build, ga
     assert 1.2 < time.monotonic() - started < 5
     gw.wait_for_log(r'msg="write returned -4 after 0 chunks" plugin="local"')
     assert "still inside a hook" not in gw.log()
+
+
+def test_a_slow_client_holds_back_a_streaming_hook_on_a_worker(build, gateway):
+    # 4000 chunks of 16 KiB: 64 MiB, which the plugin writes in a fraction of a second when
+    # nothing holds it back.
+    gw = gateway(f"""
+        server: {{port: 0, loops: 1}}
+        plugins:
+          - {{name: local, path: {build("BLOCKING_GENERATE")}, config: {{chunks: 4000, pad: 16384}}}}
+        providers:
+          - {{name: local, plugin: local, models: [local-1]}}
+        """)
+    connection = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+    body = json.dumps({"model": "local-1", "messages": [{"role": "user", "content": "hi"}], "stream": True})
+    connection.request("POST", "/v1/chat/completions", body=body, headers={"Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 200
+    assert response.fp.readline()
+    time.sleep(1.5)  # the client reads nothing: the worker must be waiting, not done
+    assert "generate returned" not in gw.log()
+    connection.sock.close()
+    connection.close()
+    written = gw.wait_for_log(r'msg="write returned -4 after (\d+) chunks" plugin="local"', timeout=5)
+    # What got written fits the client's socket buffers plus the gateway's two 256 KiB bounds.
+    assert int(written.group(1)) < 1000, written.group(0)

@@ -2,7 +2,8 @@
  * (Tests/EndToEnd/test_slow_hooks.py). One source, several builds:
  *
  *   (default)                 `generate` answers in-process: sleeps `sleep_ms`, then writes
- *                             `chunks` words ("w0 w1 ..."), `chunk_sleep_ms` apart when streamed.
+ *                             `chunks` words ("w0 w1 ..."), `chunk_sleep_ms` apart when streamed,
+ *                             each followed by `pad` x's when set (to fill a slow client's buffers).
  *   -DUPSTREAM                `prepare` + response transformer against the OpenAI-style upstream
  *                             at `base_url` instead: `prepare` sleeps `sleep_ms`, every `data`
  *                             sleeps `chunk_sleep_ms`; the transformer passes the answer through.
@@ -32,7 +33,7 @@ static const sy_host_api *host;
 
 typedef struct slow {
     sy_hinst hinst;
-    long sleep_ms, chunks, chunk_sleep_ms;
+    long sleep_ms, chunks, chunk_sleep_ms, pad;
     char base_url[256];
 } slow;
 
@@ -78,6 +79,8 @@ static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out,
     self->sleep_ms = number(config, "sleep_ms", 0);
     self->chunks = number(config, "chunks", 3);
     self->chunk_sleep_ms = number(config, "chunk_sleep_ms", 0);
+    self->pad = number(config, "pad", 0);
+    if (self->pad < 0 || self->pad > 1 << 20) self->pad = 0;
     string(config, "base_url", self->base_url, sizeof self->base_url);
     *out = self;
     return SY_OK;
@@ -107,12 +110,21 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
     sy_status status = SY_OK;
     pause_ms(self->sleep_ms);
     if (info->stream) {
+        char *padding = calloc(1, (size_t)self->pad + 1);
+        memset(padding, 'x', (size_t)self->pad);
+        char *chunk = malloc((size_t)self->pad + 256);
         for (long i = 0; i < self->chunks; i++) {
             if (i > 0) pause_ms(self->chunk_sleep_ms);
-            n = snprintf(json, sizeof json, "{\"object\":\"chat.completion.chunk\",\"model\":\"slow-1\",\"choices\":"
-                "[{\"index\":0,\"delta\":{\"content\":\"%sw%ld\"},\"finish_reason\":null}]}", i ? " " : "", i);
-            if ((status = emit(out, SY_OUT_JSON, json, (size_t)n)) != SY_OK) return stopped(self, status, i);
+            n = snprintf(chunk, (size_t)self->pad + 256, "{\"object\":\"chat.completion.chunk\",\"model\":\"slow-1\",\"choices\":"
+                "[{\"index\":0,\"delta\":{\"content\":\"%sw%ld%s\"},\"finish_reason\":null}]}", i ? " " : "", i, padding);
+            if ((status = emit(out, SY_OUT_JSON, chunk, (size_t)n)) != SY_OK) {
+                free(chunk);
+                free(padding);
+                return stopped(self, status, i);
+            }
         }
+        free(chunk);
+        free(padding);
         n = snprintf(json, sizeof json, "{\"object\":\"chat.completion.chunk\",\"model\":\"slow-1\",\"choices\":"
             "[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}");
         if ((status = emit(out, SY_OUT_JSON, json, (size_t)n)) != SY_OK) return stopped(self, status, self->chunks);
