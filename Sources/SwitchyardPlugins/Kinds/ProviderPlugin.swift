@@ -3,8 +3,9 @@ import CSwitchyardPlugin
 /// The host's handle on one provider instance (`switchyard.provider/1`).
 ///
 /// Threading: the plugin's tables are immutable and its instance is reentrant (unless it set
-/// SY_F_SERIALIZE_INSTANCE, which v1 providers of ours do not), so any event loop may call it;
-/// the calls for one request stay on that request's loop.
+/// SY_F_SERIALIZE_INSTANCE, which v1 providers of ours do not), so any thread may call it. The
+/// calls for one request run on that request's loop, or, for the hooks the manifest declares
+/// blocking (`PluginLibrary.blockingHooks`), on a worker thread, one at a time per request.
 public final class ProviderPlugin: @unchecked Sendable {
     /// Plugin entry name from the config.
     public let name: String
@@ -84,7 +85,8 @@ public final class ProviderPlugin: @unchecked Sendable {
 }
 
 /// One running response transformer; `state_free` runs exactly once, when this is released.
-/// Loop-confined to the request's event loop.
+/// Used by one thread at a time: the request's event loop, or a worker running one call of a
+/// transformer declared blocking (the last reference, and so `state_free`, may go on either).
 public final class ResponseTransformation {
     let table: UnsafePointer<sy_transformer_v1>
     let state: sy_state?
