@@ -11,14 +11,28 @@ public struct GatewaySettings: Sendable {
     }
 }
 
-/// A provider as the request path uses it: its plugin instance, its upstream limits, the hooks
-/// its plugin's manifest declares blocking and its tag for the loops' hook watch, all resolved
-/// once at start-up (one dictionary lookup per attempt finds them).
-struct ConfiguredProvider: Sendable {
+/// A provider as the request path uses it: its plugin instance, its upstream limits, where its
+/// hooks run and its tag for the loops' hook watch, all resolved once at start-up (one dictionary
+/// lookup per attempt finds them; a class, so the lookup copies one reference).
+final class ConfiguredProvider: Sendable {
     let plugin: ProviderPlugin
     let limits: UpstreamLimits
-    var blocking: BlockingHooks = []
-    var watchTag: UInt64 = 0
+    /// The hooks its plugin's manifest declares blocking, as one Bool per call site.
+    let generateOnWorker: Bool
+    let prepareOnWorker: Bool
+    let responseOnWorker: Bool
+    let watchTag: UInt64
+
+    init(plugin: ProviderPlugin, limits: UpstreamLimits, blocking: BlockingHooks = [], watchTag: UInt64 = 0) {
+        self.plugin = plugin
+        self.limits = limits
+        generateOnWorker = blocking.contains(.generate)
+        prepareOnWorker = blocking.contains(.prepare)
+        responseOnWorker = blocking.contains(.response)
+        self.watchTag = watchTag
+    }
+
+    var declaresBlockingHooks: Bool { generateOnWorker || prepareOnWorker || responseOnWorker }
 }
 
 /// Everything the request path needs that lives as long as the process: immutable after start,

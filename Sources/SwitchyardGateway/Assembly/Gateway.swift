@@ -35,7 +35,7 @@ public final class Gateway: @unchecked Sendable {
             watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: instance?.host))
         }
         // Threads for blocking hooks only when a plugin in use declares one.
-        let declared = providers.values.filter { !$0.blocking.isEmpty }
+        let declared = providers.values.filter(\.declaresBlockingHooks)
         workers = declared.isEmpty ? nil : WorkerPool(threads: config.server.pluginWorkers, queueCapacity: config.server.pluginWorkerQueue)
         let services = GatewayServices(
             providers: providers, planner: PlanBuilder(routing: routing, configuredChains: PluginChains(), providerOperations: plugins.providerOperations),

@@ -98,7 +98,7 @@ extension PlanExecutor {
         return true
     }
 
-    func generateOnWorker(_ body: [UInt8]) {
+    func runGenerateOnWorker(_ body: [UInt8]) {
         guard let provider else { return }
         let call = call
         let failure = submitToWorker(.generate) { [self] channel in
@@ -111,7 +111,7 @@ extension PlanExecutor {
         if let failure { conclude(failure) }
     }
 
-    func prepareOnWorker(_ body: [UInt8]) {
+    func runPrepareOnWorker(_ body: [UInt8]) {
         guard let provider else { return }
         let call = call
         let failure = submitToWorker(.prepare) { [self] channel in

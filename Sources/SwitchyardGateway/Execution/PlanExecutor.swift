@@ -30,8 +30,11 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     var provider: ProviderPlugin?
     /// The current attempt's provider's timeouts and response bounds.
     var limits = UpstreamLimits()
-    /// The current attempt's provider's hooks that run on the worker pool, and its watch tag.
-    var blocking: BlockingHooks = []
+    /// Where the current attempt's provider's hooks run (the worker pool when its manifest
+    /// declares them blocking), and its tag for the loop's hook watch.
+    private var generateOnWorker = false
+    private var prepareOnWorker = false
+    var responseOnWorker = false
     private var watchTag: UInt64 = 0
     var bodyBound = UpstreamBodyBound()
     private var headArrived = false
@@ -96,7 +99,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     // MARK: attempts
 
     private func runAttempt() {
-        retireWorkerJob()  // a failed-over attempt's job still running on a worker is cut loose
+        if channel != nil { retireWorkerJob() }  // a failed-over attempt's job on a worker is cut loose
         let attempt = plan.attempts[attemptIndex]
         completion = nil
         errorBody = nil
@@ -112,7 +115,9 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         let provider = configured.plugin
         self.provider = provider
         limits = configured.limits
-        blocking = configured.blocking
+        generateOnWorker = configured.generateOnWorker
+        prepareOnWorker = configured.prepareOnWorker
+        responseOnWorker = configured.responseOnWorker
         watchTag = configured.watchTag
         let payload: AttemptPayload
         do { payload = try request.payload(for: attempt) } catch {
@@ -125,14 +130,14 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             requestID: plan.requestID, upstreamModel: attempt.upstreamModel, request: body)
 
         if provider.answersLocally {
-            if blocking.contains(.generate) { return generateOnWorker(body) }
+            if generateOnWorker { return runGenerateOnWorker(body) }
             let mark = context.hookWatch.enter(.generate, provider: watchTag)
             let failure = body.withUnsafeBytes { provider.generate(call, body: $0, output: self) }
             if context.hookWatch.exit(mark), let overrun = slowLoopHook(.generate) { return conclude(overrun) }
             conclude(pendingFailure ?? failure)
             return
         }
-        if blocking.contains(.prepare) { return prepareOnWorker(body) }
+        if prepareOnWorker { return runPrepareOnWorker(body) }
         let mark = context.hookWatch.enter(.prepare, provider: watchTag)
         let prepared = body.withUnsafeBytes { provider.prepare(call, body: $0) }
         if context.hookWatch.exit(mark), let overrun = slowLoopHook(.prepare) { return conclude(overrun) }
@@ -140,6 +145,8 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     }
 
     /// Sends the upstream request `prepare` built, or ends the attempt with why it could not.
+    /// (Inlined into `runAttempt`: the bare path then pays nothing for the split.)
+    @inline(__always)
     func startUpstream(_ prepared: Result<UpstreamRequestBuilder, PluginFailure>) {
         switch prepared {
         case .failure(let failure):
@@ -179,7 +186,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         // an error body) is buffered by the plugin and bounded as a whole.
         bodyBound = UpstreamBodyBound(streamed: plan.stream && status >= 200 && status < 300, limits: limits)
         guard let provider else { return }
-        if blocking.contains(.response) { return beginOnWorker(status: status, headers: headers) }
+        if responseOnWorker { return beginOnWorker(status: status, headers: headers) }
         let mark = context.hookWatch.enter(.begin, provider: watchTag)
         let began = provider.beginResponse(call, status: status, headers: headers)
         if context.hookWatch.exit(mark), let overrun = slowLoopHook(.begin) { return abortTransfer(overrun) }
@@ -190,7 +197,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     }
 
     func upstreamBody(_ chunk: UnsafeRawBufferPointer) {
-        if blocking.contains(.response) { return dataOnWorker(chunk) }
+        if responseOnWorker { return dataOnWorker(chunk) }
         guard let transformation, pendingFailure == nil else { return }
         guard bodyBound.admit(chunk) else { return abortTransfer(bodyBound.failure) }
         let mark = context.hookWatch.enter(.data, provider: watchTag)
@@ -202,7 +209,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     func upstreamComplete(_ result: UpstreamResult) {
         transfer = nil
         upstreamNanoseconds &+= monotonicNanoseconds() &- upstreamStartedAt
-        if blocking.contains(.response) { return responseCompleteOnWorker(result) }
+        if responseOnWorker { return responseCompleteOnWorker(result) }
         defer { transformation = nil }  // state_free runs here, exactly once
         if cancelled { return }
         if let pendingFailure { return conclude(pendingFailure) }
@@ -411,7 +418,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     }
 
     private func finish(status: Int, failure: String? = nil) {
-        retireWorkerJob()
+        if channel != nil { retireWorkerJob() }
         finished = true
         writer.onClose = nil
         writer.onDrained = nil
