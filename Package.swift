@@ -96,6 +96,7 @@ let package = Package(
         .testTarget(name: "SwitchyardJSONTests", dependencies: ["SwitchyardJSON"]),
         .testTarget(name: "SwitchyardPluginSDKTests", dependencies: ["SwitchyardPluginSDK"]),
         .testTarget(name: "SwitchyardTranslationTests", dependencies: ["SwitchyardTranslation", "SwitchyardJSON"]),
+        .testTarget(name: "SwitchyardPosixTests", dependencies: ["SwitchyardPosix"]),
         .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP", "SwitchyardPosix"]),
         .testTarget(name: "SwitchyardUpstreamTests", dependencies: ["SwitchyardUpstream", "SwitchyardPosix", "SwitchyardHTTP"]),
         .testTarget(name: "SwitchyardConfigTests", dependencies: ["SwitchyardConfig", "SwitchyardCore", "SwitchyardPlugins", "SwitchyardJSON"]),

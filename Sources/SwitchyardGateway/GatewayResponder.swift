@@ -25,6 +25,11 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         for loop in loops { contexts[ObjectIdentifier(loop)] = LoopContext(loop: loop) }
     }
 
+    /// Each loop's hook watch, in the order of `loops`.
+    func hookWatches(_ loops: [EventLoop]) -> [HookWatch] {
+        loops.compactMap { contexts[ObjectIdentifier($0)]?.hookWatch }
+    }
+
     /// From now on each loop writes its access-log lines as they come (what it has batched, at
     /// once). Thread-safe: each loop switches when it gets to it.
     func beginDrain() {

@@ -1,5 +1,6 @@
 import SwitchyardCore
 import SwitchyardPlugins
+import SwitchyardPosix
 
 /// Settings the request path reads, taken from the config once.
 public struct GatewaySettings: Sendable {
@@ -10,11 +11,28 @@ public struct GatewaySettings: Sendable {
     }
 }
 
-/// A provider as the request path uses it: its plugin instance, and its upstream limits
-/// resolved once at start-up (one dictionary lookup per attempt finds both).
-struct ConfiguredProvider: Sendable {
+/// A provider as the request path uses it: its plugin instance, its upstream limits, where its
+/// hooks run and its tag for the loops' hook watch, all resolved once at start-up (one dictionary
+/// lookup per attempt finds them; a class, so the lookup copies one reference).
+final class ConfiguredProvider: Sendable {
     let plugin: ProviderPlugin
     let limits: UpstreamLimits
+    /// The hooks its plugin's manifest declares blocking, as one Bool per call site.
+    let generateOnWorker: Bool
+    let prepareOnWorker: Bool
+    let responseOnWorker: Bool
+    let watchTag: UInt64
+
+    init(plugin: ProviderPlugin, limits: UpstreamLimits, blocking: BlockingHooks = [], watchTag: UInt64 = 0) {
+        self.plugin = plugin
+        self.limits = limits
+        generateOnWorker = blocking.contains(.generate)
+        prepareOnWorker = blocking.contains(.prepare)
+        responseOnWorker = blocking.contains(.response)
+        self.watchTag = watchTag
+    }
+
+    var declaresBlockingHooks: Bool { generateOnWorker || prepareOnWorker || responseOnWorker }
 }
 
 /// Everything the request path needs that lives as long as the process: immutable after start,
@@ -25,9 +43,12 @@ final class GatewayServices: Sendable {
     let settings: GatewaySettings
     let log: GatewayLog
     let accessLog: AccessLog
+    /// Runs the hooks plugins declare blocking; nil when no loaded plugin declares one.
+    let workers: WorkerPool?
 
-    init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog) {
+    init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog, workers: WorkerPool? = nil) {
         self.providers = providers
+        self.workers = workers
         self.planner = planner
         self.settings = settings
         self.log = log

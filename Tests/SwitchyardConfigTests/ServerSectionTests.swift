@@ -26,6 +26,9 @@ struct ServerSectionTests {
               upstream_timeout: 10m
               max_upstream_response_bytes: 8MiB
               max_sse_event_bytes: 1MiB
+              plugin_workers: 2
+              plugin_worker_queue: 0
+              slow_hook_threshold: 10ms
             """)
         var expected = ServerConfig()
         expected.host = "0.0.0.0"
@@ -43,6 +46,9 @@ struct ServerSectionTests {
         expected.upstreamTimeouts = UpstreamTimeouts(connect: .seconds(3), firstByte: .seconds(60), idle: .seconds(45), total: .seconds(600))
         expected.maxUpstreamResponseBytes = 8 << 20
         expected.maxSSEEventBytes = 1 << 20
+        expected.pluginWorkers = 2
+        expected.pluginWorkerQueue = 0
+        expected.slowHookThreshold = .milliseconds(10)
         #expect(config.server == expected)
     }
 
@@ -56,6 +62,7 @@ struct ServerSectionTests {
         #expect(server.idleTimeout == .seconds(60) && server.shutdownGrace == .seconds(30))
         #expect(server.upstreamTimeouts == UpstreamTimeouts(connect: .seconds(5), firstByte: .seconds(300), idle: .seconds(300), total: .zero))
         #expect(server.maxUpstreamResponseBytes == 64 << 20 && server.maxSSEEventBytes == 16 << 20)
+        #expect(server.pluginWorkers == 4 && server.pluginWorkerQueue == 64 && server.slowHookThreshold == .milliseconds(50))
     }
 
     @Test("0 turns the first-byte, idle and total upstream timeouts off; the old upstream_timeout is the total")
@@ -103,6 +110,9 @@ struct ServerSectionTests {
         ("server:\n  max_upstream_response_bytes: 0\n", "test.yaml:2:32: server.max_upstream_response_bytes: must be greater than zero"),
         ("server:\n  max_upstream_response_bytes: 1.5MiB\n", #"test.yaml:2:32: server.max_upstream_response_bytes: expected a size in bytes such as 33554432, 512KiB or 32MiB, got "1.5MiB""#),
         ("server:\n  max_sse_event_bytes: lots\n", #"test.yaml:2:24: server.max_sse_event_bytes: expected a size in bytes such as 33554432, 512KiB or 32MiB, got "lots""#),
+        ("server:\n  plugin_workers: 0\n", "test.yaml:2:19: server.plugin_workers: 0 is out of range (1 to 1024)"),
+        ("server:\n  plugin_worker_queue: -1\n", "test.yaml:2:24: server.plugin_worker_queue: -1 is out of range (0 to 1000000)"),
+        ("server:\n  slow_hook_threshold: soon\n", #"test.yaml:2:24: server.slow_hook_threshold: expected a duration such as 250ms, 10s, 2m or 1h (a plain number is seconds), got "soon""#),
     ])
     func errors(yaml: String, expected: String) {
         #expect(errorText(yaml) == expected)

@@ -80,11 +80,27 @@ import Testing
         ("FIXTURE_MANIFEST_NOT_JSON", "manifest_json is not valid JSON"),
         ("FIXTURE_MANIFEST_NO_IFACES", "manifest_json has no \"interfaces\" array"),
         ("FIXTURE_BAD_SCHEMA", "manifest_json \"config_schema\" is not a schema the host can check: at /properties/n/multipleOf: unsupported keyword"),
+        ("FIXTURE_BLOCKING_UNKNOWN", "manifest_json \"blocking_hooks\" names an unknown hook \"genrate\" (known: prepare, generate, response)"),
+        ("FIXTURE_BLOCKING_NOT_LIST", "manifest_json \"blocking_hooks\" must be an array of hook names (prepare, generate, response)"),
     ])
     func malformedTable(defect: String, message: String) throws {
         let error = try #require(loadError(try Fixtures.plugin("malformed_table", defines: [defect])))
         #expect(error.kind == .malformedDescriptor)
         #expect(error.message.hasPrefix(message), "\(error.message)")
+    }
+
+    @Test func unknownBlockingHookNamesThePlugin() throws {
+        let path = try Fixtures.plugin("malformed_table", defines: ["FIXTURE_BLOCKING_UNKNOWN"])
+        let error = try #require(loadError(path, entry: "local-llm"))
+        #expect(error.description.hasPrefix("plugin \"local-llm\" (\(path)): manifest_json \"blocking_hooks\" names an unknown hook \"genrate\""))
+    }
+
+    @Test func blockingHooksAreReadFromTheManifest() throws {
+        let declared = try PluginLibrary.load(path: try Fixtures.plugin("malformed_table", defines: ["FIXTURE_BLOCKING_DECLARED"]))
+        #expect(declared.blockingHooks == [.generate, .response])
+        #expect(declared.blockingHooks.description == "generate, response")
+        let plain = try PluginLibrary.load(path: try Fixtures.plugin("good_provider"))
+        #expect(plain.blockingHooks.isEmpty)
     }
 
     @Test func checksumPinShowsExpectedAndActual() throws {

@@ -31,6 +31,11 @@
  *  [control]      host control thread; never concurrent with other calls on the same instance.
  *  [hook-thread]  only on the thread that is running the hook the handle argument was passed to,
  *                 and only until that hook returns (see "Output handles").
+ *
+ * Blocking: hooks run on the host event loop that accepted the request and must not block (sleep,
+ * wait on I/O or a lock, run a model), unless the manifest lists them in "blocking_hooks"
+ * (provider: "prepare", "generate", "response" = begin/data/end), in which case the host runs
+ * them on its bounded pool of worker threads.
  */
 #ifndef SWITCHYARD_PLUGIN_H
 #define SWITCHYARD_PLUGIN_H
@@ -370,7 +375,8 @@ typedef struct sy_plugin_api {
     uint32_t abi_minor;        /* the minor the plugin was compiled against */
     const char *id;            /* reverse-DNS, e.g. "dev.switchyard.provider.openai" */
     const char *version;       /* plugin semver */
-    const char *manifest_json; /* {"kinds":[...],"interfaces":[...],"config_schema":{...},...} */
+    const char *manifest_json; /* {"kinds":[...],"interfaces":[...],"config_schema":{...},
+                                *  "blocking_hooks":["generate"],...}; see "Blocking" above */
     uint32_t flags;            /* SY_F_* */
     uint32_t reserved;
     /* [control] One instance per YAML entry; config_json is the entry's `config`, as JSON.

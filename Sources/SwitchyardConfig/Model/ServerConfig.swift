@@ -32,6 +32,13 @@ public struct ServerConfig: Sendable, Hashable {
     public var maxUpstreamResponseBytes = 64 << 20
     /// Largest single server-sent event of a streamed upstream answer.
     public var maxSSEEventBytes = 16 << 20
+    /// Threads of the pool that runs plugin hooks declared blocking (a manifest's
+    /// `blocking_hooks`); started only when a loaded plugin declares one.
+    public var pluginWorkers = 4
+    /// Blocking hook calls that may wait for a worker; beyond them a request is answered 503.
+    public var pluginWorkerQueue = 64
+    /// A hook running on an event loop longer than this is logged and counted; zero = not watched.
+    public var slowHookThreshold: Duration = .milliseconds(50)
 
     public init() {}
 }

@@ -12,6 +12,10 @@ public final class Gateway: @unchecked Sendable {
     let server: HTTPServer
     let responder: GatewayResponder
     public let log: GatewayLog
+    /// Runs the hooks plugins declare blocking; nil when none does.
+    let workers: WorkerPool?
+    /// Reports hooks that block an event loop; nil when `server.slow_hook_threshold` is 0.
+    let watchdog: HookWatchdog?
 
     public init(config: GatewayConfig, log: GatewayLog = GatewayLog(), accessLog: Bool = true) throws(GatewayStartupError) {
         self.config = config
@@ -26,13 +30,21 @@ public final class Gateway: @unchecked Sendable {
             providers: config.providers.map { RoutingTable.Provider(name: $0.name, plugin: $0.plugin, models: $0.models) },
             aliases: config.aliases)
         var providers: [String: ConfiguredProvider] = [:]
+        var watched: [HookWatchdog.WatchedPlugin] = []
         for entry in config.providers {
             guard let plugin = plugins.providers[entry.name] else { continue }
-            providers[entry.name] = ConfiguredProvider(plugin: plugin, limits: UpstreamLimits(entry.timeouts, server: config.server))
+            let instance = plugins.instances[entry.plugin]
+            providers[entry.name] = ConfiguredProvider(
+                plugin: plugin, limits: UpstreamLimits(entry.timeouts, server: config.server),
+                blocking: instance?.library.blockingHooks ?? [], watchTag: HookWatch.tag(provider: watched.count))
+            watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: instance?.host))
         }
+        // Threads for blocking hooks only when a plugin in use declares one.
+        let declared = providers.values.filter(\.declaresBlockingHooks)
+        workers = declared.isEmpty ? nil : WorkerPool(threads: config.server.pluginWorkers, queueCapacity: config.server.pluginWorkerQueue)
         let services = GatewayServices(
             providers: providers, planner: PlanBuilder(routing: routing, configuredChains: PluginChains(), providerOperations: plugins.providerOperations),
-            settings: GatewaySettings(accessLog: accessLog), log: log)
+            settings: GatewaySettings(accessLog: accessLog), log: log, workers: workers)
         responder = GatewayResponder(
             services: services, models: ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000)))
 
@@ -60,6 +72,9 @@ public final class Gateway: @unchecked Sendable {
             throw GatewayStartupError("cannot create the HTTP server: \(error)")
         }
         responder.attach(loops: server.group.loops)
+        let threshold = config.server.slowHookThreshold.nanoseconds
+        watchdog = threshold == 0 ? nil : HookWatchdog(
+            watches: responder.hookWatches(server.group.loops), plugins: watched, threshold: threshold, log: log)
     }
 
     /// Binds and starts serving; returns once the listeners are up.
@@ -67,9 +82,11 @@ public final class Gateway: @unchecked Sendable {
         do { try server.start() } catch {
             throw GatewayStartupError("cannot listen on \(config.server.host):\(config.server.port): \(error)")
         }
+        watchdog?.start()
         log.info("listening", fields: [
             ("address", server.addresses.map(\.description).joined(separator: ",")), ("loops", String(server.group.loops.count)),
             ("providers", plugins.providers.keys.sorted().joined(separator: ",")),
+            ("plugin_workers", String(workers?.threadCount ?? 0)),
         ])
     }
 
@@ -85,6 +102,18 @@ public final class Gateway: @unchecked Sendable {
     public func shutdown(grace: Duration) {
         responder.beginDrain()
         server.shutdown(grace: grace.nanoseconds)
+        // The loops have stopped (a request still on a worker was answered and its channel
+        // closed): the workers end once their hooks return, within a bound.
+        if let workers {
+            let stuck = workers.shutdown(waitingAtMost: Self.workerShutdownWait)
+            if stuck > 0 {
+                log.warn("plugin worker threads still inside a hook at shutdown; not waiting for them", fields: [("threads", String(stuck))])
+            }
+        }
+        watchdog?.stop()
         responder.flushAfterStop()
     }
+
+    /// How long shutdown waits for hooks still running on workers once the loops have stopped.
+    static let workerShutdownWait: UInt64 = 5_000_000_000
 }

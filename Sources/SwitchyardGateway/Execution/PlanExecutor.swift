@@ -9,9 +9,16 @@ import SwitchyardUpstream
 /// Carries out one plan on the event loop that accepted the request: each attempt in order,
 /// failing over while nothing has reached the client, then answers through the writer.
 ///
-/// Threading: loop-confined. Plugin hooks, upstream callbacks and writer calls all run on the
-/// request's loop. Lifetime: retained by the in-flight upstream transfer and by the writer's
-/// onClose closure, both released when the request ends.
+/// Threading: loop-confined. Upstream callbacks and writer calls run on the request's loop, and
+/// so do plugin hooks, each watched by the loop's `HookWatch` (a hook that runs too long is
+/// reported, and one that ran past its deadline fails the request with a 504). Hooks a plugin's
+/// manifest declares blocking run on the worker pool instead (PlanExecutor+Hooks.swift); only
+/// their results come back to this object, on the loop. Lifetime: retained by the in-flight
+/// upstream transfer, by the writer's onClose closure and by a worker job's channel, all
+/// released when the request ends.
+///
+/// The state below is internal (not private) for PlanExecutor+Hooks.swift; nothing else
+/// touches it.
 final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     let plan: ExecutionPlan
     let request: any IngressRequest
@@ -20,30 +27,54 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     let context: LoopContext
 
     private var attemptIndex = 0
-    private var provider: ProviderPlugin?
+    var provider: ProviderPlugin?
     /// The current attempt's provider's timeouts and response bounds.
-    private var limits = UpstreamLimits()
-    private var bodyBound = UpstreamBodyBound()
+    var limits = UpstreamLimits()
+    /// Where the current attempt's provider's hooks run (the worker pool when its manifest
+    /// declares them blocking), and its tag for the loop's hook watch.
+    private var generateOnWorker = false
+    private var prepareOnWorker = false
+    var responseOnWorker = false
+    private var watchTag: UInt64 = 0
+    var bodyBound = UpstreamBodyBound()
     private var headArrived = false
     /// The transport's own words for the current attempt's failure (they may name the
     /// upstream's address): for the log, never for the client.
     private var failureDetail: String?
-    private var call = CallDescription(operation: 0, stream: false, attempt: 0, requestID: "", upstreamModel: "")
-    private var transfer: (any UpstreamCall)?
-    private var transformation: ResponseTransformation?
-    private var pendingFailure: PluginFailure?
+    var call = CallDescription(operation: 0, stream: false, attempt: 0, requestID: "", upstreamModel: "")
+    var transfer: (any UpstreamCall)?
+    var transformation: ResponseTransformation?
+    var pendingFailure: PluginFailure?
     private var upstreamStartedAt: UInt64 = 0
     private var upstreamNanoseconds: UInt64 = 0
 
     private var streamStarted = false
     /// The upstream is paused because the client reads slower than it writes.
     private var receivingPaused = false
-    private var finished = false
-    private var cancelled = false
+    /// Whether the transfer is paused now (for the client, or while a worker runs a response hook).
+    var upstreamIsPaused = false
+    var finished = false
+    var cancelled = false
     private var completion: [UInt8]?
     private var errorBody: [UInt8]?
     private var usage: [UInt8]?
-    private var retryAfter: String?
+    var retryAfter: String?
+
+    // A hook running on the worker pool (PlanExecutor+Hooks.swift).
+    /// The running job's channel; nil when no job runs. Results of any other channel are stale.
+    var channel: WorkerChannel?
+    var runningHook = HookKind.generate
+    /// The running `generate` has written something (its deadline is now the idle timeout).
+    var generateWrote = false
+    /// Rendered bytes of worker output not yet acknowledged because the client is behind.
+    var unacknowledged = 0
+    var hookTimer: TimerID?
+    /// The running job's deadlines (monotonic ns; 0 = none): first-byte or idle, and total.
+    var hookDeadline: UInt64 = 0
+    var hookTotalDeadline: UInt64 = 0
+    /// Upstream events that arrived while a response hook ran on a worker, handled in order after it.
+    var deferredChunks: [[UInt8]] = []
+    var deferredCompletion: UpstreamResult?
     /// The current attempt's; nil only before the first attempt has its payload.
     private var renderer: ClientRenderer?
 
@@ -68,6 +99,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     // MARK: attempts
 
     private func runAttempt() {
+        if channel != nil { retireWorkerJob() }  // a failed-over attempt's job on a worker is cut loose
         let attempt = plan.attempts[attemptIndex]
         completion = nil
         errorBody = nil
@@ -83,6 +115,10 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         let provider = configured.plugin
         self.provider = provider
         limits = configured.limits
+        generateOnWorker = configured.generateOnWorker
+        prepareOnWorker = configured.prepareOnWorker
+        responseOnWorker = configured.responseOnWorker
+        watchTag = configured.watchTag
         let payload: AttemptPayload
         do { payload = try request.payload(for: attempt) } catch {
             return respond(gatewayError: error, failure: error.message)
@@ -94,11 +130,25 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             requestID: plan.requestID, upstreamModel: attempt.upstreamModel, request: body)
 
         if provider.answersLocally {
+            if generateOnWorker { return runGenerateOnWorker(body) }
+            let mark = context.hookWatch.enter(.generate, provider: watchTag)
             let failure = body.withUnsafeBytes { provider.generate(call, body: $0, output: self) }
+            if context.hookWatch.exit(mark), let overrun = slowLoopHook(.generate) { return conclude(overrun) }
             conclude(pendingFailure ?? failure)
             return
         }
-        switch body.withUnsafeBytes({ provider.prepare(call, body: $0) }) {
+        if prepareOnWorker { return runPrepareOnWorker(body) }
+        let mark = context.hookWatch.enter(.prepare, provider: watchTag)
+        let prepared = body.withUnsafeBytes { provider.prepare(call, body: $0) }
+        if context.hookWatch.exit(mark), let overrun = slowLoopHook(.prepare) { return conclude(overrun) }
+        startUpstream(prepared)
+    }
+
+    /// Sends the upstream request `prepare` built, or ends the attempt with why it could not.
+    /// (Inlined into `runAttempt`: the bare path then pays nothing for the split.)
+    @inline(__always)
+    func startUpstream(_ prepared: Result<UpstreamRequestBuilder, PluginFailure>) {
+        switch prepared {
         case .failure(let failure):
             conclude(failure)
         case .success(let draft):
@@ -107,12 +157,13 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
                 connectTimeout: limits.connectTimeout, totalTimeout: limits.totalTimeout,
                 firstByteTimeout: limits.firstByteTimeout, idleTimeout: limits.idleTimeout)
             upstreamStartedAt = monotonicNanoseconds()
+            upstreamIsPaused = false
             transfer = context.upstream.start(upstreamRequest, delegate: self)
         }
     }
 
     /// Ends an attempt: success, fail over to the next attempt, or answer with the error.
-    private func conclude(_ failure: PluginFailure?) {
+    func conclude(_ failure: PluginFailure?) {
         guard !finished, !cancelled else { return }
         guard let failure else { return succeed() }
         let mayFailOver = failure.retryable || failure.status == SY_E_TIMEOUT
@@ -135,21 +186,30 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         // an error body) is buffered by the plugin and bounded as a whole.
         bodyBound = UpstreamBodyBound(streamed: plan.stream && status >= 200 && status < 300, limits: limits)
         guard let provider else { return }
-        switch provider.beginResponse(call, status: status, headers: headers) {
+        if responseOnWorker { return beginOnWorker(status: status, headers: headers) }
+        let mark = context.hookWatch.enter(.begin, provider: watchTag)
+        let began = provider.beginResponse(call, status: status, headers: headers)
+        if context.hookWatch.exit(mark), let overrun = slowLoopHook(.begin) { return abortTransfer(overrun) }
+        switch began {
         case .success(let started): transformation = started
         case .failure(let failure): abortTransfer(failure)
         }
     }
 
     func upstreamBody(_ chunk: UnsafeRawBufferPointer) {
+        if responseOnWorker { return dataOnWorker(chunk) }
         guard let transformation, pendingFailure == nil else { return }
         guard bodyBound.admit(chunk) else { return abortTransfer(bodyBound.failure) }
-        if let failure = transformation.data(chunk, output: self) { abortTransfer(failure) }
+        let mark = context.hookWatch.enter(.data, provider: watchTag)
+        let failure = transformation.data(chunk, output: self)
+        if context.hookWatch.exit(mark), let overrun = slowLoopHook(.data) { return abortTransfer(overrun) }
+        if let failure { abortTransfer(failure) }
     }
 
     func upstreamComplete(_ result: UpstreamResult) {
         transfer = nil
         upstreamNanoseconds &+= monotonicNanoseconds() &- upstreamStartedAt
+        if responseOnWorker { return responseCompleteOnWorker(result) }
         defer { transformation = nil }  // state_free runs here, exactly once
         if cancelled { return }
         if let pendingFailure { return conclude(pendingFailure) }
@@ -158,18 +218,21 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             guard let transformation else {
                 return conclude(PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true, message: "upstream sent no response"))
             }
-            conclude(transformation.end(output: self))
+            let mark = context.hookWatch.enter(.end, provider: watchTag)
+            let failure = transformation.end(output: self)
+            if context.hookWatch.exit(mark), let overrun = slowLoopHook(.end) { return conclude(overrun) }
+            conclude(failure)
         case .failure(let error):
             conclude(transportFailure(error))
         }
     }
 
-    private func abortTransfer(_ failure: PluginFailure) {
+    func abortTransfer(_ failure: PluginFailure) {
         if pendingFailure == nil { pendingFailure = failure }  // a renderer's failure came first
         transfer?.cancel()
     }
 
-    private func transportFailure(_ error: UpstreamError) -> PluginFailure {
+    func transportFailure(_ error: UpstreamError) -> PluginFailure {
         let failure = limits.failure(for: error, afterHead: headArrived)
         // The client's words name the kind of failure only; the transport's own (errno or curl
         // text with the upstream's address and URL) go to the log: the access log's error=,
@@ -333,17 +396,37 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     /// Backpressure: a client that reads slower than the upstream writes stops the reading of
     /// the upstream until its send buffer has drained, so a stream never piles up in memory.
     private func pauseUpstream() {
-        guard !receivingPaused, let transfer else { return }
+        guard !receivingPaused, transfer != nil else { return }
         receivingPaused = true
-        transfer.pauseReceiving()
-        writer.onDrained = { [weak self] in
-            guard let self, receivingPaused else { return }
+        syncUpstreamPause()
+        writer.onDrained = { [weak self] in self?.clientDrained() }
+    }
+
+    /// The client's send buffer has drained: the upstream may send again, and a worker writing
+    /// the answer gets the room its held-back bytes took.
+    func clientDrained() {
+        if receivingPaused {
             receivingPaused = false
-            transfer.resumeReceiving()
+            syncUpstreamPause()
+        }
+        if unacknowledged > 0 {
+            channel?.acknowledge(unacknowledged)
+            unacknowledged = 0
         }
     }
 
+    /// Pauses the transfer while the client is behind or a worker runs a response hook, and
+    /// resumes it when neither holds.
+    func syncUpstreamPause() {
+        guard let transfer else { return }
+        let wanted = receivingPaused || channel != nil
+        guard wanted != upstreamIsPaused else { return }
+        upstreamIsPaused = wanted
+        if wanted { transfer.pauseReceiving() } else { transfer.resumeReceiving() }
+    }
+
     private func finish(status: Int, failure: String? = nil) {
+        if channel != nil { retireWorkerJob() }
         finished = true
         writer.onClose = nil
         writer.onDrained = nil
@@ -356,6 +439,9 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         guard !finished else { return }
         cancelled = true
         finished = true
+        retireWorkerJob()  // the worker's next write returns SY_E_CANCELLED
+        deferredChunks = []
+        deferredCompletion = nil
         transfer?.cancel()
         transfer = nil
         transformation = nil
@@ -370,6 +456,9 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private func shutdownGraceExpired() {
         guard !finished else { return }
         cancelled = true
+        retireWorkerJob()
+        deferredChunks = []
+        deferredCompletion = nil
         transfer?.cancel()
         transfer = nil
         transformation = nil

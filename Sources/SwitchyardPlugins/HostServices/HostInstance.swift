@@ -16,6 +16,8 @@ public final class HostInstance: Sendable {
     public let metrics = MetricRegistry()
     let allocatedBytes = Atomic<Int>(0)
     let allocations = Atomic<Int>(0)
+    /// Hook calls of this plugin that ran on an event loop past `server.slow_hook_threshold`.
+    let slowHookCount = Atomic<Int>(0)
     /// True while instance_new runs: the only time metric_define is allowed ([control]).
     let configuring = Atomic<Bool>(false)
     /// Reports of handles this instance used where they were not valid (rate-limited).
@@ -42,6 +44,14 @@ public final class HostInstance: Sendable {
         guard let handle else { return nil }
         return Unmanaged<HostInstance>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
     }
+
+    /// Hook calls of this instance that ran on an event loop past the slow-hook threshold (the
+    /// gateway's hook watchdog counts them).
+    public var slowHooks: Int { slowHookCount.load(ordering: .relaxed) }
+
+    /// Counts one more slow hook call; returns the new total.
+    @discardableResult
+    public func countSlowHook() -> Int { slowHookCount.add(1, ordering: .relaxed).newValue }
 
     /// Bytes currently allocated through the host allocator (usable size), and live allocations.
     public var memory: (bytes: Int, allocations: Int) {

@@ -3,8 +3,9 @@ import CSwitchyardPlugin
 /// The host's handle on one provider instance (`switchyard.provider/1`).
 ///
 /// Threading: the plugin's tables are immutable and its instance is reentrant (unless it set
-/// SY_F_SERIALIZE_INSTANCE, which v1 providers of ours do not), so any event loop may call it;
-/// the calls for one request stay on that request's loop.
+/// SY_F_SERIALIZE_INSTANCE, which v1 providers of ours do not), so any thread may call it. The
+/// calls for one request run on that request's loop, or, for the hooks the manifest declares
+/// blocking (`PluginLibrary.blockingHooks`), on a worker thread, one at a time per request.
 public final class ProviderPlugin: @unchecked Sendable {
     /// Plugin entry name from the config.
     public let name: String
@@ -122,6 +123,8 @@ public final class ProviderPlugin: @unchecked Sendable {
 /// Its writes are checked across the whole response (`PluginOutputCheck`: one whole answer over
 /// all `data`/`end` calls). Calls never overlap; each may run on any thread, and `output` is
 /// called on that thread during that call only.
+/// One thread at a time: the request's event loop, or a worker running a transformer declared
+/// blocking (the last reference, and so `state_free`, may go on either).
 public final class ResponseTransformation {
     let provider: ProviderPlugin
     let table: UnsafePointer<sy_transformer_v1>

@@ -32,6 +32,9 @@ public final class PluginLibrary: @unchecked Sendable {  // immutable; `api` poi
     /// The manifest's `config_schema`, checked when the library loaded; nil when it declares none.
     /// The host applies it to every entry's config before `instance_new`.
     public let configSchema: ConfigSchema?
+    /// The hooks the manifest declares as possibly blocking (`"blocking_hooks"`), run on the
+    /// host's worker pool instead of an event loop.
+    public let blockingHooks: BlockingHooks
 
     private static let loaded = Mutex<[String: PluginLibrary]>([:])
 
@@ -47,6 +50,7 @@ public final class PluginLibrary: @unchecked Sendable {  // immutable; `api` poi
         kinds = negotiation.kinds
         interfaces = negotiation.interfaces
         configSchema = negotiation.configSchema
+        blockingHooks = negotiation.blockingHooks
     }
 
     /// Checks, opens and negotiates the plugin at `path` (absolute). `sha256` (hex) pins the

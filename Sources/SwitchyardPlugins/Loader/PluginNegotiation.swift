@@ -16,6 +16,7 @@ struct PluginNegotiation {
     let kinds: [String]
     let interfaces: [String]
     let configSchema: ConfigSchema?
+    let blockingHooks: BlockingHooks
 
     init(entry function: sy_plugin_entry_fn, file: PluginFile) throws(PluginLoadError) {
         func failure(_ kind: PluginLoadError.Kind, _ message: String) -> PluginLoadError {
@@ -72,6 +73,9 @@ struct PluginNegotiation {
             }
         } else {
             configSchema = nil
+        }
+        do { blockingHooks = try BlockingHooks(manifest: manifest[BlockingHooks.manifestKey]) } catch {
+            throw failure(.malformedDescriptor, error.message)
         }
         self.manifest = manifest
     }

@@ -4,7 +4,11 @@
  *   -DFIXTURE_NULL_HOOKS        instance_new and get_interface are NULL, id is NULL
  *   -DFIXTURE_MANIFEST_NOT_JSON manifest_json is not JSON
  *   -DFIXTURE_MANIFEST_NO_IFACES manifest_json lacks "interfaces"
- *   -DFIXTURE_BAD_SCHEMA        config_schema uses a keyword the host cannot check */
+ *   -DFIXTURE_BAD_SCHEMA        config_schema uses a keyword the host cannot check
+ *   -DFIXTURE_BLOCKING_UNKNOWN  "blocking_hooks" names a hook that does not exist
+ *   -DFIXTURE_BLOCKING_NOT_LIST "blocking_hooks" is a string, not an array
+ * and one that is fine:
+ *   -DFIXTURE_BLOCKING_DECLARED "blocking_hooks": ["generate", "response"] */
 #include "minimal.h"
 
 #if defined(FIXTURE_MANIFEST_NOT_JSON)
@@ -14,6 +18,12 @@
 #elif defined(FIXTURE_BAD_SCHEMA)
 #define MANIFEST "{\"kinds\":[\"provider\"],\"interfaces\":[\"switchyard.provider/1\"]," \
     "\"config_schema\":{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\",\"multipleOf\":2}}}}"
+#elif defined(FIXTURE_BLOCKING_UNKNOWN)
+#define MANIFEST "{\"kinds\":[\"provider\"],\"interfaces\":[\"switchyard.provider/1\"],\"blocking_hooks\":[\"generate\",\"genrate\"]}"
+#elif defined(FIXTURE_BLOCKING_NOT_LIST)
+#define MANIFEST "{\"kinds\":[\"provider\"],\"interfaces\":[\"switchyard.provider/1\"],\"blocking_hooks\":\"generate\"}"
+#elif defined(FIXTURE_BLOCKING_DECLARED)
+#define MANIFEST "{\"kinds\":[\"provider\"],\"interfaces\":[\"switchyard.provider/1\"],\"blocking_hooks\":[\"generate\",\"response\"]}"
 #else
 #define MANIFEST MINIMAL_MANIFEST
 #endif
