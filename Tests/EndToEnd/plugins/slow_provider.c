@@ -88,9 +88,9 @@ static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out,
 
 static void instance_free(sy_instance instance) { free(instance); }
 
-static sy_status emit(const sy_sink *out, uint32_t kind, const char *json, size_t length) {
+static sy_status emit(const slow *self, sy_sink out, uint32_t kind, const char *json, size_t length) {
     sy_bytes data = { (const uint8_t *)json, length };
-    return out->write(out->ctx, kind, data);
+    return host->sink_write(self->hinst, out, kind, data);
 }
 
 static sy_status stopped(const slow *self, sy_status status, long written) {
@@ -102,7 +102,7 @@ static sy_status stopped(const slow *self, sy_status status, long written) {
 
 #ifndef UPSTREAM
 static sy_status generate(sy_instance instance, sy_call call, const sy_call_info *info,
-                          sy_bytes request, const sy_sink *out, sy_error *error) {
+                          sy_bytes request, sy_sink out, sy_error *error) {
     (void)call; (void)request; (void)error;
     const slow *self = instance;
     char json[512];
@@ -117,7 +117,7 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
             if (i > 0) pause_ms(self->chunk_sleep_ms);
             n = snprintf(chunk, (size_t)self->pad + 256, "{\"object\":\"chat.completion.chunk\",\"model\":\"slow-1\",\"choices\":"
                 "[{\"index\":0,\"delta\":{\"content\":\"%sw%ld%s\"},\"finish_reason\":null}]}", i ? " " : "", i, padding);
-            if ((status = emit(out, SY_OUT_JSON, chunk, (size_t)n)) != SY_OK) {
+            if ((status = emit(self, out, SY_OUT_JSON, chunk, (size_t)n)) != SY_OK) {
                 free(chunk);
                 free(padding);
                 return stopped(self, status, i);
@@ -127,7 +127,7 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
         free(padding);
         n = snprintf(json, sizeof json, "{\"object\":\"chat.completion.chunk\",\"model\":\"slow-1\",\"choices\":"
             "[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}");
-        if ((status = emit(out, SY_OUT_JSON, json, (size_t)n)) != SY_OK) return stopped(self, status, self->chunks);
+        if ((status = emit(self, out, SY_OUT_JSON, json, (size_t)n)) != SY_OK) return stopped(self, status, self->chunks);
     } else {
         char text[256] = "";
         for (long i = 0; i < self->chunks && strlen(text) < 200; i++) {
@@ -137,7 +137,7 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
         }
         n = snprintf(json, sizeof json, "{\"object\":\"chat.completion\",\"model\":\"slow-1\",\"choices\":[{\"index\":0,"
             "\"message\":{\"role\":\"assistant\",\"content\":\"%s\"},\"finish_reason\":\"stop\"}]}", text);
-        if ((status = emit(out, SY_OUT_JSON, json, (size_t)n)) != SY_OK) return stopped(self, status, 0);
+        if ((status = emit(self, out, SY_OUT_JSON, json, (size_t)n)) != SY_OK) return stopped(self, status, 0);
     }
     say(self, "generate returned");
     return SY_OK;
@@ -149,15 +149,15 @@ static const sy_provider_v1 provider = { sizeof(sy_provider_v1), NULL, NULL, gen
 static sy_bytes text(const char *s) { sy_bytes b = { (const uint8_t *)s, strlen(s) }; return b; }
 
 static sy_status prepare(sy_instance instance, sy_call call, const sy_call_info *info,
-                         sy_bytes canonical, const sy_http_out *out, sy_error *error) {
+                         sy_bytes canonical, sy_http_out out, sy_error *error) {
     (void)call; (void)info; (void)error;
     const slow *self = instance;
     char url[300];
     pause_ms(self->sleep_ms);
     snprintf(url, sizeof url, "%s/chat/completions", self->base_url);
-    out->set_url(out->ctx, text(url));
-    out->add_header(out->ctx, text("Content-Type"), text("application/json"));
-    out->append_body(out->ctx, canonical);
+    host->http_out_set_url(self->hinst, out, text(url));
+    host->http_out_add_header(self->hinst, out, text("Content-Type"), text("application/json"));
+    host->http_out_append_body(self->hinst, out, canonical);
     return SY_OK;
 }
 
@@ -186,7 +186,7 @@ static sy_status begin(sy_instance instance, sy_call call, const sy_call_info *i
 }
 
 /* Writes each complete "data: {...}" line of the buffer; keeps the rest. */
-static sy_status flush_events(pass *state, const sy_sink *out) {
+static sy_status flush_events(pass *state, sy_sink out) {
     size_t start = 0;
     for (size_t i = 0; i < state->length; i++) {
         if (state->buffer[i] != '\n') continue;
@@ -194,7 +194,7 @@ static sy_status flush_events(pass *state, const sy_sink *out) {
         size_t length = i - start;
         start = i + 1;
         if (length > 6 && memcmp(line, "data: ", 6) == 0 && line[6] == '{') {
-            sy_status status = emit(out, SY_OUT_JSON, line + 6, length - 6);
+            sy_status status = emit(state->self, out, SY_OUT_JSON, line + 6, length - 6);
             if (status != SY_OK) return stopped(state->self, status, state->written);
             state->written++;
         }
@@ -204,7 +204,7 @@ static sy_status flush_events(pass *state, const sy_sink *out) {
     return SY_OK;
 }
 
-static sy_status data(sy_state raw, sy_bytes chunk, const sy_sink *out, sy_error *error) {
+static sy_status data(sy_state raw, sy_bytes chunk, sy_sink out, sy_error *error) {
     (void)error;
     pass *state = raw;
     pause_ms(state->self->chunk_sleep_ms);
@@ -217,11 +217,11 @@ static sy_status data(sy_state raw, sy_bytes chunk, const sy_sink *out, sy_error
     return state->stream ? flush_events(state, out) : SY_OK;
 }
 
-static sy_status end(sy_state raw, const sy_sink *out, sy_error *error) {
+static sy_status end(sy_state raw, sy_sink out, sy_error *error) {
     (void)error;
     pass *state = raw;
     if (state->stream) return flush_events(state, out);
-    return emit(out, SY_OUT_JSON, state->buffer, state->length);
+    return emit(state->self, out, SY_OUT_JSON, state->buffer, state->length);
 }
 
 static void state_free(sy_state raw) {
