@@ -106,7 +106,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Asks `run()` to return after the current iteration. Thread-safe.
     public func stop() {
-        execute { [unowned self] in self.stopRequested = true }
+        execute { [weak self] in self?.stopRequested = true }
     }
 
     private func wake() {
