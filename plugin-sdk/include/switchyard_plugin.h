@@ -297,6 +297,8 @@ typedef struct sy_host_api {
 #define SY_IFACE_GUARDRAIL "switchyard.guardrail/1"
 #define SY_IFACE_ENRICHER  "switchyard.enricher/1"
 #define SY_IFACE_BATCH     "switchyard.batch/1"
+/* The gateway calls providers today. Guardrail, enricher and batch interfaces are declared so
+ * plugins can be written against them, but the gateway does not call them yet [planned]. */
 
 /* Push-style stream transformer: begin -> data* -> end, then state_free exactly once, also after
  * an error or a cancellation (in which case end may not be called). Calls for one state never
@@ -337,7 +339,7 @@ typedef struct sy_provider_v1 {
 #define SY_PHASE_RESPONSE 2u
 #define SY_PHASE_CHUNK    4u
 
-/* switchyard.guardrail/1: returning SY_OK without patch/reject allows. In the CHUNK phase a
+/* switchyard.guardrail/1 [planned: not called by the gateway yet]: returning SY_OK without patch/reject allows. In the CHUNK phase a
  * reject can only end the stream (headers are already sent). */
 typedef struct sy_guardrail_v1 {
     uint32_t struct_size;
@@ -348,7 +350,7 @@ typedef struct sy_guardrail_v1 {
     void (*call_end)(sy_instance instance, sy_call call); /* optional */
 } sy_guardrail_v1;
 
-/* switchyard.enricher/1: read-only observer of passthrough traffic; emits SY_OUT_META_JSON
+/* switchyard.enricher/1 [planned: not called by the gateway yet]: read-only observer of passthrough traffic; emits SY_OUT_META_JSON
  * (model, usage, attributes). Fail-open: its errors are logged, never shown to the client. */
 typedef struct sy_enricher_v1 {
     uint32_t struct_size;
@@ -358,7 +360,7 @@ typedef struct sy_enricher_v1 {
                          sy_sink out, sy_error *error);
 } sy_enricher_v1;
 
-/* switchyard.batch/1: JSONL in -> JSONL out through the transformer; one input line per data()
+/* switchyard.batch/1 [planned: not called by the gateway yet]: JSONL in -> JSONL out through the transformer; one input line per data()
  * call, output lines as SY_OUT_BYTES. Files stream through; nothing loads a whole file. */
 typedef struct sy_batch_v1 {
     uint32_t struct_size;
