@@ -263,8 +263,9 @@ enum JSONScanner {
         return value
     }
 
-    /// Length of the well-formed UTF-8 sequence at `start` (lead byte >= 0x80), or 0 (RFC 3629,
-    /// the same table as `UTF8Validation`).
+    /// Length of the well-formed UTF-8 sequence at `start` (lead byte >= 0x80), or 0 (RFC 3629:
+    /// no overlong forms, no surrogates, nothing past U+10FFFF, no truncated sequence). The one
+    /// table of the module; `UTF8Validation` uses it too.
     @inline(__always)
     static func utf8Length(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
         let lead = base[start]
