@@ -1,8 +1,8 @@
 import Synchronization
 
 /// The bytes of request bodies in flight, across every loop of a server, against one limit
-/// (`HTTPServerConfiguration.maxBodyMemory`). A connection reserves before it buffers (a
-/// declared Content-Length at once, a chunked body as it grows) and releases when its response
+/// (`HTTPServerConfiguration.maxBodyMemory`). A connection reserves before it buffers (in
+/// steps as a body arrives) and releases when its response
 /// has ended; a reservation over the limit is refused and the request answered with 503, so
 /// many slow or large uploads cannot grow the process without bound.
 ///

@@ -78,10 +78,19 @@ final class Connection: IOHandler {
                 return close()
             }
             inbound.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[..<count]))
-            if count < scratch.count { break }
+            // Hand what arrived to the parser before reading more: a client that sends without
+            // pause must not fill the buffer faster than a body is consumed.
+            if count < scratch.count || inbound.count >= Self.readAhead { break }
         }
         process()
+        // Bytes that arrive while a response is in progress (pipelined requests, or a client
+        // that just keeps sending) wait in the buffer up to one head's worth; then reading stops
+        // until the response has ended, so they cannot grow without bound.
+        if isResponding, !readingPaused, inbound.count > server.limits.maxHeaderBytes { pauseReading() }
     }
+
+    /// Bytes read before the parser runs again.
+    private static let readAhead = 256 * 1024
 
     /// Parses and dispatches whatever complete requests the buffer holds.
     private func process() {
@@ -107,7 +116,9 @@ final class Connection: IOHandler {
                     case .none:
                         dispatch(head, receivedAt: receivedAt)
                     case .contentLength(let length):
-                        guard reserveBody(length) else { return refuseBody(head, receivedAt: receivedAt) }
+                        // The declared length is reserved as the bytes arrive, not up front: a
+                        // client that declares a large body and goes quiet holds one step.
+                        guard reserveBody(min(length, Self.reservationStep)) else { return refuseBody(head, receivedAt: receivedAt) }
                         body.reserveCapacity(length)
                         beginBody(head, receivedAt: receivedAt)
                     case .chunked:
@@ -143,18 +154,18 @@ final class Connection: IOHandler {
             let take = min(length - body.count, inbound.count)
             body.append(contentsOf: inbound[..<take])
             inbound.removeFirst(take)
+            guard coverBody(upTo: length) else {
+                refuseBody(head, receivedAt: bodyStartedAt)
+                return false
+            }
             return body.count == length
         case .chunked:
             guard var decoder = chunked else { return true }
             let progress = inbound.withUnsafeBytes { decoder.feed($0, into: &body) }
             chunked = decoder
-            if body.count > reservedBodyBytes {
-                // Reserve ahead as the body grows (doubling, as the array does), never past the limit.
-                let target = min(max(body.count, 2 * reservedBodyBytes, 64 * 1024), server.limits.maxBodyBytes)
-                guard reserveBody(target - reservedBodyBytes) else {
-                    refuseBody(head, receivedAt: bodyStartedAt)
-                    return false
-                }
+            guard coverBody(upTo: server.limits.maxBodyBytes) else {
+                refuseBody(head, receivedAt: bodyStartedAt)
+                return false
             }
             switch progress {
             case .needMore(let consumed):
@@ -180,6 +191,16 @@ final class Connection: IOHandler {
         guard server.bodyBudget.reserve(bytes) else { return false }
         reservedBodyBytes += bytes
         return true
+    }
+
+    static let reservationStep = 64 * 1024
+
+    /// Keeps the reservation ahead of the body received so far: doubling (as the array grows),
+    /// at least one step, never past `cap`. False when the budget is spent.
+    private func coverBody(upTo cap: Int) -> Bool {
+        guard body.count > reservedBodyBytes else { return true }
+        let target = min(max(body.count, 2 * reservedBodyBytes, Self.reservationStep), cap)
+        return reserveBody(target - reservedBodyBytes)
     }
 
     private func releaseBody() {
