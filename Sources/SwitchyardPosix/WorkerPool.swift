@@ -128,13 +128,16 @@ public final class WorkerPool: @unchecked Sendable {
         while true {
             while count == 0 && !stopping { pthread_cond_wait(workAvailable, lock) }
             if stopping { break }
-            let job = ring[head]!
+            var job = ring[head]
             ring[head] = nil
             head = (head + 1) % ring.count
             count -= 1
             busy += 1
             pthread_mutex_unlock(lock)
-            job()
+            job?()
+            // Released before the lock is taken again: the last reference to a plugin state may
+            // go with it, and state_free must not run under the pool's lock.
+            job = nil
             pthread_mutex_lock(lock)
             busy -= 1
         }

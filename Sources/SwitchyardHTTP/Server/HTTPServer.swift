@@ -54,6 +54,7 @@ public final class HTTPServer: @unchecked Sendable {
             listeners = []
             throw error
         }
+        for server in loops { server.siblings = loops.map { ServerLoop.Sibling(server: $0) } }
         group.start()
     }
 

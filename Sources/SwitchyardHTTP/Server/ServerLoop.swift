@@ -59,6 +59,11 @@ final class ServerLoop: IOHandler, @unchecked Sendable {
         while !draining, !acceptPaused {
             guard connections.count < connectionQuota else {
                 pauseAccepting()
+                // The kernel woke this loop alone (EPOLLEXCLUSIVE) for what is pending: the
+                // others must look again, or it waits in the backlog while they have room.
+                for case let sibling? in siblings.map(\.server) where sibling !== self {
+                    sibling.loop.execute { sibling.lookAgain() }
+                }
                 report(.connections, "connection limit reached; accepting paused until a connection closes", [
                     ("max_connections", String(configuration.maxConnections)), ("open_on_loop", String(connections.count)),
                 ])
@@ -110,6 +115,18 @@ final class ServerLoop: IOHandler, @unchecked Sendable {
                 self?.resumeAccepting()
             }
         }
+    }
+
+    /// Every loop of the server (set once, before the loops run), held weakly.
+    var siblings: [Sibling] = []
+    struct Sibling { weak var server: ServerLoop? }
+
+    /// Re-registers the listeners so that epoll checks them now: EPOLL_CTL_ADD of a listener
+    /// with a pending connection reports it at once. Another loop paused at its quota asks.
+    private func lookAgain() {
+        guard !acceptPaused, !draining else { return }
+        for fd in listeners { loop.unregister(fd: fd) }
+        do { try watchListeners() } catch { acceptPaused = true; resumeAccepting() }
     }
 
     private func watchListeners() throws(IOError) {

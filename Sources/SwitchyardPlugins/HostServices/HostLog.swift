@@ -20,7 +20,7 @@ enum HostLog {
 
     static func emit(_ host: HostInstance?, _ call: PluginCall?, _ level: UInt32, _ message: sy_bytes) {
         guard isEnabled(level) else { return }
-        let bytes = UnsafeRawBufferPointer(start: message.ptr, count: message.ptr == nil ? 0 : message.len)
+        let bytes = message.raw
         let truncated = bytes.count > maximumMessageBytes
         let text = String(decoding: bytes.prefix(maximumMessageBytes), as: UTF8.self) + (truncated ? "…" : "")
         write(level: level, text, pluginName: host?.name ?? "?", requestID: call?.requestID)

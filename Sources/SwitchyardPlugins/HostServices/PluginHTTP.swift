@@ -97,8 +97,9 @@ public final class PluginHTTPHandler: @unchecked Sendable {  // immutable but fo
 }
 
 extension sy_bytes {
-    /// The bytes, empty when `ptr` is NULL (an untrusted plugin may pass NULL with a length).
-    var raw: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: ptr, count: ptr == nil ? 0 : len) }
+    /// The bytes, empty when `ptr` is NULL or the length is past `Int.max` (an untrusted plugin
+    /// may pass either; `size_t` arrives as `Int`, so a huge length reads as negative).
+    var raw: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: ptr, count: ptr == nil || len < 0 ? 0 : len) }
     /// The bytes as a String (invalid UTF-8 repaired).
     var string: String { String(decoding: raw, as: UTF8.self) }
 }

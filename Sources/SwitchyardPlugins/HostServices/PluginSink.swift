@@ -43,7 +43,7 @@ extension PluginHandles {
     static func sinkWrite(_ hinst: sy_hinst?, _ sink: sy_sink, _ kind: UInt32, _ data: sy_bytes) -> sy_status {
         guard let target = resolve(sink, .sink) else { return refuse(hinst, "sink_write", sink) }
         // Untrusted input: a NULL pointer with a length is refused rather than read.
-        if data.ptr == nil && data.len != 0 { return SY_E_INVALID }
+        if data.len < 0 || (data.ptr == nil && data.len != 0) { return SY_E_INVALID }
         let write = target.assumingMemoryBound(to: PluginSinkWrite.self).pointee
         return write(kind, UnsafeRawBufferPointer(start: data.ptr, count: data.len))
     }

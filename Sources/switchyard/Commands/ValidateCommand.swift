@@ -17,8 +17,8 @@ enum ValidateCommand {
         var index = 0
         while index < arguments.count {
             if arguments[index] == "--plugin-timeout" {
-                guard index + 1 < arguments.count, let seconds = Double(arguments[index + 1]), seconds > 0, seconds.isFinite else {
-                    printError("validate: --plugin-timeout needs a number of seconds greater than 0\n\(usage)")
+                guard index + 1 < arguments.count, let seconds = Double(arguments[index + 1]), seconds > 0, seconds <= 86_400 else {
+                    printError("validate: --plugin-timeout needs a number of seconds from 0 to 86400\n\(usage)")
                     return 2
                 }
                 timeout = seconds
