@@ -108,6 +108,9 @@ public final class Gateway: @unchecked Sendable {
             let stuck = workers.shutdown(waitingAtMost: Self.workerShutdownWait)
             if stuck > 0 {
                 log.warn("plugin worker threads still inside a hook at shutdown; not waiting for them", fields: [("threads", String(stuck))])
+                // instance_free must not run while a hook is inside the instance: keep every
+                // instance for the rest of the process (it is about to exit).
+                for instance in plugins.instances.values { _ = Unmanaged.passRetained(instance) }
             }
         }
         watchdog?.stop()
