@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import textwrap
 import threading
@@ -370,3 +371,27 @@ def test_a_slow_client_holds_back_a_streaming_hook_on_a_worker(build, gateway):
     written = gw.wait_for_log(r'msg="write returned -4 after (\d+) chunks" plugin="local"', timeout=5)
     # What got written fits the client's socket buffers plus the gateway's two 256 KiB bounds.
     assert int(written.group(1)) < 1000, written.group(0)
+
+
+def test_a_streaming_generate_on_the_loop_cannot_pile_up_more_than_the_response_bound(build, gateway):
+    # Not declared blocking: nothing is flushed while generate runs, so the host bounds what it
+    # holds for a client that reads nothing by server.max_upstream_response_bytes.
+    gw = gateway(f"""
+        server: {{port: 0, loops: 1, max_upstream_response_bytes: 4MiB, slow_hook_threshold: 0}}
+        plugins:
+          - {{name: local, path: {build()}, config: {{chunks: 4000, pad: 16384}}}}
+        providers:
+          - {{name: local, plugin: local, models: [local-1]}}
+        """)
+    connection = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+    connection.connect()
+    connection.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    body = json.dumps({"model": "local-1", "messages": [{"role": "user", "content": "hi"}], "stream": True})
+    connection.request("POST", "/v1/chat/completions", body=body, headers={"Content-Type": "application/json"})
+    written = gw.wait_for_log(r'msg="write returned -4 after (\d+) chunks" plugin="local"', timeout=10)
+    # 64 MiB offered; the plugin is stopped a little past 4 MiB of unread output.
+    assert int(written.group(1)) * 16384 < 8 << 20, written.group(0)
+    gw.wait_for_log(r"max_upstream_response_bytes")
+    connection.close()
+    status, _, _, _ = gw.request("GET", "/health")
+    assert status == 200

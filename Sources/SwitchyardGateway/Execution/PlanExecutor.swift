@@ -250,7 +250,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     // MARK: provider output (the plugin's sink)
 
     func pluginWrote(kind: UInt32, bytes: UnsafeRawBufferPointer) -> sy_status {
-        if cancelled || finished || writer.isClosed { return SY_E_CANCELLED }
+        if cancelled || finished || writer.isClosed || pendingFailure != nil { return SY_E_CANCELLED }
         switch kind {
         case SY_OUT_JSON:
             if plan.stream {
@@ -259,7 +259,18 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
                     pendingFailure = PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message)
                     return SY_E_CANCELLED
                 }
-                if writer.isBackpressured { pauseUpstream() }
+                if writer.isBackpressured {
+                    // A provider answering on the loop (generate) cannot be paused: nothing is
+                    // flushed until its hook returns. Bound what it may pile up for a client
+                    // that does not read, as a buffered upstream answer is bounded.
+                    if transfer == nil, writer.pendingBytes > limits.maxResponseBytes {
+                        pendingFailure = PluginFailure(
+                            status: SY_E_UPSTREAM, httpStatus: 502,
+                            message: "provider wrote more than server.max_upstream_response_bytes (\(limits.maxResponseBytes) bytes) that the client had not read")
+                        return SY_E_CANCELLED
+                    }
+                    pauseUpstream()
+                }
             } else {
                 completion = Array(bytes)
             }

@@ -43,6 +43,9 @@ public final class ResponseWriter {
     /// True while more than 256 KiB wait in the connection's send buffer: a streaming producer
     /// should slow down, and may set `onDrained` to hear when to go on.
     public var isBackpressured: Bool { (connection?.pendingOutboundBytes ?? 0) > Self.highWater }
+
+    /// Bytes written but not yet taken by the client.
+    public var pendingBytes: Int { connection?.pendingOutboundBytes ?? 0 }
     static let highWater = 256 * 1024
 
     /// Called once, on the loop, when the send buffer has been written out completely (cleared
