@@ -52,6 +52,20 @@ import Testing
             == #"v.yaml:4:5: plugin "b" (/x/libb.so): did not finish loading the library (its constructors, then sy_plugin_entry) within 0.5 s; the validating process was killed"#)
     }
 
+    @Test func aChildThatClosesItsPipesAndHangsIsStillKilledAtTheDeadline() throws {
+        let started = ContinuousClock.now
+        let error = try check("echo 'library b' >&3; exec 3>&- 1>&- 2>&-; sleep 30", timeout: 0.5).error
+        #expect(error?.contains("plugin \"b\"") == true && error?.contains("was killed") == true, "\(error ?? "")")
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test func aChildScribblingOnItsReportPipeCannotHoldTheCheckForever() throws {
+        let started = ContinuousClock.now
+        let error = try check("while true; do echo 'library a' >&3; done", timeout: 0.5).error
+        #expect(error?.contains("was killed") == true, "\(error ?? "")")
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
     @Test func aCleanErrorIsPassedOnAsWritten() throws {
         #expect(try check("echo 'library a' >&3; printf 'error v.yaml:2:5: plugin \"a\": no such file\\nsecond line\\n' >&3; exit 1").error
             == "v.yaml:2:5: plugin \"a\": no such file\nsecond line")

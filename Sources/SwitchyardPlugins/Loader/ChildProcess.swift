@@ -87,8 +87,22 @@ public struct ChildProcess: Sendable {
         }
         var outcome = Outcome(ending: .exited(0), timedOut: false, output: [], reports: [])
         outcome.timedOut = readUntilEnd(output: output.read, report: report.read, pid: pid, into: &outcome)
+        // Both pipes may close before the child ends (a plugin that closes every descriptor and
+        // then hangs): the exit is awaited under the same deadline.
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exitDeadline = monotonicNanoseconds() &+ UInt64(timeoutSeconds * 1_000_000_000)
+        while true {
+            let waited = waitpid(pid, &status, outcome.timedOut ? 0 : WNOHANG)
+            if waited == pid || (waited < 0 && errno != EINTR) { break }
+            if waited == 0 {
+                if monotonicNanoseconds() >= exitDeadline {
+                    kill(pid, SIGKILL)
+                    outcome.timedOut = true
+                    continue
+                }
+                usleep(10_000)
+            }
+        }
         let signal = status & 0x7F
         outcome.ending = signal != 0 ? .killed(signal: signal) : .exited((status >> 8) & 0xFF)
         return outcome
@@ -105,6 +119,9 @@ public struct ChildProcess: Sendable {
         }
         return entries + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
+
+    /// Report bytes kept (progress lines are short; more is a plugin writing where it should not).
+    static let maxReportBytes = 64 * 1024
 
     /// Reads both pipes until they reach EOF; true when the deadline came first (the child has
     /// then been killed).
@@ -128,6 +145,9 @@ public struct ChildProcess: Sendable {
                 if count <= 0 {
                     open.removeAll { $0 == poller.fd }
                 } else if poller.fd == report {
+                    // Progress restarts the deadline, up to a bound: a plugin scribbling on the
+                    // inherited report descriptor cannot keep the check waiting forever.
+                    guard outcome.reports.count < Self.maxReportBytes else { continue }
                     outcome.reports += chunk[..<count]
                     if deadlineRestartsOnReport { deadline = Int64(monotonicNanoseconds()) + timeout }
                 } else {
