@@ -159,7 +159,8 @@ final class ServerLoop: IOHandler, @unchecked Sendable {
     /// Stops accepting, closes idle connections, lets the others finish (each closes once its
     /// response has ended); after `grace` nanoseconds the responses still open are ended by their
     /// owners (`ResponseWriter.onClose(.shutdown)`: an error answer or a stream's error event),
-    /// and every connection left is closed. `stopped` runs on the loop once it is empty. The
+    /// which get `lingerTimeout` more to reach the client, then every connection left is closed.
+    /// `stopped` runs on the loop once it is empty. The
     /// listeners themselves are closed by the server once no loop watches them.
     func drain(grace: UInt64, stopped: @escaping () -> Void) {
         onStopped = stopped
@@ -171,9 +172,16 @@ final class ServerLoop: IOHandler, @unchecked Sendable {
         loop.schedule(after: grace) { [self] in
             for connection in connections.values {
                 connection.writer?.shutdownGraceExpired()
-                connection.close()
+                // A response its owner could not end is cut now; one just ended (a 503, an
+                // error event) closes itself once flushed, within the linger time below, so a
+                // slow reader still gets it.
+                if connection.writer != nil { connection.close() }
             }
-            stop()
+            if connections.isEmpty { return stop() }
+            loop.schedule(after: configuration.lingerTimeout) { [self] in
+                for connection in connections.values { connection.close() }
+                stop()
+            }
         }
     }
 
