@@ -54,7 +54,13 @@ public final class HTTPServer: @unchecked Sendable {
             listeners = []
             throw error
         }
-        for server in loops { server.siblings = loops.map { ServerLoop.Sibling(server: $0) } }
+        for server in loops {
+            server.askOthersToLookAgain = { [unowned self] asking in
+                for other in loops where other !== asking {
+                    other.loop.execute { other.lookAgain() }
+                }
+            }
+        }
         group.start()
     }
 

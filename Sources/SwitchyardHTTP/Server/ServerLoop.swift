@@ -61,9 +61,7 @@ final class ServerLoop: IOHandler, @unchecked Sendable {
                 pauseAccepting()
                 // The kernel woke this loop alone (EPOLLEXCLUSIVE) for what is pending: the
                 // others must look again, or it waits in the backlog while they have room.
-                for case let sibling? in siblings.map(\.server) where sibling !== self {
-                    sibling.loop.execute { sibling.lookAgain() }
-                }
+                askOthersToLookAgain(self)
                 report(.connections, "connection limit reached; accepting paused until a connection closes", [
                     ("max_connections", String(configuration.maxConnections)), ("open_on_loop", String(connections.count)),
                 ])
@@ -117,13 +115,13 @@ final class ServerLoop: IOHandler, @unchecked Sendable {
         }
     }
 
-    /// Every loop of the server (set once, before the loops run), held weakly.
-    var siblings: [Sibling] = []
-    struct Sibling { weak var server: ServerLoop? }
+    /// Set by the server before the loops run: has every other loop call `lookAgain` on its own
+    /// thread. (No weak references to loops: a weakly referenced object pays for every retain.)
+    var askOthersToLookAgain: (ServerLoop) -> Void = { _ in }
 
     /// Re-registers the listeners so that epoll checks them now: EPOLL_CTL_ADD of a listener
     /// with a pending connection reports it at once. Another loop paused at its quota asks.
-    private func lookAgain() {
+    func lookAgain() {
         guard !acceptPaused, !draining else { return }
         for fd in listeners { loop.unregister(fd: fd) }
         do { try watchListeners() } catch { acceptPaused = true; resumeAccepting() }
