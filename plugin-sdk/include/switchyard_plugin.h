@@ -68,7 +68,7 @@ extern "C" {
 
 typedef int32_t sy_status;
 #define SY_OK              0
-#define SY_PAUSE           1    /* guardrails only: the plugin finishes later through host->resume() */
+#define SY_PAUSE           1    /* guardrails only: inspect finishes later through host->resume() */
 #define SY_E_INVALID     (-1)   /* bad input (malformed JSON, missing field) */
 #define SY_E_UNSUPPORTED (-2)   /* the request asks for something this plugin cannot honour */
 #define SY_E_NOMEM       (-3)
@@ -123,7 +123,7 @@ typedef void *sy_state;              /* plugin-owned per-call state; opaque to t
  *    thread of your own, and every use returns SY_E_HANDLE (and is logged once in a while, with
  *    your plugin's name). Nothing you write that way can reach any client.
  *  - sy_verdict: valid from the start of inspect until inspect returns; when inspect returns
- *    SY_PAUSE, until the plugin calls host->resume() for that call. While valid, it may be used
+ *    SY_PAUSE, until the plugin calls host->resume() with it (or the guardrail's deadline ends it). While valid, it may be used
  *    from any thread (the host serializes the calls); afterwards SY_E_HANDLE.
  * A handle that is no longer valid never becomes valid again, and never names another call's
  * sink: the host issues a fresh generation for every lend. */
@@ -162,9 +162,10 @@ typedef uint64_t sy_verdict;  /* what a guardrail decides about the JSON it insp
 #define SY_OP_COUNT_TOKENS     6u /* since 1.0: canonical chat body in, {"input_tokens":N} out */
 
 /* What the host planned for this call. Host-owned, borrowed for the duration of the hook.
- * (sy_call itself is a token, not a pointer: once the call has ended, host functions given it
- * find nothing and answer safely: call_cancelled 1, call_metadata empty, resume ignored.)
- * The canonical JSON handed alongside already carries `model` rewritten to upstream_model. */
+ * sy_call itself is a token, not a pointer: once the call has ended, host functions given it
+ * find nothing and answer safely (call_cancelled 1, call_metadata empty, http_send
+ * SY_E_CANCELLED). The canonical JSON handed to provider hooks already carries `model`
+ * rewritten to upstream_model; guardrails see the model as the client named it. */
 typedef struct sy_call_info {
     uint32_t struct_size;
     uint32_t operation;      /* SY_OP_* */
@@ -220,9 +221,7 @@ typedef struct sy_host_api {
     uint32_t abi_minor; /* the host's minor */
 
     uint32_t (*log_enabled)(sy_hinst h, uint32_t level);
-    /* One line naming the config entry, and the request when `call` is non-NULL. Not yet the
-     * request: the gateway passes a NULL call to every hook today (planned); put
-     * info->request_id into the message when a line must name it. */
+    /* One line naming the config entry, and the request (request_id=) when `call` is non-NULL. */
     void (*log)(sy_hinst h, sy_call call /* may be NULL */, uint32_t level, sy_bytes message);
 
     uint64_t (*now_unix_ns)(void);
@@ -243,22 +242,36 @@ typedef struct sy_host_api {
     sy_status (*secret_get)(sy_hinst h, sy_bytes name, uint8_t *buffer, size_t capacity,
                             size_t *out_len);
 
-    /* Call services: NOT YET PROVIDED BY THE GATEWAY (planned). Every hook receives a NULL `call`
-     * today, so http_send returns SY_E_UNSUPPORTED (from instance_new too), http_cancel and
-     * resume do nothing, call_cancelled returns 0 and call_metadata an empty sy_bytes. The
-     * comments below are the contract once they are provided; check statuses meanwhile. */
+    /* ---- Call services. Every hook of a request receives a live `call` (a token for the
+     * request, see sy_call_info); `call` is NULL only in instance_new. */
 
-    /* Out-of-band HTTP through the host's client. Must be called on the thread running a hook of
-     * `call` (or instance_new when call is NULL); results arrive through `handler`. [planned] */
+    /* Out-of-band HTTP through the host's client, e.g. a moderation API or an OAuth token.
+     * Called on the thread running a hook of `call`, or inside a handler callback of one of its
+     * requests (never from a thread of your own: SY_E_HANDLE). The request runs on the call's
+     * event loop without blocking it; the handler's callbacks arrive there, never inline. A URL
+     * that is a path ("/v1/chat/completions") is sent to this gateway itself, through its own
+     * routing (guardrails do not run on such requests). SY_E_UNSUPPORTED with a NULL call (e.g.
+     * from instance_new); SY_E_CANCELLED once the client has gone; SY_E_INVALID for a request
+     * that cannot be sent (not an absolute http(s) URL or a path, a bad method or header). When
+     * the call ends, its requests still running are cancelled (on_done gets SY_E_CANCELLED). */
     sy_status (*http_send)(sy_hinst h, sy_call call, const sy_http_request *request,
                            const sy_http_handler *handler, uint64_t *out_request);
-    void (*http_cancel)(sy_hinst h, uint64_t request); /* [planned] */
+    /* Cancels a request of http_send; its on_done still runs once (SY_E_CANCELLED). Unknown or
+     * finished ids are ignored. Same threads as http_send. */
+    void (*http_cancel)(sy_hinst h, uint64_t request);
 
-    /* Finish a hook that returned SY_PAUSE. Once per SY_PAUSE, from any thread; the host never
-     * re-enters the plugin synchronously from inside resume(). [planned] */
-    void (*resume)(sy_call call, sy_status result);
-    uint32_t (*call_cancelled)(sy_call call); /* 1 once the client has gone away. [planned] */
-    /* JSON {"request_id","endpoint","model","provider"}; valid until the call ends. [planned] */
+    /* Finish an inspect that returned SY_PAUSE: `verdict` is the handle that inspect received,
+     * `result` what inspect would have returned (SY_OK = the verdict as patched/rejected, an
+     * error = the guardrail failed; its on_error applies). Any thread, once per SY_PAUSE; the
+     * host never re-enters the plugin from inside resume. SY_E_HANDLE when the verdict is not
+     * paused any more (resumed already, or its deadline passed: the host went on without it). */
+    sy_status (*resume)(sy_hinst h, sy_verdict verdict, sy_status result);
+    /* [thread-safe] 1 once the client has gone away (or the call has ended); 0 for NULL. */
+    uint32_t (*call_cancelled)(sy_call call);
+    /* [hook-thread] The plan's facts for this call, as JSON: {"request_id","endpoint","mode",
+     * "model" (after aliases),"requested_model","provider","attempt","stream"}; provider and
+     * attempt are the current attempt's. Valid until the hook that asked returns. Empty for
+     * NULL or a call that has ended. */
     sy_bytes (*call_metadata)(sy_call call);
 
     /* Host extensions by id, e.g. "switchyard.ext.kv/1"; NULL when absent. */
@@ -284,11 +297,22 @@ typedef struct sy_host_api {
     sy_status (*http_out_append_body)(sy_hinst h, sy_http_out out, sy_bytes data);
 
     /* A guardrail's decision. Any thread while the verdict is valid (see sy_verdict); the host
-     * serializes calls on one verdict. patch: format SY_PATCH_*; reject: the status and an
-     * OpenAI-shaped error body for the client. The last call before the verdict ends wins. */
+     * serializes calls on one verdict and copies the bytes. The last patch or reject before the
+     * verdict ends wins (a reject wins over any patch). See "Guardrails" for what each means.
+     * patch: SY_PATCH_REPLACE with one JSON object, or SY_PATCH_JSON_PATCH with an RFC 6902
+     *   array of operations; SY_E_INVALID for a format or document the host cannot use. The
+     *   host applies it when the verdict ends; one that does not apply fails the guardrail.
+     * reject: the HTTP status for the client (0 = 400; else 400-599) and an OpenAI-shaped error
+     *   body {"error":{"message":...}}; SY_E_INVALID otherwise. */
     sy_status (*verdict_patch)(sy_hinst h, sy_verdict verdict, uint32_t format, sy_bytes document);
     sy_status (*verdict_reject)(sy_hinst h, sy_verdict verdict, uint32_t http_status,
                                 sy_bytes openai_error_json);
+    /* SY_PHASE_CHUNK only: keep the last `bytes` bytes of the inspected text (after your patch)
+     * back; they come again at the front of the text of this choice's next inspect. The host
+     * holds no more than asked (a cut inside a UTF-8 sequence moves forward), at most
+     * SY_MAX_HOLD_BYTES. SY_E_UNSUPPORTED when the text must go out now (the choice or stream is
+     * ending) or in another phase. */
+    sy_status (*verdict_hold)(sy_hinst h, sy_verdict verdict, size_t bytes);
 } sy_host_api;
 
 /* ---------------------------------------------------------------- plugin interfaces */
@@ -297,7 +321,7 @@ typedef struct sy_host_api {
 #define SY_IFACE_GUARDRAIL "switchyard.guardrail/1"
 #define SY_IFACE_ENRICHER  "switchyard.enricher/1"
 #define SY_IFACE_BATCH     "switchyard.batch/1"
-/* The gateway calls providers today. Guardrail, enricher and batch interfaces are declared so
+/* The gateway calls providers and guardrails. The enricher and batch interfaces are declared so
  * plugins can be written against them, but the gateway does not call them yet [planned]. */
 
 /* Push-style stream transformer: begin -> data* -> end, then state_free exactly once, also after
@@ -331,23 +355,46 @@ typedef struct sy_provider_v1 {
                           sy_bytes canonical_json, sy_sink out, sy_error *error);
 } sy_provider_v1;
 
-/* Guardrail verdicts (host->verdict_patch / verdict_reject on a sy_verdict handle): valid until
- * inspect returns, or after SY_PAUSE until resume(). */
+/* switchyard.guardrail/1: inspects what flows through a request, in the phases it declares
+ * (`phases`; the YAML entry may narrow them), always in the canonical form whatever API the client
+ * spoke (a /v1/messages or /v1/responses request with a guardrail runs translated). What it sees:
+ *  SY_PHASE_REQUEST   the canonical request before the provider gets it (chat: the chat body with
+ *                     `model` as the client named it; /v1/embeddings: its body). Runs before each
+ *                     attempt whose provider the entry applies to (once when nothing differs).
+ *  SY_PHASE_RESPONSE  a whole canonical response (chat.completion), before the client gets it.
+ *  SY_PHASE_CHUNK     a stream, as text: one canonical chat.completion.chunk per chunk that
+ *                     carries text, with one choice whose delta.content is the text not yet
+ *                     released for that choice (what you held back before, then the new text).
+ *                     Chunks without text (role, tool calls, finish, usage) pass uninspected;
+ *                     before one of them ends a choice, or when the stream ends, held text is
+ *                     inspected once more with holding refused.
+ * The verdict (host->verdict_*): nothing = allow; patch = the document is replaced (REQUEST,
+ * RESPONSE: what goes on; CHUNK: the chunk the client gets, its delta.content the new text);
+ * reject = the request fails with your status and error (CHUNK: the stream ends with an error
+ * event, as headers are sent); hold (CHUNK) = keep the tail of the text back for the next one.
+ * inspect returns SY_OK when its verdict is complete, SY_PAUSE to finish later through
+ * host->resume(h, verdict, status) (the request waits without blocking the loop; a stream's
+ * upstream is paused meanwhile), or an error (SY_E_*, with `error` filled): the entry's on_error
+ * decides (fail_closed: the request fails; fail_open: allowed, logged). A deadline per entry
+ * bounds inspect and a pause alike. The host names the guardrail in every rejection and log. */
 #define SY_PATCH_REPLACE    1u /* the document replaces the inspected JSON */
-#define SY_PATCH_JSON_PATCH 2u /* RFC 6902 JSON Patch against the inspected JSON */
+#define SY_PATCH_JSON_PATCH 2u /* RFC 6902 JSON Patch (an array of operations) against it */
 #define SY_PHASE_REQUEST  1u
 #define SY_PHASE_RESPONSE 2u
 #define SY_PHASE_CHUNK    4u
+#define SY_MAX_HOLD_BYTES 16384u /* most text a CHUNK-phase guardrail may hold back per choice */
 
-/* switchyard.guardrail/1 [planned: not called by the gateway yet]: returning SY_OK without patch/reject allows. In the CHUNK phase a
- * reject can only end the stream (headers are already sent). */
 typedef struct sy_guardrail_v1 {
     uint32_t struct_size;
-    uint32_t phases; /* SY_PHASE_* bits this guardrail inspects */
-    /* [any-thread] May return SY_PAUSE and finish later through host->resume(call, status). */
-    sy_status (*inspect)(sy_instance instance, sy_call call, uint32_t phase, sy_bytes json,
-                         sy_verdict verdict, sy_error *error);
-    void (*call_end)(sy_instance instance, sy_call call); /* optional */
+    uint32_t phases; /* SY_PHASE_* bits this guardrail can inspect */
+    /* [any-thread] `json` is borrowed for the call; `info` describes the request (`request` is
+     * the canonical request in every phase). One inspect per call at a time for a given entry;
+     * different calls concurrently unless SY_F_SERIALIZE_INSTANCE. */
+    sy_status (*inspect)(sy_instance instance, sy_call call, const sy_call_info *info,
+                         uint32_t phase, sy_bytes json, sy_verdict verdict, sy_error *error);
+    /* Optional. [any-thread] The call has ended; once per call this entry inspected (release
+     * per-call state). No verdict of the call is valid any more. */
+    void (*call_end)(sy_instance instance, sy_call call);
 } sy_guardrail_v1;
 
 /* switchyard.enricher/1 [planned: not called by the gateway yet]: read-only observer of passthrough traffic; emits SY_OUT_META_JSON

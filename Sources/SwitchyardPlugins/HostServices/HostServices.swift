@@ -40,11 +40,7 @@ public enum HostServices {
             secret_get: { _, name, buffer, capacity, outLength in HostServices.secret(name, buffer, capacity, outLength) },
             http_send: { _, call, request, handler, out in PluginHTTPHandler.send(call, request, handler, out) },
             http_cancel: { _, request in PluginHTTPHandler.cancel(request) },
-            resume: { call, status in
-                // A resume for a call that has ended (late, after a timeout) is ignored.
-                guard let call = PluginCall.from(call) else { return }
-                call.resume?(call, status)
-            },
+            resume: { hinst, verdict, status in PluginHandles.resumeVerdict(hinst, verdict, status) },
             // A call that has ended counts as gone; NULL (no call) as not cancelled.
             call_cancelled: { call in
                 guard call != nil else { return 0 }
@@ -78,6 +74,9 @@ public enum HostServices {
                 PluginHandles.withVerdict(hinst, "verdict_reject", verdict) {
                     body.ptr == nil && body.len != 0 ? SY_E_INVALID : $0.pluginRejected(httpStatus: status, body: body.raw)
                 }
+            },
+            verdict_hold: { hinst, verdict, bytes in
+                PluginHandles.withVerdict(hinst, "verdict_hold", verdict) { $0.pluginHeld(bytes: bytes < 0 || bytes > Int(SY_MAX_HOLD_BYTES) ? Int(SY_MAX_HOLD_BYTES) : bytes) }
             }
         ))
         return UnsafePointer(table)

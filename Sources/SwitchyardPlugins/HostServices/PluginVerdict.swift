@@ -8,6 +8,11 @@ import Synchronization
 public protocol PluginVerdictTarget: AnyObject, Sendable {
     func pluginPatched(format: UInt32, document: UnsafeRawBufferPointer) -> sy_status
     func pluginRejected(httpStatus: UInt32, body: UnsafeRawBufferPointer) -> sy_status
+    func pluginHeld(bytes: Int) -> sy_status
+    /// `host->resume` for a paused verdict, which has just ended (later calls get SY_E_HANDLE).
+    /// Called outside the registry's lock, on the plugin's thread (possibly inside `inspect`):
+    /// hop to the request's loop, never call back into the plugin from here.
+    func pluginResumed(_ status: sy_status)
 }
 
 /// A verdict whose `inspect` returned SY_PAUSE: it stays valid (from any thread) until `end()`,
@@ -55,6 +60,15 @@ extension PluginHandles {
             return status
         }
         return refuse(hinst, function, handle)
+    }
+
+    /// `host->resume`: ends a verdict and tells its target, outside the lock; SY_E_HANDLE for a
+    /// verdict that has ended (resumed already, or its deadline ended it).
+    static func resumeVerdict(_ hinst: sy_hinst?, _ handle: sy_verdict, _ status: sy_status) -> sy_status {
+        let target = handle & 0xFF == verdictSlot ? verdicts.withLock { $0.removeValue(forKey: handle) } : nil
+        guard let target else { return refuse(hinst, "resume", handle) }
+        target.pluginResumed(status)
+        return SY_OK
     }
 
     /// Number of verdicts currently valid (tests).

@@ -49,7 +49,7 @@ public final class ProviderPlugin: @unchecked Sendable {
         var check = PluginOutputCheck(stream: call.stream)
         let status = call.withInfo { info in
             withPluginSink({ kind, bytes in checkedWrite(&check, kind, bytes, output, requestID: call.requestID) }) { sink in
-                generateHook(instance, nil, info, body.syBytes, sink, &error)
+                generateHook(instance, call.handle, info, body.syBytes, sink, &error)
             }
         }
         if let refused = refusedOutput(check) { return refused }
@@ -63,7 +63,7 @@ public final class ProviderPlugin: @unchecked Sendable {
         }
         let draft = UpstreamRequestBuilder()
         var error = freshError()
-        let status = call.withInfo { info in draft.withHTTPOut { out in prepare(instance, nil, info, body.syBytes, out, &error) } }
+        let status = call.withInfo { info in draft.withHTTPOut { out in prepare(instance, call.handle, info, body.syBytes, out, &error) } }
         if let problem = draft.problem {
             return .failure(PluginFailure(status: SY_E_INTERNAL, message: "provider \(name) built an invalid upstream request: \(problem)"))
         }
@@ -82,7 +82,7 @@ public final class ProviderPlugin: @unchecked Sendable {
         var state: sy_state?
         let status = call.withInfo { info in
             lendHeaders(headers) { raw, count in
-                transformer.pointee.begin(instance, nil, info, UInt32(clamping: httpStatus), raw, count, &state, &error)
+                transformer.pointee.begin(instance, call.handle, info, UInt32(clamping: httpStatus), raw, count, &state, &error)
             }
         }
         guard status == SY_OK else {
@@ -170,8 +170,11 @@ public struct CallDescription {
     public var upstreamModel: String
     /// The canonical request of this attempt, lent to every hook as `sy_call_info.request`.
     public var request: [UInt8]
+    /// The request's `sy_call` (its `PluginCall.handle`), passed to every hook; nil outside a request.
+    public var handle: sy_call?
 
-    public init(operation: UInt32, stream: Bool, attempt: Int, requestID: String, upstreamModel: String, request: [UInt8] = []) {
+    public init(operation: UInt32, stream: Bool, attempt: Int, requestID: String, upstreamModel: String, request: [UInt8] = [], handle: sy_call? = nil) {
+        self.handle = handle
         self.operation = operation
         self.stream = stream
         self.attempt = attempt

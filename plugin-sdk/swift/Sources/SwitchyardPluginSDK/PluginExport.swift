@@ -9,14 +9,24 @@ public struct PluginDefinition: Sendable {
     public let version: String
     /// `{"kinds":[...],"interfaces":[...],"config_schema":{...}}`
     public let manifest: String
-    let makeProvider: @Sendable (JSONValue, PluginHost) throws(PluginError) -> any Provider
+    let make: @Sendable (JSONValue, PluginHost) throws(PluginError) -> InstanceBox
     let answersLocally: Bool
+    /// SY_PHASE_* bits of a guardrail; 0 for other kinds.
+    let guardrailPhases: UInt32
 
     public static func provider<P: Provider>(_ type: P.Type, id: String, version: String, manifest: String) -> PluginDefinition {
         PluginDefinition(
             id: id, version: version, manifest: manifest,
-            makeProvider: { config, host throws(PluginError) in try P(config: config, host: host) },
-            answersLocally: P.self is any LocalProvider.Type
+            make: { config, host throws(PluginError) in InstanceBox(provider: try P(config: config, host: host), host: host) },
+            answersLocally: P.self is any LocalProvider.Type, guardrailPhases: 0
+        )
+    }
+
+    public static func guardrail<G: Guardrail>(_ type: G.Type, id: String, version: String, manifest: String) -> PluginDefinition {
+        PluginDefinition(
+            id: id, version: version, manifest: manifest,
+            make: { config, host throws(PluginError) in InstanceBox(guardrail: try G(config: config, host: host), host: host) },
+            answersLocally: false, guardrailPhases: G.phases.rawValue
         )
     }
 }
@@ -88,6 +98,17 @@ enum ExportedTables {
         return table
     }()
 
+    nonisolated(unsafe) static let guardrailTable: UnsafeMutablePointer<sy_guardrail_v1> = {
+        let table = UnsafeMutablePointer<sy_guardrail_v1>.allocate(capacity: 1)
+        table.initialize(to: sy_guardrail_v1(
+            struct_size: UInt32(MemoryLayout<sy_guardrail_v1>.size),
+            phases: definition?.guardrailPhases ?? 0,
+            inspect: guardrailInspect,
+            call_end: guardrailCallEnd
+        ))
+        return table
+    }()
+
     nonisolated(unsafe) static let transformerTable: UnsafeMutablePointer<sy_transformer_v1> = {
         let table = UnsafeMutablePointer<sy_transformer_v1>.allocate(capacity: 1)
         table.initialize(to: sy_transformer_v1(
@@ -101,13 +122,20 @@ enum ExportedTables {
     }()
 }
 
-/// One instance: the provider object and the host services (with the instance's `sy_hinst`,
-/// which every sink and builder call passes back).
+/// One instance: the plugin object (of the library's one kind) and the host services (with the
+/// instance's `sy_hinst`, which every sink, builder and verdict call passes back).
 final class InstanceBox {
-    let provider: any Provider
+    let provider: (any Provider)!
+    let guardrail: (any Guardrail)!
     let host: PluginHost
-    init(_ provider: any Provider, host: PluginHost) {
+    init(provider: any Provider, host: PluginHost) {
         self.provider = provider
+        self.guardrail = nil
+        self.host = host
+    }
+    init(guardrail: any Guardrail, host: PluginHost) {
+        self.provider = nil
+        self.guardrail = guardrail
         self.host = host
     }
 }
@@ -137,8 +165,7 @@ private let instanceNew: @convention(c) (sy_hinst?, sy_bytes, UnsafeMutablePoint
             throw PluginError.config("config is not valid JSON: \(error)")
         }
         let host = PluginHost(api: api, instance: hinst)
-        let provider = try definition.makeProvider(config, host)
-        out.pointee = Unmanaged.passRetained(InstanceBox(provider, host: host)).toOpaque()
+        out.pointee = Unmanaged.passRetained(try definition.make(config, host)).toOpaque()
         return SY_OK
     } catch {
         return error.fill(errorOut)
@@ -150,7 +177,10 @@ private let instanceFree: @convention(c) (sy_instance?) -> Void = { instance in
     Unmanaged<InstanceBox>.fromOpaque(instance).release()
 }
 
-private let getInterface: @convention(c) (sy_instance?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = { _, id in
-    guard let id, strcmp(id, SY_IFACE_PROVIDER) == 0 else { return nil }
-    return UnsafeRawPointer(ExportedTables.providerTable)
+private let getInterface: @convention(c) (sy_instance?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = { instance, id in
+    guard let id, let instance else { return nil }
+    let box = instanceBox(instance)
+    if box.provider != nil, strcmp(id, SY_IFACE_PROVIDER) == 0 { return UnsafeRawPointer(ExportedTables.providerTable) }
+    if box.guardrail != nil, strcmp(id, SY_IFACE_GUARDRAIL) == 0 { return UnsafeRawPointer(ExportedTables.guardrailTable) }
+    return nil
 }
