@@ -16,7 +16,7 @@ enum CrossValidation {
         plugins: [PluginsSection.Draft],
         providers: [ProvidersSection.Draft],
         aliases: [AliasesSection.Draft],
-        guardrails: [GuardrailsSection.Draft] = []
+        guardrails: [GuardrailsSection.Draft]
     ) throws(ConfigError) -> Result {
         for provider in providers {
             try checkPluginReference(provider.entry.plugin, at: provider.pluginValue, user: "provider", enabled: provider.enabled, plugins: plugins)
