@@ -31,10 +31,14 @@ struct TermScanner: Sendable {
         let units = text.units
         var result = Result(holdFrom: units.count)
         var start = 0
+        var previousIsWord = precededByWord
         while start < units.count {
-            guard let first = trie.child(of: TermTrie.root, units[start]), text.startsScalar(start),
-                  !WordCharacter.contains(units[start]) || !(start == 0 ? precededByWord : WordCharacter.contains(units[start - 1]))
-            else {
+            let unit = units[start]
+            let isWord = WordCharacter.contains(unit)
+            // Inside a word no term can start (one starting with a word character needs a
+            // boundary before it): most positions end here, before any trie lookup.
+            guard !(isWord && previousIsWord), text.startsScalar(start), let first = trie.child(of: TermTrie.root, unit) else {
+                previousIsWord = isWord
                 start += 1
                 continue
             }
@@ -42,11 +46,13 @@ struct TermScanner: Sendable {
             if let end, firstOnly || !undecided {
                 result.matches.append(start..<end)
                 if firstOnly { return result }
+                previousIsWord = WordCharacter.contains(units[end - 1])
                 start = end
             } else if undecided {
                 result.holdFrom = start
                 return result
             } else {
+                previousIsWord = isWord
                 start += 1
             }
         }

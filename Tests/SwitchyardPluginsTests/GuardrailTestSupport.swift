@@ -8,7 +8,7 @@ import Testing
 /// What a guardrail decided through the host's verdict functions, as the gateway's chain would
 /// record it. `holdStatus` is what `verdict_hold` answers (SY_E_UNSUPPORTED: the text must go
 /// out now, as when a choice ends).
-final class RecordedVerdict: PluginVerdictTarget {
+final class VerdictRecorder: PluginVerdictTarget {
     struct Decisions {
         var patches: [(format: UInt32, document: JSONValue)] = []
         var rejections: [(status: UInt32, body: JSONValue)] = []
@@ -70,8 +70,8 @@ struct LoadedGuardrail {
     /// Runs `inspect` once; the returned verdict holds what the plugin decided.
     @discardableResult
     func inspect(_ json: JSONValue, phase: UInt32, call: sy_call? = nil, holdStatus: sy_status = SY_OK,
-                 operation: UInt32 = SY_OP_CHAT_COMPLETIONS) throws -> RecordedVerdict {
-        let verdict = RecordedVerdict(holdStatus: holdStatus)
+                 operation: UInt32 = SY_OP_CHAT_COMPLETIONS) throws -> VerdictRecorder {
+        let verdict = VerdictRecorder(holdStatus: holdStatus)
         let description = CallDescription(operation: operation, stream: phase == SY_PHASE_CHUNK, attempt: 0, requestID: "req-test",
                                           upstreamModel: "m", handle: call)
         let outcome = json.serialized().withUnsafeBytes { guardrail.inspect(description, phase: phase, json: $0, target: verdict) }

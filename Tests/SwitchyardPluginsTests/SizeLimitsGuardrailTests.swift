@@ -67,7 +67,7 @@ import Testing
 
     // MARK: max_output_tokens
 
-    func capped(_ extra: [(String, JSONValue)]) throws -> (RecordedVerdict, JSONValue) {
+    func capped(_ extra: [(String, JSONValue)]) throws -> (VerdictRecorder, JSONValue) {
         let request = chat(["hi"], extra: extra)
         let verdict = try (try limits(#"{"max_output_tokens":500}"#)).inspect(request, phase: SY_PHASE_REQUEST)
         let patched = try verdict.operations.map { try TestJSONPatch.apply($0, to: request) } ?? request
