@@ -34,6 +34,9 @@ let plugins = [
     gatewayPlugin("ProviderOpenAI", folder: "provider-openai"),
     gatewayPlugin("ProviderAnthropic", folder: "provider-anthropic"),
     gatewayPlugin("ProviderGemini", folder: "provider-gemini"),
+    gatewayPlugin("GuardrailBlocklist", folder: "guardrail-blocklist"),
+    gatewayPlugin("GuardrailSizeLimits", folder: "guardrail-size-limits"),
+    gatewayPlugin("GuardrailSystemPrompt", folder: "guardrail-system-prompt"),
 ]
 
 let package = Package(
