@@ -34,6 +34,7 @@ let plugins = [
     gatewayPlugin("ProviderOpenAI", folder: "provider-openai"),
     gatewayPlugin("ProviderAnthropic", folder: "provider-anthropic"),
     gatewayPlugin("ProviderGemini", folder: "provider-gemini"),
+    gatewayPlugin("GuardrailLLMJudge", folder: "guardrail-llm-judge"),
 ]
 
 let package = Package(
