@@ -21,7 +21,8 @@ enum JudgeReply {
             return .failure(JudgeFailure(reason: "judge model \"\(model)\" answered without text in choices[0].message.content"))
         }
         guard let decision = JudgeDecision(answer: content) else {
-            return .failure(JudgeFailure(reason: #"judge model "\#(model)" gave an answer that is neither {"allow": true|false} nor ALLOW/BLOCK: "\#(excerpt(content))""#))
+            let form = #"neither {"allow": true|false} nor ALLOW/BLOCK"#
+            return .failure(JudgeFailure(reason: "judge model \"\(model)\" gave an answer that is \(form): \"\(excerpt(content))\""))
         }
         return .success(decision)
     }

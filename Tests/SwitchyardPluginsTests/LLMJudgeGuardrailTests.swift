@@ -117,7 +117,7 @@ import Testing
 
     @Test func theResponsePhaseAppendsTheAnswer() throws {
         let request = #"{"model":"gpt-x","messages":[{"role":"user","content":"hi"}]}"#
-        let response = #"{"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Sure, here it is"},"finish_reason":"stop"}]}"#
+        let response = #"{"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Sure, here it is"}}]}"#
         let run = try judge(phase: SY_PHASE_RESPONSE, document: response, request: request, answer: .content(#"{"allow":false}"#))
         let body = try JSONValue.parse(try #require(run.sent).body)
         #expect(body["messages"]?[1]?["content"] == "user: hi\nassistant: Sure, here it is")
@@ -131,7 +131,8 @@ import Testing
 
     @Test func aLongConversationKeepsTheNewestMessages() throws {
         let old = String(repeating: "a", count: 300) + String(repeating: "z", count: 300)
-        let request = #"{"model":"m","messages":[{"role":"user","content":"oldest"},{"role":"assistant","content":"\#(old)"},{"role":"user","content":"newest"}]}"#
+        let request = #"{"model":"m","messages":[{"role":"user","content":"oldest"},"#
+            + #"{"role":"assistant","content":"\#(old)"},{"role":"user","content":"newest"}]}"#
         let run = try judge(config: #"{"model":"judge-1","max_characters":100}"#, document: request, answer: .content("ALLOW"))
         let body = try JSONValue.parse(try #require(run.sent).body)
         let transcript = try #require(body["messages"]?[1]?["content"]?.stringValue)
@@ -176,7 +177,8 @@ enum JudgeAnswer: Sendable, CustomStringConvertible {
     func deliver(to handler: PluginHTTPHandler) {
         switch self {
         case .content(let text):
-            let completion: JSONValue = ["object": "chat.completion", "choices": [["index": 0, "message": ["role": "assistant", "content": .string(text)]]]]
+            let message: JSONValue = ["role": "assistant", "content": .string(text)]
+            let completion: JSONValue = ["object": "chat.completion", "choices": [["index": 0, "message": message]]]
             JudgeAnswer.http(200, completion.jsonText).deliver(to: handler)
         case .http(let status, let body):
             handler.headers(status: status, [("content-type", "application/json")])
