@@ -37,6 +37,7 @@ let plugins = [
     gatewayPlugin("GuardrailBlocklist", folder: "guardrail-blocklist"),
     gatewayPlugin("GuardrailSizeLimits", folder: "guardrail-size-limits"),
     gatewayPlugin("GuardrailSystemPrompt", folder: "guardrail-system-prompt"),
+    gatewayPlugin("GuardrailLLMJudge", folder: "guardrail-llm-judge"),
 ]
 
 let package = Package(
