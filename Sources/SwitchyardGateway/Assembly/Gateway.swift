@@ -42,9 +42,15 @@ public final class Gateway: @unchecked Sendable {
         // Threads for blocking hooks only when a plugin in use declares one.
         let declared = providers.values.filter(\.declaresBlockingHooks)
         workers = declared.isEmpty ? nil : WorkerPool(threads: config.server.pluginWorkers, queueCapacity: config.server.pluginWorkerQueue)
+        // Guardrails in the order they run: ascending `order`, config order within one.
+        let guardrails = config.guardrails.enumerated()
+            .sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }
+            .compactMap { [plugins] _, entry in plugins.guardrails[entry.name].map { ConfiguredGuardrail(entry: entry, plugin: $0) } }
         let services = GatewayServices(
-            providers: providers, planner: PlanBuilder(routing: routing, configuredChains: PluginChains(), providerOperations: plugins.providerOperations),
-            settings: GatewaySettings(accessLog: accessLog), log: log, workers: workers)
+            providers: providers,
+            planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations),
+            settings: GatewaySettings(accessLog: accessLog), log: log, workers: workers,
+            guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }))
         responder = GatewayResponder(
             services: services, models: ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000)))
 
