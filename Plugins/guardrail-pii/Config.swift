@@ -93,7 +93,7 @@ struct PIIConfig: Sendable {
         }
         return Detector(
             name: definition.name, pattern: pattern, validation: definition.validation,
-            holdsOnceItContains: holdWords ? nil : definition.holdsOnceItContains,
+            holdsOnceItContains: holdWords ? nil : definition.holdsOnceItContains, prefilter: definition.prefilter,
             placeholder: Self.placeholder(placeholder, for: definition.name), heldContext: 0)
     }
 

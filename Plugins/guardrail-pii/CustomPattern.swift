@@ -47,7 +47,7 @@ struct CustomPattern {
             throw .config("custom pattern \"\(name)\" does not compile: \(error.message) at offset \(error.offset)")
         }
         return Detector(
-            name: name, pattern: pattern, validation: .none, holdsOnceItContains: nil,
+            name: name, pattern: pattern, validation: .none, holdsOnceItContains: nil, prefilter: .none,
             placeholder: PIIConfig.placeholder(placeholder, for: name), heldContext: pattern.lookbehind)
     }
 }

@@ -1,6 +1,7 @@
 /// One kind of personal data or secret: a compiled pattern, a check its candidates must pass,
-/// and the name used in placeholders and rejection messages. Immutable, shared by every call.
-struct Detector: Sendable {
+/// and the name used in placeholders and rejection messages. Immutable, shared by every call;
+/// a class, so the scan loop passes detectors by reference instead of copying their fields.
+final class Detector: Sendable {
     /// `email`, `card`, ... or a custom pattern's name.
     let name: String
     let pattern: Pattern
@@ -9,6 +10,8 @@ struct Detector: Sendable {
     /// (the email detector's `@`, unless `stream_hold_words`), so a window ending in an ordinary
     /// word is not delayed. nil: every partial match holds.
     let holdsOnceItContains: UInt8?
+    /// Tested before the pattern runs on a text (Prefilter.swift).
+    let prefilter: Prefilter
     /// The placeholder with `{type}` replaced by `name`, as UTF-8, built once.
     let placeholder: [UInt8]
     /// Characters before a partial match held back with it, so the next window gives the pattern's
@@ -26,6 +29,17 @@ struct Detector: Sendable {
         case ibanMod97
         /// Phone numbers: 8-15 digits after a `+`, 9-12 otherwise (Validators.swift).
         case phoneDigitCount
+    }
+
+    init(name: String, pattern: Pattern, validation: Validation, holdsOnceItContains: UInt8?, prefilter: Prefilter,
+         placeholder: [UInt8], heldContext: Int) {
+        self.name = name
+        self.pattern = pattern
+        self.validation = validation
+        self.holdsOnceItContains = holdsOnceItContains
+        self.prefilter = prefilter
+        self.placeholder = placeholder
+        self.heldContext = heldContext
     }
 
     func accepts(_ candidate: UnsafeRawBufferPointer) -> Bool {

@@ -21,7 +21,9 @@ struct TextScanner {
     /// the first part of something a detector would match.
     func scan(_ text: UnsafeRawBufferPointer, streaming: Bool) throws(PluginError) -> Result {
         var result = Result(holdFrom: text.count)
+        var facts = TextFacts(text)
         for (index, detector) in detectors.enumerated() {
+            guard detector.prefilter.admits(&facts, streaming: streaming, heldPartialsContain: detector.holdsOnceItContains) else { continue }
             var offset = 0
             searching: while offset <= text.count {
                 let outcome: Pattern.Outcome

@@ -133,6 +133,21 @@ import Testing
         #expect(reason(#"{"redact":true}"#).contains(#"unknown config key "redact""#))
     }
 
+    @Test func adversarialTextFinishesWithoutBacktrackingBlowups() throws {
+        // Long runs of what every pattern starts with: digits, '+', '@', key prefixes.
+        let noise = String(repeating: "+1 234 567 890 123 456 789 0@a.b sk-ant- AKIA DE89 ", count: 1200)
+        let verdict = try PIIGuardrailHarness().request(chatRequest([("user", .string(noise))]))
+        #expect(verdict.failure == nil)
+    }
+
+    @Test func aRunawayCustomPatternFailsTheInspectInsteadOfHanging() throws {
+        let pii = try PIIGuardrailHarness(#"{"detectors":[],"custom":[{"name":"slow","pattern":"(a+)+$"}]}"#)
+        let verdict = pii.request(chatRequest([("user", .string(String(repeating: "a", count: 40) + "!"))]))
+        let failure = try #require(verdict.failure)
+        #expect(failure.status == SY_E_INTERNAL)
+        #expect(failure.message.contains("pattern slow failed: match limit exceeded"), "\(failure.message)")
+    }
+
     @Test func concurrentInspectsShareNothingMutable() async throws {
         let pii = try PIIGuardrailHarness()
         let body = chatRequest([("user", .string("card \(Self.card), mail q@r.io, key AKIAIOSFODNN7EXAMPLE"))])
