@@ -11,7 +11,7 @@ let piiDefinition = PluginDefinition.guardrail(
     id: "dev.switchyard.guardrail.pii",
     version: "1.0.0",
     manifest: #"""
-    {"kinds":["guardrail"],"interfaces":["switchyard.guardrail/1"],"phases":["request","response","chunk"],\#
+    {"kinds":["guardrail"],"interfaces":["switchyard.guardrail/1"],\#
     "toolchain":"swift",\#
     "config_schema":{"type":"object","additionalProperties":false,"$defs":{\#
     "detector":{"enum":["email","phone","card","iban","anthropic_key","openai_key","google_api_key",\#
