@@ -10,6 +10,10 @@ final class PIIGuardrail: Guardrail {
 
     init(config: JSONValue, host: PluginHost) throws(PluginError) {
         self.config = try PIIConfig(config)
+        let interpreted = self.config.detectors.filter { !$0.pattern.isJIT }.map(\.name)
+        if !interpreted.isEmpty {
+            host.log(.warn, "PCRE2 JIT unavailable for \(interpreted.joined(separator: ", ")): matching with the interpreter (same results, slower)")
+        }
     }
 
     func inspect(_ inspection: Inspection, verdict: Verdict) throws(PluginError) -> InspectOutcome {

@@ -24,11 +24,4 @@ enum Redaction {
         output.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[copied...]))
         return output
     }
-
-    /// The detectors' names found, in detector order, without duplicates (for messages).
-    static func names(of findings: [Finding], detectors: [Detector]) -> [String] {
-        var seen = [Bool](repeating: false, count: detectors.count)
-        for finding in findings { seen[finding.detector] = true }
-        return detectors.indices.filter { seen[$0] }.map { detectors[$0].name }
-    }
 }

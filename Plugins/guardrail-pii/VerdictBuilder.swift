@@ -38,7 +38,7 @@ struct VerdictBuilder {
         let status: sy_status
         switch action {
         case .reject:
-            let names = Redaction.names(of: found, detectors: detectors).joined(separator: ", ")
+            let names = foundNames().joined(separator: ", ")
             status = verdict.reject(status: 400, message: "PII detected in the \(Self.noun(phase)): \(names)", code: "pii_detected")
         case .redact:
             var document = operations
@@ -46,6 +46,13 @@ struct VerdictBuilder {
             status = verdict.patch(document.bytes)
         }
         guard status == SY_OK else { throw PluginError(SY_E_INTERNAL, "the host refused the verdict (status \(status))") }
+    }
+
+    /// The names of the detectors that found something, in detector order, each once.
+    private func foundNames() -> [String] {
+        var seen = [Bool](repeating: false, count: detectors.count)
+        for finding in found { seen[finding.detector] = true }
+        return detectors.indices.filter { seen[$0] }.map { detectors[$0].name }
     }
 
     private static func noun(_ phase: Inspection.Phase) -> String {

@@ -15,6 +15,18 @@ import Testing
         #expect(pii.guardrail.phases == SY_PHASE_REQUEST | SY_PHASE_RESPONSE | SY_PHASE_CHUNK)
     }
 
+    @Test func theManifestSchemaTakesTheDocumentedConfigAndRefusesTypos() throws {
+        let schema = try #require(try PIIGuardrailHarness.load().configSchema)
+        let good = #"{"action":"reject","placeholder":"***","detectors":{"phone":false},"stream_hold_words":true,"#
+            + #""custom":[{"name":"employee_id","pattern":"\\bEMP-\\d{6}\\b"}]}"#
+        #expect(schema.violation(in: try JSONValue.parse(good)) == nil)
+        #expect(schema.violation(in: try JSONValue.parse(#"{"detectors":["email","card"]}"#)) == nil)
+        #expect(schema.violation(in: try JSONValue.parse(#"{"detectors":{"emial":false}}"#)) != nil)
+        #expect(schema.violation(in: try JSONValue.parse(#"{"detectors":["iban","iban"]}"#)) != nil)
+        #expect(schema.violation(in: try JSONValue.parse(#"{"custom":[{"name":"x"}]}"#))?.message.contains("pattern") == true)
+        #expect(schema.violation(in: try JSONValue.parse(#"{"action":"block"}"#)) != nil)
+    }
+
     @Test func aRequestIsRedactedTextByTextWithJSONPatch() throws {
         let pii = try PIIGuardrailHarness()
         let body = #"""
