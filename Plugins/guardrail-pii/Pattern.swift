@@ -11,8 +11,8 @@ final class Pattern: @unchecked Sendable {  // immutable after init; PCRE2 reads
     /// Characters a lookbehind at the start of a match may look at before it.
     let lookbehind: Int
     let isJIT: Bool
-    /// UTF mode (custom patterns): a match may end inside the text only at a character boundary,
-    /// and an empty match moves on by a whole character.
+    /// UTF mode (custom patterns): `.` and classes take whole characters, and matching skips
+    /// PCRE2's UTF-8 check (the texts come from the JSON parser, which made it).
     let isUTF: Bool
 
     /// PCRE2's message and the byte offset in the pattern where compilation failed.
@@ -56,7 +56,6 @@ final class Pattern: @unchecked Sendable {  // immutable after init; PCRE2 reads
     /// text that ends inside what could still become a match. Throws when PCRE2 gives up (the
     /// match limit, for a custom pattern that backtracks catastrophically).
     func match(_ text: UnsafeRawBufferPointer, from offset: Int, partial: Bool, scratch: MatchScratch) throws(MatchFailure) -> Outcome {
-        // Texts come out of our JSON parser, which checked their UTF-8.
         var options = isUTF ? UInt32(PCRE2_NO_UTF_CHECK) : 0
         if partial { options |= UInt32(PCRE2_PARTIAL_HARD) }
         // PCRE2 wants a non-NULL subject even when it is empty.
