@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func aCleanRequestGetsNoVerdict() throws {
-        let verdict = try PIIGuardrailHarness().request(chatRequest([("user", "what is 2 + 2? order #12345678")]))
+        let verdict = try PIIGuardrailHarness().request(PIIDocuments.chatRequest([("user", "what is 2 + 2? order #12345678")]))
         #expect(verdict.patches.isEmpty && verdict.rejection == nil && verdict.holds.isEmpty && verdict.failure == nil)
     }
 
@@ -63,7 +63,7 @@ import Testing
 
     @Test func rejectingNamesTheKindsButNeverTheValues() throws {
         let pii = try PIIGuardrailHarness(#"{"action":"reject"}"#)
-        let verdict = pii.request(chatRequest([("user", .string("my card \(Self.card)")), ("user", "and x@y.io, y@z.io")]))
+        let verdict = pii.request(PIIDocuments.chatRequest([("user", .string("my card \(Self.card)")), ("user", "and x@y.io, y@z.io")]))
         #expect(verdict.patches.isEmpty)
         #expect(verdict.rejection?.status == 400)
         let error = try verdict.rejectedError()
@@ -87,10 +87,10 @@ import Testing
         #expect(try redacted.replacement(at: "/choices/1/message/tool_calls/0/function/arguments") == #"{"key":"[REDACTED:aws_access_key]"}"#)
 
         let rejecting = try PIIGuardrailHarness(#"{"action":"reject"}"#)
-        let rejected = rejecting.inspect(SY_PHASE_RESPONSE, chatResponse("it is \(Self.card)"))
+        let rejected = rejecting.inspect(SY_PHASE_RESPONSE, PIIDocuments.chatResponse("it is \(Self.card)"))
         #expect(rejected.rejection?.status == 400)
         #expect(try rejected.rejectedError()["message"] == "PII detected in the response: card")
-        #expect(rejecting.inspect(SY_PHASE_RESPONSE, chatResponse("nothing here")).rejection == nil)
+        #expect(rejecting.inspect(SY_PHASE_RESPONSE, PIIDocuments.chatResponse("nothing here")).rejection == nil)
     }
 
     @Test func detectorsCanBeSwitchedOffOrListed() throws {
@@ -114,7 +114,7 @@ import Testing
         let pii = try PIIGuardrailHarness(#"{"custom":[{"name":"employee_id","pattern":"\\bEMP-\\d{6}\\b"},{"name":"city","pattern":"(?i)zürich"}]}"#)
         #expect(try pii.redactedMessage("EMP-123456 lives in Zürich, EMP-12 does not") == "[REDACTED:employee_id] lives in [REDACTED:city], EMP-12 does not")
         let rejecting = try PIIGuardrailHarness(#"{"action":"reject","detectors":[],"custom":[{"name":"project","pattern":"Project (?:Falcon|Osprey)"}]}"#)
-        #expect(try rejecting.request(chatRequest([("user", "status of Project Osprey?")])).rejectedError()["message"]
+        #expect(try rejecting.request(PIIDocuments.chatRequest([("user", "status of Project Osprey?")])).rejectedError()["message"]
             == "PII detected in the request: project")
     }
 
@@ -148,13 +148,13 @@ import Testing
     @Test func adversarialTextFinishesWithoutBacktrackingBlowups() throws {
         // Long runs of what every pattern starts with: digits, '+', '@', key prefixes.
         let noise = String(repeating: "+1 234 567 890 123 456 789 0@a.b sk-ant- AKIA DE89 ", count: 1200)
-        let verdict = try PIIGuardrailHarness().request(chatRequest([("user", .string(noise))]))
+        let verdict = try PIIGuardrailHarness().request(PIIDocuments.chatRequest([("user", .string(noise))]))
         #expect(verdict.failure == nil)
     }
 
     @Test func aRunawayCustomPatternFailsTheInspectInsteadOfHanging() throws {
         let pii = try PIIGuardrailHarness(#"{"detectors":[],"custom":[{"name":"slow","pattern":"(a+)+$"}]}"#)
-        let verdict = pii.request(chatRequest([("user", .string(String(repeating: "a", count: 40) + "!"))]))
+        let verdict = pii.request(PIIDocuments.chatRequest([("user", .string(String(repeating: "a", count: 40) + "!"))]))
         let failure = try #require(verdict.failure)
         #expect(failure.status == SY_E_INTERNAL)
         #expect(failure.message.contains("pattern slow failed: match limit exceeded"), "\(failure.message)")
@@ -162,7 +162,7 @@ import Testing
 
     @Test func concurrentInspectsShareNothingMutable() async throws {
         let pii = try PIIGuardrailHarness()
-        let body = chatRequest([("user", .string("card \(Self.card), mail q@r.io, key AKIAIOSFODNN7EXAMPLE"))])
+        let body = PIIDocuments.chatRequest([("user", .string("card \(Self.card), mail q@r.io, key AKIAIOSFODNN7EXAMPLE"))])
         let expected = "card [REDACTED:card], mail [REDACTED:email], key [REDACTED:aws_access_key]"
         let results = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<8 {

@@ -26,8 +26,8 @@ struct PIIGuardrailHarness {
     }
 
     /// One inspect; `holdAnswer` is what `verdict_hold` returns (SY_E_UNSUPPORTED: the stream ends).
-    func inspect(_ phase: UInt32, _ json: String, holdAnswer: sy_status = SY_OK) -> RecordedVerdict {
-        let verdict = RecordedVerdict(holdAnswer: holdAnswer)
+    func inspect(_ phase: UInt32, _ json: String, holdAnswer: sy_status = SY_OK) -> PIIVerdictRecord {
+        let verdict = PIIVerdictRecord(holdAnswer: holdAnswer)
         let call = CallDescription(operation: SY_OP_CHAT_COMPLETIONS, stream: phase == SY_PHASE_CHUNK, attempt: 0, requestID: "req-1", upstreamModel: "m")
         let outcome = Array(json.utf8).withUnsafeBytes { guardrail.inspect(call, phase: phase, json: $0, target: verdict) }
         switch outcome {
@@ -37,11 +37,11 @@ struct PIIGuardrailHarness {
         return verdict
     }
 
-    func request(_ json: String) -> RecordedVerdict { inspect(SY_PHASE_REQUEST, json) }
+    func request(_ json: String) -> PIIVerdictRecord { inspect(SY_PHASE_REQUEST, json) }
 
     /// A chat request whose only message is `text`; returns the redacted text (nil: untouched).
     func redactedMessage(_ text: String) throws -> String? {
-        let verdict = request(chatRequest([("user", .string(text))]))
+        let verdict = request(PIIDocuments.chatRequest([("user", .string(text))]))
         #expect(verdict.failure == nil)
         return try verdict.replacement(at: "/messages/0/content")
     }
@@ -49,7 +49,7 @@ struct PIIGuardrailHarness {
 
 /// What the guardrail did with one verdict. Used from the inspecting thread only (the host
 /// serializes verdict calls; this guardrail never pauses).
-final class RecordedVerdict: PluginVerdictTarget, @unchecked Sendable {
+final class PIIVerdictRecord: PluginVerdictTarget, @unchecked Sendable {
     let holdAnswer: sy_status
     var patches: [(format: UInt32, document: String)] = []
     var rejection: (status: UInt32, body: String)?
@@ -98,35 +98,38 @@ final class RecordedVerdict: PluginVerdictTarget, @unchecked Sendable {
     }
 }
 
-func chatRequest(_ messages: [(role: String, content: JSONValue)]) -> String {
-    let list = messages.map { JSONValue.object(JSONObject([(key: "role", value: .string($0.role)), (key: "content", value: $0.content)])) }
-    return JSONValue.object(JSONObject([(key: "model", value: "gpt-x"), (key: "messages", value: .array(list))])).jsonText
-}
+/// Canonical documents for the PII tests.
+enum PIIDocuments {
+    static func chatRequest(_ messages: [(role: String, content: JSONValue)]) -> String {
+        let list = messages.map { JSONValue.object(JSONObject([(key: "role", value: .string($0.role)), (key: "content", value: $0.content)])) }
+        return JSONValue.object(JSONObject([(key: "model", value: "gpt-x"), (key: "messages", value: .array(list))])).jsonText
+    }
 
-func chatResponse(_ content: String) -> String {
-    JSONValue.object(JSONObject([
-        (key: "id", value: "chatcmpl-1"), (key: "object", value: "chat.completion"), (key: "model", value: "m"),
-        (key: "choices", value: [["index": 0, "message": ["role": "assistant", "content": .string(content)], "finish_reason": "stop"]]),
-    ])).jsonText
-}
+    static func chatResponse(_ content: String) -> String {
+        JSONValue.object(JSONObject([
+            (key: "id", value: "chatcmpl-1"), (key: "object", value: "chat.completion"), (key: "model", value: "m"),
+            (key: "choices", value: [["index": 0, "message": ["role": "assistant", "content": .string(content)], "finish_reason": "stop"]]),
+        ])).jsonText
+    }
 
-func chatChunk(_ text: String) -> String {
-    JSONValue.object(JSONObject([
-        (key: "id", value: "chatcmpl-1"), (key: "object", value: "chat.completion.chunk"), (key: "model", value: "m"),
-        (key: "choices", value: [["index": 0, "delta": ["content": .string(text)], "finish_reason": nil]]),
-    ])).jsonText
+    static func chatChunk(_ text: String) -> String {
+        JSONValue.object(JSONObject([
+            (key: "id", value: "chatcmpl-1"), (key: "object", value: "chat.completion.chunk"), (key: "model", value: "m"),
+            (key: "choices", value: [["index": 0, "delta": ["content": .string(text)], "finish_reason": nil]]),
+        ])).jsonText
+    }
 }
 
 /// Plays the host's part in a stream: each window is the text held back before plus the new
 /// text; the guardrail's patch (if any) replaces it, and `hold` keeps its tail for the next one.
 /// At the end, held text is inspected once more with holding refused. Returns what the client
 /// would have read, or the rejection.
-func stream(_ pieces: [String], through harness: PIIGuardrailHarness) throws -> (text: String, rejection: JSONValue?) {
+func piiStream(_ pieces: [String], through harness: PIIGuardrailHarness) throws -> (text: String, rejection: JSONValue?) {
     var held: [UInt8] = []
     var released: [UInt8] = []
     func window(_ new: String, ending: Bool) throws -> JSONValue? {
         let text = String(decoding: held + Array(new.utf8), as: UTF8.self)
-        let verdict = harness.inspect(SY_PHASE_CHUNK, chatChunk(text), holdAnswer: ending ? SY_E_UNSUPPORTED : SY_OK)
+        let verdict = harness.inspect(SY_PHASE_CHUNK, PIIDocuments.chatChunk(text), holdAnswer: ending ? SY_E_UNSUPPORTED : SY_OK)
         #expect(verdict.failure == nil)
         if verdict.rejection != nil { return try verdict.rejectedError() }
         let out = Array((try verdict.replacement(at: "/choices/0/delta/content") ?? text).utf8)
