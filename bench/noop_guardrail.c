@@ -1,14 +1,15 @@
 /* noop-guardrail: the cheapest guardrail there is, for the bench's "guardrail cost" figure. It
- * declares the request and response phases and allows everything: inspect returns SY_OK and
- * writes no verdict, so what a request pays with it on is the host's own cost of running one
- * guardrail (the scope check, lending the JSON and a verdict, the call across the ABI), nothing
- * of the plugin's.
+ * declares every phase (request, response, chunk) and allows everything: inspect returns SY_OK
+ * and writes no verdict, so what a request pays with it on is the host's own cost of running one
+ * guardrail (the scope check, the canonical JSON lent to it, a verdict, the call across the ABI),
+ * nothing of the plugin's. The bench runs it on the chat model in the request and response
+ * phases, and on the stream model in the chunk phase (where it never holds text back).
  *
  *   plugins:
  *     - name: noop
  *       path: /abs/path/libnoop_guardrail.so
  *   guardrails:
- *     - {plugin: noop}
+ *     - {plugin: noop, phases: [request, response]}
  *
  * bench/targets.py builds it with cc into the run's work dir, with the flags of
  * plugin-sdk/examples/c/provider-static/Makefile. */
@@ -34,7 +35,7 @@ static sy_status inspect(sy_instance instance, sy_call call, const sy_call_info 
 }
 
 static const sy_guardrail_v1 guardrail = {
-    sizeof(sy_guardrail_v1), SY_PHASE_REQUEST | SY_PHASE_RESPONSE, inspect, NULL /* call_end: no per-call state */,
+    sizeof(sy_guardrail_v1), SY_PHASE_REQUEST | SY_PHASE_RESPONSE | SY_PHASE_CHUNK, inspect, NULL /* call_end: no per-call state */,
 };
 
 /* [thread-safe] */

@@ -102,6 +102,7 @@ def guardrail_section(r):
     g = r["guardrail_cost"]
     described = {"bare": "none", "noop": "one no-op guardrail (bench/noop_guardrail.c), request + response",
                  "pii": "guardrail-pii, default config, request + response",
+                 "noop_stream": "one no-op guardrail, stream (chunk) phase",
                  "pii_stream": "guardrail-pii, default config, stream (chunk) phase"}
     lines = ["## Guardrail cost (added over the bare gateway in parentheses)", "",
              "Chat at concurrency 1 (bench/chat-request.json, not streamed); latency as the client sees it (µs), "

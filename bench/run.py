@@ -163,16 +163,19 @@ def instructions_per_request(mock_port, stream_port, workdir, requests):
 
 def guardrail_setups(noop_library):
     """The gateways of the guardrail-cost figure, by name: (extra plugin entries, guardrails).
-    `noop` and `pii` guard the chat model (request and response phases); `pii_stream` guards the
-    stream model in the stream (chunk) phase only. PII runs its default config: every detector,
-    redact."""
+    `noop` and `pii` guard the chat model (request and response phases); `noop_stream` and
+    `pii_stream` guard the stream model in the stream (chunk) phase only. PII runs its default
+    config: every detector, redact."""
+    noop = {"name": "noop", "path": noop_library}
     pii = {"name": "pii", "path": os.path.join(targets.RELEASE, "libGuardrailPII.so")}
-    chat = {"models": ["gpt-4o-mini"]}
+    chat = {"phases": ["request", "response"], "applies_to": {"models": ["gpt-4o-mini"]}}
+    stream = {"phases": ["stream"], "applies_to": {"models": ["stream-model"]}}
     return {
         "bare": ((), ()),
-        "noop": (({"name": "noop", "path": noop_library},), ({"plugin": "noop", "applies_to": chat},)),
-        "pii": ((pii,), ({"plugin": "pii", "phases": ["request", "response"], "applies_to": chat},)),
-        "pii_stream": ((pii,), ({"plugin": "pii", "phases": ["stream"], "applies_to": {"models": ["stream-model"]}},)),
+        "noop": ((noop,), ({"plugin": "noop", **chat},)),
+        "pii": ((pii,), ({"plugin": "pii", **chat},)),
+        "noop_stream": ((noop,), ({"plugin": "noop", **stream},)),
+        "pii_stream": ((pii,), ({"plugin": "pii", **stream},)),
     }
 
 
@@ -185,11 +188,11 @@ def added_over(rows, base, keys):
 def guardrail_cost(mock_port, stream_port, workdir, quick, callgrind):
     """Figure 7: what guardrails add per request, next to the bare gateway: one no-op guardrail
     (the host's own cost of a guardrail) and the PII guardrail, on the chat model (latency at
-    concurrency 1, CPU µs and instructions per request); and PII's chunk phase on a stream (time
-    to first chunk, gaps between chunks, instructions per stream). Gateways interleaved round by
-    round, medians."""
+    concurrency 1, CPU µs and instructions per request); and both in the chunk phase of a stream
+    (time to first chunk, gaps between chunks, instructions per stream). Gateways interleaved
+    round by round, medians."""
     setups = guardrail_setups(targets.build_noop_guardrail(workdir))
-    chat_names, stream_names = ["bare", "noop", "pii"], ["bare", "pii_stream"]
+    chat_names, stream_names = ["bare", "noop", "pii"], ["bare", "noop_stream", "pii_stream"]
     figure = {"guardrails": {name: list(setup[1]) for name, setup in setups.items()}}
     gateways = {}
     try:
