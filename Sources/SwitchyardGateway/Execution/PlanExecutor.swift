@@ -85,7 +85,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     /// The request or response pass running now.
     var guardrailPass: GuardrailPass?
     /// The request phase's result, kept for the next attempt when the same guardrails apply.
-    var guardedRequest: (guardrails: [String], document: [UInt8])?
+    var guardedRequest: (guardrails: [String], document: [UInt8]?)?
     /// The current attempt's chunk phase, on a streamed request.
     var streamGuard: StreamGuard?
 

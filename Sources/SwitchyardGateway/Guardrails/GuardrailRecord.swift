@@ -39,8 +39,20 @@ final class GuardrailRecord {
         }
     }
 
+    /// Built once per request for its log line: plain appends (a map, interpolations and a
+    /// join cost several times as much).
     var summary: String {
-        entries.map { "\($0.guardrail)/\(Self.phaseName($0.phase)):\($0.verdict.name)" }.joined(separator: " ")
+        var text = ""
+        text.reserveCapacity(entries.count * 32)
+        for entry in entries {
+            if !text.isEmpty { text.append(" ") }
+            text.append(entry.guardrail)
+            text.append("/")
+            text.append(Self.phaseName(entry.phase))
+            text.append(":")
+            text.append(entry.verdict.name)
+        }
+        return text
     }
 
     static func phaseName(_ phase: UInt32) -> String {
