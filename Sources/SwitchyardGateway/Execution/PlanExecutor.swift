@@ -25,6 +25,8 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     let writer: ResponseWriter
     let services: GatewayServices
     let context: LoopContext
+    /// The request's `sy_call` for every plugin hook (RequestCall.swift).
+    let pluginCall: PluginCall
 
     private var attemptIndex = 0
     var provider: ProviderPlugin?
@@ -84,6 +86,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         self.writer = writer
         self.services = services
         self.context = context
+        pluginCall = PluginCall(plan: plan, http: context.pluginHTTP)
     }
 
     func start() {
@@ -101,6 +104,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private func runAttempt() {
         if channel != nil { retireWorkerJob() }  // a failed-over attempt's job on a worker is cut loose
         let attempt = plan.attempts[attemptIndex]
+        pluginCall.beginAttempt(provider: attempt.provider, index: attemptIndex)
         completion = nil
         errorBody = nil
         usage = nil
@@ -127,7 +131,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         let body = payload.body
         call = CallDescription(
             operation: attempt.operation.abiValue, stream: plan.stream, attempt: attemptIndex,
-            requestID: plan.requestID, upstreamModel: attempt.upstreamModel, request: body)
+            requestID: plan.requestID, upstreamModel: attempt.upstreamModel, request: body, handle: pluginCall.handle)
 
         if provider.answersLocally {
             if generateOnWorker { return runGenerateOnWorker(body) }
@@ -439,6 +443,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private func finish(status: Int, failure: String? = nil) {
         if channel != nil { retireWorkerJob() }
         finished = true
+        pluginCall.end()
         writer.onClose = nil
         writer.onDrained = nil
         services.accessLog.record(
@@ -450,6 +455,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         guard !finished else { return }
         cancelled = true
         finished = true
+        pluginCall.end()
         retireWorkerJob()  // the worker's next write returns SY_E_CANCELLED
         deferredChunks = []
         deferredCompletion = nil

@@ -9,7 +9,9 @@ struct PlanBuilder: Sendable {
     /// Operations each provider instance declares (its plugin's manifest `operations`).
     let providerOperations: [String: Set<String>]
 
-    func plan(requestID: String, operation: EndpointOperation, model: String, stream: Bool) throws(GatewayError) -> ExecutionPlan {
+    /// `internalRequest`: sent by one of this gateway's plugins (`InternalRequests`); planned
+    /// without guardrails.
+    func plan(requestID: String, operation: EndpointOperation, model: String, stream: Bool, internalRequest: Bool = false) throws(GatewayError) -> ExecutionPlan {
         let capabilities = operation.capabilities
         if stream && !capabilities.contains(.streaming) {
             throw GatewayError.invalidRequest("Streaming is not supported on this endpoint.", code: "unsupported_parameter", param: "stream")
@@ -27,11 +29,11 @@ struct PlanBuilder: Sendable {
                 code: "unsupported_model_operation", param: "model")
         }
         let chains = PluginChains(
-            guardrails: capabilities.contains(.guardrails) ? configuredChains.guardrails : [],
+            guardrails: capabilities.contains(.guardrails) && !internalRequest ? configuredChains.guardrails : [],
             enrichers: capabilities.contains(.semanticExtraction) ? configuredChains.enrichers : [])
         return ExecutionPlan(
             requestID: requestID, operation: operation, mode: .translated, capabilities: capabilities,
-            stream: stream, resolution: resolution, attempts: attempts, chains: chains)
+            stream: stream, resolution: resolution, attempts: attempts, chains: chains, internalRequest: internalRequest)
     }
 }
 

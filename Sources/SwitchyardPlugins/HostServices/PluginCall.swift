@@ -2,98 +2,169 @@ import CSwitchyardPlugin
 import Synchronization
 import SwitchyardJSON
 
-/// The host's object behind one `sy_call`: one client request (or stream, or batch job) as the
-/// plugin hooks see it. The gateway creates one per request, installs the hooks it implements,
-/// passes `handle` to every plugin hook of that request, and calls `cancel()` when the client
-/// goes away. The host functions `http_send`, `http_cancel`, `resume`, `call_cancelled` and
-/// `call_metadata` forward here; a missing hook answers SY_E_UNSUPPORTED (or is ignored).
+/// The host's object behind one `sy_call`: one client request as the plugin hooks see it. The
+/// gateway creates one per request (cheaply: no JSON, no closure, one slot in the registry),
+/// passes `handle` to every plugin hook of that request, tells it each attempt's provider
+/// (`beginAttempt`), calls `cancel()` when the client goes away and `end()` when the request is
+/// over. The host functions `http_send`, `http_cancel`, `call_cancelled` and `call_metadata`
+/// reach it through the handle. (`resume` does not: it finishes a verdict, see PluginVerdict.)
 ///
-/// Lifetime: `handle` is a token, not a pointer. Once this object is released, a late host call
-/// with its handle (a `resume` after a timeout, a `call_cancelled` from a plugin thread) finds
-/// nothing and is answered safely instead of touching freed memory. Keep the object alive until
-/// the call's last hook has returned and every paused hook was resumed or timed out.
+/// Lifetime: `handle` is a token (slot and generation in `PluginCallRegistry`), not a pointer.
+/// From `end()` on it resolves to nothing, so a late host call with it (a `call_cancelled` from
+/// a plugin thread, an `http_send` from a kept handle) is answered safely: cancelled, no
+/// metadata, SY_E_CANCELLED. `end()` must be called: until then the registry keeps the object.
+/// Metadata bytes handed to plugins live as long as the object (the gateway keeps it until its
+/// request is released, past the last hook).
 ///
-/// Threading: thread-safe. Hooks run on the thread that called the host function: `resume` may
-/// come from any plugin thread and must not re-enter the plugin synchronously (hop to the
-/// request's event loop); `httpSend` must not invoke the handler inline (the ABI promises
-/// plugins that callbacks never run inside http_send).
+/// Threading: thread-safe. The facts may change between attempts (on the request's loop) while
+/// a hook cut loose on a worker still reads metadata: one lock guards them.
 public final class PluginCall: Sendable {
-    /// Starts the request; on SY_OK the host owns delivering `handler` its callbacks, ending with
-    /// `done` exactly once. On an error status the handler must not be used.
-    public typealias HTTPSendHook = @Sendable (_ call: PluginCall, _ request: PluginHTTPRequest, _ handler: PluginHTTPHandler) -> sy_status
-    /// Cancels a request started through `httpSend`; its handler still gets `done` (SY_E_CANCELLED).
-    public typealias HTTPCancelHook = @Sendable (_ call: PluginCall, _ requestID: UInt64) -> Void
-    /// A hook that returned SY_PAUSE finished with `status`.
-    public typealias ResumeHook = @Sendable (_ call: PluginCall, _ status: sy_status) -> Void
-
     public let requestID: String
-    public let httpSend: HTTPSendHook?
-    public let httpCancel: HTTPCancelHook?
-    public let resume: ResumeHook?
-    /// What plugin hooks of this call receive as `sy_call`.
-    public var handle: sy_call { OpaquePointer(bitPattern: token)! }
-
-    private let token: UInt
-    // Allocated once and immutable: call_metadata hands out a pointer into it.
-    private nonisolated(unsafe) let metadataStorage: UnsafeMutableRawBufferPointer
+    /// The request loop's out-of-band HTTP; nil: `http_send` answers SY_E_UNSUPPORTED.
+    public let http: (any PluginCallHTTP)?
+    private let facts: Facts
     private let cancelled = Atomic<Bool>(false)
-    /// Ids of this call's out-of-band HTTP requests that have not finished.
-    let inFlight = Mutex<Set<UInt64>>([])
+    /// Set once the first out-of-band request started, so ending a call that sent nothing
+    /// (nearly every call) takes no lock for it.
+    private let hasSent = Atomic<Bool>(false)
+    private let state = Mutex(State())
+    // Written once, in init, before anyone can know the handle.
+    private nonisolated(unsafe) var token: UInt64 = 0
 
-    public init(requestID: String, metadataJSON: [UInt8], httpSend: HTTPSendHook? = nil,
-                httpCancel: HTTPCancelHook? = nil, resume: ResumeHook? = nil) {
-        self.requestID = requestID
-        self.httpSend = httpSend
-        self.httpCancel = httpCancel
-        self.resume = resume
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(metadataJSON.count, 1), alignment: 1)
-        metadataJSON.withUnsafeBytes { storage.copyMemory(from: $0) }
-        metadataStorage = storage
-        metadataCount = metadataJSON.count
-        let token = Self.nextToken.wrappingAdd(1, ordering: .relaxed).newValue
-        self.token = token
-        Self.live.withLock { $0[token] = WeakCall(call: self) }
+    /// The plan's facts that do not change between attempts.
+    public struct Facts: Sendable {
+        public var endpoint: String
+        public var mode: String
+        /// After aliases.
+        public var model: String
+        public var requestedModel: String
+        public var stream: Bool
+
+        public init(endpoint: String, mode: String, model: String, requestedModel: String, stream: Bool) {
+            self.endpoint = endpoint
+            self.mode = mode
+            self.model = model
+            self.requestedModel = requestedModel
+            self.stream = stream
+        }
     }
 
-    private let metadataCount: Int
+    private struct State {
+        var provider = ""
+        var attempt = 0
+        /// The metadata document for the current facts, built on first ask.
+        var current: UnsafeRawBufferPointer?
+        /// Every document built, freed in deinit: a hook may still read an older one.
+        var built: [UnsafeMutableRawBufferPointer] = []
+        /// Ids of this call's out-of-band requests that have not finished.
+        var inFlight: Set<UInt64> = []
+    }
+
+    public init(requestID: String, facts: Facts, http: (any PluginCallHTTP)? = nil) {
+        self.requestID = requestID
+        self.facts = facts
+        self.http = http
+        token = PluginCallRegistry.register(self)
+    }
 
     deinit {
-        Self.live.withLock { _ = $0.removeValue(forKey: token) }
-        metadataStorage.deallocate()
+        state.withLock { state in
+            for buffer in state.built { buffer.deallocate() }
+        }
     }
 
-    /// `{"request_id","endpoint","model","provider"}`: the metadata document the ABI describes.
-    public static func metadataJSON(requestID: String, endpoint: String, model: String, provider: String) -> [UInt8] {
-        var writer = JSONWriter(capacity: 128)
-        writer.value(["request_id": .string(requestID), "endpoint": .string(endpoint), "model": .string(model), "provider": .string(provider)])
-        return writer.bytes
-    }
+    /// What plugin hooks of this call receive as `sy_call`: never NULL, unique in the process.
+    public var handle: sy_call { OpaquePointer(bitPattern: UInt(token))! }
 
-    /// The metadata bytes, valid while this object lives.
-    public var metadata: UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: metadataStorage[0..<metadataCount])
+    /// The attempt about to run: its provider instance and index (0 first, 1 the first
+    /// fallback ...), as `call_metadata` reports them from now on.
+    public func beginAttempt(provider: String, index: Int) {
+        state.withLock { state in
+            state.provider = provider
+            state.attempt = index
+            state.current = nil
+        }
     }
 
     public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
 
-    /// The client went away: plugins see call_cancelled() == 1, and every out-of-band request of
-    /// this call still in flight is cancelled through `httpCancel`. Idempotent.
+    /// The client went away (or the request is over): plugins see call_cancelled() == 1,
+    /// http_send answers SY_E_CANCELLED, and every out-of-band request still running is
+    /// cancelled (its handler gets on_done(SY_E_CANCELLED), later, on the call's loop).
+    /// Idempotent.
     public func cancel() {
         guard !cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let pending = inFlight.withLock { $0 }
-        if let httpCancel { for id in pending.sorted() { httpCancel(self, id) } }
+        guard let http, hasSent.load(ordering: .acquiring) else { return }
+        let pending = state.withLock { $0.inFlight }
+        for id in pending.sorted() { http.cancel(id, of: self) }
     }
 
-    // MARK: handle registry
+    /// The request is over: cancels what runs, and the handle stops resolving. Idempotent.
+    public func end() {
+        cancel()
+        PluginCallRegistry.remove(token)
+    }
 
-    private struct WeakCall { weak var call: PluginCall? }
-    private static let live = Mutex<[UInt: WeakCall]>([:])
-    private static let nextToken = Atomic<UInt>(0)
+    /// `call_metadata`: `{"request_id","endpoint","mode","model","requested_model","provider",
+    /// "attempt","stream"}`, built when first asked for the current attempt. The bytes stay
+    /// valid as long as this object.
+    public var metadata: UnsafeRawBufferPointer {
+        state.withLock { state in
+            if let current = state.current { return current }
+            var json = JSONWriter(capacity: 192)
+            json.raw(#"{"request_id":"#)
+            json.string(requestID)
+            json.raw(#","endpoint":"#)
+            json.string(facts.endpoint)
+            json.raw(#","mode":"#)
+            json.string(facts.mode)
+            json.raw(#","model":"#)
+            json.string(facts.model)
+            json.raw(#","requested_model":"#)
+            json.string(facts.requestedModel)
+            json.raw(#","provider":"#)
+            json.string(state.provider)
+            json.raw(#","attempt":"#)
+            json.number(state.attempt)
+            json.raw(#","stream":"#)
+            json.bool(facts.stream)
+            json.raw("}")
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: json.bytes.count, alignment: 1)
+            json.bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            state.built.append(buffer)
+            state.current = UnsafeRawBufferPointer(buffer)
+            return UnsafeRawBufferPointer(buffer)
+        }
+    }
+
+    // MARK: out-of-band requests (PluginHTTPHandler)
+
+    func track(_ id: UInt64) {
+        hasSent.store(true, ordering: .releasing)
+        state.withLock { _ = $0.inFlight.insert(id) }
+    }
+
+    func untrack(_ id: UInt64) {
+        state.withLock { _ = $0.inFlight.remove(id) }
+    }
+
+    /// Out-of-band requests of this call still running (tests).
+    var inFlightCount: Int { state.withLock { $0.inFlight.count } }
 
     /// The live call behind a handle; nil for NULL or for a call that has ended.
     static func from(_ handle: sy_call?) -> PluginCall? {
         guard let handle else { return nil }
-        let token = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle)))
-        return live.withLock { $0[token]?.call }
+        return PluginCallRegistry.find(UInt64(UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle)))))
     }
+}
+
+/// Out-of-band HTTP for the calls of one event loop: the gateway's side of `http_send` and
+/// `http_cancel`. `send` starts the request and returns at once: the handler's callbacks come
+/// later, serialized, ending with `done` exactly once, never inline inside `send`. It answers
+/// SY_E_HANDLE when called from a thread it does not serve.
+public protocol PluginCallHTTP: AnyObject, Sendable {
+    func send(_ request: PluginHTTPRequest, handler: PluginHTTPHandler, for call: PluginCall) -> sy_status
+    /// Cancels a request `send` started; its handler still gets `done(SY_E_CANCELLED)`, once,
+    /// never inline inside this call. Unknown or finished ids are ignored. Any thread.
+    func cancel(_ requestID: UInt64, of call: PluginCall)
 }
