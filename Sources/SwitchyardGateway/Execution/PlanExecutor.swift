@@ -86,8 +86,11 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         self.writer = writer
         self.services = services
         self.context = context
-        pluginCall = PluginCall(plan: plan, http: context.pluginHTTP)
+        pluginCall = PluginCall(http: context.pluginHTTP)
+        pluginCall.open(source: self)
     }
+
+    deinit { pluginCall.end() }  // the call must not outlive its source unended (RequestCall.swift)
 
     func start() {
         writer.onClose = { [self] reason in
@@ -104,7 +107,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private func runAttempt() {
         if channel != nil { retireWorkerJob() }  // a failed-over attempt's job on a worker is cut loose
         let attempt = plan.attempts[attemptIndex]
-        pluginCall.beginAttempt(provider: attempt.provider, index: attemptIndex)
+        pluginCall.beginAttempt(attemptIndex)
         completion = nil
         errorBody = nil
         usage = nil

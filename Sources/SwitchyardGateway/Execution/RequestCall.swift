@@ -1,20 +1,21 @@
 import SwitchyardCore
 import SwitchyardPlugins
 
-/// The `sy_call` of one request, as the executor keeps it (`PlanExecutor.pluginCall`): created
-/// with the plan's facts when the executor is, told each attempt's provider, cancelled when the
-/// client goes away and ended when the request is over (PluginCall.swift has the rules). Its
-/// `http_send` runs on the request's loop (`LoopPluginHTTP`).
+/// The request's `sy_call` (`PlanExecutor.pluginCall`): created with the executor (which is its
+/// source), told each attempt, cancelled when the client goes away and ended when the request
+/// is over, at the latest in the executor's deinit (PluginCall.swift has the rules). Its `http_send` runs on the request's loop
+/// (`LoopPluginHTTP`); its metadata is read from the plan, only when a plugin asks.
 ///
-/// A later stage that calls plugins for the request (the guardrail chain) passes
-/// `pluginCall.handle` as their `sy_call`, as the provider hooks get it through
-/// `CallDescription.handle`.
-extension PluginCall {
-    convenience init(plan: ExecutionPlan, http: LoopPluginHTTP?) {
-        self.init(
-            requestID: plan.requestID,
-            facts: Facts(endpoint: plan.operation.rawValue, mode: plan.mode.rawValue, model: plan.resolution.resolved,
-                         requestedModel: plan.resolution.requested, stream: plan.stream),
-            http: http)
+/// A stage that calls plugins for the request (the guardrail chain) passes `pluginCall.handle`
+/// as their `sy_call`, as provider hooks get it through `CallDescription.handle`.
+extension PlanExecutor: PluginCallSource {
+    var callRequestID: String { plan.requestID }
+
+    /// Reads the plan only (immutable): safe on a worker thread running a hook of this request.
+    func callFacts(attempt: Int) -> PluginCallFacts {
+        PluginCallFacts(
+            requestID: plan.requestID, endpoint: plan.operation.rawValue, mode: plan.mode.rawValue,
+            model: plan.resolution.resolved, requestedModel: plan.resolution.requested,
+            provider: plan.attempts.indices.contains(attempt) ? plan.attempts[attempt].provider : "", stream: plan.stream)
     }
 }

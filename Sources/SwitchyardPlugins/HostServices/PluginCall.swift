@@ -1,170 +1,126 @@
 import CSwitchyardPlugin
 import Synchronization
-import SwitchyardJSON
 
 /// The host's object behind one `sy_call`: one client request as the plugin hooks see it. The
-/// gateway creates one per request (cheaply: no JSON, no closure, one slot in the registry),
-/// passes `handle` to every plugin hook of that request, tells it each attempt's provider
-/// (`beginAttempt`), calls `cancel()` when the client goes away and `end()` when the request is
-/// over. The host functions `http_send`, `http_cancel`, `call_cancelled` and `call_metadata`
-/// reach it through the handle. (`resume` does not: it finishes a verdict, see PluginVerdict.)
+/// gateway creates one per request, passes `handle` to every plugin hook of that request, tells
+/// it which attempt runs (`beginAttempt`), calls `cancel()` when the client goes away and
+/// `end()` when the request is over. The host functions `http_send`, `http_cancel`,
+/// `call_cancelled`, `call_metadata` and `log` reach it through the handle. (`resume` does not:
+/// it finishes a verdict, see PluginVerdict.swift.)
 ///
-/// Lifetime: `handle` is a token (slot and generation in `PluginCallRegistry`), not a pointer.
-/// From `end()` on it resolves to nothing, so a late host call with it (a `call_cancelled` from
-/// a plugin thread, an `http_send` from a kept handle) is answered safely: cancelled, no
-/// metadata, SY_E_CANCELLED. `end()` must be called: until then the registry keeps the object.
-/// Metadata bytes handed to plugins live as long as the object (the gateway keeps it until its
-/// request is released, past the last hook).
+/// Cheap enough for every request: one allocation, a slot in `PluginCallRegistry` taken and
+/// given back (two short critical sections), no JSON and no copied strings. The facts come from
+/// the request itself (`PluginCallSource`, the gateway's executor), read only when a plugin asks
+/// for `call_metadata`.
 ///
-/// Threading: thread-safe. The facts may change between attempts (on the request's loop) while
-/// a hook cut loose on a worker still reads metadata: one lock guards them.
+/// Lifetime: `handle` is a token (slot and generation), not a pointer. From `end()` on it
+/// resolves to nothing, so a late host call with it (a `call_cancelled` from a plugin thread,
+/// an `http_send` from a kept handle) is answered safely: cancelled, no metadata,
+/// SY_E_CANCELLED. The owner (the source, which holds the call) must call `end()` before it
+/// lets the call go and before it goes away itself: the registry refers to the call, and the
+/// call to its source, without holding them (nothing to retain per request), so `end()` is what
+/// makes both unreachable. Metadata documents handed to plugins live as long as this object
+/// (the gateway keeps it past the last hook of the request).
+///
+/// Threading: thread-safe. The atomics are read anywhere; `source` and the metadata documents
+/// are touched only under the registry's lock.
 public final class PluginCall: Sendable {
-    public let requestID: String
     /// The request loop's out-of-band HTTP; nil: `http_send` answers SY_E_UNSUPPORTED.
     public let http: (any PluginCallHTTP)?
-    private let facts: Facts
     private let cancelled = Atomic<Bool>(false)
-    /// Set once the first out-of-band request started, so ending a call that sent nothing
-    /// (nearly every call) takes no lock for it.
+    /// Set once an out-of-band request started, so cancelling a call that sent nothing (nearly
+    /// every call) costs one load.
     private let hasSent = Atomic<Bool>(false)
-    private let state = Mutex(State())
-    // Written once, in init, before anyone can know the handle.
+    /// The attempt running (0 the first, 1 the first fallback ...).
+    private let attempt = Atomic<Int>(0)
+    // Written once, by `open`, before anyone can know the handle; 0 until then.
     private nonisolated(unsafe) var token: UInt64 = 0
 
-    /// The plan's facts that do not change between attempts.
-    public struct Facts: Sendable {
-        public var endpoint: String
-        public var mode: String
-        /// After aliases.
-        public var model: String
-        public var requestedModel: String
-        public var stream: Bool
+    private let ended = Atomic<Bool>(false)
 
-        public init(endpoint: String, mode: String, model: String, requestedModel: String, stream: Bool) {
-            self.endpoint = endpoint
-            self.mode = mode
-            self.model = model
-            self.requestedModel = requestedModel
-            self.stream = stream
-        }
-    }
+    // Under the registry's lock (PluginCallRegistry.withLock). Not held: the source owns the
+    // call and ends it before it goes away (see Lifetime); nil once ended.
+    nonisolated(unsafe) unowned(unsafe) var source: (any PluginCallSource)?
+    /// The metadata document of `metadataAttempt`, built on first ask (nil: not yet).
+    nonisolated(unsafe) var metadataDocument: UnsafeRawBufferPointer?
+    nonisolated(unsafe) var metadataAttempt = 0
+    /// The newest document built; each starts with a pointer to the one built before, so all
+    /// are freed in deinit (a hook may still read an older one).
+    nonisolated(unsafe) var metadataDocuments: UnsafeMutableRawPointer?
 
-    private struct State {
-        var provider = ""
-        var attempt = 0
-        /// The metadata document for the current facts, built on first ask.
-        var current: UnsafeRawBufferPointer?
-        /// Every document built, freed in deinit: a hook may still read an older one.
-        var built: [UnsafeMutableRawBufferPointer] = []
-        /// Ids of this call's out-of-band requests that have not finished.
-        var inFlight: Set<UInt64> = []
-    }
-
-    public init(requestID: String, facts: Facts, http: (any PluginCallHTTP)? = nil) {
-        self.requestID = requestID
-        self.facts = facts
+    /// A call with no handle yet: `open(source:)` gives it one.
+    public init(http: (any PluginCallHTTP)? = nil) {
         self.http = http
+    }
+
+    /// Registers the call for `source` (once, before any hook): from now on `handle` resolves,
+    /// and `source` must call `end()` before it lets the call go or goes away.
+    public func open(source: borrowing any PluginCallSource) {
+        precondition(token == 0, "PluginCall opened twice")
+        self.source = copy source
         token = PluginCallRegistry.register(self)
     }
 
+    /// A call opened at once (tests, and callers that own the call elsewhere).
+    public convenience init(source: any PluginCallSource, http: (any PluginCallHTTP)? = nil) {
+        self.init(http: http)
+        open(source: source)
+    }
+
     deinit {
-        state.withLock { state in
-            for buffer in state.built { buffer.deallocate() }
+        var next = metadataDocuments
+        while let document = next {
+            next = document.load(as: UnsafeMutableRawPointer?.self)
+            document.deallocate()
         }
     }
 
-    /// What plugin hooks of this call receive as `sy_call`: never NULL, unique in the process.
+    /// What plugin hooks of this call receive as `sy_call` (once opened): never NULL, unique in
+    /// the process.
     public var handle: sy_call { OpaquePointer(bitPattern: UInt(token))! }
 
-    /// The attempt about to run: its provider instance and index (0 first, 1 the first
-    /// fallback ...), as `call_metadata` reports them from now on.
-    public func beginAttempt(provider: String, index: Int) {
-        state.withLock { state in
-            state.provider = provider
-            state.attempt = index
-            state.current = nil
-        }
+    /// The attempt about to run (0 the first, 1 the first fallback ...): `call_metadata`
+    /// reports it, and its provider, from now on.
+    public func beginAttempt(_ index: Int) {
+        attempt.store(index, ordering: .releasing)
     }
 
-    public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
+    var currentAttempt: Int { attempt.load(ordering: .acquiring) }
+
+    public var isCancelled: Bool { cancelled.load(ordering: .sequentiallyConsistent) }
 
     /// The client went away (or the request is over): plugins see call_cancelled() == 1,
     /// http_send answers SY_E_CANCELLED, and every out-of-band request still running is
     /// cancelled (its handler gets on_done(SY_E_CANCELLED), later, on the call's loop).
     /// Idempotent.
     public func cancel() {
-        guard !cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        guard let http, hasSent.load(ordering: .acquiring) else { return }
-        let pending = state.withLock { $0.inFlight }
-        for id in pending.sorted() { http.cancel(id, of: self) }
+        guard !cancelled.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        if hasSent.load(ordering: .sequentiallyConsistent), let http { http.cancelAll(of: self) }
     }
 
-    /// The request is over: cancels what runs, and the handle stops resolving. Idempotent.
+    /// The request is over: cancels what runs, the handle stops resolving and the source is
+    /// forgotten. Idempotent (a second call costs one atomic exchange).
     public func end() {
+        guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return }
         cancel()
-        PluginCallRegistry.remove(token)
+        if token != 0 { PluginCallRegistry.remove(token) }
     }
 
-    /// `call_metadata`: `{"request_id","endpoint","mode","model","requested_model","provider",
-    /// "attempt","stream"}`, built when first asked for the current attempt. The bytes stay
-    /// valid as long as this object.
-    public var metadata: UnsafeRawBufferPointer {
-        state.withLock { state in
-            if let current = state.current { return current }
-            var json = JSONWriter(capacity: 192)
-            json.raw(#"{"request_id":"#)
-            json.string(requestID)
-            json.raw(#","endpoint":"#)
-            json.string(facts.endpoint)
-            json.raw(#","mode":"#)
-            json.string(facts.mode)
-            json.raw(#","model":"#)
-            json.string(facts.model)
-            json.raw(#","requested_model":"#)
-            json.string(facts.requestedModel)
-            json.raw(#","provider":"#)
-            json.string(state.provider)
-            json.raw(#","attempt":"#)
-            json.number(state.attempt)
-            json.raw(#","stream":"#)
-            json.bool(facts.stream)
-            json.raw("}")
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: json.bytes.count, alignment: 1)
-            json.bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
-            state.built.append(buffer)
-            state.current = UnsafeRawBufferPointer(buffer)
-            return UnsafeRawBufferPointer(buffer)
-        }
+    /// The request's id (for log lines); nil once the call has ended.
+    public var requestID: String? {
+        PluginCallRegistry.withLock { source?.callRequestID }
     }
 
-    // MARK: out-of-band requests (PluginHTTPHandler)
-
-    func track(_ id: UInt64) {
-        hasSent.store(true, ordering: .releasing)
-        state.withLock { _ = $0.inFlight.insert(id) }
+    /// An out-of-band request of this call is starting (PluginHTTPHandler). Marked before the
+    /// handler checks `isCancelled`: a `cancel()` racing it either sees the mark (and cancels
+    /// what runs) or is seen there.
+    func sent() {
+        hasSent.store(true, ordering: .sequentiallyConsistent)
     }
-
-    func untrack(_ id: UInt64) {
-        state.withLock { _ = $0.inFlight.remove(id) }
-    }
-
-    /// Out-of-band requests of this call still running (tests).
-    var inFlightCount: Int { state.withLock { $0.inFlight.count } }
 
     /// The live call behind a handle; nil for NULL or for a call that has ended.
     static func from(_ handle: sy_call?) -> PluginCall? {
         guard let handle else { return nil }
         return PluginCallRegistry.find(UInt64(UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle)))))
     }
-}
-
-/// Out-of-band HTTP for the calls of one event loop: the gateway's side of `http_send` and
-/// `http_cancel`. `send` starts the request and returns at once: the handler's callbacks come
-/// later, serialized, ending with `done` exactly once, never inline inside `send`. It answers
-/// SY_E_HANDLE when called from a thread it does not serve.
-public protocol PluginCallHTTP: AnyObject, Sendable {
-    func send(_ request: PluginHTTPRequest, handler: PluginHTTPHandler, for call: PluginCall) -> sy_status
-    /// Cancels a request `send` started; its handler still gets `done(SY_E_CANCELLED)`, once,
-    /// never inline inside this call. Unknown or finished ids are ignored. Any thread.
-    func cancel(_ requestID: UInt64, of call: PluginCall)
 }

@@ -29,7 +29,7 @@ public struct PluginHTTPRequest: Sendable {
 public final class PluginHTTPHandler: @unchecked Sendable {  // immutable but for the atomic
     public let requestID: UInt64
     private let table: UnsafePointer<sy_http_handler>
-    let call: PluginCall
+    public let call: PluginCall
     /// The instance that sent it: only it may cancel it.
     private let sender: UInt
     private let finished = Atomic<Bool>(false)
@@ -60,7 +60,6 @@ public final class PluginHTTPHandler: @unchecked Sendable {  // immutable but fo
     public func done(_ status: sy_status) {
         guard !finished.exchange(true, ordering: .acquiringAndReleasing) else { return }
         Self.inFlight.withLock { _ = $0.removeValue(forKey: requestID) }
-        call.untrack(requestID)
         table.pointee.on_done(table.pointee.ctx, requestID, status)
     }
 
@@ -82,17 +81,18 @@ public final class PluginHTTPHandler: @unchecked Sendable {  // immutable but fo
               handler.pointee.on_done != nil,
               let copy = PluginHTTPRequest(request.pointee)
         else { return SY_E_INVALID }
+        // Marked before the check: a `cancel()` racing this either sees the mark (and cancels
+        // what runs) or is seen here.
+        call.sent()
         if call.isCancelled { return SY_E_CANCELLED }
         let id = nextID.wrappingAdd(1, ordering: .relaxed).newValue
         let wrapped = PluginHTTPHandler(requestID: id, table: handler, call: call, sender: hinst)
         inFlight.withLock { $0[id] = wrapped }
-        call.track(id)
         let status = http.send(copy, handler: wrapped, for: call)
         guard status == SY_OK else {
             // The plugin is told the request did not start; its handler is never called.
             wrapped.finished.store(true, ordering: .releasing)
             inFlight.withLock { _ = $0.removeValue(forKey: id) }
-            call.untrack(id)
             return status
         }
         outRequest?.pointee = id

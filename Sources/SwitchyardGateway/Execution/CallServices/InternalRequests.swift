@@ -41,8 +41,10 @@ final class InternalRequests: Sendable {
     /// matches, so the common case (no such header) costs a length compare per header.
     func carriesSecret(_ headers: HTTPHeaders) -> Bool {
         var found = false
-        for pair in headers.pairs where pair.name.utf8.count == Self.headerLength && HTTPHeaders.equalIgnoringCase(pair.name, Self.headerName) {
-            guard pair.value == secret else { return false }  // a wrong (or a second, different) value: no privilege
+        // Indices, not `for pair in`: reading the length in place copies (retains) nothing.
+        for index in headers.pairs.indices where headers.pairs[index].name.utf8.count == Self.headerLength {
+            guard HTTPHeaders.equalIgnoringCase(headers.pairs[index].name, Self.headerName) else { continue }
+            guard headers.pairs[index].value == secret else { return false }  // a wrong (or a second, different) value: no privilege
             found = true
         }
         return found

@@ -66,6 +66,14 @@ final class LoopPluginHTTP: PluginCallHTTP, @unchecked Sendable {
         running[requestID]?.stop(SY_E_CANCELLED)
     }
 
+    func cancelAll(of call: PluginCall) {
+        guard loop.isOnLoop else {
+            loop.execute { [self] in cancelAll(of: call) }
+            return
+        }
+        for exchange in running.values where exchange.handler.call === call { exchange.stop(SY_E_CANCELLED) }
+    }
+
     /// The exchange is over (its handler's `done` is on its way).
     func finished(_ requestID: UInt64) {
         running[requestID] = nil
