@@ -131,6 +131,8 @@ import Testing
             rejections.append(httpStatus)
             return SY_OK
         }
+        func pluginHeld(bytes: Int) -> sy_status { SY_E_UNSUPPORTED }
+        func pluginResumed(_ status: sy_status) {}
     }
 
     func patch(_ verdict: sy_verdict) -> sy_status {
