@@ -53,7 +53,7 @@ import Testing
         defer { harness.onLoop { call.end() } }
         // A hook on a worker (or a plugin's own thread) is not the call's loop.
         #expect(harness.run("send 0 \(harness.url("/echo"))", call: call, onLoop: false).hasPrefix(#"{"send":-11,"#))
-        #expect(PluginHTTPHandler.inFlightCount == 0)
+        #expect(harness.onLoop { harness.http.runningCount } == 0)
     }
 
     @Test func theResponseIsBoundedByTheServersLimit() throws {

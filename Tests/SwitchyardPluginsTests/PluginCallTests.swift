@@ -42,7 +42,6 @@ import Testing
 
     @Test func anEndedCallIsAnsweredSafelyAndItsHandleNeverComesBack() throws {
         let instance = try goodInstance("call-ended")
-        let liveBefore = PluginCallRegistry.liveCount
         let source = FixedCallSource()
         let call = PluginCall(source: source, http: RecordingHTTP())
         let handle = call.handle
@@ -52,7 +51,6 @@ import Testing
         call.end()  // idempotent
         #expect(PluginCall.from(handle) == nil)
         #expect(call.requestID == nil)
-        #expect(PluginCallRegistry.liveCount == liveBefore)
         let table = HostServices.table.pointee
         #expect(table.call_cancelled(handle) == 1)
         #expect(table.call_metadata(handle).len == 0)
@@ -71,7 +69,7 @@ import Testing
     @Test func httpSendCopiesTheRequestForTheHookAndTheHandlerReachesThePlugin() throws {
         let instance = try goodInstance("call-http")
         let http = RecordingHTTP()
-        let call = PluginCall(source: FixedCallSource(), http: http)
+        let call = PluginCall(source: FixedCallSource.shared, http: http)
         defer { call.end() }
 
         let answer = try #require(generate(instance, "http", call: call).json.first)
@@ -97,7 +95,7 @@ import Testing
     @Test func aPathIsAccepted() throws {
         let instance = try goodInstance("call-http-path")
         let http = RecordingHTTP()
-        let call = PluginCall(source: FixedCallSource(), http: http)
+        let call = PluginCall(source: FixedCallSource.shared, http: http)
         defer { call.end() }
         #expect(generate(instance, "send 0 /v1/chat/completions", call: call).json.first?.hasPrefix(#"{"send":0,"#) == true)
         let request = try #require(http.sent.withLock { $0.first?.0 })
@@ -109,7 +107,7 @@ import Testing
     func aRequestThatCannotBeSentIsRefused(_ url: String) throws {
         let instance = try goodInstance("call-http-invalid")
         let http = RecordingHTTP()
-        let call = PluginCall(source: FixedCallSource(), http: http)
+        let call = PluginCall(source: FixedCallSource.shared, http: http)
         defer { call.end() }
         #expect(generate(instance, "send 0 \(url)", call: call).json.first?.hasPrefix(#"{"send":-1,"#) == true)
         #expect(http.sent.withLock { $0.isEmpty })
@@ -118,7 +116,7 @@ import Testing
     @Test func endingTheCallCancelsItsRequestsAndRefusesNewOnes() throws {
         let instance = try goodInstance("call-http-cancel")
         let http = RecordingHTTP()
-        let call = PluginCall(source: FixedCallSource(), http: http)
+        let call = PluginCall(source: FixedCallSource.shared, http: http)
         _ = generate(instance, "http", call: call)
         call.cancel()
         #expect(http.cancelledCalls.withLock { $0 } == 1)
@@ -130,14 +128,14 @@ import Testing
 
     @Test func aCallThatSentNothingAsksNoCancellation() {
         let http = RecordingHTTP()
-        let call = PluginCall(source: FixedCallSource(), http: http)
+        let call = PluginCall(source: FixedCallSource.shared, http: http)
         call.end()
         #expect(http.cancelledCalls.withLock { $0 } == 0)
     }
 
     @Test func withoutHTTPSendIsUnsupportedAndAProviderCannotResume() throws {
         let instance = try goodInstance("call-no-http")
-        let call = PluginCall(source: FixedCallSource())
+        let call = PluginCall(source: FixedCallSource.shared)
         defer { call.end() }
         #expect(generate(instance, "http", call: call).json.first?.hasPrefix(#"{"send":-2"#) == true)
         #expect(generate(instance, "resume", call: call).json == [#"{"resume":-11}"#])
@@ -146,7 +144,7 @@ import Testing
     @Test func aHookErrorMeansTheHandlerIsNeverCalled() throws {
         let instance = try goodInstance("call-http-refused")
         let http = RecordingHTTP(answer: SY_E_HANDLE)
-        let call = PluginCall(source: FixedCallSource(), http: http)
+        let call = PluginCall(source: FixedCallSource.shared, http: http)
         defer { call.end() }
         #expect(generate(instance, "send 0 http://127.0.0.1:9/x", call: call).json.first?.hasPrefix(#"{"send":-11"#) == true)
         http.sent.withLock { $0.first?.1.done(SY_OK) }
@@ -156,7 +154,7 @@ import Testing
     @Test func onlyTheSendingInstanceMayCancel() throws {
         let instance = try goodInstance("call-http-owner")
         let http = RecordingHTTP()
-        let call = PluginCall(source: FixedCallSource(), http: http)
+        let call = PluginCall(source: FixedCallSource.shared, http: http)
         defer { call.end() }
         _ = generate(instance, "http", call: call)
         let id = try #require(http.sent.withLock { $0.first?.1.requestID })
@@ -167,8 +165,10 @@ import Testing
     }
 }
 
-/// A request's facts as a gateway would give them: two attempts.
+/// A request's facts as a gateway would give them: two attempts. A call does not hold its
+/// source: keep it alive (`shared` lives as long as the process).
 final class FixedCallSource: PluginCallSource, @unchecked Sendable {
+    static let shared = FixedCallSource()
     let asked = Atomic<Int>(0)
     var callRequestID: String { "req-1" }
 

@@ -9,9 +9,9 @@ import Synchronization
 /// it finishes a verdict, see PluginVerdict.swift.)
 ///
 /// Cheap enough for every request: one allocation, a slot in `PluginCallRegistry` taken and
-/// given back (two short critical sections), no JSON and no copied strings. The facts come from
-/// the request itself (`PluginCallSource`, the gateway's executor), read only when a plugin asks
-/// for `call_metadata`.
+/// given back (two short critical sections), no JSON, no copied string, no retain per request.
+/// The facts come from the request itself (`PluginCallSource`, the gateway's executor), read
+/// only when a plugin asks for them.
 ///
 /// Lifetime: `handle` is a token (slot and generation), not a pointer. From `end()` on it
 /// resolves to nothing, so a late host call with it (a `call_cancelled` from a plugin thread,
@@ -33,10 +33,9 @@ public final class PluginCall: Sendable {
     private let hasSent = Atomic<Bool>(false)
     /// The attempt running (0 the first, 1 the first fallback ...).
     private let attempt = Atomic<Int>(0)
+    private let ended = Atomic<Bool>(false)
     // Written once, by `open`, before anyone can know the handle; 0 until then.
     private nonisolated(unsafe) var token: UInt64 = 0
-
-    private let ended = Atomic<Bool>(false)
 
     // Under the registry's lock (PluginCallRegistry.withLock). Not held: the source owns the
     // call and ends it before it goes away (see Lifetime); nil once ended.
@@ -75,8 +74,8 @@ public final class PluginCall: Sendable {
         }
     }
 
-    /// What plugin hooks of this call receive as `sy_call` (once opened): never NULL, unique in
-    /// the process.
+    /// What plugin hooks of this call receive as `sy_call`: never NULL, unique in the process.
+    /// Only once opened (before, there is none: a trap).
     public var handle: sy_call { OpaquePointer(bitPattern: UInt(token))! }
 
     /// The attempt about to run (0 the first, 1 the first fallback ...): `call_metadata`

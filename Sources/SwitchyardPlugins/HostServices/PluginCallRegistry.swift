@@ -33,7 +33,6 @@ enum PluginCallRegistry {
         var capacity = 0
         var used = 0  // slots ever handed out: entries[0..<used] are initialized
         var firstFree = -1
-        var live = 0
         var nextGeneration: UInt64 = 1
 
         mutating func grow() {
@@ -67,7 +66,6 @@ enum PluginCallRegistry {
                 (table.entries! + slot).initialize(to: Entry(generation: generation, call: retained, nextFree: -1))
                 table.used += 1
             }
-            table.live += 1
             return generation << slotBits | UInt64(slot)
         }
     }
@@ -79,7 +77,6 @@ enum PluginCallRegistry {
             guard slot < table.used, table.entries![slot].generation == handle >> slotBits, let call = table.entries![slot].call else { return }
             table.entries![slot] = Entry(generation: 0, call: nil, nextFree: table.firstFree)
             table.firstFree = slot
-            table.live -= 1
             call.takeUnretainedValue().source = nil
         }
     }
@@ -98,7 +95,4 @@ enum PluginCallRegistry {
             return table.entries![slot].call?.takeUnretainedValue()
         }
     }
-
-    /// Calls not yet ended (tests).
-    static var liveCount: Int { table.withLock { $0.live } }
 }

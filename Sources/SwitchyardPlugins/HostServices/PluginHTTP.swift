@@ -106,9 +106,6 @@ public final class PluginHTTPHandler: @unchecked Sendable {  // immutable but fo
         else { return }
         handler.call.http?.cancel(id, of: handler.call)
     }
-
-    /// Requests sent and not finished, over all calls (tests).
-    static var inFlightCount: Int { inFlight.withLock { $0.count } }
 }
 
 extension PluginHTTPRequest {
