@@ -4,7 +4,7 @@
 #     -Wall -Wextra -Werror -pedantic;
 #  2. the struct layout only grows (plugin-sdk/abi/layout-1.0.txt is the pin; see
 #     plugin-sdk/abi/check-layout.sh for the rule);
-#  3. the C example plugin builds with the recommended flags and exports sy_plugin_entry only.
+#  3. the C example plugins build with the recommended flags and export sy_plugin_entry only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,6 +57,7 @@ if [[ -x "$out/layout" ]]; then
 fi
 
 check "C example plugin builds (hidden visibility, version script, -z defs)" make -s -C "$sdk/examples/c/provider-static" OUT="$PWD/$out"
+check "C example guardrail builds (hidden visibility, version script, -z defs)" make -s -C "$sdk/examples/c/guardrail-deny" OUT="$PWD/$out"
 check "template builds with the same flags" gcc -D_GNU_SOURCE -std=c11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -I "$sdk/include" -shared -Wl,-z,defs "-Wl,--version-script=$sdk/template/plugin.version" -o "$out/libtemplate.so" "$sdk/template/plugin-template.c"
 exports_only_entry() {
     local exported
@@ -65,9 +66,11 @@ exports_only_entry() {
     [[ "$exported" == "sy_plugin_entry" ]]
 }
 check "C example exports only sy_plugin_entry" exports_only_entry "$out/libprovider_static.so"
+check "C example guardrail exports only sy_plugin_entry" exports_only_entry "$out/libguardrail_deny.so"
 check "template exports only sy_plugin_entry" exports_only_entry "$out/libtemplate.so"
 if [[ -f .build/debug/libProviderEcho.so ]]; then
-    check "Swift plugins export only sy_plugin_entry" bash -c "$(declare -f exports_only_entry); exports_only_entry .build/debug/libProviderEcho.so && exports_only_entry .build/debug/libProviderOpenAI.so"
+    swift_plugins=(ProviderEcho ProviderOpenAI ProviderAnthropic ProviderGemini GuardrailBlocklist GuardrailSizeLimits GuardrailSystemPrompt GuardrailPII GuardrailLLMJudge)
+    check "Swift plugins export only sy_plugin_entry" bash -c "$(declare -f exports_only_entry); for p in ${swift_plugins[*]}; do exports_only_entry .build/debug/lib\$p.so || exit 1; done"
 fi
 
 echo "$((checks - failures)) passed, $failures failed"

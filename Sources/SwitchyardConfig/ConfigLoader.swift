@@ -5,7 +5,7 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails"]
 
     /// Reads `path` and parses it; errors carry `path` as written.
     public static func load(path: String, environment: Environment = .process) throws(ConfigError) -> GatewayConfig {
@@ -31,12 +31,14 @@ public enum ConfigLoader {
         let plugins = try PluginsSection.decode(fields["plugins"])
         let providers = try ProvidersSection.decode(fields["providers"], timeouts: server.upstreamTimeouts)
         let aliases = try AliasesSection.decode(fields["aliases"])
-        let checked = try CrossValidation.resolve(plugins: plugins, providers: providers, aliases: aliases)
+        let guardrails = try GuardrailsSection.decode(fields["guardrails"])
+        let checked = try CrossValidation.resolve(plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails)
         return GatewayConfig(
             server: server,
             plugins: checked.plugins,
             providers: checked.providers,
             aliases: checked.aliases,
+            guardrails: checked.guardrails,
             sourceName: sourceName)
     }
 }

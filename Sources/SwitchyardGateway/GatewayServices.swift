@@ -45,9 +45,13 @@ final class GatewayServices: Sendable {
     let accessLog: AccessLog
     /// Runs the hooks plugins declare blocking; nil when no loaded plugin declares one.
     let workers: WorkerPool?
+    /// The `guardrails:` entries by name (the plan names those a request runs).
+    let guardrails: [String: ConfiguredGuardrail]
 
-    init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog, workers: WorkerPool? = nil) {
+    init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog, workers: WorkerPool? = nil,
+         guardrails: [String: ConfiguredGuardrail] = [:]) {
         self.providers = providers
+        self.guardrails = guardrails
         self.workers = workers
         self.planner = planner
         self.settings = settings

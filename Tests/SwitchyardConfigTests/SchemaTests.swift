@@ -40,6 +40,10 @@ struct SchemaTests {
         #expect(properties["providers"]?["items"]?["properties"]?.objectValue?.keys == ProvidersSection.keys)
         #expect(properties["plugins"]?["items"]?["required"] == .array([.string("name"), .string("path")]))
         #expect(properties["providers"]?["items"]?["required"] == .array([.string("name"), .string("plugin"), .string("models")]))
+        let guardrail = properties["guardrails"]?["items"]
+        #expect(guardrail?["properties"]?.objectValue?.keys == GuardrailsSection.keys)
+        #expect(guardrail?["properties"]?["applies_to"]?["properties"]?.objectValue?.keys == GuardrailsSection.scopeKeys)
+        #expect(guardrail?["required"] == .array([.string("plugin")]))
     }
 
     @Test("accepts every example and the default configuration, as written (before interpolation)")
@@ -81,6 +85,23 @@ struct SchemaTests {
         "providers: [{name: a, plugin: b}]",
         "aliases: {'*': x}",
         "aliases: [x]",
+        "guardrails: {}",
+        "guardrails: [{name: x}]",
+        "guardrails: [{plugin: p, name: PII}]",
+        "guardrails: [{plugin: p, timeout: 1s}]",
+        "guardrails: [{plugin: p, phases: [chunk]}]",
+        "guardrails: [{plugin: p, phases: []}]",
+        "guardrails: [{plugin: p, phases: [request, request]}]",
+        "guardrails: [{plugin: p, phases: request}]",
+        "guardrails: [{plugin: p, applies_to: [m]}]",
+        "guardrails: [{plugin: p, applies_to: {model: [m]}}]",
+        "guardrails: [{plugin: p, applies_to: {routes: [chat]}}]",
+        "guardrails: [{plugin: p, applies_to: {models: [m, m]}}]",
+        "guardrails: [{plugin: p, order: high}]",
+        "guardrails: [{plugin: p, on_error: ignore}]",
+        "guardrails: [{plugin: p, deadline: 0}]",
+        "guardrails: [{plugin: p, deadline: soon}]",
+        "guardrails: [{plugin: p, enabled: yes}]",
     ])
     func rejectsInvalid(yaml: String) throws {
         #expect(errorText(yaml, env: [:]) != nil)
@@ -93,6 +114,10 @@ struct SchemaTests {
         "aliases: {fast: m}",
         "server: {upstream_timeout: 0, upstream_first_byte_timeout: 0s, upstream_idle_timeout: 2m, max_upstream_response_bytes: 64MiB}",
         "providers: [{name: a, plugin: b, models: [m], timeouts: {connect: 2s, first_byte: 60s, idle: 30s, total: 0}}]",
+        "guardrails: [{name: pii-strict, plugin: pii, phases: [request, response, stream], applies_to: {models: [m], providers: [a], routes: [chat_completions, responses, messages, embeddings]}, order: 10, on_error: fail_open, deadline: 500ms, enabled: true}]",
+        "guardrails: [{plugin: p, name: , phases: , applies_to: {models: [], providers: , routes: }, order: -3, on_error: '${ON_ERROR:-fail_open}', deadline: 1.5, enabled: }]",
+        "guardrails: [{plugin: p, applies_to: , order: '${ORDER}', deadline: '${DEADLINE:-2s}'}]",
+        "guardrails:",
         "",
     ])
     func acceptsValid(yaml: String) throws {

@@ -21,7 +21,7 @@ import Testing
             providers: [RoutingTable.Provider(name: "echo", plugin: "echo", models: ["m"]),
                         RoutingTable.Provider(name: "oai", plugin: "oai", models: ["m"])],
             aliases: [:])
-        let planner = PlanBuilder(routing: routing, configuredChains: PluginChains(),
+        let planner = PlanBuilder(routing: routing, guardrails: [],
                                   providerOperations: ["echo": ["chat_completions"], "oai": ["chat_completions", "embeddings"]])
         let embeddings = try planner.plan(requestID: "r", operation: .embeddings, model: "m", stream: false)
         #expect(embeddings.attempts.map(\.provider) == ["oai"])

@@ -1,5 +1,6 @@
 import CSwitchyardPlugin
 import Foundation
+import SwitchyardConfig
 import SwitchyardCore
 @testable import SwitchyardGateway
 import SwitchyardHTTP
@@ -174,11 +175,18 @@ import Testing
     }
 
     @Test func anInternalRequestIsPlannedWithoutGuardrails() throws {
+        // A guardrail that allows everything, as a table made here (no library needed).
+        let table = UnsafeMutablePointer<sy_guardrail_v1>.allocate(capacity: 1)
+        defer { table.deallocate() }
+        table.initialize(to: sy_guardrail_v1(
+            struct_size: UInt32(MemoryLayout<sy_guardrail_v1>.size), phases: SY_PHASE_REQUEST,
+            inspect: { _, _, _, _, _, _, _ in SY_OK }, call_end: nil))
+        let plugin = try #require(GuardrailPlugin(name: "allow", instance: nil, table: table))
         let routing = RoutingTable(providers: [RoutingTable.Provider(name: "p", plugin: "p", models: ["m"])], aliases: [:])
-        let planner = PlanBuilder(routing: routing, configuredChains: PluginChains(guardrails: ["pii"]),
+        let planner = PlanBuilder(routing: routing, guardrails: [ConfiguredGuardrail(entry: GuardrailEntry(plugin: "allow"), plugin: plugin)],
                                   providerOperations: ["p": ["chat_completions"]])
         let ordinary = try planner.plan(requestID: "r", operation: .chatCompletions, model: "m", stream: false)
-        #expect(!ordinary.internalRequest && ordinary.chains.guardrails == ["pii"])
+        #expect(!ordinary.internalRequest && ordinary.chains.guardrails == ["allow"])
         let internalPlan = try planner.plan(requestID: "r", operation: .chatCompletions, model: "m", stream: false, internalRequest: true)
         #expect(internalPlan.internalRequest && internalPlan.chains.guardrails.isEmpty)
     }

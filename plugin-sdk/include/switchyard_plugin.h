@@ -373,9 +373,9 @@ typedef struct sy_provider_v1 {
  *  SY_PHASE_CHUNK     a stream, as text: one canonical chat.completion.chunk per chunk that
  *                     carries text, with one choice whose delta.content is the text not yet
  *                     released for that choice (what you held back before, then the new text).
- *                     Chunks without text (role, tool calls, finish, usage) pass uninspected;
- *                     before one of them ends a choice, or when the stream ends, held text is
- *                     inspected once more with holding refused.
+ *                     Chunks without text (role, tool calls, finish, usage) pass uninspected,
+ *                     after the text held for their choice, which is inspected once more with
+ *                     holding refused; so is all held text when the stream ends.
  * The verdict (host->verdict_*): nothing = allow; patch = the document is replaced (REQUEST,
  * RESPONSE: what goes on; CHUNK: the chunk the client gets, its delta.content the new text);
  * reject = the request fails with your status and error (CHUNK: the stream ends with an error

@@ -4,13 +4,18 @@
 /// - plugin and provider names are unique and match `[a-z0-9_-]+`; plugin paths are absolute;
 /// - every provider's `plugin` names an entry of `plugins` (disabled entries are dropped);
 /// - every alias maps straight to a model that an enabled provider serves (chains are
-///   flattened; aliases whose model only disabled providers serve are dropped).
+///   flattened; aliases whose model only disabled providers serve are dropped);
+/// - guardrail names are unique and match `[a-z0-9_-]+`; every guardrail's `plugin` names an
+///   entry of `plugins` and its `applies_to.providers` entries of `providers` (whether the plugin
+///   implements switchyard.guardrail/1 is checked when it is loaded).
 public struct GatewayConfig: Sendable, Equatable {
     public var server: ServerConfig
     public var plugins: [PluginEntry]
     public var providers: [ProviderEntry]
     /// Alias → model, already followed to the end of any chain.
     public var aliases: [String: String]
+    /// Guardrail entries in config order (not yet sorted by `order`); disabled entries are dropped.
+    public var guardrails: [GuardrailEntry]
     /// The name errors were reported under: the path given to `load`, or the `parse` label.
     public let sourceName: String
 
@@ -19,12 +24,14 @@ public struct GatewayConfig: Sendable, Equatable {
         plugins: [PluginEntry] = [],
         providers: [ProviderEntry] = [],
         aliases: [String: String] = [:],
+        guardrails: [GuardrailEntry] = [],
         sourceName: String
     ) {
         self.server = server
         self.plugins = plugins
         self.providers = providers
         self.aliases = aliases
+        self.guardrails = guardrails
         self.sourceName = sourceName
     }
 

@@ -9,32 +9,45 @@ enum CrossValidation {
         var plugins: [PluginEntry]
         var providers: [ProviderEntry]
         var aliases: [String: String]
+        var guardrails: [GuardrailEntry]
     }
 
     static func resolve(
         plugins: [PluginsSection.Draft],
         providers: [ProvidersSection.Draft],
-        aliases: [AliasesSection.Draft]
+        aliases: [AliasesSection.Draft],
+        guardrails: [GuardrailsSection.Draft]
     ) throws(ConfigError) -> Result {
         for provider in providers {
-            try checkPluginReference(provider, plugins: plugins)
+            try checkPluginReference(provider.entry.plugin, at: provider.pluginValue, user: "provider", enabled: provider.enabled, plugins: plugins)
+        }
+        for guardrail in guardrails {
+            try checkGuardrailReferences(guardrail, plugins: plugins, providers: providers, aliases: aliases)
         }
         let enabledProviders = providers.filter(\.enabled).map(\.entry)
         return Result(
             plugins: plugins.filter(\.enabled).map(\.entry),
             providers: enabledProviders,
-            aliases: try resolveAliases(aliases, allProviders: providers.map(\.entry), enabledProviders: enabledProviders))
+            aliases: try resolveAliases(aliases, allProviders: providers.map(\.entry), enabledProviders: enabledProviders),
+            guardrails: guardrails.filter(\.enabled).map(\.entry))
     }
 
-    private static func checkPluginReference(_ provider: ProvidersSection.Draft, plugins: [PluginsSection.Draft]) throws(ConfigError) {
-        let name = provider.entry.plugin
+    /// `name` (written at `value`) names a plugin entry; an enabled `user` (provider, guardrail)
+    /// needs it enabled.
+    static func checkPluginReference(
+        _ name: String,
+        at value: ConfigValue,
+        user: String,
+        enabled: Bool,
+        plugins: [PluginsSection.Draft]
+    ) throws(ConfigError) {
         guard let plugin = plugins.first(where: { $0.entry.name == name }) else {
             let known = plugins.isEmpty ? "no plugins are configured" : "known: " + plugins.map(\.entry.name).joined(separator: ", ")
-            throw provider.pluginValue.error("unknown plugin \"\(name)\" (\(known))")
+            throw value.error("unknown plugin \"\(name)\" (\(known))")
         }
-        if provider.enabled && !plugin.enabled {
-            throw provider.pluginValue.error(
-                "plugin \"\(name)\" is disabled (line \(plugin.entry.location.line)); disable this provider too or enable the plugin")
+        if enabled && !plugin.enabled {
+            throw value.error(
+                "plugin \"\(name)\" is disabled (line \(plugin.entry.location.line)); disable this \(user) too or enable the plugin")
         }
     }
 

@@ -42,9 +42,18 @@ public final class Gateway: @unchecked Sendable {
         // Threads for blocking hooks only when a plugin in use declares one.
         let declared = providers.values.filter(\.declaresBlockingHooks)
         workers = declared.isEmpty ? nil : WorkerPool(threads: config.server.pluginWorkers, queueCapacity: config.server.pluginWorkerQueue)
+        // Guardrails in the order they run: ascending `order`, config order within one.
+        var guardrails: [ConfiguredGuardrail] = []
+        for entry in config.guardrails.enumerated().sorted(by: { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }).map(\.element) {
+            guard let plugin = plugins.guardrails[entry.name] else { continue }
+            guardrails.append(ConfiguredGuardrail(entry: entry, plugin: plugin, watchTag: HookWatch.tag(provider: watched.count)))
+            watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: plugins.instances[entry.plugin]?.host))
+        }
         let services = GatewayServices(
-            providers: providers, planner: PlanBuilder(routing: routing, configuredChains: PluginChains(), providerOperations: plugins.providerOperations),
-            settings: GatewaySettings(accessLog: accessLog), log: log, workers: workers)
+            providers: providers,
+            planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations),
+            settings: GatewaySettings(accessLog: accessLog), log: log, workers: workers,
+            guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }))
         responder = GatewayResponder(
             services: services, models: ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000)))
 

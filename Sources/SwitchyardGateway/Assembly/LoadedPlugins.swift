@@ -11,6 +11,8 @@ public struct LoadedPlugins: @unchecked Sendable {
     public let providers: [String: ProviderPlugin]
     /// Operations each provider declares in its plugin's manifest (`"operations"`), by provider name.
     public let providerOperations: [String: Set<String>]
+    /// Every `guardrails:` entry bound to its plugin's guardrail interface, by guardrail name.
+    public let guardrails: [String: GuardrailPlugin]
 
     /// What is about to run, told to `progress` before it runs: a step that crashes or hangs
     /// the process is the last one told (`switchyard validate` reports it from a child process).
@@ -21,6 +23,8 @@ public struct LoadedPlugins: @unchecked Sendable {
         case instance(plugin: String)
         /// get_interface for a provider entry.
         case provider(name: String)
+        /// get_interface for a guardrail entry.
+        case guardrail(name: String)
     }
 
     public init(config: GatewayConfig, progress: (Step) -> Void = { _ in }) throws(GatewayStartupError) {
@@ -53,9 +57,27 @@ public struct LoadedPlugins: @unchecked Sendable {
             let declared = instance.library.manifest["operations"]?.arrayValue?.compactMap(\.stringValue) ?? ["chat_completions"]
             operations[entry.name] = Set(declared)
         }
+        var guardrails: [String: GuardrailPlugin] = [:]
+        for entry in config.guardrails {
+            guard let instance = instances[entry.plugin] else {
+                throw GatewayStartupError("\(entry.location): guardrails[\(entry.name)]: plugin \"\(entry.plugin)\" is not loaded")
+            }
+            progress(.guardrail(name: entry.name))
+            guard let table = instance.interface(SY_IFACE_GUARDRAIL),
+                  let guardrail = GuardrailPlugin(name: entry.name, instance: instance.pluginInstance, table: table)
+            else {
+                throw GatewayStartupError("\(entry.location): guardrails[\(entry.name)]: plugin \"\(entry.plugin)\" does not implement \(SY_IFACE_GUARDRAIL)")
+            }
+            if let phases = entry.phases, phases & ~guardrail.phases != 0 {
+                throw GatewayStartupError(
+                    "\(entry.location): guardrails[\(entry.name)]: plugin \"\(entry.plugin)\" cannot inspect the \(GuardrailPhaseNames.list(phases & ~guardrail.phases)) phase (it declares \(GuardrailPhaseNames.list(guardrail.phases)))")
+            }
+            guardrails[entry.name] = guardrail
+        }
         self.instances = instances
         self.providers = providers
         self.providerOperations = operations
+        self.guardrails = guardrails
     }
 }
 
@@ -78,4 +100,12 @@ extension LoadedPlugins {
 public struct GatewayStartupError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// Phase bits as the YAML names them (`request`, `response`, `stream`).
+enum GuardrailPhaseNames {
+    static func list(_ phases: UInt32) -> String {
+        [(SY_PHASE_REQUEST, "request"), (SY_PHASE_RESPONSE, "response"), (SY_PHASE_CHUNK, "stream")]
+            .filter { phases & $0.0 != 0 }.map(\.1).joined(separator: ", ")
+    }
 }

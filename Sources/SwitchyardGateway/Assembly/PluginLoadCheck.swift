@@ -39,6 +39,7 @@ public enum PluginLoadCheck {
                 case .library(let name): report("library \(name)", to: reportFD)
                 case .instance(let name): report("instance \(name)", to: reportFD)
                 case .provider(let name): report("provider \(name)", to: reportFD)
+                case .guardrail(let name): report("guardrail \(name)", to: reportFD)
                 }
             }
         } catch {
@@ -128,6 +129,10 @@ public enum PluginLoadCheck {
         if parts[0] == "provider", let provider = config.providers.first(where: { $0.name == name }) {
             let path = config.plugins.first(where: { $0.name == provider.plugin })?.path ?? "?"
             return ("\(provider.location): provider \"\(name)\" (plugin \"\(provider.plugin)\", \(path))", "looking up its provider interface (get_interface)")
+        }
+        if parts[0] == "guardrail", let guardrail = config.guardrails.first(where: { $0.name == name }) {
+            let path = config.plugins.first(where: { $0.name == guardrail.plugin })?.path ?? "?"
+            return ("\(guardrail.location): guardrail \"\(name)\" (plugin \"\(guardrail.plugin)\", \(path))", "looking up its guardrail interface (get_interface)")
         }
         guard let entry = config.plugins.first(where: { $0.name == name }) else { return nil }
         let subject = "\(entry.location): plugin \"\(name)\" (\(entry.path))"

@@ -9,7 +9,7 @@ struct AccessLog: Sendable {
     let log: GatewayLog
 
     func record(plan: ExecutionPlan, status: Int, attempt: Int, startedAt: UInt64, upstreamNanoseconds: UInt64, usage: [UInt8]?, failure: String?,
-                into batch: AccessLogBatch) {
+                guardrails: String? = nil, into batch: AccessLogBatch) {
         guard enabled, log.minimum <= .info else { return }
         let total = monotonicNanoseconds() &- startedAt
         var line = LogLine(level: .info, message: "request")
@@ -31,6 +31,7 @@ struct AccessLog: Sendable {
             if let written = counts.cacheCreation, written > 0 { line.field("cache_creation_tokens", written) }
             if let reasoning = counts.reasoning, reasoning > 0 { line.field("reasoning_tokens", reasoning) }
         }
+        if let guardrails { line.field("guardrails", guardrails) }
         if let failure { line.field("error", failure) }
         batch.append(line)
     }

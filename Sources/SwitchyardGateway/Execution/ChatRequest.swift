@@ -15,6 +15,15 @@ struct ChatRequest: IngressRequest {
     func payload(for attempt: Attempt) throws(GatewayError) -> AttemptPayload {
         AttemptPayload(body: body.forUpstreamModel(attempt.upstreamModel), renderer: CanonicalRenderer())
     }
+
+    func guardrailDocument() -> [UInt8] { body.bytes }
+
+    func payload(for attempt: Attempt, guarded: [UInt8]) throws(GatewayError) -> AttemptPayload {
+        let head: RequestHead
+        do { head = try RequestHead(chatCompletionBody: guarded) } catch { throw .invalidGuardedRequest(error.message) }
+        guard head.stream == self.head.stream else { throw .invalidGuardedRequest("a guardrail changed `stream`") }
+        return AttemptPayload(body: ForwardedBody(guarded, head: head).forUpstreamModel(attempt.upstreamModel), renderer: CanonicalRenderer())
+    }
 }
 
 /// `/v1/embeddings`: forwarded to providers that declare embeddings, `model` rewritten.
@@ -36,5 +45,13 @@ struct EmbeddingsRequest: IngressRequest {
 
     func payload(for attempt: Attempt) throws(GatewayError) -> AttemptPayload {
         AttemptPayload(body: body.forUpstreamModel(attempt.upstreamModel), renderer: CanonicalRenderer())
+    }
+
+    func guardrailDocument() -> [UInt8] { body.bytes }
+
+    func payload(for attempt: Attempt, guarded: [UInt8]) throws(GatewayError) -> AttemptPayload {
+        let head: RequestHead
+        do { head = try RequestHead(jsonBody: guarded) } catch { throw .invalidGuardedRequest(error.message) }
+        return AttemptPayload(body: ForwardedBody(guarded, head: head).forUpstreamModel(attempt.upstreamModel), renderer: CanonicalRenderer())
     }
 }

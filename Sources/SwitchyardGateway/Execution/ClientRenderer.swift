@@ -45,3 +45,9 @@ final class CanonicalRenderer: ClientRenderer {
         frame.withBytes(write)
     }
 }
+
+/// The renderer of an error answered before any attempt has its payload (e.g. a guardrail's
+/// rejection in the request phase): the route's error shape.
+func errorRenderer(for operation: EndpointOperation) -> ClientRenderer {
+    operation == .messages ? TranslatedMessagesRenderer() : CanonicalRenderer()
+}

@@ -28,7 +28,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     /// The request's `sy_call` for every plugin hook (RequestCall.swift).
     let pluginCall: PluginCall
 
-    private var attemptIndex = 0
+    private(set) var attemptIndex = 0
     var provider: ProviderPlugin?
     /// The current attempt's provider's timeouts and response bounds.
     var limits = UpstreamLimits()
@@ -80,12 +80,24 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     /// The current attempt's; nil only before the first attempt has its payload.
     private var renderer: ClientRenderer?
 
+    // Guardrails (PlanExecutor+Guardrails.swift); all empty or nil when the plan has none.
+    /// The plan's guardrails, in the order they run.
+    let guardrails: [ConfiguredGuardrail]
+    var guardrailRecord: GuardrailRecord?
+    /// The request or response pass running now.
+    var guardrailPass: GuardrailPass?
+    /// The request phase's result, kept for the next attempt when the same guardrails apply.
+    var guardedRequest: (guardrails: [String], document: [UInt8])?
+    /// The current attempt's chunk phase, on a streamed request.
+    var streamGuard: StreamGuard?
+
     init(plan: ExecutionPlan, request: any IngressRequest, writer: ResponseWriter, services: GatewayServices, context: LoopContext) {
         self.plan = plan
         self.request = request
         self.writer = writer
         self.services = services
         self.context = context
+        guardrails = plan.chains.guardrails.isEmpty ? [] : plan.chains.guardrails.compactMap { services.guardrails[$0] }
         pluginCall = PluginCall(http: context.pluginHTTP)
         pluginCall.open(source: self)
     }
@@ -126,10 +138,20 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         prepareOnWorker = configured.prepareOnWorker
         responseOnWorker = configured.responseOnWorker
         watchTag = configured.watchTag
+        if !guardrails.isEmpty { return guardAttempt(attempt) }
         let payload: AttemptPayload
         do { payload = try request.payload(for: attempt) } catch {
             return respond(gatewayError: error, failure: error.message)
         }
+        send(payload)
+    }
+
+    /// The attempt's request goes to its provider: `generate` in-process, or `prepare` and the
+    /// upstream exchange. (Inlined into `runAttempt`: the bare path pays nothing for the split.)
+    @inline(__always)
+    func send(_ payload: AttemptPayload) {
+        let attempt = plan.attempts[attemptIndex]
+        guard let provider else { return }
         renderer = payload.renderer
         let body = payload.body
         call = CallDescription(
@@ -261,23 +283,11 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         switch kind {
         case SY_OUT_JSON:
             if plan.stream {
-                if !streamStarted { startStream() }
-                if let failure = renderer?.chunk(bytes, { writer.write($0) }) {
-                    pendingFailure = PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message)
-                    return SY_E_CANCELLED
+                if let streamGuard {
+                    streamGuard.admit(bytes)
+                    return finished || pendingFailure != nil ? SY_E_CANCELLED : SY_OK
                 }
-                if writer.isBackpressured {
-                    // A provider answering on the loop (generate) cannot be paused: nothing is
-                    // flushed until its hook returns. Bound what it may pile up for a client
-                    // that does not read, as a buffered upstream answer is bounded.
-                    if transfer == nil, writer.pendingBytes > limits.maxResponseBytes {
-                        pendingFailure = PluginFailure(
-                            status: SY_E_UPSTREAM, httpStatus: 502,
-                            message: "provider wrote more than server.max_upstream_response_bytes (\(limits.maxResponseBytes) bytes) that the client had not read")
-                        return SY_E_CANCELLED
-                    }
-                    pauseUpstream()
-                }
+                return streamChunk(bytes)
             } else {
                 completion = Array(bytes)
             }
@@ -295,9 +305,31 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         return SY_OK
     }
 
+    /// One canonical chunk for the client (after the chunk-phase guardrails, if any).
+    func streamChunk(_ bytes: UnsafeRawBufferPointer) -> sy_status {
+        if !streamStarted { startStream() }
+        if let failure = renderer?.chunk(bytes, { writer.write($0) }) {
+            pendingFailure = PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message)
+            return SY_E_CANCELLED
+        }
+        if writer.isBackpressured {
+            // A provider answering on the loop (generate) cannot be paused: nothing is
+            // flushed until its hook returns. Bound what it may pile up for a client
+            // that does not read, as a buffered upstream answer is bounded.
+            if transfer == nil, writer.pendingBytes > limits.maxResponseBytes {
+                pendingFailure = PluginFailure(
+                    status: SY_E_UPSTREAM, httpStatus: 502,
+                    message: "provider wrote more than server.max_upstream_response_bytes (\(limits.maxResponseBytes) bytes) that the client had not read")
+                return SY_E_CANCELLED
+            }
+            pauseUpstream()
+        }
+        return SY_OK
+    }
+
     // MARK: answering
 
-    private func startStream() {
+    func startStream() {
         streamStarted = true
         var headers = planHeaders()
         headers.add("Content-Type", "text/event-stream")
@@ -305,8 +337,10 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         writer.startStream(status: 200, headers: headers)
     }
 
-    private func succeed() {
+    func succeed() {
         if plan.stream {
+            // What the chunk-phase guardrails hold goes out first; they call back here when done.
+            if let streamGuard, !streamGuard.hasEnded { return streamGuard.finish() }
             if !streamStarted { startStream() }
             if let failure = renderer?.end({ writer.write($0) }) {
                 return respond(PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message))
@@ -319,6 +353,12 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         guard let completion else {
             return respond(PluginFailure(status: SY_E_INTERNAL, message: "provider \(call.upstreamModel) produced no valid JSON response"))
         }
+        if !guardrails.isEmpty, guardResponse(completion) { return }
+        sendWhole(completion)
+    }
+
+    /// The whole answer, in the client's format.
+    func sendWhole(_ completion: [UInt8]) {
         let body: [UInt8]
         do { body = try renderer?.whole(completion) ?? completion } catch {
             return respond(gatewayError: error, failure: error.message)
@@ -347,8 +387,8 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
 
     /// Answers with an error in the client's format: the provider's own error body when it wrote
     /// one, else the gateway's.
-    private func respond(gatewayError error: GatewayError, failure: String, providerBody: [UInt8]? = nil) {
-        let renderer = renderer ?? CanonicalRenderer()
+    func respond(gatewayError error: GatewayError, failure: String, providerBody: [UInt8]? = nil) {
+        let renderer = renderer ?? errorRenderer(for: plan.operation)
         let fromProvider = providerBody != nil
         let body = providerBody ?? error.body
         if streamStarted {
@@ -437,7 +477,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     /// resumes it when neither holds.
     func syncUpstreamPause() {
         guard let transfer else { return }
-        let wanted = receivingPaused || channel != nil
+        let wanted = receivingPaused || channel != nil || streamGuard?.isWaiting == true
         guard wanted != upstreamIsPaused else { return }
         upstreamIsPaused = wanted
         if wanted { transfer.pauseReceiving() } else { transfer.resumeReceiving() }
@@ -449,9 +489,11 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         pluginCall.end()
         writer.onClose = nil
         writer.onDrained = nil
+        if guardrailRecord != nil { endGuardrails() }
         services.accessLog.record(
             plan: plan, status: status, attempt: attemptIndex, startedAt: request.receivedAt,
-            upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: failure, into: context.accessLog)
+            upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: failure, guardrails: guardrailRecord?.summary,
+            into: context.accessLog)
     }
 
     private func clientWentAway() {
@@ -465,9 +507,11 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         transfer?.cancel()
         transfer = nil
         transformation = nil
+        if guardrailRecord != nil { endGuardrails() }
         services.accessLog.record(
             plan: plan, status: 499, attempt: attemptIndex, startedAt: request.receivedAt,
-            upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: "client closed the connection", into: context.accessLog)
+            upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: "client closed the connection",
+            guardrails: guardrailRecord?.summary, into: context.accessLog)
     }
 
     /// The server's shutdown grace ran out before this request ended: the upstream transfer is
@@ -482,6 +526,8 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         transfer?.cancel()
         transfer = nil
         transformation = nil
+        guardrailPass?.cancel()
+        streamGuard?.cancel()
         respond(gatewayError: GatewayError.unavailable("The gateway is shutting down; retry the request."), failure: "gateway shutting down")
     }
 }

@@ -36,6 +36,16 @@ struct MessagesRequest: IngressRequest {
         return AttemptPayload(body: canonical.forUpstreamModel(attempt.upstreamModel), renderer: TranslatedMessagesRenderer())
     }
 
+    func guardrailDocument() throws(GatewayError) -> [UInt8] {
+        guard let canonical else { throw GatewayError.internalError("messages request planned without its translation") }
+        return canonical.value.serialized()
+    }
+
+    func payload(for attempt: Attempt, guarded: [UInt8]) throws(GatewayError) -> AttemptPayload {
+        let canonical = CanonicalBody(value: try GatewayError.parseGuarded(guarded))
+        return AttemptPayload(body: canonical.forUpstreamModel(attempt.upstreamModel), renderer: TranslatedMessagesRenderer())
+    }
+
     /// Parses and translates a client body; failures keep their status and field path.
     static func translate(_ body: [UInt8], _ translator: (JSONValue) throws(TranslationError) -> JSONValue) throws(GatewayError) -> JSONValue {
         do {
@@ -117,6 +127,18 @@ struct ResponsesRequest: IngressRequest {
         let canonical = CanonicalBody(value: translation.chatRequest)
         return AttemptPayload(body: canonical.forUpstreamModel(attempt.upstreamModel),
                               renderer: TranslatedResponsesRenderer(translation: translation, store: store))
+    }
+
+    func guardrailDocument() throws(GatewayError) -> [UInt8] {
+        guard let translation else { throw GatewayError.internalError("responses request planned without its translation") }
+        return translation.chatRequest.serialized()
+    }
+
+    func payload(for attempt: Attempt, guarded: [UInt8]) throws(GatewayError) -> AttemptPayload {
+        guard let translation else { throw GatewayError.internalError("responses request planned without its translation") }
+        let patched = translation.replacingChatRequest(try GatewayError.parseGuarded(guarded))
+        return AttemptPayload(body: CanonicalBody(value: patched.chatRequest).forUpstreamModel(attempt.upstreamModel),
+                              renderer: TranslatedResponsesRenderer(translation: patched, store: store))
     }
 }
 

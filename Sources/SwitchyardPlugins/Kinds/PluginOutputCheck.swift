@@ -54,7 +54,7 @@ public struct PluginOutputCheck {
         return SY_E_INVALID
     }
 
-    static func errorProblem(_ bytes: UnsafeRawBufferPointer) -> String? {
+    public static func errorProblem(_ bytes: UnsafeRawBufferPointer) -> String? {
         var hasError = false
         do {
             try JSONValidation.forEachMember(bytes) { key, _, value in

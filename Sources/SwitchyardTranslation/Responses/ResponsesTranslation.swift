@@ -18,11 +18,19 @@ public struct ResponsesPriorTurn: Sendable {
 /// A translated Responses request: the canonical body to send, and what the host keeps.
 public struct ResponsesTranslation: Sendable {
     /// The canonical chat completions body (instructions first, then `conversation`).
-    public let chatRequest: JSONValue
+    public private(set) var chatRequest: JSONValue
     /// Canonical messages of the whole conversation so far without instructions: the prior
     /// turn's, then this request's input. Store it with the response; with the response's
     /// `output` it is the next request's `ResponsesPriorTurn`.
     public let conversation: [JSONValue]
+    /// The same translation with the chat body replaced (a guardrail patched it); the rest (the
+    /// conversation to store, the echo) stays the client's.
+    public func replacingChatRequest(_ request: JSONValue) -> ResponsesTranslation {
+        var copy = self
+        copy.chatRequest = request
+        return copy
+    }
+
     /// Whether the client wants the response stored (`store`, default true).
     public let store: Bool
     public let previousResponseID: String?

@@ -7,7 +7,7 @@ static sy_status entry(sy_negotiate *negotiate) { return negotiate->abi_major ==
 
 int main(void) {
     sy_host_api host = { sizeof(sy_host_api), SY_ABI_MINOR, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                         0, 0, 0, 0, 0, 0, 0 };
+                         0, 0, 0, 0, 0, 0, 0, 0 };
     sy_sink sink = SY_HANDLE_NONE; /* handles are plain integers, passed by value */
     sy_http_out out = SY_HANDLE_NONE;
     sy_verdict verdict = SY_HANDLE_NONE;

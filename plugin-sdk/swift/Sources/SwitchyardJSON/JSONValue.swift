@@ -58,7 +58,7 @@ public enum JSONValue: Sendable, Equatable {
 /// An ordered JSON object. Lookups are linear: request objects have a handful of keys, and a
 /// linear scan over a few entries beats hashing every key on the way in.
 public struct JSONObject: Sendable, Equatable, Sequence {
-    public private(set) var entries: [(key: String, value: JSONValue)]
+    public internal(set) var entries: [(key: String, value: JSONValue)]
 
     public init(_ entries: [(key: String, value: JSONValue)] = []) {
         self.entries = entries

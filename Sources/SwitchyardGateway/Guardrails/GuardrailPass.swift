@@ -1,0 +1,236 @@
+import CSwitchyardPlugin
+import SwitchyardCore
+import SwitchyardJSON
+import SwitchyardPlugins
+import SwitchyardPosix
+
+/// How a guardrail pass ended.
+enum GuardrailOutcome {
+    /// Every guardrail allowed (or failed open): the document after their patches (the same
+    /// bytes when none patched).
+    case allowed([UInt8])
+    /// A guardrail rejected, or failed with on_error fail_closed: the client's error, and the
+    /// log's words.
+    case refused(GatewayError, failure: String)
+}
+
+/// Runs the request or response phase of a request's guardrails over one document: group after
+/// group in ascending `order`; within a group every guardrail inspects the same document and
+/// the pass waits for all of them (pauses included) before it combines their verdicts in config
+/// order: a failure under fail_closed or a rejection ends the pass, patches are applied in turn.
+///
+/// Threading: loop-confined. A paused guardrail's resume comes from any thread and hops here
+/// through the loop; a deadline timer ends a pause that takes too long (the verdict is ended,
+/// so a late resume gets SY_E_HANDLE). `cancel()` (the client left) ends every pause.
+final class GuardrailPass {
+    private let groups: [[ConfiguredGuardrail]]
+    private let phase: UInt32
+    private let call: CallDescription
+    private let loop: EventLoop
+    private let record: GuardrailRecord
+    private let log: GatewayLog
+    private let watch: HookWatch
+    private var document: [UInt8]
+    private var groupIndex = 0
+    private var running: [RunningInspection] = []
+    private var completion: ((GuardrailOutcome) -> Void)?
+
+    init(groups: [[ConfiguredGuardrail]], phase: UInt32, document: [UInt8], call: CallDescription,
+         loop: EventLoop, watch: HookWatch, record: GuardrailRecord, log: GatewayLog) {
+        self.groups = groups
+        self.watch = watch
+        self.phase = phase
+        self.document = document
+        self.call = call
+        self.loop = loop
+        self.record = record
+        self.log = log
+    }
+
+    /// Runs the pass; `completion` is called once, on the loop (inline when no guardrail
+    /// paused), unless the pass is cancelled first.
+    func start(_ completion: @escaping (GuardrailOutcome) -> Void) {
+        self.completion = completion
+        startGroup()
+    }
+
+    /// Ends the pass without an outcome: paused verdicts end, timers stop. Idempotent.
+    func cancel() {
+        completion = nil
+        for inspection in running { inspection.stop(loop) }
+        running = []
+    }
+
+    private func startGroup() {
+        guard groupIndex < groups.count else { return finish(.allowed(document)) }
+        running = groups[groupIndex].map { RunningInspection(guardrail: $0) }
+        let weakPass = WeakReference(self)
+        for inspection in running {
+            let weakInspection = WeakReference(inspection)
+            let loop = loop
+            inspection.verdict = InspectionVerdict(phase: phase) { status in
+                loop.execute { weakPass.value?.resumed(weakInspection.value, status) }
+            }
+            inspection.run(call: call, phase: phase, document: document, loop: loop, watch: watch, log: log) { [weak self] in
+                self?.timedOut(weakInspection.value)
+            }
+        }
+        combineIfSettled()
+    }
+
+    private func resumed(_ inspection: RunningInspection?, _ status: sy_status) {
+        guard let inspection, completion != nil, inspection.isPaused else { return }
+        inspection.settle(status == SY_OK ? .done : .failed("resumed with \(PluginStatus.name(status))"), loop)
+        combineIfSettled()
+    }
+
+    private func timedOut(_ inspection: RunningInspection?) {
+        guard let inspection, completion != nil, inspection.isPaused else { return }
+        inspection.timer = nil
+        inspection.settle(.timedOut, loop)
+        combineIfSettled()
+    }
+
+    /// Once every guardrail of the group has settled: their verdicts in config order.
+    private func combineIfSettled() {
+        guard completion != nil, running.allSatisfy({ $0.result != nil }) else { return }
+        var rejection: (ConfiguredGuardrail, Int, [UInt8])?
+        var next = document
+        for inspection in running {
+            let guardrail = inspection.guardrail
+            var problem: (String, timedOut: Bool)?
+            switch inspection.result! {
+            case .timedOut:
+                problem = ("did not decide within its deadline of \(UpstreamLimits.text(guardrail.deadline))", true)
+            case .failed(let message):
+                problem = (message, false)
+            case .done:
+                if let rejected = inspection.verdict.rejection {
+                    record.note(guardrail.name, phase: phase, .reject)
+                    if rejection == nil { rejection = (guardrail, rejected.status, rejected.body) }
+                    continue
+                }
+                if let patch = inspection.verdict.patch {
+                    do throws(GuardrailPatchError) {
+                        next = try patch.apply(to: next)
+                        record.note(guardrail.name, phase: phase, .patch)
+                    } catch {
+                        problem = ("its patch does not apply: \(error.message)", false)
+                    }
+                } else {
+                    record.note(guardrail.name, phase: phase, .allow)
+                }
+            }
+            guard let (message, timedOut) = problem else { continue }
+            if guardrail.failOpen {
+                record.note(guardrail.name, phase: phase, .failedOpen)
+                log.warn("guardrail failed, request allowed (on_error: fail_open)", requestID: call.requestID, fields: [
+                    ("guardrail", guardrail.name), ("phase", GuardrailRecord.phaseName(phase)), ("error", message),
+                ])
+                continue
+            }
+            record.note(guardrail.name, phase: phase, timedOut ? .timeout : .failed)
+            let error = GatewayError(
+                status: timedOut ? 504 : 503, type: "guardrail_error", code: timedOut ? "guardrail_timeout" : "guardrail_failed",
+                message: "Guardrail '\(guardrail.name)' \(timedOut ? "did not decide in time" : "failed"); the request was not processed (on_error: fail_closed).")
+            return finish(.refused(error, failure: "guardrail \(guardrail.name) \(message)"))
+        }
+        if let (guardrail, status, body) = rejection {
+            return finish(.refused(Self.rejectionError(guardrail.name, status: status, body: body),
+                                   failure: "rejected by guardrail \(guardrail.name)"))
+        }
+        document = next
+        groupIndex += 1
+        running = []
+        startGroup()
+    }
+
+    private func finish(_ outcome: GuardrailOutcome) {
+        guard let completion else { return }
+        self.completion = nil
+        for inspection in running { inspection.stop(loop) }
+        running = []
+        completion(outcome)
+    }
+
+    /// The plugin's `{"error":{...}}` as the client gets it: its status, type and code, and
+    /// its message after the guardrail's name.
+    static func rejectionError(_ name: String, status: Int, body: [UInt8]) -> GatewayError {
+        let error = (try? JSONValue.parse(body))?["error"]
+        let message = error?["message"]?.stringValue ?? "The request was rejected."
+        return GatewayError(
+            status: status, type: error?["type"]?.stringValue ?? "invalid_request_error",
+            code: error?["code"]?.stringValue ?? "guardrail_rejected", param: error?["param"]?.stringValue,
+            message: "Rejected by guardrail '\(name)': \(message)")
+    }
+}
+
+/// One guardrail inspecting one document within a pass. Loop-confined.
+final class RunningInspection {
+    enum Result {
+        case done
+        case failed(String)
+        case timedOut
+    }
+
+    let guardrail: ConfiguredGuardrail
+    var verdict: InspectionVerdict!
+    var result: Result?
+    var paused: PausedVerdict?
+    var timer: TimerID?
+
+    init(guardrail: ConfiguredGuardrail) { self.guardrail = guardrail }
+
+    // A pause nobody ended (its pass or stream was dropped) must not stay in the verdict table.
+    deinit { paused?.end() }
+
+    var isPaused: Bool { paused != nil && result == nil }
+
+    /// Calls inspect, under the loop's hook watch (one that blocks the loop is reported like a
+    /// provider hook). A synchronous answer past the deadline counts as a timeout (its verdict is
+    /// not used); a pause arms the deadline timer.
+    func run(call: CallDescription, phase: UInt32, document: [UInt8], loop: EventLoop, watch: HookWatch, log: GatewayLog,
+             onDeadline: @escaping () -> Void) {
+        let started = monotonicNanoseconds()
+        let mark = watch.enter(.inspect, provider: guardrail.watchTag)
+        let outcome = document.withUnsafeBytes { guardrail.plugin.inspect(call, phase: phase, json: $0, target: verdict) }
+        if watch.exit(mark) {
+            log.warn("slow plugin hook returned", requestID: call.requestID, fields: [
+                ("plugin", guardrail.name), ("hook", "inspect"), ("elapsed_ms", String((monotonicNanoseconds() &- started) / 1_000_000)),
+                ("outcome", monotonicNanoseconds() &- started > guardrail.deadline ? "timeout" : "continued"),
+            ])
+        }
+        switch outcome {
+        case .finished(let failure):
+            if monotonicNanoseconds() &- started > guardrail.deadline {
+                result = .timedOut
+            } else {
+                result = failure.map { .failed($0.description) } ?? .done
+            }
+        case .paused(let verdict):
+            paused = verdict
+            let elapsed = monotonicNanoseconds() &- started
+            let left = guardrail.deadline > elapsed ? guardrail.deadline - elapsed : 0
+            timer = loop.schedule(after: left, onDeadline)
+        }
+    }
+
+    func settle(_ result: Result, _ loop: EventLoop) {
+        self.result = result
+        stop(loop)
+    }
+
+    /// Ends a pause (a later resume gets SY_E_HANDLE) and its timer.
+    func stop(_ loop: EventLoop) {
+        paused?.end()
+        if let timer { loop.cancel(timer) }
+        timer = nil
+        if result == nil { result = .failed("cancelled") }
+    }
+}
+
+/// A weak reference that may cross threads (only `value` is read there, and only to hop back).
+final class WeakReference<Value: AnyObject>: @unchecked Sendable {
+    weak var value: Value?
+    init(_ value: Value) { self.value = value }
+}

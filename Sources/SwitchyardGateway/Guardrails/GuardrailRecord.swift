@@ -1,0 +1,53 @@
+import CSwitchyardPlugin
+
+/// What each guardrail decided in each phase of one request, for the access log
+/// (`guardrails="pii/request:patch blocklist/request:allow pii/stream:patch"`). A stream's
+/// chunks add up to one entry per guardrail: its strongest verdict. Loop-confined.
+final class GuardrailRecord {
+    enum Verdict: Int, Comparable {
+        case allow, hold, patch, failedOpen = 4, reject, failed, timeout
+
+        var name: String {
+            switch self {
+            case .allow: "allow"
+            case .hold: "hold"
+            case .patch: "patch"
+            case .failedOpen: "error_open"
+            case .reject: "reject"
+            case .failed: "error"
+            case .timeout: "timeout"
+            }
+        }
+
+        static func < (a: Verdict, b: Verdict) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    private var entries: [(guardrail: String, phase: UInt32, verdict: Verdict)] = []
+
+    var isEmpty: Bool { entries.isEmpty }
+
+    /// Whether the guardrail inspected anything of this request.
+    func inspected(_ guardrail: String) -> Bool { entries.contains { $0.guardrail == guardrail } }
+
+    func note(_ guardrail: String, phase: UInt32, _ verdict: Verdict) {
+        if let index = entries.firstIndex(where: { $0.guardrail == guardrail && $0.phase == phase }) {
+            // The request phase runs again on a failover: its latest verdict counts. A stream's
+            // chunks keep the strongest.
+            if phase != SY_PHASE_CHUNK || verdict > entries[index].verdict { entries[index].verdict = verdict }
+        } else {
+            entries.append((guardrail, phase, verdict))
+        }
+    }
+
+    var summary: String {
+        entries.map { "\($0.guardrail)/\(Self.phaseName($0.phase)):\($0.verdict.name)" }.joined(separator: " ")
+    }
+
+    static func phaseName(_ phase: UInt32) -> String {
+        switch phase {
+        case SY_PHASE_REQUEST: "request"
+        case SY_PHASE_RESPONSE: "response"
+        default: "stream"
+        }
+    }
+}

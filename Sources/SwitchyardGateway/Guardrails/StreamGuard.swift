@@ -1,0 +1,317 @@
+import CSwitchyardPlugin
+import SwitchyardCore
+import SwitchyardJSON
+import SwitchyardPlugins
+import SwitchyardPosix
+
+/// The chunk phase: a stream's canonical chunks pass through each chunk-phase guardrail in
+/// turn (a stage each), as text. A stage shows its guardrail one chunk per choice whose
+/// `delta.content` is the text that stage has not released yet (held before, then new), and
+/// releases what the guardrail leaves (patched) less what it holds back. So a secret split over
+/// several chunks is seen whole, and nothing is held longer than the guardrail asks. Chunks
+/// without text go through, after the text held for their choice is inspected once more with
+/// holding refused; so does the end of the stream.
+///
+/// Work is a queue of items, each at a stage; an item's output goes to the front of the queue
+/// for the next stage, so order is kept. A paused guardrail stops the queue (the executor
+/// pauses the upstream meanwhile) until it resumes or its deadline passes.
+///
+/// Threading: loop-confined, like the executor that owns it.
+final class StreamGuard {
+    private enum Item {
+        /// A chunk (one choice at most) arriving at a stage.
+        case chunk(JSONObject, stage: Int)
+        /// The text a stage holds for a choice must go out now (holding refused).
+        case flush(choice: Int, stage: Int)
+        /// The stream ended; `stage` and those after flush what they hold.
+        case end(stage: Int)
+        /// Provider output that is not a chunk object: passed on as it is, in order.
+        case raw([UInt8])
+    }
+
+    private final class Stage {
+        let guardrail: ConfiguredGuardrail
+        /// Text not released yet, per choice index.
+        var held: [Int: [UInt8]] = [:]
+        init(_ guardrail: ConfiguredGuardrail) { self.guardrail = guardrail }
+    }
+
+    /// An inspection that paused, and what to do with its verdict.
+    private struct Waiting {
+        let inspection: RunningInspection
+        let chunk: JSONObject
+        let choice: Int
+        let stage: Int
+        let text: [UInt8]
+    }
+
+    private let stages: [Stage]
+    private let call: CallDescription
+    private let loop: EventLoop
+    private let record: GuardrailRecord
+    private let log: GatewayLog
+    private let watch: HookWatch
+    /// Downstream (the client's renderer); the executor's own checks apply there.
+    private let emit: ([UInt8]) -> Void
+    private let refuse: (GatewayError, String) -> Void
+    private let ended: () -> Void
+    /// `isWaiting` changed (the executor pauses or resumes the upstream).
+    private let waitingChanged: () -> Void
+    private var work: [Item] = []
+    private var waiting: Waiting?
+    private var stopped = false
+    /// The last chunk seen, the pattern of the chunks a flush makes (id, created, model).
+    private var template = JSONObject()
+
+    init(guardrails: [ConfiguredGuardrail], call: CallDescription, loop: EventLoop, watch: HookWatch, record: GuardrailRecord, log: GatewayLog,
+         emit: @escaping ([UInt8]) -> Void, refuse: @escaping (GatewayError, String) -> Void, ended: @escaping () -> Void,
+         waitingChanged: @escaping () -> Void) {
+        stages = guardrails.map(Stage.init)
+        self.watch = watch
+        self.call = call
+        self.loop = loop
+        self.record = record
+        self.log = log
+        self.emit = emit
+        self.refuse = refuse
+        self.ended = ended
+        self.waitingChanged = waitingChanged
+    }
+
+    /// True while a guardrail is paused: the stream waits for it.
+    var isWaiting: Bool { waiting != nil }
+    /// The end of the stream has gone through every stage (`ended` ran or is running).
+    private(set) var hasEnded = false
+
+    /// One canonical chunk from the provider. Chunks that are not JSON objects with a
+    /// `choices` array go through untouched (the host already checked they are JSON objects).
+    func admit(_ chunk: UnsafeRawBufferPointer) {
+        guard !stopped else { return }
+        guard let object = (try? JSONValue.parse(chunk))?.objectValue else {
+            work.append(.raw(Array(chunk)))
+            return pump()
+        }
+        if let choices = object["choices"]?.arrayValue, choices.count > 1 {
+            // One choice per chunk from here on, so a hold is about one choice.
+            for choice in choices {
+                var single = object
+                single["choices"] = .array([choice])
+                work.append(.chunk(single, stage: 0))
+            }
+        } else {
+            work.append(.chunk(object, stage: 0))
+        }
+        pump()
+    }
+
+    /// The provider ended the stream: what every stage holds goes out, then `ended` runs.
+    func finish() {
+        guard !stopped else { return }
+        work.append(.end(stage: 0))
+        pump()
+    }
+
+    /// The request is over (client gone, failure elsewhere): pauses end, nothing more is emitted.
+    func cancel() {
+        stopped = true
+        waiting?.inspection.stop(loop)
+        waiting = nil
+        work = []
+    }
+
+    // MARK: the queue
+
+    private func pump() {
+        while !stopped, waiting == nil, !work.isEmpty {
+            let item = work.removeFirst()
+            switch item {
+            case .chunk(let chunk, let stage): process(chunk, at: stage)
+            case .flush(let choice, let stage): flush(choice: choice, at: stage)
+            case .raw(let bytes): emit(bytes)
+            case .end(let stage):
+                if stage == stages.count {
+                    stopped = true
+                    hasEnded = true
+                    return ended()
+                }
+                let choices = stages[stage].held.filter { !$0.value.isEmpty }.keys.sorted()
+                work.insert(contentsOf: choices.map { Item.flush(choice: $0, stage: stage) } + [.end(stage: stage + 1)], at: 0)
+            }
+        }
+    }
+
+    private func process(_ chunk: JSONObject, at stage: Int) {
+        if stage >= stages.count { return emitDownstream(chunk) }
+        if stage == 0 { template = chunk }
+        guard let (choice, text) = Self.text(of: chunk) else {
+            // No text: what this stage holds for the chunk's choice goes first.
+            let choice = Self.choiceIndex(of: chunk)
+            var next: [Item] = []
+            if let choice, stages[stage].held[choice]?.isEmpty == false { next.append(.flush(choice: choice, stage: stage)) }
+            next.append(.chunk(chunk, stage: stage + 1))
+            work.insert(contentsOf: next, at: 0)
+            return
+        }
+        let window = (stages[stage].held.removeValue(forKey: choice) ?? []) + text
+        inspect(chunk, choice: choice, window: window, stage: stage, mayHold: true)
+    }
+
+    private func flush(choice: Int, at stage: Int) {
+        guard let text = stages[stage].held.removeValue(forKey: choice), !text.isEmpty else { return }
+        var chunk = template
+        chunk["choices"] = .array([.object(JSONObject([
+            (key: "index", value: .number(String(choice))),
+            (key: "delta", value: .object(JSONObject([(key: "content", value: .string(""))]))),
+            (key: "finish_reason", value: .null),
+        ]))])
+        chunk["usage"] = nil
+        inspect(chunk, choice: choice, window: text, stage: stage, mayHold: false)
+    }
+
+    /// Shows the guardrail of `stage` the chunk with `window` as its text.
+    private func inspect(_ chunk: JSONObject, choice: Int, window: [UInt8], stage: Int, mayHold: Bool) {
+        let guardrail = stages[stage].guardrail
+        let document = JSONValue.object(Self.with(chunk, text: window)).serialized()
+        let inspection = RunningInspection(guardrail: guardrail)
+        let weakGuard = WeakReference(self)
+        let weakInspection = WeakReference(inspection)
+        let loop = loop
+        inspection.verdict = InspectionVerdict(phase: SY_PHASE_CHUNK, mayHold: mayHold) { status in
+            loop.execute { weakGuard.value?.resumed(weakInspection.value, status) }
+        }
+        inspection.run(call: call, phase: SY_PHASE_CHUNK, document: document, loop: loop, watch: watch, log: log) { [weak self] in
+            self?.timedOut(weakInspection.value)
+        }
+        if inspection.isPaused {
+            waiting = Waiting(inspection: inspection, chunk: chunk, choice: choice, stage: stage, text: window)
+            waitingChanged()
+            return
+        }
+        settle(inspection, chunk: chunk, choice: choice, stage: stage, window: window, document: document)
+    }
+
+    private func resumed(_ inspection: RunningInspection?, _ status: sy_status) {
+        guard let inspection, let waiting, waiting.inspection === inspection, inspection.isPaused else { return }
+        inspection.settle(status == SY_OK ? .done : .failed("resumed with \(PluginStatus.name(status))"), loop)
+        continueAfterPause(waiting)
+    }
+
+    private func timedOut(_ inspection: RunningInspection?) {
+        guard let inspection, let waiting, waiting.inspection === inspection, inspection.isPaused else { return }
+        inspection.timer = nil
+        inspection.settle(.timedOut, loop)
+        continueAfterPause(waiting)
+    }
+
+    private func continueAfterPause(_ waiting: Waiting) {
+        self.waiting = nil
+        let document = JSONValue.object(Self.with(waiting.chunk, text: waiting.text)).serialized()
+        settle(waiting.inspection, chunk: waiting.chunk, choice: waiting.choice, stage: waiting.stage, window: waiting.text, document: document)
+        pump()
+        if !stopped && self.waiting == nil { waitingChanged() }
+    }
+
+    /// Applies a settled verdict: the released text goes on to the next stage, the held text
+    /// stays; a rejection or a failure under fail_closed ends the stream.
+    private func settle(_ inspection: RunningInspection, chunk: JSONObject, choice: Int, stage: Int, window: [UInt8], document: [UInt8]) {
+        let guardrail = inspection.guardrail
+        var problem: (String, timedOut: Bool)?
+        var released = window
+        var outgoing = chunk
+        var held = 0
+        switch inspection.result! {
+        case .timedOut: problem = ("did not decide within its deadline of \(UpstreamLimits.text(guardrail.deadline))", true)
+        case .failed(let message): problem = (message, false)
+        case .done:
+            if let rejected = inspection.verdict.rejection {
+                record.note(guardrail.name, phase: SY_PHASE_CHUNK, .reject)
+                return stop(GuardrailPass.rejectionError(guardrail.name, status: rejected.status, body: rejected.body),
+                            failure: "stream rejected by guardrail \(guardrail.name)")
+            }
+            if let patch = inspection.verdict.patch {
+                do throws(GuardrailPatchError) {
+                    let patched = try patch.apply(to: document)
+                    guard let object = (try? JSONValue.parse(patched))?.objectValue else {
+                        throw GuardrailPatchError(message: "the patched chunk is not a JSON object")
+                    }
+                    outgoing = object
+                    released = Self.text(of: object).map(\.1) ?? []
+                    record.note(guardrail.name, phase: SY_PHASE_CHUNK, .patch)
+                } catch {
+                    problem = ("its patch does not apply: \(error.message)", false)
+                }
+            }
+            if problem == nil {
+                held = min(inspection.verdict.held, released.count)
+                if inspection.verdict.patch == nil { record.note(guardrail.name, phase: SY_PHASE_CHUNK, held > 0 ? .hold : .allow) }
+            }
+        }
+        if let (message, timedOut) = problem {
+            guard guardrail.failOpen else {
+                record.note(guardrail.name, phase: SY_PHASE_CHUNK, timedOut ? .timeout : .failed)
+                let error = GatewayError(
+                    status: timedOut ? 504 : 503, type: "guardrail_error", code: timedOut ? "guardrail_timeout" : "guardrail_failed",
+                    message: "Guardrail '\(guardrail.name)' \(timedOut ? "did not decide in time" : "failed"); the stream was stopped (on_error: fail_closed).")
+                return stop(error, failure: "guardrail \(guardrail.name) \(message)")
+            }
+            record.note(guardrail.name, phase: SY_PHASE_CHUNK, .failedOpen)
+            log.warn("guardrail failed, stream continues (on_error: fail_open)", requestID: call.requestID, fields: [
+                ("guardrail", guardrail.name), ("phase", "stream"), ("error", message),
+            ])
+            released = window
+            outgoing = chunk
+        }
+        // Cut where the guardrail asked, moved forward to a character boundary (never more held).
+        var cut = released.count - held
+        while cut < released.count, released[cut] & 0xC0 == 0x80 { cut += 1 }
+        if cut < released.count { stages[stage].held[choice] = Array(released[cut...]) }
+        let text = Array(released[..<cut])
+        // A chunk whose text is all held, with nothing else in it, is dropped.
+        if text.isEmpty && Self.isTextOnly(outgoing) { return }
+        work.insert(.chunk(Self.with(outgoing, text: text), stage: stage + 1), at: 0)
+    }
+
+    private func stop(_ error: GatewayError, failure: String) {
+        cancel()
+        refuse(error, failure)
+    }
+
+    private func emitDownstream(_ chunk: JSONObject) {
+        emit(JSONValue.object(chunk).serialized())
+    }
+
+    // MARK: chunk anatomy
+
+    /// The choice index and `delta.content` of a one-choice chunk with text.
+    static func text(of chunk: JSONObject) -> (Int, [UInt8])? {
+        guard let choice = chunk["choices"]?.arrayValue?.first, let content = choice["delta"]?["content"]?.stringValue, !content.isEmpty else { return nil }
+        return (choice["index"]?.intValue ?? 0, Array(content.utf8))
+    }
+
+    static func choiceIndex(of chunk: JSONObject) -> Int? {
+        guard let choice = chunk["choices"]?.arrayValue?.first else { return nil }
+        return choice["index"]?.intValue ?? 0
+    }
+
+    /// The chunk with its one choice's `delta.content` set to `text`.
+    static func with(_ chunk: JSONObject, text: [UInt8]) -> JSONObject {
+        guard case .object(var choice)? = chunk["choices"]?.arrayValue?.first else { return chunk }
+        var delta = choice["delta"]?.objectValue ?? JSONObject()
+        delta["content"] = .string(String(decoding: text, as: UTF8.self))
+        choice["delta"] = .object(delta)
+        var result = chunk
+        result["choices"] = .array([.object(choice)])
+        return result
+    }
+
+    /// True when the chunk carries nothing but its choice's text (no role, tool calls, finish
+    /// reason, usage or logprobs), so dropping it loses nothing once its text is held.
+    static func isTextOnly(_ chunk: JSONObject) -> Bool {
+        if let usage = chunk["usage"], usage != .null { return false }
+        guard let choice = chunk["choices"]?.arrayValue?.first?.objectValue else { return false }
+        for (key, value) in choice where key != "index" && key != "delta" && value != .null { return false }
+        guard let delta = choice["delta"]?.objectValue else { return true }
+        for (key, value) in delta where key != "content" && value != .null { return false }
+        return true
+    }
+}
