@@ -486,10 +486,10 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private func finish(status: Int, failure: String? = nil) {
         if channel != nil { retireWorkerJob() }
         finished = true
-        pluginCall.end()
         writer.onClose = nil
         writer.onDrained = nil
         if guardrailRecord != nil { endGuardrails() }
+        pluginCall.end()  // after call_end: a guardrail's last log line still names the request
         services.accessLog.record(
             plan: plan, status: status, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: failure, guardrails: guardrailRecord?.summary,
@@ -500,7 +500,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         guard !finished else { return }
         cancelled = true
         finished = true
-        pluginCall.end()
+        pluginCall.cancel()
         retireWorkerJob()  // the worker's next write returns SY_E_CANCELLED
         deferredChunks = []
         deferredCompletion = nil
@@ -508,6 +508,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         transfer = nil
         transformation = nil
         if guardrailRecord != nil { endGuardrails() }
+        pluginCall.end()
         services.accessLog.record(
             plan: plan, status: 499, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: "client closed the connection",
