@@ -54,9 +54,9 @@ public final class PluginCall: Sendable {
 
     /// Registers the call for `source` (once, before any hook): from now on `handle` resolves,
     /// and `source` must call `end()` before it lets the call go or goes away.
-    public func open(source: borrowing any PluginCallSource) {
+    public func open(source: any PluginCallSource) {
         precondition(token == 0, "PluginCall opened twice")
-        self.source = copy source
+        self.source = source  // not retained (see Lifetime)
         token = PluginCallRegistry.register(self)
     }
 
