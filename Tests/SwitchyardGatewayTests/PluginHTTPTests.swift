@@ -126,6 +126,31 @@ import Testing
         #expect(harness.run("send 0 \(harness.url("/echo"))", call: call).hasPrefix(#"{"send":-4,"#))
     }
 
+    @Test func aLoopReusesAnEndedCallOnlyWhenNothingElseHoldsIt() throws {
+        let harness = try CallServicesHarness()
+        defer { harness.shutdown() }
+        let reused = harness.onLoop { [harness] () -> (Bool, Bool) in
+            let context = LoopContext(loop: harness.loop)
+            let source = PlanSource()
+            var call: PluginCall? = context.makePluginCall()
+            call!.open(source: source)
+            let first = ObjectIdentifier(call!)
+            call!.end()
+            context.keepEnded(call!)
+            call = nil
+            let second = context.makePluginCall()
+            let wasReused = ObjectIdentifier(second) == first
+            second.open(source: source)
+            second.end()
+            context.keepEnded(second)
+            let holder = second  // e.g. the handler of an http_send still running
+            let third = context.makePluginCall()
+            return (wasReused, third !== holder)
+        }
+        #expect(reused?.0 == true)
+        #expect(reused?.1 == true)
+    }
+
     @Test func metadataComesFromThePlanWhenAsked() throws {
         let harness = try CallServicesHarness()
         defer { harness.shutdown() }

@@ -66,6 +66,23 @@ import Testing
         #expect(PluginCall.from(next.handle) === next)
     }
 
+    @Test func aRecycledCallIsNewUnderAnotherHandle() {
+        let source = FixedCallSource()
+        let call = PluginCall()
+        call.open(source: source)
+        let first = call.handle
+        call.beginAttempt(1)
+        _ = call.metadata
+        call.cancel()
+        call.end()
+        call.recycle()
+        call.open(source: source)
+        defer { call.end() }
+        #expect(call.handle != first && PluginCall.from(first) == nil && PluginCall.from(call.handle) === call)
+        #expect(!call.isCancelled)
+        #expect(String(decoding: call.metadata, as: UTF8.self).contains(#""provider":"first","attempt":0,"#))
+    }
+
     @Test func httpSendCopiesTheRequestForTheHookAndTheHandlerReachesThePlugin() throws {
         let instance = try goodInstance("call-http")
         let http = RecordingHTTP()

@@ -98,11 +98,14 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         self.services = services
         self.context = context
         guardrails = plan.chains.guardrails.isEmpty ? [] : plan.chains.guardrails.compactMap { services.guardrails[$0] }
-        pluginCall = PluginCall(http: context.pluginHTTP)
+        pluginCall = context.makePluginCall()
         pluginCall.open(source: self)
     }
 
-    deinit { pluginCall.end() }  // the call must not outlive its source unended (RequestCall.swift)
+    deinit {
+        pluginCall.end()  // the call must not outlive its source unended (RequestCall.swift)
+        context.keepEnded(pluginCall)
+    }
 
     func start() {
         writer.onClose = { [self] reason in

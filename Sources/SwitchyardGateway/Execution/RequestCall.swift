@@ -1,9 +1,10 @@
 import SwitchyardCore
 import SwitchyardPlugins
 
-/// The request's `sy_call` (`PlanExecutor.pluginCall`): created with the executor (which is its
-/// source), told each attempt, cancelled when the client goes away and ended when the request
-/// is over, at the latest in the executor's deinit (PluginCall.swift has the rules). Its `http_send` runs on the request's loop
+/// The request's `sy_call` (`PlanExecutor.pluginCall`): taken from the loop (`LoopContext`) and
+/// opened with the executor as its source, told each attempt, cancelled when the client goes
+/// away and ended when the request is over, at the latest in the executor's deinit, which gives
+/// it back to the loop (PluginCall.swift has the rules). Its `http_send` runs on the request's loop
 /// (`LoopPluginHTTP`); its metadata is read from the plan, only when a plugin asks.
 ///
 /// A stage that calls plugins for the request (the guardrail chain) passes `pluginCall.handle`

@@ -66,8 +66,26 @@ public final class PluginCall: Sendable {
         open(source: source)
     }
 
-    deinit {
+    deinit { freeMetadataDocuments() }
+
+    /// Makes an ended call ready to be opened again, so a loop can reuse calls instead of
+    /// allocating one per request. Only for a call nobody else refers to (the caller checks with
+    /// `isKnownUniquelyReferenced`): no plugin can reach it or read its documents any more.
+    public func recycle() {
+        precondition(ended.load(ordering: .acquiring), "recycling a call that has not ended")
+        if metadataDocuments != nil { freeMetadataDocuments() }
+        metadataDocument = nil
+        metadataAttempt = 0
+        cancelled.store(false, ordering: .relaxed)
+        hasSent.store(false, ordering: .relaxed)
+        attempt.store(0, ordering: .relaxed)
+        token = 0
+        ended.store(false, ordering: .releasing)
+    }
+
+    private func freeMetadataDocuments() {
         var next = metadataDocuments
+        metadataDocuments = nil
         while let document = next {
             next = document.load(as: UnsafeMutableRawPointer?.self)
             document.deallocate()
