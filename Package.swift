@@ -14,13 +14,14 @@ let pluginLinkerSettings: [LinkerSetting] = [
 let requestPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 /// A gateway plugin: an ordinary target under `Plugins/<name>` (not a SwiftPM *package* plugin)
-/// built as its own shared library, loaded by the host with dlopen.
-func gatewayPlugin(_ product: String, folder: String) -> (Product, Target) {
+/// built as its own shared library, loaded by the host with dlopen. `dependencies` adds C modules
+/// a plugin links on its own (e.g. CPCRE2), beyond the SDK every plugin gets.
+func gatewayPlugin(_ product: String, folder: String, dependencies: [Target.Dependency] = []) -> (Product, Target) {
     (
         .library(name: product, type: .dynamic, targets: [product]),
         .target(
             name: product,
-            dependencies: ["SwitchyardPluginSDK", "SwitchyardJSON"],
+            dependencies: ["SwitchyardPluginSDK", "SwitchyardJSON"] + dependencies,
             path: "Plugins/\(folder)",
             exclude: ["README.md"],
             swiftSettings: requestPath,
@@ -38,6 +39,7 @@ let plugins = [
     gatewayPlugin("GuardrailSizeLimits", folder: "guardrail-size-limits"),
     gatewayPlugin("GuardrailSystemPrompt", folder: "guardrail-system-prompt"),
     gatewayPlugin("GuardrailLLMJudge", folder: "guardrail-llm-judge"),
+    gatewayPlugin("GuardrailPII", folder: "guardrail-pii", dependencies: ["CPCRE2"]),
 ]
 
 let package = Package(
@@ -53,6 +55,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CLinux"),
+        // PCRE2 for guardrail patterns (docs/decisions/0011-pcre2-for-guardrail-patterns.md).
+        .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
 
         // Plugin SDK (plugins import these, never the host's modules).
         .target(name: "SwitchyardJSON", path: "plugin-sdk/swift/Sources/SwitchyardJSON", swiftSettings: requestPath),

@@ -47,9 +47,10 @@ public final class ProviderPlugin: @unchecked Sendable {
         guard let generateHook else { return PluginFailure(status: SY_E_UNSUPPORTED, message: "provider \(name) does not answer locally") }
         var error = freshError()
         var check = PluginOutputCheck(stream: call.stream)
+        let handle = call.handle  // read out here: capturing `call` in the hook's closure copies it
         let status = call.withInfo { info in
             withPluginSink({ kind, bytes in checkedWrite(&check, kind, bytes, output, requestID: call.requestID) }) { sink in
-                generateHook(instance, call.handle, info, body.syBytes, sink, &error)
+                generateHook(instance, handle, info, body.syBytes, sink, &error)
             }
         }
         if let refused = refusedOutput(check) { return refused }
@@ -63,7 +64,8 @@ public final class ProviderPlugin: @unchecked Sendable {
         }
         let draft = UpstreamRequestBuilder()
         var error = freshError()
-        let status = call.withInfo { info in draft.withHTTPOut { out in prepare(instance, call.handle, info, body.syBytes, out, &error) } }
+        let handle = call.handle  // read out here: capturing `call` in the closure copies it (~1,000 instructions)
+        let status = call.withInfo { info in draft.withHTTPOut { out in prepare(instance, handle, info, body.syBytes, out, &error) } }
         if let problem = draft.problem {
             return .failure(PluginFailure(status: SY_E_INTERNAL, message: "provider \(name) built an invalid upstream request: \(problem)"))
         }
@@ -80,9 +82,10 @@ public final class ProviderPlugin: @unchecked Sendable {
         guard let transformer else { return .failure(PluginFailure(status: SY_E_UNSUPPORTED, message: "provider \(name) has no response transformer")) }
         var error = freshError()
         var state: sy_state?
+        let handle = call.handle  // read out here: capturing `call` in the closure copies it
         let status = call.withInfo { info in
             lendHeaders(headers) { raw, count in
-                transformer.pointee.begin(instance, call.handle, info, UInt32(clamping: httpStatus), raw, count, &state, &error)
+                transformer.pointee.begin(instance, handle, info, UInt32(clamping: httpStatus), raw, count, &state, &error)
             }
         }
         guard status == SY_OK else {

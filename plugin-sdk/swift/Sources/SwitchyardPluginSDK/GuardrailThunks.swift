@@ -5,7 +5,7 @@ import CSwitchyardPlugin
 
 let guardrailInspect: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, UInt32, sy_bytes, sy_verdict, UnsafeMutablePointer<sy_error>?) -> sy_status = {
     instance, call, info, phase, json, verdict, errorOut in
-    let box = instanceBox(instance)
+    let box = guardrailBox(instance)
     guard let phase = Inspection.Phase(rawValue: phase) else { return SY_E_INVALID }
     let inspection = Inspection(phase: phase, json: json.buffer, info: CallInfo(info), call: PluginCall(call, host: box.host))
     do throws(PluginError) {
@@ -19,6 +19,6 @@ let guardrailInspect: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_c
 }
 
 let guardrailCallEnd: @convention(c) (sy_instance?, sy_call?) -> Void = { instance, call in
-    let box = instanceBox(instance)
+    let box = guardrailBox(instance)
     box.guardrail.callEnded(PluginCall(call, host: box.host))
 }

@@ -17,7 +17,7 @@ public struct PluginDefinition: Sendable {
     public static func provider<P: Provider>(_ type: P.Type, id: String, version: String, manifest: String) -> PluginDefinition {
         PluginDefinition(
             id: id, version: version, manifest: manifest,
-            make: { config, host throws(PluginError) in InstanceBox(provider: try P(config: config, host: host), host: host) },
+            make: { config, host throws(PluginError) in ProviderBox(try P(config: config, host: host), host: host) },
             answersLocally: P.self is any LocalProvider.Type, guardrailPhases: 0
         )
     }
@@ -25,7 +25,7 @@ public struct PluginDefinition: Sendable {
     public static func guardrail<G: Guardrail>(_ type: G.Type, id: String, version: String, manifest: String) -> PluginDefinition {
         PluginDefinition(
             id: id, version: version, manifest: manifest,
-            make: { config, host throws(PluginError) in InstanceBox(guardrail: try G(config: config, host: host), host: host) },
+            make: { config, host throws(PluginError) in GuardrailBox(try G(config: config, host: host), host: host) },
             answersLocally: false, guardrailPhases: G.phases.rawValue
         )
     }
@@ -122,21 +122,27 @@ enum ExportedTables {
     }()
 }
 
-/// One instance: the plugin object (of the library's one kind) and the host services (with the
-/// instance's `sy_hinst`, which every sink, builder and verdict call passes back).
-final class InstanceBox {
-    let provider: (any Provider)!
-    let guardrail: (any Guardrail)!
+/// One instance: the host services (with the instance's `sy_hinst`, which every sink, builder
+/// and verdict call passes back) and, in a subclass, the plugin object of the library's kind.
+/// The hooks of a kind know their box's class, so they reach the object without a cast.
+class InstanceBox {
     let host: PluginHost
-    init(provider: any Provider, host: PluginHost) {
+    init(host: PluginHost) { self.host = host }
+}
+
+final class ProviderBox: InstanceBox {
+    let provider: any Provider
+    init(_ provider: any Provider, host: PluginHost) {
         self.provider = provider
-        self.guardrail = nil
-        self.host = host
+        super.init(host: host)
     }
-    init(guardrail: any Guardrail, host: PluginHost) {
-        self.provider = nil
+}
+
+final class GuardrailBox: InstanceBox {
+    let guardrail: any Guardrail
+    init(_ guardrail: any Guardrail, host: PluginHost) {
         self.guardrail = guardrail
-        self.host = host
+        super.init(host: host)
     }
 }
 
@@ -150,8 +156,13 @@ final class TransformerBox {
 }
 
 @inline(__always)
-func instanceBox(_ instance: sy_instance?) -> InstanceBox {
-    Unmanaged<InstanceBox>.fromOpaque(instance!).takeUnretainedValue()
+func providerBox(_ instance: sy_instance?) -> ProviderBox {
+    Unmanaged<ProviderBox>.fromOpaque(instance!).takeUnretainedValue()
+}
+
+@inline(__always)
+func guardrailBox(_ instance: sy_instance?) -> GuardrailBox {
+    Unmanaged<GuardrailBox>.fromOpaque(instance!).takeUnretainedValue()
 }
 
 private let instanceNew: @convention(c) (sy_hinst?, sy_bytes, UnsafeMutablePointer<sy_instance?>?, UnsafeMutablePointer<sy_error>?) -> sy_status = {
@@ -179,8 +190,8 @@ private let instanceFree: @convention(c) (sy_instance?) -> Void = { instance in
 
 private let getInterface: @convention(c) (sy_instance?, UnsafePointer<CChar>?) -> UnsafeRawPointer? = { instance, id in
     guard let id, let instance else { return nil }
-    let box = instanceBox(instance)
-    if box.provider != nil, strcmp(id, SY_IFACE_PROVIDER) == 0 { return UnsafeRawPointer(ExportedTables.providerTable) }
-    if box.guardrail != nil, strcmp(id, SY_IFACE_GUARDRAIL) == 0 { return UnsafeRawPointer(ExportedTables.guardrailTable) }
+    let box = Unmanaged<InstanceBox>.fromOpaque(instance).takeUnretainedValue()
+    if box is ProviderBox, strcmp(id, SY_IFACE_PROVIDER) == 0 { return UnsafeRawPointer(ExportedTables.providerTable) }
+    if box is GuardrailBox, strcmp(id, SY_IFACE_GUARDRAIL) == 0 { return UnsafeRawPointer(ExportedTables.guardrailTable) }
     return nil
 }

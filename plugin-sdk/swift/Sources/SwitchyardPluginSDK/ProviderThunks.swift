@@ -6,7 +6,7 @@ import CSwitchyardPlugin
 
 let providerPrepare: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_http_out, UnsafeMutablePointer<sy_error>?) -> sy_status = {
     instance, _, info, request, out, errorOut in
-    let box = instanceBox(instance)
+    let box = providerBox(instance)
     do throws(PluginError) {
         try box.provider.prepare(CallInfo(info), request: request.buffer, into: UpstreamRequestBuilder(handle: out, host: box.host))
         return SY_OK
@@ -17,7 +17,7 @@ let providerPrepare: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_ca
 
 let providerGenerate: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_sink, UnsafeMutablePointer<sy_error>?) -> sy_status = {
     instance, _, info, request, out, errorOut in
-    let box = instanceBox(instance)
+    let box = providerBox(instance)
     guard let local = box.provider as? any LocalProvider else { return SY_E_UNSUPPORTED }
     do throws(PluginError) {
         try local.generate(CallInfo(info), request: request.buffer, out: Sink(out, host: box.host))
@@ -31,7 +31,7 @@ let transformerBegin: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_c
     instance, _, info, status, headers, count, outState, errorOut in
     guard let outState else { return SY_E_INVALID }
     do throws(PluginError) {
-        let box = instanceBox(instance)
+        let box = providerBox(instance)
         let transformer = try box.provider.responseTransformer(CallInfo(info), status: Int(status), headers: ResponseHeaders(headers, count: count))
         outState.pointee = Unmanaged.passRetained(TransformerBox(transformer, host: box.host)).toOpaque()
         return SY_OK
