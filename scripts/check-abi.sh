@@ -69,7 +69,8 @@ check "C example exports only sy_plugin_entry" exports_only_entry "$out/libprovi
 check "C example guardrail exports only sy_plugin_entry" exports_only_entry "$out/libguardrail_deny.so"
 check "template exports only sy_plugin_entry" exports_only_entry "$out/libtemplate.so"
 if [[ -f .build/debug/libProviderEcho.so ]]; then
-    check "Swift plugins export only sy_plugin_entry" bash -c "$(declare -f exports_only_entry); exports_only_entry .build/debug/libProviderEcho.so && exports_only_entry .build/debug/libProviderOpenAI.so && exports_only_entry .build/debug/libGuardrailBlocklist.so && exports_only_entry .build/debug/libGuardrailSizeLimits.so && exports_only_entry .build/debug/libGuardrailSystemPrompt.so"
+    swift_plugins=(ProviderEcho ProviderOpenAI ProviderAnthropic ProviderGemini GuardrailBlocklist GuardrailSizeLimits GuardrailSystemPrompt GuardrailPII GuardrailLLMJudge)
+    check "Swift plugins export only sy_plugin_entry" bash -c "$(declare -f exports_only_entry); for p in ${swift_plugins[*]}; do exports_only_entry .build/debug/lib\$p.so || exit 1; done"
 fi
 
 echo "$((checks - failures)) passed, $failures failed"

@@ -35,7 +35,7 @@ struct PIIConfig: Sendable {
         default: throw .config("placeholder must be a string, e.g. \"\(Self.defaultPlaceholder)\"")
         }
         switch object["stream_hold_words"] {
-        case nil: holdWords = false
+        case nil: holdWords = true  // safe by default: an email split at its `@` is still caught
         case .bool(let flag)?: holdWords = flag
         default: throw .config("stream_hold_words must be a boolean")
         }

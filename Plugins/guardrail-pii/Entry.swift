@@ -26,7 +26,7 @@ let piiDefinition = PluginDefinition.guardrail(
     "custom":{"type":"array","description":"Extra detectors: PCRE2 patterns (UTF mode), compiled at startup.",\#
     "items":{"type":"object","additionalProperties":false,"required":["name","pattern"],"properties":{\#
     "name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"},"pattern":{"type":"string","minLength":1}}}},\#
-    "stream_hold_words":{"type":"boolean","default":false,\#
+    "stream_hold_words":{"type":"boolean","default":true,\#
     "description":"Chunk phase: also hold back a trailing word that could become an email's local part."}}}}
     """#
 )

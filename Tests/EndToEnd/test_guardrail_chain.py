@@ -142,6 +142,17 @@ def test_a_guardrail_past_its_deadline_is_cut_off(plugin, gateway):
     assert ask(gw, model="other-1") == "hello"
 
 
+def test_an_inspect_that_blocks_the_loop_is_reported_and_past_its_deadline_fails(plugin, gateway):
+    gw = gateway(config(plugin, """
+  - {plugin: blocker, deadline: 100ms}
+""", {"blocker": {"tag": "late", "block_ms": 400, "phases": 1}}).replace("loops: 1}", "loops: 1, slow_hook_threshold: 50ms}"))
+    with pytest.raises(openai.APIStatusError) as late:
+        ask(gw)
+    assert late.value.status_code == 504
+    gw.wait_for_log(r'msg="plugin hook is blocking its event loop" plugin=blocker hook=inspect loop=0 running_ms=\d+')
+    gw.wait_for_log(r'msg="slow plugin hook returned" request_id=\S+ plugin=blocker hook=inspect elapsed_ms=\d+ outcome=timeout')
+
+
 def test_scoping_by_model_route_and_provider(plugin, gateway):
     gw = gateway(config(plugin, """
   - {plugin: only_one, applies_to: {models: [scoped-1]}}

@@ -51,5 +51,6 @@ import Testing
         #expect(MemoryLayout<sy_host_api>.offset(of: \sy_host_api.get_extension) == 120)
         #expect(MemoryLayout<sy_host_api>.offset(of: \sy_host_api.sink_write) == 128)
         #expect(MemoryLayout<sy_host_api>.offset(of: \sy_host_api.verdict_reject) == 176)
+        #expect(MemoryLayout<sy_host_api>.offset(of: \sy_host_api.verdict_hold) == 184)
     }
 }

@@ -11,8 +11,8 @@ import Testing
         #expect(verdict.patches.isEmpty && verdict.rejection == nil)
     }
 
-    @Test func aWindowEndingInAnOrdinaryWordHoldsNothing() throws {
-        let pii = try PIIGuardrailHarness()
+    @Test func aWindowEndingInAnOrdinaryWordHoldsNothingWithoutWordHolding() throws {
+        let pii = try PIIGuardrailHarness(#"{"stream_hold_words":false}"#)
         for text in ["hello", "Sure, here is the plan.", "See you at 5 pm!", "bye\n"] {
             #expect(pii.inspect(SY_PHASE_CHUNK, PIIDocuments.chatChunk(text)).holds.isEmpty, "\(text)")
         }
@@ -27,11 +27,14 @@ import Testing
         #expect(pii.inspect(SY_PHASE_CHUNK, PIIDocuments.chatChunk("mail a@b.co")).holds == ["a@b.co".utf8.count])
     }
 
-    @Test func holdingWordsIsAnOption() throws {
-        let pii = try PIIGuardrailHarness(#"{"stream_hold_words":true}"#)
+    @Test func trailingWordsAreHeldByDefaultSoAnEmailSplitAtItsAtSignIsCaught() throws {
+        let pii = try PIIGuardrailHarness()
         #expect(pii.inspect(SY_PHASE_CHUNK, PIIDocuments.chatChunk("say hello")).holds == [5])
         let (text, _) = try piiStream(["mail ", "john.doe", "@example", ".com please"], through: pii)
         #expect(text == "mail [REDACTED:email] please")
+        // Without word holding the local part has gone out before the `@` arrives.
+        let (leaky, _) = try piiStream(["mail ", "john.doe", "@example", ".com please"], through: try PIIGuardrailHarness(#"{"stream_hold_words":false}"#))
+        #expect(leaky == "mail john.doe@example.com please")
     }
 
     @Test func aCardSplitAcrossThreeChunksComesOutRedacted() throws {

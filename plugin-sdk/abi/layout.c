@@ -31,7 +31,7 @@ int main(void) {
     FIELD(sy_host_api, resume) FIELD(sy_host_api, call_cancelled) FIELD(sy_host_api, call_metadata)
     FIELD(sy_host_api, get_extension) FIELD(sy_host_api, sink_write) FIELD(sy_host_api, http_out_set_method)
     FIELD(sy_host_api, http_out_set_url) FIELD(sy_host_api, http_out_add_header) FIELD(sy_host_api, http_out_append_body)
-    FIELD(sy_host_api, verdict_patch) FIELD(sy_host_api, verdict_reject)
+    FIELD(sy_host_api, verdict_patch) FIELD(sy_host_api, verdict_reject) FIELD(sy_host_api, verdict_hold)
     STRUCT(sy_transformer_v1) FIELD(sy_transformer_v1, struct_size) FIELD(sy_transformer_v1, begin)
     FIELD(sy_transformer_v1, data) FIELD(sy_transformer_v1, end) FIELD(sy_transformer_v1, state_free)
     STRUCT(sy_provider_v1) FIELD(sy_provider_v1, struct_size) FIELD(sy_provider_v1, prepare)

@@ -43,9 +43,12 @@ public final class Gateway: @unchecked Sendable {
         let declared = providers.values.filter(\.declaresBlockingHooks)
         workers = declared.isEmpty ? nil : WorkerPool(threads: config.server.pluginWorkers, queueCapacity: config.server.pluginWorkerQueue)
         // Guardrails in the order they run: ascending `order`, config order within one.
-        let guardrails = config.guardrails.enumerated()
-            .sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }
-            .compactMap { [plugins] _, entry in plugins.guardrails[entry.name].map { ConfiguredGuardrail(entry: entry, plugin: $0) } }
+        var guardrails: [ConfiguredGuardrail] = []
+        for entry in config.guardrails.enumerated().sorted(by: { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }).map(\.element) {
+            guard let plugin = plugins.guardrails[entry.name] else { continue }
+            guardrails.append(ConfiguredGuardrail(entry: entry, plugin: plugin, watchTag: HookWatch.tag(provider: watched.count)))
+            watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: plugins.instances[entry.plugin]?.host))
+        }
         let services = GatewayServices(
             providers: providers,
             planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations),

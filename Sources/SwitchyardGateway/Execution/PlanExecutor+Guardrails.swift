@@ -23,7 +23,7 @@ extension PlanExecutor {
         if groups.isEmpty { return sendGuarded(attempt, document: document) }
         let pass = GuardrailPass(
             groups: groups, phase: SY_PHASE_REQUEST, document: document,
-            call: guardrailCall(attempt, request: document), loop: writer.loop, record: guardrailRecord!, log: services.log)
+            call: guardrailCall(attempt, request: document), loop: writer.loop, watch: context.hookWatch, record: guardrailRecord!, log: services.log)
         guardrailPass = pass
         pass.start { [self] outcome in
             guardrailPass = nil
@@ -53,7 +53,7 @@ extension PlanExecutor {
 
     private func makeStreamGuard(_ stages: [ConfiguredGuardrail], attempt: Attempt, request: [UInt8]) -> StreamGuard {
         StreamGuard(
-            guardrails: stages, call: guardrailCall(attempt, request: request), loop: writer.loop, record: guardrailRecord!, log: services.log,
+            guardrails: stages, call: guardrailCall(attempt, request: request), loop: writer.loop, watch: context.hookWatch, record: guardrailRecord!, log: services.log,
             emit: { [unowned self] chunk in
                 guard !finished else { return }
                 if chunk.withUnsafeBytes({ streamChunk($0) }) != SY_OK, let pendingFailure { abortTransfer(pendingFailure) }
@@ -79,7 +79,7 @@ extension PlanExecutor {
         guard !groups.isEmpty else { return false }
         let pass = GuardrailPass(
             groups: groups, phase: SY_PHASE_RESPONSE, document: completion,
-            call: guardrailCall(attempt, request: call.request), loop: writer.loop, record: guardrailRecord!, log: services.log)
+            call: guardrailCall(attempt, request: call.request), loop: writer.loop, watch: context.hookWatch, record: guardrailRecord!, log: services.log)
         guardrailPass = pass
         pass.start { [self] outcome in
             guardrailPass = nil

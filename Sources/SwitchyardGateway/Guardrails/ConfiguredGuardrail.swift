@@ -14,12 +14,15 @@ final class ConfiguredGuardrail: Sendable {
     let failOpen: Bool
     /// Bounds one inspect, and a pause, in nanoseconds.
     let deadline: UInt64
+    /// Its tag for the loops' hook watch (a blocking inspect is reported like a provider hook).
+    let watchTag: UInt64
     // Empty = everything.
     private let models: Set<String>
     private let providers: Set<String>
     private let routes: Set<String>
 
-    init(entry: GuardrailEntry, plugin: GuardrailPlugin) {
+    init(entry: GuardrailEntry, plugin: GuardrailPlugin, watchTag: UInt64 = 0) {
+        self.watchTag = watchTag
         name = entry.name
         self.plugin = plugin
         phases = (entry.phases ?? plugin.phases) & plugin.phases

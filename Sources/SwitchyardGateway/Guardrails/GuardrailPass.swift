@@ -29,14 +29,16 @@ final class GuardrailPass {
     private let loop: EventLoop
     private let record: GuardrailRecord
     private let log: GatewayLog
+    private let watch: HookWatch
     private var document: [UInt8]
     private var groupIndex = 0
     private var running: [RunningInspection] = []
     private var completion: ((GuardrailOutcome) -> Void)?
 
     init(groups: [[ConfiguredGuardrail]], phase: UInt32, document: [UInt8], call: CallDescription,
-         loop: EventLoop, record: GuardrailRecord, log: GatewayLog) {
+         loop: EventLoop, watch: HookWatch, record: GuardrailRecord, log: GatewayLog) {
         self.groups = groups
+        self.watch = watch
         self.phase = phase
         self.document = document
         self.call = call
@@ -69,7 +71,7 @@ final class GuardrailPass {
             inspection.verdict = InspectionVerdict(phase: phase) { status in
                 loop.execute { weakPass.value?.resumed(weakInspection.value, status) }
             }
-            inspection.run(call: call, phase: phase, document: document, loop: loop) { [weak self] in
+            inspection.run(call: call, phase: phase, document: document, loop: loop, watch: watch, log: log) { [weak self] in
                 self?.timedOut(weakInspection.value)
             }
         }
@@ -184,11 +186,20 @@ final class RunningInspection {
 
     var isPaused: Bool { paused != nil && result == nil }
 
-    /// Calls inspect. A synchronous answer past the deadline counts as a timeout (its verdict is
+    /// Calls inspect, under the loop's hook watch (one that blocks the loop is reported like a
+    /// provider hook). A synchronous answer past the deadline counts as a timeout (its verdict is
     /// not used); a pause arms the deadline timer.
-    func run(call: CallDescription, phase: UInt32, document: [UInt8], loop: EventLoop, onDeadline: @escaping () -> Void) {
+    func run(call: CallDescription, phase: UInt32, document: [UInt8], loop: EventLoop, watch: HookWatch, log: GatewayLog,
+             onDeadline: @escaping () -> Void) {
         let started = monotonicNanoseconds()
+        let mark = watch.enter(.inspect, provider: guardrail.watchTag)
         let outcome = document.withUnsafeBytes { guardrail.plugin.inspect(call, phase: phase, json: $0, target: verdict) }
+        if watch.exit(mark) {
+            log.warn("slow plugin hook returned", requestID: call.requestID, fields: [
+                ("plugin", guardrail.name), ("hook", "inspect"), ("elapsed_ms", String((monotonicNanoseconds() &- started) / 1_000_000)),
+                ("outcome", monotonicNanoseconds() &- started > guardrail.deadline ? "timeout" : "continued"),
+            ])
+        }
         switch outcome {
         case .finished(let failure):
             if monotonicNanoseconds() &- started > guardrail.deadline {

@@ -50,6 +50,7 @@ final class StreamGuard {
     private let loop: EventLoop
     private let record: GuardrailRecord
     private let log: GatewayLog
+    private let watch: HookWatch
     /// Downstream (the client's renderer); the executor's own checks apply there.
     private let emit: ([UInt8]) -> Void
     private let refuse: (GatewayError, String) -> Void
@@ -62,10 +63,11 @@ final class StreamGuard {
     /// The last chunk seen, the pattern of the chunks a flush makes (id, created, model).
     private var template = JSONObject()
 
-    init(guardrails: [ConfiguredGuardrail], call: CallDescription, loop: EventLoop, record: GuardrailRecord, log: GatewayLog,
+    init(guardrails: [ConfiguredGuardrail], call: CallDescription, loop: EventLoop, watch: HookWatch, record: GuardrailRecord, log: GatewayLog,
          emit: @escaping ([UInt8]) -> Void, refuse: @escaping (GatewayError, String) -> Void, ended: @escaping () -> Void,
          waitingChanged: @escaping () -> Void) {
         stages = guardrails.map(Stage.init)
+        self.watch = watch
         self.call = call
         self.loop = loop
         self.record = record
@@ -177,7 +179,7 @@ final class StreamGuard {
         inspection.verdict = InspectionVerdict(phase: SY_PHASE_CHUNK, mayHold: mayHold) { status in
             loop.execute { weakGuard.value?.resumed(weakInspection.value, status) }
         }
-        inspection.run(call: call, phase: SY_PHASE_CHUNK, document: document, loop: loop) { [weak self] in
+        inspection.run(call: call, phase: SY_PHASE_CHUNK, document: document, loop: loop, watch: watch, log: log) { [weak self] in
             self?.timedOut(weakInspection.value)
         }
         if inspection.isPaused {

@@ -8,6 +8,7 @@
  *   "reject": "why"     rejects with status 403 (or "status") and that message
  *   "fail": true        returns SY_E_INTERNAL ("deliberate failure")
  *   "pause_ms": N       returns SY_PAUSE and decides N ms later on a thread of its own
+ *   "block_ms": N       blocks inside inspect for N ms (what a guardrail must not do)
  *   "resume_status": S  the status that thread resumes with (default SY_OK)
  *   "phases": B         SY_PHASE_* bits it declares (default request | response)
  *   "redact": "word"    chunk phase: the word becomes "***" in the text, and a text that ends
@@ -28,7 +29,7 @@ static const sy_host_api *host;
 typedef struct guard {
     sy_hinst hinst;
     char tag[32], reject[128], redact[32], stop[32];
-    long status, pause_ms, resume_status;
+    long status, pause_ms, resume_status, block_ms;
     int fail;
     sy_guardrail_v1 table; /* per instance: its phases come from the config */
 } guard;
@@ -186,6 +187,10 @@ static sy_status inspect(sy_instance instance, sy_call call, const sy_call_info 
     char line[64];
     snprintf(line, sizeof line, "inspect %u", phase);
     say(self->hinst, call, line);
+    if (self->block_ms > 0) {
+        struct timespec t = { self->block_ms / 1000, (self->block_ms % 1000) * 1000000L };
+        while (nanosleep(&t, &t) != 0) {}
+    }
     if (self->fail) {
         error->code = SY_E_INTERNAL;
         snprintf(error->message, sizeof error->message, "deliberate failure");
@@ -227,6 +232,7 @@ static sy_status instance_new(sy_hinst h, sy_bytes config, sy_instance *out, sy_
     self->status = config_number(text, "status", 403);
     self->fail = (int)config_number(text, "fail", 0);
     self->pause_ms = config_number(text, "pause_ms", 0);
+    self->block_ms = config_number(text, "block_ms", 0);
     self->resume_status = config_number(text, "resume_status", SY_OK);
     self->table = (sy_guardrail_v1){
         sizeof(sy_guardrail_v1), (uint32_t)config_number(text, "phases", SY_PHASE_REQUEST | SY_PHASE_RESPONSE), inspect, call_end,

@@ -3,6 +3,8 @@ import Synchronization
 /// A provider hook, as the watch and the logs name it.
 enum HookKind: UInt64, Sendable {
     case prepare = 1, generate, begin, data, end
+    /// A guardrail's inspect.
+    case inspect
 
     var name: String {
         switch self {
@@ -11,6 +13,7 @@ enum HookKind: UInt64, Sendable {
         case .begin: "response.begin"
         case .data: "response.data"
         case .end: "response.end"
+        case .inspect: "inspect"
         }
     }
 }
