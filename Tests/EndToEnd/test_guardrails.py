@@ -386,7 +386,32 @@ def test_pii_reject_mode_refuses_requests_and_stops_streams(gateway):
     assert stopped.value.body["error"]["message"].endswith("PII detected in the streamed response: card")
     assert chat(gw, "stream-1", "nothing personal here", stream=True) == "nothing personal here"
     assert verdicts(gw, "request-1", 4) == ["pii/request:reject"] * 4
-    assert verdicts(gw, "stream-1", 3) == ["pii_live/stream:reject"] * 2 + ["pii_live/stream:allow"]
+    # The clean stream still had text held back (a trailing word may begin an e-mail address):
+    # a stream's entry is its strongest verdict.
+    assert verdicts(gw, "stream-1", 3) == ["pii_live/stream:reject"] * 2 + ["pii_live/stream:hold"]
+
+
+def test_pii_a_runaway_custom_pattern_fails_the_guardrail_and_on_error_decides(gateway):
+    # (a+)+$ backtracks catastrophically on "aaa...a!": PCRE2's match limit ends it, the
+    # inspect fails, and the entry's on_error decides, never a rejection.
+    runaway = ("GuardrailPII", {"detectors": ["email"], "custom": [{"name": "runaway", "pattern": "(a+)+$"}]})
+    gw = gateway(config([
+        scoped("pii", "closed-1"),
+        scoped("pii", "open-1", name="pii_open", on_error="fail_open"),
+    ], {"pii": runaway}))
+    text = "a" * 40 + "!"
+    status, error = refusal("chat_completions", gw, "closed-1", text)
+    assert status == 503
+    assert error == {"message": "Guardrail 'pii' failed; the request was not processed (on_error: fail_closed).",
+                     "type": "guardrail_error", "param": None, "code": "guardrail_failed"}
+    status, body = refusal("messages", gw, "closed-1", text)
+    assert status == 503 and body["error"]["message"].startswith("Guardrail 'pii' failed")
+    assert chat(gw, "open-1", text) == text
+    # The plugin's words stay in the log.
+    gw.wait_for_log(r'msg="guardrail failed, request allowed \(on_error: fail_open\)" request_id=\S+ guardrail=pii_open '
+                    r'phase=request error="SY_E_INTERNAL: pattern runaway failed: match limit exceeded"')
+    assert verdicts(gw, "closed-1", 2) == ["pii/request:error"] * 2
+    assert verdicts(gw, "open-1") == ["pii_open/request:error_open pii_open/response:error_open"]
 
 
 # ---------------------------------------------------------------------------------------------
