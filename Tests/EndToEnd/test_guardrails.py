@@ -17,7 +17,7 @@ import openai
 import pytest
 
 from conformance_support import Upstream
-from conftest import BIN_DIR, ROOT, start_process, stop_process
+from conftest import BIN_DIR, ROOT, closed_loopback_port, start_process, stop_process
 from test_slow_hooks import ECHO, gateway, in_background  # noqa: F401 - fixture
 
 ALL_TRAFFIC = [{"name": "echo", "plugin": "echo", "models": ["*"]}]
@@ -226,6 +226,25 @@ def test_a_guardrail_scoped_to_one_model_does_not_run_on_another(gateway):
         assert ask(gw, "open-1", "forbidden-word", True) == "forbidden-word", route
     assert verdicts(gw, "open-1", 6) == [""] * 6
     assert verdicts(gw, "safe")[0] == "blocklist/request:reject"
+
+
+def test_provider_scoped_guardrails_run_per_attempt_across_a_failover(gateway, mock_port, upstream):
+    dead = {"base_url": f"http://127.0.0.1:{closed_loopback_port()}/v1", "api_key_env": None}
+    gw = gateway(config(
+        [{"plugin": "dead_policy", "applies_to": {"providers": ["dead"]}},
+         {"plugin": "redact", "phases": ["request"], "applies_to": {"providers": ["mock"]}}],
+        {"dead": ("ProviderOpenAI", dead), "dead_policy": ("GuardrailSystemPrompt", {"text": "dead policy"}),
+         "redact": ("GuardrailBlocklist", {"words": ["hunter2"], "action": "redact"})},
+        [{"name": "dead", "plugin": "dead", "models": ["mock-model"]}, {"name": "mock", "plugin": "mock", "models": ["mock-model"]}],
+        mock_port))
+    reply = gw.client().chat.completions.with_raw_response.create(
+        model="mock-model", messages=[{"role": "user", "content": "pw hunter2"}])
+    assert reply.headers["x-switchyard-attempts"] == "2"
+    assert reply.parse().choices[0].message.content == "mock: pw [redacted]"
+    # The second attempt got the client's request with its own provider's guardrails applied,
+    # not the first provider's system prompt.
+    assert upstream_bodies(upstream) == [{"model": "mock-model", "messages": [{"role": "user", "content": "pw [redacted]"}]}]
+    assert verdicts(gw, "mock-model") == ["dead_policy/request:patch redact/request:patch"]
 
 
 def test_a_cheap_guardrail_in_an_earlier_group_spares_the_later_ones(gateway):
