@@ -7,12 +7,22 @@ def ratio(value, base):
 
 
 def markdown(r):
+    """The figures the run has, in order; a run with --only-guardrails has only the last."""
+    lines = [f"# Benchmark {r['name']} ({r['date']}{', quick' if r.get('quick') else ''})", "",
+             "Gateway (or nginx / LiteLLM) pinned to CPU 1; mock upstream and load generator on CPU 0."]
+    for key, section in (("latency_c1", latency_section), ("throughput", throughput_section),
+                         ("streaming", streaming_section), ("concurrent_streams", concurrent_section),
+                         ("memory_kib", memory_section), ("guardrail_cost", guardrail_section)):
+        if key in r:
+            lines += ["", *section(r)]
+    return "\n".join(line for line in lines if line is not None) + "\n"
+
+
+def latency_section(r):
     lat = r["latency_c1"]
     direct = lat["direct"]
     names = [n for n in ("switchyard", "nginx", "litellm") if n in lat]
-    lines = [f"# Benchmark {r['name']} ({r['date']}{', quick' if r.get('quick') else ''})", "",
-             "Gateway (or nginx / LiteLLM) pinned to CPU 1; mock upstream and load generator on CPU 0.", "",
-             "## Added latency at concurrency 1 (µs, target − direct; medians of interleaved rounds)", "",
+    lines = ["## Added latency at concurrency 1 (µs, target − direct; medians of interleaved rounds)", "",
              "| target | p50 | p99 | p99.9 | CPU µs/request | errors |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
     lines.append(f"| direct (absolute) | {direct['p50_us']:.1f} | {direct['p99_us']:.1f} | {direct['p99_9_us']:.1f} | | {direct['errors']} |")
     for name in names:
@@ -20,9 +30,14 @@ def markdown(r):
         cpu = row.get("cpu_us_per_request")
         lines.append(f"| {name} | {row['p50_us'] - direct['p50_us']:.1f} | {row['p99_us'] - direct['p99_us']:.1f} | "
                      f"{row['p99_9_us'] - direct['p99_9_us']:.1f} | {cpu:.1f} | {row['errors']} |" if cpu is not None else "")
-    lines += ["", "## Throughput: highest offered rate (req/s) with p99 under the limit and no errors", "",
-              "| target | p99 ≤ 1 ms | p99 ≤ 5 ms | p99 ≤ 10 ms | sustained, any latency | ÷ direct | ÷ nginx | ÷ LiteLLM |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    return lines
+
+
+def throughput_section(r):
+    names = [n for n in ("switchyard", "nginx", "litellm") if n in r["latency_c1"]]
+    lines = ["## Throughput: highest offered rate (req/s) with p99 under the limit and no errors", "",
+             "| target | p99 ≤ 1 ms | p99 ≤ 5 ms | p99 ≤ 10 ms | sustained, any latency | ÷ direct | ÷ nginx | ÷ LiteLLM |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     tp = r["throughput"]
     for name in ["direct", *names]:
         if name not in tp:
@@ -36,31 +51,80 @@ def markdown(r):
                      f"{ratio(sustained, tp.get('litellm', {}).get('sustained'))} |")
     if tp["direct"]["p99_le_10ms"] < 2 * tp.get("switchyard", {}).get("p99_le_10ms", 0):
         lines += ["", "**Rig-limited**: direct is less than twice the gateway's figure; ratios understate the gateway."]
+    return lines
+
+
+def streaming_section(r):
     s = r["streaming"]
-    lines += ["", "## Streaming (20 chunks, 5 ms apart; µs)", "",
-              "| target | TTFT p50 | TTFT p99 | added TTFT p99 | chunk gap p99 | added per chunk (p99) |",
-              "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["## Streaming (20 chunks, 5 ms apart; µs)", "",
+             "| target | TTFT p50 | TTFT p99 | added TTFT p99 | chunk gap p99 | added per chunk (p99) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for name, row in s.items():
         lines.append(f"| {name} | {row['ttft_p50_us']:.0f} | {row['ttft_p99_us']:.0f} | "
                      f"{row['ttft_p99_us'] - s['direct']['ttft_p99_us']:.0f} | {row['gap_p99_us']:.0f} | "
                      f"{row['gap_p99_us'] - s['direct']['gap_p99_us']:.0f} |")
+    return lines
+
+
+def concurrent_section(r):
     c = r["concurrent_streams"]
-    lines += ["", "## 1,000 concurrent paced streams (20 chunks, 50 ms apart)", "",
-              "| target | streams completed | errors | chunk gap p99 (ms) | max gap (ms) | stall-free | peak RSS (MB) |",
-              "| --- | ---: | ---: | ---: | ---: | --- | ---: |"]
+    lines = ["## 1,000 concurrent paced streams (20 chunks, 50 ms apart)", "",
+             "| target | streams completed | errors | chunk gap p99 (ms) | max gap (ms) | stall-free | peak RSS (MB) |",
+             "| --- | ---: | ---: | ---: | ---: | --- | ---: |"]
     for name, row in c.items():
         rss = f"{row['peak_rss_kib'] / 1024:.1f}" if row.get("peak_rss_kib") else ""
         lines.append(f"| {name} | {row['completed']} | {row['errors']} | {row['gap_p99_us'] / 1000:.1f} | "
                      f"{row['gap_max_us'] / 1000:.1f} | {'yes' if row['stall_free'] else 'no'} | {rss} |")
+    return lines
+
+
+def memory_section(r):
     m = r["memory_kib"]
-    lines += ["", "## Memory and start-up", "",
-              f"- Switchyard RSS: idle {m['switchyard_idle'] / 1024:.1f} MB, peak {m['switchyard_peak'] / 1024:.1f} MB, "
-              f"after load {m['switchyard_after'] / 1024:.1f} MB (nginx after load {m['nginx_after'] / 1024:.1f} MB"
-              + (f", LiteLLM {m['litellm_after'] / 1024:.0f} MB" if m.get("litellm_after") else "") + ")",
-              f"- Cold start, process start to first 200 with 6 plugin instances: {r['cold_start']['median_ms']:.1f} ms (median)"]
+    lines = ["## Memory and start-up", "",
+             f"- Switchyard RSS: idle {m['switchyard_idle'] / 1024:.1f} MB, peak {m['switchyard_peak'] / 1024:.1f} MB, "
+             f"after load {m['switchyard_after'] / 1024:.1f} MB (nginx after load {m['nginx_after'] / 1024:.1f} MB"
+             + (f", LiteLLM {m['litellm_after'] / 1024:.0f} MB" if m.get("litellm_after") else "") + ")",
+             f"- Cold start, process start to first 200 with 6 plugin instances: {r['cold_start']['median_ms']:.1f} ms (median)"]
     if "instructions_per_request" in r:
         lines.append(f"- Instructions per request (callgrind, gateway process): {r['instructions_per_request']:,.0f}")
-    return "\n".join(line for line in lines if line is not None) + "\n"
+    return lines
+
+
+def with_added(row, added, key, digits):
+    """`value (+added)`; the bare row, which has no `added`, shows the value alone."""
+    if row.get(key) is None:
+        return ""
+    text = f"{row[key]:,.{digits}f}"
+    return f"{text} ({added[key]:+,.{digits}f})" if added is not None and key in added else text
+
+
+def guardrail_section(r):
+    g = r["guardrail_cost"]
+    described = {"bare": "none", "noop": "one no-op guardrail (bench/noop_guardrail.c), request + response",
+                 "pii": "guardrail-pii, default config, request + response",
+                 "noop_stream": "one no-op guardrail, stream (chunk) phase",
+                 "pii_stream": "guardrail-pii, default config, stream (chunk) phase"}
+    lines = ["## Guardrail cost (added over the bare gateway in parentheses)", "",
+             "Chat at concurrency 1 (bench/chat-request.json, not streamed); latency as the client sees it (µs), "
+             "CPU µs and callgrind instructions of the gateway process per request:", "",
+             "| gateway | guardrails | instructions/request | p50 | p99 | mean | CPU µs/request | errors |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, row in g["chat"].items():
+        added = g["chat_added"].get(name)
+        lines.append(f"| {name} | {described.get(name, name)} | {with_added(row, added, 'instructions', 0)} | "
+                     f"{with_added(row, added, 'p50_us', 1)} | {with_added(row, added, 'p99_us', 1)} | "
+                     f"{with_added(row, added, 'mean_us', 1)} | {with_added(row, added, 'cpu_us_per_request', 1)} | "
+                     f"{row['errors']} |")
+    lines += ["", "Streamed (bench/chat-stream-request.json, 20 chunks 5 ms apart, one stream at a time; µs):", "",
+              "| gateway | guardrails | instructions/stream | TTFT p50 | TTFT mean | chunk gap p50 | chunk gap mean | errors |",
+              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, row in g["stream"].items():
+        added = g["stream_added"].get(name)
+        lines.append(f"| {name} | {described.get(name, name)} | {with_added(row, added, 'instructions', 0)} | "
+                     f"{with_added(row, added, 'ttft_p50_us', 1)} | {with_added(row, added, 'ttft_mean_us', 1)} | "
+                     f"{with_added(row, added, 'gap_p50_us', 1)} | {with_added(row, added, 'gap_mean_us', 1)} | "
+                     f"{row['errors']} |")
+    return lines
 
 
 COLORS = {"direct": "#888888", "switchyard": "#d9480f", "nginx": "#2b8a3e", "litellm": "#1c7ed6"}

@@ -3,7 +3,7 @@
 (direct to the mock), nginx proxy_pass and LiteLLM, interleaved, several trials, every figure
 also as a ratio. Writes bench/results/<date>-<name>.{json,md,svg}.
 
-    bench/run.py --name baseline [--quick] [--no-litellm]
+    bench/run.py --name baseline [--quick] [--no-litellm] [--no-callgrind] [--only-guardrails]
 """
 
 import argparse
@@ -103,8 +103,9 @@ def streaming(target, streams):
     result = load(target.stream_url, "--body", STREAM_BODY, "--sequential", str(streams), "--warmup", "5",
                   headers=target.stream_headers)
     return {"ttft_p50_us": result["first_chunk"]["p50_us"], "ttft_p99_us": result["first_chunk"]["p99_us"],
+            "ttft_mean_us": result["first_chunk"]["mean_us"],
             "gap_p50_us": result["chunk_gap"]["p50_us"], "gap_p99_us": result["chunk_gap"]["p99_us"],
-            "errors": result["errors"] + result["non_200"]}
+            "gap_mean_us": result["chunk_gap"]["mean_us"], "errors": result["errors"] + result["non_200"]}
 
 
 def concurrent_streams(target, concurrent, seconds, pacing_ms):
@@ -131,21 +132,22 @@ def cold_start(mock_port, stream_port, workdir, trials):
     return {"median_ms": statistics.median(times), "trials_ms": times}
 
 
-def instructions_per_request(mock_port, stream_port, workdir, requests):
-    """Figure 4b: valgrind callgrind instruction count per request (repeatable across runs):
-    (instructions with N+M requests - with N requests) / M, so start-up cancels out."""
+def callgrind_instructions(config_text, workdir, body, requests, warmup=100):
+    """Instructions the gateway executes per request under valgrind's callgrind, repeatable across
+    runs: (instructions with warmup + requests - with warmup) / requests, so start-up and first-use
+    costs cancel out. `config_text(port)` is the gateway's YAML; `body` is sent `--sequential`."""
     counts = []
-    for count in (100, 100 + requests):
+    for count in (warmup, warmup + requests):
         port = targets.free_port()
         config = os.path.join(workdir, f"callgrind-{port}.yaml")
         with open(config, "w") as handle:
-            handle.write(targets.switchyard_config(mock_port, stream_port, port))
-        out_file = os.path.join(workdir, f"callgrind-{count}.out")
+            handle.write(config_text(port))
+        out_file = os.path.join(workdir, f"callgrind-{port}.out")
         gateway = targets.Process("callgrind", ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}",
                                                 os.path.join(targets.RELEASE, "switchyard"), "serve", "--config", config],
                                   targets.GATEWAY_CPU, port=port)
         targets.wait_for_http(port, timeout=120)
-        load(f"http://127.0.0.1:{port}/v1/chat/completions", "--body", BODY, "--sequential", str(count))
+        load(f"http://127.0.0.1:{port}/v1/chat/completions", "--body", body, "--sequential", str(count))
         gateway.stop()
         with open(out_file) as handle:
             totals = [line for line in handle if line.startswith("totals:") or line.startswith("summary:")]
@@ -153,28 +155,94 @@ def instructions_per_request(mock_port, stream_port, workdir, requests):
     return (counts[1] - counts[0]) / requests
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--name", default="run")
-    parser.add_argument("--quick", action="store_true", help="fewer requests and trials (a smoke run)")
-    parser.add_argument("--litellm-venv", default=os.path.join(targets.ROOT, ".venv-litellm"))
-    parser.add_argument("--no-litellm", action="store_true")
-    parser.add_argument("--no-callgrind", action="store_true")
-    args = parser.parse_args()
+def instructions_per_request(mock_port, stream_port, workdir, requests):
+    """Figure 4b: callgrind instructions per chat request of the default gateway."""
+    return callgrind_instructions(lambda port: targets.switchyard_config(mock_port, stream_port, port), workdir, BODY,
+                                  requests)
 
+
+def guardrail_setups(noop_library):
+    """The gateways of the guardrail-cost figure, by name: (extra plugin entries, guardrails).
+    `noop` and `pii` guard the chat model (request and response phases); `noop_stream` and
+    `pii_stream` guard the stream model in the stream (chunk) phase only. PII runs its default
+    config: every detector, redact."""
+    noop = {"name": "noop", "path": noop_library}
+    pii = {"name": "pii", "path": os.path.join(targets.RELEASE, "libGuardrailPII.so")}
+    chat = {"phases": ["request", "response"], "applies_to": {"models": ["gpt-4o-mini"]}}
+    stream = {"phases": ["stream"], "applies_to": {"models": ["stream-model"]}}
+    return {
+        "bare": ((), ()),
+        "noop": ((noop,), ({"plugin": "noop", **chat},)),
+        "pii": ((pii,), ({"plugin": "pii", **chat},)),
+        "noop_stream": ((noop,), ({"plugin": "noop", **stream},)),
+        "pii_stream": ((pii,), ({"plugin": "pii", **stream},)),
+    }
+
+
+def added_over(rows, base, keys):
+    """Each row's `keys` minus the base row's: what the guardrail adds."""
+    return {name: {key: row[key] - rows[base][key] for key in keys if row.get(key) is not None}
+            for name, row in rows.items() if name != base}
+
+
+def guardrail_cost(mock_port, stream_port, workdir, quick, callgrind):
+    """Figure 7: what guardrails add per request, next to the bare gateway: one no-op guardrail
+    (the host's own cost of a guardrail) and the PII guardrail, on the chat model (latency at
+    concurrency 1, CPU µs and instructions per request); and both in the chunk phase of a stream
+    (time to first chunk, gaps between chunks, instructions per stream). Gateways interleaved
+    round by round, medians."""
+    setups = guardrail_setups(targets.build_noop_guardrail(workdir))
+    chat_names, stream_names = ["bare", "noop", "pii"], ["bare", "noop_stream", "pii_stream"]
+    figure = {"guardrails": {name: list(setup[1]) for name, setup in setups.items()}}
+    gateways = {}
+    try:
+        for name, (plugins, guardrails) in setups.items():
+            gateways[name] = targets.start_switchyard(mock_port, stream_port, workdir, extra_plugins=plugins,
+                                                      guardrails=guardrails)
+        url = {name: f"http://127.0.0.1:{gateway.port}/v1/chat/completions" for name, gateway in gateways.items()}
+        rounds, per_round, warmup = (3, 1000, 200) if quick else (5, 2000, 1000)
+        figure["chat"] = sequential_latency([Target(name, gateways[name], url[name], None) for name in chat_names],
+                                            rounds, per_round, warmup)
+        stream_rounds = {name: [] for name in stream_names}
+        for _ in range(rounds):
+            for name in stream_names:
+                stream_rounds[name].append(streaming(Target(name, gateways[name], None, url[name]), 30 if quick else 100))
+        figure["stream"] = {name: {key: statistics.median(run[key] for run in runs) for key in runs[0] if key != "errors"}
+                            | {"errors": sum(run["errors"] for run in runs)} for name, runs in stream_rounds.items()}
+    finally:
+        for gateway in gateways.values():
+            gateway.stop()
+    if callgrind:
+        def config_of(name):
+            plugins, guardrails = setups[name]
+            return lambda port: targets.switchyard_config(mock_port, stream_port, port, extra_plugins=plugins,
+                                                          guardrails=guardrails)
+        for name in chat_names:
+            figure["chat"][name]["instructions"] = callgrind_instructions(config_of(name), workdir, BODY,
+                                                                          200 if quick else 1000)
+        # A stream takes about 100 ms (20 chunks 5 ms apart), so fewer of them.
+        for name in stream_names:
+            figure["stream"][name]["instructions"] = callgrind_instructions(config_of(name), workdir, STREAM_BODY,
+                                                                            40 if quick else 100, warmup=10)
+    figure["chat_added"] = added_over(figure["chat"], "bare",
+                                      ("p50_us", "p99_us", "mean_us", "cpu_us_per_request", "instructions"))
+    figure["stream_added"] = added_over(figure["stream"], "bare",
+                                        ("ttft_p50_us", "ttft_mean_us", "gap_p50_us", "gap_mean_us", "instructions"))
+    return figure
+
+
+def standard_figures(results, mock, stream_mock, workdir, args):
+    """Figures 1-6 and 4b: the gateway beside direct, nginx and LiteLLM."""
     quick = args.quick
     rounds, per_round, warmup = (3, 1000, 200) if quick else (5, 2000, 1000)
     rates = [1000, 2000, 4000, 6000, 8000, 10000, 12000, 14000, 16000, 20000, 24000, 28000, 32000, 40000]
     litellm_rates = [25, 50, 75, 100, 150, 200, 250, 300, 400]
     step_seconds = 1.5 if quick else 3
     trials = 1 if quick else 3
-    workdir = tempfile.mkdtemp(prefix="switchyard-bench-")
     use_litellm = not args.no_litellm and os.path.exists(os.path.join(args.litellm_venv, "bin", "litellm"))
 
-    mock = targets.start_mock()
-    stream_mock = targets.start_mock(chunk_delay_ms=5)
     slow_stream_mock = targets.start_mock(chunk_delay_ms=50)
-    started = []
+    started = [slow_stream_mock]
     try:
         switchyard = targets.start_switchyard(mock.port, stream_mock.port, workdir)
         started.append(switchyard)
@@ -194,9 +262,6 @@ def main():
             started.append(litellm)
             systems.append(Target("litellm", litellm, f"http://127.0.0.1:{litellm.port}/v1/chat/completions", None))
 
-        results = {"name": args.name, "date": datetime.date.today().isoformat(), "quick": quick,
-                   "machine": {"cpus": os.cpu_count(), "uname": os.uname().release},
-                   "rig": {"gateway_cpu": targets.GATEWAY_CPU, "client_cpu": targets.CLIENT_CPU}}
         results["latency_c1"] = sequential_latency(systems, rounds, per_round, warmup)
 
         results["frontier"] = {}
@@ -233,19 +298,48 @@ def main():
             results["instructions_per_request"] = instructions_per_request(mock.port, stream_mock.port, workdir,
                                                                            200 if quick else 1000)
     finally:
-        for process in started + [mock, stream_mock, slow_stream_mock]:
+        for process in started:
             process.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--name", default="run")
+    parser.add_argument("--quick", action="store_true", help="fewer requests and trials (a smoke run)")
+    parser.add_argument("--litellm-venv", default=os.path.join(targets.ROOT, ".venv-litellm"))
+    parser.add_argument("--no-litellm", action="store_true")
+    parser.add_argument("--no-callgrind", action="store_true")
+    parser.add_argument("--only-guardrails", action="store_true", help="only the guardrail-cost figure")
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="switchyard-bench-")
+    results = {"name": args.name, "date": datetime.date.today().isoformat(), "quick": args.quick,
+               "machine": {"cpus": os.cpu_count(), "uname": os.uname().release},
+               "rig": {"gateway_cpu": targets.GATEWAY_CPU, "client_cpu": targets.CLIENT_CPU}}
+    mock = targets.start_mock()
+    stream_mock = targets.start_mock(chunk_delay_ms=5)
+    try:
+        if not args.only_guardrails:
+            standard_figures(results, mock, stream_mock, workdir, args)
+        results["guardrail_cost"] = guardrail_cost(mock.port, stream_mock.port, workdir, args.quick,
+                                                   callgrind=not args.no_callgrind)
+    finally:
+        mock.stop()
+        stream_mock.stop()
 
     base = os.path.join(os.path.dirname(__file__), "results", f"{results['date']}-{args.name}")
     os.makedirs(os.path.dirname(base), exist_ok=True)
+    written = [".json", ".md"]
     with open(base + ".json", "w") as handle:
         json.dump(results, handle, indent=2)
     with open(base + ".md", "w") as handle:
         handle.write(report.markdown(results))
-    with open(base + ".svg", "w") as handle:
-        handle.write(report.frontier_svg(results))
+    if "frontier" in results:
+        written.append(".svg")
+        with open(base + ".svg", "w") as handle:
+            handle.write(report.frontier_svg(results))
     print(report.markdown(results))
-    print(f"wrote {base}.json, .md, .svg")
+    print(f"wrote {base}{', '.join(written)}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The processes a benchmark run measures: the mock upstream, Switchyard, nginx and LiteLLM,
 each started pinned to its CPU, with the pid(s) whose CPU time and memory are read."""
 
+import json
 import os
 import shutil
 import signal
@@ -99,12 +100,24 @@ def start_mock(chunk_delay_ms=0):
     return mock
 
 
-def switchyard_config(mock_port, stream_mock_port, port, plugins=1):
+def switchyard_config(mock_port, stream_mock_port, port, plugins=1, extra_plugins=(), guardrails=()):
+    """The gateway's YAML: the two mock providers, `plugins - 1` echo plugins (for cold start),
+    then `extra_plugins` ({"name", "path", "config" optional}) and a `guardrails:` section with
+    `guardrails` (mappings as in docs/configuration.md), both written in YAML's JSON-compatible
+    flow style. Without them the text is byte for byte what it always was, so the other figures
+    measure the same gateway."""
     entries = "".join(
         f"""
           - name: echo{i}
             path: {RELEASE}/libProviderEcho.so""" for i in range(max(0, plugins - 1)))
-    return textwrap.dedent(f"""
+    for entry in extra_plugins:
+        entries += f"""
+          - name: {entry['name']}
+            path: {entry['path']}"""
+        if "config" in entry:
+            entries += f"""
+            config: {json.dumps(entry['config'])}"""
+    text = textwrap.dedent(f"""
         server:
           port: {port}
           loops: 1
@@ -129,16 +142,31 @@ def switchyard_config(mock_port, stream_mock_port, port, plugins=1):
             plugin: mock-stream
             models: [stream-model]
         """)
+    if guardrails:
+        text += "guardrails:\n" + "".join(f"  - {json.dumps(entry)}\n" for entry in guardrails)
+    return text
 
 
-def start_switchyard(mock_port, stream_mock_port, workdir, plugins=1):
+def start_switchyard(mock_port, stream_mock_port, workdir, plugins=1, extra_plugins=(), guardrails=()):
     port = free_port()
     config = os.path.join(workdir, f"switchyard-{port}.yaml")
     with open(config, "w") as handle:
-        handle.write(switchyard_config(mock_port, stream_mock_port, port, plugins))
+        handle.write(switchyard_config(mock_port, stream_mock_port, port, plugins, extra_plugins, guardrails))
     gateway = Process("switchyard", [os.path.join(RELEASE, "switchyard"), "serve", "--config", config], GATEWAY_CPU, port=port)
     wait_for_http(port)
     return gateway
+
+
+def build_noop_guardrail(workdir):
+    """Compiles bench/noop_guardrail.c into `workdir` with the flags every C plugin uses
+    (plugin-sdk/examples/c/provider-static/Makefile) and returns the library's path."""
+    sdk = os.path.join(ROOT, "plugin-sdk")
+    library = os.path.join(workdir, "libnoop_guardrail.so")
+    subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-fPIC",
+                    "-fvisibility=hidden", f"-I{sdk}/include", "-shared", "-Wl,-z,defs",
+                    f"-Wl,--version-script={sdk}/template/plugin.version", "-o", library,
+                    os.path.join(ROOT, "bench", "noop_guardrail.c")], check=True)
+    return library
 
 
 def start_nginx(mock_port, stream_mock_port, workdir):

@@ -72,6 +72,17 @@ struct LogLine {
         value(text)
     }
 
+    /// A value the caller writes as plain bytes (`write` appends), quoted: for values built from
+    /// parts that need no escaping (names of config entries, fixed words), with no String made.
+    mutating func quotedField(_ key: StaticString, _ write: (inout [UInt8]) -> Void) {
+        bytes.append(0x20)
+        append(key)
+        bytes.append(UInt8(ascii: "="))
+        bytes.append(0x22)
+        write(&bytes)
+        bytes.append(0x22)
+    }
+
     mutating func field(_ key: StaticString, _ number: Int) {
         bytes.append(0x20)
         append(key)

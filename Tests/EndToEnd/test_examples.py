@@ -77,7 +77,7 @@ def test_the_default_config_by_path_validates_in_a_clean_environment():
     result = subprocess.run([SWITCHYARD, "validate", DEFAULT_CONFIG], capture_output=True, text=True, timeout=60,
                             env=clean_environment(), cwd="/")
     assert result.returncode == 0, result.stderr
-    assert "ok (1 plugins, 1 providers, 1 aliases)" in result.stdout
+    assert "ok (1 plugins, 1 providers, 0 guardrails, 1 aliases)" in result.stdout
 
 
 def test_the_default_config_by_path_serves_in_a_clean_environment():

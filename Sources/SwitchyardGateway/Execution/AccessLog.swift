@@ -9,7 +9,7 @@ struct AccessLog: Sendable {
     let log: GatewayLog
 
     func record(plan: ExecutionPlan, status: Int, attempt: Int, startedAt: UInt64, upstreamNanoseconds: UInt64, usage: [UInt8]?, failure: String?,
-                guardrails: String? = nil, into batch: AccessLogBatch) {
+                guardrails: GuardrailRecord? = nil, into batch: AccessLogBatch) {
         guard enabled, log.minimum <= .info else { return }
         let total = monotonicNanoseconds() &- startedAt
         var line = LogLine(level: .info, message: "request")
@@ -30,7 +30,7 @@ struct AccessLog: Sendable {
             if let written = counts.cacheCreation, written > 0 { line.field("cache_creation_tokens", written) }
             if let reasoning = counts.reasoning, reasoning > 0 { line.field("reasoning_tokens", reasoning) }
         }
-        if let guardrails { line.field("guardrails", guardrails) }
+        if let guardrails, !guardrails.isEmpty { line.quotedField("guardrails") { guardrails.write(into: &$0) } }
         if let failure { line.field("error", failure) }
         batch.append(line)
     }

@@ -16,11 +16,11 @@ extension PlanExecutor {
         if let guardedRequest, guardedRequest.guardrails == names {
             return sendGuarded(attempt, document: guardedRequest.document)
         }
+        if groups.isEmpty { return sendGuarded(attempt, document: nil) }
         let document: [UInt8]
         do { document = try request.guardrailDocument() } catch {
             return respond(gatewayError: error, failure: error.message)
         }
-        if groups.isEmpty { return sendGuarded(attempt, document: document) }
         let pass = GuardrailPass(
             groups: groups, phase: SY_PHASE_REQUEST, document: document,
             call: guardrailCall(attempt, request: document), loop: writer.loop, watch: context.hookWatch, record: guardrailRecord!, log: services.log)
@@ -38,9 +38,12 @@ extension PlanExecutor {
         }
     }
 
-    private func sendGuarded(_ attempt: Attempt, document: [UInt8]) {
+    /// The attempt with the request as its guardrails left it (nil: unchanged).
+    private func sendGuarded(_ attempt: Attempt, document: [UInt8]?) {
         let payload: AttemptPayload
-        do { payload = try request.payload(for: attempt, guarded: document) } catch {
+        do throws(GatewayError) {
+            if let document { payload = try request.payload(for: attempt, guarded: document) } else { payload = try request.payload(for: attempt) }
+        } catch {
             return respond(gatewayError: error, failure: error.message)
         }
         streamGuard = nil
@@ -85,7 +88,7 @@ extension PlanExecutor {
             guardrailPass = nil
             guard !finished, !cancelled else { return }
             switch outcome {
-            case .allowed(let guarded): sendWhole(guarded)
+            case .allowed(let guarded): sendWhole(guarded ?? completion)
             case .refused(let error, let failure): respond(gatewayError: error, failure: failure)
             }
         }

@@ -85,7 +85,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     /// The request or response pass running now.
     var guardrailPass: GuardrailPass?
     /// The request phase's result, kept for the next attempt when the same guardrails apply.
-    var guardedRequest: (guardrails: [String], document: [UInt8])?
+    var guardedRequest: (guardrails: [String], document: [UInt8]?)?
     /// The current attempt's chunk phase, on a streamed request.
     var streamGuard: StreamGuard?
 
@@ -484,7 +484,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         if guardrailRecord != nil { endGuardrails() }
         services.accessLog.record(
             plan: plan, status: status, attempt: attemptIndex, startedAt: request.receivedAt,
-            upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: failure, guardrails: guardrailRecord?.summary,
+            upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: failure, guardrails: guardrailRecord,
             into: context.accessLog)
     }
 
@@ -502,7 +502,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         services.accessLog.record(
             plan: plan, status: 499, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: "client closed the connection",
-            guardrails: guardrailRecord?.summary, into: context.accessLog)
+            guardrails: guardrailRecord, into: context.accessLog)
     }
 
     /// The server's shutdown grace ran out before this request ended: the upstream transfer is

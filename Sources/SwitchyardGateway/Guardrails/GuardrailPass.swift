@@ -6,9 +6,9 @@ import SwitchyardPosix
 
 /// How a guardrail pass ended.
 enum GuardrailOutcome {
-    /// Every guardrail allowed (or failed open): the document after their patches (the same
-    /// bytes when none patched).
-    case allowed([UInt8])
+    /// Every guardrail allowed (or failed open): the document after their patches; nil when
+    /// none patched (the caller goes on with what it had, checked already).
+    case allowed([UInt8]?)
     /// A guardrail rejected, or failed with on_error fail_closed: the client's error, and the
     /// log's words.
     case refused(GatewayError, failure: String)
@@ -22,7 +22,7 @@ enum GuardrailOutcome {
 /// Threading: loop-confined. A paused guardrail's resume comes from any thread and hops here
 /// through the loop; a deadline timer ends a pause that takes too long (the verdict is ended,
 /// so a late resume gets SY_E_HANDLE). `cancel()` (the client left) ends every pause.
-final class GuardrailPass {
+final class GuardrailPass: InspectionOwner {
     private let groups: [[ConfiguredGuardrail]]
     private let phase: UInt32
     private let call: CallDescription
@@ -31,6 +31,7 @@ final class GuardrailPass {
     private let log: GatewayLog
     private let watch: HookWatch
     private var document: [UInt8]
+    private var patched = false
     private var groupIndex = 0
     private var running: [RunningInspection] = []
     private var completion: ((GuardrailOutcome) -> Void)?
@@ -57,37 +58,24 @@ final class GuardrailPass {
     /// Ends the pass without an outcome: paused verdicts end, timers stop. Idempotent.
     func cancel() {
         completion = nil
-        for inspection in running { inspection.stop(loop) }
+        for inspection in running { inspection.stop() }
         running = []
     }
 
     private func startGroup() {
-        guard groupIndex < groups.count else { return finish(.allowed(document)) }
-        running = groups[groupIndex].map { RunningInspection(guardrail: $0) }
-        let weakPass = WeakReference(self)
-        for inspection in running {
-            let weakInspection = WeakReference(inspection)
-            let loop = loop
-            inspection.verdict = InspectionVerdict(phase: phase) { status in
-                loop.execute { weakPass.value?.resumed(weakInspection.value, status) }
-            }
-            inspection.run(call: call, phase: phase, document: document, loop: loop, watch: watch, log: log) { [weak self] in
-                self?.timedOut(weakInspection.value)
-            }
-        }
+        guard groupIndex < groups.count else { return finish(.allowed(patched ? document : nil)) }
+        running = groups[groupIndex].map { RunningInspection(guardrail: $0, phase: phase, loop: loop, owner: self) }
+        for inspection in running { inspection.run(call: call, document: document, watch: watch, log: log) }
         combineIfSettled()
     }
 
-    private func resumed(_ inspection: RunningInspection?, _ status: sy_status) {
-        guard let inspection, completion != nil, inspection.isPaused else { return }
-        inspection.settle(status == SY_OK ? .done : .failed("resumed with \(PluginStatus.name(status))"), loop)
+    func inspectionResumed(_ inspection: RunningInspection, _ status: sy_status) {
+        guard completion != nil, inspection.resumed(status) else { return }
         combineIfSettled()
     }
 
-    private func timedOut(_ inspection: RunningInspection?) {
-        guard let inspection, completion != nil, inspection.isPaused else { return }
-        inspection.timer = nil
-        inspection.settle(.timedOut, loop)
+    func inspectionTimedOut(_ inspection: RunningInspection) {
+        guard completion != nil else { return }
         combineIfSettled()
     }
 
@@ -105,14 +93,15 @@ final class GuardrailPass {
             case .failed(let message):
                 problem = (message, false)
             case .done:
-                if let rejected = inspection.verdict.rejection {
+                if let rejected = inspection.rejection {
                     record.note(guardrail.name, phase: phase, .reject)
                     if rejection == nil { rejection = (guardrail, rejected.status, rejected.body) }
                     continue
                 }
-                if let patch = inspection.verdict.patch {
+                if let patch = inspection.patch {
                     do throws(GuardrailPatchError) {
                         next = try patch.apply(to: next)
+                        patched = true
                         record.note(guardrail.name, phase: phase, .patch)
                     } catch {
                         problem = ("its patch does not apply: \(error.message)", false)
@@ -148,7 +137,7 @@ final class GuardrailPass {
     private func finish(_ outcome: GuardrailOutcome) {
         guard let completion else { return }
         self.completion = nil
-        for inspection in running { inspection.stop(loop) }
+        for inspection in running { inspection.stop() }
         running = []
         completion(outcome)
     }
@@ -163,74 +152,4 @@ final class GuardrailPass {
             code: error?["code"]?.stringValue ?? "guardrail_rejected", param: error?["param"]?.stringValue,
             message: "Rejected by guardrail '\(name)': \(message)")
     }
-}
-
-/// One guardrail inspecting one document within a pass. Loop-confined.
-final class RunningInspection {
-    enum Result {
-        case done
-        case failed(String)
-        case timedOut
-    }
-
-    let guardrail: ConfiguredGuardrail
-    var verdict: InspectionVerdict!
-    var result: Result?
-    var paused: PausedVerdict?
-    var timer: TimerID?
-
-    init(guardrail: ConfiguredGuardrail) { self.guardrail = guardrail }
-
-    // A pause nobody ended (its pass or stream was dropped) must not stay in the verdict table.
-    deinit { paused?.end() }
-
-    var isPaused: Bool { paused != nil && result == nil }
-
-    /// Calls inspect, under the loop's hook watch (one that blocks the loop is reported like a
-    /// provider hook). A synchronous answer past the deadline counts as a timeout (its verdict is
-    /// not used); a pause arms the deadline timer.
-    func run(call: CallDescription, phase: UInt32, document: [UInt8], loop: EventLoop, watch: HookWatch, log: GatewayLog,
-             onDeadline: @escaping () -> Void) {
-        let started = monotonicNanoseconds()
-        let mark = watch.enter(.inspect, provider: guardrail.watchTag)
-        let outcome = document.withUnsafeBytes { guardrail.plugin.inspect(call, phase: phase, json: $0, target: verdict) }
-        if watch.exit(mark) {
-            log.warn("slow plugin hook returned", requestID: call.requestID, fields: [
-                ("plugin", guardrail.name), ("hook", "inspect"), ("elapsed_ms", String((monotonicNanoseconds() &- started) / 1_000_000)),
-                ("outcome", monotonicNanoseconds() &- started > guardrail.deadline ? "timeout" : "continued"),
-            ])
-        }
-        switch outcome {
-        case .finished(let failure):
-            if monotonicNanoseconds() &- started > guardrail.deadline {
-                result = .timedOut
-            } else {
-                result = failure.map { .failed($0.description) } ?? .done
-            }
-        case .paused(let verdict):
-            paused = verdict
-            let elapsed = monotonicNanoseconds() &- started
-            let left = guardrail.deadline > elapsed ? guardrail.deadline - elapsed : 0
-            timer = loop.schedule(after: left, onDeadline)
-        }
-    }
-
-    func settle(_ result: Result, _ loop: EventLoop) {
-        self.result = result
-        stop(loop)
-    }
-
-    /// Ends a pause (a later resume gets SY_E_HANDLE) and its timer.
-    func stop(_ loop: EventLoop) {
-        paused?.end()
-        if let timer { loop.cancel(timer) }
-        timer = nil
-        if result == nil { result = .failed("cancelled") }
-    }
-}
-
-/// A weak reference that may cross threads (only `value` is read there, and only to hop back).
-final class WeakReference<Value: AnyObject>: @unchecked Sendable {
-    weak var value: Value?
-    init(_ value: Value) { self.value = value }
 }

@@ -4,7 +4,7 @@ struct GuardrailPatchError: Error {
     let message: String
 }
 
-extension InspectionVerdict.Patch {
+extension RunningInspection.Patch {
     /// The document after this patch: a replacement as is (checked to be one JSON object when
     /// the plugin set it), or an RFC 6902 patch applied to the parsed document, all or nothing.
     func apply(to document: [UInt8]) throws(GuardrailPatchError) -> [UInt8] {

@@ -17,7 +17,7 @@ import SwitchyardPosix
 /// pauses the upstream meanwhile) until it resumes or its deadline passes.
 ///
 /// Threading: loop-confined, like the executor that owns it.
-final class StreamGuard {
+final class StreamGuard: InspectionOwner {
     private enum Item {
         /// A chunk (one choice at most) arriving at a stage.
         case chunk(JSONObject, stage: Int)
@@ -114,7 +114,7 @@ final class StreamGuard {
     /// The request is over (client gone, failure elsewhere): pauses end, nothing more is emitted.
     func cancel() {
         stopped = true
-        waiting?.inspection.stop(loop)
+        waiting?.inspection.stop()
         waiting = nil
         work = []
     }
@@ -172,16 +172,8 @@ final class StreamGuard {
     private func inspect(_ chunk: JSONObject, choice: Int, window: [UInt8], stage: Int, mayHold: Bool) {
         let guardrail = stages[stage].guardrail
         let document = JSONValue.object(Self.with(chunk, text: window)).serialized()
-        let inspection = RunningInspection(guardrail: guardrail)
-        let weakGuard = WeakReference(self)
-        let weakInspection = WeakReference(inspection)
-        let loop = loop
-        inspection.verdict = InspectionVerdict(phase: SY_PHASE_CHUNK, mayHold: mayHold) { status in
-            loop.execute { weakGuard.value?.resumed(weakInspection.value, status) }
-        }
-        inspection.run(call: call, phase: SY_PHASE_CHUNK, document: document, loop: loop, watch: watch, log: log) { [weak self] in
-            self?.timedOut(weakInspection.value)
-        }
+        let inspection = RunningInspection(guardrail: guardrail, phase: SY_PHASE_CHUNK, mayHold: mayHold, loop: loop, owner: self)
+        inspection.run(call: call, document: document, watch: watch, log: log)
         if inspection.isPaused {
             waiting = Waiting(inspection: inspection, chunk: chunk, choice: choice, stage: stage, text: window)
             waitingChanged()
@@ -190,16 +182,13 @@ final class StreamGuard {
         settle(inspection, chunk: chunk, choice: choice, stage: stage, window: window, document: document)
     }
 
-    private func resumed(_ inspection: RunningInspection?, _ status: sy_status) {
-        guard let inspection, let waiting, waiting.inspection === inspection, inspection.isPaused else { return }
-        inspection.settle(status == SY_OK ? .done : .failed("resumed with \(PluginStatus.name(status))"), loop)
+    func inspectionResumed(_ inspection: RunningInspection, _ status: sy_status) {
+        guard let waiting, waiting.inspection === inspection, inspection.resumed(status) else { return }
         continueAfterPause(waiting)
     }
 
-    private func timedOut(_ inspection: RunningInspection?) {
-        guard let inspection, let waiting, waiting.inspection === inspection, inspection.isPaused else { return }
-        inspection.timer = nil
-        inspection.settle(.timedOut, loop)
+    func inspectionTimedOut(_ inspection: RunningInspection) {
+        guard let waiting, waiting.inspection === inspection else { return }
         continueAfterPause(waiting)
     }
 
@@ -223,12 +212,12 @@ final class StreamGuard {
         case .timedOut: problem = ("did not decide within its deadline of \(UpstreamLimits.text(guardrail.deadline))", true)
         case .failed(let message): problem = (message, false)
         case .done:
-            if let rejected = inspection.verdict.rejection {
+            if let rejected = inspection.rejection {
                 record.note(guardrail.name, phase: SY_PHASE_CHUNK, .reject)
                 return stop(GuardrailPass.rejectionError(guardrail.name, status: rejected.status, body: rejected.body),
                             failure: "stream rejected by guardrail \(guardrail.name)")
             }
-            if let patch = inspection.verdict.patch {
+            if let patch = inspection.patch {
                 do throws(GuardrailPatchError) {
                     let patched = try patch.apply(to: document)
                     guard let object = (try? JSONValue.parse(patched))?.objectValue else {
@@ -242,8 +231,8 @@ final class StreamGuard {
                 }
             }
             if problem == nil {
-                held = min(inspection.verdict.held, released.count)
-                if inspection.verdict.patch == nil { record.note(guardrail.name, phase: SY_PHASE_CHUNK, held > 0 ? .hold : .allow) }
+                held = min(inspection.held, released.count)
+                if inspection.patch == nil { record.note(guardrail.name, phase: SY_PHASE_CHUNK, held > 0 ? .hold : .allow) }
             }
         }
         if let (message, timedOut) = problem {

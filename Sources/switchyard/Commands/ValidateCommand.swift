@@ -42,7 +42,7 @@ enum ValidateCommand {
             printError("switchyard: \(error)")
             return 1
         }
-        print("\(path): ok (\(outcome.instances) plugins, \(config.providers.count) providers, \(config.aliases.count) aliases)")
+        print("\(path): ok (\(outcome.instances) plugins, \(config.providers.count) providers, \(config.guardrails.count) guardrails, \(config.aliases.count) aliases)")
         return 0
     }
 
