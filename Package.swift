@@ -112,7 +112,10 @@ let package = Package(
         .testTarget(name: "SwitchyardPluginsTests", dependencies: ["SwitchyardPlugins", "SwitchyardCore", "SwitchyardJSON", "CSwitchyardPlugin"], exclude: ["Fixtures"]),
         .testTarget(
             name: "SwitchyardGatewayTests",
-            dependencies: ["SwitchyardGateway", "SwitchyardConfig", "SwitchyardHTTP", "SwitchyardPosix", "SwitchyardJSON"]
+            dependencies: [
+                "SwitchyardGateway", "SwitchyardConfig", "SwitchyardHTTP", "SwitchyardPosix", "SwitchyardJSON",
+                "SwitchyardPlugins", "SwitchyardUpstream", "SwitchyardCore", "CSwitchyardPlugin",
+            ]
         ),
     ] + plugins.map(\.1)
 )

@@ -9,6 +9,8 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     let inference: InferenceEndpoints
     let storedResponses: StoredResponsesEndpoint
     let models: ModelsEndpoint
+    /// The secret that marks requests this gateway's plugins send to it (`http_send` of a path).
+    let internalRequests = InternalRequests()
     /// Each event loop's upstream client and access-log batch, keyed by the loop's identity;
     /// filled before the server starts and read-only afterwards.
     private var contexts: [ObjectIdentifier: LoopContext] = [:]
@@ -21,8 +23,11 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         self.models = models
     }
 
-    func attach(loops: [EventLoop]) {
-        for loop in loops { contexts[ObjectIdentifier(loop)] = LoopContext(loop: loop) }
+    /// `maxPluginResponseBytes` bounds a response to a plugin's `http_send`.
+    func attach(loops: [EventLoop], maxPluginResponseBytes: Int) {
+        for loop in loops {
+            contexts[ObjectIdentifier(loop)] = LoopContext(loop: loop, internalRequests: internalRequests, maxPluginResponseBytes: maxPluginResponseBytes)
+        }
     }
 
     /// Each loop's hook watch, in the order of `loops`.
@@ -45,7 +50,11 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
 
     func respond(to request: HTTPRequest, writer: ResponseWriter) {
         do {
-            try route(request, writer: writer)
+            if internalRequests.carriesSecret(request.headers) {
+                try route(internalRequests.stripped(request), isInternal: true, writer: writer)
+            } else {
+                try route(request, isInternal: false, writer: writer)
+            }
         } catch {
             // Anthropic's SDK reads its own error shape; every other route speaks OpenAI's.
             if request.path.hasPrefix("/v1/messages") {
@@ -57,23 +66,23 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         }
     }
 
-    private func route(_ request: HTTPRequest, writer: ResponseWriter) throws(GatewayError) {
+    private func route(_ request: HTTPRequest, isInternal: Bool, writer: ResponseWriter) throws(GatewayError) {
         switch request.path {
         case "/v1/chat/completions", "/chat/completions":
             guard allows("POST", request, writer) else { return }
-            try inference.chatCompletions(request, writer: writer, context: try context(of: writer))
+            try inference.chatCompletions(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
         case "/v1/messages":
             guard allows("POST", request, writer) else { return }
-            try inference.messages(request, writer: writer, context: try context(of: writer))
+            try inference.messages(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
         case "/v1/messages/count_tokens":
             guard allows("POST", request, writer) else { return }
-            try inference.countTokens(request, writer: writer, context: try context(of: writer))
+            try inference.countTokens(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
         case "/v1/responses":
             guard allows("POST", request, writer) else { return }
-            try inference.createResponse(request, writer: writer, context: try context(of: writer))
+            try inference.createResponse(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
         case "/v1/embeddings", "/embeddings":
             guard allows("POST", request, writer) else { return }
-            try inference.embeddings(request, writer: writer, context: try context(of: writer))
+            try inference.embeddings(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
         case let path where path.hasPrefix(StoredResponsesEndpoint.prefix):
             try storedResponses.handle(request, writer: writer)
         case "/v1/models", "/models":

@@ -187,7 +187,8 @@ import Testing
 
     @Test func aWordReleasedInAnEarlierChunkStillBoundsTheNext() throws {
         let guardrail = try blocklist(["forbidden"], action: "redact")
-        let call = SwitchyardPlugins.PluginCall(requestID: "r", metadataJSON: [])
+        let call = SwitchyardPlugins.PluginCall(source: FixedCallSource.shared)
+        defer { call.end() }
         let joined = try StreamPlayback(guardrail, pieces: ["xyz", "forbidden now"], call: call.handle)
         #expect(joined.clientText == "xyzforbidden now")
         let spaced = try StreamPlayback(guardrail, pieces: ["xyz ", "forbidden now"], call: call.handle, choice: 1)

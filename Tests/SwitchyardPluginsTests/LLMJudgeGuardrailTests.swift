@@ -239,15 +239,16 @@ func judge(config: String = #"{"model":"judge-1"}"#,
     #expect(guardrail.phases == SY_PHASE_REQUEST | SY_PHASE_RESPONSE)
 
     let sent = Mutex<PluginHTTPRequest?>(nil)
-    let hook: PluginCall.HTTPSendHook = { _, request, handler in
+    let http = HookHTTP { request, handler in
         sent.withLock { $0 = request }
         DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(5)) { answer.deliver(to: handler) }
         return SY_OK
     }
     let call: PluginCall
-    if case .refused = answer { call = PluginCall(requestID: "req-judge", metadataJSON: []) } else {
-        call = PluginCall(requestID: "req-judge", metadataJSON: [], httpSend: hook)
+    if case .refused = answer { call = PluginCall(source: FixedCallSource.shared) } else {
+        call = PluginCall(source: FixedCallSource.shared, http: http)
     }
+    defer { call.end() }
     let description = CallDescription(operation: SY_OP_CHAT_COMPLETIONS, stream: false, attempt: 0, requestID: "req-judge",
                                       upstreamModel: "gpt-x", request: Array((request ?? document).utf8), handle: call.handle)
     let target = RecordedVerdict()
@@ -264,6 +265,5 @@ func judge(config: String = #"{"model":"judge-1"}"#,
     if let message = run.rejection?.body["error"]?["message"]?.stringValue {
         run.shownReason = message.components(separatedBy: " Reason: ").dropFirst().first ?? ""
     }
-    withExtendedLifetime(call) {}
     return run
 }

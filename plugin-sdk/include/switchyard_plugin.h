@@ -246,18 +246,25 @@ typedef struct sy_host_api {
      * request, see sy_call_info); `call` is NULL only in instance_new. */
 
     /* Out-of-band HTTP through the host's client, e.g. a moderation API or an OAuth token.
-     * Called on the thread running a hook of `call`, or inside a handler callback of one of its
-     * requests (never from a thread of your own: SY_E_HANDLE). The request runs on the call's
-     * event loop without blocking it; the handler's callbacks arrive there, never inline. A URL
-     * that is a path ("/v1/chat/completions") is sent to this gateway itself, through its own
-     * routing (guardrails do not run on such requests). SY_E_UNSUPPORTED with a NULL call (e.g.
-     * from instance_new); SY_E_CANCELLED once the client has gone; SY_E_INVALID for a request
-     * that cannot be sent (not an absolute http(s) URL or a path, a bad method or header). When
-     * the call ends, its requests still running are cancelled (on_done gets SY_E_CANCELLED). */
+     * Called on the call's event loop: in a hook of `call` that runs there, or inside a handler
+     * callback of one of its requests. Anywhere else (a thread of your own, a hook the manifest
+     * declares blocking, which runs on a worker thread): SY_E_HANDLE. The request runs on that
+     * loop without blocking it; the handler's callbacks arrive there, never inline. A URL that is
+     * a path ("/v1/chat/completions") is sent to this gateway itself, through its own routing
+     * (guardrails do not run on such requests); the host drops any X-Switchyard-Internal header
+     * a plugin sets. `timeout_ms` bounds the whole exchange (0 = 30 s); the response body is
+     * bounded by the server's max_upstream_response_bytes. SY_E_UNSUPPORTED with a NULL call
+     * (e.g. from instance_new); SY_E_CANCELLED once the client has gone or the call has ended;
+     * SY_E_INVALID for a request that cannot be sent (not an absolute http(s) URL or a path, a
+     * bad method or header). on_done's result: SY_OK once the whole response arrived (whatever
+     * its HTTP status, given to on_headers); SY_E_TIMEOUT; SY_E_CANCELLED (http_cancel, on_data
+     * returned an error, or the call ended: its requests still running are cancelled); else
+     * SY_E_UPSTREAM (no answer, a broken one, or one past the bound). */
     sy_status (*http_send)(sy_hinst h, sy_call call, const sy_http_request *request,
                            const sy_http_handler *handler, uint64_t *out_request);
-    /* Cancels a request of http_send; its on_done still runs once (SY_E_CANCELLED). Unknown or
-     * finished ids are ignored. Same threads as http_send. */
+    /* [thread-safe] Cancels a request this instance sent with http_send; its on_done still runs
+     * once (SY_E_CANCELLED), on the call's loop, never inside http_cancel. Unknown or finished
+     * ids, and ids of another instance, are ignored. */
     void (*http_cancel)(sy_hinst h, uint64_t request);
 
     /* Finish an inspect that returned SY_PAUSE: `verdict` is the handle that inspect received,
@@ -270,8 +277,9 @@ typedef struct sy_host_api {
     uint32_t (*call_cancelled)(sy_call call);
     /* [hook-thread] The plan's facts for this call, as JSON: {"request_id","endpoint","mode",
      * "model" (after aliases),"requested_model","provider","attempt","stream"}; provider and
-     * attempt are the current attempt's. Valid until the hook that asked returns. Empty for
-     * NULL or a call that has ended. */
+     * attempt are the current attempt's. Built when first asked (nothing is prepared for a call
+     * whose plugins never ask). Valid until the hook that asked returns. Empty for NULL or a
+     * call that has ended. */
     sy_bytes (*call_metadata)(sy_call call);
 
     /* Host extensions by id, e.g. "switchyard.ext.kv/1"; NULL when absent. */

@@ -71,10 +71,14 @@ public struct ExecutionPlan: Sendable {
     /// In order: the first, then fallbacks while nothing has reached the client.
     public let attempts: [Attempt]
     public let chains: PluginChains
+    /// Sent by a plugin of this gateway through `http_send` with a path as its URL (it carried
+    /// the process's `X-Switchyard-Internal` secret): no guardrails run on it (`chains` has
+    /// none), and its access-log line says `internal=true`.
+    public let internalRequest: Bool
 
     public init(
         requestID: String, operation: EndpointOperation, mode: ExecutionMode, capabilities: CapabilitySet,
-        stream: Bool, resolution: ModelResolution, attempts: [Attempt], chains: PluginChains
+        stream: Bool, resolution: ModelResolution, attempts: [Attempt], chains: PluginChains, internalRequest: Bool = false
     ) {
         self.requestID = requestID
         self.operation = operation
@@ -84,5 +88,6 @@ public struct ExecutionPlan: Sendable {
         self.resolution = resolution
         self.attempts = attempts
         self.chains = chains
+        self.internalRequest = internalRequest
     }
 }

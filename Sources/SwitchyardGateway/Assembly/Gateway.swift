@@ -80,7 +80,7 @@ public final class Gateway: @unchecked Sendable {
         } catch {
             throw GatewayStartupError("cannot create the HTTP server: \(error)")
         }
-        responder.attach(loops: server.group.loops)
+        responder.attach(loops: server.group.loops, maxPluginResponseBytes: config.server.maxUpstreamResponseBytes)
         let threshold = config.server.slowHookThreshold.nanoseconds
         watchdog = threshold == 0 ? nil : HookWatchdog(
             watches: responder.hookWatches(server.group.loops), plugins: watched, threshold: threshold, log: log)
@@ -91,6 +91,7 @@ public final class Gateway: @unchecked Sendable {
         do { try server.start() } catch {
             throw GatewayStartupError("cannot listen on \(config.server.host):\(config.server.port): \(error)")
         }
+        responder.internalRequests.listening(on: server.addresses.first)
         watchdog?.start()
         log.info("listening", fields: [
             ("address", server.addresses.map(\.description).joined(separator: ",")), ("loops", String(server.group.loops.count)),

@@ -3,44 +3,45 @@ import SwitchyardHTTP
 
 /// The endpoints that call a provider: validate, plan, build the ingress request, execute.
 /// Each runs on the connection's loop; a `GatewayError` thrown here is answered by the
-/// responder in the route's error shape.
+/// responder in the route's error shape. `internalRequest`: the request came from one of this
+/// gateway's plugins (`InternalRequests`).
 struct InferenceEndpoints {
     let services: GatewayServices
     let responses: ResponseStore
 
     /// `POST /v1/chat/completions`.
-    func chatCompletions(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext) throws(GatewayError) {
+    func chatCompletions(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
         let chat = try ChatRequest(body: request.body, receivedAt: request.receivedAt)
-        let plan = try services.planner.plan(requestID: request.requestID, operation: .chatCompletions, model: chat.head.model, stream: chat.head.stream)
+        let plan = try services.planner.plan(requestID: request.requestID, operation: .chatCompletions, model: chat.head.model, stream: chat.head.stream, internalRequest: internalRequest)
         execute(plan, chat, writer, context)
     }
 
     /// `POST /v1/embeddings`.
-    func embeddings(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext) throws(GatewayError) {
+    func embeddings(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
         let embeddings = try EmbeddingsRequest(body: request.body, receivedAt: request.receivedAt)
-        let plan = try services.planner.plan(requestID: request.requestID, operation: .embeddings, model: embeddings.body.head.model, stream: false)
+        let plan = try services.planner.plan(requestID: request.requestID, operation: .embeddings, model: embeddings.body.head.model, stream: false, internalRequest: internalRequest)
         execute(plan, embeddings, writer, context)
     }
 
     /// `POST /v1/messages`.
-    func messages(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext) throws(GatewayError) {
+    func messages(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
         let head = try RequestHead(jsonBody: request.body)
-        let plan = try services.planner.plan(requestID: request.requestID, operation: .messages, model: head.model, stream: head.stream)
+        let plan = try services.planner.plan(requestID: request.requestID, operation: .messages, model: head.model, stream: head.stream, internalRequest: internalRequest)
         let messages = try MessagesRequest(body: request.body, receivedAt: request.receivedAt, translate: plan.needsTranslation)
         execute(plan, messages, writer, context)
     }
 
     /// `POST /v1/messages/count_tokens`.
-    func countTokens(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext) throws(GatewayError) {
+    func countTokens(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
         let head = try RequestHead(jsonBody: request.body)
-        let plan = try services.planner.plan(requestID: request.requestID, operation: .countTokens, model: head.model, stream: false)
+        let plan = try services.planner.plan(requestID: request.requestID, operation: .countTokens, model: head.model, stream: false, internalRequest: internalRequest)
         execute(plan, try CountTokensRequest(body: request.body, receivedAt: request.receivedAt), writer, context)
     }
 
     /// `POST /v1/responses`.
-    func createResponse(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext) throws(GatewayError) {
+    func createResponse(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
         let head = try RequestHead(jsonBody: request.body)
-        let plan = try services.planner.plan(requestID: request.requestID, operation: .responses, model: head.model, stream: head.stream)
+        let plan = try services.planner.plan(requestID: request.requestID, operation: .responses, model: head.model, stream: head.stream, internalRequest: internalRequest)
         let created = try ResponsesRequest(body: request.body, receivedAt: request.receivedAt, translate: plan.needsTranslation, store: responses)
         execute(plan, created, writer, context)
     }

@@ -23,6 +23,7 @@ struct AccessLog: Sendable {
         line.field("stream", plan.stream ? "true" : "false")
         line.field("duration_us", Int(total / 1000))
         line.field("upstream_us", Int(upstreamNanoseconds / 1000))
+        if plan.internalRequest { line.field("internal", "true") }
         if let usage, let counts = UsageCounts(usage) {
             if let prompt = counts.prompt { line.field("prompt_tokens", prompt) }
             if let completion = counts.completion { line.field("completion_tokens", completion) }

@@ -99,7 +99,7 @@ extension PlanExecutor {
     private func guardrailCall(_ attempt: Attempt, request: [UInt8]) -> CallDescription {
         CallDescription(
             operation: plan.operation.abiValue, stream: plan.stream, attempt: attemptIndex,
-            requestID: plan.requestID, upstreamModel: attempt.upstreamModel, request: request, handle: call.handle)
+            requestID: plan.requestID, upstreamModel: attempt.upstreamModel, request: request, handle: pluginCall.handle)
     }
 
     /// The request is over: passes and pauses end, and every guardrail that inspected it hears
@@ -111,7 +111,7 @@ extension PlanExecutor {
         streamGuard = nil
         guard let record = guardrailRecord else { return }
         for guardrail in guardrails where record.inspected(guardrail.name) {
-            guardrail.plugin.callEnded(call.handle)
+            guardrail.plugin.callEnded(pluginCall.handle)
         }
     }
 }

@@ -25,6 +25,8 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     let writer: ResponseWriter
     let services: GatewayServices
     let context: LoopContext
+    /// The request's `sy_call` for every plugin hook (RequestCall.swift).
+    let pluginCall: PluginCall
 
     private(set) var attemptIndex = 0
     var provider: ProviderPlugin?
@@ -96,6 +98,13 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         self.services = services
         self.context = context
         guardrails = plan.chains.guardrails.isEmpty ? [] : plan.chains.guardrails.compactMap { services.guardrails[$0] }
+        pluginCall = context.makePluginCall()
+        pluginCall.open(source: self)
+    }
+
+    deinit {
+        pluginCall.end()  // the call must not outlive its source unended (RequestCall.swift)
+        context.keepEnded(pluginCall)
     }
 
     func start() {
@@ -113,6 +122,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private func runAttempt() {
         if channel != nil { retireWorkerJob() }  // a failed-over attempt's job on a worker is cut loose
         let attempt = plan.attempts[attemptIndex]
+        pluginCall.beginAttempt(attemptIndex)
         completion = nil
         errorBody = nil
         usage = nil
@@ -149,7 +159,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         let body = payload.body
         call = CallDescription(
             operation: attempt.operation.abiValue, stream: plan.stream, attempt: attemptIndex,
-            requestID: plan.requestID, upstreamModel: attempt.upstreamModel, request: body)
+            requestID: plan.requestID, upstreamModel: attempt.upstreamModel, request: body, handle: pluginCall.handle)
 
         if provider.answersLocally {
             if generateOnWorker { return runGenerateOnWorker(body) }
@@ -482,6 +492,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         writer.onClose = nil
         writer.onDrained = nil
         if guardrailRecord != nil { endGuardrails() }
+        pluginCall.end()  // after call_end: a guardrail's last log line still names the request
         services.accessLog.record(
             plan: plan, status: status, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: failure, guardrails: guardrailRecord,
@@ -492,6 +503,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         guard !finished else { return }
         cancelled = true
         finished = true
+        pluginCall.cancel()
         retireWorkerJob()  // the worker's next write returns SY_E_CANCELLED
         deferredChunks = []
         deferredCompletion = nil
@@ -499,6 +511,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         transfer = nil
         transformation = nil
         if guardrailRecord != nil { endGuardrails() }
+        pluginCall.end()
         services.accessLog.record(
             plan: plan, status: 499, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: "client closed the connection",

@@ -35,7 +35,7 @@ struct PlanBuilder: Sendable {
         let chains = PluginChains(guardrails: guarded)
         return ExecutionPlan(
             requestID: requestID, operation: operation, mode: .translated, capabilities: capabilities,
-            stream: stream, resolution: resolution, attempts: attempts, chains: chains)
+            stream: stream, resolution: resolution, attempts: attempts, chains: chains, internalRequest: internalRequest)
     }
 }
 

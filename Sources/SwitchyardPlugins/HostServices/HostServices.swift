@@ -38,8 +38,8 @@ public enum HostServices {
             metric_define: { hinst, kind, name, labels, out in HostServices.defineMetric(hinst, kind, name, labels, out) },
             metric_record: { hinst, id, value, labels, count in HostServices.recordMetric(hinst, id, value, labels, count) },
             secret_get: { _, name, buffer, capacity, outLength in HostServices.secret(name, buffer, capacity, outLength) },
-            http_send: { _, call, request, handler, out in PluginHTTPHandler.send(call, request, handler, out) },
-            http_cancel: { _, request in PluginHTTPHandler.cancel(request) },
+            http_send: { hinst, call, request, handler, out in PluginHTTPHandler.send(hinst, call, request, handler, out) },
+            http_cancel: { hinst, request in PluginHTTPHandler.cancel(hinst, request) },
             resume: { hinst, verdict, status in PluginHandles.resumeVerdict(hinst, verdict, status) },
             // A call that has ended counts as gone; NULL (no call) as not cancelled.
             call_cancelled: { call in
@@ -47,6 +47,7 @@ public enum HostServices {
                 return PluginCall.from(call)?.isCancelled ?? true ? 1 : 0
             },
             call_metadata: { call in
+                // Built on first ask; the call keeps the bytes, past the hook that asked.
                 guard let metadata = PluginCall.from(call)?.metadata, let base = metadata.baseAddress else { return sy_bytes(ptr: nil, len: 0) }
                 return sy_bytes(ptr: base.assumingMemoryBound(to: UInt8.self), len: metadata.count)
             },

@@ -1,99 +1,143 @@
 import CSwitchyardPlugin
 import Synchronization
-import SwitchyardJSON
 
-/// The host's object behind one `sy_call`: one client request (or stream, or batch job) as the
-/// plugin hooks see it. The gateway creates one per request, installs the hooks it implements,
-/// passes `handle` to every plugin hook of that request, and calls `cancel()` when the client
-/// goes away. The host functions `http_send`, `http_cancel`, `resume`, `call_cancelled` and
-/// `call_metadata` forward here; a missing hook answers SY_E_UNSUPPORTED (or is ignored).
+/// The host's object behind one `sy_call`: one client request as the plugin hooks see it. The
+/// gateway creates one per request, passes `handle` to every plugin hook of that request, tells
+/// it which attempt runs (`beginAttempt`), calls `cancel()` when the client goes away and
+/// `end()` when the request is over. The host functions `http_send`, `http_cancel`,
+/// `call_cancelled`, `call_metadata` and `log` reach it through the handle. (`resume` does not:
+/// it finishes a verdict, see PluginVerdict.swift.)
 ///
-/// Lifetime: `handle` is a token, not a pointer. Once this object is released, a late host call
-/// with its handle (a `resume` after a timeout, a `call_cancelled` from a plugin thread) finds
-/// nothing and is answered safely instead of touching freed memory. Keep the object alive until
-/// the call's last hook has returned and every paused hook was resumed or timed out.
+/// Cheap enough for every request: one allocation, a slot in `PluginCallRegistry` taken and
+/// given back (two short critical sections), no JSON, no copied string, no retain per request.
+/// The facts come from the request itself (`PluginCallSource`, the gateway's executor), read
+/// only when a plugin asks for them.
 ///
-/// Threading: thread-safe. Hooks run on the thread that called the host function: `resume` may
-/// come from any plugin thread and must not re-enter the plugin synchronously (hop to the
-/// request's event loop); `httpSend` must not invoke the handler inline (the ABI promises
-/// plugins that callbacks never run inside http_send).
+/// Lifetime: `handle` is a token (slot and generation), not a pointer. From `end()` on it
+/// resolves to nothing, so a late host call with it (a `call_cancelled` from a plugin thread,
+/// an `http_send` from a kept handle) is answered safely: cancelled, no metadata,
+/// SY_E_CANCELLED. The owner (the source, which holds the call) must call `end()` before it
+/// lets the call go and before it goes away itself: the registry refers to the call, and the
+/// call to its source, without holding them (nothing to retain per request), so `end()` is what
+/// makes both unreachable. Metadata documents handed to plugins live as long as this object
+/// (the gateway keeps it past the last hook of the request).
+///
+/// Threading: thread-safe. The atomics are read anywhere; `source` and the metadata documents
+/// are touched only under the registry's lock.
 public final class PluginCall: Sendable {
-    /// Starts the request; on SY_OK the host owns delivering `handler` its callbacks, ending with
-    /// `done` exactly once. On an error status the handler must not be used.
-    public typealias HTTPSendHook = @Sendable (_ call: PluginCall, _ request: PluginHTTPRequest, _ handler: PluginHTTPHandler) -> sy_status
-    /// Cancels a request started through `httpSend`; its handler still gets `done` (SY_E_CANCELLED).
-    public typealias HTTPCancelHook = @Sendable (_ call: PluginCall, _ requestID: UInt64) -> Void
-    /// A hook that returned SY_PAUSE finished with `status`.
-    public typealias ResumeHook = @Sendable (_ call: PluginCall, _ status: sy_status) -> Void
-
-    public let requestID: String
-    public let httpSend: HTTPSendHook?
-    public let httpCancel: HTTPCancelHook?
-    public let resume: ResumeHook?
-    /// What plugin hooks of this call receive as `sy_call`.
-    public var handle: sy_call { OpaquePointer(bitPattern: token)! }
-
-    private let token: UInt
-    // Allocated once and immutable: call_metadata hands out a pointer into it.
-    private nonisolated(unsafe) let metadataStorage: UnsafeMutableRawBufferPointer
+    /// The request loop's out-of-band HTTP; nil: `http_send` answers SY_E_UNSUPPORTED.
+    public let http: (any PluginCallHTTP)?
     private let cancelled = Atomic<Bool>(false)
-    /// Ids of this call's out-of-band HTTP requests that have not finished.
-    let inFlight = Mutex<Set<UInt64>>([])
+    /// Set once an out-of-band request started, so cancelling a call that sent nothing (nearly
+    /// every call) costs one load.
+    private let hasSent = Atomic<Bool>(false)
+    /// The attempt running (0 the first, 1 the first fallback ...).
+    private let attempt = Atomic<Int>(0)
+    private let ended = Atomic<Bool>(false)
+    // Written once, by `open`, before anyone can know the handle; 0 until then.
+    private nonisolated(unsafe) var token: UInt64 = 0
 
-    public init(requestID: String, metadataJSON: [UInt8], httpSend: HTTPSendHook? = nil,
-                httpCancel: HTTPCancelHook? = nil, resume: ResumeHook? = nil) {
-        self.requestID = requestID
-        self.httpSend = httpSend
-        self.httpCancel = httpCancel
-        self.resume = resume
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(metadataJSON.count, 1), alignment: 1)
-        metadataJSON.withUnsafeBytes { storage.copyMemory(from: $0) }
-        metadataStorage = storage
-        metadataCount = metadataJSON.count
-        let token = Self.nextToken.wrappingAdd(1, ordering: .relaxed).newValue
-        self.token = token
-        Self.live.withLock { $0[token] = WeakCall(call: self) }
+    // Under the registry's lock (PluginCallRegistry.withLock). Not held: the source owns the
+    // call and ends it before it goes away (see Lifetime); nil once ended.
+    nonisolated(unsafe) unowned(unsafe) var source: (any PluginCallSource)?
+    /// The metadata document of `metadataAttempt`, built on first ask (nil: not yet).
+    nonisolated(unsafe) var metadataDocument: UnsafeRawBufferPointer?
+    nonisolated(unsafe) var metadataAttempt = 0
+    /// The newest document built; each starts with a pointer to the one built before, so all
+    /// are freed in deinit (a hook may still read an older one).
+    nonisolated(unsafe) var metadataDocuments: UnsafeMutableRawPointer?
+
+    /// A call with no handle yet: `open(source:)` gives it one.
+    public init(http: (any PluginCallHTTP)? = nil) {
+        self.http = http
     }
 
-    private let metadataCount: Int
-
-    deinit {
-        Self.live.withLock { _ = $0.removeValue(forKey: token) }
-        metadataStorage.deallocate()
+    /// Registers the call for `source` (once, before any hook): from now on `handle` resolves,
+    /// and `source` must call `end()` before it lets the call go or goes away.
+    public func open(source: any PluginCallSource) {
+        precondition(token == 0, "PluginCall opened twice")
+        self.source = source  // not retained (see Lifetime)
+        token = PluginCallRegistry.register(self)
     }
 
-    /// `{"request_id","endpoint","model","provider"}`: the metadata document the ABI describes.
-    public static func metadataJSON(requestID: String, endpoint: String, model: String, provider: String) -> [UInt8] {
-        var writer = JSONWriter(capacity: 128)
-        writer.value(["request_id": .string(requestID), "endpoint": .string(endpoint), "model": .string(model), "provider": .string(provider)])
-        return writer.bytes
+    /// A call opened at once (tests, and callers that own the call elsewhere).
+    public convenience init(source: any PluginCallSource, http: (any PluginCallHTTP)? = nil) {
+        self.init(http: http)
+        open(source: source)
     }
 
-    /// The metadata bytes, valid while this object lives.
-    public var metadata: UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: metadataStorage[0..<metadataCount])
+    deinit { freeMetadataDocuments() }
+
+    /// Makes an ended call ready to be opened again, so a loop can reuse calls instead of
+    /// allocating one per request. Only for a call nobody else refers to (the caller checks with
+    /// `isKnownUniquelyReferenced`): no plugin can reach it or read its documents any more.
+    public func recycle() {
+        precondition(ended.load(ordering: .acquiring), "recycling a call that has not ended")
+        if metadataDocuments != nil { freeMetadataDocuments() }
+        metadataDocument = nil
+        metadataAttempt = 0
+        cancelled.store(false, ordering: .relaxed)
+        hasSent.store(false, ordering: .relaxed)
+        attempt.store(0, ordering: .relaxed)
+        token = 0
+        ended.store(false, ordering: .releasing)
     }
 
-    public var isCancelled: Bool { cancelled.load(ordering: .acquiring) }
+    private func freeMetadataDocuments() {
+        var next = metadataDocuments
+        metadataDocuments = nil
+        while let document = next {
+            next = document.load(as: UnsafeMutableRawPointer?.self)
+            document.deallocate()
+        }
+    }
 
-    /// The client went away: plugins see call_cancelled() == 1, and every out-of-band request of
-    /// this call still in flight is cancelled through `httpCancel`. Idempotent.
+    /// What plugin hooks of this call receive as `sy_call`: never NULL, unique in the process.
+    /// Only once opened (before, there is none: a trap).
+    public var handle: sy_call { OpaquePointer(bitPattern: UInt(token))! }
+
+    /// The attempt about to run (0 the first, 1 the first fallback ...): `call_metadata`
+    /// reports it, and its provider, from now on.
+    public func beginAttempt(_ index: Int) {
+        attempt.store(index, ordering: .releasing)
+    }
+
+    var currentAttempt: Int { attempt.load(ordering: .acquiring) }
+
+    public var isCancelled: Bool { cancelled.load(ordering: .sequentiallyConsistent) }
+
+    /// The client went away (or the request is over): plugins see call_cancelled() == 1,
+    /// http_send answers SY_E_CANCELLED, and every out-of-band request still running is
+    /// cancelled (its handler gets on_done(SY_E_CANCELLED), later, on the call's loop).
+    /// Idempotent.
     public func cancel() {
-        guard !cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let pending = inFlight.withLock { $0 }
-        if let httpCancel { for id in pending.sorted() { httpCancel(self, id) } }
+        guard !cancelled.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        if hasSent.load(ordering: .sequentiallyConsistent), let http { http.cancelAll(of: self) }
     }
 
-    // MARK: handle registry
+    /// The request is over: cancels what runs, the handle stops resolving and the source is
+    /// forgotten. Idempotent (a second call costs one atomic exchange).
+    public func end() {
+        guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        cancel()
+        if token != 0 { PluginCallRegistry.remove(token) }
+    }
 
-    private struct WeakCall { weak var call: PluginCall? }
-    private static let live = Mutex<[UInt: WeakCall]>([:])
-    private static let nextToken = Atomic<UInt>(0)
+    /// The request's id (for log lines); nil once the call has ended.
+    public var requestID: String? {
+        PluginCallRegistry.withLock { source?.callRequestID }
+    }
+
+    /// An out-of-band request of this call is starting (PluginHTTPHandler). Marked before the
+    /// handler checks `isCancelled`: a `cancel()` racing it either sees the mark (and cancels
+    /// what runs) or is seen there.
+    func sent() {
+        hasSent.store(true, ordering: .sequentiallyConsistent)
+    }
 
     /// The live call behind a handle; nil for NULL or for a call that has ended.
     static func from(_ handle: sy_call?) -> PluginCall? {
         guard let handle else { return nil }
-        let token = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle)))
-        return live.withLock { $0[token]?.call }
+        return PluginCallRegistry.find(UInt64(UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle)))))
     }
 }

@@ -8,13 +8,18 @@
  *   "hello"    -> {"model","secret","stream"} plus one SY_OUT_META_JSON usage object
  *   "metadata" -> {"cancelled":N,"metadata":<call_metadata>}
  *   "define"   -> {"define":<status of metric_define outside instance_new>}
- *   "http"     -> {"send":<status>,"id":N}   (GET http://127.0.0.1:9/token, header, body)
+ *   "http"     -> {"send":<status>,"id":N}   (POST http://127.0.0.1:9/token, header, body)
+ *   "send T U" -> the same to URL U with timeout_ms T, and a header "X-Switchyard-Internal:
+ *                 forged" (the host must drop it); what the handler saw is reset first
  *   "cancel"   -> http_cancel of the last id, then {"cancelled_id":N}
- *   "report"   -> {"status":S,"body":"...","done":N,"result":R}: what the handler received
- *   "pause"    -> calls resume(call, SY_E_TIMEOUT) and returns SY_PAUSE */
+ *   "report"   -> {"status":S,"seen":"...","body":"...","done":N,"result":R}: what the handler
+ *                 received ("seen": the response's X-Seen header; a body past 127 bytes makes
+ *                 on_data return SY_E_NOMEM, which aborts the request)
+ *   "resume"   -> {"resume":<status>}: a provider has no verdict to resume (SY_E_HANDLE) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "switchyard_plugin.h"
 
 static const sy_host_api *host;
@@ -28,7 +33,7 @@ typedef struct instance {
     uint64_t last_request;
     uint32_t http_status, done_count;
     sy_status done_result;
-    char body[128];
+    char body[128], seen[128];
     size_t body_length;
 } instance;
 
@@ -46,8 +51,11 @@ static sy_status fail(sy_error *error, sy_status code, const char *message) {
 
 static void on_headers(void *ctx, uint64_t request, uint32_t status, const sy_header *headers, size_t count) {
     instance *self = ctx;
-    (void)request; (void)headers; (void)count;
+    (void)request;
     self->http_status = status;
+    for (size_t i = 0; i < count; i++)
+        if (headers[i].name.len == 6 && strncasecmp((const char *)headers[i].name.ptr, "x-seen", 6) == 0)
+            snprintf(self->seen, sizeof self->seen, "%.*s", (int)headers[i].value.len, (const char *)headers[i].value.ptr);
 }
 
 static sy_status on_data(void *ctx, uint64_t request, sy_bytes chunk) {
@@ -143,19 +151,37 @@ static sy_status generate(sy_instance raw, sy_call call, const sy_call_info *inf
         snprintf(json, sizeof json, "{\"send\":%d,\"id\":%llu}", status, (unsigned long long)self->last_request);
         return answer(self, out, json);
     }
+    if (request.len > 5 && memcmp(request.ptr, "send ", 5) == 0) {
+        char command[256], url[200];
+        unsigned timeout = 0;
+        snprintf(command, sizeof command, "%.*s", (int)request.len, (const char *)request.ptr);
+        if (sscanf(command, "send %u %199s", &timeout, url) != 2) return fail(error, SY_E_INVALID, "send T URL");
+        sy_header headers[2] = { { text("X-Fixture"), text("yes") }, { text("X-Switchyard-Internal"), text("forged") } };
+        sy_http_request outbound = { sizeof(sy_http_request), timeout, text("POST"), text(url), text("ping"), headers, 2 };
+        sy_http_handler handler = { sizeof(sy_http_handler), self, on_headers, on_data, on_done };
+        self->handler = handler;
+        self->http_status = 0;
+        self->done_count = 0;
+        self->done_result = 0;
+        self->body_length = 0;
+        self->seen[0] = 0;
+        sy_status status = host->http_send(self->hinst, call, &outbound, &self->handler, &self->last_request);
+        snprintf(json, sizeof json, "{\"send\":%d,\"id\":%llu}", status, (unsigned long long)self->last_request);
+        return answer(self, out, json);
+    }
     if (is(request, "cancel")) {
         host->http_cancel(self->hinst, self->last_request);
         snprintf(json, sizeof json, "{\"cancelled_id\":%llu}", (unsigned long long)self->last_request);
         return answer(self, out, json);
     }
     if (is(request, "report")) {
-        snprintf(json, sizeof json, "{\"status\":%u,\"body\":\"%.*s\",\"done\":%u,\"result\":%d}", self->http_status,
-                 (int)self->body_length, self->body, self->done_count, self->done_result);
+        snprintf(json, sizeof json, "{\"status\":%u,\"seen\":\"%s\",\"body\":\"%.*s\",\"done\":%u,\"result\":%d}",
+                 self->http_status, self->seen, (int)self->body_length, self->body, self->done_count, self->done_result);
         return answer(self, out, json);
     }
-    if (is(request, "pause")) {
-        host->resume(call, SY_E_TIMEOUT);
-        return SY_PAUSE;
+    if (is(request, "resume")) {
+        snprintf(json, sizeof json, "{\"resume\":%d}", host->resume(self->hinst, SY_HANDLE_NONE, SY_E_TIMEOUT));
+        return answer(self, out, json);
     }
     return fail(error, SY_E_INVALID, "unknown fixture command");
 }

@@ -36,10 +36,11 @@ public struct PluginCall: @unchecked Sendable, Hashable {
     }
 
     /// An out-of-band HTTP request through the host (a path such as "/v1/chat/completions" goes
-    /// to this gateway itself). Call it on a hook's thread or from the completion of an earlier
-    /// `send`. The response is collected (at most `maxResponseBytes`, else SY_E_TOO_SMALL) and
-    /// `completion` runs once, on a host thread, never inside `send`. Returns SY_OK when the
-    /// request started; otherwise `completion` never runs.
+    /// to this gateway itself). Call it in a hook that runs on the event loop (not one declared
+    /// blocking: SY_E_HANDLE) or from the completion of an earlier `send`. The response is
+    /// collected (at most `maxResponseBytes`, else SY_E_TOO_SMALL) and `completion` runs once, on
+    /// the request's event loop, never inside `send`. Returns SY_OK when the request started;
+    /// otherwise `completion` never runs.
     @discardableResult
     public func send(_ request: OutboundRequest, maxResponseBytes: Int = 1 << 20,
                      completion: @escaping @Sendable (OutboundResponse) -> Void) -> sy_status {

@@ -1,0 +1,97 @@
+import CSwitchyardPlugin
+import SwitchyardJSON
+
+/// Where a call's facts come from: the request it belongs to (the gateway's executor, whose
+/// plan does not change). Read only when a plugin asks (`call_metadata`, a log line).
+///
+/// Threading: called on the thread of the hook that asks, under the call registry's lock: read
+/// only immutable state, take no lock, call no plugin.
+public protocol PluginCallSource: AnyObject {
+    var callRequestID: String { get }
+    /// The facts, with attempt `attempt`'s provider.
+    func callFacts(attempt: Int) -> PluginCallFacts
+}
+
+/// The plan's facts for `call_metadata`.
+public struct PluginCallFacts: Sendable {
+    public var requestID: String
+    /// The operation as the router names it ("chat_completions").
+    public var endpoint: String
+    /// "translated", "passthrough" ...
+    public var mode: String
+    /// After aliases.
+    public var model: String
+    public var requestedModel: String
+    /// The attempt's provider instance.
+    public var provider: String
+    public var stream: Bool
+
+    public init(requestID: String, endpoint: String, mode: String, model: String, requestedModel: String, provider: String, stream: Bool) {
+        self.requestID = requestID
+        self.endpoint = endpoint
+        self.mode = mode
+        self.model = model
+        self.requestedModel = requestedModel
+        self.provider = provider
+        self.stream = stream
+    }
+
+    /// `{"request_id","endpoint","mode","model","requested_model","provider","attempt","stream"}`.
+    func json(attempt: Int) -> [UInt8] {
+        var json = JSONWriter(capacity: 192)
+        json.raw(#"{"request_id":"#)
+        json.string(requestID)
+        json.raw(#","endpoint":"#)
+        json.string(endpoint)
+        json.raw(#","mode":"#)
+        json.string(mode)
+        json.raw(#","model":"#)
+        json.string(model)
+        json.raw(#","requested_model":"#)
+        json.string(requestedModel)
+        json.raw(#","provider":"#)
+        json.string(provider)
+        json.raw(#","attempt":"#)
+        json.number(attempt)
+        json.raw(#","stream":"#)
+        json.bool(stream)
+        json.raw("}")
+        return json.bytes
+    }
+}
+
+extension PluginCall {
+    /// `call_metadata`: the facts of the attempt running, as JSON, built when first asked for
+    /// that attempt; empty once the call has ended. The bytes stay valid as long as this
+    /// object (past the hook that asked).
+    var metadata: UnsafeRawBufferPointer {
+        PluginCallRegistry.withLock {
+            let attempt = currentAttempt
+            if let document = metadataDocument, metadataAttempt == attempt { return document }
+            guard let source else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            let bytes = source.callFacts(attempt: attempt).json(attempt: attempt)
+            let link = MemoryLayout<UnsafeMutableRawPointer?>.size
+            let storage = UnsafeMutableRawPointer.allocate(byteCount: link + bytes.count, alignment: MemoryLayout<UnsafeMutableRawPointer?>.alignment)
+            storage.storeBytes(of: metadataDocuments, as: UnsafeMutableRawPointer?.self)
+            bytes.withUnsafeBytes { (storage + link).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            metadataDocuments = storage
+            let document = UnsafeRawBufferPointer(start: storage + link, count: bytes.count)
+            metadataDocument = document
+            metadataAttempt = attempt
+            return document
+        }
+    }
+}
+
+/// Out-of-band HTTP for the calls of one event loop: the gateway's side of `http_send` and
+/// `http_cancel`. `send` starts the request and returns at once: the handler's callbacks come
+/// later, serialized, ending with `done` exactly once, never inline inside `send`. It answers
+/// SY_E_HANDLE when called from a thread it does not serve.
+public protocol PluginCallHTTP: AnyObject, Sendable {
+    func send(_ request: PluginHTTPRequest, handler: PluginHTTPHandler, for call: PluginCall) -> sy_status
+    /// Cancels a request `send` started; its handler still gets `done(SY_E_CANCELLED)`, once,
+    /// never inline inside this call. Unknown or finished ids are ignored. Any thread.
+    func cancel(_ requestID: UInt64, of call: PluginCall)
+    /// Cancels every request of `call` still running, as `cancel` does. Any thread.
+    func cancelAll(of call: PluginCall)
+}
