@@ -18,7 +18,7 @@ import pytest
 
 from conformance_support import Upstream
 from conftest import BIN_DIR, ROOT, closed_loopback_port, start_process, stop_process
-from test_slow_hooks import ECHO, gateway, in_background  # noqa: F401 - fixture
+from test_slow_hooks import ECHO, gateway, in_background, timed  # noqa: F401 - fixture
 
 ALL_TRAFFIC = [{"name": "echo", "plugin": "echo", "models": ["*"]}]
 
@@ -358,10 +358,15 @@ def test_pii_redacts_emails_cards_ibans_and_keys_in_requests_and_answers(gateway
         assert ask(gw, "request-1", text) == redacted, route
         assert ask(gw, "request-1", text, True) == redacted, route
         assert ask(gw, "response-1", text) == redacted, route
+    # Anthropic text blocks are canonical text parts: the part is patched where it is, and the
+    # echo repeats the parts joined.
+    reply = native(gw).messages.create(model="request-1", max_tokens=64, messages=[
+        {"role": "user", "content": [{"type": "text", "text": "first"}, {"type": "text", "text": "mail a@b.io"}]}])
+    assert reply.content[0].text == "first mail [REDACTED:email]"
     # Not PII: a card number that fails Luhn, an order id, a date.
     harmless = "order 4111 1111 1111 1112 of 2024-03-15, id 123456789012"
     assert chat(gw, "request-1", harmless) == harmless
-    assert verdicts(gw, "request-1", 7) == ["pii/request:patch"] * 6 + ["pii/request:allow"]
+    assert verdicts(gw, "request-1", 8) == ["pii/request:patch"] * 7 + ["pii/request:allow"]
     assert verdicts(gw, "response-1", 3) == ["pii_out/response:patch"] * 3
 
 
@@ -431,6 +436,134 @@ def test_pii_a_runaway_custom_pattern_fails_the_guardrail_and_on_error_decides(g
                     r'phase=request error="SY_E_INTERNAL: pattern runaway failed: match limit exceeded"')
     assert verdicts(gw, "closed-1", 2) == ["pii/request:error"] * 2
     assert verdicts(gw, "open-1") == ["pii_open/request:error_open pii_open/response:error_open"]
+
+
+# ---------------------------------------------------------------------------------------------
+# LLM judge
+#
+# The judge is a model of this gateway. Echo-served judges answer with a fixed verdict before
+# the echoed transcript (Plugins/guardrail-llm-judge/README.md: the first fenced block holds the
+# JSON verdict); a plain echo answers the transcript alone ("user: ..."), which reads as no
+# verdict at all; the mock, slowed by its delay knob, answers "mock: user: <text>", so a fenced
+# verdict in the client's own text is the judge's answer.
+
+ALLOW = '```{"allow": true}```\n'
+BLOCK = '```json\n{"allow": false, "reason": "asks for trouble"}\n```\n'
+# What the plain echo serves: the judged models, and the judge without a verdict.
+JUDGED = ["judge-mute", "echo-1", "other-1", "allowed-1", "blocked-1", "answer-1", "slow-1", "late-1", "closed-1", "open-1", "down-1"]
+
+
+def judges(mock_port, guardrails, extra_plugins=None, extra_providers=()):
+    slow = {"base_url": f"http://127.0.0.1:{mock_port}/v1", "api_key_env": None, "headers": {"x-mock-delay-ms": "600"}}
+    plugins = {
+        "allow_echo": ("ProviderEcho", {"prefix": ALLOW}), "block_echo": ("ProviderEcho", {"prefix": BLOCK}),
+        "slow_mock": ("ProviderOpenAI", slow),
+        "j_allow": ("GuardrailLLMJudge", {"model": "judge-allow"}),
+        "j_block": ("GuardrailLLMJudge", {"model": "judge-block", "show_reason": True}),
+        "j_mute": ("GuardrailLLMJudge", {"model": "judge-mute"}),
+        "j_slow": ("GuardrailLLMJudge", {"model": "judge-slow"}),
+        **(extra_plugins or {}),
+    }
+    providers = [
+        {"name": "allow_judge", "plugin": "allow_echo", "models": ["judge-allow"]},
+        {"name": "block_judge", "plugin": "block_echo", "models": ["judge-block"]},
+        {"name": "slow_judge", "plugin": "slow_mock", "models": ["judge-slow"]},
+        *extra_providers,
+        {"name": "echo", "plugin": "echo", "models": JUDGED},
+    ]
+    return config(guardrails, plugins, providers)
+
+
+def test_llm_judge_allows_and_blocks_requests_and_answers(gateway, mock_port):
+    gw = gateway(judges(mock_port, [
+        scoped("j_allow", "allowed-1", deadline="5s"),
+        scoped("j_block", "blocked-1", deadline="5s"),
+        scoped("j_block", "answer-1", name="j_answer", phases=["response"], deadline="5s"),
+    ]))
+    for route, ask in ROUTES.items():
+        assert ask(gw, "allowed-1", "hello there") == "hello there", route
+        assert ask(gw, "allowed-1", "hello there", True) == "hello there", route
+    message = "Rejected by guardrail 'j_block': The request was blocked by policy. Reason: asks for trouble"
+    for route in ROUTES:
+        status, error = refusal(route, gw, "blocked-1", "hello there")
+        error = error["error"] if route == "messages" else error
+        assert (status, error["message"]) == (400, message), route
+    assert refusal("chat_completions", gw, "blocked-1", "hi", stream=True)[1]["code"] == "content_policy_violation"
+    # The response phase: the judge reads the answer, and the client never sees it.
+    status, error = refusal("chat_completions", gw, "answer-1", "hello there")
+    assert (status, error["message"]) == (400, message.replace("'j_block'", "'j_answer'"))
+    gw.wait_for_log(r'msg="judge blocked the response: asks for trouble" plugin="j_block"')
+    # A whole answer is judged too (the plugin declares both phases); a stream only its request.
+    assert verdicts(gw, "allowed-1", 6) == ["j_allow/request:allow j_allow/response:allow", "j_allow/request:allow"] * 3
+    assert verdicts(gw, "blocked-1", 4) == ["j_block/request:reject"] * 4
+    assert verdicts(gw, "answer-1") == ["j_answer/response:reject"]
+    # Every judgement is a request of its own through the gateway, unguarded.
+    assert verdicts(gw, "judge-allow", 9) == [""] * 9
+
+
+def test_llm_judge_pauses_the_request_without_blocking_the_loop(gateway, mock_port):
+    gw = gateway(judges(mock_port, [
+        scoped("j_slow", "slow-1", deadline="5s"),
+        scoped("j_slow", "late-1", name="j_late", deadline="200ms"),
+    ]))
+    verdict = 'please ```{"allow": true}``` answer'
+    thread, result = in_background(timed, chat, gw, "slow-1", verdict)
+    time.sleep(0.2)
+    status, _, _, seconds = gw.request("GET", "/health")  # while the judge thinks
+    assert status == 200 and seconds < 0.2
+    assert chat(gw, "other-1", "meanwhile") == "meanwhile"  # other requests go on too
+    thread.join(10)
+    answer, seconds = result["value"]
+    assert answer == verdict
+    assert seconds > 1.2  # two judgements of 600 ms each: the request's and the answer's
+    started = time.monotonic()
+    status, error = refusal("chat_completions", gw, "late-1", verdict)
+    assert time.monotonic() - started < 0.5
+    assert (status, error["code"]) == (504, "guardrail_timeout")
+    assert error["message"] == "Guardrail 'j_late' did not decide in time; the request was not processed (on_error: fail_closed)."
+    assert verdicts(gw, "late-1") == ["j_late/request:timeout"]
+
+
+def test_llm_judge_failures_follow_on_error(gateway, mock_port, tmp_path):
+    gw = gateway(judges(mock_port, [
+        scoped("j_mute", "closed-1", deadline="5s"),
+        scoped("j_mute", "open-1", name="j_mute_open", on_error="fail_open", deadline="5s"),
+        scoped("j_down", "down-1", deadline="5s"),
+    ], {"j_down": ("GuardrailLLMJudge", {"model": "judge-down", "timeout_ms": 2000}),
+        "down": ("ProviderOpenAI", {"base_url": f"http://127.0.0.1:{closed_loopback_port()}/v1", "api_key_env": None})},
+        [{"name": "down", "plugin": "down", "models": ["judge-down"]}]))
+    # The plain echo answers "user: hello": no verdict, a failure, never an allow.
+    status, error = refusal("chat_completions", gw, "closed-1", "hello")
+    assert (status, error["code"]) == (503, "guardrail_failed")
+    assert error["message"] == "Guardrail 'j_mute' failed; the request was not processed (on_error: fail_closed)."
+    assert chat(gw, "open-1", "hello") == "hello"
+    gw.wait_for_log(r'msg="guardrail failed, request allowed \(on_error: fail_open\)" request_id=\S+ guardrail=j_mute_open phase=request')
+    # A judge whose provider is unreachable fails the same way.
+    status, body = refusal("messages", gw, "down-1", "hello")
+    assert status == 503 and body["error"]["message"].startswith("Guardrail 'j_down' failed")
+    assert verdicts(gw, "closed-1") == ["j_mute/request:error"]
+    assert verdicts(gw, "open-1") == ["j_mute_open/request:error_open j_mute_open/response:error_open"]
+    assert verdicts(gw, "down-1") == ["j_down/request:error"]
+
+
+def test_llm_judge_requests_do_not_run_guardrails(gateway, mock_port):
+    # The judge and a blocklist apply to all traffic, the judge's own model included, and the
+    # blocklist refuses a word only the judge's instructions contain. Were the judge's request
+    # guarded, the blocklist would refuse it (and the judge would judge its own request).
+    instructions = 'Policy zebra-7. Answer {"allow": true} or {"allow": false, "reason": "..."}.'
+    gw = gateway(judges(mock_port, [
+        {"plugin": "blocklist", "order": 1},
+        {"plugin": "j_house", "order": 2, "deadline": "5s"},
+    ], {"blocklist": ("GuardrailBlocklist", {"words": ["zebra-7"]}),
+        "j_house": ("GuardrailLLMJudge", {"model": "judge-allow", "instructions": instructions})}))
+    assert chat(gw, "echo-1", "hello") == "hello"
+    assert refusal("chat_completions", gw, "echo-1", "zebra-7")[0] == 400  # the blocklist does work
+    assert verdicts(gw, "echo-1", 2) == ["blocklist/request:allow j_house/request:allow blocklist/response:allow j_house/response:allow",
+                                         "blocklist/request:reject"]
+    # Two judgements (request, answer) of the first request, nothing guarded in them, each an
+    # internal request with a line of its own.
+    assert verdicts(gw, "judge-allow", 2) == ["", ""]
+    assert len(re.findall(r"msg=request .* model=judge-allow .* internal=true", gw.log())) == 2
 
 
 # ---------------------------------------------------------------------------------------------
