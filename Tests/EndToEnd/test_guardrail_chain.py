@@ -56,13 +56,13 @@ def test_groups_run_in_order_and_members_of_a_group_concurrently(plugin, gateway
   - {plugin: slow_b, order: 2}
   - {plugin: slow_c, order: 2}
   - {plugin: last, order: 3}
-""", {"first": {"tag": "a", "phases": 1}, "slow_b": {"tag": "b", "pause_ms": 400, "phases": 1},
-      "slow_c": {"pause_ms": 400, "phases": 1}, "last": {"tag": "d", "phases": 1}}))
+""", {"first": {"tag": "a", "phases": 1}, "slow_b": {"tag": "b", "pause_ms": 600, "phases": 1},
+      "slow_c": {"pause_ms": 600, "phases": 1}, "last": {"tag": "d", "phases": 1}}))
     started = time.monotonic()
     assert ask(gw) == "hello [a] [b] [d]"
     seconds = time.monotonic() - started
-    # Two 400 ms pauses in one group overlap: one wait, not two.
-    assert 0.38 < seconds < 0.75, seconds
+    # Two 600 ms pauses in one group overlap: one wait (not 1.2 s).
+    assert 0.58 < seconds < 1.1, seconds
     line = gw.wait_for_log(r"msg=request .*guardrails=\"([^\"]*)\"")
     assert line.group(1) == "first/request:patch slow_b/request:patch slow_c/request:allow last/request:patch"
 
@@ -222,3 +222,22 @@ def test_call_end_once_per_inspected_call_and_the_log_names_the_request(plugin, 
     log = gw.log()
     assert len(re.findall(rf'msg="inspect \d" plugin="watcher" request_id="{request_id}"', log)) == 2
     assert len(re.findall(rf'msg="call_end" plugin="watcher" request_id="{request_id}"', log)) == 1
+
+
+def test_a_guardrail_entry_its_plugin_cannot_serve_is_a_clear_config_error(plugin, tmp_path):
+    from conftest import BIN_DIR
+
+    def validate(guardrails, entries):
+        path = tmp_path / "g.yaml"
+        path.write_text(config(plugin, guardrails, entries))
+        return subprocess.run([os.path.join(BIN_DIR, "switchyard"), "validate", str(path)], capture_output=True, text=True, timeout=60)
+
+    not_a_guardrail = validate("  - {name: g, plugin: echo}", {})
+    assert not_a_guardrail.returncode == 1
+    assert re.search(r"g\.yaml:\d+:\d+: guardrails\[g\]: plugin \"echo\" does not implement switchyard\.guardrail/1", not_a_guardrail.stderr)
+    wrong_phase = validate("  - {plugin: req_only, phases: [stream]}", {"req_only": {"phases": 1}})
+    assert wrong_phase.returncode == 1
+    assert ('guardrails[req_only]: plugin "req_only" cannot inspect the stream phase (it declares request)'
+            in wrong_phase.stderr), wrong_phase.stderr
+    good = validate("  - {plugin: fine}", {"fine": {"tag": "x"}})
+    assert good.returncode == 0 and "ok (2 plugins, 2 providers, 1 guardrails, 0 aliases)" in good.stdout, good.stdout + good.stderr

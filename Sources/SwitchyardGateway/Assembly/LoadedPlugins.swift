@@ -44,30 +44,20 @@ public struct LoadedPlugins: @unchecked Sendable {
         var providers: [String: ProviderPlugin] = [:]
         var operations: [String: Set<String>] = [:]
         for entry in config.providers {
-            guard let instance = instances[entry.plugin] else {
-                throw GatewayStartupError("\(entry.location): providers[\(entry.name)]: plugin \"\(entry.plugin)\" is not loaded")
-            }
             progress(.provider(name: entry.name))
-            guard let table = instance.interface(SY_IFACE_PROVIDER),
-                  let provider = ProviderPlugin(name: entry.plugin, instance: instance.pluginInstance, table: table)
-            else {
-                throw GatewayStartupError("\(entry.location): providers[\(entry.name)]: plugin \"\(entry.plugin)\" does not implement \(SY_IFACE_PROVIDER)")
-            }
+            let (instance, provider) = try Self.bind(
+                instances, "providers[\(entry.name)]", plugin: entry.plugin, at: entry.location, interface: SY_IFACE_PROVIDER
+            ) { ProviderPlugin(name: entry.plugin, instance: $0, table: $1) }
             providers[entry.name] = provider
             let declared = instance.library.manifest["operations"]?.arrayValue?.compactMap(\.stringValue) ?? ["chat_completions"]
             operations[entry.name] = Set(declared)
         }
         var guardrails: [String: GuardrailPlugin] = [:]
         for entry in config.guardrails {
-            guard let instance = instances[entry.plugin] else {
-                throw GatewayStartupError("\(entry.location): guardrails[\(entry.name)]: plugin \"\(entry.plugin)\" is not loaded")
-            }
             progress(.guardrail(name: entry.name))
-            guard let table = instance.interface(SY_IFACE_GUARDRAIL),
-                  let guardrail = GuardrailPlugin(name: entry.name, instance: instance.pluginInstance, table: table)
-            else {
-                throw GatewayStartupError("\(entry.location): guardrails[\(entry.name)]: plugin \"\(entry.plugin)\" does not implement \(SY_IFACE_GUARDRAIL)")
-            }
+            let (_, guardrail) = try Self.bind(
+                instances, "guardrails[\(entry.name)]", plugin: entry.plugin, at: entry.location, interface: SY_IFACE_GUARDRAIL
+            ) { GuardrailPlugin(name: entry.name, instance: $0, table: $1) }
             if let phases = entry.phases, phases & ~guardrail.phases != 0 {
                 throw GatewayStartupError(
                     "\(entry.location): guardrails[\(entry.name)]: plugin \"\(entry.plugin)\" cannot inspect the \(GuardrailPhaseNames.list(phases & ~guardrail.phases)) phase (it declares \(GuardrailPhaseNames.list(guardrail.phases)))")
@@ -82,6 +72,19 @@ public struct LoadedPlugins: @unchecked Sendable {
 }
 
 extension LoadedPlugins {
+    /// A provider or guardrail entry bound to its plugin instance's interface `interface`
+    /// (`wrap` checks the table), or the error naming the entry.
+    static func bind<Kind>(_ instances: [String: PluginInstance], _ entry: String, plugin: String, at location: SourceLocation,
+                           interface: String, _ wrap: (sy_instance?, UnsafeRawPointer) -> Kind?) throws(GatewayStartupError) -> (PluginInstance, Kind) {
+        guard let instance = instances[plugin] else {
+            throw GatewayStartupError("\(location): \(entry): plugin \"\(plugin)\" is not loaded")
+        }
+        guard let table = instance.interface(interface), let bound = wrap(instance.pluginInstance, table) else {
+            throw GatewayStartupError("\(location): \(entry): plugin \"\(plugin)\" does not implement \(interface)")
+        }
+        return (instance, bound)
+    }
+
     /// The entry's config against its plugin's `config_schema`, before `instance_new` sees it: a
     /// violation names the YAML key or value at fault (`file:line:column: plugins[0].config.x: …`).
     static func checkConfig(of entry: PluginEntry, against library: PluginLibrary) throws(GatewayStartupError) {

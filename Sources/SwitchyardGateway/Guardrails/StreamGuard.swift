@@ -18,15 +18,66 @@ import SwitchyardPosix
 ///
 /// Threading: loop-confined, like the executor that owns it.
 final class StreamGuard: InspectionOwner {
+    /// A chunk on its way through the stages: seen as bytes when it is a one-choice text chunk
+    /// (the common case: nothing is parsed or rebuilt but its text), else as a parsed object.
+    private enum Carrier {
+        case text(TextChunk)
+        case object(JSONObject)
+
+        var choiceAndText: (Int, [UInt8])? {
+            switch self {
+            case .text(let chunk): (chunk.choice, chunk.text)
+            case .object(let object): StreamGuard.text(of: object)
+            }
+        }
+
+        var choice: Int? {
+            switch self {
+            case .text(let chunk): chunk.choice
+            case .object(let object): StreamGuard.choiceIndex(of: object)
+            }
+        }
+
+        var textOnly: Bool {
+            switch self {
+            case .text(let chunk): chunk.textOnly
+            case .object(let object): StreamGuard.isTextOnly(object)
+            }
+        }
+
+        /// What the guardrail sees: the chunk with `window` as its text.
+        func document(_ window: [UInt8]) -> [UInt8] {
+            switch self {
+            case .text(let chunk): chunk.with(text: window)
+            case .object(let object): JSONValue.object(StreamGuard.with(object, text: window)).serialized()
+            }
+        }
+
+        /// The chunk with `text` as its text, for the next stage.
+        func releasing(_ text: [UInt8]) -> Carrier {
+            switch self {
+            case .text(let chunk): .text(chunk.replacingText(text))
+            case .object(let object): .object(StreamGuard.with(object, text: text))
+            }
+        }
+
+        var bytes: [UInt8] {
+            switch self {
+            case .text(let chunk): chunk.bytes
+            case .object(let object): JSONValue.object(object).serialized()
+            }
+        }
+    }
+
     private enum Item {
+        /// As the provider wrote it, not looked at yet.
+        case fresh([UInt8])
         /// A chunk (one choice at most) arriving at a stage.
-        case chunk(JSONObject, stage: Int)
+        case chunk(Carrier, stage: Int)
         /// The text a stage holds for a choice must go out now (holding refused).
         case flush(choice: Int, stage: Int)
         /// The stream ended; `stage` and those after flush what they hold.
         case end(stage: Int)
-        /// Provider output that is not a chunk object: passed on as it is, in order.
-        case raw([UInt8])
     }
 
     private final class Stage {
@@ -39,7 +90,7 @@ final class StreamGuard: InspectionOwner {
     /// An inspection that paused, and what to do with its verdict.
     private struct Waiting {
         let inspection: RunningInspection
-        let chunk: JSONObject
+        let chunk: Carrier
         let choice: Int
         let stage: Int
         let text: [UInt8]
@@ -60,8 +111,9 @@ final class StreamGuard: InspectionOwner {
     private var work: [Item] = []
     private var waiting: Waiting?
     private var stopped = false
-    /// The last chunk seen, the pattern of the chunks a flush makes (id, created, model).
-    private var template = JSONObject()
+    /// The last chunk seen, the pattern of the chunks a flush makes (id, created, model); parsed
+    /// only when a flush needs it.
+    private var template: [UInt8] = []
 
     init(guardrails: [ConfiguredGuardrail], call: CallDescription, loop: EventLoop, watch: HookWatch, record: GuardrailRecord, log: GatewayLog,
          emit: @escaping ([UInt8]) -> Void, refuse: @escaping (GatewayError, String) -> Void, ended: @escaping () -> Void,
@@ -83,24 +135,10 @@ final class StreamGuard: InspectionOwner {
     /// The end of the stream has gone through every stage (`ended` ran or is running).
     private(set) var hasEnded = false
 
-    /// One canonical chunk from the provider. Chunks that are not JSON objects with a
-    /// `choices` array go through untouched (the host already checked they are JSON objects).
+    /// One canonical chunk from the provider (the host checked it is one JSON object).
     func admit(_ chunk: UnsafeRawBufferPointer) {
         guard !stopped else { return }
-        guard let object = (try? JSONValue.parse(chunk))?.objectValue else {
-            work.append(.raw(Array(chunk)))
-            return pump()
-        }
-        if let choices = object["choices"]?.arrayValue, choices.count > 1 {
-            // One choice per chunk from here on, so a hold is about one choice.
-            for choice in choices {
-                var single = object
-                single["choices"] = .array([choice])
-                work.append(.chunk(single, stage: 0))
-            }
-        } else {
-            work.append(.chunk(object, stage: 0))
-        }
+        work.append(.fresh(Array(chunk)))
         pump()
     }
 
@@ -125,9 +163,9 @@ final class StreamGuard: InspectionOwner {
         while !stopped, waiting == nil, !work.isEmpty {
             let item = work.removeFirst()
             switch item {
+            case .fresh(let bytes): look(at: bytes)
             case .chunk(let chunk, let stage): process(chunk, at: stage)
             case .flush(let choice, let stage): flush(choice: choice, at: stage)
-            case .raw(let bytes): emit(bytes)
             case .end(let stage):
                 if stage == stages.count {
                     stopped = true
@@ -140,14 +178,33 @@ final class StreamGuard: InspectionOwner {
         }
     }
 
-    private func process(_ chunk: JSONObject, at stage: Int) {
-        if stage >= stages.count { return emitDownstream(chunk) }
-        if stage == 0 { template = chunk }
-        guard let (choice, text) = Self.text(of: chunk) else {
+    /// A chunk as the provider wrote it: a text chunk goes in as bytes; one without text goes
+    /// straight out while nothing is held; anything else is parsed, one choice per chunk (so a
+    /// hold is about one choice).
+    private func look(at bytes: [UInt8]) {
+        template = bytes
+        if let chunk = TextChunk(bytes) { return process(.text(chunk), at: 0) }
+        if stages.allSatisfy({ $0.held.isEmpty }) { return emit(bytes) }
+        guard let object = (try? JSONValue.parse(bytes))?.objectValue else { return emit(bytes) }
+        var pieces: [Item] = [.chunk(.object(object), stage: 0)]
+        if let choices = object["choices"]?.arrayValue, choices.count > 1 {
+            pieces = choices.map { choice in
+                var single = object
+                single["choices"] = .array([choice])
+                return .chunk(.object(single), stage: 0)
+            }
+        }
+        work.insert(contentsOf: pieces, at: 0)
+    }
+
+    private func process(_ chunk: Carrier, at stage: Int) {
+        if stage >= stages.count { return emit(chunk.bytes) }
+        guard let (choice, text) = chunk.choiceAndText, !text.isEmpty else {
             // No text: what this stage holds for the chunk's choice goes first.
-            let choice = Self.choiceIndex(of: chunk)
             var next: [Item] = []
-            if let choice, stages[stage].held[choice]?.isEmpty == false { next.append(.flush(choice: choice, stage: stage)) }
+            if let choice = chunk.choice, stages[stage].held[choice]?.isEmpty == false {
+                next.append(.flush(choice: choice, stage: stage))
+            }
             next.append(.chunk(chunk, stage: stage + 1))
             work.insert(contentsOf: next, at: 0)
             return
@@ -158,20 +215,20 @@ final class StreamGuard: InspectionOwner {
 
     private func flush(choice: Int, at stage: Int) {
         guard let text = stages[stage].held.removeValue(forKey: choice), !text.isEmpty else { return }
-        var chunk = template
+        var chunk = (try? JSONValue.parse(template))?.objectValue ?? JSONObject()
         chunk["choices"] = .array([.object(JSONObject([
             (key: "index", value: .number(String(choice))),
             (key: "delta", value: .object(JSONObject([(key: "content", value: .string(""))]))),
             (key: "finish_reason", value: .null),
         ]))])
         chunk["usage"] = nil
-        inspect(chunk, choice: choice, window: text, stage: stage, mayHold: false)
+        inspect(.object(chunk), choice: choice, window: text, stage: stage, mayHold: false)
     }
 
     /// Shows the guardrail of `stage` the chunk with `window` as its text.
-    private func inspect(_ chunk: JSONObject, choice: Int, window: [UInt8], stage: Int, mayHold: Bool) {
+    private func inspect(_ chunk: Carrier, choice: Int, window: [UInt8], stage: Int, mayHold: Bool) {
         let guardrail = stages[stage].guardrail
-        let document = JSONValue.object(Self.with(chunk, text: window)).serialized()
+        let document = chunk.document(window)
         let inspection = RunningInspection(guardrail: guardrail, phase: SY_PHASE_CHUNK, mayHold: mayHold, loop: loop, owner: self)
         inspection.run(call: call, document: document, watch: watch, log: log)
         if inspection.isPaused {
@@ -194,7 +251,7 @@ final class StreamGuard: InspectionOwner {
 
     private func continueAfterPause(_ waiting: Waiting) {
         self.waiting = nil
-        let document = JSONValue.object(Self.with(waiting.chunk, text: waiting.text)).serialized()
+        let document = waiting.chunk.document(waiting.text)
         settle(waiting.inspection, chunk: waiting.chunk, choice: waiting.choice, stage: waiting.stage, window: waiting.text, document: document)
         pump()
         if !stopped && self.waiting == nil { waitingChanged() }
@@ -202,7 +259,7 @@ final class StreamGuard: InspectionOwner {
 
     /// Applies a settled verdict: the released text goes on to the next stage, the held text
     /// stays; a rejection or a failure under fail_closed ends the stream.
-    private func settle(_ inspection: RunningInspection, chunk: JSONObject, choice: Int, stage: Int, window: [UInt8], document: [UInt8]) {
+    private func settle(_ inspection: RunningInspection, chunk: Carrier, choice: Int, stage: Int, window: [UInt8], document: [UInt8]) {
         let guardrail = inspection.guardrail
         var problem: (String, timedOut: Bool)?
         var released = window
@@ -223,7 +280,7 @@ final class StreamGuard: InspectionOwner {
                     guard let object = (try? JSONValue.parse(patched))?.objectValue else {
                         throw GuardrailPatchError(message: "the patched chunk is not a JSON object")
                     }
-                    outgoing = object
+                    outgoing = .object(object)
                     released = Self.text(of: object).map(\.1) ?? []
                     record.note(guardrail.name, phase: SY_PHASE_CHUNK, .patch)
                 } catch {
@@ -256,17 +313,13 @@ final class StreamGuard: InspectionOwner {
         if cut < released.count { stages[stage].held[choice] = Array(released[cut...]) }
         let text = Array(released[..<cut])
         // A chunk whose text is all held, with nothing else in it, is dropped.
-        if text.isEmpty && Self.isTextOnly(outgoing) { return }
-        work.insert(.chunk(Self.with(outgoing, text: text), stage: stage + 1), at: 0)
+        if text.isEmpty && outgoing.textOnly { return }
+        work.insert(.chunk(outgoing.releasing(text), stage: stage + 1), at: 0)
     }
 
     private func stop(_ error: GatewayError, failure: String) {
         cancel()
         refuse(error, failure)
-    }
-
-    private func emitDownstream(_ chunk: JSONObject) {
-        emit(JSONValue.object(chunk).serialized())
     }
 
     // MARK: chunk anatomy
