@@ -3,11 +3,14 @@ import SwitchyardHTTP
 import SwitchyardJSON
 
 /// The last requests the mock saw (every route but `/_mock/*`), so tests can assert what a gateway
-/// sent upstream: path, method, model, `authorization`, every header, body size.
+/// sent upstream: path, method, model, `authorization`, every header, body size, and the body
+/// itself when it is JSON of at most `maxBodyBytes` (what a guardrail or translation changed).
 ///
 /// Threading: shared by every loop of the server; a mutex guards a fixed-capacity ring.
 final class MockJournal: Sendable {
     static let capacity = 256
+    /// Larger bodies are journaled by size only: 256 of them stay a few MiB at most.
+    static let maxBodyBytes = 64 * 1024
     private let ring = Mutex(Ring())
 
     private struct Ring {
@@ -26,7 +29,9 @@ final class MockJournal: Sendable {
         var oldestFirst: [JSONValue] { Array(entries[next...] + entries[..<next]) }
     }
 
-    func record(_ request: HTTPRequest, model: String?) {
+    /// `body` is the request body already parsed by the responder (nil when it is not JSON); the
+    /// entry shares it, so journaling costs no second parse.
+    func record(_ request: HTTPRequest, model: String?, body: JSONValue?) {
         var headers = JSONObject()
         for (name, value) in request.headers.pairs { headers[name.lowercased()] = .string(value) }
         var entry = JSONObject()
@@ -37,6 +42,7 @@ final class MockJournal: Sendable {
         entry["x_team"] = request.headers["x-team"].map { .string($0) } ?? .null
         entry["headers"] = .object(headers)
         entry["body_bytes"] = .number(request.body.count)
+        entry["body"] = request.body.count <= Self.maxBodyBytes ? body ?? .null : .null
         entry["request_id"] = .string(request.requestID)
         let value = JSONValue.object(entry)
         ring.withLock { $0.append(value) }

@@ -15,7 +15,7 @@ final class MockResponder: HTTPResponder, Sendable {
         if request.path.hasPrefix("/_mock/") { return control(request, writer) }
         let parsed = request.body.isEmpty ? nil : try? JSONValue.parse(request.body)
         // Gemini names the model in the path, not the body.
-        journal.record(request, model: parsed?["model"]?.stringValue ?? MockGeminiPath(request.path)?.model)
+        journal.record(request, model: parsed?["model"]?.stringValue ?? MockGeminiPath(request.path)?.model, body: parsed)
         // Chat first: it is the benchmark's route, and a switch over strings tries cases in order.
         switch (request.method, request.path) {
         case ("POST", "/v1/chat/completions"), ("POST", "/chat/completions"):

@@ -208,5 +208,7 @@ import Testing
         #expect(last["model"] as? String == "gpt-test")
         #expect(last["authorization"] as? String == "Bearer sk-upstream")
         #expect((last["headers"] as? [String: String])?["x-extra"] == "yes")
+        #expect((last["body"] as? [String: Any])?["model"] as? String == "gpt-test")
+        #expect(entries[0]["body"] is NSNull)
     }
 }
