@@ -16,4 +16,7 @@ if [[ ! -f "$stamp" ]]; then
 fi
 
 export SWITCHYARD_BIN_DIR="${SWITCHYARD_BIN_DIR:-$(swift build --show-bin-path)}"
-exec "$venv/bin/python" -m pytest -q -p no:cacheprovider Tests/EndToEnd "$@"
+# Every test, unless the arguments name test files or folders (scripts/e2e.sh -q Tests/EndToEnd/test_x.py).
+targets=(Tests/EndToEnd)
+for argument in "$@"; do [[ "$argument" == Tests/* ]] && targets=(); done
+exec "$venv/bin/python" -m pytest -q -p no:cacheprovider "${targets[@]}" "$@"

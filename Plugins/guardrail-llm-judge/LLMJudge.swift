@@ -62,6 +62,9 @@ final class LLMJudge: Guardrail {
             verdict.reject(status: 400, message: config.rejectionMessage(reason: reason), code: "content_policy_violation")
             verdict.resume()
         case .failure(let failure):
+            // The client left (or the request ended): the host has already gone on without
+            // this verdict, so there is nothing to report or resume.
+            if call.isCancelled { return }
             call.log(.warn, failure.reason)
             verdict.resume(SY_E_UPSTREAM)
         }

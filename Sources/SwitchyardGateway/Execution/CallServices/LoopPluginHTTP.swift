@@ -45,6 +45,11 @@ final class LoopPluginHTTP: PluginCallHTTP, @unchecked Sendable {
             guard let own = internalRequests.url(forPath: request.url) else { return SY_E_UNSUPPORTED }
             url = own
             headers.append((InternalRequests.headerName, internalRequests.secret))
+            // The inner request's id starts with the id of the request it was sent for, so the two
+            // log lines can be tied together ("req_X.N": plugin request N, sent for req_X).
+            if let parent = call.requestID, !headers.contains(where: { HTTPHeaders.equalIgnoringCase($0.0, "x-request-id") }) {
+                headers.append(("X-Request-ID", "\(parent).\(handler.requestID)"))
+            }
         }
         let timeout = request.timeoutMilliseconds > 0 ? UInt64(request.timeoutMilliseconds) * 1_000_000 : Self.defaultTimeout
         let exchange = PluginHTTPExchange(handler: handler, owner: self, maxResponseBytes: maxResponseBytes)
