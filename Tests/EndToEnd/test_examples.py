@@ -21,8 +21,11 @@ CONFIGS = sorted(glob.glob(os.path.join(os.path.abspath(ROOT), "config", "exampl
 
 
 def clean_environment(**variables):
-    """Only what a process needs to run, plus `variables`: no SWITCHYARD_PLUGIN_DIR, no keys."""
-    env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TMPDIR") if name in os.environ}
+    """Only what a process needs to run, plus `variables`: no SWITCHYARD_PLUGIN_DIR, no keys.
+    The sanitizer settings of scripts/e2e-asan.sh pass through (without them LeakSanitizer runs
+    with its defaults and reports what the process holds at exit)."""
+    kept = ("PATH", "HOME", "LANG", "TMPDIR", "ASAN_OPTIONS", "SWIFT_BACKTRACE")
+    env = {name: os.environ[name] for name in kept if name in os.environ}
     env.update(variables)
     return env
 
