@@ -10,6 +10,11 @@ public final class Gateway: @unchecked Sendable {
     public let config: GatewayConfig
     public let plugins: LoadedPlugins
     let server: HTTPServer
+    /// Where plugins' requests to the gateway itself arrive (`http_send` to a path): a listener of
+    /// its own on 127.0.0.1, one loop, with its own `max_connections`, so a request that waits for
+    /// a plugin's inner request (an LLM judge asking a model) never waits for a connection slot
+    /// that it and its peers hold on the public listener.
+    let internalServer: HTTPServer
     let responder: GatewayResponder
     public let log: GatewayLog
     /// Runs the hooks plugins declare blocking; nil when none does.
@@ -75,15 +80,21 @@ public final class Gateway: @unchecked Sendable {
             guard let path, path.hasPrefix("/v1/messages") else { return ("application/json", body) }
             return ("application/json", anthropicErrorBody(status: status, gatewayError: body))
         }
+        var internalHTTP = http
+        internalHTTP.host = "127.0.0.1"
+        internalHTTP.port = 0
+        internalHTTP.loops = 1
         do {
             server = try HTTPServer(configuration: http, responder: responder)
+            internalServer = try HTTPServer(configuration: internalHTTP, responder: responder)
         } catch {
             throw GatewayStartupError("cannot create the HTTP server: \(error)")
         }
-        responder.attach(loops: server.group.loops, maxPluginResponseBytes: config.server.maxUpstreamResponseBytes)
+        let loops = server.group.loops + internalServer.group.loops
+        responder.attach(loops: loops, maxPluginResponseBytes: config.server.maxUpstreamResponseBytes)
         let threshold = config.server.slowHookThreshold.nanoseconds
         watchdog = threshold == 0 ? nil : HookWatchdog(
-            watches: responder.hookWatches(server.group.loops), plugins: watched, threshold: threshold, log: log)
+            watches: responder.hookWatches(loops), plugins: watched, threshold: threshold, log: log)
     }
 
     /// Binds and starts serving; returns once the listeners are up.
@@ -91,7 +102,11 @@ public final class Gateway: @unchecked Sendable {
         do { try server.start() } catch {
             throw GatewayStartupError("cannot listen on \(config.server.host):\(config.server.port): \(error)")
         }
-        responder.internalRequests.listening(on: server.addresses.first)
+        do { try internalServer.start() } catch {
+            server.shutdown(grace: 0)
+            throw GatewayStartupError("cannot listen on 127.0.0.1 for plugins' requests to the gateway: \(error)")
+        }
+        responder.internalRequests.listening(on: internalServer.addresses.first)
         watchdog?.start()
         log.info("listening", fields: [
             ("address", server.addresses.map(\.description).joined(separator: ",")), ("loops", String(server.group.loops.count)),
@@ -112,6 +127,8 @@ public final class Gateway: @unchecked Sendable {
     public func shutdown(grace: Duration) {
         responder.beginDrain()
         server.shutdown(grace: grace.nanoseconds)
+        // Inner requests belong to public ones, which are over now: nothing is left to wait for.
+        internalServer.shutdown(grace: 0)
         // The loops have stopped (a request still on a worker was answered and its channel
         // closed): the workers end once their hooks return, within a bound.
         if let workers {

@@ -3,7 +3,8 @@ import SwitchyardPosix
 import Synchronization
 
 /// Requests a plugin sends to this gateway itself: `http_send` with a path as its URL
-/// ("/v1/chat/completions") goes to the gateway's own listener carrying
+/// ("/v1/chat/completions") goes to the gateway's internal listener (`Gateway.internalServer`)
+/// carrying
 /// `X-Switchyard-Internal: <secret>`, a random value drawn once per process and never shown to
 /// plugins, clients or logs. A request that carries the right secret is internal: the planner
 /// leaves guardrails out of its plan (`ExecutionPlan.internalRequest`), so a guardrail that asks
@@ -22,8 +23,8 @@ final class InternalRequests: Sendable {
         self.secret = secret
     }
 
-    /// Paths go to the first listen address from now on; a wildcard address (0.0.0.0, ::) is
-    /// reached on loopback.
+    /// Paths go to `address` (the internal listener's) from now on; a wildcard address (0.0.0.0,
+    /// ::) is reached on loopback.
     func listening(on address: SocketAddress?) {
         guard let address else { return }
         var text = address.description
