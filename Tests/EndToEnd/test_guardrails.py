@@ -304,6 +304,23 @@ def test_size_limits_force_max_tokens_onto_what_the_upstream_receives(gateway, m
                                              "limits/request:patch"]
 
 
+def test_embeddings_inputs_are_guarded_in_the_request_phase_only(gateway, mock_port, upstream):
+    # Embeddings have no chat answer: a guardrail declared for request and response phases runs
+    # on the request (the inputs) and nowhere else.
+    pii = ("GuardrailPII", {"detectors": ["email"]})
+    gw = gateway(config([{"plugin": "pii"}, {"plugin": "blocklist"}], {"pii": pii, "blocklist": BLOCKLIST},
+                        [{"name": "mock", "plugin": "mock", "models": ["mock-model"]}], mock_port))
+    client = gw.client()
+    vectors = client.embeddings.create(model="mock-model", input=["mail ann@example.com", "plain text"])
+    assert len(vectors.data) == 2
+    assert upstream_bodies(upstream)[-1]["input"] == ["mail [REDACTED:email]", "plain text"]
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.embeddings.create(model="mock-model", input="say forbidden-word")
+    assert "Rejected by guardrail 'blocklist'" in refused.value.message
+    assert verdicts(gw, "mock-model", 2) == ["pii/request:patch blocklist/request:allow",
+                                             "pii/request:allow blocklist/request:reject"]
+
+
 # ---------------------------------------------------------------------------------------------
 # system prompt
 
