@@ -131,8 +131,9 @@ import Testing
             rejections.append(httpStatus)
             return SY_OK
         }
+        var resumes: [sy_status] = []
         func pluginHeld(bytes: Int) -> sy_status { SY_OK }
-        func pluginResumed(_ status: sy_status) {}
+        func pluginResumed(_ status: sy_status) { resumes.append(status) }
     }
 
     func patch(_ verdict: sy_verdict) -> sy_status {
@@ -151,6 +152,25 @@ import Testing
         #expect(patch(kept) == SY_E_HANDLE)
         #expect(host.verdict_reject(nil, kept, 403, sy_bytes(ptr: nil, len: 0)) == SY_E_HANDLE)
         #expect(target.patches == [#"{"a":1}"#] && target.rejections.isEmpty)
+    }
+
+    @Test func aVerdictAnswersOnlyTheInstanceItWasLentTo() {
+        let owner = HostInstance(name: "owner", pluginID: "test.owner")
+        let target = Verdict()
+        let (status, paused) = withPluginVerdict(target, owner: owner.handle) { verdict in
+            // Another instance (here: none) cannot decide, resume or hold it; its owner can.
+            #expect(patch(verdict) == SY_E_HANDLE)
+            #expect(host.verdict_hold(nil, verdict, 3) == SY_E_HANDLE)
+            var document = #"{"b":2}"#
+            let own = document.withUTF8 { host.verdict_patch(owner.handle, verdict, SY_PATCH_REPLACE, sy_bytes(ptr: $0.baseAddress, len: $0.count)) }
+            #expect(own == SY_OK)
+            return SY_PAUSE
+        }
+        #expect(status == SY_PAUSE)
+        let verdict = paused!.handle
+        #expect(host.resume(nil, verdict, SY_OK) == SY_E_HANDLE)
+        #expect(host.resume(owner.handle, verdict, SY_OK) == SY_OK)
+        #expect(target.patches == [#"{"b":2}"#] && target.resumes == [SY_OK])
     }
 
     @Test func aPausedVerdictStaysValidFromAnyThreadUntilResumed() {

@@ -123,7 +123,8 @@ typedef void *sy_state;              /* plugin-owned per-call state; opaque to t
  *    thread of your own, and every use returns SY_E_HANDLE (and is logged once in a while, with
  *    your plugin's name). Nothing you write that way can reach any client.
  *  - sy_verdict: valid from the start of inspect until inspect returns; when inspect returns
- *    SY_PAUSE, until the plugin calls host->resume() with it (or the guardrail's deadline ends it). While valid, it may be used
+ *    SY_PAUSE, until the plugin calls host->resume() with it (or the guardrail's deadline ends it);
+ *    and only with the `h` of the instance whose inspect received it. While valid, it may be used
  *    from any thread (the host serializes the calls); afterwards SY_E_HANDLE.
  * A handle that is no longer valid never becomes valid again, and never names another call's
  * sink: the host issues a fresh generation for every lend. */

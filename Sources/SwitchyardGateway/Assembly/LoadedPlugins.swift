@@ -57,7 +57,7 @@ public struct LoadedPlugins: @unchecked Sendable {
             progress(.guardrail(name: entry.name))
             let (_, guardrail) = try Self.bind(
                 instances, "guardrails[\(entry.name)]", plugin: entry.plugin, at: entry.location, interface: SY_IFACE_GUARDRAIL
-            ) { GuardrailPlugin(name: entry.name, instance: $0, table: $1) }
+            ) { GuardrailPlugin(name: entry.name, instance: $0, hostInstance: instances[entry.plugin]?.host.handle, table: $1) }
             if let phases = entry.phases, phases & ~guardrail.phases != 0 {
                 throw GatewayStartupError(
                     "\(entry.location): guardrails[\(entry.name)]: plugin \"\(entry.plugin)\" cannot inspect the \(GuardrailPhaseNames.list(phases & ~guardrail.phases)) phase (it declares \(GuardrailPhaseNames.list(guardrail.phases)))")

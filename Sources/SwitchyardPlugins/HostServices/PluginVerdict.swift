@@ -28,8 +28,12 @@ public struct PausedVerdict: Sendable {
 /// returned `PausedVerdict` is ended. Unlike sinks, a verdict may be used from any thread while
 /// it is valid (a paused guardrail finishes on its own thread), so verdicts live in one table
 /// for the process, behind a lock: one insert and one removal per `inspect`.
-public func withPluginVerdict(_ target: some PluginVerdictTarget, _ body: (sy_verdict) -> sy_status) -> (status: sy_status, paused: PausedVerdict?) {
-    let handle = PluginHandles.lendVerdict(target)
+///
+/// `owner` is the `sy_hinst` of the instance the verdict is lent to: the verdict functions refuse
+/// (SY_E_HANDLE) a call that names another instance, so one plugin can never decide for another
+/// plugin's inspection (nil: any instance, for tests).
+public func withPluginVerdict(_ target: some PluginVerdictTarget, owner: sy_hinst? = nil, _ body: (sy_verdict) -> sy_status) -> (status: sy_status, paused: PausedVerdict?) {
+    let handle = PluginHandles.lendVerdict(target, owner: owner)
     let status = body(handle)
     if status == SY_PAUSE { return (status, PausedVerdict(handle: handle)) }
     PluginHandles.endVerdict(handle)
@@ -37,14 +41,21 @@ public func withPluginVerdict(_ target: some PluginVerdictTarget, _ body: (sy_ve
 }
 
 extension PluginHandles {
-    private static let verdicts = Mutex<[UInt64: any PluginVerdictTarget]>([:])
+    private struct LentVerdict: @unchecked Sendable {  // `owner` is a token, only compared
+        let target: any PluginVerdictTarget
+        let owner: sy_hinst?
+
+        func isUsable(by hinst: sy_hinst?) -> Bool { owner == nil || owner == hinst }
+    }
+
+    private static let verdicts = Mutex<[UInt64: LentVerdict]>([:])
     private static let nextVerdict = Atomic<UInt64>(0)
 
-    static func lendVerdict(_ target: any PluginVerdictTarget) -> UInt64 {
+    static func lendVerdict(_ target: any PluginVerdictTarget, owner: sy_hinst? = nil) -> UInt64 {
         let serial = nextVerdict.wrappingAdd(1, ordering: .relaxed).newValue & generationMask
         // The verdict slot marks these handles, so a sink handle is never taken for a verdict.
         let handle = max(serial, 1) << generationShift | verdictSlot
-        verdicts.withLock { $0[handle] = target }
+        verdicts.withLock { $0[handle] = LentVerdict(target: target, owner: owner) }
         return handle
     }
 
@@ -56,7 +67,8 @@ extension PluginHandles {
     /// from several threads never overlap; SY_E_HANDLE for a verdict that has ended.
     static func withVerdict(_ hinst: sy_hinst?, _ function: StaticString, _ handle: sy_verdict,
                             _ body: (any PluginVerdictTarget) -> sy_status) -> sy_status {
-        if handle & 0xFF == verdictSlot, let status = verdicts.withLock({ table in table[handle].map(body) }) {
+        if handle & 0xFF == verdictSlot,
+           let status = verdicts.withLock({ table in table[handle].flatMap { $0.isUsable(by: hinst) ? body($0.target) : nil } }) {
             return status
         }
         return refuse(hinst, function, handle)
@@ -65,9 +77,13 @@ extension PluginHandles {
     /// `host->resume`: ends a verdict and tells its target, outside the lock; SY_E_HANDLE for a
     /// verdict that has ended (resumed already, or its deadline ended it).
     static func resumeVerdict(_ hinst: sy_hinst?, _ handle: sy_verdict, _ status: sy_status) -> sy_status {
-        let target = handle & 0xFF == verdictSlot ? verdicts.withLock { $0.removeValue(forKey: handle) } : nil
-        guard let target else { return refuse(hinst, "resume", handle) }
-        target.pluginResumed(status)
+        let lent: LentVerdict? = handle & 0xFF == verdictSlot ? verdicts.withLock { table in
+            guard let lent = table[handle], lent.isUsable(by: hinst) else { return nil }
+            table[handle] = nil
+            return lent
+        } : nil
+        guard let lent else { return refuse(hinst, "resume", handle) }
+        lent.target.pluginResumed(status)
         return SY_OK
     }
 

@@ -11,12 +11,14 @@ public final class GuardrailPlugin: @unchecked Sendable {  // immutable; the plu
     /// SY_PHASE_* bits the plugin declares.
     public let phases: UInt32
     let instance: sy_instance?
+    /// The host's handle of the instance: its verdicts are lent to it alone.
+    let hostInstance: sy_hinst?
     let inspectHook: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, UInt32, sy_bytes, sy_verdict, UnsafeMutablePointer<sy_error>?) -> sy_status
     let callEndHook: (@convention(c) (sy_instance?, sy_call?) -> Void)?
 
     /// Wraps a guardrail table returned by `get_interface`; nil when it is unusable (too small,
     /// no inspect, no phases).
-    public init?(name: String, instance: sy_instance?, table raw: UnsafeRawPointer) {
+    public init?(name: String, instance: sy_instance?, hostInstance: sy_hinst? = nil, table raw: UnsafeRawPointer) {
         let table = raw.assumingMemoryBound(to: sy_guardrail_v1.self)
         guard Int(table.pointee.struct_size) >= MemoryLayout<sy_guardrail_v1>.size,
               let inspect = table.pointee.inspect,
@@ -24,6 +26,7 @@ public final class GuardrailPlugin: @unchecked Sendable {  // immutable; the plu
         else { return nil }
         self.name = name
         self.instance = instance
+        self.hostInstance = hostInstance
         self.phases = table.pointee.phases & (SY_PHASE_REQUEST | SY_PHASE_RESPONSE | SY_PHASE_CHUNK)
         inspectHook = inspect
         callEndHook = table.pointee.call_end
@@ -41,7 +44,7 @@ public final class GuardrailPlugin: @unchecked Sendable {  // immutable; the plu
     public func inspect(_ call: CallDescription, phase: UInt32, json: UnsafeRawBufferPointer, target: some PluginVerdictTarget) -> Outcome {
         var error = freshError()
         let (status, paused) = call.withInfo { info in
-            withPluginVerdict(target) { verdict in inspectHook(instance, call.handle, info, phase, json.syBytes, verdict, &error) }
+            withPluginVerdict(target, owner: hostInstance) { verdict in inspectHook(instance, call.handle, info, phase, json.syBytes, verdict, &error) }
         }
         if let paused { return .paused(paused) }
         return .finished(status == SY_OK ? nil : PluginFailure(status: status, error: &error))
