@@ -72,6 +72,14 @@ struct LogLine {
         value(text)
     }
 
+    /// A fixed word as the value (no String made; the word needs no quoting).
+    mutating func field(_ key: StaticString, word: StaticString) {
+        bytes.append(0x20)
+        append(key)
+        bytes.append(UInt8(ascii: "="))
+        append(word)
+    }
+
     /// A value the caller writes as plain bytes (`write` appends), quoted: for values built from
     /// parts that need no escaping (names of config entries, fixed words), with no String made.
     mutating func quotedField(_ key: StaticString, _ write: (inout [UInt8]) -> Void) {

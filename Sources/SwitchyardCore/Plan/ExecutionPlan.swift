@@ -2,10 +2,24 @@
 public enum ExecutionMode: String, Sendable {
     /// Canonical request, translated by a provider plugin to any upstream.
     case translated
+    /// The provider speaks the client's own format (Anthropic messages on the anthropic
+    /// provider, Responses on openai): the client's body goes to it with only `model` rewritten,
+    /// and its answer comes back as the provider wrote it.
+    case native
     /// `/p/{provider}/...`: bytes forwarded; enrichers extract model and usage.
     case passthrough
     case nativeBatch = "native_batch"
     case nativeFile = "native_file"
+}
+
+extension ExecutionMode {
+    /// The mode of an attempt whose provider is called with `provider` for a request that came
+    /// in as `ingress` (operations only: the access log reads it for every request, and copying
+    /// an `Attempt` would retain its strings).
+    @inlinable
+    public init(provider: EndpointOperation, ingress: EndpointOperation) {
+        self = provider == ingress && (ingress == .messages || ingress == .responses) ? .native : .translated
+    }
 }
 
 /// How the requested model name became a concrete model.
@@ -45,6 +59,10 @@ public struct Attempt: Sendable, Equatable {
 
     /// True when the provider receives the client's own format (no host-side translation).
     public func isNative(for ingress: EndpointOperation) -> Bool { operation == ingress }
+
+    /// How this attempt serves a request that came in as `ingress`: native where the provider
+    /// speaks a client format other than the canonical one, translated otherwise.
+    public func mode(for ingress: EndpointOperation) -> ExecutionMode { ExecutionMode(provider: operation, ingress: ingress) }
 }
 
 /// Plugin instances composed for this request, by kind, in the order they run. A kind appears

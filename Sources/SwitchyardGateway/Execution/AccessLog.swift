@@ -19,6 +19,8 @@ struct AccessLog: Sendable {
         line.field("model", plan.resolution.requested)
         line.field("resolved", plan.resolution.resolved)
         line.field("provider", plan.attempts[attempt].provider)
+        let native = ExecutionMode(provider: plan.attempts[attempt].operation, ingress: plan.operation) == .native
+        line.field("mode", word: native ? "native" : "translated")
         line.field("attempts", attempt + 1)
         line.field("stream", plan.stream ? "true" : "false")
         line.field("duration_us", Int(total / 1000))

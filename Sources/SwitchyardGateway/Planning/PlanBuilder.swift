@@ -34,7 +34,7 @@ struct PlanBuilder: Sendable {
         }
         let chains = PluginChains(guardrails: guarded)
         return ExecutionPlan(
-            requestID: requestID, operation: operation, mode: .translated, capabilities: capabilities,
+            requestID: requestID, operation: operation, mode: ExecutionMode(provider: attempts[0].operation, ingress: operation), capabilities: capabilities,
             stream: stream, resolution: resolution, attempts: attempts, chains: chains, internalRequest: internalRequest)
     }
 }
