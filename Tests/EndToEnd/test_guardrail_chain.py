@@ -241,3 +241,18 @@ def test_a_guardrail_entry_its_plugin_cannot_serve_is_a_clear_config_error(plugi
             in wrong_phase.stderr), wrong_phase.stderr
     good = validate("  - {plugin: fine}", {"fine": {"tag": "x"}})
     assert good.returncode == 0 and "ok (2 plugins, 2 providers, 1 guardrails, 0 aliases)" in good.stdout, good.stdout + good.stderr
+
+
+def test_provider_output_queued_behind_a_paused_stream_guardrail_is_bounded(plugin, gateway):
+    # The echo answers in-process (it cannot be paused): while the guardrail decides about the
+    # first chunk, the rest queues, up to server.max_upstream_response_bytes, then the stream
+    # ends with an error instead of the gateway buffering without bound.
+    gw = gateway(config(plugin, "  - {plugin: slow_stream, deadline: 5s}", {"slow_stream": {"stop": "never-said", "phases": 4, "pause_ms": 300}})
+                 .replace("loops: 1}", "loops: 1, max_upstream_response_bytes: 16KiB}"))
+    with pytest.raises(openai.APIError) as cut:
+        for _ in gw.client().chat.completions.create(
+                model="echo-1", stream=True, messages=[{"role": "user", "content": "word " * 20000}]):
+            pass
+    assert "while a guardrail was deciding" in str(cut.value)
+    gw.wait_for_log(r"error=\"provider output queued behind a paused guardrail passed server.max_upstream_response_bytes \(16384 bytes\)\"")
+    assert ask(gw, "still fine") == "still fine"

@@ -57,6 +57,7 @@ extension PlanExecutor {
     private func makeStreamGuard(_ stages: [ConfiguredGuardrail], attempt: Attempt, request: [UInt8]) -> StreamGuard {
         StreamGuard(
             guardrails: stages, call: guardrailCall(attempt, request: request), loop: writer.loop, watch: context.hookWatch, record: guardrailRecord!, log: services.log,
+            maxQueuedBytes: limits.maxResponseBytes,
             emit: { [unowned self] chunk in
                 guard !finished else { return }
                 if chunk.withUnsafeBytes({ streamChunk($0) }) != SY_OK, let pendingFailure { abortTransfer(pendingFailure) }

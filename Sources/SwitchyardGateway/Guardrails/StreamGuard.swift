@@ -109,6 +109,10 @@ final class StreamGuard: InspectionOwner {
     /// `isWaiting` changed (the executor pauses or resumes the upstream).
     private let waitingChanged: () -> Void
     private var work: [Item] = []
+    /// Provider bytes admitted and not yet looked at (they pile up while a guardrail is paused
+    /// and the provider cannot be: `generate` on the loop), bounded by `maxQueuedBytes`.
+    private var queuedBytes = 0
+    private let maxQueuedBytes: Int
     private var waiting: Waiting?
     private var stopped = false
     /// The last chunk seen, the pattern of the chunks a flush makes (id, created, model); parsed
@@ -116,9 +120,10 @@ final class StreamGuard: InspectionOwner {
     private var template: [UInt8] = []
 
     init(guardrails: [ConfiguredGuardrail], call: CallDescription, loop: EventLoop, watch: HookWatch, record: GuardrailRecord, log: GatewayLog,
-         emit: @escaping ([UInt8]) -> Void, refuse: @escaping (GatewayError, String) -> Void, ended: @escaping () -> Void,
+         maxQueuedBytes: Int, emit: @escaping ([UInt8]) -> Void, refuse: @escaping (GatewayError, String) -> Void, ended: @escaping () -> Void,
          waitingChanged: @escaping () -> Void) {
         stages = guardrails.map(Stage.init)
+        self.maxQueuedBytes = maxQueuedBytes
         self.watch = watch
         self.call = call
         self.loop = loop
@@ -138,6 +143,11 @@ final class StreamGuard: InspectionOwner {
     /// One canonical chunk from the provider (the host checked it is one JSON object).
     func admit(_ chunk: UnsafeRawBufferPointer) {
         guard !stopped else { return }
+        queuedBytes += chunk.count
+        guard queuedBytes <= maxQueuedBytes else {
+            return stop(GatewayError.upstream(status: 502, message: "The provider wrote more than \(maxQueuedBytes) bytes while a guardrail was deciding."),
+                        failure: "provider output queued behind a paused guardrail passed server.max_upstream_response_bytes (\(maxQueuedBytes) bytes)")
+        }
         work.append(.fresh(Array(chunk)))
         pump()
     }
@@ -163,7 +173,9 @@ final class StreamGuard: InspectionOwner {
         while !stopped, waiting == nil, !work.isEmpty {
             let item = work.removeFirst()
             switch item {
-            case .fresh(let bytes): look(at: bytes)
+            case .fresh(let bytes):
+                queuedBytes -= bytes.count
+                look(at: bytes)
             case .chunk(let chunk, let stage): process(chunk, at: stage)
             case .flush(let choice, let stage): flush(choice: choice, at: stage)
             case .end(let stage):
