@@ -256,3 +256,23 @@ def test_provider_output_queued_behind_a_paused_stream_guardrail_is_bounded(plug
     assert "while a guardrail was deciding" in str(cut.value)
     gw.wait_for_log(r"error=\"provider output queued behind a paused guardrail passed server.max_upstream_response_bytes \(16384 bytes\)\"")
     assert ask(gw, "still fine") == "still fine"
+
+
+def test_a_client_that_leaves_while_a_guardrail_is_paused_ends_the_call_once(plugin, gateway):
+    import http.client
+    import socket
+    gw = gateway(config(plugin, "  - {plugin: slow, deadline: 5s}", {"slow": {"tag": "s", "pause_ms": 1000, "phases": 1}}))
+    connection = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=0.3)
+    body = json.dumps({"model": "echo-1", "messages": [{"role": "user", "content": "hi"}]})
+    connection.request("POST", "/v1/chat/completions", body=body,
+                       headers={"Content-Type": "application/json", "X-Request-ID": "leaving-client-1"})
+    with pytest.raises(socket.timeout):
+        connection.getresponse()
+    connection.close()
+    gw.wait_for_log(r'status=499 .*request_id=leaving-client-1|request_id=leaving-client-1 .*status=499')
+    # The guardrail hears the end of a call it was still deciding about, and its late resume is
+    # refused without harm.
+    gw.wait_for_log(r'msg="call_end" plugin="slow" request_id="leaving-client-1"')
+    gw.wait_for_log(r'resume refused \(SY_E_HANDLE\)|verdict_patch refused \(SY_E_HANDLE\)', timeout=5)
+    assert len(re.findall(r'msg="call_end" plugin="slow" request_id="leaving-client-1"', gw.log())) == 1
+    assert ask(gw) == "hello [s]"

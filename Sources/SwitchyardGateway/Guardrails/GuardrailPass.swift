@@ -65,7 +65,10 @@ final class GuardrailPass: InspectionOwner {
     private func startGroup() {
         guard groupIndex < groups.count else { return finish(.allowed(patched ? document : nil)) }
         running = groups[groupIndex].map { RunningInspection(guardrail: $0, phase: phase, loop: loop, owner: self) }
-        for inspection in running { inspection.run(call: call, document: document, watch: watch, log: log) }
+        for inspection in running {
+            record.noteStarted(inspection.guardrail.name)
+            inspection.run(call: call, document: document, watch: watch, log: log)
+        }
         combineIfSettled()
     }
 

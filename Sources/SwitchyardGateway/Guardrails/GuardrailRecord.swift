@@ -24,10 +24,18 @@ final class GuardrailRecord {
 
     private var entries: [(guardrail: String, phase: UInt32, verdict: Verdict)] = []
 
+    /// Entries whose inspect was called for this request, settled or not (a pause cut short by
+    /// the client leaving has no verdict, but its guardrail still hears `call_end`).
+    private var started: [String] = []
+
     var isEmpty: Bool { entries.isEmpty }
 
+    func noteStarted(_ guardrail: String) {
+        if !started.contains(guardrail) { started.append(guardrail) }
+    }
+
     /// Whether the guardrail inspected anything of this request.
-    func inspected(_ guardrail: String) -> Bool { entries.contains { $0.guardrail == guardrail } }
+    func inspected(_ guardrail: String) -> Bool { started.contains(guardrail) }
 
     func note(_ guardrail: String, phase: UInt32, _ verdict: Verdict) {
         if let index = entries.firstIndex(where: { $0.guardrail == guardrail && $0.phase == phase }) {
@@ -50,13 +58,6 @@ final class GuardrailRecord {
             line.append(UInt8(ascii: ":"))
             line.append(contentsOf: entry.verdict.name.utf8)
         }
-    }
-
-    /// The same as text (tests, messages).
-    var summary: String {
-        var bytes: [UInt8] = []
-        write(into: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func phaseName(_ phase: UInt32) -> String {

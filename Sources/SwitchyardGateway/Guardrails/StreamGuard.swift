@@ -242,6 +242,7 @@ final class StreamGuard: InspectionOwner {
         let guardrail = stages[stage].guardrail
         let document = chunk.document(window)
         let inspection = RunningInspection(guardrail: guardrail, phase: SY_PHASE_CHUNK, mayHold: mayHold, loop: loop, owner: self)
+        record.noteStarted(guardrail.name)
         inspection.run(call: call, document: document, watch: watch, log: log)
         if inspection.isPaused {
             waiting = Waiting(inspection: inspection, chunk: chunk, choice: choice, stage: stage, text: window)
