@@ -16,7 +16,9 @@ enum BuiltInDetectors {
     static let all: [Definition] = [
         Definition(
             name: "email",
-            pattern: #"(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![\w-])"#,
+            // At most 16 domain labels, each atomic: an unbounded label repeat let a 20 KB "a.a.a…"
+            // domain exhaust PCRE2's JIT stack (the inspect failed, and on_error decided).
+            pattern: #"(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}+@(?>[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,16}[A-Za-z]{2,63}(?![\w-])"#,
             validation: .none, holdsOnceItContains: UInt8(ascii: "@"), prefilter: Prefilter(requiredByte: UInt8(ascii: "@"))),
         // International (+CC, then 2-7 groups, optional spaces/dots/dashes, (0) or (area) allowed);
         // NANP 415-555-2671 / (415) 555-2671; national with a trunk 0: 020 7946 0958,

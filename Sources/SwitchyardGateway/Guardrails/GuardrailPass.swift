@@ -85,7 +85,9 @@ final class GuardrailPass: InspectionOwner {
     /// Once every guardrail of the group has settled: their verdicts in config order.
     private func combineIfSettled() {
         guard completion != nil, running.allSatisfy({ $0.result != nil }) else { return }
-        var rejection: (ConfiguredGuardrail, Int, [UInt8])?
+        // The first decisive verdict in config order (a rejection, or a failure under
+        // fail_closed) ends the pass; every member's verdict is recorded all the same.
+        var refusal: GuardrailOutcome?
         var next = document
         for inspection in running {
             let guardrail = inspection.guardrail
@@ -98,7 +100,10 @@ final class GuardrailPass: InspectionOwner {
             case .done:
                 if let rejected = inspection.rejection {
                     record.note(guardrail.name, phase: phase, .reject)
-                    if rejection == nil { rejection = (guardrail, rejected.status, rejected.body) }
+                    if refusal == nil {
+                        refusal = .refused(Self.rejectionError(guardrail.name, status: rejected.status, body: rejected.body),
+                                           failure: "rejected by guardrail \(guardrail.name)")
+                    }
                     continue
                 }
                 if let patch = inspection.patch {
@@ -122,15 +127,14 @@ final class GuardrailPass: InspectionOwner {
                 continue
             }
             record.note(guardrail.name, phase: phase, timedOut ? .timeout : .failed)
-            let error = GatewayError(
-                status: timedOut ? 504 : 503, type: "guardrail_error", code: timedOut ? "guardrail_timeout" : "guardrail_failed",
-                message: "Guardrail '\(guardrail.name)' \(timedOut ? "did not decide in time" : "failed"); the request was not processed (on_error: fail_closed).")
-            return finish(.refused(error, failure: "guardrail \(guardrail.name) \(message)"))
+            if refusal == nil {
+                let error = GatewayError(
+                    status: timedOut ? 504 : 503, type: "guardrail_error", code: timedOut ? "guardrail_timeout" : "guardrail_failed",
+                    message: "Guardrail '\(guardrail.name)' \(timedOut ? "did not decide in time" : "failed"); the request was not processed (on_error: fail_closed).")
+                refusal = .refused(error, failure: "guardrail \(guardrail.name) \(message)")
+            }
         }
-        if let (guardrail, status, body) = rejection {
-            return finish(.refused(Self.rejectionError(guardrail.name, status: status, body: body),
-                                   failure: "rejected by guardrail \(guardrail.name)"))
-        }
+        if let refusal { return finish(refusal) }
         document = next
         groupIndex += 1
         running = []
