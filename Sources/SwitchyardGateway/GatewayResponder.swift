@@ -14,6 +14,9 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     /// Each event loop's upstream client and access-log batch, keyed by the loop's identity;
     /// filled before the server starts and read-only afterwards.
     private var contexts: [ObjectIdentifier: LoopContext] = [:]
+    /// The internal listener's loops: the only ones where the internal secret means anything (a
+    /// client of the public listener who learned it gains nothing). Set before the servers start.
+    var internalLoops: Set<ObjectIdentifier> = []
 
     init(services: GatewayServices, models: ModelsEndpoint) {
         self.services = services
@@ -50,7 +53,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
 
     func respond(to request: HTTPRequest, writer: ResponseWriter) {
         do {
-            if internalRequests.carriesSecret(request.headers) {
+            if internalRequests.carriesSecret(request.headers), internalLoops.contains(ObjectIdentifier(writer.loop)) {
                 try route(internalRequests.stripped(request), isInternal: true, writer: writer)
             } else {
                 try route(request, isInternal: false, writer: writer)

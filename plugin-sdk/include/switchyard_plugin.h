@@ -174,10 +174,13 @@ typedef struct sy_call_info {
     uint32_t attempt;        /* 0 for the first attempt, 1 for the first fallback, ... */
     sy_bytes request_id;     /* X-Request-ID of the client request */
     sy_bytes upstream_model; /* model name as the upstream knows it */
-    sy_bytes request;        /* the canonical JSON this call answers: the same bytes `prepare` and
-                              * `generate` receive, also lent to the response transformer's `begin`
-                              * so it can honour request options (stream_options, encoding_format)
-                              * without keeping per-call state of its own */
+    sy_bytes request;        /* the canonical JSON this call answers. Provider hooks: the same bytes
+                              * `prepare` and `generate` receive, also lent to the response
+                              * transformer's `begin` so it can honour request options
+                              * (stream_options, encoding_format) without per-call state of its own.
+                              * Guardrails: in the request phase the document inspected; in the
+                              * response and chunk phases the request the provider received (after
+                              * request-phase patches, `model` rewritten to upstream_model). */
 } sy_call_info;
 
 /* ---------------------------------------------------------------- host services */
@@ -256,6 +259,7 @@ typedef struct sy_host_api {
      * a plugin sets. `timeout_ms` bounds the whole exchange (0 = 30 s); the response body is
      * bounded by the server's max_upstream_response_bytes. SY_E_UNSUPPORTED with a NULL call
      * (e.g. from instance_new); SY_E_CANCELLED once the client has gone or the call has ended;
+     * SY_E_NOMEM when the call's event loop already runs 256 plugin requests;
      * SY_E_INVALID for a request that cannot be sent (not an absolute http(s) URL or a path, a
      * bad method or header). on_done's result: SY_OK once the whole response arrived (whatever
      * its HTTP status, given to on_headers); SY_E_TIMEOUT; SY_E_CANCELLED (http_cancel, on_data
@@ -396,9 +400,9 @@ typedef struct sy_provider_v1 {
 typedef struct sy_guardrail_v1 {
     uint32_t struct_size;
     uint32_t phases; /* SY_PHASE_* bits this guardrail can inspect */
-    /* [any-thread] `json` is borrowed for the call; `info` describes the request (`request` is
-     * the canonical request in every phase). One inspect per call at a time for a given entry;
-     * different calls concurrently unless SY_F_SERIALIZE_INSTANCE. */
+    /* [any-thread] `json` is borrowed for the call; `info` describes the request (see
+     * sy_call_info.request). One inspect per call at a time for a given entry; different calls
+     * concurrently, from several event loops. */
     sy_status (*inspect)(sy_instance instance, sy_call call, const sy_call_info *info,
                          uint32_t phase, sy_bytes json, sy_verdict verdict, sy_error *error);
     /* Optional. [any-thread] The call has ended; once per call this entry inspected (release
@@ -425,7 +429,9 @@ typedef struct sy_batch_v1 {
 
 /* ---------------------------------------------------------------- descriptor and negotiation */
 
-#define SY_F_SERIALIZE_INSTANCE 1u /* the host never enters one instance concurrently */
+#define SY_F_SERIALIZE_INSTANCE 1u /* [planned: the host does not honour it yet] the host would never
+                                      enter one instance concurrently; until then every plugin must
+                                      be safe to call concurrently for different calls */
 
 /* Static, owned by the plugin, valid for the life of the process (the host never dlcloses). */
 typedef struct sy_plugin_api {

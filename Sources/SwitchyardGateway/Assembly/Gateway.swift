@@ -91,6 +91,7 @@ public final class Gateway: @unchecked Sendable {
             throw GatewayStartupError("cannot create the HTTP server: \(error)")
         }
         let loops = server.group.loops + internalServer.group.loops
+        responder.internalLoops = Set(internalServer.group.loops.map(ObjectIdentifier.init))
         responder.attach(loops: loops, maxPluginResponseBytes: config.server.maxUpstreamResponseBytes)
         let threshold = config.server.slowHookThreshold.nanoseconds
         watchdog = threshold == 0 ? nil : HookWatchdog(
@@ -99,12 +100,13 @@ public final class Gateway: @unchecked Sendable {
 
     /// Binds and starts serving; returns once the listeners are up.
     public func start() throws(GatewayStartupError) {
-        do { try server.start() } catch {
-            throw GatewayStartupError("cannot listen on \(config.server.host):\(config.server.port): \(error)")
-        }
+        // The internal listener first: a plugin may send to a path as soon as requests arrive.
         do { try internalServer.start() } catch {
-            server.shutdown(grace: 0)
             throw GatewayStartupError("cannot listen on 127.0.0.1 for plugins' requests to the gateway: \(error)")
+        }
+        do { try server.start() } catch {
+            internalServer.shutdown(grace: 0)
+            throw GatewayStartupError("cannot listen on \(config.server.host):\(config.server.port): \(error)")
         }
         responder.internalRequests.listening(on: internalServer.addresses.first)
         watchdog?.start()

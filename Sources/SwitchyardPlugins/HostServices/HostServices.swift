@@ -47,7 +47,7 @@ public enum HostServices {
                 return PluginCall.from(call)?.isCancelled ?? true ? 1 : 0
             },
             call_metadata: { call in
-                // Built on first ask; the call keeps the bytes, past the hook that asked.
+                // Built on first ask; valid until the hook that asked returns (the ABI's promise).
                 guard let metadata = PluginCall.from(call)?.metadata, let base = metadata.baseAddress else { return sy_bytes(ptr: nil, len: 0) }
                 return sy_bytes(ptr: base.assumingMemoryBound(to: UInt8.self), len: metadata.count)
             },

@@ -62,8 +62,9 @@ public struct PluginCallFacts: Sendable {
 
 extension PluginCall {
     /// `call_metadata`: the facts of the attempt running, as JSON, built when first asked for
-    /// that attempt; empty once the call has ended. The bytes stay valid as long as this
-    /// object (past the hook that asked).
+    /// that attempt (a call that has ended is not found by `from`, so it answers empty). The
+    /// bytes stay valid as long as this object serves this request; the ABI promises them until
+    /// the hook that asked returns (the object is reused for a later request).
     var metadata: UnsafeRawBufferPointer {
         PluginCallRegistry.withLock {
             let attempt = currentAttempt

@@ -2,8 +2,8 @@ import CSwitchyardPlugin
 
 /// The host's handle on one provider instance (`switchyard.provider/1`).
 ///
-/// Threading: the plugin's tables are immutable and its instance is reentrant (unless it set
-/// SY_F_SERIALIZE_INSTANCE, which v1 providers of ours do not), so any thread may call it. The
+/// Threading: the plugin's tables are immutable and its instance must be reentrant (the host
+/// does not honour SY_F_SERIALIZE_INSTANCE yet), so any thread may call it. The
 /// calls for one request run on that request's loop, or, for the hooks the manifest declares
 /// blocking (`PluginLibrary.blockingHooks`), on a worker thread, one at a time per request.
 public final class ProviderPlugin: @unchecked Sendable {

@@ -35,8 +35,13 @@ final class LoopPluginHTTP: PluginCallHTTP, @unchecked Sendable {
         self.maxResponseBytes = maxResponseBytes
     }
 
+    /// Most plugin requests running at once on one loop: a plugin that sends in a loop (or again
+    /// from every on_done) meets SY_E_NOMEM instead of exhausting sockets for every client.
+    static let maxRunning = 256
+
     func send(_ request: PluginHTTPRequest, handler: PluginHTTPHandler, for call: PluginCall) -> sy_status {
         guard loop.isOnLoop else { return SY_E_HANDLE }
+        guard running.count < Self.maxRunning else { return SY_E_NOMEM }
         var url = request.url
         var headers = request.headers.compactMap { header -> (String, String)? in
             HTTPHeaders.equalIgnoringCase(header.name, InternalRequests.headerName) ? nil : (header.name, header.value)
