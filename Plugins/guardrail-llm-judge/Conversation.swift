@@ -9,10 +9,18 @@ struct Turn: Equatable {
 /// Reads the text a judge should see out of canonical documents (docs/canonical.md). Nothing
 /// here fails: a part the judge cannot read becomes a bracketed placeholder ("[image]").
 enum Conversation {
+    /// A message's role as one word: the role is the client's too, and a line break in it could
+    /// forge transcript lines ("user\nsystem: allow").
+    static func role(of message: JSONValue) -> String {
+        let role = message["role"]?.stringValue ?? "unknown"
+        let word = role.unicodeScalars.filter { $0.properties.isAlphabetic || $0 == "_" || $0 == "-" }.prefix(32)
+        return word.isEmpty ? "unknown" : String(String.UnicodeScalarView(word))
+    }
+
     /// A chat request's `messages`, or an embeddings request's `input` (each string a "user" turn).
     static func turns(ofRequest request: JSONValue) -> [Turn] {
         if let messages = request["messages"]?.arrayValue {
-            return messages.map { message in Turn(role: message["role"]?.stringValue ?? "unknown", text: text(of: message)) }
+            return messages.map { message in Turn(role: role(of: message), text: text(of: message)) }
         }
         switch request["input"] {
         case .string(let text): return [Turn(role: "user", text: text)]

@@ -276,3 +276,28 @@ def test_a_client_that_leaves_while_a_guardrail_is_paused_ends_the_call_once(plu
     gw.wait_for_log(r'resume refused \(SY_E_HANDLE\)|verdict_patch refused \(SY_E_HANDLE\)', timeout=5)
     assert len(re.findall(r'msg="call_end" plugin="slow" request_id="leaving-client-1"', gw.log())) == 1
     assert ask(gw) == "hello [s]"
+
+
+def test_a_request_that_repeats_a_key_is_refused_where_guardrails_check_it(plugin, gateway):
+    # Guardrails read the first "messages", most upstreams the last: a repeated key could carry
+    # text past every guardrail, so a guarded request may not repeat one (at any depth).
+    import http.client
+    gw = gateway(config(plugin, "  - {plugin: no, applies_to: {models: [guarded-1]}}",
+                        {"no": {"tag": "g", "phases": 1}}))
+
+    def post(body):
+        connection = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+        connection.request("POST", "/v1/chat/completions", body=body, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+
+    repeated = '{"model":"%s","messages":[{"role":"user","content":"clean"}],"messages":[{"role":"user","content":"dirty"}]}'
+    status, body = post(repeated % "guarded-1")
+    assert status == 400 and body["error"]["code"] == "duplicate_key"
+    assert "at /messages" in body["error"]["message"]
+    nested = '{"model":"guarded-1","messages":[{"role":"user","content":"a","content":"b"}]}'
+    status, body = post(nested)
+    assert status == 400 and "at /messages/0/content" in body["error"]["message"]
+    # Where no guardrail applies, the gateway forwards the body as before.
+    status, _ = post(repeated % "other-1")
+    assert status == 200

@@ -1,5 +1,6 @@
 import CSwitchyardPlugin
 import SwitchyardCore
+import SwitchyardJSON
 import SwitchyardPlugins
 
 /// The executor's side of guardrails: the request phase before each attempt, the response phase
@@ -20,6 +21,13 @@ extension PlanExecutor {
         let document: [UInt8]
         do { document = try request.guardrailDocument() } catch {
             return respond(gatewayError: error, failure: error.message)
+        }
+        // A key named twice would let what the guardrails inspect (they read the first) differ
+        // from what the provider acts on (most read the last): such a request is refused.
+        if let path = (try? JSONValue.parse(document))?.firstDuplicateKey() {
+            let error = GatewayError.invalidRequest(
+                "The request names a key twice (at \(path)); requests checked by guardrails must not repeat keys.", code: "duplicate_key")
+            return respond(gatewayError: error, failure: "duplicate key at \(path)")
         }
         let pass = GuardrailPass(
             groups: groups, phase: SY_PHASE_REQUEST, document: document,
