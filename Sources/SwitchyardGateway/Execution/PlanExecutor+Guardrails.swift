@@ -24,7 +24,7 @@ extension PlanExecutor {
         }
         // A key named twice would let what the guardrails inspect (they read the first) differ
         // from what the provider acts on (most read the last): such a request is refused.
-        if let path = (try? JSONValue.parse(document))?.firstDuplicateKey() {
+        if let path = document.withUnsafeBytes({ JSONValue.firstDuplicateKey(in: $0) }) {
             let error = GatewayError.invalidRequest(
                 "The request names a key twice (at \(path)); requests checked by guardrails must not repeat keys.", code: "duplicate_key")
             return respond(gatewayError: error, failure: "duplicate key at \(path)")

@@ -1,30 +1,69 @@
 extension JSONValue {
-    /// The JSON Pointer of the first object (depth first) that names a key twice, with that key;
-    /// nil when no object does. Parsers disagree on duplicates (this reader keeps both, lookups
-    /// see the first, most upstreams the last), so a document inspected on the gateway's behalf
-    /// must not have any: what was inspected and what is sent could differ.
-    public func firstDuplicateKey() -> String? {
-        switch self {
-        case .object(let object):
-            var seen = Set<String>()
-            for (key, value) in object {
-                if !seen.insert(key).inserted { return "/" + Self.escaped(key) }
-                if let inner = value.firstDuplicateKey() { return "/" + Self.escaped(key) + inner }
-            }
-            return nil
-        case .array(let items):
-            for (index, item) in items.enumerated() {
-                if let inner = item.firstDuplicateKey() { return "/\(index)" + inner }
-            }
-            return nil
-        default:
-            return nil
-        }
+    /// The JSON Pointer of the first object (depth first) that names a key twice; nil when no
+    /// object does. Parsers disagree on duplicates (this reader keeps both, lookups see the
+    /// first, most upstreams the last), so a document inspected on the gateway's behalf must not
+    /// have any: what was inspected and what is sent could differ.
+    ///
+    /// Reads the bytes without building a tree: keys are compared as written, and an object with
+    /// an escaped key is decoded to compare (rare). Nil also for bytes that are not JSON (the
+    /// caller's own checks say why).
+    public static func firstDuplicateKey(in bytes: UnsafeRawBufferPointer) -> String? {
+        duplicate(in: bytes, depth: 0)
     }
 
-    private static func escaped(_ key: String) -> String {
+    private static func duplicate(in value: UnsafeRawBufferPointer, depth: Int) -> String? {
+        guard depth < JSONReader.maximumDepth, let first = value.first else { return nil }
+        if first == UInt8(ascii: "[") { return duplicateInElements(of: value, depth: depth) }
+        guard first == UInt8(ascii: "{") else { return nil }
+        var keys: [Range<Int>] = []
+        var escaped = false
+        var found: String?
+        _ = try? JSONValidation.forEachMember(value) { key, keyHasEscapes, range in
+            let start = key.baseAddress! - value.baseAddress!
+            let keyRange = start..<(start + key.count)
+            if keyHasEscapes { escaped = true }
+            if keys.contains(where: { value[$0].elementsEqual(key) }) {
+                found = "/" + pointerToken(key)
+                return false
+            }
+            keys.append(keyRange)
+            if let inner = duplicate(in: UnsafeRawBufferPointer(rebasing: value[range]), depth: depth + 1) {
+                found = "/" + pointerToken(key) + inner
+                return false
+            }
+            return true
+        }
+        if found == nil, escaped, case .object(let object)? = try? JSONValue.parse(value) {
+            var seen = Set<String>()
+            for (key, _) in object where !seen.insert(key).inserted { return "/" + pointerToken(Array(key.utf8)) }
+        }
+        return found
+    }
+
+    private static func duplicateInElements(of array: UnsafeRawBufferPointer, depth: Int) -> String? {
+        var index = 0
+        // Past "[", then each element and its separator.
+        var offset = 1
+        while offset < array.count {
+            while offset < array.count, isSeparator(array[offset]) { offset += 1 }
+            guard offset < array.count, array[offset] != UInt8(ascii: "]") else { return nil }
+            var reader = JSONReader(UnsafeRawBufferPointer(rebasing: array[offset...]))
+            guard (try? reader.skipValue()) != nil else { return nil }
+            let element = UnsafeRawBufferPointer(rebasing: array[offset..<(offset + reader.offset)])
+            if let inner = duplicate(in: element, depth: depth + 1) { return "/\(index)" + inner }
+            offset += reader.offset
+            index += 1
+        }
+        return nil
+    }
+
+    private static func isSeparator(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == UInt8(ascii: ",")
+    }
+
+    private static func pointerToken(_ key: some Collection<UInt8>) -> String {
         var text = ""
-        for character in key {
+        for character in String(decoding: Array(key), as: UTF8.self) {
             switch character {
             case "~": text += "~0"
             case "/": text += "~1"
