@@ -12,6 +12,7 @@ import Testing
         "sy_host_api": MemoryLayout<sy_host_api>.size, "sy_transformer_v1": MemoryLayout<sy_transformer_v1>.size,
         "sy_provider_v1": MemoryLayout<sy_provider_v1>.size,
         "sy_guardrail_v1": MemoryLayout<sy_guardrail_v1>.size, "sy_enricher_v1": MemoryLayout<sy_enricher_v1>.size,
+        "sy_exchange_head": MemoryLayout<sy_exchange_head>.size,
         "sy_batch_v1": MemoryLayout<sy_batch_v1>.size, "sy_plugin_api": MemoryLayout<sy_plugin_api>.size,
         "sy_negotiate": MemoryLayout<sy_negotiate>.size,
     ]

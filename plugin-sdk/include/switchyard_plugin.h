@@ -161,6 +161,8 @@ typedef uint64_t sy_verdict;  /* what a guardrail decides about the JSON it insp
 #define SY_OP_MESSAGES         4u
 #define SY_OP_MODELS           5u
 #define SY_OP_COUNT_TOKENS     6u /* since 1.0: canonical chat body in, {"input_tokens":N} out */
+#define SY_OP_PASSTHROUGH      7u /* since 1.0: /p/{provider}/...: the client's own bytes to the
+                                     provider's native API (provider `passthrough`, enrichers) */
 
 /* What the host planned for this call. Host-owned, borrowed for the duration of the hook.
  * sy_call itself is a token, not a pointer: once the call has ended, host functions given it
@@ -334,8 +336,8 @@ typedef struct sy_host_api {
 #define SY_IFACE_GUARDRAIL "switchyard.guardrail/1"
 #define SY_IFACE_ENRICHER  "switchyard.enricher/1"
 #define SY_IFACE_BATCH     "switchyard.batch/1"
-/* The gateway calls providers and guardrails. The enricher and batch interfaces are declared so
- * plugins can be written against them, but the gateway does not call them yet [planned]. */
+/* The gateway calls providers, guardrails and enrichers. The batch interface is declared so
+ * plugins can be written against it, but the gateway does not call it yet [planned]. */
 
 /* Push-style stream transformer: begin -> data* -> end, then state_free exactly once, also after
  * an error or a cancellation (in which case end may not be called). Calls for one state never
@@ -366,6 +368,19 @@ typedef struct sy_provider_v1 {
      * answer is written to `out` ([hook-thread]) before generate returns. */
     sy_status (*generate)(sy_instance instance, sy_call call, const sy_call_info *info,
                           sy_bytes canonical_json, sy_sink out, sy_error *error);
+    /* Optional (since 1.0). [any-thread] Passthrough: a client called /p/{provider}{path} with
+     * `method`, where `path` is the rest of its target, query included, always starting with '/'
+     * ("/v1/chat/completions", "/v1beta/models/m:generateContent?alt=sse"); info->operation is
+     * SY_OP_PASSTHROUGH and info->request is empty. Set the upstream URL on `out`
+     * ([hook-thread]) with host->http_out_set_url (the provider's base URL joined with `path`)
+     * and add this provider's credentials with host->http_out_add_header (its own scheme: bearer,
+     * x-api-key, x-goog-api-key, api-key). The host has set the method; after the hook it adds the
+     * client's end-to-end headers (not its credentials, not the hop-by-hop ones, none the plugin
+     * set) and streams the client's body, so http_out_set_method and http_out_append_body are
+     * refused here (SY_E_INVALID). The response goes to the client as the upstream sent it; no
+     * transformer runs. NULL: the provider takes no passthrough requests (the client gets 403). */
+    sy_status (*passthrough)(sy_instance instance, sy_call call, const sy_call_info *info,
+                             sy_bytes method, sy_bytes path, sy_http_out out, sy_error *error);
 } sy_provider_v1;
 
 /* switchyard.guardrail/1: inspects what flows through a request, in the phases it declares
@@ -410,14 +425,59 @@ typedef struct sy_guardrail_v1 {
     void (*call_end)(sy_instance instance, sy_call call);
 } sy_guardrail_v1;
 
-/* switchyard.enricher/1 [planned: not called by the gateway yet]: read-only observer of passthrough traffic; emits SY_OUT_META_JSON
- * (model, usage, attributes). Fail-open: its errors are logged, never shown to the client. */
+/* switchyard.enricher/1: a read-only observer of a request its provider serves in the provider's
+ * own format: passthrough (/p/{provider}/...) and native routes (/v1/messages on an Anthropic
+ * provider, /v1/responses on an OpenAI one). It sees the request head and body and the response
+ * head and body as they flow, never changes a byte, and reports what it learned once, from `end`,
+ * as one SY_OUT_META_JSON object on its sink, every member optional:
+ *   {"operation":"chat.completions","model":"gpt-4o-mini",
+ *    "usage":{"prompt_tokens":N,"completion_tokens":N,"prompt_tokens_details":{"cached_tokens":N},
+ *             "completion_tokens_details":{"reasoning_tokens":N}},
+ *    "audit_path":"/v1/chat/completions"}
+ * `usage` is the canonical usage object (docs/canonical.md); "audit_path" is the canonical route
+ * the call amounts to ("/v1/chat/completions", "/v1/messages", "/v1/embeddings", ...). The host
+ * meters, logs and budgets the call with it exactly as it does a translated call's usage; on a
+ * native route the provider's own usage wins and the enricher's fills what it lacks.
+ *
+ * Order for one call: begin -> data(SY_PHASE_REQUEST)* -> response -> data(SY_PHASE_RESPONSE)*
+ * -> end -> state_free. A call cut short (client gone, upstream failed) goes straight to end with
+ * its outcome. data() gets only the phases the table declares in `phases` (heads always); chunk
+ * boundaries are arbitrary, and the response body is what the upstream sent (SSE included),
+ * de-chunked but never decoded: the host asks upstreams for identity encoding when an enricher
+ * observes the response. Bytes reach an enricher after the upstream (request) or the client
+ * (response) has been handed them, so it never delays a byte.
+ *
+ * Fail-open: an error from any hook, a refused report, or a hook running past the entry's
+ * deadline ends that enricher's part in the call (state_free still runs, end does not) and is
+ * recorded in the log; the request goes on untouched. begin returning SY_E_UNSUPPORTED means
+ * "not mine" (an OpenAI enricher asked about an unknown path) and is not a failure.
+ * Threading: every hook runs on the call's event loop and must not block; calls for one state
+ * never overlap. */
+typedef struct sy_exchange_head {
+    uint32_t struct_size;
+    uint32_t http_status;     /* response head: the upstream's status; request head: 0 */
+    sy_bytes method;          /* "POST", "GET", ... */
+    sy_bytes path;            /* as sent upstream, query included: "/v1/chat/completions" */
+    const sy_header *headers; /* request: as forwarded, credentials removed; response: as received */
+    size_t header_count;
+} sy_exchange_head;
+
 typedef struct sy_enricher_v1 {
     uint32_t struct_size;
-    uint32_t phases;
-    /* [any-thread]; `out` is [hook-thread]. */
-    sy_status (*observe)(sy_instance instance, sy_call call, uint32_t phase, sy_bytes json,
-                         sy_sink out, sy_error *error);
+    uint32_t phases; /* SY_PHASE_REQUEST | SY_PHASE_RESPONSE: the bodies it reads */
+    /* The request head, borrowed for the call. *out_state (may stay NULL) is handed to every later
+     * hook of this call. SY_E_UNSUPPORTED: this call is not for this enricher. */
+    sy_status (*begin)(sy_instance instance, sy_call call, const sy_call_info *info,
+                       const sy_exchange_head *request, sy_state *out_state, sy_error *error);
+    /* The response head (not called when no response arrived). */
+    sy_status (*response)(sy_state state, const sy_exchange_head *response, sy_error *error);
+    /* Body bytes of `phase` (SY_PHASE_REQUEST or SY_PHASE_RESPONSE), borrowed for the call. */
+    sy_status (*data)(sy_state state, uint32_t phase, sy_bytes chunk, sy_error *error);
+    /* The call is over: `outcome` SY_OK (the whole response went to the client), SY_E_CANCELLED
+     * (the client left) or SY_E_UPSTREAM (the exchange failed). Report on `out` ([hook-thread]). */
+    sy_status (*end)(sy_state state, sy_status outcome, sy_sink out, sy_error *error);
+    /* Exactly once after a begin that returned SY_OK. */
+    void (*state_free)(sy_state state);
 } sy_enricher_v1;
 
 /* switchyard.batch/1 [planned: not called by the gateway yet]: JSONL in -> JSONL out through the transformer; one input line per data()

@@ -15,7 +15,7 @@ int main(void) {
     sy_error error = { sizeof(sy_error), SY_OK, 0, 0, { 0 } };
     sy_plugin_entry_fn function = entry;
     sy_transformer_v1 transformer = { sizeof(sy_transformer_v1), 0, 0, 0, 0 };
-    sy_provider_v1 provider = { sizeof(sy_provider_v1), 0, &transformer, 0 };
+    sy_provider_v1 provider = { sizeof(sy_provider_v1), 0, &transformer, 0, 0 };
     sy_guardrail_v1 guardrail = { sizeof(sy_guardrail_v1), SY_PHASE_REQUEST | SY_PHASE_CHUNK, 0, 0 };
     sy_batch_v1 batch = { sizeof(sy_batch_v1), &transformer };
     negotiate.host = &host;

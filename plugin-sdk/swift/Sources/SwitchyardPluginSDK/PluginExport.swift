@@ -93,7 +93,8 @@ enum ExportedTables {
             struct_size: UInt32(MemoryLayout<sy_provider_v1>.size),
             prepare: providerPrepare,
             response: UnsafePointer(transformerTable),
-            generate: definition?.answersLocally == true ? providerGenerate : nil
+            generate: definition?.answersLocally == true ? providerGenerate : nil,
+            passthrough: nil
         ))
         return table
     }()
