@@ -9,12 +9,17 @@
  *   "bad_report": true   end writes a report with a negative token count
  *   "report": "{...}"    end writes this text as its report (a JSON string holding it, or the
  *                        object itself), verbatim; default: a small valid report (below)
- *   "report_kind": K     end writes its report with SY_OUT_* kind K (default SY_OUT_META_JSON)
+ *   "report_kind": K     end writes its report with SY_OUT_* kind K (default SY_OUT_META_JSON);
+ *                        0: end writes nothing
  *   "report_twice": true end writes its report twice
  *   "late_write": true   end keeps its sink: a thread of its own writes with it while end waits
  *                        for that thread, and the next call's first data() writes with it again;
  *                        both statuses (SY_E_HANDLE expected) go into later reports
  *   "phases": B          SY_PHASE_* bits it declares (default request | response)
+ *
+ * One call may choose for itself in its request path's query: "fail=HOOK", "decline=1",
+ * "slow_ms=N", "bad_report=1", "report_kind=K", "report_twice=1", "late_write=1" apply to that
+ * call only (so one instance can fail a call and report on the next).
  *
  * The default report: {"operation":"test","model":"test-model","usage":{"prompt_tokens":1,
  * "completion_tokens":2},"audit_path":"/v1/chat/completions","attributes":{...}} where the
@@ -47,11 +52,20 @@ typedef struct enricher {
     sy_enricher_v1 table; /* per instance: its phases come from the config */
 } enricher;
 
+/* What one call does: the instance's config, overridden by the call's query. */
+typedef struct behaviour {
+    char fail[16];
+    int decline, bad_report, report_twice, late_write;
+    long slow_ms, report_kind;
+} behaviour;
+
 typedef struct observation {
     enricher *self;
     sy_call call;
+    behaviour does;
     char method[16], path[256];
     uint32_t status;
+    size_t request_headers;
     long data_calls, request_bytes, response_bytes;
     int slept;
 } observation;
@@ -135,18 +149,54 @@ static void copy_bytes(char *out, size_t capacity, sy_bytes in) {
     out[n] = 0;
 }
 
+/* The value of "key=" in the query of `path` (NUL-terminated), as a number or a word. */
+static int query_value(const char *path, const char *key, char *out, size_t capacity) {
+    const char *query = strchr(path, '?');
+    if (!query) return 0;
+    size_t k = strlen(key);
+    for (const char *p = query + 1; *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : p + strlen(p)) {
+        if (strncmp(p, key, k) == 0 && p[k] == '=') {
+            size_t n = 0;
+            for (const char *v = p + k + 1; *v && *v != '&' && n + 1 < capacity; v++) out[n++] = *v;
+            out[n] = 0;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static behaviour call_behaviour(const enricher *self, const char *path) {
+    behaviour does = { .decline = self->decline, .bad_report = self->bad_report, .report_twice = self->report_twice,
+                       .late_write = self->late_write, .slow_ms = self->slow_ms, .report_kind = self->report_kind };
+    memcpy(does.fail, self->fail, sizeof does.fail);
+    char value[32];
+    query_value(path, "fail", does.fail, sizeof does.fail);
+    if (query_value(path, "decline", value, sizeof value)) does.decline = atoi(value);
+    if (query_value(path, "slow_ms", value, sizeof value)) does.slow_ms = atol(value);
+    if (query_value(path, "bad_report", value, sizeof value)) does.bad_report = atoi(value);
+    if (query_value(path, "report_kind", value, sizeof value)) does.report_kind = atol(value);
+    if (query_value(path, "report_twice", value, sizeof value)) does.report_twice = atoi(value);
+    if (query_value(path, "late_write", value, sizeof value)) does.late_write = atoi(value);
+    return does;
+}
+
 static sy_status begin(sy_instance instance, sy_call call, const sy_call_info *info, const sy_exchange_head *request,
                        sy_state *out_state, sy_error *error) {
     (void)info;
     enricher *self = instance;
     atomic_fetch_add(&self->begins, 1);
-    if (self->decline) return SY_E_UNSUPPORTED;
-    if (strcmp(self->fail, "begin") == 0) return failing(error, "begin");
+    char path[256];
+    copy_bytes(path, sizeof path, request->path);
+    behaviour does = call_behaviour(self, path);
+    if (does.decline) return SY_E_UNSUPPORTED;
+    if (strcmp(does.fail, "begin") == 0) return failing(error, "begin");
     observation *state = calloc(1, sizeof *state);
     state->self = self;
     state->call = call;
+    state->does = does;
+    state->request_headers = request->header_count;
     copy_bytes(state->method, sizeof state->method, request->method);
-    copy_bytes(state->path, sizeof state->path, request->path);
+    memcpy(state->path, path, sizeof path);
     char line[300];
     snprintf(line, sizeof line, "begin %s", state->path);
     say(self->hinst, call, line);
@@ -158,7 +208,7 @@ static sy_status response(sy_state raw, const sy_exchange_head *head, sy_error *
     observation *state = raw;
     atomic_fetch_add(&state->self->responses, 1);
     state->status = head->http_status;
-    if (strcmp(state->self->fail, "response") == 0) return failing(error, "response");
+    if (strcmp(state->does.fail, "response") == 0) return failing(error, "response");
     return SY_OK;
 }
 
@@ -174,12 +224,12 @@ static sy_status data(sy_state raw, uint32_t phase, sy_bytes chunk, sy_error *er
         const char *late = "{\"model\":\"late\"}";
         atomic_store(&self->late_write_data, host->sink_write(self->hinst, kept, SY_OUT_META_JSON, (sy_bytes){ (const uint8_t *)late, strlen(late) }));
     }
-    if (self->slow_ms > 0 && !state->slept) {
+    if (state->does.slow_ms > 0 && !state->slept) {
         state->slept = 1;
-        struct timespec t = { self->slow_ms / 1000, (self->slow_ms % 1000) * 1000000L };
+        struct timespec t = { state->does.slow_ms / 1000, (state->does.slow_ms % 1000) * 1000000L };
         while (nanosleep(&t, &t) != 0) {}
     }
-    if (strcmp(self->fail, "data") == 0) return failing(error, "data");
+    if (strcmp(state->does.fail, "data") == 0) return failing(error, "data");
     return SY_OK;
 }
 
@@ -203,8 +253,8 @@ static sy_status end(sy_state raw, sy_status outcome, sy_sink out, sy_error *err
     char line[64];
     snprintf(line, sizeof line, "end %d", outcome);
     say(self->hinst, state->call, line);
-    if (strcmp(self->fail, "end") == 0) return failing(error, "end");
-    if (self->late_write) {
+    if (strcmp(state->does.fail, "end") == 0) return failing(error, "end");
+    if (state->does.late_write) {
         atomic_store(&self->kept_sink, out);
         late_write work = { self, out };
         pthread_t thread;
@@ -213,24 +263,25 @@ static sy_status end(sy_state raw, sy_status outcome, sy_sink out, sy_error *err
     }
     char report[2048];
     const char *text = report;
-    if (self->bad_report) {
+    if (state->does.bad_report) {
         text = "{\"usage\":{\"prompt_tokens\":-1,\"completion_tokens\":2}}";
     } else if (self->report) {
         text = self->report;
     } else {
         snprintf(report, sizeof report,
                  "{\"operation\":\"test\",\"model\":\"test-model\",\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2},"
-                 "\"audit_path\":\"/v1/chat/completions\",\"attributes\":{\"method\":\"%s\",\"path\":\"%s\",\"status\":%u,"
+                 "\"audit_path\":\"/v1/chat/completions\",\"attributes\":{\"method\":\"%s\",\"path\":\"%s\",\"status\":%u,\"request_headers\":%zu,"
                  "\"data_calls\":%ld,\"request_bytes\":%ld,\"response_bytes\":%ld,\"outcome\":%d,"
                  "\"begins\":%ld,\"responses\":%ld,\"datas\":%ld,\"ends\":%ld,\"frees\":%ld,"
                  "\"late_write_thread\":%d,\"late_write_data\":%d}}",
-                 state->method, state->path, state->status, state->data_calls, state->request_bytes, state->response_bytes, outcome,
+                 state->method, state->path, state->status, state->request_headers, state->data_calls, state->request_bytes, state->response_bytes, outcome,
                  atomic_load(&self->begins), atomic_load(&self->responses), atomic_load(&self->datas), atomic_load(&self->ends),
                  atomic_load(&self->frees), atomic_load(&self->late_write_thread), atomic_load(&self->late_write_data));
     }
-    uint32_t kind = (uint32_t)self->report_kind;
+    uint32_t kind = (uint32_t)state->does.report_kind;
+    if (kind == 0) return SY_OK;
     sy_status written = host->sink_write(self->hinst, out, kind, (sy_bytes){ (const uint8_t *)text, strlen(text) });
-    if (self->report_twice && written == SY_OK) {
+    if (state->does.report_twice && written == SY_OK) {
         written = host->sink_write(self->hinst, out, kind, (sy_bytes){ (const uint8_t *)text, strlen(text) });
     }
     if (written != SY_OK) {
