@@ -5,7 +5,7 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases", "guardrails"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers"]
 
     /// Reads `path` and parses it; errors carry `path` as written.
     public static func load(path: String, environment: Environment = .process) throws(ConfigError) -> GatewayConfig {
@@ -32,13 +32,16 @@ public enum ConfigLoader {
         let providers = try ProvidersSection.decode(fields["providers"], timeouts: server.upstreamTimeouts)
         let aliases = try AliasesSection.decode(fields["aliases"])
         let guardrails = try GuardrailsSection.decode(fields["guardrails"])
-        let checked = try CrossValidation.resolve(plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails)
+        let enrichers = try EnrichersSection.decode(fields["enrichers"])
+        let checked = try CrossValidation.resolve(
+            plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers)
         return GatewayConfig(
             server: server,
             plugins: checked.plugins,
             providers: checked.providers,
             aliases: checked.aliases,
             guardrails: checked.guardrails,
+            enrichers: checked.enrichers,
             sourceName: sourceName)
     }
 }

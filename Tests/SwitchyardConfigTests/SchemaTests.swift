@@ -44,6 +44,9 @@ struct SchemaTests {
         #expect(guardrail?["properties"]?.objectValue?.keys == GuardrailsSection.keys)
         #expect(guardrail?["properties"]?["applies_to"]?["properties"]?.objectValue?.keys == GuardrailsSection.scopeKeys)
         #expect(guardrail?["required"] == .array([.string("plugin")]))
+        let enricher = properties["enrichers"]?["items"]
+        #expect(enricher?["properties"]?.objectValue?.keys == EnrichersSection.keys)
+        #expect(enricher?["required"] == .array([.string("plugin")]))
     }
 
     @Test("accepts every example and the default configuration, as written (before interpolation)")
@@ -102,6 +105,15 @@ struct SchemaTests {
         "guardrails: [{plugin: p, deadline: 0}]",
         "guardrails: [{plugin: p, deadline: soon}]",
         "guardrails: [{plugin: p, enabled: yes}]",
+        "enrichers: {}",
+        "enrichers: [{name: x}]",
+        "enrichers: [{plugin: p, name: Usage}]",
+        "enrichers: [{plugin: p, applies_to: {providers: [a]}}]",
+        "enrichers: [{plugin: p, providers: a}]",
+        "enrichers: [{plugin: p, providers: [a, a]}]",
+        "enrichers: [{plugin: p, deadline: 0}]",
+        "enrichers: [{plugin: p, deadline: soon}]",
+        "enrichers: [{plugin: p, enabled: yes}]",
     ])
     func rejectsInvalid(yaml: String) throws {
         #expect(errorText(yaml, env: [:]) != nil)
@@ -118,6 +130,9 @@ struct SchemaTests {
         "guardrails: [{plugin: p, name: , phases: , applies_to: {models: [], providers: , routes: }, order: -3, on_error: '${ON_ERROR:-fail_open}', deadline: 1.5, enabled: }]",
         "guardrails: [{plugin: p, applies_to: , order: '${ORDER}', deadline: '${DEADLINE:-2s}'}]",
         "guardrails:",
+        "enrichers: [{name: openai-usage, plugin: usage, providers: [a, b], deadline: 20ms, enabled: true}]",
+        "enrichers: [{plugin: p, name: , providers: , deadline: '${DEADLINE:-5ms}', enabled: }]",
+        "enrichers:",
         "",
     ])
     func acceptsValid(yaml: String) throws {

@@ -7,7 +7,10 @@
 ///   flattened; aliases whose model only disabled providers serve are dropped);
 /// - guardrail names are unique and match `[a-z0-9_-]+`; every guardrail's `plugin` names an
 ///   entry of `plugins` and its `applies_to.providers` entries of `providers` (whether the plugin
-///   implements switchyard.guardrail/1 is checked when it is loaded).
+///   implements switchyard.guardrail/1 is checked when it is loaded);
+/// - enricher names are unique and match `[a-z0-9_-]+`; every enricher's `plugin` names an entry
+///   of `plugins` and its `providers` entries of `providers` (switchyard.enricher/1 is checked
+///   when the plugin is loaded).
 public struct GatewayConfig: Sendable, Equatable {
     public var server: ServerConfig
     public var plugins: [PluginEntry]
@@ -16,6 +19,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var aliases: [String: String]
     /// Guardrail entries in config order (not yet sorted by `order`); disabled entries are dropped.
     public var guardrails: [GuardrailEntry]
+    /// Enricher entries in config order; disabled entries are dropped.
+    public var enrichers: [EnricherEntry]
     /// The name errors were reported under: the path given to `load`, or the `parse` label.
     public let sourceName: String
 
@@ -25,6 +30,7 @@ public struct GatewayConfig: Sendable, Equatable {
         providers: [ProviderEntry] = [],
         aliases: [String: String] = [:],
         guardrails: [GuardrailEntry] = [],
+        enrichers: [EnricherEntry] = [],
         sourceName: String
     ) {
         self.server = server
@@ -32,6 +38,7 @@ public struct GatewayConfig: Sendable, Equatable {
         self.providers = providers
         self.aliases = aliases
         self.guardrails = guardrails
+        self.enrichers = enrichers
         self.sourceName = sourceName
     }
 

@@ -10,13 +10,15 @@ enum CrossValidation {
         var providers: [ProviderEntry]
         var aliases: [String: String]
         var guardrails: [GuardrailEntry]
+        var enrichers: [EnricherEntry]
     }
 
     static func resolve(
         plugins: [PluginsSection.Draft],
         providers: [ProvidersSection.Draft],
         aliases: [AliasesSection.Draft],
-        guardrails: [GuardrailsSection.Draft]
+        guardrails: [GuardrailsSection.Draft],
+        enrichers: [EnrichersSection.Draft] = []
     ) throws(ConfigError) -> Result {
         for provider in providers {
             try checkPluginReference(provider.entry.plugin, at: provider.pluginValue, user: "provider", enabled: provider.enabled, plugins: plugins)
@@ -24,15 +26,19 @@ enum CrossValidation {
         for guardrail in guardrails {
             try checkGuardrailReferences(guardrail, plugins: plugins, providers: providers, aliases: aliases)
         }
+        for enricher in enrichers {
+            try checkEnricherReferences(enricher, plugins: plugins, providers: providers)
+        }
         let enabledProviders = providers.filter(\.enabled).map(\.entry)
         return Result(
             plugins: plugins.filter(\.enabled).map(\.entry),
             providers: enabledProviders,
             aliases: try resolveAliases(aliases, allProviders: providers.map(\.entry), enabledProviders: enabledProviders),
-            guardrails: guardrails.filter(\.enabled).map(\.entry))
+            guardrails: guardrails.filter(\.enabled).map(\.entry),
+            enrichers: enrichers.filter(\.enabled).map(\.entry))
     }
 
-    /// `name` (written at `value`) names a plugin entry; an enabled `user` (provider, guardrail)
+    /// `name` (written at `value`) names a plugin entry; an enabled `user` (provider, guardrail, enricher)
     /// needs it enabled.
     static func checkPluginReference(
         _ name: String,

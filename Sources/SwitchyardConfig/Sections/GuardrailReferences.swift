@@ -44,7 +44,7 @@ extension CrossValidation {
         }
     }
 
-    private static func knownNames(_ names: [String], near name: String, none: String) -> String {
+    static func knownNames(_ names: [String], near name: String, none: String) -> String {
         if names.isEmpty { return none }
         let known = "known: " + names.joined(separator: ", ")
         guard let guess = Suggestion.closest(to: name, in: names) else { return known }

@@ -53,7 +53,9 @@ enum GuardrailsSection {
         }
         if let value = fields["order"] { entry.order = try value.integer(in: -1_000_000...1_000_000) }
         if let value = fields["on_error"] { entry.failOpen = try GuardrailVocabulary.failOpen(value) }
-        if let value = fields["deadline"] { entry.deadline = try decodeDeadline(value) }
+        if let value = fields["deadline"] {
+            entry.deadline = try value.deadline(atMost: maximumDeadline, limit: "must be at most 10m: the request waits while a guardrail runs")
+        }
         let enabled = try fields["enabled"].map { v throws(ConfigError) in try v.enabledFlag() } ?? true
         return Draft(
             entry: entry, enabled: enabled, nameValue: nameValue, nameIsImplicit: nameIsImplicit, pluginValue: pluginValue,
@@ -92,17 +94,6 @@ enum GuardrailsSection {
             values.append(item)
         }
         return (texts, values)
-    }
-
-    /// Nanoseconds, greater than zero and at most `maximumDeadline`.
-    private static func decodeDeadline(_ value: ConfigValue) throws(ConfigError) -> UInt64 {
-        let deadline = try value.duration()
-        guard deadline > .zero else { throw value.error("must be greater than zero") }
-        guard deadline <= maximumDeadline else {
-            throw value.error("must be at most 10m: the request waits while a guardrail runs")
-        }
-        let (seconds, attoseconds) = deadline.components
-        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
     }
 
     /// Like `EntryName.checkUnique`, with a hint when the name was the plugin's by default.
