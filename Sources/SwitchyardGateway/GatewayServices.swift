@@ -47,11 +47,15 @@ final class GatewayServices: Sendable {
     let workers: WorkerPool?
     /// The `guardrails:` entries by name (the plan names those a request runs).
     let guardrails: [String: ConfiguredGuardrail]
+    /// The `enrichers:` entries in config order (they observe passthrough and native calls of
+    /// the providers they apply to); empty when none is configured.
+    let enrichers: [ConfiguredEnricher]
 
     init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog, workers: WorkerPool? = nil,
-         guardrails: [String: ConfiguredGuardrail] = [:]) {
+         guardrails: [String: ConfiguredGuardrail] = [:], enrichers: [ConfiguredEnricher] = []) {
         self.providers = providers
         self.guardrails = guardrails
+        self.enrichers = enrichers
         self.workers = workers
         self.planner = planner
         self.settings = settings

@@ -80,4 +80,13 @@ import Testing
         let outcome = PluginLoadCheck.inChildProcess(config: config, executable: "/nonexistent/switchyard", arguments: [])
         #expect(outcome.error?.hasPrefix("cannot check the plugins: cannot start /nonexistent/switchyard") == true)
     }
+
+    @Test func aCrashLookingUpAnEnricherNamesTheEntryAndItsPlugin() throws {
+        let yaml = Self.yaml + "enrichers:\n  - {name: usage, plugin: a}\n"
+        let config = try ConfigLoader.parse(yaml: Array(yaml.utf8), sourceName: "v.yaml", environment: .values([:]))
+        let outcome = PluginLoadCheck.inChildProcess(
+            config: config, executable: "/bin/sh", arguments: ["-c", "echo 'provider p' >&3; echo 'enricher usage' >&3; kill -SEGV $$"], timeoutSeconds: 10)
+        #expect(outcome.error
+            == #"v.yaml:11:5: enricher "usage" (plugin "a", /x/liba.so): crashed the validating process with SIGSEGV (Segmentation fault) while looking up its enricher interface (get_interface)"#)
+    }
 }

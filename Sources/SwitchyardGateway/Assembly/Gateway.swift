@@ -54,11 +54,18 @@ public final class Gateway: @unchecked Sendable {
             guardrails.append(ConfiguredGuardrail(entry: entry, plugin: plugin, watchTag: HookWatch.tag(provider: watched.count)))
             watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: plugins.instances[entry.plugin]?.host))
         }
+        // Enrichers in config order.
+        var enrichers: [ConfiguredEnricher] = []
+        for entry in config.enrichers {
+            guard let plugin = plugins.enrichers[entry.name] else { continue }
+            enrichers.append(ConfiguredEnricher(entry: entry, plugin: plugin, watchTag: HookWatch.tag(provider: watched.count)))
+            watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: plugins.instances[entry.plugin]?.host))
+        }
         let services = GatewayServices(
             providers: providers,
             planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations),
             settings: GatewaySettings(accessLog: accessLog), log: log, workers: workers,
-            guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }))
+            guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers)
         responder = GatewayResponder(
             services: services, models: ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000)))
 

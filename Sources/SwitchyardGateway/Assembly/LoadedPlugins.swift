@@ -13,6 +13,8 @@ public struct LoadedPlugins: @unchecked Sendable {
     public let providerOperations: [String: Set<String>]
     /// Every `guardrails:` entry bound to its plugin's guardrail interface, by guardrail name.
     public let guardrails: [String: GuardrailPlugin]
+    /// Every `enrichers:` entry bound to its plugin's enricher interface, by enricher name.
+    public let enrichers: [String: EnricherPlugin]
 
     /// What is about to run, told to `progress` before it runs: a step that crashes or hangs
     /// the process is the last one told (`switchyard validate` reports it from a child process).
@@ -25,6 +27,8 @@ public struct LoadedPlugins: @unchecked Sendable {
         case provider(name: String)
         /// get_interface for a guardrail entry.
         case guardrail(name: String)
+        /// get_interface for an enricher entry.
+        case enricher(name: String)
     }
 
     public init(config: GatewayConfig, progress: (Step) -> Void = { _ in }) throws(GatewayStartupError) {
@@ -64,16 +68,37 @@ public struct LoadedPlugins: @unchecked Sendable {
             }
             guardrails[entry.name] = guardrail
         }
+        var enrichers: [String: EnricherPlugin] = [:]
+        for entry in config.enrichers {
+            progress(.enricher(name: entry.name))
+            enrichers[entry.name] = try Self.bindEnricher(entry, instances)
+        }
         self.instances = instances
         self.providers = providers
         self.providerOperations = operations
         self.guardrails = guardrails
+        self.enrichers = enrichers
+    }
+
+    /// An `enrichers:` entry bound to its plugin's `switchyard.enricher/1`. Enricher hooks run on
+    /// the event loop, inline with the traffic they observe, and the host has no worker path for
+    /// them: a plugin whose manifest declares `blocking_hooks` cannot serve as one.
+    static func bindEnricher(_ entry: EnricherEntry, _ instances: [String: PluginInstance]) throws(GatewayStartupError) -> EnricherPlugin {
+        let (instance, enricher) = try bind(
+            instances, "enrichers[\(entry.name)]", plugin: entry.plugin, at: entry.location, interface: SY_IFACE_ENRICHER
+        ) { EnricherPlugin(name: entry.name, instance: $0, hostInstance: instances[entry.plugin]?.host.handle, table: $1) }
+        let blocking = instance.library.blockingHooks
+        guard blocking.isEmpty else {
+            throw GatewayStartupError(
+                "\(entry.location): enrichers[\(entry.name)]: plugin \"\(entry.plugin)\" declares blocking_hooks (\(blocking)), but an enricher's hooks always run on the event loop and must not block; an enricher cannot use blocking_hooks")
+        }
+        return enricher
     }
 }
 
 extension LoadedPlugins {
-    /// A provider or guardrail entry bound to its plugin instance's interface `interface`
-    /// (`wrap` checks the table), or the error naming the entry.
+    /// A provider, guardrail or enricher entry bound to its plugin instance's interface
+    /// `interface` (`wrap` checks the table), or the error naming the entry.
     static func bind<Kind>(_ instances: [String: PluginInstance], _ entry: String, plugin: String, at location: SourceLocation,
                            interface: String, _ wrap: (sy_instance?, UnsafeRawPointer) -> Kind?) throws(GatewayStartupError) -> (PluginInstance, Kind) {
         guard let instance = instances[plugin] else {

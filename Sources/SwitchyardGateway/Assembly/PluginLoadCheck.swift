@@ -16,7 +16,8 @@ import Glibc
 /// plugin output cannot mix into; when the child dies, the last line names the plugin and the
 /// step. Each step has its own deadline (`timeoutSeconds`), restarted by every line.
 ///
-/// Report lines: `library NAME`, `instance NAME`, `provider NAME`, `free NAME`, then `ok`, or
+/// Report lines: `library NAME`, `instance NAME`, `provider NAME`, `guardrail NAME`,
+/// `enricher NAME`, `free NAME`, then `ok`, or
 /// `error MESSAGE` (the rest of the stream) when loading failed cleanly.
 public enum PluginLoadCheck {
     /// The hidden subcommand the child runs: `switchyard __validate-plugins CONFIG`.
@@ -40,6 +41,7 @@ public enum PluginLoadCheck {
                 case .instance(let name): report("instance \(name)", to: reportFD)
                 case .provider(let name): report("provider \(name)", to: reportFD)
                 case .guardrail(let name): report("guardrail \(name)", to: reportFD)
+                case .enricher(let name): report("enricher \(name)", to: reportFD)
                 }
             }
         } catch {
@@ -133,6 +135,10 @@ public enum PluginLoadCheck {
         if parts[0] == "guardrail", let guardrail = config.guardrails.first(where: { $0.name == name }) {
             let path = config.plugins.first(where: { $0.name == guardrail.plugin })?.path ?? "?"
             return ("\(guardrail.location): guardrail \"\(name)\" (plugin \"\(guardrail.plugin)\", \(path))", "looking up its guardrail interface (get_interface)")
+        }
+        if parts[0] == "enricher", let enricher = config.enrichers.first(where: { $0.name == name }) {
+            let path = config.plugins.first(where: { $0.name == enricher.plugin })?.path ?? "?"
+            return ("\(enricher.location): enricher \"\(name)\" (plugin \"\(enricher.plugin)\", \(path))", "looking up its enricher interface (get_interface)")
         }
         guard let entry = config.plugins.first(where: { $0.name == name }) else { return nil }
         let subject = "\(entry.location): plugin \"\(name)\" (\(entry.path))"

@@ -42,7 +42,9 @@ enum ValidateCommand {
             printError("switchyard: \(error)")
             return 1
         }
-        print("\(path): ok (\(outcome.instances) plugins, \(config.providers.count) providers, \(config.guardrails.count) guardrails, \(config.aliases.count) aliases)")
+        // Enrichers are named only when there are some (the line keeps its shape without them).
+        let enrichers = config.enrichers.isEmpty ? "" : ", \(config.enrichers.count) enrichers"
+        print("\(path): ok (\(outcome.instances) plugins, \(config.providers.count) providers, \(config.guardrails.count) guardrails\(enrichers), \(config.aliases.count) aliases)")
         return 0
     }
 

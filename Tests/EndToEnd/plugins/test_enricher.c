@@ -333,9 +333,17 @@ static const void *get_interface(sy_instance instance, const char *id) {
     return &((enricher *)instance)->table;
 }
 
+/* Built with -DTEST_ENRICHER_BLOCKING_HOOKS, the manifest declares blocking_hooks, which the host
+ * must refuse for an enricher. */
+#ifdef TEST_ENRICHER_BLOCKING_HOOKS
+#define MANIFEST_EXTRA ",\"blocking_hooks\":[\"response\"]"
+#else
+#define MANIFEST_EXTRA ""
+#endif
+
 static const sy_plugin_api api = {
     sizeof(sy_plugin_api), SY_ABI_MINOR, "dev.switchyard.test.enricher", "1.0.0",
-    "{\"kinds\":[\"enricher\"],\"interfaces\":[\"switchyard.enricher/1\"]}",
+    "{\"kinds\":[\"enricher\"],\"interfaces\":[\"switchyard.enricher/1\"]" MANIFEST_EXTRA "}",
     0, 0, instance_new, instance_free, get_interface,
 };
 
