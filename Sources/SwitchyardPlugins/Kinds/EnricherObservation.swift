@@ -12,8 +12,8 @@ import SwitchyardPosix
 /// observation is skipped: `response` and `data` return nil, `end` returns `.success(nil)`,
 /// without calling the plugin. The bytes of the exchange are never touched either way.
 ///
-/// Order (the header's): response? -> data* -> end, then close. A hook called out of that order
-/// (after `end`, after `close`) is not passed to the plugin.
+/// Order (the header's): data(request)* -> response -> data(response)* -> end, then close. A
+/// hook called after `end` or `close` is not passed to the plugin.
 ///
 /// Threading: loop-confined. Every call, `deinit` included, happens on the event loop of the call
 /// it observes (the header promises enricher hooks run there); calls never overlap. Not Sendable.
