@@ -121,6 +121,25 @@ enum PassthroughKeys {
         #expect(built.headers.map { "\($0.name): \($0.value)" } == ["x-goog-api-key: AIza-provider"])
     }
 
+    /// `?key=` is how a Gemini client may pass its own key: dropped, whatever its spelling; the
+    /// other parameters stay as written and in order.
+    @Test(arguments: [
+        ("/v1beta/models?key=client-key", "/v1beta/models"),
+        ("/v1beta/models?pageSize=5&key=client-key&pageToken=a%26b", "/v1beta/models?pageSize=5&pageToken=a%26b"),
+        ("/v1beta/models?k%65y=client-key&key&keys=1&monkey=2", "/v1beta/models?keys=1&monkey=2"),
+        ("/v1beta/models:streamGenerateContent?alt=sse&&x=", "/v1beta/models:streamGenerateContent?alt=sse&&x="),
+    ])
+    func geminiDropsAClientsKeyFromTheQuery(_ path: String, _ forwarded: String) throws {
+        let harness = try PassthroughKeys.harness("ProviderGemini", ["base_url": "http://127.0.0.1:9/v1beta", "api_key_env": "SWITCHYARD_TEST_PT_GEMINI"])
+        #expect(try request(harness, "GET", path).url == "http://127.0.0.1:9" + forwarded)
+    }
+
+    /// OpenAI and Anthropic know no key parameter: their queries go as written.
+    @Test func otherProvidersKeepAKeyParameter() throws {
+        let harness = try PassthroughKeys.harness("ProviderOpenAI", ["base_url": "http://127.0.0.1:9/v1", "api_key_env": nil])
+        #expect(try request(harness, "GET", "/v1/models?key=x").url == "http://127.0.0.1:9/v1/models?key=x")
+    }
+
     /// Refused with 400 by every provider: a dot segment (the HTTP client would resolve it, so the
     /// upstream would see a path the gateway's allow and deny lists never saw), a fragment, and
     /// bytes a request target cannot carry.

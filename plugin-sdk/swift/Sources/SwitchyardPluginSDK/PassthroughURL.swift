@@ -12,15 +12,20 @@
 ///     https://openrouter.ai/api/v1  + /v1/models            -> https://openrouter.ai/api/v1/models
 ///     http://127.0.0.1:8000         + /v1/models?limit=2    -> http://127.0.0.1:8000/v1/models?limit=2
 ///
-/// The query is kept byte for byte. Built once per instance (the prefix is computed at config
+/// The query is kept byte for byte, except the parameters named in `credentialParameters` (e.g.
+/// Gemini's `key`): a client's credential never reaches the upstream, which gets the provider's
+/// own. Built once per instance (the prefix is computed at config
 /// time); `url(_:)` is one check over the path and one concatenation. Immutable, Sendable.
 public struct PassthroughURL: Sendable {
     /// The base URL without its version segment and without a trailing slash.
     public let prefix: String
+    /// Query parameters dropped from the client's query (compared after percent-decoding).
+    public let credentialParameters: [String]
 
     /// `base` as `ProviderConfig.baseURL` returns it (http(s), no trailing slash); `versions` are
     /// the last path segments that name an API version in this provider's base URLs.
-    public init(base: String, versions: [String]) {
+    public init(base: String, versions: [String], credentialParameters: [String] = []) {
+        self.credentialParameters = credentialParameters
         var bytes = Array(base.utf8)
         while bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
         // Only a segment of the path counts: in "https://v1" it is the host.
@@ -41,7 +46,44 @@ public struct PassthroughURL: Sendable {
     /// allow and deny lists saw.
     public func url(_ path: String) throws(PluginError) -> String {
         try Self.check(path)
-        return prefix + path
+        guard !credentialParameters.isEmpty, let question = path.utf8.firstIndex(of: UInt8(ascii: "?")) else { return prefix + path }
+        return prefix + withoutCredentials(path[..<question], query: path[path.utf8.index(after: question)...])
+    }
+
+    /// `path` and the query without the credential parameters, the others as written and in order.
+    private func withoutCredentials(_ path: Substring, query: Substring) -> String {
+        var kept: [Substring] = []
+        for parameter in query.split(separator: "&", omittingEmptySubsequences: false) {
+            let name = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? parameter
+            if !credentialParameters.contains(Self.percentDecoded(name)) { kept.append(parameter) }
+        }
+        return kept.isEmpty ? String(path) : path + "?" + kept.joined(separator: "&")
+    }
+
+    private static func percentDecoded(_ text: Substring) -> String {
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
+        let bytes = Array(text.utf8)
+        var decoded: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count, let high = hex(bytes[index + 1]), let low = hex(bytes[index + 2]) {
+                decoded.append(high << 4 | low)
+                index += 3
+            } else {
+                decoded.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: decoded, as: UTF8.self)
+    }
+
+    private static func hex(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     static func check(_ path: String) throws(PluginError) {
