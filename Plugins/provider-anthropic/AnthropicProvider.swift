@@ -2,7 +2,7 @@ import SwitchyardPluginSDK
 
 /// The Anthropic Messages API. Chat completions and token counts are translated from the
 /// canonical (OpenAI) form; native /v1/messages requests are forwarded as they are.
-final class AnthropicProvider: Provider {
+final class AnthropicProvider: PassthroughProvider {
     let config: AnthropicConfig
     let host: PluginHost
 
@@ -29,6 +29,13 @@ final class AnthropicProvider: Provider {
         default:
             throw .unsupported("the anthropic provider serves chat completions, messages and count_tokens (operation \(call.operation))")
         }
+    }
+
+    /// The client's own request to the Messages API (or any other Anthropic endpoint): its path
+    /// joined to the base URL (`PassthroughURL`), `x-api-key` and the configured extra headers.
+    func passthrough(_ call: CallInfo, method: String, path: String, into upstream: UpstreamRequestBuilder) throws(PluginError) {
+        upstream.setURL(try config.passthroughURL.url(path))
+        for header in config.passthroughHeaders { upstream.addHeader(header.name, header.value) }
     }
 
     func responseTransformer(_ call: CallInfo, status: Int, headers: ResponseHeaders) throws(PluginError) -> any ResponseTransformer {

@@ -10,10 +10,15 @@ struct GeminiConfig: Sendable {
     /// Headers sent on every upstream request (the key first). The key travels in
     /// `x-goog-api-key`, never in the URL, so it cannot leak into access logs.
     let headers: [(name: String, value: String)]
+    /// Passthrough: the base URL without its trailing API version (`/v1beta`, `/v1`, `/v1alpha`),
+    /// joined with the client's path, which names its own; the query without `key`.
+    let passthroughURL: PassthroughURL
 
     init(_ config: JSONValue, host: PluginHost) throws(PluginError) {
         let config = try ProviderConfig(config, knownKeys: Self.knownKeys)
         baseURL = try config.baseURL(default: "https://generativelanguage.googleapis.com/v1beta")
+        // A client's `?key=` is a credential: the upstream gets this instance's key instead.
+        passthroughURL = PassthroughURL(base: baseURL, versions: ["v1beta", "v1", "v1alpha"], credentialParameters: ["key"])
         var headers: [(name: String, value: String)] = []
         if let key = try config.apiKey(defaultVariable: "GEMINI_API_KEY", host: host) { headers.append(("x-goog-api-key", key)) }
         self.headers = headers + (try config.extraHeaders())

@@ -2,7 +2,7 @@ import SwitchyardPluginSDK
 
 /// Google's Generative Language API (v1beta): chat completions (whole and SSE), embeddings and
 /// token counting, translated between the canonical OpenAI format and Gemini's own.
-final class GeminiProvider: Provider {
+final class GeminiProvider: PassthroughProvider {
     let config: GeminiConfig
     let host: PluginHost
 
@@ -38,6 +38,13 @@ final class GeminiProvider: Provider {
         upstream.addHeader("Accept", call.stream && call.operation == SY_OP_CHAT_COMPLETIONS ? "text/event-stream" : "application/json")
         for header in config.headers { upstream.addHeader(header.name, header.value) }
         upstream.appendBody(upstreamBody.serialized())
+    }
+
+    /// The client's own request to the Generative Language API: its path joined to the base URL
+    /// (`PassthroughURL`), `x-goog-api-key` and the configured extra headers.
+    func passthrough(_ call: CallInfo, method: String, path: String, into upstream: UpstreamRequestBuilder) throws(PluginError) {
+        upstream.setURL(try config.passthroughURL.url(path))
+        for header in config.headers { upstream.addHeader(header.name, header.value) }
     }
 
     func responseTransformer(_ call: CallInfo, status: Int, headers: ResponseHeaders) throws(PluginError) -> any ResponseTransformer {

@@ -24,6 +24,8 @@ struct OpenAIConfig: Sendable {
     let headers: [(name: String, value: String)]
     /// `{base}/chat/completions`, built once (OpenAI flavor).
     private let chatCompletionsURL: String
+    /// Passthrough: the base URL without its trailing `/v1`, joined with the client's path.
+    let passthroughURL: PassthroughURL
 
     init(_ config: JSONValue, host: PluginHost) throws(PluginError) {
         let config = try ProviderConfig(config, knownKeys: Self.knownKeys)
@@ -32,6 +34,7 @@ struct OpenAIConfig: Sendable {
         self.flavor = flavor
         baseURL = try config.baseURL(default: flavor == .openai ? "https://api.openai.com/v1" : "")
         chatCompletionsURL = baseURL + "/chat/completions"
+        passthroughURL = PassthroughURL(base: baseURL, versions: ["v1"])
         apiVersion = try config.string("api_version") ?? "2024-10-21"
         streamUsage = try config.bool("stream_usage", default: true)
 

@@ -3,7 +3,7 @@ import SwitchyardPluginSDK
 /// Any OpenAI-compatible upstream: OpenAI, Azure OpenAI, vLLM, Ollama, Groq, DeepSeek,
 /// OpenRouter, Together... The canonical request is the OpenAI format, so bodies are forwarded
 /// byte for byte (the host has already rewritten `model`); only responses are read, lightly.
-final class OpenAIProvider: Provider {
+final class OpenAIProvider: PassthroughProvider {
     let config: OpenAIConfig
 
     init(config: JSONValue, host: PluginHost) throws(PluginError) {
@@ -24,6 +24,14 @@ final class OpenAIProvider: Provider {
         } else {
             upstream.appendBody(request)
         }
+    }
+
+    /// The client's own request to the upstream's native API: its path joined to the base URL
+    /// (`PassthroughURL`), and this instance's headers: the key (Bearer, or `api-key` for Azure),
+    /// organization, project and the configured extra headers.
+    func passthrough(_ call: CallInfo, method: String, path: String, into upstream: UpstreamRequestBuilder) throws(PluginError) {
+        upstream.setURL(try config.passthroughURL.url(path))
+        for header in config.headers { upstream.addHeader(header.name, header.value) }
     }
 
     func responseTransformer(_ call: CallInfo, status: Int, headers: ResponseHeaders) throws(PluginError) -> any ResponseTransformer {

@@ -22,6 +22,8 @@ final class MockResponder: HTTPResponder, Sendable {
             chat(request, parsed, writer)
         case ("GET", "/v1/models"), ("GET", "/models"):
             json(writer, 200, Self.models)
+        case ("GET", _) where MockModel.id(inPath: request.path) != nil:
+            model(request, writer)
         case ("POST", "/v1/messages"), ("POST", "/messages"):
             anthropicMessages(request, parsed, writer)
         case ("POST", "/v1/messages/count_tokens"), ("POST", "/messages/count_tokens"):

@@ -39,6 +39,13 @@ struct ProviderHarness {
         return call.request.withUnsafeBytes { provider.prepare(call, body: $0) }
     }
 
+    /// The passthrough request the provider builds for a client's `method` on `/p/{provider}{path}`;
+    /// nil when the provider takes no passthrough.
+    func passthrough(_ method: String, _ path: String) -> Result<UpstreamRequestBuilder, PluginFailure>? {
+        let call = CallDescription(operation: SY_OP_PASSTHROUGH, stream: false, attempt: 0, requestID: "req-test", upstreamModel: "")
+        return provider.passthrough(call, method: method, path: path)
+    }
+
     /// Runs the response transformer over `upstream` split into `chunkSize`-byte pieces (1 finds
     /// parsers that assume whole events), returning everything written to the sink.
     func respond(_ call: CallDescription = call(), status: Int = 200, headers: [(name: String, value: String)] = [],

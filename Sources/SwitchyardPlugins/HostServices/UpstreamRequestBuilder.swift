@@ -1,22 +1,36 @@
 import CSwitchyardPlugin
 
-/// Collects the upstream request a provider describes through `sy_http_out` in `prepare`.
+/// Collects the upstream request a provider describes through `sy_http_out` in `prepare` (or in
+/// `passthrough`, see `isPassthrough`).
 /// Every setter copies (the plugin's bytes are only borrowed) and checks what it is given: an
 /// absolute http(s) URL, a token method, header names and values that cannot smuggle a line
 /// break into the request head. A refused value returns SY_E_INVALID to the plugin and is
-/// remembered in `problem`, so the host can say what was wrong.
+/// remembered in `problem`, so the host can say what was wrong (the request then fails).
 ///
-/// Threading: confined to the thread running `prepare` (the handle resolves only there).
+/// Threading: confined to the thread running `prepare` or `passthrough` (the handle resolves
+/// only there).
 /// Reusable: `reset()` keeps capacity.
 public final class UpstreamRequestBuilder {
     public private(set) var method = "POST"
     public private(set) var url = ""
+    /// The headers the plugin set, in order. In passthrough these are the provider's own
+    /// (credentials first): the host skips a client header of the same name (`setsHeader`).
     public private(set) var headers: [(name: String, value: String)] = []
     public private(set) var body: [UInt8] = []
     /// The first value the plugin tried to set that was refused, if any.
     public private(set) var problem: String?
+    /// Lent to a provider's `passthrough` hook: the method is the client's (set by the host) and
+    /// the body is the client's, streamed by the host afterwards, so `http_out_set_method` and
+    /// `http_out_append_body` are refused; the plugin sets only the URL and its headers.
+    public private(set) var isPassthrough = false
 
     public init() {}
+
+    /// A builder for a passthrough request: `method` is the client's, already checked by the caller.
+    init(passthroughMethod method: String) {
+        self.method = method
+        isPassthrough = true
+    }
 
     public func reset() {
         method = "POST"
@@ -24,6 +38,13 @@ public final class UpstreamRequestBuilder {
         headers.removeAll(keepingCapacity: true)
         body.removeAll(keepingCapacity: true)
         problem = nil
+        isPassthrough = false
+    }
+
+    /// True when the plugin set a header called `name` (ASCII case-insensitive). A linear scan:
+    /// a provider sets a handful, and no lower-cased copies are made.
+    public func setsHeader(_ name: String) -> Bool {
+        headers.contains { Self.equalIgnoringASCIICase($0.name, name) }
     }
 
     /// Lends `body` a `sy_http_out` handle bound to this builder, valid on the calling thread for
@@ -35,6 +56,7 @@ public final class UpstreamRequestBuilder {
     }
 
     func setMethod(_ value: sy_bytes) -> sy_status {
+        if isPassthrough { return refuse("http_out_set_method is refused in passthrough (the host forwards the client's method)") }
         let text = value.string
         guard !text.isEmpty, text.utf8.allSatisfy(Self.isTokenByte) else { return refuse("method \"\(text)\" is not an HTTP token") }
         method = text
@@ -62,6 +84,7 @@ public final class UpstreamRequestBuilder {
     }
 
     func appendBody(_ value: sy_bytes) -> sy_status {
+        if isPassthrough { return refuse("http_out_append_body is refused in passthrough (the host streams the client's body)") }
         if value.ptr == nil && value.len != 0 { return refuse("append_body got NULL with a length") }
         body.append(contentsOf: value.raw)
         return SY_OK
@@ -70,6 +93,12 @@ public final class UpstreamRequestBuilder {
     private func refuse(_ message: String) -> sy_status {
         if problem == nil { problem = message }
         return SY_E_INVALID
+    }
+
+    static func equalIgnoringASCIICase(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.count == rhs.utf8.count && zip(lhs.utf8, rhs.utf8).allSatisfy { a, b in
+            a == b || (a | 0x20 == b | 0x20 && a | 0x20 >= 0x61 && a | 0x20 <= 0x7A)
+        }
     }
 
     /// RFC 9110 tchar.

@@ -13,6 +13,7 @@ public final class ProviderPlugin: @unchecked Sendable {
     let table: UnsafePointer<sy_provider_v1>
     let transformer: UnsafePointer<sy_transformer_v1>?
     let generateHook: (@convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_sink, UnsafeMutablePointer<sy_error>?) -> sy_status)?
+    let passthroughHook: (@convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_bytes, sy_http_out, UnsafeMutablePointer<sy_error>?) -> sy_status)?
 
     /// Wraps a provider table returned by `get_interface`; nil when it is unusable (too small,
     /// or neither a way to answer locally nor a complete prepare + response pair).
@@ -23,8 +24,11 @@ public final class ProviderPlugin: @unchecked Sendable {
         self.name = name
         self.instance = instance
         self.table = table
+        // Hooks appended later read as NULL when the plugin's table ends before them.
         let generateEnd = MemoryLayout<sy_provider_v1>.offset(of: \sy_provider_v1.generate)! + MemoryLayout<UnsafeRawPointer>.size
         generateHook = size >= generateEnd ? table.pointee.generate : nil
+        let passthroughEnd = MemoryLayout<sy_provider_v1>.offset(of: \sy_provider_v1.passthrough)! + MemoryLayout<UnsafeRawPointer>.size
+        passthroughHook = size >= passthroughEnd ? table.pointee.passthrough : nil
         if let response = table.pointee.response, response.pointee.struct_size >= UInt32(MemoryLayout<sy_transformer_v1>.size),
            response.pointee.begin != nil, response.pointee.data != nil, response.pointee.end != nil, response.pointee.state_free != nil {
             transformer = response
@@ -72,6 +76,47 @@ public final class ProviderPlugin: @unchecked Sendable {
         guard status == SY_OK else { return .failure(PluginFailure(status: status, error: &error)) }
         guard draft.url.hasPrefix("http://") || draft.url.hasPrefix("https://") else {
             return .failure(PluginFailure(status: SY_E_INTERNAL, message: "provider \(name) built no absolute http(s) URL (got \"\(draft.url)\")"))
+        }
+        return .success(draft)
+    }
+
+    /// True when the provider takes passthrough requests (`/p/{provider}/...`): its table has the
+    /// `passthrough` hook. When false the client gets 403.
+    public var takesPassthrough: Bool { passthroughHook != nil }
+
+    /// Runs `passthrough` for a client's `method` on `/p/{provider}{path}` (`path` with its query,
+    /// starting with '/'): the builder holds the upstream URL and the headers the provider set
+    /// (its credentials), `method` as given, and no body (the caller streams the client's). Nil
+    /// when the provider takes no passthrough. `call.operation` is SY_OP_PASSTHROUGH and
+    /// `call.request` empty (the header's contract). Threading: any thread, like `prepare`.
+    public func passthrough(_ call: CallDescription, method: String, path: String) -> Result<UpstreamRequestBuilder, PluginFailure>? {
+        guard let passthroughHook else { return nil }
+        assert(call.operation == SY_OP_PASSTHROUGH && call.request.isEmpty, "a passthrough call describes SY_OP_PASSTHROUGH with no canonical request")
+        guard !method.isEmpty, method.utf8.allSatisfy(UpstreamRequestBuilder.isTokenByte) else {
+            return .failure(PluginFailure(status: SY_E_INVALID, httpStatus: 400, message: "method \"\(method)\" is not an HTTP token"))
+        }
+        guard path.utf8.first == UInt8(ascii: "/") else {
+            return .failure(PluginFailure(status: SY_E_INVALID, httpStatus: 400, message: "passthrough path \"\(path)\" does not start with /"))
+        }
+        let draft = UpstreamRequestBuilder(passthroughMethod: method)
+        var error = freshError()
+        var (method, path) = (method, path)
+        let handle = call.handle  // read out here: capturing `call` in the closure copies it
+        let status = method.withUTF8 { method in
+            path.withUTF8 { path in
+                call.withInfo { info in
+                    draft.withHTTPOut { out in
+                        passthroughHook(instance, handle, info, UnsafeRawBufferPointer(method).syBytes, UnsafeRawBufferPointer(path).syBytes, out, &error)
+                    }
+                }
+            }
+        }
+        if let problem = draft.problem {
+            return .failure(PluginFailure(status: SY_E_INTERNAL, message: "provider \(name) built an invalid passthrough request: \(problem)"))
+        }
+        guard status == SY_OK else { return .failure(PluginFailure(status: status, error: &error)) }
+        guard !draft.url.isEmpty else {
+            return .failure(PluginFailure(status: SY_E_INTERNAL, message: "provider \(name) set no upstream URL in passthrough"))
         }
         return .success(draft)
     }

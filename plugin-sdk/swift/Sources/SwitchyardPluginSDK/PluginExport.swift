@@ -13,12 +13,15 @@ public struct PluginDefinition: Sendable {
     let answersLocally: Bool
     /// SY_PHASE_* bits of a guardrail; 0 for other kinds.
     let guardrailPhases: UInt32
+    /// A provider that conforms to `PassthroughProvider` (its table gets the `passthrough` hook).
+    var takesPassthrough = false
 
     public static func provider<P: Provider>(_ type: P.Type, id: String, version: String, manifest: String) -> PluginDefinition {
         PluginDefinition(
             id: id, version: version, manifest: manifest,
             make: { config, host throws(PluginError) in ProviderBox(try P(config: config, host: host), host: host) },
-            answersLocally: P.self is any LocalProvider.Type, guardrailPhases: 0
+            answersLocally: P.self is any LocalProvider.Type, guardrailPhases: 0,
+            takesPassthrough: P.self is any PassthroughProvider.Type
         )
     }
 
@@ -94,7 +97,7 @@ enum ExportedTables {
             prepare: providerPrepare,
             response: UnsafePointer(transformerTable),
             generate: definition?.answersLocally == true ? providerGenerate : nil,
-            passthrough: nil
+            passthrough: definition?.takesPassthrough == true ? providerPassthrough : nil
         ))
         return table
     }()

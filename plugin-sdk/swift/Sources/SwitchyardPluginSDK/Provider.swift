@@ -21,6 +21,18 @@ public protocol ResponseTransformer: AnyObject {
     func end(out: Sink) throws(PluginError)
 }
 
+/// A provider that also forwards passthrough requests (`/p/{provider}{path}`): the client's own
+/// bytes to this provider's native API. The table's `passthrough` hook is set only for types that
+/// conform; for the others the client gets 403.
+public protocol PassthroughProvider: Provider {
+    /// Sets the upstream URL (this provider's base URL joined with `path`, see `PassthroughURL`)
+    /// and adds this provider's own credentials. `method` is the client's and already set by the
+    /// host; `path` is the rest of the client's target, query included, starting with '/'. The
+    /// host adds the client's headers afterwards (none named like one set here) and streams its
+    /// body: `upstream.setMethod` and `upstream.appendBody` are refused here and fail the call.
+    func passthrough(_ call: CallInfo, method: String, path: String, into upstream: UpstreamRequestBuilder) throws(PluginError)
+}
+
 /// A provider that answers in-process, with no upstream request (local models, test doubles).
 public protocol LocalProvider: Provider {
     func generate(_ call: CallInfo, request: UnsafeRawBufferPointer, out: Sink) throws(PluginError)

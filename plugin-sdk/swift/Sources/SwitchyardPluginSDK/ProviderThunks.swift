@@ -15,6 +15,18 @@ let providerPrepare: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_ca
     }
 }
 
+let providerPassthrough: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_bytes, sy_http_out, UnsafeMutablePointer<sy_error>?) -> sy_status = {
+    instance, _, info, method, path, out, errorOut in
+    let box = providerBox(instance)
+    guard let forwarding = box.provider as? any PassthroughProvider else { return SY_E_UNSUPPORTED }
+    do throws(PluginError) {
+        try forwarding.passthrough(CallInfo(info), method: method.string, path: path.string, into: UpstreamRequestBuilder(handle: out, host: box.host))
+        return SY_OK
+    } catch {
+        return error.fill(errorOut)
+    }
+}
+
 let providerGenerate: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_sink, UnsafeMutablePointer<sy_error>?) -> sy_status = {
     instance, _, info, request, out, errorOut in
     let box = providerBox(instance)

@@ -41,7 +41,9 @@ public struct Sink {
 }
 
 /// The host's builder for the upstream request: a `sy_http_out` handle, valid only on the thread
-/// running `prepare` and only until it returns.
+/// running `prepare` (or `passthrough`) and only until it returns. In `passthrough` the host
+/// refuses `setMethod` and `appendBody` (the client's method and body are forwarded) and the call
+/// fails.
 public struct UpstreamRequestBuilder {
     let handle: sy_http_out
     let host: PluginHost
