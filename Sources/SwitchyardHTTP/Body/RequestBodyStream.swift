@@ -49,6 +49,8 @@ public final class RequestBodyStream: @unchecked Sendable {
     public private(set) var consumedBytes = 0
     /// The most the buffer ever held: never more than `capacity` (tests assert the bound).
     public private(set) var peakBufferedBytes = 0
+    /// Times the buffer filled and the connection stopped reading the client.
+    public private(set) var stallCount = 0
     /// The buffer's size: reading the socket stops when it is full.
     public let capacity: Int
     /// Reading the socket resumes once the buffer holds this many bytes or fewer.
@@ -66,7 +68,7 @@ public final class RequestBodyStream: @unchecked Sendable {
     private var waiting = true
     /// The connection stopped reading because the buffer was full; `onDrained` tells it when
     /// to go on.
-    var stalled = false
+    private var stalled = false
     var onDrained: (() -> Void)?
 
     init(declaredLength: Int?, capacity: Int) {
@@ -137,6 +139,12 @@ public final class RequestBodyStream: @unchecked Sendable {
     }
 
     var isFull: Bool { !freed && ring.free == 0 }
+
+    /// The connection stopped reading on a full buffer: it hears `onDrained` at the low-water mark.
+    func stall() {
+        stalled = true
+        stallCount += 1
+    }
     var freeSpace: Int { freed ? 0 : ring.free }
 
     /// Where the connection may receive body bytes straight from the socket.

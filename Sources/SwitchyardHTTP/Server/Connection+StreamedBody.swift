@@ -127,7 +127,7 @@ extension Connection {
     private func pauseForStream(_ receiver: StreamedBodyReceiver) {
         pauseReading()
         receiver.paused(at: monotonicNanoseconds())
-        receiver.stream.stalled = true
+        receiver.stream.stall()
     }
 
     /// The consumer drained the buffer to its low-water mark: read again. Called from inside

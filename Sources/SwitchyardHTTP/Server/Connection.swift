@@ -98,7 +98,8 @@ final class Connection: IOHandler {
         // Bytes that arrive while a response is in progress (pipelined requests, or a client
         // that just keeps sending) wait in the buffer up to one head's worth; then reading stops
         // until the response has ended, so they cannot grow without bound.
-        if isResponding, !readingPaused, inbound.count > server.limits.maxHeaderBytes { pauseReading() }
+        // (A streamed body just dispatched may have left its own bytes there: they are its to take.)
+        if isResponding, !readingPaused, inbound.count > server.limits.maxHeaderBytes, streamed?.isReceiving != true { pauseReading() }
     }
 
     /// Bytes read before the parser runs again.
