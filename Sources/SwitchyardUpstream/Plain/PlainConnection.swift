@@ -34,6 +34,7 @@ final class PlainConnection: IOHandler {
     /// Sending stopped before the whole body went out: the connection cannot be reused.
     private var bodyAbandoned = false
     private var flushing = false
+    static let bodyBytesPerTurn = 256 * 1024
 
     private init(fd: Int32, origin: String, client: PlainHTTPClient, connecting: Bool) {
         self.fd = fd
@@ -163,11 +164,16 @@ final class PlainConnection: IOHandler {
         if watchingWritable { watchWritable(false) }
     }
 
-    /// Sends the streamed body while the socket takes it and the source has it.
+    /// Sends the streamed body while the socket takes it and the source has it, up to
+    /// `bodyBytesPerTurn`: then the loop's turn goes on (the response may be arriving: an
+    /// upstream that refuses the body early and drains it fast would otherwise never be heard),
+    /// and the next writable event carries on.
     private func flushBody() {
         flushing = true
         defer { flushing = false }
+        var budget = Self.bodyBytesPerTurn
         while let pump {
+            if budget <= 0 { return watchWritable(true) }
             switch pump.fill() {
             case .ready:
                 break
@@ -190,6 +196,7 @@ final class PlainConnection: IOHandler {
             let written = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
             if written > 0 {
                 pump.sent(written)
+                budget -= written
                 continue
             }
             if written < 0 && errno == EINTR { continue }
