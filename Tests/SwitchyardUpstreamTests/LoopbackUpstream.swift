@@ -152,7 +152,7 @@ final class ClientHarness: @unchecked Sendable {
 
     /// Starts a transfer on the loop; the box receives its handle there.
     @discardableResult
-    func start(_ request: UpstreamRequest, _ recorder: Recorder, into box: TransferBox = TransferBox()) -> TransferBox {
+    func start(_ request: UpstreamRequest, _ recorder: some UpstreamResponseDelegate & Sendable, into box: TransferBox = TransferBox()) -> TransferBox {
         loop.execute { [client] in box.transfer = client.start(request, delegate: recorder) }
         return box
     }
