@@ -185,8 +185,10 @@ public final class UpstreamTransfer: UpstreamCall {
         sourceSignalled = true
         guard sendPaused, delegate != nil, !cancelled else { return }
         sendPaused = false
-        sourceWaited &+= monotonicNanoseconds() &- sourceWaitStartedAt
+        let now = monotonicNanoseconds()
+        sourceWaited &+= now &- sourceWaitStartedAt
         sourceWaitStartedAt = 0
+        if timings.head != 0 { lastActivity = now }  // an upstream that answered early may wait for the body
         rearmWatchdog()
         client.whenOutsideCurl { [self] in
             if inMulti, !cancelled { client.pause(self, receiving: !paused, sending: true) }
@@ -272,7 +274,9 @@ public final class UpstreamTransfer: UpstreamCall {
         var deadline: UInt64?
         if let firstByte = firstByteDeadline { deadline = firstByte }
         if let total = totalDeadline { deadline = min(deadline ?? .max, total) }
-        if request.idleTimeout > 0, timings.head != 0, !paused { deadline = min(deadline ?? .max, lastActivity &+ request.idleTimeout) }
+        if request.idleTimeout > 0, timings.head != 0, !paused, sourceWaitStartedAt == 0 {
+            deadline = min(deadline ?? .max, lastActivity &+ request.idleTimeout)
+        }
         return deadline
     }
 
@@ -285,7 +289,7 @@ public final class UpstreamTransfer: UpstreamCall {
         if let firstByte = firstByteDeadline, now >= firstByte {
             return fail(UpstreamError(.firstByteTimeout, "no response head within \(request.firstByteTimeout / 1_000_000) ms"))
         }
-        if request.idleTimeout > 0, timings.head != 0, !paused, now &- lastActivity >= request.idleTimeout {
+        if request.idleTimeout > 0, timings.head != 0, !paused, sourceWaitStartedAt == 0, now &- lastActivity >= request.idleTimeout {
             return fail(UpstreamError(.idleTimeout, "no data from upstream for \(request.idleTimeout / 1_000_000) ms"))
         }
         armWatchdog()

@@ -104,10 +104,12 @@ final class PlainExchange: UpstreamCall {
         finish(.failure(error))
     }
 
-    /// The source has bytes again after a wait, which no timeout counted.
+    /// The source has bytes again after a wait, which no timeout counted (an upstream that
+    /// answered early may have been silent for want of the body).
     func bodySourceResumed() {
-        guard delegate != nil, stopped == nil, request.totalTimeout > 0 else { return }
-        rearmWatchdog()
+        guard delegate != nil, stopped == nil else { return }
+        if timings.head != 0 { lastActivity = monotonicNanoseconds() }
+        if request.totalTimeout > 0 || (request.idleTimeout > 0 && timings.head != 0) { rearmWatchdog() }
     }
 
     func received(_ bytes: UnsafeRawBufferPointer, on connection: PlainConnection) {
@@ -239,7 +241,7 @@ final class PlainExchange: UpstreamCall {
         if let total = totalDeadline { consider(total) }
         if request.connectTimeout > 0, connection?.connecting == true { consider(timings.started &+ request.connectTimeout) }
         if let firstByte = firstByteDeadline { consider(firstByte) }
-        if request.idleTimeout > 0, timings.head != 0, !paused { consider(lastActivity &+ request.idleTimeout) }
+        if request.idleTimeout > 0, timings.head != 0, !paused, pump?.isWaiting != true { consider(lastActivity &+ request.idleTimeout) }
         return deadline
     }
 
@@ -256,7 +258,7 @@ final class PlainExchange: UpstreamCall {
         if let firstByte = firstByteDeadline, now >= firstByte {
             return stop(UpstreamError(.firstByteTimeout, "no response head within \(request.firstByteTimeout / 1_000_000) ms"))
         }
-        if request.idleTimeout > 0, timings.head != 0, !paused, now &- lastActivity >= request.idleTimeout {
+        if request.idleTimeout > 0, timings.head != 0, !paused, pump?.isWaiting != true, now &- lastActivity >= request.idleTimeout {
             return stop(UpstreamError(.idleTimeout, "no data from upstream for \(request.idleTimeout / 1_000_000) ms"))
         }
         armWatchdog()
