@@ -1,4 +1,5 @@
-/// One parsed request, with its whole body. Immutable.
+/// One parsed request, with its whole body, or with its body still arriving as a stream when the
+/// responder asked for that (`HTTPResponder.streamsBody`). Immutable.
 public struct HTTPRequest: Sendable {
     public let method: String
     /// The raw request-target, e.g. "/v1/chat/completions?x=1".
@@ -8,13 +9,20 @@ public struct HTTPRequest: Sendable {
     public let query: String?
     public let version: String
     public let headers: HTTPHeaders
+    /// The whole body; empty when it streams.
     public let body: [UInt8]
+    /// The body as it arrives, for a request the responder streams (its head announced a body:
+    /// Content-Length over 0, or chunked); nil otherwise.
+    public let bodyStream: RequestBodyStream?
     /// The client's X-Request-ID when it is acceptable, else one generated here.
     public let requestID: String
     /// monotonicNanoseconds() when the request head was complete.
     public let receivedAt: UInt64
 
-    public init(method: String, target: String, version: String, headers: HTTPHeaders, body: [UInt8], requestID: String, receivedAt: UInt64) {
+    public init(
+        method: String, target: String, version: String, headers: HTTPHeaders, body: [UInt8], bodyStream: RequestBodyStream? = nil, requestID: String,
+        receivedAt: UInt64
+    ) {
         self.method = method
         self.target = target
         if let question = target.firstIndex(of: "?") {
@@ -27,6 +35,7 @@ public struct HTTPRequest: Sendable {
         self.version = version
         self.headers = headers
         self.body = body
+        self.bodyStream = bodyStream
         self.requestID = requestID
         self.receivedAt = receivedAt
     }

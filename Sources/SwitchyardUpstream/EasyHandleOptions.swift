@@ -16,11 +16,18 @@ struct EasyHandleOptions {
         setLong(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)  // a proxy's CONNECT reply is not the response head
         setLong(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)  // h2 over TLS when offered, else 1.1
         if request.connectTimeout > 0 { setLong(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout)) }
-        if request.totalTimeout > 0 { setLong(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.totalTimeout)) }
+        // With a streamed body the transfer's own watchdog keeps the total, less the time spent
+        // waiting for the source (curl would count it).
+        if request.totalTimeout > 0, request.bodySource == nil { setLong(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.totalTimeout)) }
 
         switch request.method {
-        case "GET": setLong(CURLOPT_HTTPGET, 1)
         case "HEAD": setLong(CURLOPT_NOBODY, 1)
+        case _ where request.bodySource != nil:
+            // The body comes from CURLOPT_READFUNCTION (set by the transfer); -1: chunked.
+            setLong(CURLOPT_POST, 1)
+            if request.method != "POST" { guard setString(CURLOPT_CUSTOMREQUEST, request.method) else { return "invalid method \(request.method)" } }
+            sy_curl_easy_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.bodySource?.length ?? -1))
+        case "GET": setLong(CURLOPT_HTTPGET, 1)
         default:
             if request.method != "POST" { guard setString(CURLOPT_CUSTOMREQUEST, request.method) else { return "invalid method \(request.method)" } }
             sy_curl_easy_setopt_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))

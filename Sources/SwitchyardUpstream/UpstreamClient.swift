@@ -99,10 +99,13 @@ public final class UpstreamClient: @unchecked Sendable {
         curl_multi_remove_handle(multi, transfer.handle)
     }
 
-    /// curl_easy_pause(CURLPAUSE_RECV) or CURLPAUSE_CONT. Unpausing may deliver buffered data
-    /// through the transfer's callbacks right away, so it counts as being inside curl.
-    func pause(_ transfer: UpstreamTransfer, receiving: Bool) {
-        callingCurl { curl_easy_pause(transfer.handle, receiving ? 0 /* CURLPAUSE_CONT */ : 1 /* CURLPAUSE_RECV */) }
+    /// Tells curl which directions of `transfer` are paused (CURLPAUSE_RECV, CURLPAUSE_SEND, both
+    /// or neither): the caller's receive pause and the body source's send pause are separate,
+    /// and each call states both. Unpausing may deliver buffered data through the transfer's
+    /// callbacks right away, so it counts as being inside curl.
+    func pause(_ transfer: UpstreamTransfer, receiving: Bool, sending: Bool) {
+        let mask = (receiving ? 0 : CURLPAUSE_RECV) | (sending ? 0 : CURLPAUSE_SEND)
+        callingCurl { curl_easy_pause(transfer.handle, mask) }
     }
 
     /// Takes back an easy handle once its transfer is over.

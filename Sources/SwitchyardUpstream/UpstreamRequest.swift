@@ -7,20 +7,27 @@ import Glibc
 /// Defaults the host adds nothing to: libcurl's own `Accept: */*`, `Expect: 100-continue` and
 /// form `Content-Type` are suppressed unless `headers` names them. A header with an empty value is
 /// sent as `Name:` with no value. `GET` and `HEAD` send no body; every other method sends `body`
-/// with a `Content-Length` (possibly 0).
+/// with a `Content-Length` (possibly 0), or, when `bodySource` is set, the source's bytes as
+/// they come (any method but HEAD, GET included).
 public struct UpstreamRequest: Sendable {
     public var method: String
     public var url: String
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// A body sent as it arrives instead of `body` (which is then ignored): with a
+    /// Content-Length when the source knows its length, else chunked. With a streamed body,
+    /// `firstByteTimeout` counts from the end of the body, and no timeout counts the time spent
+    /// waiting for the source. nil: send `body`.
+    public var bodySource: (any UpstreamBodySource)?
     /// Nanoseconds to establish the connection (TCP + TLS); 0 = libcurl's default (300 s).
     /// Fails with `.connectTimeout`.
     public var connectTimeout: UInt64
-    /// Nanoseconds for the whole transfer, response body included; 0 = none. Fails with
-    /// `.totalTimeout`.
+    /// Nanoseconds for the whole transfer, response body included (less any time spent waiting
+    /// for a `bodySource`); 0 = none. Fails with `.totalTimeout`.
     public var totalTimeout: UInt64
     /// Nanoseconds from the start until the response head has arrived (connecting and sending
-    /// the request included); 0 = none. Fails with `.firstByteTimeout`.
+    /// the request included), or with a `bodySource` from the end of its body; 0 = none. Fails
+    /// with `.firstByteTimeout`.
     public var firstByteTimeout: UInt64
     /// Longest silence allowed between arriving bytes once the response head is in, in
     /// nanoseconds; 0 = none. Before the head, `firstByteTimeout` applies; while the caller has
@@ -30,13 +37,14 @@ public struct UpstreamRequest: Sendable {
     public var idleTimeout: UInt64
 
     public init(
-        method: String, url: String, headers: [(String, String)], body: [UInt8],
+        method: String, url: String, headers: [(String, String)], body: [UInt8], bodySource: (any UpstreamBodySource)? = nil,
         connectTimeout: UInt64 = 0, totalTimeout: UInt64 = 0, firstByteTimeout: UInt64 = 0, idleTimeout: UInt64 = 0
     ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.bodySource = bodySource
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
         self.firstByteTimeout = firstByteTimeout
@@ -102,6 +110,9 @@ public struct UpstreamError: Error, Sendable, CustomStringConvertible {
         /// was complete: before the head (the request may have been seen) or mid-response.
         case closed
         case cancelled
+        /// The request's `bodySource` failed (answered `.failed`, or delivered a length other
+        /// than the one it announced): the upstream saw part of a request.
+        case requestBody
         case tooManyRedirects
         /// Anything else, such as a malformed response or a request that could not be sent.
         case other

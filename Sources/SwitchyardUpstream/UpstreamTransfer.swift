@@ -7,6 +7,12 @@ import SwitchyardPosix
 /// Lifetime: the transfer keeps itself alive (a retained `Unmanaged`, whose pointer curl holds as
 /// CURLOPT_PRIVATE and callback data) from `start` until it completes, so callers need not keep it.
 ///
+/// A streamed body (`bodySource`) is pulled by curl's read callback straight into curl's upload
+/// buffer; when the source has nothing the callback pauses sending (CURL_READFUNC_PAUSE), and
+/// the source's `onReadable` unpauses it. Receive and send pauses are separate bits, and every
+/// curl_easy_pause states both. A final response of 300 or more before the body is out makes
+/// curl stop sending and close the connection afterwards.
+///
 /// Threading: confined to the client's loop, like `UpstreamClient`.
 public final class UpstreamTransfer: UpstreamCall {
     unowned let client: UpstreamClient
@@ -28,6 +34,17 @@ public final class UpstreamTransfer: UpstreamCall {
     private var lastActivity: UInt64 = 0
     /// The caller paused receiving: silence is not the upstream's, the idle timeout waits.
     private var paused = false
+    /// The body source had nothing: curl's sending is paused until it calls `onReadable`.
+    private var sendPaused = false
+    /// The source called `onReadable` during our own read of it.
+    private var sourceSignalled = false
+    /// Bytes a streamed body with a declared length still owes.
+    private var bodyRemaining = Int.max
+    /// When the streamed body was out whole (0 before): the first-byte timeout counts from it.
+    private var bodySentAt: UInt64 = 0
+    private var sourceWaitStartedAt: UInt64 = 0
+    /// Nanoseconds spent waiting for the source, not counting a wait in progress.
+    private var sourceWaited: UInt64 = 0
     /// True while the easy handle is part of the multi handle.
     var inMulti = false
     public private(set) var timings = UpstreamTimings()
@@ -70,6 +87,12 @@ public final class UpstreamTransfer: UpstreamCall {
         sy_curl_easy_setopt_ptr(handle, CURLOPT_HEADERDATA, me)
         sy_curl_easy_setopt_data_cb(handle, CURLOPT_WRITEFUNCTION, writeCallback)
         sy_curl_easy_setopt_ptr(handle, CURLOPT_WRITEDATA, me)
+        if let source = request.bodySource, request.method != "HEAD" {
+            bodyRemaining = source.length ?? .max
+            sy_curl_easy_setopt_data_cb(handle, CURLOPT_READFUNCTION, readCallback)
+            sy_curl_easy_setopt_ptr(handle, CURLOPT_READDATA, me)
+            source.onReadable = { [weak self] in self?.sourceReadable() }
+        }
         armWatchdog()
         return nil
     }
@@ -86,7 +109,7 @@ public final class UpstreamTransfer: UpstreamCall {
         guard delegate != nil, !cancelled else { return }
         paused = true
         client.whenOutsideCurl { [self] in
-            if inMulti { client.pause(self, receiving: false) }
+            if inMulti { client.pause(self, receiving: !paused, sending: !sendPaused) }
         }
     }
 
@@ -96,7 +119,79 @@ public final class UpstreamTransfer: UpstreamCall {
         lastActivity = monotonicNanoseconds()  // the pause was the caller's, not the upstream's
         if watchdog == nil { armWatchdog() }
         client.whenOutsideCurl { [self] in
-            if inMulti { client.pause(self, receiving: true) }
+            if inMulti { client.pause(self, receiving: !paused, sending: !sendPaused) }
+        }
+    }
+
+    // MARK: the streamed request body
+
+    /// curl wants up to `buffer.count` body bytes: the count, 0 at the end, or PAUSE / ABORT.
+    fileprivate func readBody(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard let source = request.bodySource, !cancelled else { return Int(CURL_READFUNC_ABORT) }
+        if bodyRemaining == 0 { return 0 }
+        let area = UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, bodyRemaining)])
+        var retries = 0
+        while true {
+            sourceSignalled = false
+            switch source.read(into: area) {
+            case .bytes(let count):
+                guard count > 0, count <= area.count else {
+                    return abortBody(UpstreamError(.requestBody, "request body source answered \(count) bytes for \(area.count)", reason: "broken request body"))
+                }
+                if bodyRemaining != .max {
+                    bodyRemaining -= count
+                    if bodyRemaining == 0 { bodySent() }
+                }
+                return count
+            case .wait:
+                // A source that signalled during this very read has more already.
+                if sourceSignalled && retries < 2 {
+                    retries += 1
+                    continue
+                }
+                sendPaused = true
+                sourceWaitStartedAt = monotonicNanoseconds()
+                return Int(CURL_READFUNC_PAUSE)
+            case .end:
+                if bodyRemaining != .max {
+                    return abortBody(UpstreamError(
+                        .requestBody, "request body ended \(bodyRemaining) bytes short of its declared length",
+                        reason: "request body shorter than its length"))
+                }
+                bodySent()
+                return 0
+            case .failed(let reason):
+                return abortBody(UpstreamError(.requestBody, "request body failed: \(reason)", reason: reason))
+            }
+        }
+    }
+
+    /// From inside curl's read callback: curl ends the transfer with an abort, and
+    /// `completion(for:)` reports `error`.
+    private func abortBody(_ error: UpstreamError) -> Int {
+        cancelled = true
+        pendingError = error
+        return Int(CURL_READFUNC_ABORT)
+    }
+
+    private func bodySent() {
+        bodySentAt = monotonicNanoseconds()
+        rearmWatchdog()
+    }
+
+    /// The source has bytes again: unpause sending (outside curl), and let the total timeout
+    /// run again without the wait.
+    private func sourceReadable() {
+        sourceSignalled = true
+        guard sendPaused, delegate != nil, !cancelled else { return }
+        sendPaused = false
+        let now = monotonicNanoseconds()
+        sourceWaited &+= now &- sourceWaitStartedAt
+        sourceWaitStartedAt = 0
+        if timings.head != 0 { lastActivity = now }  // an upstream that answered early may wait for the body
+        rearmWatchdog()
+        client.whenOutsideCurl { [self] in
+            if inMulti, !cancelled { client.pause(self, receiving: !paused, sending: true) }
         }
     }
 
@@ -155,20 +250,46 @@ public final class UpstreamTransfer: UpstreamCall {
         }
     }
 
+    private func rearmWatchdog() {
+        if let watchdog { client.loop.cancel(watchdog) }
+        watchdog = nil
+        armWatchdog()
+    }
+
+    /// With a streamed body the first byte is awaited from the end of the body.
+    private var firstByteDeadline: UInt64? {
+        guard request.firstByteTimeout > 0, timings.head == 0 else { return nil }
+        if request.bodySource == nil { return timings.started &+ request.firstByteTimeout }
+        return bodySentAt == 0 ? nil : bodySentAt &+ request.firstByteTimeout
+    }
+
+    /// Kept here (not by curl) only with a streamed body: pushed back by the time spent waiting
+    /// for the source, and not running while a wait is in progress.
+    private var totalDeadline: UInt64? {
+        guard request.totalTimeout > 0, request.bodySource != nil, sourceWaitStartedAt == 0 else { return nil }
+        return timings.started &+ request.totalTimeout &+ sourceWaited
+    }
+
     private func nextDeadline() -> UInt64? {
         var deadline: UInt64?
-        if request.firstByteTimeout > 0, timings.head == 0 { deadline = timings.started &+ request.firstByteTimeout }
-        if request.idleTimeout > 0, timings.head != 0, !paused { deadline = min(deadline ?? .max, lastActivity &+ request.idleTimeout) }
+        if let firstByte = firstByteDeadline { deadline = firstByte }
+        if let total = totalDeadline { deadline = min(deadline ?? .max, total) }
+        if request.idleTimeout > 0, timings.head != 0, !paused, sourceWaitStartedAt == 0 {
+            deadline = min(deadline ?? .max, lastActivity &+ request.idleTimeout)
+        }
         return deadline
     }
 
     private func checkWatchdog() {
         guard delegate != nil, !cancelled else { return }
         let now = monotonicNanoseconds()
-        if request.firstByteTimeout > 0, timings.head == 0, now &- timings.started >= request.firstByteTimeout {
+        if let total = totalDeadline, now >= total {
+            return fail(UpstreamError(.totalTimeout, "upstream took longer than \(request.totalTimeout / 1_000_000) ms"))
+        }
+        if let firstByte = firstByteDeadline, now >= firstByte {
             return fail(UpstreamError(.firstByteTimeout, "no response head within \(request.firstByteTimeout / 1_000_000) ms"))
         }
-        if request.idleTimeout > 0, timings.head != 0, !paused, now &- lastActivity >= request.idleTimeout {
+        if request.idleTimeout > 0, timings.head != 0, !paused, sourceWaitStartedAt == 0, now &- lastActivity >= request.idleTimeout {
             return fail(UpstreamError(.idleTimeout, "no data from upstream for \(request.idleTimeout / 1_000_000) ms"))
         }
         armWatchdog()
@@ -208,6 +329,7 @@ public final class UpstreamTransfer: UpstreamCall {
         timings.completed = monotonicNanoseconds()
         if let watchdog { client.loop.cancel(watchdog) }
         watchdog = nil
+        request.bodySource?.onReadable = nil
         curl_slist_free_all(headerList)
         headerList = nil
         body?.deallocate()
@@ -224,6 +346,12 @@ private let headerCallback: sy_curl_data_cb = { pointer, size, count, userdata i
     let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
     return transfer.headerLine(UnsafeRawBufferPointer(start: pointer, count: length)) ? length : 0
+}
+
+private let readCallback: sy_curl_data_cb = { pointer, size, count, userdata in
+    guard let pointer, let userdata else { return Int(CURL_READFUNC_ABORT) }
+    let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(userdata).takeUnretainedValue()
+    return transfer.readBody(into: UnsafeMutableRawBufferPointer(start: pointer, count: size * count))
 }
 
 private let writeCallback: sy_curl_data_cb = { pointer, size, count, userdata in

@@ -11,6 +11,11 @@ final class MockResponder: HTTPResponder, Sendable {
 
     init(defaults: MockKnobs) { self.defaults = defaults }
 
+    /// Only `/_mock/upload` reads its body as a stream.
+    func streamsBody(method: String, target: String, headers: HTTPHeaders) -> Bool {
+        Self.streamsUpload(target)
+    }
+
     func respond(to request: HTTPRequest, writer: ResponseWriter) {
         if request.path.hasPrefix("/_mock/") { return control(request, writer) }
         let parsed = request.body.isEmpty ? nil : try? JSONValue.parse(request.body)
@@ -41,9 +46,12 @@ final class MockResponder: HTTPResponder, Sendable {
 
     private static let models = Array(#"{"object":"list","data":[{"id":"mock-model","object":"model","created":1700000000,"owned_by":"switchyard-mock"}]}"#.utf8)
 
-    /// `GET /_mock/requests` lists what the mock saw; `DELETE /_mock/requests` forgets it.
+    /// `GET /_mock/requests` lists what the mock saw; `DELETE /_mock/requests` forgets it;
+    /// `/_mock/upload` and `/_mock/download` move bulk bytes (MockTransfer.swift).
     private func control(_ request: HTTPRequest, _ writer: ResponseWriter) {
         switch (request.method, request.path) {
+        case (_, "/_mock/upload"): upload(request, writer)
+        case (_, "/_mock/download"): download(request, writer)
         case ("GET", "/_mock/requests"): json(writer, 200, journal.snapshot())
         case ("DELETE", "/_mock/requests"):
             journal.clear()

@@ -51,6 +51,17 @@ final class RawClient {
         return true
     }
 
+    /// `fill` with a shorter receive timeout: false when nothing arrived within `timeout` seconds.
+    func fill(timeout: Double) -> Bool {
+        var short = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &short, socklen_t(MemoryLayout<timeval>.size))
+        defer {
+            var normal = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &normal, socklen_t(MemoryLayout<timeval>.size))
+        }
+        return fill()
+    }
+
     struct Response {
         let status: Int
         let headers: [String: String]
@@ -59,8 +70,9 @@ final class RawClient {
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    /// Reads one whole response (Content-Length or chunked); nil if the connection ends first.
-    func readResponse() -> Response? {
+    /// Reads one whole response (Content-Length or chunked; none for 204, 304 and answers to
+    /// HEAD); nil if the connection ends first.
+    func readResponse(toHEAD: Bool = false) -> Response? {
         while true {
             if let end = find([13, 10, 13, 10]) {
                 let head = String(decoding: buffer[..<end], as: UTF8.self)
@@ -73,6 +85,10 @@ final class RawClient {
                 }
                 if status == 100 { buffer.removeFirst(end + 4); continue }
                 var offset = end + 4
+                if toHEAD || status == 204 || status == 304 {
+                    buffer.removeFirst(offset)
+                    return Response(status: status, headers: headers, body: [], chunks: [])
+                }
                 if let length = headers["content-length"].flatMap(Int.init) {
                     while buffer.count < offset + length { guard fill() else { return nil } }
                     let body = Array(buffer[offset..<(offset + length)])
@@ -97,6 +113,30 @@ final class RawClient {
             }
             guard fill() else { return nil }
         }
+    }
+
+    /// Bytes received but not yet taken by `readResponse`.
+    var unread: [UInt8] { buffer }
+
+    /// Sends the first `count` bytes of the test pattern (byte i is i % 251) from `offset`,
+    /// blocking as needed; false when the connection fails on the way.
+    func sendPattern(_ count: Int, from offset: Int = 0) -> Bool {
+        var sent = 0
+        while sent < count {
+            let piece = min(count - sent, 256 * 1024)
+            let ok = Pattern.slice(at: offset + sent, count: piece).withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count {
+                    let n = Glibc.send(fd, raw.baseAddress! + done, raw.count - done, Int32(MSG_NOSIGNAL))
+                    if n <= 0 { return false }
+                    done += n
+                }
+                return true
+            }
+            guard ok else { return false }
+            sent += piece
+        }
+        return true
     }
 
     /// True once the server has closed the connection (reads hit end of file).

@@ -10,9 +10,22 @@ import SwitchyardUpstream
 /// /cut drops the connection after two parts; /long sends up to 100 parts 30 ms apart; /pause
 /// sends one part, then nothing for 2 s; /slow answers after 2 s; /late sends its head after
 /// 400 ms and one part 100 ms later; /drop closes the connection without answering.
+/// Streamed bodies: /upload reads the body as it comes (`UploadSink`), /upload-late answers
+/// 300 ms after it, /refuse answers 413 at once without reading it.
 final class LoopbackUpstream: HTTPResponder, @unchecked Sendable {
+    func streamsBody(method: String, target: String, headers: HTTPHeaders) -> Bool {
+        target.hasPrefix("/upload") || target.hasPrefix("/refuse")
+    }
+
     func respond(to request: HTTPRequest, writer: ResponseWriter) {
         switch request.path {
+        case "/upload", "/upload-late":
+            guard let stream = request.bodyStream else {
+                return writer.send(status: 200, headers: HTTPHeaders(), body: Array("bytes=\(request.body.count) buffered".utf8))
+            }
+            UploadSink(stream: stream, writer: writer, answerAfter: request.path == "/upload-late" ? 300_000_000 : 0).start()
+        case "/refuse":
+            writer.send(status: 413, headers: HTTPHeaders(), body: Array("refused".utf8))
         case "/echo":
             let text = "\(request.method) \(request.headers["x-test"] ?? "-") \(String(decoding: request.body, as: UTF8.self))"
             writer.send(status: 201, headers: HTTPHeaders([("X-Reply", "yes"), ("X-Empty", "")]), body: Array(text.utf8))
@@ -139,7 +152,7 @@ final class ClientHarness: @unchecked Sendable {
 
     /// Starts a transfer on the loop; the box receives its handle there.
     @discardableResult
-    func start(_ request: UpstreamRequest, _ recorder: Recorder, into box: TransferBox = TransferBox()) -> TransferBox {
+    func start(_ request: UpstreamRequest, _ recorder: some UpstreamResponseDelegate & Sendable, into box: TransferBox = TransferBox()) -> TransferBox {
         loop.execute { [client] in box.transfer = client.start(request, delegate: recorder) }
         return box
     }

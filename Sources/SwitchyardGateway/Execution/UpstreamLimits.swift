@@ -35,6 +35,8 @@ public struct UpstreamLimits: Sendable, Equatable {
                 ? "upstream closed the connection mid-response" : "upstream closed the connection before responding")
         case .cancelled:
             PluginFailure(status: SY_E_CANCELLED, message: "upstream request cancelled")
+        case .requestBody:
+            PluginFailure(status: SY_E_INVALID, httpStatus: 400, message: "request body failed" + (error.reason.map { " (\($0))" } ?? ""))
         case .connect, .resolve, .tls:
             PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true, message: "upstream unreachable (\(error.reason ?? Self.cause(of: error.kind)))")
         case .tooManyRedirects, .other:

@@ -1,7 +1,7 @@
 /// Decodes a `Transfer-Encoding: chunked` body as it arrives (RFC 9112 §7.1): chunk-size line
 /// (hex, optional extensions), data, CRLF; a zero-size chunk, trailer fields (read and dropped),
 /// and a blank line end it. A value-type state machine: feed it bytes, it appends body data and
-/// reports how far it got.
+/// reports how far it got (`feed`), or steps to the next range of body data (`next`).
 struct ChunkedDecoder {
     enum State: Equatable {
         case size
@@ -29,8 +29,36 @@ struct ChunkedDecoder {
         self.maxTrailerBytes = maxTrailerBytes
     }
 
+    /// One step of decoding, for a caller that stores body data itself (a streamed body, into a
+    /// bounded buffer).
+    enum Step: Equatable {
+        case needMore
+        /// Body data at this range of the bytes passed in.
+        case data(Range<Int>)
+        case done
+        case failure(HTTPParseError)
+    }
+
+    /// Body bytes decoded so far (what the size limit counts).
+    private(set) var decodedBytes = 0
+
+    /// Decodes `bytes`, appending body data to `body` (the buffered path).
     mutating func feed(_ bytes: UnsafeRawBufferPointer, into body: inout [UInt8]) -> Progress {
         var offset = 0
+        while true {
+            switch next(bytes, from: &offset, maxData: .max) {
+            case .needMore: return .needMore(consumed: offset)
+            case .data(let range): body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[range]))
+            case .done: return .done(consumed: offset)
+            case .failure(let error): return .failure(error)
+            }
+        }
+    }
+
+    /// Advances `offset` over framing until it reaches body data (at most `maxData` bytes of it,
+    /// which must be > 0), needs more bytes, ends, or fails. Bytes before `offset` are consumed;
+    /// a `.needMore` leaves at `offset` the start of an incomplete line to be fed again.
+    mutating func next(_ bytes: UnsafeRawBufferPointer, from offset: inout Int, maxData: Int) -> Step {
         while true {
             switch state {
             case .size:
@@ -38,7 +66,7 @@ struct ChunkedDecoder {
                 // line may hold one more byte (its CR).
                 guard let lineEnd = crlf(bytes, from: offset) else {
                     if bytes.count - offset > Self.maximumLineBytes + 1 { return .failure(.bad("Chunk size line too long.")) }
-                    return .needMore(consumed: offset)
+                    return .needMore
                 }
                 if lineEnd < 0 { return .failure(.bad("Bare LF in chunked framing.")) }
                 if lineEnd - offset > Self.maximumLineBytes { return .failure(.bad("Chunk size line too long.")) }
@@ -47,25 +75,27 @@ struct ChunkedDecoder {
                 }
                 offset = lineEnd + 2
                 if size == 0 { state = .trailers; continue }
-                if body.count + size > maxBodyBytes {
+                if size > maxBodyBytes - decodedBytes {
                     return .failure(HTTPParseError(status: 413, code: "body_too_large", message: "Request body is larger than the limit of \(maxBodyBytes) bytes."))
                 }
+                decodedBytes += size
                 state = .data(remaining: size)
             case .data(let remaining):
-                let take = min(remaining, bytes.count - offset)
-                body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + take)]))
+                let take = min(remaining, bytes.count - offset, maxData)
+                guard take > 0 else { return .needMore }
+                let range = offset..<(offset + take)
                 offset += take
-                if take < remaining { state = .data(remaining: remaining - take); return .needMore(consumed: offset) }
-                state = .dataEnd
+                state = take < remaining ? .data(remaining: remaining - take) : .dataEnd
+                return .data(range)
             case .dataEnd:
-                guard bytes.count - offset >= 2 else { return .needMore(consumed: offset) }
+                guard bytes.count - offset >= 2 else { return .needMore }
                 guard bytes[offset] == 13, bytes[offset + 1] == 10 else { return .failure(.bad("Chunk data not followed by CRLF.")) }
                 offset += 2
                 state = .size
             case .trailers:
                 guard let lineEnd = crlf(bytes, from: offset) else {
                     if trailerBytes + bytes.count - offset > maxTrailerBytes { return .failure(.bad("Trailer section too large.")) }
-                    return .needMore(consumed: offset)
+                    return .needMore
                 }
                 if lineEnd < 0 { return .failure(.bad("Bare LF in chunked trailers.")) }
                 trailerBytes += lineEnd - offset + 2
@@ -78,9 +108,9 @@ struct ChunkedDecoder {
                     }
                 }
                 offset = lineEnd + 2
-                if empty { state = .done; return .done(consumed: offset) }
+                if empty { state = .done; return .done }
             case .done:
-                return .done(consumed: offset)
+                return .done
             }
         }
     }

@@ -2,6 +2,14 @@ import SwitchyardPosix
 
 /// Builds a response head into a buffer reused for every response on a loop.
 struct ResponseHead {
+    /// The header that delimits the body.
+    enum Framing {
+        case contentLength(Int)
+        case chunked
+        /// Neither: a status that never has a body (1xx, 204), or a 304 whose length is unknown.
+        case none
+    }
+
     private(set) var bytes: [UInt8] = []
 
     init() { bytes.reserveCapacity(512) }
@@ -11,7 +19,7 @@ struct ResponseHead {
     /// A placeholder that owns no storage, for swapping the loop's buffer out and back.
     static var empty: ResponseHead { ResponseHead(empty: ()) }
 
-    mutating func build(status: Int, headers: HTTPHeaders, requestID: String, contentLength: Int?, keepAlive: Bool, date: [UInt8]) {
+    mutating func build(status: Int, headers: HTTPHeaders, requestID: String, framing: Framing, keepAlive: Bool, date: [UInt8]) {
         bytes.removeAll(keepingCapacity: true)
         append("HTTP/1.1 ")
         append(String(status))
@@ -24,12 +32,15 @@ struct ResponseHead {
             append(value)
             append("\r\n")
         }
-        if let contentLength {
+        switch framing {
+        case .contentLength(let length):
             append("Content-Length: ")
-            append(String(contentLength))
+            append(String(length))
             append("\r\n")
-        } else {
+        case .chunked:
             append("Transfer-Encoding: chunked\r\n")
+        case .none:
+            break
         }
         append("X-Request-ID: ")
         append(requestID)
@@ -51,6 +62,13 @@ enum HTTPStatus {
         case 201: "Created"
         case 202: "Accepted"
         case 204: "No Content"
+        case 206: "Partial Content"
+        case 301: "Moved Permanently"
+        case 302: "Found"
+        case 303: "See Other"
+        case 304: "Not Modified"
+        case 307: "Temporary Redirect"
+        case 308: "Permanent Redirect"
         case 400: "Bad Request"
         case 401: "Unauthorized"
         case 403: "Forbidden"
@@ -58,8 +76,12 @@ enum HTTPStatus {
         case 405: "Method Not Allowed"
         case 408: "Request Timeout"
         case 409: "Conflict"
+        case 410: "Gone"
+        case 411: "Length Required"
+        case 412: "Precondition Failed"
         case 413: "Content Too Large"
         case 415: "Unsupported Media Type"
+        case 416: "Range Not Satisfiable"
         case 417: "Expectation Failed"
         case 422: "Unprocessable Content"
         case 429: "Too Many Requests"

@@ -1,9 +1,12 @@
 import SwitchyardPosix
 
 /// Answers one request: either `send` (a whole response with Content-Length), or `startStream`,
-/// any number of `write`s (each one chunk, on the wire immediately: SSE needs per-event flushes),
-/// then `finish`. Every response carries X-Request-ID and Date; a response that ends the
-/// connection says `Connection: close`.
+/// any number of `write`s (on the wire immediately: SSE needs per-event flushes), then `finish`.
+/// A stream is chunked (each write one chunk), or, given a `contentLength`, raw bytes up to that
+/// length (forwarding an upstream's Content-Length body as it arrives). Every response carries
+/// X-Request-ID and Date; a response that ends the connection says `Connection: close`. A status
+/// that has no body (1xx, 204, 304) and any answer to HEAD write no body bytes; 1xx and 204 carry
+/// neither Content-Length nor Transfer-Encoding.
 ///
 /// Threading: confined to the connection's event loop (`loop`); call it from there, possibly
 /// later (after an upstream answers). Calls after the client went away are ignored.
@@ -12,6 +15,12 @@ public final class ResponseWriter {
     public let requestID: String
     private weak var connection: Connection?
     private let isHead: Bool
+    /// HEAD, or a status without a body: writes are dropped.
+    private var bodyless = false
+    /// What a Content-Length stream still owes; nil for a chunked stream.
+    private var remainingLength: Int?
+    /// A write went past the declared length (the excess was dropped).
+    private var overflowed = false
     private var started = false
     private var ended = false
     private var closed = false
@@ -64,9 +73,12 @@ public final class ResponseWriter {
         ended = true
         var head = ResponseHead.empty
         swap(&head, &connection.server.headBuffer)
-        head.build(status: status, headers: headers, requestID: requestID, contentLength: body.count, keepAlive: connection.keepsAlive, date: connection.server.date())
+        let noBody = Self.hasNoBody(status)
+        head.build(
+            status: status, headers: headers, requestID: requestID, framing: noBody ? .none : .contentLength(body.count),
+            keepAlive: connection.keepsAlive, date: connection.server.date())
         head.bytes.withUnsafeBytes { headBytes in
-            if isHead || body.isEmpty {
+            if isHead || noBody || body.isEmpty {
                 connection.write(headBytes)
             } else {
                 body.withUnsafeBytes { connection.write(headBytes, $0) }
@@ -76,20 +88,42 @@ public final class ResponseWriter {
         connection.responseEnded()
     }
 
-    public func startStream(status: Int, headers: HTTPHeaders) {
+    /// Sends the head of a streamed response. Without `contentLength` the body is chunked; with
+    /// it, the head says `Content-Length: contentLength` and the writes are the body's raw bytes:
+    /// bytes past that length are dropped, and a `finish` before it (or after an overflow)
+    /// closes the connection, so the client sees the body cut short and never a wrong framing.
+    /// For a 304 or a HEAD, `contentLength` is only announced (what the body would have been).
+    public func startStream(status: Int, headers: HTTPHeaders, contentLength: Int? = nil) {
         guard !started, let connection else { return }
         started = true
+        bodyless = isHead || Self.hasNoBody(status)
+        let framing: ResponseHead.Framing
+        if status < 200 || status == 204 {
+            framing = .none
+        } else if let contentLength, contentLength >= 0 {
+            framing = .contentLength(contentLength)
+            if !bodyless { remainingLength = contentLength }
+        } else {
+            framing = status == 304 ? .none : .chunked
+        }
         var head = ResponseHead.empty
         swap(&head, &connection.server.headBuffer)
-        head.build(status: status, headers: headers, requestID: requestID, contentLength: nil, keepAlive: connection.keepsAlive, date: connection.server.date())
+        head.build(status: status, headers: headers, requestID: requestID, framing: framing, keepAlive: connection.keepsAlive, date: connection.server.date())
         head.bytes.withUnsafeBytes { connection.write($0) }
         connection.server.headBuffer = head
     }
 
-    /// One chunk of a stream, written now. Empty writes are skipped (an empty chunk would end
-    /// the body).
+    /// One chunk of a stream (or raw bytes of a Content-Length stream), written now. Empty writes
+    /// are skipped (an empty chunk would end the body).
     public func write(_ bytes: UnsafeRawBufferPointer) {
-        guard started, !ended, !bytes.isEmpty, !isHead, let connection else { return }
+        guard started, !ended, !bytes.isEmpty, !bodyless, let connection else { return }
+        if let remaining = remainingLength {
+            let take = min(bytes.count, remaining)
+            if take < bytes.count { overflowed = true }
+            if take > 0 { connection.write(UnsafeRawBufferPointer(rebasing: bytes[..<take])) }
+            remainingLength = remaining - take
+            return
+        }
         // Size line, data and CRLF composed in the loop's reused buffer: one send, no allocation.
         var size = ChunkSize()
         size.encode(bytes.count)
@@ -109,12 +143,25 @@ public final class ResponseWriter {
         bytes.withUnsafeBytes { write($0) }
     }
 
-    /// Ends a stream.
+    /// Ends a stream. A Content-Length stream short of its length (or past it) closes the
+    /// connection once the bytes written are out.
     public func finish() {
         guard started, !ended, let connection else { return }
         ended = true
-        if !isHead { ServerLoop.lastChunk.withUnsafeBytes { connection.write($0) } }
+        if let remaining = remainingLength {
+            if remaining > 0 || overflowed { connection.keepAlive = false }
+        } else if !bodyless {
+            ServerLoop.lastChunk.withUnsafeBytes { connection.write($0) }
+        }
         connection.responseEnded()
+    }
+
+    /// Bytes a Content-Length stream still owes (0 once complete); nil for other responses.
+    public var remainingContentLength: Int? { remainingLength }
+
+    /// 1xx, 204 and 304 responses never have a body (RFC 9110 §6.4.1).
+    static func hasNoBody(_ status: Int) -> Bool {
+        status < 200 || status == 204 || status == 304
     }
 
     /// Drops the connection without ending the response: the client sees the body cut short.

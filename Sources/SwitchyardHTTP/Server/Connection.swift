@@ -9,7 +9,13 @@ import Glibc
 /// answered in order; bytes of a pipelined request wait in the buffer until the response before
 /// it has ended.
 ///
-/// Threading: owned by its `ServerLoop` and confined to that loop's thread.
+/// A request whose responder streams its body (`HTTPResponder.streamsBody`) is dispatched as soon
+/// as its head is read; its body then arrives while the response is under way
+/// (`StreamedBodyReceiver`, `RequestBodyStream`), and reading pauses whenever the stream's buffer
+/// is full. A response that ends before such a body has arrived whole closes the connection.
+///
+/// Threading: owned by its `ServerLoop` and confined to that loop's thread. Members that are not
+/// `private` are shared with the streamed-body half in `Connection+StreamedBody.swift`.
 final class Connection: IOHandler {
     enum State {
         case head
@@ -24,22 +30,27 @@ final class Connection: IOHandler {
 
     let fd: Int32
     unowned let server: ServerLoop
-    private(set) var state: State = .head
+    var state: State = .head
 
-    private var inbound: [UInt8] = []
+    var inbound: [UInt8] = []
     private var body: [UInt8] = []
     private var chunked: ChunkedDecoder?
     private var outbound: [UInt8] = []
     private var outboundOffset = 0
     private var timer: TimerID?
     private var idleTimerArmed = false
-    private var keepAlive = true
+    var keepAlive = true
     private var closeWhenFlushed = false
-    private var readingPaused = false
-    private(set) var writer: ResponseWriter?
+    private(set) var readingPaused = false
+    var writer: ResponseWriter?
     /// Bytes of the server's body memory budget this connection's current request holds.
     private var reservedBodyBytes = 0
     private var bodyStartedAt: UInt64 = 0
+    /// The streamed body of the request being answered, from dispatch until its response has
+    /// ended (receiving while `isReceiving`); nil for a buffered request.
+    var streamed: StreamedBodyReceiver?
+    /// The streamed body's silence timer (the connection's own timer is the write timeout then).
+    var bodyTimer: TimerID?
     private static let readChunk = 16 * 1024
 
     init(fd: Int32, server: ServerLoop) {
@@ -63,6 +74,7 @@ final class Connection: IOHandler {
         if events.contains(.writable) { flush() }
         if case .closed = state { return }
         if events.contains(.readable) || events.contains(.peerClosed) || events.contains(.hangup) || events.contains(.error) {
+            if let streamed, streamed.isReceiving { return readStreamedBody(streamed, events: events) }
             readAvailable()
         }
     }
@@ -86,7 +98,8 @@ final class Connection: IOHandler {
         // Bytes that arrive while a response is in progress (pipelined requests, or a client
         // that just keeps sending) wait in the buffer up to one head's worth; then reading stops
         // until the response has ended, so they cannot grow without bound.
-        if isResponding, !readingPaused, inbound.count > server.limits.maxHeaderBytes { pauseReading() }
+        // (A streamed body just dispatched may have left its own bytes there: they are its to take.)
+        if isResponding, !readingPaused, inbound.count > server.limits.maxHeaderBytes, streamed?.isReceiving != true { pauseReading() }
     }
 
     /// Bytes read before the parser runs again.
@@ -101,7 +114,7 @@ final class Connection: IOHandler {
                 if timer == nil || idleTimerArmed {
                     arm(server.configuration.headerTimeout, "request_timeout", "No complete request head within the header timeout.")
                 }
-                let result = inbound.withUnsafeBytes { RequestHeadParser.parse($0, limits: server.limits) }
+                let result = inbound.withUnsafeBytes { RequestHeadParser.parse($0, limits: server.parseLimits) }
                 switch result {
                 case .incomplete:
                     return
@@ -116,12 +129,21 @@ final class Connection: IOHandler {
                     case .none:
                         dispatch(head, receivedAt: receivedAt)
                     case .contentLength(let length):
+                        if server.responder.streamsBody(method: head.method, target: head.target, headers: head.headers) {
+                            return beginStreamedBody(head, receivedAt: receivedAt, length: length)
+                        }
+                        guard length <= server.limits.maxBodyBytes else {
+                            return fail(.bodyTooLarge(length: length, limit: server.limits.maxBodyBytes, target: head.target))
+                        }
                         // The declared length is reserved as the bytes arrive, not up front: a
                         // client that declares a large body and goes quiet holds one step.
                         guard reserveBody(min(length, Self.reservationStep)) else { return refuseBody(head, receivedAt: receivedAt) }
                         body.reserveCapacity(length)
                         beginBody(head, receivedAt: receivedAt)
                     case .chunked:
+                        if server.responder.streamsBody(method: head.method, target: head.target, headers: head.headers) {
+                            return beginStreamedBody(head, receivedAt: receivedAt, length: nil)
+                        }
                         chunked = ChunkedDecoder(maxBodyBytes: server.limits.maxBodyBytes, maxTrailerBytes: server.limits.maxHeaderBytes)
                         beginBody(head, receivedAt: receivedAt)
                     }
@@ -186,7 +208,7 @@ final class Connection: IOHandler {
 
     // MARK: body limits
 
-    private func reserveBody(_ bytes: Int) -> Bool {
+    func reserveBody(_ bytes: Int) -> Bool {
         guard bytes > 0 else { return true }
         guard server.bodyBudget.reserve(bytes) else { return false }
         reservedBodyBytes += bytes
@@ -210,7 +232,7 @@ final class Connection: IOHandler {
 
     /// The server's memory for request bodies is spoken for: 503, and the connection closes
     /// without reading the body.
-    private func refuseBody(_ head: ParsedHead, receivedAt: UInt64) {
+    func refuseBody(_ head: ParsedHead, receivedAt: UInt64) {
         server.report(.bodyMemory, "request body refused: the memory for request bodies in flight is in use", [
             ("max_body_memory", String(server.configuration.maxBodyMemory)), ("in_use", String(server.bodyBudget.inUse)),
         ])
@@ -320,7 +342,7 @@ final class Connection: IOHandler {
         arm(server.configuration.writeTimeout, nil, nil)
     }
 
-    private func enqueue(_ bytes: [UInt8]) {
+    func enqueue(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { write($0) }
     }
 
@@ -345,6 +367,7 @@ final class Connection: IOHandler {
     /// The response to the current request is complete.
     func responseEnded() {
         writer = nil
+        if let streamed { endStreamedBody(streamed) }
         releaseBody()
         // The write that ended the response may have found the client gone and closed us: a
         // closed connection must stay closed (re-arming it would leave a timer on a freed object).
@@ -367,7 +390,7 @@ final class Connection: IOHandler {
     // MARK: errors, timeouts, closing
 
     /// Answers a request the server refuses by itself, then closes.
-    private func fail(_ error: HTTPParseError) {
+    func fail(_ error: HTTPParseError) {
         var target = error.target
         if case .body(let head, _) = state { target = head.target }
         let path = target.map { String($0.prefix { $0 != "?" }) }
@@ -397,7 +420,7 @@ final class Connection: IOHandler {
         }
     }
 
-    private var isClosed: Bool {
+    var isClosed: Bool {
         if case .closed = state { return true }
         return false
     }
@@ -417,18 +440,18 @@ final class Connection: IOHandler {
         idleTimerArmed = true
     }
 
-    private func cancelTimer() {
+    func cancelTimer() {
         if let timer { server.loop.cancel(timer) }
         timer = nil
         idleTimerArmed = false
     }
 
-    private func pauseReading() {
+    func pauseReading() {
         readingPaused = true
         try? server.loop.modify(fd: fd, events: outbound.count == outboundOffset ? [.peerClosed] : [.peerClosed, .writable])
     }
 
-    private func resumeReading() {
+    func resumeReading() {
         readingPaused = false
         try? server.loop.modify(fd: fd, events: outbound.count == outboundOffset ? [.readable, .peerClosed] : [.readable, .peerClosed, .writable])
     }
@@ -471,9 +494,17 @@ final class Connection: IOHandler {
         outbound = []
         inbound = []
         releaseBody()
+        if let bodyTimer { server.loop.cancel(bodyTimer) }
+        bodyTimer = nil
+        let stream = streamed?.stream
+        streamed = nil
+        stream?.stop(.clientGoneMidBody)
         let active = writer
         writer = nil
+        // The writer's owner hears first (and stops its work); a consumer still waiting on the
+        // body then reads the failure.
         active?.connectionClosed()
+        stream?.notifyIfWaiting()
         server.connectionClosed(self)
     }
 }

@@ -13,6 +13,14 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxHeaderCount = 100
     /// Request body after decoding chunked; over it: 413.
     public var maxBodyBytes = 32 * 1024 * 1024
+    /// A streamed request body (`HTTPResponder.streamsBody`), which is never held whole: a
+    /// declared Content-Length over it is answered 413 before dispatch; a chunked body that
+    /// grows past it fails its stream with 413.
+    public var maxStreamedBodyBytes = 8 * 1024 * 1024 * 1024
+    /// The buffer of one streamed request body, reserved in `maxBodyMemory` for as long as the
+    /// request is answered: reading the client stops while it is full, and resumes once the
+    /// consumer has drained it to half.
+    public var streamedBodyBufferBytes = 256 * 1024
     /// Open client connections, all loops together. At the limit a loop stops accepting (new
     /// connections wait in the kernel's backlog) until one of its connections closes.
     public var maxConnections = 4096

@@ -15,7 +15,11 @@ final class ServerLoop: IOHandler, @unchecked Sendable {
 
     let loop: EventLoop
     let configuration: HTTPServerConfiguration
+    /// Limits of buffered requests.
     let limits: HeadLimits
+    /// What the head parser checks: a declared length is checked by the connection, once it
+    /// knows whether the body is buffered or streamed.
+    let parseLimits: HeadLimits
     let responder: HTTPResponder
     let bodyBudget: BodyMemoryBudget
     /// This loop's share of `maxConnections`.
@@ -47,6 +51,7 @@ final class ServerLoop: IOHandler, @unchecked Sendable {
         self.connectionQuota = connectionQuota
         self.bodyBudget = bodyBudget
         limits = HeadLimits(maxHeaderBytes: configuration.maxHeaderBytes, maxHeaderCount: configuration.maxHeaderCount, maxBodyBytes: configuration.maxBodyBytes)
+        parseLimits = HeadLimits(maxHeaderBytes: configuration.maxHeaderBytes, maxHeaderCount: configuration.maxHeaderCount, maxBodyBytes: .max)
         try watchListeners()
     }
 

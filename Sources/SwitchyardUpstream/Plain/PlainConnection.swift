@@ -8,6 +8,10 @@ import Glibc
 /// between exchanges, it stays registered for readability so that a close by the upstream is
 /// noticed (and the connection dropped from the pool) without a liveness probe per request.
 ///
+/// A streamed request body goes out after the head through the exchange's `PlainBodyPump`, as
+/// the socket takes it and the source has it; reading the response goes on meanwhile, so an
+/// upstream that answers early is heard.
+///
 /// Threading: confined to its client's loop. Lifetime: the loop holds it (as the fd's handler)
 /// from `open` until `close`; while busy it holds its exchange strongly.
 final class PlainConnection: IOHandler {
@@ -25,6 +29,12 @@ final class PlainConnection: IOHandler {
     private var outboundOffset = 0
     private var watchingWritable: Bool
     private var readingPaused = false
+    /// The streamed body being sent, until it is all out (or sending stops).
+    private var pump: PlainBodyPump?
+    /// Sending stopped before the whole body went out: the connection cannot be reused.
+    private var bodyAbandoned = false
+    private var flushing = false
+    static let bodyBytesPerTurn = 256 * 1024
 
     private init(fd: Int32, origin: String, client: PlainHTTPClient, connecting: Bool) {
         self.fd = fd
@@ -57,17 +67,44 @@ final class PlainConnection: IOHandler {
         return .success(connection)
     }
 
-    /// Sends a request for `exchange`: written now if the socket takes it, else as it drains.
-    func begin(_ exchange: PlainExchange, request bytes: [UInt8]) {
+    /// Sends a request for `exchange`: written now if the socket takes it, else as it drains;
+    /// then the streamed body from `pump`, if there is one.
+    func begin(_ exchange: PlainExchange, request bytes: [UInt8], body pump: PlainBodyPump?) {
         self.exchange = exchange
         outbound = bytes
         outboundOffset = 0
+        bodyAbandoned = false
+        if let pump {
+            self.pump = pump
+            pump.attach { [weak self] in self?.bodySourceReadable() }
+        }
         if !connecting { flush() }
     }
 
     /// True once the whole request went out: a response that came early (a 413 while the body
     /// was still being sent) leaves the connection with half a request in it, unusable.
-    var requestFullySent: Bool { outboundOffset >= outbound.count }
+    var requestFullySent: Bool { outboundOffset >= outbound.count && pump == nil && !bodyAbandoned }
+
+    /// A streamed body is still being sent.
+    var isSendingBody: Bool { pump != nil }
+
+    /// Stops sending the request body (the upstream answered early, or the socket failed); the
+    /// response is still read. The connection is not reused afterwards.
+    func stopSending() {
+        guard let pump else { return }
+        pump.detach()
+        self.pump = nil
+        bodyAbandoned = true
+        outbound.removeAll(keepingCapacity: true)
+        outboundOffset = 0
+        watchWritable(false)
+    }
+
+    private func bodySourceReadable() {
+        exchange?.bodySourceResumed()
+        guard !flushing, !connecting, !isClosed, pump != nil else { return }
+        flush()
+    }
 
     /// Detaches the finished exchange; the connection may carry the next one.
     func endExchange() {
@@ -87,6 +124,8 @@ final class PlainConnection: IOHandler {
         guard !isClosed else { return }
         isClosed = true
         exchange = nil
+        pump?.detach()
+        pump = nil
         loop.unregister(fd: fd)
         Glibc.close(fd)
     }
@@ -102,7 +141,7 @@ final class PlainConnection: IOHandler {
             if error != 0 { return broken(errno: error, during: "connect") }
             connecting = false
         }
-        if outboundOffset < outbound.count, events.contains(.writable) { flush() }
+        if outboundOffset < outbound.count || pump != nil, events.contains(.writable) { flush() }
         if !readingPaused, events.contains(.readable) || events.contains(.hangup) || events.contains(.error) { read() }
     }
 
@@ -117,11 +156,63 @@ final class PlainConnection: IOHandler {
             }
             if written < 0 && errno == EINTR { continue }
             if written < 0 && errno == EAGAIN { return watchWritable(true) }
-            return broken(errno: written < 0 ? errno : EPIPE, during: "send")
+            return sendFailed(errno: written < 0 ? errno : EPIPE)
         }
         outbound.removeAll(keepingCapacity: true)
         outboundOffset = 0
+        if pump != nil { return flushBody() }
         if watchingWritable { watchWritable(false) }
+    }
+
+    /// Sends the streamed body while the socket takes it and the source has it, up to
+    /// `bodyBytesPerTurn`: then the loop's turn goes on (the response may be arriving: an
+    /// upstream that refuses the body early and drains it fast would otherwise never be heard),
+    /// and the next writable event carries on.
+    private func flushBody() {
+        flushing = true
+        defer { flushing = false }
+        var budget = Self.bodyBytesPerTurn
+        while let pump {
+            if budget <= 0 { return watchWritable(true) }
+            switch pump.fill() {
+            case .ready:
+                break
+            case .wait:
+                // The source's onReadable resumes; the socket's readiness is no use until then.
+                if watchingWritable { watchWritable(false) }
+                return
+            case .done:
+                pump.detach()
+                self.pump = nil
+                if watchingWritable { watchWritable(false) }
+                exchange?.requestSent()
+                return
+            case .failed(let error):
+                stopSending()
+                exchange?.bodyFailed(error)
+                return
+            }
+            let bytes = pump.pending
+            let written = Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+            if written > 0 {
+                pump.sent(written)
+                budget -= written
+                continue
+            }
+            if written < 0 && errno == EINTR { continue }
+            if written < 0 && errno == EAGAIN { return watchWritable(true) }
+            return sendFailed(errno: written < 0 ? errno : EPIPE)
+        }
+    }
+
+    /// The socket refused the request. With a streamed body the upstream may have answered and
+    /// closed before taking it all (a 413): read what it sent before calling it broken.
+    private func sendFailed(errno code: Int32) {
+        guard pump != nil || bodyAbandoned else { return broken(errno: code, during: "send") }
+        stopSending()
+        if !readingPaused { read() }
+        guard !isClosed, let exchange, !exchange.hasResponseBytes else { return }
+        broken(errno: code, during: "send")
     }
 
     private func watchWritable(_ on: Bool) {

@@ -8,7 +8,13 @@ import Glibc
 /// the client's loop and never from inside `start`.
 ///
 /// A reused connection that the upstream closed while it sat idle fails before any response
-/// byte; such a request is sent once more on a fresh connection (the upstream never saw it).
+/// byte; such a request is sent once more on a fresh connection (the upstream never saw it),
+/// unless part of a streamed body was already taken from its source.
+///
+/// A streamed body (`bodySource`) goes out through a `PlainBodyPump` after the head. A final
+/// response of 300 or more that arrives first stops the sending (the upstream refused the
+/// body); a 2xx lets it go on until the response ends. Either way a connection whose request
+/// did not go out whole is closed, never reused.
 ///
 /// Threading: confined to the client's loop. Lifetime: held by its connection while running,
 /// and by whoever keeps the returned `UpstreamCall`.
@@ -17,6 +23,10 @@ final class PlainExchange: UpstreamCall {
     let request: UpstreamRequest
     let target: PlainTarget
     private let wire: [UInt8]
+    /// The streamed body, if the request has one.
+    private let pump: PlainBodyPump?
+    /// When the streamed body had gone out whole (0 before): the first-byte timeout counts from it.
+    private var bodySentAt: UInt64 = 0
     private var delegate: UpstreamResponseDelegate?
     private var connection: PlainConnection?
     private var reader: PlainResponseReader
@@ -37,6 +47,7 @@ final class PlainExchange: UpstreamCall {
         self.target = target
         self.delegate = delegate
         wire = PlainRequestWriter.bytes(request, target: target)
+        pump = request.method == "HEAD" ? nil : request.bodySource.map { PlainBodyPump(source: $0) }
         reader = PlainResponseReader(isHEAD: request.method == "HEAD")
         timings.started = monotonicNanoseconds()
         lastActivity = timings.started
@@ -48,7 +59,7 @@ final class PlainExchange: UpstreamCall {
         case .success(let connection):
             self.connection = connection
             if watchdog == nil { armWatchdog() }  // a retry on a fresh connection keeps the first timer
-            connection.begin(self, request: wire)
+            connection.begin(self, request: wire, body: pump)
         case .failure(let error):
             // socket() or registering it failed here; anything from connect() is a connect failure.
             let failure = UpstreamError(
@@ -77,6 +88,30 @@ final class PlainExchange: UpstreamCall {
 
     // MARK: from the connection
 
+    /// Some byte of the response has arrived.
+    var hasResponseBytes: Bool { reader.sawBytes }
+
+    /// The streamed body went out whole: the wait for the response head starts now.
+    func requestSent() {
+        bodySentAt = monotonicNanoseconds()
+        rearmWatchdog()
+    }
+
+    /// The streamed body's source failed (or broke its length): the upstream has half a request.
+    func bodyFailed(_ error: UpstreamError) {
+        guard delegate != nil else { return }
+        if inCallback { return stop(error) }
+        finish(.failure(error))
+    }
+
+    /// The source has bytes again after a wait, which no timeout counted (an upstream that
+    /// answered early may have been silent for want of the body).
+    func bodySourceResumed() {
+        guard delegate != nil, stopped == nil else { return }
+        if timings.head != 0 { lastActivity = monotonicNanoseconds() }
+        if request.totalTimeout > 0 || (request.idleTimeout > 0 && timings.head != 0) { rearmWatchdog() }
+    }
+
     func received(_ bytes: UnsafeRawBufferPointer, on connection: PlainConnection) {
         guard connection === self.connection, delegate != nil else { return }
         if request.idleTimeout > 0 { lastActivity = monotonicNanoseconds() }
@@ -88,6 +123,8 @@ final class PlainExchange: UpstreamCall {
             case .head:
                 timings.head = monotonicNanoseconds()
                 lastActivity = timings.head
+                // An early refusal: the upstream does not want the rest of the body.
+                if reader.head.status >= 300, connection.isSendingBody { connection.stopSending() }
                 if watchdog == nil { armWatchdog() }  // the idle timeout starts now
                 inCallback = true
                 delegate?.upstreamHead(status: reader.head.status, headers: reader.head.headers)
@@ -111,7 +148,7 @@ final class PlainExchange: UpstreamCall {
     func connectionEnded(_ connection: PlainConnection, errno code: Int32, during call: String = "recv") {
         guard connection === self.connection, delegate != nil else { return }
         if code == 0, reader.connectionClosed() { return finish(.success) }
-        if !reader.sawBytes, connection.served > 0, !retried {
+        if !reader.sawBytes, connection.served > 0, !retried, pump?.started != true {
             retried = true
             connection.close()
             self.connection = nil
@@ -150,6 +187,7 @@ final class PlainExchange: UpstreamCall {
     private func finish(_ result: UpstreamResult) {
         guard let delegate else { return }
         self.delegate = nil
+        pump?.detach()
         timings.completed = monotonicNanoseconds()
         if let watchdog { client.loop.cancel(watchdog) }
         watchdog = nil
@@ -177,13 +215,33 @@ final class PlainExchange: UpstreamCall {
         }
     }
 
+    private func rearmWatchdog() {
+        if let watchdog { client.loop.cancel(watchdog) }
+        watchdog = nil
+        armWatchdog()
+    }
+
+    /// Time waiting for the body's source is nobody's delay: the total timeout is pushed back by
+    /// it, and does not run while a wait is in progress.
+    private var totalDeadline: UInt64? {
+        guard request.totalTimeout > 0, pump?.isWaiting != true else { return nil }
+        return timings.started &+ request.totalTimeout &+ (pump?.waited ?? 0)
+    }
+
+    /// With a streamed body the first byte is awaited from the end of the body.
+    private var firstByteDeadline: UInt64? {
+        guard request.firstByteTimeout > 0, timings.head == 0 else { return nil }
+        if pump == nil { return timings.started &+ request.firstByteTimeout }
+        return bodySentAt == 0 ? nil : bodySentAt &+ request.firstByteTimeout
+    }
+
     private func nextDeadline() -> UInt64? {
         var deadline: UInt64?
         func consider(_ value: UInt64) { deadline = min(deadline ?? .max, value) }
-        if request.totalTimeout > 0 { consider(timings.started &+ request.totalTimeout) }
+        if let total = totalDeadline { consider(total) }
         if request.connectTimeout > 0, connection?.connecting == true { consider(timings.started &+ request.connectTimeout) }
-        if request.firstByteTimeout > 0, timings.head == 0 { consider(timings.started &+ request.firstByteTimeout) }
-        if request.idleTimeout > 0, timings.head != 0, !paused { consider(lastActivity &+ request.idleTimeout) }
+        if let firstByte = firstByteDeadline { consider(firstByte) }
+        if request.idleTimeout > 0, timings.head != 0, !paused, pump?.isWaiting != true { consider(lastActivity &+ request.idleTimeout) }
         return deadline
     }
 
@@ -191,16 +249,16 @@ final class PlainExchange: UpstreamCall {
         guard delegate != nil, stopped == nil else { return }
         let now = monotonicNanoseconds()
         let elapsed = now &- timings.started
-        if request.totalTimeout > 0, elapsed >= request.totalTimeout {
+        if let total = totalDeadline, now >= total {
             return stop(UpstreamError(.totalTimeout, "upstream took longer than \(request.totalTimeout / 1_000_000) ms"))
         }
         if request.connectTimeout > 0, connection?.connecting == true, elapsed >= request.connectTimeout {
             return stop(UpstreamError(.connectTimeout, "connect to \(target.origin) timed out after \(request.connectTimeout / 1_000_000) ms"))
         }
-        if request.firstByteTimeout > 0, timings.head == 0, elapsed >= request.firstByteTimeout {
+        if let firstByte = firstByteDeadline, now >= firstByte {
             return stop(UpstreamError(.firstByteTimeout, "no response head within \(request.firstByteTimeout / 1_000_000) ms"))
         }
-        if request.idleTimeout > 0, timings.head != 0, !paused, now &- lastActivity >= request.idleTimeout {
+        if request.idleTimeout > 0, timings.head != 0, !paused, pump?.isWaiting != true, now &- lastActivity >= request.idleTimeout {
             return stop(UpstreamError(.idleTimeout, "no data from upstream for \(request.idleTimeout / 1_000_000) ms"))
         }
         armWatchdog()

@@ -2,6 +2,8 @@ import SwitchyardPosix
 
 /// Serializes an `UpstreamRequest` as an HTTP/1.1 request: request line, `Host`, the plugin's
 /// fields, `Content-Length`, blank line, body — one buffer, so one send() in the common case.
+/// A streamed body (`bodySource`) is announced (its Content-Length, or chunked) but not
+/// included: `PlainBodyPump` sends it after the head.
 ///
 /// Framing is ours: fields that would change it (Host, Content-Length, Transfer-Encoding,
 /// Connection, Keep-Alive, TE, Upgrade) are not taken from the plugin.
@@ -20,6 +22,16 @@ enum PlainRequestWriter {
             out.append(contentsOf: value.isEmpty ? ":".utf8 : ": ".utf8)
             out.appendUTF8(value)
             out.append(contentsOf: "\r\n".utf8)
+        }
+        if let source = request.bodySource, request.method != "HEAD" {
+            if let length = source.length {
+                out.append(contentsOf: "Content-Length: ".utf8)
+                out.appendUTF8(String(length))
+                out.append(contentsOf: "\r\n\r\n".utf8)
+            } else {
+                out.append(contentsOf: "Transfer-Encoding: chunked\r\n\r\n".utf8)
+            }
+            return out
         }
         let sendsBody = request.method != "GET" && request.method != "HEAD"
         if sendsBody {

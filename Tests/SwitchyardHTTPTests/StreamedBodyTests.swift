@@ -1,0 +1,260 @@
+import Foundation
+import SwitchyardHTTP
+import Testing
+
+/// Request bodies a responder streams: dispatched at the head, bytes as they arrive through a
+/// bounded buffer, backpressure both ways, and every way such a body can end.
+@Suite(.serialized) struct StreamedBodyTests {
+    /// Waits (bounded) until the responder has been called `count` times.
+    func dispatched(_ responder: StreamingResponder, _ count: Int = 1) -> Bool {
+        let deadline = Date().addingTimeInterval(5)
+        while responder.dispatched < count && Date() < deadline { usleep(2_000) }
+        return responder.dispatched >= count
+    }
+
+    /// Waits (bounded) until the responder has recorded `count` outcomes that satisfy `done`.
+    func outcome(_ responder: StreamingResponder, _ index: Int = 0, until done: (StreamOutcome) -> Bool) -> StreamOutcome? {
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            let outcomes = responder.outcomes
+            if outcomes.count > index, done(outcomes[index]) { return outcomes[index] }
+            usleep(5_000)
+        }
+        return nil
+    }
+
+    @Test func aLargeBodyStreamsThroughABoundedBuffer() throws {
+        try withStreamingServer { server, responder in
+            let client = try RawClient(port: server.port)
+            let size = 256 * 1024 * 1024 + 12_345
+            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: \(size)\r\n\r\n")
+            #expect(client.sendPattern(size))
+            let response = try #require(client.readResponse())
+            #expect(response.status == 200)
+            #expect(response.text == "bytes=\(size) intact=true")
+            let seen = try #require(responder.outcomes.first)
+            #expect(seen.declaredLength == size)
+            #expect(seen.peak <= seen.capacity)
+            #expect(seen.capacity == 256 * 1024)
+        }
+    }
+
+    @Test func aSlowConsumerHoldsTheClientBack() throws {
+        try withStreamingServer({ $0.streamedBodyBufferBytes = 64 * 1024 }) { server, responder in
+            let client = try RawClient(port: server.port)
+            let size = 4 * 1024 * 1024
+            client.send("POST /s/sink?pace_ms=1&piece=32768 HTTP/1.1\r\nHost: x\r\nContent-Length: \(size)\r\n\r\n")
+            #expect(client.sendPattern(size))
+            let response = try #require(client.readResponse())
+            #expect(response.text == "bytes=\(size) intact=true")
+            let seen = try #require(responder.outcomes.first)
+            #expect(seen.stalls > 0, "the buffer never filled: nothing was held back")
+            #expect(seen.peak <= 64 * 1024)
+        }
+    }
+
+    @Test func aChunkedBodyStreamsDecoded() throws {
+        try withStreamingServer({ $0.streamedBodyBufferBytes = 16 * 1024 }) { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            var offset = 0
+            for size in [1, 100, 70_000, 5, 40_000] {
+                client.send(String(size, radix: 16) + ";ext=1\r\n")
+                #expect(client.sendPattern(size, from: offset))
+                client.send("\r\n")
+                offset += size
+            }
+            client.send("0\r\nX-Trailer: t\r\n\r\n")
+            let response = try #require(client.readResponse())
+            #expect(response.text == "bytes=\(offset) intact=true")
+            let seen = try #require(responder.outcomes.first)
+            #expect(seen.declaredLength == nil)
+            #expect(seen.peak <= 16 * 1024)
+        }
+    }
+
+    @Test func keepAliveGoesOnAfterStreamedBodiesAndPipelinedBytesStay() throws {
+        try withStreamingServer { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n")
+            #expect(client.sendPattern(300_000))
+            #expect(client.readResponse()?.text == "bytes=300000 intact=true")
+            // A second streamed body, with a buffered request pipelined right behind it.
+            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n")
+            #expect(client.sendPattern(5))
+            client.send("\r\n0\r\n\r\nPOST /plain HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+            #expect(client.readResponse()?.text == "bytes=5 intact=true")
+            #expect(client.readResponse()?.text == "POST /plain body=3")
+            #expect(responder.outcomes.count == 2)
+        }
+    }
+
+    @Test func expectContinueIsAnsweredWhenTheStreamIsDispatched() throws {
+        try withStreamingServer { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
+            #expect(client.fill())
+            #expect(String(decoding: client.unread, as: UTF8.self).hasPrefix("HTTP/1.1 100 Continue\r\n\r\n"))
+            #expect(dispatched(responder), "dispatched before the body was sent")
+            #expect(client.sendPattern(10))
+            #expect(client.readResponse()?.text == "bytes=10 intact=true")
+        }
+    }
+
+    @Test func aDeclaredLengthOverTheLimitIs413BeforeDispatch() throws {
+        try withStreamingServer({ $0.maxStreamedBodyBytes = 1024 * 1024; $0.maxBodyBytes = 10 }) { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\nExpect: 100-continue\r\n\r\n")
+            let response = try #require(client.readResponse())
+            #expect(response.status == 413)
+            #expect(response.text.contains("limit of 1048576 bytes"))
+            #expect(client.isClosedByServer())
+            #expect(responder.dispatched == 0)
+        }
+    }
+
+    @Test func theStreamedLimitIsNotTheBufferedOne() throws {
+        try withStreamingServer({ $0.maxBodyBytes = 10 }) { server, _ in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+            #expect(client.sendPattern(1000))
+            #expect(client.readResponse()?.text == "bytes=1000 intact=true")
+            client.send("POST /plain HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n")
+            let refused = try #require(client.readResponse())
+            #expect(refused.status == 413)
+            #expect(refused.text.contains("limit of 10 bytes"))
+        }
+    }
+
+    @Test func aChunkedBodyCrossingTheLimitFailsWith413() throws {
+        try withStreamingServer({ $0.maxStreamedBodyBytes = 100_000 }) { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            #expect(dispatched(responder))
+            client.send("10000\r\n")
+            #expect(client.sendPattern(0x10000))
+            client.send("\r\n10000\r\n")
+            let response = try #require(client.readResponse())
+            #expect(response.status == 413)
+            #expect(response.text == "body_too_large")
+            #expect(client.isClosedByServer())
+            #expect(responder.outcomes.first?.failure?.status == 413)
+        }
+    }
+
+    @Test func badChunkedFramingMidBodyFailsWith400() throws {
+        try withStreamingServer { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            #expect(dispatched(responder))
+            client.send("3\r\n")
+            #expect(client.sendPattern(3))
+            client.send("\r\nzz\r\n")
+            let response = try #require(client.readResponse())
+            #expect(response.status == 400)
+            #expect(response.text == "malformed_request")
+            #expect(client.isClosedByServer())
+            // Bytes still buffered at a failure are dropped: the consumer hears the failure.
+            #expect(responder.outcomes.first?.failure?.message == "Invalid chunk size.")
+        }
+    }
+
+    @Test func badFramingInTheFirstBytesIsRefusedBeforeDispatch() throws {
+        try withStreamingServer { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+            let response = try #require(client.readResponse())
+            #expect(response.status == 400)
+            #expect(responder.dispatched == 0)
+        }
+    }
+
+    @Test func aClientLeavingMidBodyFailsTheStreamAndClosesTheWriter() throws {
+        try withStreamingServer { server, responder in
+            do {
+                let client = try RawClient(port: server.port)
+                client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n")
+                #expect(client.sendPattern(5000))
+                #expect(client.fill(timeout: 0.2) == false)
+            }
+            let seen = try #require(outcome(responder) { $0.clientGone && $0.failure != nil })
+            #expect(seen.failure?.status == 499)
+            #expect(seen.bytes == 5000)
+        }
+    }
+
+    @Test func aResponseBeforeTheWholeBodyClosesTheConnectionAfterIt() throws {
+        try withStreamingServer { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/early HTTP/1.1\r\nHost: x\r\nContent-Length: 33554432\r\n\r\n")
+            #expect(client.sendPattern(33_554_432), "the server reset the connection instead of draining the upload")
+            let response = try #require(client.readResponse())
+            #expect(response.status == 413)
+            #expect(client.isClosedByServer())
+            let seen = try #require(outcome(responder) { $0.failure != nil })
+            #expect(seen.failure?.code == "response_ended")
+        }
+    }
+
+    @Test func aSilentBodyFailsWith408() throws {
+        try withStreamingServer({ $0.bodyTimeout = 200_000_000 }) { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+            #expect(client.sendPattern(10))
+            let response = try #require(client.readResponse())
+            #expect(response.status == 408)
+            #expect(response.text == "request_timeout")
+            #expect(client.isClosedByServer())
+            #expect(responder.outcomes.first?.bytes == 10)
+        }
+    }
+
+    /// The consumer waits longer than the body timeout while the buffer is full, and the minimum
+    /// rate is far above what the body averages over the whole time: neither may fire, since
+    /// the waiting was ours.
+    @Test func ourOwnPausesDoNotCountAgainstTheClient() throws {
+        try withStreamingServer({
+            $0.bodyTimeout = 300_000_000
+            $0.minBodyRate = 64 * 1024 * 1024
+            $0.bodyRateGrace = 100_000_000
+            $0.streamedBodyBufferBytes = 64 * 1024
+        }) { server, responder in
+            let client = try RawClient(port: server.port)
+            let size = 8 * 1024 * 1024
+            client.send("POST /s/sink?hold_ms=800 HTTP/1.1\r\nHost: x\r\nContent-Length: \(size)\r\n\r\n")
+            #expect(client.sendPattern(size))
+            let response = try #require(client.readResponse())
+            #expect(response.text == "bytes=\(size) intact=true")
+            #expect((responder.outcomes.first?.stalls ?? 0) > 0)
+        }
+    }
+
+    @Test func noMemoryForTheBufferIs503() throws {
+        try withStreamingServer({ $0.maxBodyMemory = 100 * 1024 }) { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789")
+            let response = try #require(client.readResponse())
+            #expect(response.status == 503)
+            #expect(response.text.contains("server_busy"))
+            #expect(responder.dispatched == 0)
+        }
+    }
+
+    @Test func theBufferIsReservedUntilTheResponseEnds() throws {
+        // Room for one stream's buffer: a second stream fits only once the first has ended.
+        try withStreamingServer({ $0.maxBodyMemory = 300 * 1024 }) { server, _ in
+            let first = try RawClient(port: server.port)
+            first.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+            #expect(first.fill(timeout: 0.2) == false)
+            let second = try RawClient(port: server.port)
+            second.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+            #expect(second.readResponse()?.status == 503)
+            #expect(first.sendPattern(10))
+            #expect(first.readResponse()?.status == 200)
+            let third = try RawClient(port: server.port)
+            third.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+            #expect(third.sendPattern(10))
+            #expect(third.readResponse()?.status == 200)
+        }
+    }
+}
