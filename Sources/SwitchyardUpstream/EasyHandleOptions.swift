@@ -18,11 +18,11 @@ struct EasyHandleOptions {
         if request.connectTimeout > 0 { setLong(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout)) }
         // With a streamed body the transfer's own watchdog keeps the total, less the time spent
         // waiting for the source (curl would count it).
-        if request.totalTimeout > 0, request.bodySource == nil { setLong(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.totalTimeout)) }
+        if request.totalTimeout > 0, !request.streamsBody { setLong(CURLOPT_TIMEOUT_MS, Self.milliseconds(request.totalTimeout)) }
 
         switch request.method {
         case "HEAD": setLong(CURLOPT_NOBODY, 1)
-        case _ where request.bodySource != nil:
+        case _ where request.streamsBody:
             // The body comes from CURLOPT_READFUNCTION (set by the transfer); -1: chunked.
             setLong(CURLOPT_POST, 1)
             if request.method != "POST" { guard setString(CURLOPT_CUSTOMREQUEST, request.method) else { return "invalid method \(request.method)" } }

@@ -18,7 +18,16 @@ public struct UpstreamRequest: Sendable {
     /// Content-Length when the source knows its length, else chunked. With a streamed body,
     /// `firstByteTimeout` counts from the end of the body, and no timeout counts the time spent
     /// waiting for the source. nil: send `body`.
-    public var bodySource: (any UpstreamBodySource)?
+    public var bodySource: (any UpstreamBodySource)? {
+        get { bodySourceBox?.source }
+        set { bodySourceBox = newValue.map(BodySourceBox.init) }
+    }
+    /// Held in a box: a request is copied several times on the way to the socket, and copying
+    /// an optional existential costs several times what one class reference does.
+    private var bodySourceBox: BodySourceBox?
+
+    /// `bodySource != nil`, without materialising the existential.
+    var streamsBody: Bool { bodySourceBox != nil }
     /// Nanoseconds to establish the connection (TCP + TLS); 0 = libcurl's default (300 s).
     /// Fails with `.connectTimeout`.
     public var connectTimeout: UInt64
@@ -37,18 +46,28 @@ public struct UpstreamRequest: Sendable {
     public var idleTimeout: UInt64
 
     public init(
-        method: String, url: String, headers: [(String, String)], body: [UInt8], bodySource: (any UpstreamBodySource)? = nil,
+        method: String, url: String, headers: [(String, String)], body: [UInt8],
         connectTimeout: UInt64 = 0, totalTimeout: UInt64 = 0, firstByteTimeout: UInt64 = 0, idleTimeout: UInt64 = 0
     ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
-        self.bodySource = bodySource
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
         self.firstByteTimeout = firstByteTimeout
         self.idleTimeout = idleTimeout
+    }
+
+    /// A request whose body streams from `bodySource` (see `bodySource`).
+    public init(
+        method: String, url: String, headers: [(String, String)], bodySource: any UpstreamBodySource,
+        connectTimeout: UInt64 = 0, totalTimeout: UInt64 = 0, firstByteTimeout: UInt64 = 0, idleTimeout: UInt64 = 0
+    ) {
+        self.init(
+            method: method, url: url, headers: headers, body: [], connectTimeout: connectTimeout, totalTimeout: totalTimeout,
+            firstByteTimeout: firstByteTimeout, idleTimeout: idleTimeout)
+        bodySourceBox = BodySourceBox(bodySource)
     }
 }
 
@@ -172,4 +191,9 @@ public struct UpstreamTimings: Sendable {
     public var toHead: UInt64 { head > 0 ? head &- started : 0 }
     /// Whole transfer, or 0 while running.
     public var total: UInt64 { completed > 0 ? completed &- started : 0 }
+}
+
+private final class BodySourceBox: Sendable {
+    let source: any UpstreamBodySource
+    init(_ source: any UpstreamBodySource) { self.source = source }
 }

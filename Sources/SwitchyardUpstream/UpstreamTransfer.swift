@@ -259,14 +259,14 @@ public final class UpstreamTransfer: UpstreamCall {
     /// With a streamed body the first byte is awaited from the end of the body.
     private var firstByteDeadline: UInt64? {
         guard request.firstByteTimeout > 0, timings.head == 0 else { return nil }
-        if request.bodySource == nil { return timings.started &+ request.firstByteTimeout }
+        if !request.streamsBody { return timings.started &+ request.firstByteTimeout }
         return bodySentAt == 0 ? nil : bodySentAt &+ request.firstByteTimeout
     }
 
     /// Kept here (not by curl) only with a streamed body: pushed back by the time spent waiting
     /// for the source, and not running while a wait is in progress.
     private var totalDeadline: UInt64? {
-        guard request.totalTimeout > 0, request.bodySource != nil, sourceWaitStartedAt == 0 else { return nil }
+        guard request.totalTimeout > 0, request.streamsBody, sourceWaitStartedAt == 0 else { return nil }
         return timings.started &+ request.totalTimeout &+ sourceWaited
     }
 

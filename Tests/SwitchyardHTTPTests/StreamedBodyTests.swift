@@ -209,6 +209,20 @@ import Testing
         }
     }
 
+    @Test func aDrippingClientIsCutWith408() throws {
+        try withStreamingServer({ $0.minBodyRate = 1024 * 1024; $0.bodyRateGrace = 100_000_000 }) { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+            for index in 0..<10 {
+                guard client.sendPattern(1, from: index) else { break }
+                usleep(30_000)
+            }
+            let response = try #require(client.readResponse())
+            #expect(response.status == 408)
+            #expect(responder.outcomes.first?.failure?.message.contains("slower than") == true)
+        }
+    }
+
     /// The consumer waits longer than the body timeout while the buffer is full, and the minimum
     /// rate is far above what the body averages over the whole time: neither may fire, since
     /// the waiting was ours.

@@ -56,7 +56,7 @@ final class PatternRecorder: UpstreamResponseDelegate, @unchecked Sendable {
 
     func upload(_ session: MockSession, _ source: PatternSource, method: String = "POST") -> Recorder {
         let recorder = Recorder()
-        session.harness.start(UpstreamRequest(method: method, url: session.mock.url("/_mock/upload"), headers: [], body: [], bodySource: source), recorder)
+        session.harness.start(UpstreamRequest(method: method, url: session.mock.url("/_mock/upload"), headers: [], bodySource: source), recorder)
         #expect(recorder.wait(seconds: 60))
         return recorder
     }

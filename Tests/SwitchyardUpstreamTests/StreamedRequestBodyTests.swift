@@ -12,7 +12,7 @@ import Testing
         _ harness: ClientHarness, _ source: PatternSource, path: String = "/upload", method: String = "POST",
         configure: (inout UpstreamRequest) -> Void = { _ in }, seconds: Double = 30
     ) -> Recorder {
-        var request = UpstreamRequest(method: method, url: harness.url(path), headers: [], body: [], bodySource: source)
+        var request = UpstreamRequest(method: method, url: harness.url(path), headers: [], bodySource: source)
         configure(&request)
         let recorder = Recorder()
         harness.start(request, recorder)
@@ -147,7 +147,7 @@ import Testing
         source.waitEvery = 100_000
         source.waitMilliseconds = 5_000
         let recorder = Recorder()
-        let box = harness.start(UpstreamRequest(method: "POST", url: harness.url("/upload"), headers: [], body: [], bodySource: source), recorder)
+        let box = harness.start(UpstreamRequest(method: "POST", url: harness.url("/upload"), headers: [], bodySource: source), recorder)
         usleep(200_000)
         harness.loop.execute { box.transfer?.cancel() }
         #expect(recorder.wait(seconds: 2))

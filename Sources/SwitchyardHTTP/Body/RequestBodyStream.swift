@@ -58,7 +58,8 @@ public final class RequestBodyStream: @unchecked Sendable {
 
     /// Called on the loop when a read would no longer answer `.wait`, once per `.wait` answered
     /// (and once for the first bytes, if none were buffered at dispatch). Read until `.wait`
-    /// before relying on it.
+    /// before relying on it. The connection sets it to nil once the response has ended (after a
+    /// last call, if one is owed), so the closure may hold its consumer strongly.
     public var onReadable: (() -> Void)?
 
     private var ring: ByteRing

@@ -57,11 +57,13 @@ extension Connection {
 
     // MARK: reading
 
+    /// Readiness while a streamed body is being received, or while reading is paused during its
+    /// response (a full buffer, a failed body, pipelined bytes waiting).
     func readStreamedBody(_ receiver: StreamedBodyReceiver, events: IOEvents) {
         guard !readingPaused else {
-            // Paused on a full buffer. A reset ends the connection now; a peer that only shut
-            // down its sending side would be reported again on every loop turn (level-triggered)
-            // until we read: stop watching for it, the read after resuming finds the end.
+            // A reset ends the connection now. A peer that only shut down its sending side would
+            // be reported again on every loop turn (level-triggered) until we read: stop watching
+            // for it; the read after resuming (or the lingering close) finds the end.
             if events.contains(.hangup) || events.contains(.error) { return close() }
             if events.contains(.peerClosed) { try? server.loop.modify(fd: fd, events: pendingOutboundBytes > 0 ? [.writable] : []) }
             return
@@ -177,8 +179,11 @@ extension Connection {
         let stream = receiver.stream
         stream.stop(.responseEndedMidBody)
         // A transport still waiting on the body hears of it on the next turn, not from inside
-        // the response's end.
-        server.loop.schedule(after: 0) { stream.notifyIfWaiting() }
+        // the response's end; then the stream lets go of the consumer's callback.
+        server.loop.schedule(after: 0) {
+            stream.notifyIfWaiting()
+            stream.onReadable = nil
+        }
     }
 
     // MARK: body timeout and rate

@@ -74,7 +74,7 @@ final class Connection: IOHandler {
         if events.contains(.writable) { flush() }
         if case .closed = state { return }
         if events.contains(.readable) || events.contains(.peerClosed) || events.contains(.hangup) || events.contains(.error) {
-            if let streamed, streamed.isReceiving { return readStreamedBody(streamed, events: events) }
+            if let streamed, streamed.isReceiving || readingPaused { return readStreamedBody(streamed, events: events) }
             readAvailable()
         }
     }
@@ -505,6 +505,7 @@ final class Connection: IOHandler {
         // body then reads the failure.
         active?.connectionClosed()
         stream?.notifyIfWaiting()
+        stream?.onReadable = nil
         server.connectionClosed(self)
     }
 }

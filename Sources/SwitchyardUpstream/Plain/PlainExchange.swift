@@ -47,10 +47,17 @@ final class PlainExchange: UpstreamCall {
         self.target = target
         self.delegate = delegate
         wire = PlainRequestWriter.bytes(request, target: target)
-        pump = request.method == "HEAD" ? nil : request.bodySource.map { PlainBodyPump(source: $0) }
+        pump = request.streamsBody ? Self.pump(for: request) : nil
         reader = PlainResponseReader(isHEAD: request.method == "HEAD")
         timings.started = monotonicNanoseconds()
         lastActivity = timings.started
+    }
+
+    /// Kept out of `init`, which the request path inlines.
+    @inline(never)
+    private static func pump(for request: UpstreamRequest) -> PlainBodyPump? {
+        guard request.method != "HEAD", let source = request.bodySource else { return nil }
+        return PlainBodyPump(source: source)
     }
 
     /// Sends the request on a pooled or new connection; failures are reported on a later turn.
