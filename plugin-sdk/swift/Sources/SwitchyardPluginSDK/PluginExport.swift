@@ -13,6 +13,8 @@ public struct PluginDefinition: Sendable {
     let answersLocally: Bool
     /// SY_PHASE_* bits of a guardrail; 0 for other kinds.
     let guardrailPhases: UInt32
+    /// SY_PHASE_* bits of an enricher (the bodies it reads); 0 for other kinds.
+    var enricherPhases: UInt32 = 0
 
     public static func provider<P: Provider>(_ type: P.Type, id: String, version: String, manifest: String) -> PluginDefinition {
         PluginDefinition(
@@ -194,5 +196,6 @@ private let getInterface: @convention(c) (sy_instance?, UnsafePointer<CChar>?) -
     let box = Unmanaged<InstanceBox>.fromOpaque(instance).takeUnretainedValue()
     if box is ProviderBox, strcmp(id, SY_IFACE_PROVIDER) == 0 { return UnsafeRawPointer(ExportedTables.providerTable) }
     if box is GuardrailBox, strcmp(id, SY_IFACE_GUARDRAIL) == 0 { return UnsafeRawPointer(ExportedTables.guardrailTable) }
+    if box is EnricherBox, strcmp(id, SY_IFACE_ENRICHER) == 0 { return UnsafeRawPointer(ExportedTables.enricherTable) }
     return nil
 }

@@ -1,7 +1,8 @@
 import CSwitchyardPlugin
 
-/// The upstream response's header fields, borrowed from the host for the `begin` call: nothing
-/// is converted until asked for (most providers only look at one or two fields, or none).
+/// The header fields of a head (an upstream response's, or an enricher's request and response
+/// heads), borrowed from the host for the hook they were passed to: nothing is converted until
+/// asked for (most plugins only look at one or two fields, or none).
 public struct ResponseHeaders {
     let raw: UnsafePointer<sy_header>?
     public let count: Int

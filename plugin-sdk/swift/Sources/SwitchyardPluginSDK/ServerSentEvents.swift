@@ -7,19 +7,34 @@
 /// Allocation: an event that arrives whole in one chunk is handed out straight from the chunk
 /// when it has one data line; otherwise it is gathered in a buffer reused for every event, so a
 /// steady stream allocates nothing per event. One parser per response; not thread-safe.
+///
+/// Memory: `maximumEventBytes` bounds what is held for one event (its data, or one unfinished
+/// line). An event past it is dropped whole, never handed out in part, and counted in
+/// `droppedEvents`; the parser goes on with the next one. Observers of streams of any size (an
+/// enricher) set it; providers keep the default (no bound: the host bounds upstream bodies).
 public struct ServerSentEvents {
     private var partialLine: [UInt8] = []
+    private var spareLine: [UInt8] = []
     private var data: [UInt8] = []
     private var hasData = false
     /// The last chunk ended in CR: a LF opening the next chunk belongs to the same line break.
     private var skipLineFeed = false
+    /// The line being read went past the bound: its bytes are skipped up to its end.
+    private var skippingLine = false
+    /// The event being read went past the bound: it is dropped at the blank line ending it.
+    private var droppingEvent = false
+    private let maximumEventBytes: Int
     /// True once `data: [DONE]` arrived.
     public private(set) var sawDone = false
+    /// Events dropped for being larger than `maximumEventBytes`.
+    public private(set) var droppedEvents = 0
 
-    public init() {}
+    public init(maximumEventBytes: Int = .max) {
+        self.maximumEventBytes = maximumEventBytes
+    }
 
     /// Whether bytes of an unfinished event are held (a stream that ends here was cut).
-    public var holdsPartialEvent: Bool { hasData || !partialLine.isEmpty }
+    public var holdsPartialEvent: Bool { hasData || !partialLine.isEmpty || droppingEvent }
 
     /// Feeds the next bytes; `onEvent` gets each complete event's data, borrowed for the call.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ onEvent: (UnsafeRawBufferPointer) throws(PluginError) -> Void) throws(PluginError) {
@@ -30,16 +45,28 @@ public struct ServerSentEvents {
         }
         while start < bytes.count {
             guard let end = Self.lineEnd(bytes, from: start) else {
+                if skippingLine { return }
+                if partialLine.count + (bytes.count - start) > maximumEventBytes { return skipLine() }
                 partialLine.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...]))
                 return
             }
-            if partialLine.isEmpty {
+            if skippingLine {
+                skippingLine = false  // the end of an oversized line: the event is dropped already
+            } else if partialLine.isEmpty {
                 try line(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), onEvent)
+            } else if partialLine.count + (end - start) > maximumEventBytes {
+                skipLine()
+                skippingLine = false
             } else {
                 partialLine.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
-                let whole = partialLine
-                partialLine.removeAll(keepingCapacity: true)
+                // The two line buffers take turns, so a line split over chunks allocates nothing
+                // once both have grown: `whole` is the only owner of its storage when emptied.
+                var whole = partialLine
+                partialLine = spareLine
+                spareLine = []
                 try Self.borrow(whole) { (raw) throws(PluginError) in try line(raw, onEvent) }
+                whole.removeAll(keepingCapacity: true)
+                spareLine = whole
             }
             start = end + 1
             if bytes[end] == 0x0D {
@@ -57,8 +84,23 @@ public struct ServerSentEvents {
         return nil
     }
 
+    /// The unfinished line (and so its event) is past the bound: let go of what it holds.
+    private mutating func skipLine() {
+        skippingLine = true
+        partialLine = []
+        dropEvent()
+    }
+
+    private mutating func dropEvent() {
+        if !droppingEvent { droppedEvents += 1 }
+        droppingEvent = true
+        hasData = false
+        data = []
+    }
+
     private mutating func line(_ line: UnsafeRawBufferPointer, _ onEvent: (UnsafeRawBufferPointer) throws(PluginError) -> Void) throws(PluginError) {
         if line.isEmpty {
+            droppingEvent = false
             guard hasData else { return }
             hasData = false
             defer { data.removeAll(keepingCapacity: true) }
@@ -69,9 +111,10 @@ public struct ServerSentEvents {
             try Self.borrow(data, onEvent)
             return
         }
-        guard line.starts(with: Self.dataField) else { return }
+        guard !droppingEvent, line.starts(with: Self.dataField) else { return }
         var start = Self.dataField.count
         if start < line.count, line[start] == UInt8(ascii: " ") { start += 1 }
+        if data.count + (line.count - start) + 1 > maximumEventBytes { return dropEvent() }
         if hasData { data.append(0x0A) }
         data.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[start...]))
         hasData = true

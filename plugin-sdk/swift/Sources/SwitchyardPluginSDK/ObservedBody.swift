@@ -1,0 +1,148 @@
+/// One body of an observed exchange, read for facts in bounded memory whatever its size, and
+/// handed out as JSON documents: the whole body (a JSON response or request), each SSE event's
+/// data, or each element of a streamed JSON array.
+///
+/// How it is framed: a response with a non-2xx status or a `Content-Encoding` other than
+/// identity is not read at all (`unread`); `text/event-stream` is read as SSE; anything else is
+/// decided by its first byte: `{` a whole document, `[` an array read element by element (when
+/// `arrays`), otherwise SSE (an upstream that forgot its content type).
+///
+/// Bounds: a whole document up to `wholeLimit` bytes, an event or an element up to
+/// `eventLimit`. Past a bound the body is `overLimit`: the document (or event) is not handed
+/// out, the memory is given back, and the observer should report what it knows without usage,
+/// since counts from what it did see may be stale.
+///
+/// Allocation: whole documents grow one buffer; events and elements that arrive whole are
+/// handed out from the chunk, split ones gathered in buffers reused for the whole body, so a
+/// steady stream allocates nothing per chunk. One value per body, confined to the call.
+public struct ObservedBody {
+    public enum Framing: Equatable, Sendable {
+        /// Waiting for the first byte.
+        case undecided
+        case whole
+        case events
+        case arrayElements
+        /// Not read (see `unread`).
+        case ignored
+    }
+
+    /// Why a body is not read.
+    public enum Unread: Equatable, Sendable {
+        /// The response is not a success (2xx): an error body carries no usage.
+        case status(Int)
+        /// A `Content-Encoding` other than identity: the bytes are compressed.
+        case encoding(String)
+        /// Not JSON or SSE (a whole-only body that starts with something else).
+        case notJSON
+    }
+
+    public private(set) var framing = Framing.undecided
+    public private(set) var unread: Unread?
+    /// A bound was passed: some of the body was not read.
+    public private(set) var overLimit = false
+    private let wholeLimit: Int
+    private let arrays: Bool
+    private let wholeOnly: Bool
+    private var buffer: [UInt8] = []
+    private var events: ServerSentEvents
+    private var elements: JSONArrayElements
+
+    /// A response body: 8 MiB whole, 1 MiB per event or element.
+    public init(wholeLimit: Int = 8 << 20, eventLimit: Int = 1 << 20, arrays: Bool = false) {
+        self.wholeLimit = wholeLimit
+        self.arrays = arrays
+        wholeOnly = false
+        events = ServerSentEvents(maximumEventBytes: eventLimit)
+        elements = JSONArrayElements(maximumElementBytes: eventLimit)
+    }
+
+    /// A request body read as one JSON document of at most `limit` bytes (1 MiB).
+    public static func request(limit: Int = 1 << 20) -> ObservedBody {
+        ObservedBody(wholeLimit: limit, wholeOnly: true)
+    }
+
+    private init(wholeLimit: Int, wholeOnly: Bool) {
+        self.wholeLimit = wholeLimit
+        self.wholeOnly = wholeOnly
+        arrays = false
+        events = ServerSentEvents(maximumEventBytes: 0)
+        elements = JSONArrayElements(maximumElementBytes: 0)
+    }
+
+    /// Whether the body's facts were all read: not ignored, no bound passed.
+    public var isReadable: Bool { unread == nil && !overLimit }
+
+    /// Reads the head the body belongs to (the request head, status 0, or the response head).
+    public mutating func start(_ head: ExchangeHead) {
+        if head.status != 0, !(200..<300).contains(head.status) {
+            ignore(.status(head.status))
+        } else if let encoding = head.headers["content-encoding"], !Self.isIdentity(encoding) {
+            ignore(.encoding(encoding))
+        } else if !wholeOnly, let type = head.headers["content-type"], Self.contains(type, "text/event-stream") {
+            framing = .events
+        }
+    }
+
+    /// The next bytes; `onDocument` gets each complete event or element, borrowed for the call.
+    public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ onDocument: (UnsafeRawBufferPointer) -> Void) {
+        if framing == .undecided, let first = chunk.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) {
+            decide(first)
+        }
+        switch framing {
+        case .whole:
+            guard !overLimit else { return }
+            if buffer.count + chunk.count > wholeLimit {
+                overLimit = true
+                buffer = []
+            } else {
+                buffer.append(contentsOf: chunk)
+            }
+        case .events:
+            try? events.feed(chunk) { (event) throws(PluginError) in onDocument(event) }
+            if events.droppedEvents > 0 { overLimit = true }
+        case .arrayElements:
+            elements.feed(chunk, onDocument)
+            if elements.droppedElements > 0 { overLimit = true }
+        case .undecided, .ignored:
+            return
+        }
+    }
+
+    /// The body ended: a whole document is handed out now (when it stayed within its bound); an
+    /// event or element left unfinished is dropped. The buffer is given back.
+    public mutating func finish(_ onDocument: (UnsafeRawBufferPointer) -> Void) {
+        if framing == .whole, !overLimit, !buffer.isEmpty { buffer.withUnsafeBytes { onDocument($0) } }
+        buffer = []
+    }
+
+    private mutating func decide(_ first: UInt8) {
+        if first == UInt8(ascii: "{") {
+            framing = .whole
+        } else if wholeOnly {
+            ignore(.notJSON)
+        } else if first == UInt8(ascii: "["), arrays {
+            framing = .arrayElements
+        } else {
+            framing = .events
+        }
+    }
+
+    private mutating func ignore(_ reason: Unread) {
+        unread = reason
+        framing = .ignored
+    }
+
+    /// "identity" (any case, blanks around), or empty.
+    static func isIdentity(_ encoding: String) -> Bool {
+        let trimmed = encoding.utf8.filter { $0 != 0x20 && $0 != 0x09 }
+        return trimmed.isEmpty || trimmed.elementsEqual("identity".utf8) { ($0 | 0x20) == $1 }
+    }
+
+    static func contains(_ text: String, _ lowercase: String) -> Bool {
+        let haystack = Array(text.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        let needle = Array(lowercase.utf8)
+        guard haystack.count >= needle.count else { return false }
+        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        return false
+    }
+}

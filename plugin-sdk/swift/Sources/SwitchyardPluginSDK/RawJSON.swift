@@ -1,0 +1,54 @@
+/// Reading a few facts out of JSON in a borrowed buffer without building a tree or allocating:
+/// for observers (enrichers) that look at a member or two of every stream event.
+public enum RawJSON {
+    /// Validates `document` as exactly one JSON object and calls `member` for each top-level
+    /// member, in order: the key as written (escapes not decoded) and the value's bytes, both
+    /// borrowed from `document`. False (after calls for the members before the fault) when
+    /// `document` is not one JSON object, e.g. a body cut short.
+    @discardableResult
+    public static func forEachMember(_ document: UnsafeRawBufferPointer,
+                                     _ member: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Void) -> Bool {
+        do {
+            try JSONValidation.forEachMember(document) { key, _, range in
+                member(key, UnsafeRawBufferPointer(rebasing: document[range]))
+                return true
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Whether a key (as `forEachMember` hands it) is `name`, byte for byte.
+    @inline(__always)
+    public static func key(_ key: UnsafeRawBufferPointer, is name: StaticString) -> Bool {
+        JSONValidation.key(key, is: name)
+    }
+
+    /// A non-negative integer value of at most 18 digits; nil for anything else (null, a string,
+    /// a fraction, an exponent, a sign).
+    public static func integer(_ value: UnsafeRawBufferPointer) -> Int? {
+        guard JSONValidation.isNonNegativeInteger(value) else { return nil }
+        var result = 0
+        for byte in value { result = result * 10 + Int(byte - UInt8(ascii: "0")) }
+        return result
+    }
+
+    /// A string value, unescaped; nil for anything else.
+    public static func string(_ value: UnsafeRawBufferPointer) -> String? {
+        guard value.first == UInt8(ascii: "\"") else { return nil }
+        var reader = JSONReader(value)
+        return try? reader.readString()
+    }
+
+    /// Whether the value is an object (not null, not absent).
+    @inline(__always)
+    public static func isObject(_ value: UnsafeRawBufferPointer) -> Bool { value.first == UInt8(ascii: "{") }
+
+    /// Whether the value is exactly `literal`, given as raw JSON (`#""message_start""#`, `"true"`).
+    @inline(__always)
+    public static func value(_ value: UnsafeRawBufferPointer, is literal: StaticString) -> Bool {
+        value.count == literal.utf8CodeUnitCount
+            && value.elementsEqual(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+}
