@@ -84,9 +84,13 @@ public struct ObservedBody {
     }
 
     /// The next bytes; `onDocument` gets each complete event or element, borrowed for the call.
+    /// Whitespace before the first byte is skipped (it means nothing in any of the framings).
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ onDocument: (UnsafeRawBufferPointer) -> Void) {
-        if framing == .undecided, let first = chunk.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) {
-            decide(first)
+        var chunk = chunk
+        if framing == .undecided {
+            guard let first = chunk.firstIndex(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else { return }
+            decide(chunk[first])
+            chunk = UnsafeRawBufferPointer(rebasing: chunk[first...])
         }
         switch framing {
         case .whole:

@@ -46,7 +46,7 @@ public struct ServerSentEvents {
         while start < bytes.count {
             guard let end = Self.lineEnd(bytes, from: start) else {
                 if skippingLine { return }
-                if partialLine.count + (bytes.count - start) > maximumEventBytes { return skipLine() }
+                if partialLine.count + (bytes.count - start) > maximumLineBytes { return skipLine(UnsafeRawBufferPointer(rebasing: bytes[start...])) }
                 partialLine.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...]))
                 return
             }
@@ -54,8 +54,8 @@ public struct ServerSentEvents {
                 skippingLine = false  // the end of an oversized line: the event is dropped already
             } else if partialLine.isEmpty {
                 try line(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), onEvent)
-            } else if partialLine.count + (end - start) > maximumEventBytes {
-                skipLine()
+            } else if partialLine.count + (end - start) > maximumLineBytes {
+                skipLine(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
                 skippingLine = false
             } else {
                 partialLine.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
@@ -84,11 +84,18 @@ public struct ServerSentEvents {
         return nil
     }
 
-    /// The unfinished line (and so its event) is past the bound: let go of what it holds.
-    private mutating func skipLine() {
+    /// A line may hold a field name besides the data (`data: `), so its bound is a little
+    /// larger: whatever the chunking, an event is dropped exactly when its data passes the bound.
+    private var maximumLineBytes: Int { maximumEventBytes > Int.max - 16 ? Int.max : maximumEventBytes + 16 }
+
+    /// The unfinished line is past the bound: let go of what it holds; a data line takes its
+    /// event with it (another field is only skipped, as it would be whole).
+    private mutating func skipLine(_ rest: UnsafeRawBufferPointer) {
+        var head = partialLine.prefix(Self.dataField.count)
+        head.append(contentsOf: rest.prefix(Self.dataField.count - head.count))
         skippingLine = true
         partialLine = []
-        dropEvent()
+        if head.elementsEqual(Self.dataField) { dropEvent() }
     }
 
     private mutating func dropEvent() {
