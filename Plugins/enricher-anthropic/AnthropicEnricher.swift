@@ -10,7 +10,7 @@ final class AnthropicEnricher: Enricher {
     }
 
     func begin(_ call: PluginCall, info: CallInfo, request: ExchangeHead) throws(PluginError) -> (any EnrichmentObservation)? {
-        guard let route = AnthropicRoute(method: request.method, path: request.route) else { return nil }
+        guard let route = AnthropicRoute(request) else { return nil }
         return AnthropicObservation(route: route, request: request)
     }
 }

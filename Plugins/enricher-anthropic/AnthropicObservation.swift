@@ -60,6 +60,8 @@ final class AnthropicObservation: EnrichmentObservation {
 
     /// One response document: the whole message, the count_tokens answer, or one SSE event.
     private func read(_ document: UnsafeRawBufferPointer) {
+        // Content deltas, nearly all of a stream, carry neither: skipped unparsed.
+        if route.metered == .messages, responseModel != nil, !RawJSON.mentions(document, "usage") { return }
         let valid = RawJSON.forEachMember(document) { key, value in
             if RawJSON.key(key, is: "usage"), RawJSON.isObject(value) {
                 usage.update(value)  // a whole message, or message_delta

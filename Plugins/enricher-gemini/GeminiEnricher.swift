@@ -11,7 +11,7 @@ final class GeminiEnricher: Enricher {
     }
 
     func begin(_ call: PluginCall, info: CallInfo, request: ExchangeHead) throws(PluginError) -> (any EnrichmentObservation)? {
-        guard let route = GeminiRoute(path: request.route) else { return nil }
+        guard let route = GeminiRoute(request) else { return nil }
         return GeminiObservation(route: route)
     }
 }

@@ -39,6 +39,8 @@ final class GeminiObservation: EnrichmentObservation {
 
     /// One response document: a whole answer, one SSE chunk or one array element.
     private func read(_ document: UnsafeRawBufferPointer) {
+        // Chunks without counts are skipped unparsed once the model is known.
+        if route.metered == .generate, responseModel != nil, !RawJSON.mentions(document, "usageMetadata") { return }
         let valid = RawJSON.forEachMember(document) { key, value in
             if RawJSON.key(key, is: "usageMetadata"), RawJSON.isObject(value) {
                 if let latest = GeminiUsage(value) { usage = latest }

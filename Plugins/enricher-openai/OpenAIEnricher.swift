@@ -11,7 +11,7 @@ final class OpenAIEnricher: Enricher {
     }
 
     func begin(_ call: PluginCall, info: CallInfo, request: ExchangeHead) throws(PluginError) -> (any EnrichmentObservation)? {
-        guard let route = OpenAIRoute(method: request.method, path: request.route) else { return nil }
+        guard let route = OpenAIRoute(request) else { return nil }
         return OpenAIObservation(route: route, request: request)
     }
 }

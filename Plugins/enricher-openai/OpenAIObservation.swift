@@ -58,6 +58,8 @@ final class OpenAIObservation: EnrichmentObservation {
     /// (read once) and carry `usage` (null, or the counts in the last chunk); Responses events
     /// carry the response object under `response` (usage in `response.completed`).
     private func read(_ document: UnsafeRawBufferPointer) {
+        // Content deltas, nearly all of a stream, carry neither: skipped unparsed.
+        if responseModel != nil, !RawJSON.mentions(document, "usage") { return }
         let responses = route.metered == .responses
         RawJSON.forEachMember(document) { key, value in
             if RawJSON.key(key, is: "model") {

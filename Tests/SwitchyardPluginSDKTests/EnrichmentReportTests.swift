@@ -32,3 +32,36 @@ import Testing
         #expect(TokenUsage(prompt: 1, completion: 2).totalTokens == 3)
     }
 }
+
+/// RawJSON's allocation-free reading, as the enrichers use it on every stream event.
+@Suite struct RawJSONTests {
+    private func mentions(_ text: String, _ key: StaticString) -> Bool {
+        Array(text.utf8).withUnsafeBytes { RawJSON.mentions($0, key) }
+    }
+
+    @Test func mentionsFindsAQuotedKeyAndNothingElse() {
+        #expect(mentions(#"{"usage":{"a":1}}"#, "usage"))
+        #expect(mentions(#"{"x":1,"usage":null}"#, "usage"))
+        #expect(mentions(#""usage""#, "usage"))
+        #expect(!mentions(#"{"text":"the \"usage\" word"}"#, "usage"))
+        #expect(!mentions(#"{"usages":1,"usag":2,"u":"usage_x"}"#, "usage"))
+        #expect(mentions(#"{"u":"usage"}"#, "usage"))  // a value that is exactly the key: "maybe", one parse more
+        #expect(!mentions(#"{"usage"#, "usage"))
+        #expect(!mentions("", "usage"))
+        #expect(mentions(#"{"usageMetadata":{}}"#, "usageMetadata") && !mentions(#"{"usageMetadata":{}}"#, "usage"))
+    }
+
+    @Test func membersIntegersAndStrings() {
+        let document = Array(#"{"n":12,"neg":-1,"f":1.5,"s":"a\u00e9\n","o":{"k":true}}"#.utf8)
+        var seen: [String: String] = [:]
+        let valid = document.withUnsafeBytes { raw in
+            RawJSON.forEachMember(raw) { key, value in
+                let name = String(decoding: key, as: UTF8.self)
+                seen[name] = RawJSON.integer(value).map(String.init) ?? RawJSON.string(value) ?? (RawJSON.isObject(value) ? "object" : "other")
+            }
+        }
+        #expect(valid)
+        #expect(seen == ["n": "12", "neg": "other", "f": "other", "s": "aé\n", "o": "object"])
+        #expect(!Array(#"{"n":1"#.utf8).withUnsafeBytes { RawJSON.forEachMember($0) { _, _ in } })
+    }
+}

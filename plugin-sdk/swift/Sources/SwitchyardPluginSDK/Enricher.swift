@@ -79,32 +79,34 @@ public enum ExchangeOutcome: Equatable, Sendable {
 }
 
 /// One head of the exchange (`sy_exchange_head`): the request as sent upstream, or the response
-/// as received. `method` and `path` are copied; `headers` is borrowed for the hook it was
-/// passed to (copy what you keep).
+/// as received. Borrowed, like everything in it: valid only during the hook it was passed to
+/// (copy what you keep; `method` and `path` make copies).
 public struct ExchangeHead {
     /// The upstream's HTTP status (response head); 0 for the request head.
     public let status: Int
-    public let method: String
+    /// "POST", "GET", ... as bytes.
+    public let methodBytes: UnsafeRawBufferPointer
     /// As sent upstream, query included: "/v1/chat/completions", "/v1beta/models/m:streamGenerateContent?alt=sse".
-    public let path: String
+    public let pathBytes: UnsafeRawBufferPointer
     public let headers: ResponseHeaders
 
     init(_ head: UnsafePointer<sy_exchange_head>) {
         status = Int(head.pointee.http_status)
-        method = head.pointee.method.string
-        path = head.pointee.path.string
+        methodBytes = head.pointee.method.buffer
+        pathBytes = head.pointee.path.buffer
         headers = ResponseHeaders(head.pointee.headers, count: head.pointee.header_count)
     }
 
-    public init(status: Int = 0, method: String, path: String) {
-        self.status = status
-        self.method = method
-        self.path = path
-        headers = ResponseHeaders(nil, count: 0)
+    public var method: String { String(decoding: methodBytes, as: UTF8.self) }
+    public var path: String { String(decoding: pathBytes, as: UTF8.self) }
+
+    /// The path without its query, borrowed.
+    public var route: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: pathBytes[..<(pathBytes.firstIndex(of: UInt8(ascii: "?")) ?? pathBytes.endIndex)])
     }
 
-    /// The path without its query.
-    public var route: Substring { path[..<(path.firstIndex(of: "?") ?? path.endIndex)] }
+    /// Whether the method is `name` (exact bytes, e.g. "POST").
+    public func method(is name: StaticString) -> Bool { PathSegments.bytes(methodBytes, are: name) }
 }
 
 extension PluginDefinition {

@@ -82,7 +82,7 @@ public struct JSONArrayElements {
             droppedElements += 1
             element = []
         } else {
-            element.append(contentsOf: piece)
+            element.appendBytes(piece)
         }
     }
 

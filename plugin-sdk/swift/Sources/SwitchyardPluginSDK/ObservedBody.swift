@@ -44,6 +44,7 @@ public struct ObservedBody {
     private let arrays: Bool
     private let wholeOnly: Bool
     private var buffer: [UInt8] = []
+    private var expectedLength = 0
     private var events: ServerSentEvents
     private var elements: JSONArrayElements
 
@@ -76,10 +77,12 @@ public struct ObservedBody {
     public mutating func start(_ head: ExchangeHead) {
         if head.status != 0, !(200..<300).contains(head.status) {
             ignore(.status(head.status))
-        } else if let encoding = head.headers["content-encoding"], !Self.isIdentity(encoding) {
-            ignore(.encoding(encoding))
-        } else if !wholeOnly, let type = head.headers["content-type"], Self.contains(type, "text/event-stream") {
+        } else if let encoding = head.headers.value("content-encoding"), !Self.isIdentity(encoding) {
+            ignore(.encoding(String(decoding: encoding, as: UTF8.self)))
+        } else if !wholeOnly, let type = head.headers.value("content-type"), Self.contains(type, "text/event-stream") {
             framing = .events
+        } else if let length = head.headers.value("content-length").flatMap(RawJSON.integer), length <= wholeLimit {
+            expectedLength = length  // a whole body is buffered in one allocation
         }
     }
 
@@ -99,7 +102,8 @@ public struct ObservedBody {
                 overLimit = true
                 buffer = []
             } else {
-                buffer.append(contentsOf: chunk)
+                if buffer.isEmpty, expectedLength > chunk.count { buffer.reserveCapacity(expectedLength) }
+                buffer.appendBytes(chunk)
             }
         case .events:
             try? events.feed(chunk) { (event) throws(PluginError) in onDocument(event) }
@@ -137,16 +141,25 @@ public struct ObservedBody {
     }
 
     /// "identity" (any case, blanks around), or empty.
-    static func isIdentity(_ encoding: String) -> Bool {
-        let trimmed = encoding.utf8.filter { $0 != 0x20 && $0 != 0x09 }
-        return trimmed.isEmpty || trimmed.elementsEqual("identity".utf8) { ($0 | 0x20) == $1 }
+    static func isIdentity(_ encoding: UnsafeRawBufferPointer) -> Bool {
+        var start = 0, end = encoding.count
+        while start < end, encoding[start] == 0x20 || encoding[start] == 0x09 { start += 1 }
+        while end > start, encoding[end - 1] == 0x20 || encoding[end - 1] == 0x09 { end -= 1 }
+        return start == end || contains(UnsafeRawBufferPointer(rebasing: encoding[start..<end]), "identity", whole: true)
     }
 
-    static func contains(_ text: String, _ lowercase: String) -> Bool {
-        let haystack = Array(text.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-        let needle = Array(lowercase.utf8)
-        guard haystack.count >= needle.count else { return false }
-        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
+    /// Whether `text` contains `lowercase` (ASCII case-insensitive), or with `whole` is it.
+    static func contains(_ text: UnsafeRawBufferPointer, _ lowercase: StaticString, whole: Bool = false) -> Bool {
+        let needle = UnsafeRawBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        guard text.count >= needle.count, !whole || text.count == needle.count else { return false }
+        for start in 0...(text.count - needle.count) {
+            var index = 0
+            while index < needle.count, lowercased(text[start + index]) == needle[index] { index += 1 }
+            if index == needle.count { return true }
+        }
         return false
     }
+
+    @inline(__always)
+    private static func lowercased(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reading a few facts out of JSON in a borrowed buffer without building a tree or allocating:
 /// for observers (enrichers) that look at a member or two of every stream event.
 public enum RawJSON {
@@ -17,6 +21,29 @@ public enum RawJSON {
         } catch {
             return false
         }
+    }
+
+    /// Whether `document` may have a member named `key`: the quoted key occurs in its bytes.
+    /// Text inside a string cannot produce it (its quotes are escaped); only a string value that
+    /// is exactly the key can, so true means "maybe" and false "certainly not": a stream observer
+    /// skips the events that cannot carry what it wants without parsing them.
+    public static func mentions(_ document: UnsafeRawBufferPointer, _ key: StaticString) -> Bool {
+        guard let base = document.baseAddress, key.utf8CodeUnitCount > 0 else { return false }
+        let length = key.utf8CodeUnitCount
+        let first = Int32(key.utf8Start.pointee)
+        let name = UnsafeRawBufferPointer(start: key.utf8Start, count: length)
+        var offset = 1
+        // memchr to each candidate first byte, then the key and its closing quote compared.
+        while offset + length < document.count {
+            guard let found = memchr(base + offset, first, document.count - offset - length) else { return false }
+            let at = base.distance(to: UnsafeRawPointer(found))
+            if document[at - 1] == UInt8(ascii: "\""), document[at + length] == UInt8(ascii: "\""),
+               UnsafeRawBufferPointer(rebasing: document[at..<(at + length)]).elementsEqual(name) {
+                return true
+            }
+            offset = at + 1
+        }
+        return false
     }
 
     /// Whether a key (as `forEachMember` hands it) is `name`, byte for byte.

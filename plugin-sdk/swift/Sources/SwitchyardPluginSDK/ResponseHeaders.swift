@@ -25,6 +25,19 @@ public struct ResponseHeaders {
         return nil
     }
 
+    /// The first value of `name` (ASCII case-insensitive; give it in lower case), borrowed like
+    /// the headers: nothing is allocated.
+    public func value(_ name: StaticString) -> UnsafeRawBufferPointer? {
+        guard let raw else { return nil }
+        let wanted = UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        for index in 0..<count {
+            let header = raw[index]
+            guard header.name.len == wanted.count else { continue }
+            if header.name.buffer.elementsEqual(wanted, by: { ($0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0) == $1 }) { return header.value.buffer }
+        }
+        return nil
+    }
+
     /// Every field, copied.
     public var pairs: [(name: String, value: String)] {
         (0..<count).map { (raw![$0].name.string, raw![$0].value.string) }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Incremental server-sent-events parser (the WHATWG event-stream format) for upstream streams:
 /// bytes arrive in arbitrary pieces, lines end in LF, CR or CRLF, and each event's `data:` lines
 /// (joined by "\n") are handed out once, at the blank line that ends the event. `event:`, `id:`,
@@ -47,7 +51,7 @@ public struct ServerSentEvents {
             guard let end = Self.lineEnd(bytes, from: start) else {
                 if skippingLine { return }
                 if partialLine.count + (bytes.count - start) > maximumLineBytes { return skipLine(UnsafeRawBufferPointer(rebasing: bytes[start...])) }
-                partialLine.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...]))
+                partialLine.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[start...]))
                 return
             }
             if skippingLine {
@@ -58,7 +62,7 @@ public struct ServerSentEvents {
                 skipLine(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
                 skippingLine = false
             } else {
-                partialLine.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                partialLine.appendBytes(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
                 // The two line buffers take turns, so a line split over chunks allocates nothing
                 // once both have grown: `whole` is the only owner of its storage when emptied.
                 var whole = partialLine
@@ -75,13 +79,14 @@ public struct ServerSentEvents {
         }
     }
 
+    /// The first LF or CR at or after `start`. memchr, not a byte loop: this scan is most of an
+    /// SSE parser's work (a byte loop costs about 9 instructions a byte).
     private static func lineEnd(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        var index = start
-        while index < bytes.count {
-            if bytes[index] == 0x0A || bytes[index] == 0x0D { return index }
-            index += 1
-        }
-        return nil
+        guard let base = bytes.baseAddress, start < bytes.count else { return nil }
+        let lineFeed = memchr(base + start, 0x0A, bytes.count - start)
+        let before = lineFeed.map { base.distance(to: UnsafeRawPointer($0)) } ?? bytes.count
+        if let carriageReturn = memchr(base + start, 0x0D, before - start) { return base.distance(to: UnsafeRawPointer(carriageReturn)) }
+        return lineFeed == nil ? nil : before
     }
 
     /// A line may hold a field name besides the data (`data: `), so its bound is a little
@@ -123,7 +128,7 @@ public struct ServerSentEvents {
         if start < line.count, line[start] == UInt8(ascii: " ") { start += 1 }
         if data.count + (line.count - start) + 1 > maximumEventBytes { return dropEvent() }
         if hasData { data.append(0x0A) }
-        data.append(contentsOf: UnsafeRawBufferPointer(rebasing: line[start...]))
+        data.appendBytes(UnsafeRawBufferPointer(rebasing: line[start...]))
         hasData = true
     }
 
