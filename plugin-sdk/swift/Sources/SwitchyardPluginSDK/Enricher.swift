@@ -112,9 +112,9 @@ public struct ExchangeHead {
 extension PluginDefinition {
     public static func enricher<E: Enricher>(_ type: E.Type, id: String, version: String, manifest: String) -> PluginDefinition {
         PluginDefinition(
-            id: id, version: version, manifest: manifest,
+            id: id, version: version, manifest: manifest, enricherPhases: E.phases.rawValue,
             make: { config, host throws(PluginError) in EnricherBox(try E(config: config, host: host), host: host) },
-            answersLocally: false, guardrailPhases: 0, enricherPhases: E.phases.rawValue
+            answersLocally: false, guardrailPhases: 0
         )
     }
 }

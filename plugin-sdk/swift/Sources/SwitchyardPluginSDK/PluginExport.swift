@@ -9,12 +9,12 @@ public struct PluginDefinition: Sendable {
     public let version: String
     /// `{"kinds":[...],"interfaces":[...],"config_schema":{...}}`
     public let manifest: String
+    /// SY_PHASE_* bits of an enricher (the bodies it reads); 0 for other kinds.
+    var enricherPhases: UInt32 = 0
     let make: @Sendable (JSONValue, PluginHost) throws(PluginError) -> InstanceBox
     let answersLocally: Bool
     /// SY_PHASE_* bits of a guardrail; 0 for other kinds.
     let guardrailPhases: UInt32
-    /// SY_PHASE_* bits of an enricher (the bodies it reads); 0 for other kinds.
-    var enricherPhases: UInt32 = 0
 
     public static func provider<P: Provider>(_ type: P.Type, id: String, version: String, manifest: String) -> PluginDefinition {
         PluginDefinition(
