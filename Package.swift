@@ -40,6 +40,9 @@ let plugins = [
     gatewayPlugin("GuardrailSystemPrompt", folder: "guardrail-system-prompt"),
     gatewayPlugin("GuardrailLLMJudge", folder: "guardrail-llm-judge"),
     gatewayPlugin("GuardrailPII", folder: "guardrail-pii", dependencies: ["CPCRE2"]),
+    gatewayPlugin("EnricherOpenAI", folder: "enricher-openai"),
+    gatewayPlugin("EnricherAnthropic", folder: "enricher-anthropic"),
+    gatewayPlugin("EnricherGemini", folder: "enricher-gemini"),
 ]
 
 let package = Package(
@@ -109,6 +112,7 @@ let package = Package(
         .testTarget(name: "SwitchyardUpstreamTests", dependencies: ["SwitchyardUpstream", "SwitchyardPosix", "SwitchyardHTTP"]),
         .testTarget(name: "SwitchyardConfigTests", dependencies: ["SwitchyardConfig", "SwitchyardCore", "SwitchyardPlugins", "SwitchyardJSON"]),
         .testTarget(name: "SwitchyardProviderTests", dependencies: ["SwitchyardPlugins", "SwitchyardJSON", "CSwitchyardPlugin"]),
+        .testTarget(name: "SwitchyardEnricherTests", dependencies: ["SwitchyardPlugins", "SwitchyardJSON", "CSwitchyardPlugin"], exclude: ["Fixtures"]),
         .testTarget(name: "SwitchyardPluginsTests", dependencies: ["SwitchyardPlugins", "SwitchyardCore", "SwitchyardJSON", "CSwitchyardPlugin"], exclude: ["Fixtures"]),
         .testTarget(
             name: "SwitchyardGatewayTests",

@@ -10,11 +10,13 @@ public struct JSONWriter {
 
     @inline(__always)
     public mutating func raw(_ text: StaticString) {
-        bytes.append(contentsOf: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    // Typed buffers below: `append(contentsOf:)` with an UnsafeRawBufferPointer copies byte by
+    // byte (about 3.5 instructions a byte), a typed one at once.
     public mutating func raw(_ data: UnsafeRawBufferPointer) {
-        bytes.append(contentsOf: data)
+        bytes.append(contentsOf: data.assumingMemoryBound(to: UInt8.self))
     }
 
     public mutating func string(_ text: String) {
@@ -69,7 +71,7 @@ public struct JSONWriter {
         for index in 0..<utf8.count {
             let byte = utf8[index]
             guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            if runStart < index { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[runStart..<index])) }
+            if runStart < index { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[runStart..<index]).assumingMemoryBound(to: UInt8.self)) }
             runStart = index + 1
             bytes.append(UInt8(ascii: "\\"))
             switch byte {
@@ -85,7 +87,7 @@ public struct JSONWriter {
                 bytes.append(contentsOf: [UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
             }
         }
-        if runStart < utf8.count { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[runStart..<utf8.count])) }
+        if runStart < utf8.count { bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[runStart..<utf8.count]).assumingMemoryBound(to: UInt8.self)) }
     }
 }
 

@@ -9,6 +9,8 @@ public struct PluginDefinition: Sendable {
     public let version: String
     /// `{"kinds":[...],"interfaces":[...],"config_schema":{...}}`
     public let manifest: String
+    /// SY_PHASE_* bits of an enricher (the bodies it reads); 0 for other kinds.
+    var enricherPhases: UInt32 = 0
     let make: @Sendable (JSONValue, PluginHost) throws(PluginError) -> InstanceBox
     let answersLocally: Bool
     /// SY_PHASE_* bits of a guardrail; 0 for other kinds.
@@ -197,5 +199,6 @@ private let getInterface: @convention(c) (sy_instance?, UnsafePointer<CChar>?) -
     let box = Unmanaged<InstanceBox>.fromOpaque(instance).takeUnretainedValue()
     if box is ProviderBox, strcmp(id, SY_IFACE_PROVIDER) == 0 { return UnsafeRawPointer(ExportedTables.providerTable) }
     if box is GuardrailBox, strcmp(id, SY_IFACE_GUARDRAIL) == 0 { return UnsafeRawPointer(ExportedTables.guardrailTable) }
+    if box is EnricherBox, strcmp(id, SY_IFACE_ENRICHER) == 0 { return UnsafeRawPointer(ExportedTables.enricherTable) }
     return nil
 }

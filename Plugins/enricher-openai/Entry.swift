@@ -1,0 +1,18 @@
+import SwitchyardPluginSDK
+
+/// The library's only export (see plugin-sdk/template/plugin.version).
+@_cdecl("sy_plugin_entry")
+public func syPluginEntry(_ negotiate: UnsafeMutablePointer<sy_negotiate>?) -> sy_status {
+    PluginExport.entry(negotiate, openAIEnricherDefinition)
+}
+
+let openAIEnricherDefinition = PluginDefinition.enricher(
+    OpenAIEnricher.self,
+    id: "dev.switchyard.enricher.openai",
+    version: "1.0.0",
+    manifest: #"""
+    {"kinds":["enricher"],"interfaces":["switchyard.enricher/1"],"toolchain":"swift",\#
+    "apis":["openai","azure-openai","openai-compatible"],\#
+    "config_schema":{"type":"object","additionalProperties":false,"properties":{}}}
+    """#
+)
