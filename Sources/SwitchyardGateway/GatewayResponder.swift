@@ -9,6 +9,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     let inference: InferenceEndpoints
     let storedResponses: StoredResponsesEndpoint
     let models: ModelsEndpoint
+    let passthrough: PassthroughEndpoint
     /// The secret that marks requests this gateway's plugins send to it (`http_send` of a path).
     let internalRequests = InternalRequests()
     /// Each event loop's upstream client and access-log batch, keyed by the loop's identity;
@@ -23,6 +24,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         let store = ResponseStore()
         inference = InferenceEndpoints(services: services, responses: store)
         storedResponses = StoredResponsesEndpoint(store: store)
+        passthrough = PassthroughEndpoint(services: services)
         self.models = models
     }
 
@@ -49,6 +51,12 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     /// Writes the access-log lines still batched; only once every loop has stopped.
     func flushAfterStop() {
         for context in contexts.values { context.accessLog.flush() }
+    }
+
+    /// Passthrough bodies stream to the upstream as they arrive (any size, flat memory); every
+    /// other route reads its (bounded) JSON body whole first.
+    func streamsBody(method: String, target: String, headers: HTTPHeaders) -> Bool {
+        target.hasPrefix(PassthroughEndpoint.prefix)
     }
 
     func respond(to request: HTTPRequest, writer: ResponseWriter) {
@@ -86,6 +94,8 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         case "/v1/embeddings", "/embeddings":
             guard allows("POST", request, writer) else { return }
             try inference.embeddings(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
+        case let path where path.hasPrefix(PassthroughEndpoint.prefix):
+            try passthrough.forward(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
         case let path where path.hasPrefix(StoredResponsesEndpoint.prefix):
             try storedResponses.handle(request, writer: writer)
         case "/v1/models", "/models":

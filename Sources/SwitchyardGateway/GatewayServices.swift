@@ -1,3 +1,4 @@
+import SwitchyardConfig
 import SwitchyardCore
 import SwitchyardPlugins
 import SwitchyardPosix
@@ -22,9 +23,12 @@ final class ConfiguredProvider: Sendable {
     let prepareOnWorker: Bool
     let responseOnWorker: Bool
     let watchTag: UInt64
+    /// `providers[].passthrough`: nil when `/p/{name}/…` is refused.
+    let passthrough: PassthroughPolicy?
 
-    init(plugin: ProviderPlugin, limits: UpstreamLimits, blocking: BlockingHooks = [], watchTag: UInt64 = 0) {
+    init(plugin: ProviderPlugin, limits: UpstreamLimits, blocking: BlockingHooks = [], watchTag: UInt64 = 0, passthrough: PassthroughPolicy? = nil) {
         self.plugin = plugin
+        self.passthrough = passthrough
         self.limits = limits
         generateOnWorker = blocking.contains(.generate)
         prepareOnWorker = blocking.contains(.prepare)

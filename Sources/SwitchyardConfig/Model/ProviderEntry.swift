@@ -11,13 +11,17 @@ public struct ProviderEntry: Sendable, Hashable {
     /// The timeouts in effect for this provider: `server:`'s, overridden by the entry's own
     /// `timeouts:` block.
     public var timeouts: UpstreamTimeouts
+    /// Forwarding of `/p/{name}/…` to this provider; nil = passthrough off (the default).
+    public var passthrough: PassthroughPolicy?
 
-    public init(name: String, plugin: String, models: [String], location: SourceLocation, timeouts: UpstreamTimeouts = UpstreamTimeouts()) {
+    public init(name: String, plugin: String, models: [String], location: SourceLocation, timeouts: UpstreamTimeouts = UpstreamTimeouts(),
+                passthrough: PassthroughPolicy? = nil) {
         self.name = name
         self.plugin = plugin
         self.models = models
         self.location = location
         self.timeouts = timeouts
+        self.passthrough = passthrough
     }
 
     /// True when the provider lists `model` or the wildcard `"*"`.

@@ -9,6 +9,9 @@ public struct ServerConfig: Sendable, Hashable {
     public var loops = 0
     /// Largest accepted request body.
     public var maxBodyBytes = 32 << 20
+    /// Largest request body streamed through (passthrough, `/p/…`); it never sits in memory
+    /// whole, so it is bounded apart from `maxBodyBytes`.
+    public var maxStreamedBodyBytes = 8 << 30
     /// Open client connections; at the limit the gateway stops accepting until one closes.
     public var maxConnections = 4096
     /// Request bodies in flight, all connections together; a body that does not fit gets 503.

@@ -1,6 +1,7 @@
 /// Decodes `providers:`, a list of provider instances.
 enum ProvidersSection {
-    static let keys = ["name", "plugin", "models", "enabled", "timeouts"]
+    static let keys = ["name", "plugin", "models", "enabled", "timeouts", "passthrough"]
+    static let passthroughKeys = ["enabled", "allow", "deny"]
     static let timeoutKeys = ["connect", "first_byte", "idle", "total"]
 
     /// An entry before disabled ones are dropped, with the values cross-checks point at.
@@ -41,7 +42,8 @@ enum ProvidersSection {
         if models.isEmpty { throw modelsValue.error("list at least one model (\"*\" serves any model)") }
         let enabled = try fields["enabled"].map { v throws(ConfigError) in try v.enabledFlag() } ?? true
         let timeouts = try fields["timeouts"].map { v throws(ConfigError) in try decodeTimeouts(v, defaults: defaults) } ?? defaults
-        let entry = ProviderEntry(name: name, plugin: plugin, models: models, location: item.location, timeouts: timeouts)
+        let passthrough = try fields["passthrough"].flatMap { v throws(ConfigError) in try decodePassthrough(v) }
+        let entry = ProviderEntry(name: name, plugin: plugin, models: models, location: item.location, timeouts: timeouts, passthrough: passthrough)
         return Draft(entry: entry, enabled: enabled, nameValue: nameValue, pluginValue: pluginValue)
     }
 
@@ -55,5 +57,29 @@ enum ProvidersSection {
         if let idle = fields["idle"] { timeouts.idle = try idle.duration() }
         if let total = fields["total"] { timeouts.total = try total.duration() }
         return timeouts
+    }
+
+    /// `passthrough: true` (every path), `false` / empty (off), or
+    /// `{enabled: true, allow: ["/v1/"], deny: ["/v1/files"]}` (`enabled` defaults to true).
+    private static func decodePassthrough(_ value: ConfigValue) throws(ConfigError) -> PassthroughPolicy? {
+        guard case .mapping = value.node.content else {
+            return try value.enabledFlag() ? PassthroughPolicy() : nil
+        }
+        let fields = try value.mapping(allowedKeys: passthroughKeys)
+        if let enabled = fields["enabled"], try !enabled.enabledFlag() { return nil }
+        return PassthroughPolicy(allow: try prefixes(fields["allow"]), deny: try prefixes(fields["deny"]))
+    }
+
+    /// Path prefixes: each starts with "/" and carries no query, space or control character.
+    private static func prefixes(_ value: ConfigValue?) throws(ConfigError) -> [String] {
+        guard let value else { return [] }
+        var prefixes: [String] = []
+        for item in try value.sequence() {
+            let text = try item.token("a path prefix")
+            guard text.hasPrefix("/") else { throw item.error("a path prefix starts with \"/\" (the path after /p/{provider}), got \"\(text)\"") }
+            guard !text.contains("?") else { throw item.error("a path prefix has no query (\"?\"): prefixes match the path only") }
+            prefixes.append(text)
+        }
+        return prefixes
     }
 }

@@ -1,7 +1,7 @@
 /// Decodes `server:`; every key is optional and falls back to `ServerConfig`'s default.
 enum ServerSection {
     static let keys = [
-        "host", "port", "loops", "max_body_bytes", "max_connections", "max_body_memory", "min_body_rate", "body_rate_grace",
+        "host", "port", "loops", "max_body_bytes", "max_streamed_body_bytes", "max_connections", "max_body_memory", "min_body_rate", "body_rate_grace",
         "header_timeout", "body_timeout", "idle_timeout", "shutdown_grace",
         "upstream_connect_timeout", "upstream_first_byte_timeout", "upstream_idle_timeout",
         "upstream_timeout", "max_upstream_response_bytes", "max_sse_event_bytes",
@@ -16,6 +16,7 @@ enum ServerSection {
         if let port = fields["port"] { server.port = try port.integer(in: 0...65535) }
         if let loops = fields["loops"] { server.loops = try loops.integer(in: 0...1024) }
         if let size = fields["max_body_bytes"] { server.maxBodyBytes = try size.byteSize() }
+        if let size = fields["max_streamed_body_bytes"] { server.maxStreamedBodyBytes = try size.byteSize() }
         if let count = fields["max_connections"] { server.maxConnections = try count.integer(in: 1...10_000_000) }
         if let size = fields["max_body_memory"] { server.maxBodyMemory = try size.byteSize() }
         if let rate = fields["min_body_rate"] { server.minBodyRate = try rate.byteSize(allowingZero: true) }

@@ -8,6 +8,8 @@ public enum EndpointOperation: String, Sendable {
     case models
     case countTokens = "count_tokens"
     case health
+    /// `/p/{provider}/…`: the client's own request to the provider's native API.
+    case passthrough
 
     /// Value of `sy_call_info.operation` (SY_OP_* in the plugin ABI).
     public var abiValue: UInt32 {
@@ -18,6 +20,7 @@ public enum EndpointOperation: String, Sendable {
         case .messages: 4
         case .models: 5
         case .countTokens: 6
+        case .passthrough: 7
         case .health: 0
         }
     }
@@ -30,6 +33,8 @@ public enum EndpointOperation: String, Sendable {
             [.semanticExtraction, .aliasResolution, .guardrails, .usageTracking, .responseCaching]
         case .countTokens:
             [.semanticExtraction, .aliasResolution]
+        case .passthrough:
+            [.passthrough, .usageTracking, .streaming]
         case .models, .health:
             []
         }

@@ -18,6 +18,7 @@ extension ExecutionMode {
     /// an `Attempt` would retain its strings).
     @inlinable
     public init(provider: EndpointOperation, ingress: EndpointOperation) {
+        if ingress == .passthrough { self = .passthrough; return }
         self = provider == ingress && (ingress == .messages || ingress == .responses) ? .native : .translated
     }
 }
@@ -93,10 +94,13 @@ public struct ExecutionPlan: Sendable {
     /// the process's `X-Switchyard-Internal` secret): no guardrails run on it (`chains` has
     /// none), and its access-log line says `internal=true`.
     public let internalRequest: Bool
+    /// Mode `passthrough` only: what is forwarded.
+    public let passthrough: PassthroughTarget?
 
     public init(
         requestID: String, operation: EndpointOperation, mode: ExecutionMode, capabilities: CapabilitySet,
-        stream: Bool, resolution: ModelResolution, attempts: [Attempt], chains: PluginChains, internalRequest: Bool = false
+        stream: Bool, resolution: ModelResolution, attempts: [Attempt], chains: PluginChains, internalRequest: Bool = false,
+        passthrough: PassthroughTarget? = nil
     ) {
         self.requestID = requestID
         self.operation = operation
@@ -107,5 +111,22 @@ public struct ExecutionPlan: Sendable {
         self.attempts = attempts
         self.chains = chains
         self.internalRequest = internalRequest
+        self.passthrough = passthrough
     }
+}
+
+/// The request a passthrough plan forwards: the client's method, and its target after
+/// `/p/{provider}` (query included, byte for byte), which the provider joins to its base URL.
+public struct PassthroughTarget: Sendable, Equatable {
+    public let method: String
+    /// Starts with "/": "/v1/chat/completions?x=1".
+    public let path: String
+
+    public init(method: String, path: String) {
+        self.method = method
+        self.path = path
+    }
+
+    /// The path without its query (what allow/deny prefixes match).
+    public var pathOnly: Substring { path.prefix { $0 != "?" } }
 }

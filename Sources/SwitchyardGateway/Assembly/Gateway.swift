@@ -41,7 +41,8 @@ public final class Gateway: @unchecked Sendable {
             let instance = plugins.instances[entry.plugin]
             providers[entry.name] = ConfiguredProvider(
                 plugin: plugin, limits: UpstreamLimits(entry.timeouts, server: config.server),
-                blocking: instance?.library.blockingHooks ?? [], watchTag: HookWatch.tag(provider: watched.count))
+                blocking: instance?.library.blockingHooks ?? [], watchTag: HookWatch.tag(provider: watched.count),
+                passthrough: entry.passthrough)
             watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: instance?.host))
         }
         // Threads for blocking hooks only when a plugin in use declares one.
@@ -63,7 +64,7 @@ public final class Gateway: @unchecked Sendable {
         }
         let services = GatewayServices(
             providers: providers,
-            planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations),
+            planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations, enrichers: enrichers),
             settings: GatewaySettings(accessLog: accessLog), log: log, workers: workers,
             guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers)
         responder = GatewayResponder(
@@ -72,6 +73,7 @@ public final class Gateway: @unchecked Sendable {
         var http = HTTPServerConfiguration(host: config.server.host, port: config.server.port)
         http.loops = config.server.loops > 0 ? config.server.loops : EventLoopGroup.availableCores
         http.maxBodyBytes = config.server.maxBodyBytes
+        http.maxStreamedBodyBytes = config.server.maxStreamedBodyBytes
         http.maxConnections = config.server.maxConnections
         http.maxBodyMemory = config.server.maxBodyMemory
         http.minBodyRate = config.server.minBodyRate

@@ -27,3 +27,15 @@ final class ConfiguredEnricher: Sendable {
     /// entry applies to every provider).
     func applies(toProvider provider: String) -> Bool { providers.isEmpty || providers.contains(provider) }
 }
+
+extension GatewayServices {
+    /// The names of the enrichers that observe `provider`'s calls, in config order.
+    func enricherNames(for provider: String) -> [String] {
+        enrichers.isEmpty ? [] : enrichers.filter { $0.applies(toProvider: provider) }.map(\.name)
+    }
+
+    /// The plan's enrichers (`names`) that observe `provider`'s calls, in config order.
+    func enrichers(for provider: String, among names: [String]) -> [ConfiguredEnricher] {
+        enrichers.filter { names.contains($0.name) && $0.applies(toProvider: provider) }
+    }
+}

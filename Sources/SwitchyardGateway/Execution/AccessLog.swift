@@ -9,20 +9,32 @@ struct AccessLog: Sendable {
     let log: GatewayLog
 
     func record(plan: ExecutionPlan, status: Int, attempt: Int, startedAt: UInt64, upstreamNanoseconds: UInt64, usage: [UInt8]?, failure: String?,
-                guardrails: GuardrailRecord? = nil, into batch: AccessLogBatch) {
+                guardrails: GuardrailRecord? = nil, enrichment: Enrichment? = nil, responseStreamed: Bool = false, into batch: AccessLogBatch) {
         guard enabled, log.minimum <= .info else { return }
         let total = monotonicNanoseconds() &- startedAt
         var line = LogLine(level: .info, message: "request")
         line.field("request_id", plan.requestID)
         line.field("endpoint", plan.operation.rawValue)
         line.field("status", status)
-        line.field("model", plan.resolution.requested)
-        line.field("resolved", plan.resolution.resolved)
-        line.field("provider", plan.attempts[attempt].provider)
-        let native = ExecutionMode(provider: plan.attempts[attempt].operation, ingress: plan.operation) == .native
-        line.field("mode", word: native ? "native" : "translated")
+        if let passthrough = plan.passthrough {
+            // The model is what the enrichers found in the native exchange ("" when none did).
+            let model = enrichment?.model ?? ""
+            line.field("model", model)
+            line.field("resolved", model)
+            line.field("provider", plan.attempts[attempt].provider)
+            line.field("mode", word: "passthrough")
+            line.field("method", passthrough.method)
+            // Without the query: it may carry a credential (Gemini's `?key=`).
+            line.field("path", String(passthrough.pathOnly))
+        } else {
+            line.field("model", plan.resolution.requested)
+            line.field("resolved", plan.resolution.resolved)
+            line.field("provider", plan.attempts[attempt].provider)
+            let native = ExecutionMode(provider: plan.attempts[attempt].operation, ingress: plan.operation) == .native
+            line.field("mode", word: native ? "native" : "translated")
+        }
         line.field("attempts", attempt + 1)
-        line.field("stream", plan.stream ? "true" : "false")
+        line.field("stream", plan.stream || responseStreamed ? "true" : "false")
         line.field("duration_us", Int(total / 1000))
         line.field("upstream_us", Int(upstreamNanoseconds / 1000))
         if plan.internalRequest { line.field("internal", "true") }
@@ -34,6 +46,11 @@ struct AccessLog: Sendable {
             if let reasoning = counts.reasoning, reasoning > 0 { line.field("reasoning_tokens", reasoning) }
         }
         if let guardrails, !guardrails.isEmpty { line.quotedField("guardrails") { guardrails.write(into: &$0) } }
+        if let enrichment {
+            if let operation = enrichment.operation { line.field("operation", operation) }
+            if let auditPath = enrichment.auditPath { line.field("audit_path", auditPath) }
+            if !enrichment.record.isEmpty { line.quotedField("enrichers") { enrichment.record.write(into: &$0) } }
+        }
         if let failure { line.field("error", failure) }
         batch.append(line)
     }

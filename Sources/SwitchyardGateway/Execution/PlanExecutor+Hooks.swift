@@ -19,6 +19,7 @@ extension HookKind {
         case .prepare, .generate, .begin: (limits.firstByteTimeout, "first-byte")
         case .data, .end: (limits.idleTimeout, "idle")
         case .inspect: (0, "guardrail")  // a guardrail's own deadline applies (GuardrailPass)
+        case .observe: (0, "enricher")  // an enricher's own deadline applies (EnricherTap)
         }
     }
 }
@@ -252,7 +253,7 @@ extension PlanExecutor {
         guard !finished, !cancelled else { return }
         let failure = pendingFailure ?? PluginFailure(status: SY_E_INTERNAL, message: "plugin output refused")
         switch hook {
-        case .prepare, .generate, .end, .inspect: conclude(failure)  // (inspect never runs on a worker)
+        case .prepare, .generate, .end, .inspect, .observe: conclude(failure)  // (inspect, observe never run on a worker)
         case .begin, .data:
             abortTransfer(failure)
             pumpResponseHooks()
@@ -312,7 +313,7 @@ extension PlanExecutor {
         retireWorkerJob()
         let failure = PluginFailure(status: SY_E_TIMEOUT, httpStatus: 504, retryable: true, message: message)
         switch hook {
-        case .prepare, .generate, .end, .inspect: conclude(failure)  // (inspect never runs on a worker)
+        case .prepare, .generate, .end, .inspect, .observe: conclude(failure)  // (inspect, observe never run on a worker)
         case .begin, .data:
             deferredChunks.removeAll()
             abortTransfer(failure)

@@ -90,6 +90,10 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     var guardedRequest: (guardrails: [String], document: [UInt8]?)?
     /// The current attempt's chunk phase, on a streamed request.
     var streamGuard: StreamGuard?
+    /// The enrichers watching a native attempt (PlanExecutor+Enrichers.swift); nil otherwise.
+    var enricherTap: EnricherTap?
+    /// What the enrichers of the last attempt they watched found.
+    var enrichment: Enrichment?
 
     init(plan: ExecutionPlan, request: any IngressRequest, writer: ResponseWriter, services: GatewayServices, context: LoopContext) {
         self.plan = plan
@@ -121,6 +125,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
 
     private func runAttempt() {
         if channel != nil { retireWorkerJob() }  // a failed-over attempt's job on a worker is cut loose
+        if enricherTap != nil { endEnrichers(outcome: SY_E_UPSTREAM) }  // the failed attempt's watch ends
         let attempt = plan.attempts[attemptIndex]
         pluginCall.beginAttempt(attemptIndex)
         completion = nil
@@ -191,6 +196,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             upstreamStartedAt = monotonicNanoseconds()
             upstreamIsPaused = false
             transfer = context.upstream.start(upstreamRequest, delegate: self)
+            if !plan.chains.enrichers.isEmpty { watchNativeAttempt(draft) }
         }
     }
 
@@ -217,6 +223,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         // A streamed request answered with 2xx is an SSE stream; anything else (a whole answer,
         // an error body) is buffered by the plugin and bounded as a whole.
         bodyBound = UpstreamBodyBound(streamed: plan.stream && status >= 200 && status < 300, limits: limits)
+        if let enricherTap { enricherTap.response(status: status, headers: headers) }
         guard let provider else { return }
         if responseOnWorker { return beginOnWorker(status: status, headers: headers) }
         let mark = context.hookWatch.enter(.begin, provider: watchTag)
@@ -229,6 +236,8 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     }
 
     func upstreamBody(_ chunk: UnsafeRawBufferPointer) {
+        // After the provider's transformer has had them (and the client its rendering).
+        defer { if let enricherTap { enricherTap.responseData(chunk) } }
         if responseOnWorker { return dataOnWorker(chunk) }
         guard let transformation, pendingFailure == nil else { return }
         guard bodyBound.admit(chunk) else { return abortTransfer(bodyBound.failure) }
@@ -492,11 +501,12 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         writer.onClose = nil
         writer.onDrained = nil
         if guardrailRecord != nil { endGuardrails() }
+        if enricherTap != nil { endEnrichers(outcome: failure == nil ? SY_OK : SY_E_UPSTREAM) }
         pluginCall.end()  // after call_end: a guardrail's last log line still names the request
         services.accessLog.record(
             plan: plan, status: status, attempt: attemptIndex, startedAt: request.receivedAt,
-            upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: failure, guardrails: guardrailRecord,
-            into: context.accessLog)
+            upstreamNanoseconds: upstreamNanoseconds, usage: usage ?? enrichment?.usage, failure: failure, guardrails: guardrailRecord,
+            enrichment: enrichment, into: context.accessLog)
     }
 
     private func clientWentAway() {
@@ -511,11 +521,12 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         transfer = nil
         transformation = nil
         if guardrailRecord != nil { endGuardrails() }
+        if enricherTap != nil { endEnrichers(outcome: SY_E_CANCELLED) }
         pluginCall.end()
         services.accessLog.record(
             plan: plan, status: 499, attempt: attemptIndex, startedAt: request.receivedAt,
-            upstreamNanoseconds: upstreamNanoseconds, usage: usage, failure: "client closed the connection",
-            guardrails: guardrailRecord, into: context.accessLog)
+            upstreamNanoseconds: upstreamNanoseconds, usage: usage ?? enrichment?.usage, failure: "client closed the connection",
+            guardrails: guardrailRecord, enrichment: enrichment, into: context.accessLog)
     }
 
     /// The server's shutdown grace ran out before this request ended: the upstream transfer is

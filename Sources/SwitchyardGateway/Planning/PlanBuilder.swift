@@ -8,6 +8,9 @@ struct PlanBuilder: Sendable {
     let guardrails: [ConfiguredGuardrail]
     /// Operations each provider instance declares (its plugin's manifest `operations`).
     let providerOperations: [String: Set<String>]
+    /// The configured enrichers in config order; composed for attempts in native mode
+    /// (passthrough plans are made by PassthroughEndpoint).
+    var enrichers: [ConfiguredEnricher] = []
 
     /// `internalRequest`: a plugin's own request to the gateway (`http_send` to a path), on which
     /// guardrails do not run.
@@ -32,7 +35,11 @@ struct PlanBuilder: Sendable {
                 "Model '\(model)' is served by \(names), which cannot serve \(operation.rawValue) requests\(why).",
                 code: "unsupported_model_operation", param: "model")
         }
-        let chains = PluginChains(guardrails: guarded)
+        var chains = PluginChains(guardrails: guarded)
+        if !enrichers.isEmpty {
+            let native = attempts.filter { $0.mode(for: operation) == .native }.map(\.provider)
+            chains.enrichers = enrichers.filter { entry in native.contains { entry.applies(toProvider: $0) } }.map(\.name)
+        }
         return ExecutionPlan(
             requestID: requestID, operation: operation, mode: ExecutionMode(provider: attempts[0].operation, ingress: operation), capabilities: capabilities,
             stream: stream, resolution: resolution, attempts: attempts, chains: chains, internalRequest: internalRequest)

@@ -230,7 +230,8 @@ struct LineReader {
 }
 
 extension Substring {
-    func trimmingSpaces() -> String {
+    /// Without leading and trailing spaces and tabs (header values, list items).
+    public func trimmingSpaces() -> String {
         var view = self[...]
         while let first = view.first, first == " " || first == "\t" { view = view.dropFirst() }
         while let last = view.last, last == " " || last == "\t" { view = view.dropLast() }

@@ -5,6 +5,8 @@ enum HookKind: UInt64, Sendable {
     case prepare = 1, generate, begin, data, end
     /// A guardrail's inspect.
     case inspect
+    /// Any hook of an enricher.
+    case observe
 
     var name: String {
         switch self {
@@ -14,6 +16,7 @@ enum HookKind: UInt64, Sendable {
         case .data: "response.data"
         case .end: "response.end"
         case .inspect: "inspect"
+        case .observe: "enricher"
         }
     }
 }

@@ -1,0 +1,77 @@
+import SwitchyardCore
+@testable import SwitchyardGateway
+import SwitchyardHTTP
+import Testing
+
+/// The rules of passthrough that need no network: how `/p/{provider}/…` splits, which paths are
+/// refused as unnormalized, which header fields cross each way, and the path a native attempt's
+/// enrichers see.
+@Suite struct PassthroughRulesTests {
+    @Test(arguments: [
+        ("/p/openai/v1/chat/completions", "openai", "/v1/chat/completions"),
+        ("/p/openai/v1/models?after=a%20b&limit=2", "openai", "/v1/models?after=a%20b&limit=2"),
+        ("/p/gemini/v1beta/models/g:streamGenerateContent?alt=sse", "gemini", "/v1beta/models/g:streamGenerateContent?alt=sse"),
+        ("/p/openai", "openai", "/"),
+        ("/p/openai?x=1", "openai", "/?x=1"),
+        ("/p//v1", "", "/v1"),
+    ])
+    func splitsTheProviderFromThePathKeepingTheQuery(target: String, provider: String, path: String) {
+        let split = PassthroughEndpoint.split(target)
+        #expect(split.provider == provider && split.path == path)
+    }
+
+    @Test(arguments: [
+        ("/v1/chat/completions", nil),
+        ("/v1/models/", nil),
+        ("/", nil),
+        ("/v1/../files", "has a '.' or '..' segment"),
+        ("/v1/./files", "has a '.' or '..' segment"),
+        ("/v1/..", "has a '.' or '..' segment"),
+        ("/v1//files", "has an empty segment ('//')"),
+        ("/v1/%2e%2e/files", "has an encoded '/', '\\' or '.'"),
+        ("/v1%2Ffiles", "has an encoded '/', '\\' or '.'"),
+        ("/v1\\files", "has a backslash"),
+    ] as [(String, String?)])
+    func refusesPathsThatCouldDodgeAPrefix(path: String, problem: String?) {
+        #expect(PassthroughEndpoint.unnormalized(path[...]) == problem)
+    }
+
+    @Test func upstreamGetsTheClientsEndToEndFieldsButNoCredentialsOrHopByHop() {
+        let client = HTTPHeaders([
+            ("Host", "gateway"), ("Content-Type", "application/json"), ("Authorization", "Bearer client"),
+            ("x-api-key", "client"), ("X-Goog-Api-Key", "client"), ("api-key", "client"), ("Connection", "keep-alive, X-Trace-Hop"),
+            ("X-Trace-Hop", "1"), ("Keep-Alive", "timeout=5"), ("TE", "trailers"), ("Content-Length", "12"), ("Expect", "100-continue"),
+            ("X-Request-ID", "client-id"), ("anthropic-version", "2023-06-01"), ("Accept-Encoding", "gzip"), ("OpenAI-Beta", "assistants=v2"),
+        ])
+        let forwarded = ForwardedHeaders.upstream(client, requestID: "req-1", providerSet: ["openai-beta"], identityEncoding: false)
+        #expect(forwarded.map { "\($0.0): \($0.1)" } == [
+            "Content-Type: application/json", "anthropic-version: 2023-06-01", "Accept-Encoding: gzip", "X-Request-ID: req-1",
+        ])
+        let identity = ForwardedHeaders.upstream(client, requestID: "req-1", providerSet: [], identityEncoding: true)
+        #expect(identity.filter { $0.0.lowercased() == "accept-encoding" }.map(\.1) == ["identity"])
+    }
+
+    @Test func clientGetsTheUpstreamsFieldsLessFramingHopByHopAndOrigin() {
+        let upstream: [(name: String, value: String)] = [
+            ("Content-Type", "text/event-stream"), ("Content-Length", " 42 "), ("Connection", "close"), ("Date", "then"),
+            ("x-request-id", "req_upstream"), ("Retry-After", "1"), ("x-ratelimit-remaining-requests", "9"), ("Set-Cookie", "a=b"),
+            ("Alt-Svc", "h3=\":443\""), ("Transfer-Encoding", "chunked"),
+        ]
+        let (headers, length) = ForwardedHeaders.downstream(upstream)
+        #expect(headers.pairs.map { "\($0.name): \($0.value)" } == [
+            "Content-Type: text/event-stream", "X-Upstream-Request-ID: req_upstream", "Retry-After: 1", "x-ratelimit-remaining-requests: 9",
+        ])
+        #expect(length == nil)  // chunked wins over a stray Content-Length
+        #expect(ForwardedHeaders.downstream([("Content-Length", "42")]).contentLength == 42)
+    }
+
+    @Test(arguments: [
+        ("https://api.anthropic.com/v1/messages", "/v1/messages"),
+        ("http://127.0.0.1:8080/v1/messages?beta=true", "/v1/messages?beta=true"),
+        ("https://host", "/"),
+        ("https://host?x=1", "/?x=1"),
+    ])
+    func aNativeAttemptsEnrichersSeeItsPathAndQuery(url: String, path: String) {
+        #expect(PlanExecutor.pathAndQuery(of: url) == path)
+    }
+}
