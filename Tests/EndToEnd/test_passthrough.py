@@ -446,3 +446,47 @@ def test_native_messages_are_enriched_like_passthrough(example, upstream):
     line = example.line_for(request_id)
     assert field(line, "mode") == "native" and field(line, "audit_path") == "/v1/messages"
     assert field(line, "enrichers") == "anthropic-usage:reported"
+
+
+def test_gemini_native_api_whole_and_streamed_is_metered(tmp_path, mock_port, upstream):
+    config = tmp_path / "gemini.yaml"
+    config.write_text(f"""server: {{port: 0, loops: 1}}
+plugins:
+  - {{name: gemini, path: {os.path.abspath(BIN_DIR)}/libProviderGemini.so, config: {{base_url: "http://127.0.0.1:{mock_port}/v1beta", api_key_env: GEMINI_API_KEY}}}}
+  - {{name: gemini-usage, path: {os.path.abspath(BIN_DIR)}/libEnricherGemini.so}}
+providers:
+  - {{name: gemini, plugin: gemini, models: [gemini-2.5-flash], passthrough: {{allow: [/v1beta/models/]}}}}
+enrichers:
+  - {{plugin: gemini-usage}}
+""")
+    gateway = Gateway(tmp_path, config, environment(mock_port, GEMINI_API_KEY="gemini-upstream-key"))
+    try:
+        whole_id, stream_id = ids("whole", "stream")
+        body = json.dumps({"contents": [{"role": "user", "parts": [{"text": "hello gemini"}]}]}).encode()
+        status, _, answer = gateway.raw("POST", "/p/gemini/v1beta/models/gemini-2.5-flash:generateContent?key=client-key", body,
+                                        {"Content-Type": "application/json", "X-Request-ID": whole_id, "x-goog-api-key": "client-key"})
+        assert status == 200 and json.loads(answer)["candidates"][0]["content"]["parts"][0]["text"] == "mock: hello gemini"
+        status, headers, events = gateway.raw("POST", "/p/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse", body,
+                                              {"Content-Type": "application/json", "X-Request-ID": stream_id})
+        assert status == 200 and dict(headers)["Content-Type"].startswith("text/event-stream") and events.count(b"data: ") >= 2
+        seen = upstream.requests()
+        assert [entry["target"] for entry in seen] == [
+            "/v1beta/models/gemini-2.5-flash:generateContent", "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"]
+        assert all(dict(headers_of(entry)).get("x-goog-api-key") == "gemini-upstream-key" for entry in seen)
+        for request_id, stream_flag in ((whole_id, "false"), (stream_id, "true")):
+            line = gateway.line_for(request_id)
+            assert field(line, "model") == "gemini-2.5-flash" and field(line, "stream") == stream_flag
+            assert int(field(line, "prompt_tokens")) == 2 and int(field(line, "completion_tokens")) == 3
+            assert field(line, "operation") == "chat.completions" and "gemini-usage:reported" in field(line, "enrichers")
+    finally:
+        gateway.stop()
+
+
+def test_native_responses_are_enriched_like_passthrough(example, upstream):
+    [request_id] = ids("responses")
+    client = openai.OpenAI(base_url=f"http://127.0.0.1:{example.port}/v1", api_key="x", max_retries=0, timeout=30)
+    response = client.responses.create(model="gpt-4.1-mini", input="native responses", extra_headers={"X-Request-ID": request_id})
+    line = example.line_for(request_id)
+    assert field(line, "mode") == "native" and field(line, "audit_path") == "/v1/responses"
+    assert field(line, "enrichers") == "openai-usage:reported"
+    assert int(field(line, "prompt_tokens")) == response.usage.input_tokens
