@@ -18,7 +18,7 @@ struct GeminiConfig: Sendable {
         let config = try ProviderConfig(config, knownKeys: Self.knownKeys)
         baseURL = try config.baseURL(default: "https://generativelanguage.googleapis.com/v1beta")
         // A client's `?key=` is a credential: the upstream gets this instance's key instead.
-        passthroughURL = PassthroughURL(base: baseURL, versions: ["v1beta", "v1", "v1alpha"], credentialParameters: ["key"])
+        passthroughURL = PassthroughURL(base: baseURL, versions: ["v1beta", "v1", "v1alpha"], credentialParameters: ["key", "access_token"])
         var headers: [(name: String, value: String)] = []
         if let key = try config.apiKey(defaultVariable: "GEMINI_API_KEY", host: host) { headers.append(("x-goog-api-key", key)) }
         self.headers = headers + (try config.extraHeaders())

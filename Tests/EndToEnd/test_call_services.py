@@ -57,6 +57,7 @@ def gateway(plugin, mock_port, tmp_path):
           - name: mock
             plugin: mock
             models: [mock-model]
+            passthrough: true
         aliases:
           calls-alias: calls-1
         """))
@@ -104,6 +105,14 @@ def test_a_path_reaches_the_gateway_itself_as_an_internal_request(gateway):
     internal = [line for line in lines if "internal=true" in line]
     assert len(internal) == 1 and re.search(r'\bmodel="?mock-model', internal[0]), lines
     assert all("internal=true" not in line for line in lines if "calls" in line)
+
+
+def test_a_passthrough_path_reaches_the_provider_with_the_plugins_body(gateway):
+    report = gateway.ask("send /p/mock/v1/chat/completions")
+    assert report["send"] == 0 and report["result"] == 0 and report["status"] == 200
+    assert report["provider"] == "mock" and report["choices"] == 1  # the mock answered the plugin's chat body
+    internal = [line for line in access_lines(gateway.stop_and_read_log()) if "internal=true" in line]
+    assert len(internal) == 1 and "mode=passthrough" in internal[0] and "path=/v1/chat/completions" in internal[0]
 
 
 def test_an_absolute_url_is_an_ordinary_request(gateway, mock_port):

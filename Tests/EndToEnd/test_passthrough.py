@@ -262,7 +262,10 @@ def test_upstream_errors_reach_the_client_unchanged(example, mock_port, upstream
     ("/p/openai/v1/organization/users", 403, "passthrough_path_denied", "under \"/v1/organization/\", which passthrough.deny lists"),
     ("/p/openai/v2/models", 403, "passthrough_path_denied", "passthrough.allow lists only \"/v1/\""),
     ("/p/openai/v1/models/../organization/users", 400, "invalid_path", "'.' or '..' segment"),
-    ("/p/openai/v1/%2e%2e/organization/users", 400, "invalid_path", "encoded"),
+    ("/p/openai/v1/%2e%2e/organization/users", 400, "invalid_path", "percent-escape of a character that needs none ('%2e')"),
+    ("/p/openai/v1/%6frganization/users", 400, "invalid_path", "percent-escape of a character that needs none ('%6f')"),
+    ("/p/openai/v1/organization;x/users", 400, "invalid_path", "';' parameter"),
+    ("/p/openai/V1/Organization/users", 403, "passthrough_path_denied", "under \"/v1/organization/\""),
     ("/p/openai/v1//organization/users", 400, "invalid_path", "empty segment"),
 ])
 def test_what_the_config_does_not_allow_is_refused_with_its_reason(example, upstream, path, status, code, words):

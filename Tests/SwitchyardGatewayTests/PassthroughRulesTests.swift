@@ -28,8 +28,13 @@ import Testing
         ("/v1/./files", "has a '.' or '..' segment"),
         ("/v1/..", "has a '.' or '..' segment"),
         ("/v1//files", "has an empty segment ('//')"),
-        ("/v1/%2e%2e/files", "has an encoded '/', '\\' or '.'"),
-        ("/v1%2Ffiles", "has an encoded '/', '\\' or '.'"),
+        ("/v1/%2e%2e/files", "has a percent-escape of a character that needs none ('%2e')"),
+        ("/v1%2Ffiles", "has a percent-escape of a character that needs none ('%2F')"),
+        ("/v1/%6frganization/users", "has a percent-escape of a character that needs none ('%6f')"),
+        ("/v1/files%", "has a '%' that is not a percent-escape"),
+        ("/v1/files%zz", "has a '%' that is not a percent-escape"),
+        ("/v1/organization;x/users", "has a ';' parameter"),
+        ("/v1/files/a%20b%3Ac", nil),
         ("/v1\\files", "has a backslash"),
     ] as [(String, String?)])
     func refusesPathsThatCouldDodgeAPrefix(path: String, problem: String?) {
@@ -42,6 +47,8 @@ import Testing
             ("x-api-key", "client"), ("X-Goog-Api-Key", "client"), ("api-key", "client"), ("Connection", "keep-alive, X-Trace-Hop"),
             ("X-Trace-Hop", "1"), ("Keep-Alive", "timeout=5"), ("TE", "trailers"), ("Content-Length", "12"), ("Expect", "100-continue"),
             ("X-Request-ID", "client-id"), ("anthropic-version", "2023-06-01"), ("Accept-Encoding", "gzip"), ("OpenAI-Beta", "assistants=v2"),
+            ("X_Api_Key", "client"), ("Api_Key", "client"), ("Ocp-Apim-Subscription-Key", "client"), ("Cookie", "session=1"),
+            ("OpenAI-Organization", "org-client"), ("OpenAI-Project", "proj-client"),
         ])
         let forwarded = ForwardedHeaders.upstream(client, requestID: "req-1", providerSet: ["openai-beta"], identityEncoding: false)
         #expect(forwarded.map { "\($0.0): \($0.1)" } == [
@@ -55,7 +62,8 @@ import Testing
         let upstream: [(name: String, value: String)] = [
             ("Content-Type", "text/event-stream"), ("Content-Length", " 42 "), ("Connection", "close"), ("Date", "then"),
             ("x-request-id", "req_upstream"), ("Retry-After", "1"), ("x-ratelimit-remaining-requests", "9"), ("Set-Cookie", "a=b"),
-            ("Alt-Svc", "h3=\":443\""), ("Transfer-Encoding", "chunked"),
+            ("Alt-Svc", "h3=\":443\""), ("Transfer-Encoding", "chunked"), ("X-A", "a\rX-Injected: yes"), ("X-Switchyard-Mode", "fake"),
+            ("Bad Name", "x"),
         ]
         let (headers, length) = ForwardedHeaders.downstream(upstream)
         #expect(headers.pairs.map { "\($0.name): \($0.value)" } == [

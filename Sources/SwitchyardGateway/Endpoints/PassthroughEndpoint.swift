@@ -48,16 +48,54 @@ struct PassthroughEndpoint {
         return (name, rest.hasPrefix("/") ? rest : "/" + rest)
     }
 
-    /// Why a path could dodge the allow/deny prefixes (dot segments, empty segments, encoded
-    /// slashes or dots, backslashes), or nil when it is plain.
+    /// Why a path could dodge the allow/deny prefixes, or nil when it is plain. Upstreams resolve
+    /// dot segments, merge or split on empty segments and backslashes, decode percent-escapes of
+    /// unreserved characters (`%6f` is `o`) and drop `;` parameters before they route, so each of
+    /// those could spell a denied path another way; no provider API needs them. The escapes left
+    /// (`%20`, `%3A`…) encode reserved characters, which spell no letter, digit or `/`.
     static func unnormalized(_ path: Substring) -> String? {
-        let lower = path.lowercased()
-        if lower.contains("%2f") || lower.contains("%5c") || lower.contains("%2e") { return "has an encoded '/', '\\' or '.'" }
-        if path.contains("\\") { return "has a backslash" }
+        let bytes = Array(path.utf8)
+        var index = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\\"): return "has a backslash"
+            case UInt8(ascii: ";"): return "has a ';' parameter"
+            case UInt8(ascii: "%"):
+                guard index + 2 < bytes.count, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) else {
+                    return "has a '%' that is not a percent-escape"
+                }
+                let decoded = high << 4 | low
+                if isUnreserved(decoded) || decoded == UInt8(ascii: "/") || decoded == UInt8(ascii: "\\") {
+                    return "has a percent-escape of a character that needs none ('%\(Character(UnicodeScalar(bytes[index + 1])))\(Character(UnicodeScalar(bytes[index + 2])))')"
+                }
+                index += 3
+                continue
+            default: break
+            }
+            index += 1
+        }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         if segments.dropLast().contains(where: \.isEmpty) { return "has an empty segment ('//')" }
         if segments.contains(where: { $0 == "." || $0 == ".." }) { return "has a '.' or '..' segment" }
         return nil
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    /// RFC 3986 §2.3: ALPHA / DIGIT / "-" / "." / "_" / "~".
+    private static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"): true
+        default: false
+        }
     }
 
     private static func forbidden(_ code: String, _ message: String) -> GatewayError {

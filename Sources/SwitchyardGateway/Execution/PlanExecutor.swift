@@ -126,6 +126,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private func runAttempt() {
         if channel != nil { retireWorkerJob() }  // a failed-over attempt's job on a worker is cut loose
         if enricherTap != nil { endEnrichers(outcome: SY_E_UPSTREAM) }  // the failed attempt's watch ends
+        enrichment = nil  // what the log reports is the attempt that answered
         let attempt = plan.attempts[attemptIndex]
         pluginCall.beginAttempt(attemptIndex)
         completion = nil
@@ -223,8 +224,10 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         // A streamed request answered with 2xx is an SSE stream; anything else (a whole answer,
         // an error body) is buffered by the plugin and bounded as a whole.
         bodyBound = UpstreamBodyBound(streamed: plan.stream && status >= 200 && status < 300, limits: limits)
-        if let enricherTap { enricherTap.response(status: status, headers: headers) }
         guard let provider else { return }
+        // The enrichers hear the head after the provider's transformer has begun (and, for its
+        // first bytes, the client has them).
+        defer { if let enricherTap { enricherTap.response(status: status, headers: headers) } }
         if responseOnWorker { return beginOnWorker(status: status, headers: headers) }
         let mark = context.hookWatch.enter(.begin, provider: watchTag)
         let began = provider.beginResponse(call, status: status, headers: headers)

@@ -1,4 +1,5 @@
 import SwitchyardHTTP
+import SwitchyardPlugins
 
 /// Which header fields cross the gateway in passthrough, each way (docs/passthrough.md).
 ///
@@ -14,11 +15,15 @@ enum ForwardedHeaders {
     ]
 
     /// Client fields the gateway replaces or keeps for itself: the upstream's host and framing are
-    /// the transport's, `Expect` is answered by the gateway, the request id is the gateway's own,
-    /// and every credential scheme a provider reads belongs to the provider.
-    static let notForwardedUpstream: Set<String> = [
-        "host", "content-length", "expect", "x-request-id", "x-switchyard-internal",
-        "authorization", "x-api-key", "x-goog-api-key", "api-key",
+    /// the transport's, `Expect` is answered by the gateway, the request id is the gateway's own.
+    static let notForwardedUpstream: Set<String> = ["host", "content-length", "expect", "x-request-id", "x-switchyard-internal"]
+
+    /// Fields that carry a credential, or choose what the provider's key is billed to, in one
+    /// provider's scheme or another: they belong to the provider entry, never to a client. Names
+    /// are compared with "_" read as "-" (CGI-style servers fold the two together).
+    static let credentials: Set<String> = [
+        "authorization", "x-api-key", "x-goog-api-key", "api-key", "ocp-apim-subscription-key", "cookie",
+        "openai-organization", "openai-project", "x-goog-user-project",
     ]
 
     /// Upstream fields the gateway answers with its own (`Date`; `X-Request-ID` is the gateway's,
@@ -26,10 +31,8 @@ enum ForwardedHeaders {
     /// the gateway's (`Set-Cookie`, `Alt-Svc`).
     static let notForwardedDownstream: Set<String> = ["content-length", "date", "x-request-id", "set-cookie", "alt-svc"]
 
-    /// Header names that carry a credential in one provider's scheme or another.
     static func isCredential(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        return lower == "authorization" || lower == "x-api-key" || lower == "x-goog-api-key" || lower == "api-key"
+        credentials.contains(String(name.lowercased().map { $0 == "_" ? "-" : $0 }))
     }
 
     /// The client's fields for the upstream, after those the provider set (`providerSet`,
@@ -42,6 +45,7 @@ enum ForwardedHeaders {
         for (name, value) in client.pairs {
             let lower = name.lowercased()
             if hopByHop.contains(lower) || notForwardedUpstream.contains(lower) || connectionNamed.contains(lower) || providerSet.contains(lower) { continue }
+            if isCredential(lower) { continue }
             if identityEncoding, lower == "accept-encoding" { continue }
             forwarded.append((name, value))
         }
@@ -50,7 +54,10 @@ enum ForwardedHeaders {
         return forwarded
     }
 
-    /// The upstream's fields for the client, and its `Content-Length` when it sent one.
+    /// The upstream's fields for the client, and its `Content-Length` when it sent one. A field
+    /// whose name is not a token or whose value holds CR, LF or NUL is dropped (a client that
+    /// reads a bare CR as a line end would see a field the upstream smuggled), and so is any
+    /// `X-Switchyard-*`: those are the gateway's to say.
     static func downstream(_ upstream: [(name: String, value: String)]) -> (headers: HTTPHeaders, contentLength: Int?) {
         let connectionNamed = namedByConnection(upstream)
         var headers = HTTPHeaders()
@@ -60,6 +67,7 @@ enum ForwardedHeaders {
             if lower == "content-length" { contentLength = Int(value[...].trimmingSpaces()) }
             if lower == "x-request-id" { headers.add("X-Upstream-Request-ID", value); continue }
             if hopByHop.contains(lower) || notForwardedDownstream.contains(lower) || connectionNamed.contains(lower) { continue }
+            if lower.hasPrefix("x-switchyard-") || name.isEmpty || !name.utf8.allSatisfy(UpstreamRequestBuilder.isTokenByte) || value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) { continue }
             headers.add(name, value)
         }
         // A body sent chunked has no length to forward, whatever a stray Content-Length said.

@@ -84,29 +84,32 @@ final class PassthroughExecutor: UpstreamResponseDelegate {
         }
 
         let enrichers = services.enrichers(for: plan.attempts[0].provider, among: plan.chains.enrichers)
-        // An enricher reading the response must see its bytes, not a compressed form of them.
+        // An enricher that may read the response must see its bytes, not a compressed form of them.
         let identity = enrichers.contains { $0.plugin.phases & SY_PHASE_RESPONSE != 0 }
         let forwarded = ForwardedHeaders.upstream(
             request.headers, requestID: plan.requestID, providerSet: Set(draft.headers.map { $0.name.lowercased() }), identityEncoding: identity)
-        if !enrichers.isEmpty {
-            // The request head as the upstream gets it, less the provider's credentials.
-            let head = ExchangeHead(status: 0, method: target.method, path: target.path, headers: forwarded.map { (name: $0.0, value: $0.1) })
-            tap = EnricherTap(enrichers, call: call, request: head, log: services.log, watch: context.hookWatch)
-        }
-        let headers = draft.headers.map { ($0.name, $0.value) } + forwarded
         var upstreamRequest = UpstreamRequest(
-            method: target.method, url: draft.url, headers: headers, body: request.body,
+            method: target.method, url: draft.url, headers: draft.headers.map { ($0.name, $0.value) } + forwarded, body: request.body,
             connectTimeout: provider.limits.connectTimeout, totalTimeout: provider.limits.totalTimeout,
             firstByteTimeout: provider.limits.firstByteTimeout, idleTimeout: provider.limits.idleTimeout)
         if let stream = request.bodyStream {
-            let upload = PassthroughUpload(stream, tap: tap?.readsRequestBody == true ? tap : nil)
+            let upload = PassthroughUpload(stream)
             self.upload = upload
             upstreamRequest.bodySource = upload
-        } else if let tap, !request.body.isEmpty {
-            request.body.withUnsafeBytes { tap.requestData($0) }
         }
         upstreamStartedAt = monotonicNanoseconds()
         transfer = context.upstream.start(upstreamRequest, delegate: self)
+
+        // The enrichers begin once the request is on its way (the transport calls back on a later
+        // loop turn, never inside `start`), so they never hold it up.
+        guard !enrichers.isEmpty else { return }
+        // The request head as the upstream gets it, less the provider's credentials.
+        let head = ExchangeHead(status: 0, method: target.method, path: target.path, headers: forwarded.map { (name: $0.0, value: $0.1) })
+        guard let tap = EnricherTap(enrichers, call: call, request: head, log: services.log, watch: context.hookWatch) else { return }
+        self.tap = tap
+        if tap.readsRequestBody {
+            if let upload { upload.tap = tap } else if !request.body.isEmpty { request.body.withUnsafeBytes { tap.requestData($0) } }
+        }
     }
 
     // MARK: upstream callbacks

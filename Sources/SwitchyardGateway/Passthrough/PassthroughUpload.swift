@@ -10,15 +10,14 @@ import SwitchyardUpstream
 /// Threading: loop-confined (the request's loop, where both the server and the transport run).
 final class PassthroughUpload: UpstreamBodySource, @unchecked Sendable {
     private let stream: RequestBodyStream
-    private weak var tap: EnricherTap?
+    /// The enrichers reading the request body, if any (set once they have begun).
+    weak var tap: EnricherTap?
     /// Why the client's body failed (its framing, its pace, its size), once it has.
     private(set) var clientProblem: HTTPParseError?
     private var cancelled = false
 
-    /// `tap`: the enrichers reading the request body, or nil.
-    init(_ stream: RequestBodyStream, tap: EnricherTap?) {
+    init(_ stream: RequestBodyStream) {
         self.stream = stream
-        self.tap = tap
         stream.onReadable = { [weak self] in self?.onReadable?() }
     }
 

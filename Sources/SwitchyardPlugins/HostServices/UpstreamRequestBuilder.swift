@@ -102,7 +102,8 @@ public final class UpstreamRequestBuilder {
     }
 
     /// RFC 9110 tchar.
-    static func isTokenByte(_ byte: UInt8) -> Bool {
+    /// RFC 9110 §5.6.2 token characters (methods, field names).
+    public static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
         case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
         case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),

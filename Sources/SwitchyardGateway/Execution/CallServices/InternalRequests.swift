@@ -56,7 +56,7 @@ final class InternalRequests: Sendable {
         let kept = request.headers.pairs.filter { !HTTPHeaders.equalIgnoringCase($0.name, Self.headerName) }
         return HTTPRequest(
             method: request.method, target: request.target, version: request.version, headers: HTTPHeaders(kept.map { ($0.name, $0.value) }),
-            body: request.body, requestID: request.requestID, receivedAt: request.receivedAt)
+            body: request.body, bodyStream: request.bodyStream, requestID: request.requestID, receivedAt: request.receivedAt)
     }
 
     /// `headerName.utf8.count`, as a literal: a constant costs no lazy initialisation per use.
