@@ -53,10 +53,12 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         for context in contexts.values { context.accessLog.flush() }
     }
 
-    /// Passthrough bodies stream to the upstream as they arrive (any size, flat memory); every
-    /// other route reads its (bounded) JSON body whole first.
+    /// Passthrough bodies stream to the upstream as they arrive (any size, flat memory), for a
+    /// provider open to passthrough; every other request (one about to be refused included)
+    /// reads its body whole first, within `max_body_bytes`.
     func streamsBody(method: String, target: String, headers: HTTPHeaders) -> Bool {
-        target.hasPrefix(PassthroughEndpoint.prefix)
+        guard target.hasPrefix(PassthroughEndpoint.prefix) else { return false }
+        return services.providers[PassthroughEndpoint.split(target).provider]?.passthrough != nil
     }
 
     func respond(to request: HTTPRequest, writer: ResponseWriter) {

@@ -493,3 +493,12 @@ def test_native_responses_are_enriched_like_passthrough(example, upstream):
     assert field(line, "mode") == "native" and field(line, "audit_path") == "/v1/responses"
     assert field(line, "enrichers") == "openai-usage:reported"
     assert int(field(line, "prompt_tokens")) == response.usage.input_tokens
+
+
+def test_a_body_for_a_provider_not_open_to_passthrough_is_not_streamed(example):
+    # Only a provider open to passthrough gets a streamed body: anything else stays within
+    # max_body_bytes and is refused before a byte of a huge body is read.
+    with socket.create_connection(("127.0.0.1", example.port), timeout=10) as sock:
+        sock.sendall(b"POST /p/nobody/v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000000\r\nExpect: 100-continue\r\n\r\n")
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
