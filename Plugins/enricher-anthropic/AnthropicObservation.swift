@@ -7,10 +7,8 @@ import SwitchyardPluginSDK
 /// Confined to the call's event loop (the host never overlaps its hooks).
 final class AnthropicObservation: EnrichmentObservation {
     private let route: AnthropicRoute
-    private var requestBody = ObservedBody.request()
+    private var bodies: ObservedExchange
     private var requestModel: String?
-    private var requestDone = false
-    private var responseBody = ObservedBody()
     private var responseModel: String?
     private var usage = AnthropicUsage()
     /// A usage object was read (or, for count_tokens, a whole answer).
@@ -18,43 +16,32 @@ final class AnthropicObservation: EnrichmentObservation {
 
     init(route: AnthropicRoute, request head: ExchangeHead) {
         self.route = route
-        if route.metered != nil { requestBody.start(head) } else { requestDone = true }
+        bodies = route.metered == nil ? ObservedExchange(response: nil) : ObservedExchange(request: head)
     }
 
     func data(_ chunk: UnsafeRawBufferPointer, phase: ExchangePhase) throws(PluginError) {
-        switch phase {
-        case .request:
-            if !requestDone { requestBody.feed(chunk) { _ in } }
-        case .response:
-            guard route.metered != nil else { return }
-            responseBody.feed(chunk) { document in read(document) }
-        }
+        bodies.feed(chunk, phase: phase) { document in read(document) }
     }
 
     func response(_ head: ExchangeHead) throws(PluginError) {
-        finishRequest()
-        if route.metered != nil { responseBody.start(head) }
+        bodies.start(response: head) { document in readRequest(document) }
     }
 
     func end(_ outcome: ExchangeOutcome) throws(PluginError) -> EnrichmentReport {
-        finishRequest()
-        if route.metered != nil { responseBody.finish { document in read(document) } }
+        bodies.finish(request: { document in readRequest(document) }, response: { document in read(document) })
         let usage: TokenUsage? = switch route.metered {
-        case .messages where counted && responseBody.isReadable: self.usage.canonical
+        case .messages where counted && bodies.responseIsReadable: self.usage.canonical
         // Counting is free: the provider plugin reports zero tokens for it too.
-        case .countTokens where counted && responseBody.isReadable: AnthropicUsage().canonical
+        case .countTokens where counted && bodies.responseIsReadable: AnthropicUsage().canonical
         default: nil
         }
         return EnrichmentReport(operation: route.operation, model: responseModel ?? requestModel, usage: usage, auditPath: route.auditPath)
     }
 
-    private func finishRequest() {
-        guard !requestDone else { return }
-        requestDone = true
-        requestBody.finish { document in
-            RawJSON.forEachMember(document) { key, value in
-                if requestModel == nil, RawJSON.key(key, is: "model") { requestModel = RawJSON.string(value) }
-            }
+    /// The request body, whole once it has gone upstream: its `model`.
+    private func readRequest(_ document: UnsafeRawBufferPointer) {
+        RawJSON.forEachMember(document) { key, value in
+            if requestModel == nil, RawJSON.key(key, is: "model") { requestModel = RawJSON.string(value) }
         }
     }
 

@@ -6,7 +6,7 @@ import SwitchyardPluginSDK
 /// (`streamGenerateContent` without alt=sse). Confined to the call's event loop.
 final class GeminiObservation: EnrichmentObservation {
     private let route: GeminiRoute
-    private var responseBody = ObservedBody(arrays: true)
+    private var bodies: ObservedExchange
     private var responseModel: String?
     private var usage: GeminiUsage?
     /// A whole embeddings or countTokens answer was read.
@@ -14,19 +14,20 @@ final class GeminiObservation: EnrichmentObservation {
 
     init(route: GeminiRoute) {
         self.route = route
+        // The request body names nothing counted: only the response is read.
+        bodies = ObservedExchange(response: route.metered == nil ? nil : ObservedBody(arrays: true))
     }
 
     func data(_ chunk: UnsafeRawBufferPointer, phase: ExchangePhase) throws(PluginError) {
-        guard phase == .response, route.metered != nil else { return }
-        responseBody.feed(chunk) { document in read(document) }
+        bodies.feed(chunk, phase: phase) { document in read(document) }
     }
 
     func response(_ head: ExchangeHead) throws(PluginError) {
-        if route.metered != nil { responseBody.start(head) }
+        bodies.start(response: head) { _ in }
     }
 
     func end(_ outcome: ExchangeOutcome) throws(PluginError) -> EnrichmentReport {
-        if route.metered != nil { responseBody.finish { document in read(document) } }
+        bodies.finish(request: { _ in }, response: { document in read(document) })
         let counted: TokenUsage? = switch route.metered {
         case .generate: usage?.canonical
         case .embed: answered ? GeminiUsage.embeddings : nil
@@ -34,7 +35,7 @@ final class GeminiObservation: EnrichmentObservation {
         case nil: nil
         }
         return EnrichmentReport(operation: route.operation, model: responseModel ?? route.model,
-                                usage: responseBody.isReadable ? counted : nil, auditPath: route.auditPath)
+                                usage: bodies.responseIsReadable ? counted : nil, auditPath: route.auditPath)
     }
 
     /// One response document: a whole answer, one SSE chunk or one array element.

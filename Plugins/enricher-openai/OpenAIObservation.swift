@@ -5,52 +5,38 @@ import SwitchyardPluginSDK
 /// Confined to the call's event loop (the host never overlaps its hooks).
 final class OpenAIObservation: EnrichmentObservation {
     private let route: OpenAIRoute
-    private var requestBody = ObservedBody.request()
+    private var bodies: ObservedExchange
     private var requestModel: String?
-    private var requestDone = false
-    private var responseBody = ObservedBody()
     private var responseModel: String?
     private var usage: TokenUsage?
 
     init(route: OpenAIRoute, request head: ExchangeHead) {
         self.route = route
         // Only the metered routes name a model in their JSON body; an upload is not read.
-        if route.metered != nil { requestBody.start(head) } else { requestDone = true }
+        bodies = route.metered == nil ? ObservedExchange(response: nil) : ObservedExchange(request: head)
     }
 
     func data(_ chunk: UnsafeRawBufferPointer, phase: ExchangePhase) throws(PluginError) {
-        switch phase {
-        case .request:
-            if !requestDone { requestBody.feed(chunk) { _ in } }
-        case .response:
-            guard route.metered != nil else { return }
-            responseBody.feed(chunk) { document in read(document) }
-        }
+        bodies.feed(chunk, phase: phase) { document in read(document) }
     }
 
     func response(_ head: ExchangeHead) throws(PluginError) {
-        finishRequest()
-        if route.metered != nil { responseBody.start(head) }
+        bodies.start(response: head) { document in readRequest(document) }
     }
 
     func end(_ outcome: ExchangeOutcome) throws(PluginError) -> EnrichmentReport {
-        finishRequest()
-        if route.metered != nil { responseBody.finish { document in read(document) } }
+        bodies.finish(request: { document in readRequest(document) }, response: { document in read(document) })
         return EnrichmentReport(
             operation: route.operation,
             model: responseModel ?? requestModel ?? route.deployment,
-            usage: responseBody.isReadable ? usage : nil,
+            usage: bodies.responseIsReadable ? usage : nil,
             auditPath: route.auditPath)
     }
 
-    /// The request has gone upstream once its response head arrives (or the call ended).
-    private func finishRequest() {
-        guard !requestDone else { return }
-        requestDone = true
-        requestBody.finish { document in
-            RawJSON.forEachMember(document) { key, value in
-                if requestModel == nil, RawJSON.key(key, is: "model") { requestModel = RawJSON.string(value) }
-            }
+    /// The request body, whole once it has gone upstream: its `model`.
+    private func readRequest(_ document: UnsafeRawBufferPointer) {
+        RawJSON.forEachMember(document) { key, value in
+            if requestModel == nil, RawJSON.key(key, is: "model") { requestModel = RawJSON.string(value) }
         }
     }
 

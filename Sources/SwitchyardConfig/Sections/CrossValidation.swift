@@ -27,7 +27,9 @@ enum CrossValidation {
             try checkGuardrailReferences(guardrail, plugins: plugins, providers: providers, aliases: aliases)
         }
         for enricher in enrichers {
-            try checkEnricherReferences(enricher, plugins: plugins, providers: providers)
+            try checkInstanceReferences(
+                enricher.head, user: "enricher", providerNames: enricher.entry.providers, providerValues: enricher.providerValues,
+                plugins: plugins, providers: providers)
         }
         let enabledProviders = providers.filter(\.enabled).map(\.entry)
         return Result(

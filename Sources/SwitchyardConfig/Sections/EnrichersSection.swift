@@ -7,70 +7,24 @@ enum EnrichersSection {
     static let maximumDeadline: Duration = .seconds(1)
 
     /// An entry before disabled ones are dropped, with the values cross-checks point at.
-    struct Draft {
+    struct Draft: InstanceDraft {
+        var head: InstanceSection.Head
         var entry: EnricherEntry
-        var enabled: Bool
-        /// The `name:` value, or `plugin:` when the name was left out (and defaults to it).
-        var nameValue: ConfigValue
-        var nameIsImplicit: Bool
-        var pluginValue: ConfigValue
         var providerValues: [ConfigValue]
     }
 
     static func decode(_ value: ConfigValue?) throws(ConfigError) -> [Draft] {
-        guard let value else { return [] }
-        var drafts: [Draft] = []
-        for item in try value.sequence() {
-            drafts.append(try decodeEntry(item))
-        }
-        try checkUniqueNames(drafts)
-        return drafts
-    }
-
-    private static func decodeEntry(_ item: ConfigValue) throws(ConfigError) -> Draft {
-        if item.node.isNull { throw item.error("expected an enricher entry (a mapping with at least plugin), got an empty value") }
-        let fields = try item.mapping(allowedKeys: keys)
-        let pluginValue = try fields.required("plugin")
-        var entry = EnricherEntry(plugin: try pluginValue.token("a plugin name"), location: item.location)
-        var nameValue = pluginValue
-        var nameIsImplicit = true
-        if let value = fields["name"], !value.node.isNull {
-            entry.name = try EntryName.decode(value)
-            nameValue = value
-            nameIsImplicit = false
-        }
-        var providerValues: [ConfigValue] = []
-        if let list = fields["providers"] {
-            for item in try list.sequence() {
-                let provider = try item.token("a provider name")
-                if entry.providers.contains(provider) { throw item.error("provider \"\(provider)\" is listed twice") }
-                entry.providers.append(provider)
-                providerValues.append(item)
+        try InstanceSection.decode(value, kind: .init(noun: "enricher", article: "an"), keys: keys) { head, fields throws(ConfigError) in
+            var entry = EnricherEntry(name: head.name, plugin: head.plugin, location: head.location)
+            let providerValues: [ConfigValue]
+            (entry.providers, providerValues) = try InstanceSection.distinctList(fields["providers"], what: "provider") { v throws(ConfigError) in
+                try v.token("a provider name")
             }
-        }
-        if let value = fields["deadline"] {
-            entry.deadline = try value.deadline(
-                atMost: maximumDeadline, limit: "must be at most 1s: an enricher's hooks run on the event loop, inline with the traffic")
-        }
-        let enabled = try fields["enabled"].map { v throws(ConfigError) in try v.enabledFlag() } ?? true
-        return Draft(
-            entry: entry, enabled: enabled, nameValue: nameValue, nameIsImplicit: nameIsImplicit, pluginValue: pluginValue,
-            providerValues: providerValues)
-    }
-
-    /// Like `EntryName.checkUnique`, with a hint when the name was the plugin's by default.
-    private static func checkUniqueNames(_ drafts: [Draft]) throws(ConfigError) {
-        var seen: [String: YAMLNode.Mark] = [:]
-        for draft in drafts {
-            let name = draft.entry.name
-            if let first = seen[name] {
-                var message = "duplicate enricher name \"\(name)\" (first used at line \(first.line))"
-                if draft.nameIsImplicit {
-                    message += "; an enricher's name defaults to its plugin: give each entry using plugin \"\(name)\" its own name"
-                }
-                throw draft.nameValue.error(message)
+            if let value = fields["deadline"] {
+                entry.deadline = try value.deadline(
+                    atMost: maximumDeadline, limit: "must be at most 1s: an enricher's hooks run on the event loop, inline with the traffic")
             }
-            seen[name] = draft.nameValue.node.mark
+            return Draft(head: head, entry: entry, providerValues: providerValues)
         }
     }
 }
