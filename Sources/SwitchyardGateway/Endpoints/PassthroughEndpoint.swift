@@ -54,30 +54,40 @@ struct PassthroughEndpoint {
     /// those could spell a denied path another way; no provider API needs them. The escapes left
     /// (`%20`, `%3A`…) encode reserved characters, which spell no letter, digit or `/`.
     static func unnormalized(_ path: Substring) -> String? {
-        let bytes = Array(path.utf8)
+        var segmentStart = 0  // index of the first byte after the last '/'
         var index = 0
-        while index < bytes.count {
-            switch bytes[index] {
-            case UInt8(ascii: "\\"): return "has a backslash"
-            case UInt8(ascii: ";"): return "has a ';' parameter"
-            case UInt8(ascii: "%"):
-                guard index + 2 < bytes.count, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) else {
-                    return "has a '%' that is not a percent-escape"
-                }
-                let decoded = high << 4 | low
-                if isUnreserved(decoded) || decoded == UInt8(ascii: "/") || decoded == UInt8(ascii: "\\") {
-                    return "has a percent-escape of a character that needs none ('%\(Character(UnicodeScalar(bytes[index + 1])))\(Character(UnicodeScalar(bytes[index + 2])))')"
-                }
-                index += 3
-                continue
-            default: break
+        var problem: String?
+        path.utf8.withContiguousStorageIfAvailable { bytes in
+            func segmentProblem(_ end: Int, last: Bool) -> String? {
+                let length = end - segmentStart
+                if length == 0 && !last && segmentStart > 0 { return "has an empty segment ('//')" }
+                if (length == 1 || length == 2) && bytes[segmentStart..<end].allSatisfy({ $0 == UInt8(ascii: ".") }) { return "has a '.' or '..' segment" }
+                return nil
             }
-            index += 1
-        }
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        if segments.dropLast().contains(where: \.isEmpty) { return "has an empty segment ('//')" }
-        if segments.contains(where: { $0 == "." || $0 == ".." }) { return "has a '.' or '..' segment" }
-        return nil
+            while index < bytes.count, problem == nil {
+                switch bytes[index] {
+                case UInt8(ascii: "/"):
+                    if index > 0 { problem = segmentProblem(index, last: false) }
+                    segmentStart = index + 1
+                case UInt8(ascii: "\\"): problem = "has a backslash"
+                case UInt8(ascii: ";"): problem = "has a ';' parameter"
+                case UInt8(ascii: "%"):
+                    guard index + 2 < bytes.count, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) else {
+                        problem = "has a '%' that is not a percent-escape"
+                        break
+                    }
+                    let decoded = high << 4 | low
+                    if isUnreserved(decoded) || decoded == UInt8(ascii: "/") || decoded == UInt8(ascii: "\\") {
+                        problem = "has a percent-escape of a character that needs none ('%\(Character(UnicodeScalar(bytes[index + 1])))\(Character(UnicodeScalar(bytes[index + 2])))')"
+                    }
+                    index += 2
+                default: break
+                }
+                index += 1
+            }
+            if problem == nil { problem = segmentProblem(bytes.count, last: true) }
+        } ?? { problem = Self.unnormalized(Substring(String(path))) }()
+        return problem
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {
