@@ -183,6 +183,7 @@ final class PlainExchange: UpstreamCall {
             retried = true
             connection.close()
             self.connection = nil
+            sendBlockedSince = 0  // a refusal by the dead connection is not the new one's
             return send()
         }
         let message: String
