@@ -17,7 +17,10 @@ public struct UpstreamRequest: Sendable {
     /// A body sent as it arrives instead of `body` (which is then ignored): with a
     /// Content-Length when the source knows its length, else chunked. With a streamed body,
     /// `firstByteTimeout` counts from the end of the body, and no timeout counts the time spent
-    /// waiting for the source. nil: send `body`.
+    /// waiting for the source. Until the response head, an upstream that takes none of the body
+    /// for `idleTimeout` (or, when that is 0, `firstByteTimeout`) while bytes are ready for it
+    /// fails the request with `.idleTimeout` (`UpstreamError.requestBodyStalledReason`): it
+    /// stopped reading. nil: send `body`.
     public var bodySource: (any UpstreamBodySource)? {
         get { bodySourceBox?.source }
         set { bodySourceBox = newValue.map(BodySourceBox.init) }
@@ -121,7 +124,9 @@ public struct UpstreamError: Error, Sendable, CustomStringConvertible {
         case connectTimeout
         /// No response head within `UpstreamRequest.firstByteTimeout`.
         case firstByteTimeout
-        /// No bytes for `UpstreamRequest.idleTimeout` after the head.
+        /// No bytes for `UpstreamRequest.idleTimeout` after the head; or, before the head, the
+        /// upstream took none of a streamed request body for that long (`firstByteTimeout` when
+        /// the idle timeout is 0), with `reason` == `UpstreamError.requestBodyStalledReason`.
         case idleTimeout
         /// Not finished within `UpstreamRequest.totalTimeout`.
         case totalTimeout
@@ -169,6 +174,16 @@ public struct UpstreamError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(kind): \(message)" }
+
+    /// The reason of an `.idleTimeout` for a streamed request body the upstream stopped taking.
+    public static let requestBodyStalledReason = "upstream stopped reading the request body"
+
+    /// The upstream's socket took none of a streamed request body for `timeout` nanoseconds.
+    static func requestBodyStalled(after timeout: UInt64) -> UpstreamError {
+        UpstreamError(
+            .idleTimeout, "upstream took none of the request body for \(timeout / 1_000_000) ms: it stopped reading",
+            reason: requestBodyStalledReason)
+    }
 
     /// One of the four timeouts of `UpstreamRequest` fired.
     public var isTimeout: Bool {

@@ -13,6 +13,11 @@ import SwitchyardPosix
 /// curl_easy_pause states both. A final response of 300 or more before the body is out makes
 /// curl stop sending and close the connection afterwards.
 ///
+/// curl asks for more body only when the socket has taken what it holds, so a read callback is
+/// the sign that the upstream reads: before the head, a silence between them longer than the
+/// send-stall timeout (idle, else first-byte), while the source is not the one waited for,
+/// fails the transfer with `.idleTimeout` (the upstream stopped reading the body).
+///
 /// Threading: confined to the client's loop, like `UpstreamClient`.
 public final class UpstreamTransfer: UpstreamCall {
     unowned let client: UpstreamClient
@@ -42,6 +47,9 @@ public final class UpstreamTransfer: UpstreamCall {
     private var bodyRemaining = Int.max
     /// When the streamed body was out whole (0 before): the first-byte timeout counts from it.
     private var bodySentAt: UInt64 = 0
+    /// When curl last took body bytes from the read callback (0 before the first), or the source
+    /// last ended a wait: the send-stall timeout counts from it.
+    private var bodyTakenAt: UInt64 = 0
     private var sourceWaitStartedAt: UInt64 = 0
     /// Nanoseconds spent waiting for the source, not counting a wait in progress.
     private var sourceWaited: UInt64 = 0
@@ -138,10 +146,15 @@ public final class UpstreamTransfer: UpstreamCall {
                 guard count > 0, count <= area.count else {
                     return abortBody(UpstreamError(.requestBody, "request body source answered \(count) bytes for \(area.count)", reason: "broken request body"))
                 }
+                let first = bodyTakenAt == 0
+                bodyTakenAt = monotonicNanoseconds()
                 if bodyRemaining != .max {
                     bodyRemaining -= count
-                    if bodyRemaining == 0 { bodySent() }
+                    if bodyRemaining == 0 { bodySent(); return count }
                 }
+                // The send-stall timeout starts with the first bytes; later ones only move its
+                // deadline, which the watchdog finds when it fires.
+                if first, sendStallTimeout > 0 { rearmWatchdog() }
                 return count
             case .wait:
                 // A source that signalled during this very read has more already.
@@ -189,6 +202,7 @@ public final class UpstreamTransfer: UpstreamCall {
         sourceWaited &+= now &- sourceWaitStartedAt
         sourceWaitStartedAt = 0
         if timings.head != 0 { lastActivity = now }  // an upstream that answered early may wait for the body
+        if bodyTakenAt != 0 { bodyTakenAt = now }  // the wait was the source's, not the upstream's
         rearmWatchdog()
         client.whenOutsideCurl { [self] in
             if inMulti, !cancelled { client.pause(self, receiving: !paused, sending: true) }
@@ -270,10 +284,24 @@ public final class UpstreamTransfer: UpstreamCall {
         return timings.started &+ request.totalTimeout &+ sourceWaited
     }
 
+    /// How long curl may go without taking body bytes before the head: the idle timeout, or
+    /// without one the first-byte timeout (0: no limit).
+    private var sendStallTimeout: UInt64 { request.idleTimeout > 0 ? request.idleTimeout : request.firstByteTimeout }
+
+    /// While curl holds body bytes the upstream does not take (it started on the body, the
+    /// source is not being waited for, the body is not all out), before the head. Without this
+    /// an upstream that stops reading would hold the transfer forever: the first-byte timeout
+    /// waits for the end of the body, and the client's body timer is paused by our full buffer.
+    private var sendStallDeadline: UInt64? {
+        guard bodyTakenAt != 0, bodySentAt == 0, sourceWaitStartedAt == 0, timings.head == 0, sendStallTimeout > 0 else { return nil }
+        return bodyTakenAt &+ sendStallTimeout
+    }
+
     private func nextDeadline() -> UInt64? {
         var deadline: UInt64?
         if let firstByte = firstByteDeadline { deadline = firstByte }
         if let total = totalDeadline { deadline = min(deadline ?? .max, total) }
+        if let stall = sendStallDeadline { deadline = min(deadline ?? .max, stall) }
         if request.idleTimeout > 0, timings.head != 0, !paused, sourceWaitStartedAt == 0 {
             deadline = min(deadline ?? .max, lastActivity &+ request.idleTimeout)
         }
@@ -288,6 +316,9 @@ public final class UpstreamTransfer: UpstreamCall {
         }
         if let firstByte = firstByteDeadline, now >= firstByte {
             return fail(UpstreamError(.firstByteTimeout, "no response head within \(request.firstByteTimeout / 1_000_000) ms"))
+        }
+        if let stall = sendStallDeadline, now >= stall {
+            return fail(.requestBodyStalled(after: sendStallTimeout))
         }
         if request.idleTimeout > 0, timings.head != 0, !paused, sourceWaitStartedAt == 0, now &- lastActivity >= request.idleTimeout {
             return fail(UpstreamError(.idleTimeout, "no data from upstream for \(request.idleTimeout / 1_000_000) ms"))

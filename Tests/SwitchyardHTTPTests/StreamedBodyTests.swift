@@ -23,6 +23,13 @@ import Testing
         return nil
     }
 
+    /// Waits (bounded) until the server's body memory in use is `bytes`; the last value seen.
+    func bodyMemory(_ server: HTTPServer, reaches bytes: Int) -> Int {
+        let deadline = Date().addingTimeInterval(5)
+        while server.bodyMemoryInUse != bytes && Date() < deadline { usleep(2_000) }
+        return server.bodyMemoryInUse
+    }
+
     @Test func aLargeBodyStreamsThroughABoundedBuffer() throws {
         try withStreamingServer { server, responder in
             let client = try RawClient(port: server.port)
@@ -73,6 +80,29 @@ import Testing
         }
     }
 
+    /// A slow consumer behind a chunked body: the buffer grows from its first step while it
+    /// holds bytes that wrap around its end, and every byte comes through in order.
+    @Test func aGrowingBufferKeepsTheBodyIntact() throws {
+        try withStreamingServer { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/sink?pace_ms=1&piece=24000 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            var offset = 0
+            for size in [30_000, 70_001, 5, 100_000, 250_000, 1_000_000, 17] {
+                client.send(String(size, radix: 16) + "\r\n")
+                #expect(client.sendPattern(size, from: offset))
+                client.send("\r\n")
+                offset += size
+            }
+            client.send("0\r\n\r\n")
+            let response = try #require(client.readResponse())
+            #expect(response.text == "bytes=\(offset) intact=true")
+            let seen = try #require(responder.outcomes.first)
+            #expect(seen.peak > 128 * 1024, "the buffer never grew")
+            #expect(seen.peak <= 256 * 1024)
+            #expect(bodyMemory(server, reaches: 0) == 0)
+        }
+    }
+
     @Test func keepAliveGoesOnAfterStreamedBodiesAndPipelinedBytesStay() throws {
         try withStreamingServer { server, responder in
             let client = try RawClient(port: server.port)
@@ -89,7 +119,7 @@ import Testing
         }
     }
 
-    @Test func expectContinueIsAnsweredWhenTheStreamIsDispatched() throws {
+    @Test func expectContinueIsAnsweredAtTheFirstRead() throws {
         try withStreamingServer { server, responder in
             let client = try RawClient(port: server.port)
             client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
@@ -98,6 +128,50 @@ import Testing
             #expect(dispatched(responder), "dispatched before the body was sent")
             #expect(client.sendPattern(10))
             #expect(client.readResponse()?.text == "bytes=10 intact=true")
+        }
+    }
+
+    /// The consumer starts reading 300 ms after dispatch: the client is told to go on then, not
+    /// before.
+    @Test func expectContinueWaitsForTheConsumer() throws {
+        try withStreamingServer { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/sink?hold_ms=300 HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
+            #expect(dispatched(responder))
+            #expect(client.fill(timeout: 0.15) == false, "100 Continue before anyone read the body")
+            #expect(client.fill())
+            #expect(String(decoding: client.unread, as: UTF8.self) == "HTTP/1.1 100 Continue\r\n\r\n")
+            #expect(client.sendPattern(10))
+            #expect(client.readResponse()?.text == "bytes=10 intact=true")
+        }
+    }
+
+    /// A responder that answers without reading (a 404 for an unknown provider, a 413) never
+    /// invites the upload: the final answer comes alone, and no 100 follows it when the
+    /// consumer reads the failed stream afterwards.
+    @Test func expectContinueIsNotSentWhenTheAnswerComesWithoutReading() throws {
+        try withStreamingServer { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/early HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\nExpect: 100-continue\r\n\r\n")
+            let response = try #require(client.readResponse())
+            #expect(response.status == 413)
+            // The consumer read the stream after the response ended (and found it failed).
+            #expect(outcome(responder) { $0.failure != nil }?.failure?.code == "response_ended")
+            #expect(client.fill(timeout: 0.2) == false)
+            #expect(client.unread.isEmpty, "bytes after the final answer: \(String(decoding: client.unread, as: UTF8.self))")
+        }
+    }
+
+    /// Body bytes sent without waiting for the 100 make it needless: none is sent.
+    @Test func expectContinueIsNotSentWhenTheBodyCameAnyway() throws {
+        try withStreamingServer { server, responder in
+            let client = try RawClient(port: server.port)
+            client.send("POST /s/sink?hold_ms=200 HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
+            #expect(dispatched(responder))
+            #expect(client.sendPattern(10))
+            let response = try #require(client.readResponse())
+            #expect(response.status == 200)
+            #expect(response.text == "bytes=10 intact=true")
         }
     }
 
@@ -244,9 +318,10 @@ import Testing
     }
 
     @Test func noMemoryForTheBufferIs503() throws {
-        try withStreamingServer({ $0.maxBodyMemory = 100 * 1024 }) { server, responder in
+        // Less than the buffer's first step (64 KiB for a body at least that long).
+        try withStreamingServer({ $0.maxBodyMemory = 60 * 1024 }) { server, responder in
             let client = try RawClient(port: server.port)
-            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789")
+            client.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n0123456789")
             let response = try #require(client.readResponse())
             #expect(response.status == 503)
             #expect(response.text.contains("server_busy"))
@@ -255,20 +330,55 @@ import Testing
     }
 
     @Test func theBufferIsReservedUntilTheResponseEnds() throws {
-        // Room for one stream's buffer: a second stream fits only once the first has ended.
-        try withStreamingServer({ $0.maxBodyMemory = 300 * 1024 }) { server, _ in
+        // Room for one stream's first step: a second stream fits only once the first has ended.
+        try withStreamingServer({ $0.maxBodyMemory = 100 * 1024 }) { server, responder in
             let first = try RawClient(port: server.port)
-            first.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+            first.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n")
             #expect(first.fill(timeout: 0.2) == false)
+            #expect(server.bodyMemoryInUse == 64 * 1024)
             let second = try RawClient(port: server.port)
-            second.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+            second.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n")
             #expect(second.readResponse()?.status == 503)
-            #expect(first.sendPattern(10))
-            #expect(first.readResponse()?.status == 200)
+            // The first body cannot grow its buffer past the budget: it goes through in 64 KiB.
+            #expect(first.sendPattern(300_000))
+            #expect(first.readResponse()?.text == "bytes=300000 intact=true")
+            #expect((responder.outcomes.first?.peak ?? .max) <= 64 * 1024)
+            #expect(bodyMemory(server, reaches: 0) == 0)
             let third = try RawClient(port: server.port)
-            third.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
-            #expect(third.sendPattern(10))
+            third.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n")
+            #expect(third.sendPattern(300_000))
             #expect(third.readResponse()?.status == 200)
+        }
+    }
+
+    /// A quiet client holds what its body can need, not the whole buffer: its declared length
+    /// when that is less than a step, else one 64 KiB step; the buffer grows (doubling) only as
+    /// bytes fill it, up to its 256 KiB, and everything is released when the response ends.
+    @Test func theReservationFollowsWhatTheBodyFills() throws {
+        try withStreamingServer { server, responder in
+            let tiny = try RawClient(port: server.port)
+            tiny.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n")
+            #expect(dispatched(responder, 1))
+            #expect(bodyMemory(server, reaches: 1) == 1)
+            let large = try RawClient(port: server.port)
+            large.send("POST /s/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n")
+            #expect(dispatched(responder, 2))
+            #expect(bodyMemory(server, reaches: 1 + 64 * 1024) == 1 + 64 * 1024)
+            let chunked = try RawClient(port: server.port)
+            chunked.send("POST /s/sink?hold_ms=60000 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            #expect(dispatched(responder, 3))
+            #expect(bodyMemory(server, reaches: 1 + 128 * 1024) == 1 + 128 * 1024)
+            // The chunked body's consumer is not reading: 200 KiB fill its buffer, which grows
+            // to 128 KiB, then 256 KiB.
+            chunked.send(String(200 * 1024, radix: 16) + "\r\n")
+            #expect(chunked.sendPattern(200 * 1024))
+            #expect(bodyMemory(server, reaches: 1 + 64 * 1024 + 256 * 1024) == 1 + 64 * 1024 + 256 * 1024)
+            #expect(tiny.sendPattern(1))
+            #expect(tiny.readResponse()?.text == "bytes=1 intact=true")
+            #expect(bodyMemory(server, reaches: 64 * 1024 + 256 * 1024) == 64 * 1024 + 256 * 1024)
+            shutdown(large.fd, Int32(SHUT_RDWR))
+            shutdown(chunked.fd, Int32(SHUT_RDWR))
+            #expect(bodyMemory(server, reaches: 0) == 0)
         }
     }
 }

@@ -86,6 +86,61 @@ import Testing
         #expect(source.produced == 1000)
     }
 
+    /// The upstream accepts and then reads nothing: once the socket stops taking the body, the
+    /// idle timeout (the first-byte timeout when there is no idle one) ends the exchange, where
+    /// before it waited forever (the first-byte timeout waits for the end of the body).
+    @Test(arguments: UpstreamTransport.allCases) func anUpstreamThatStopsReadingTheBodyTimesOut(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
+        defer { harness.shutdown() }
+        let deaf = try DeafUpstream()
+        defer { deaf.close() }
+        let cases: [(announce: Bool, idle: UInt64, firstByte: UInt64)] = [
+            (true, 300_000_000, 0), (false, 300_000_000, 60_000_000_000), (true, 0, 300_000_000),
+        ]
+        for (announce, idle, firstByte) in cases {
+            let total = 1024 * 1024 * 1024
+            let source = PatternSource(total: total, announceLength: announce, loop: harness.loop)
+            let request = UpstreamRequest(
+                method: "POST", url: "http://127.0.0.1:\(deaf.port)/upload", headers: [], bodySource: source,
+                firstByteTimeout: firstByte, idleTimeout: idle)
+            let recorder = Recorder()
+            let started = monotonicNanoseconds()
+            harness.start(request, recorder)
+            #expect(recorder.wait(seconds: 20), "an upstream that stopped reading held the exchange")
+            let elapsed = monotonicNanoseconds() - started
+            #expect(recorder.failure?.kind == .idleTimeout, "\(String(describing: recorder.result))")
+            #expect(recorder.failure?.reason == UpstreamError.requestBodyStalledReason)
+            #expect(recorder.failure?.message.contains("took none of the request body for 300 ms") == true)
+            #expect(recorder.completions == 1)
+            #expect(elapsed >= 300_000_000)
+            // The socket did stop taking the body: far less than all of it went out.
+            #expect(source.produced > 0 && source.produced < 256 * 1024 * 1024)
+        }
+        #expect(harness.onLoop { $0.watchedSocketCount } == 0)
+        #expect(harness.onLoop { $0.idlePlainConnectionCount } == 0)
+        #expect(deaf.acceptedCount == cases.count)
+    }
+
+    /// The source waits 400 ms at a time against a send-stall (idle) timeout of 150 ms: waiting
+    /// for the source is never the upstream's silence, whether a wait begins with bytes still
+    /// unsent or not.
+    @Test(arguments: UpstreamTransport.allCases) func theSourcesWaitsNeverCountAsTheUpstreamStalling(_ transport: UpstreamTransport) throws {
+        let harness = try ClientHarness(transport)
+        defer { harness.shutdown() }
+        for announce in [true, false] {
+            let source = PatternSource(total: 3 * 256 * 1024 + 10, announceLength: announce, loop: harness.loop)
+            source.waitEvery = 256 * 1024
+            source.waitMilliseconds = 400
+            let recorder = upload(harness, source) {
+                $0.idleTimeout = 150_000_000
+                $0.firstByteTimeout = 150_000_000
+            }
+            #expect(recorder.succeeded, "\(String(describing: recorder.result))")
+            #expect(recorder.body.hasPrefix("bytes=\(source.total) intact=true"))
+            #expect(source.waits == 3)
+        }
+    }
+
     @Test(arguments: UpstreamTransport.allCases) func aFailingSourceAbortsTheExchange(_ transport: UpstreamTransport) throws {
         let harness = try ClientHarness(transport)
         defer { harness.shutdown() }

@@ -26,6 +26,8 @@ public struct UpstreamLimits: Sendable, Equatable {
             timeout("no connection within \(Self.text(connectTimeout))")
         case .firstByteTimeout:
             timeout("no response head within \(Self.text(firstByteTimeout))")
+        case .idleTimeout where error.reason == UpstreamError.requestBodyStalledReason:
+            timeout("\(UpstreamError.requestBodyStalledReason) (none taken for \(Self.text(idleTimeout > 0 ? idleTimeout : firstByteTimeout)))")
         case .idleTimeout:
             timeout("no bytes for \(Self.text(idleTimeout))")
         case .totalTimeout:

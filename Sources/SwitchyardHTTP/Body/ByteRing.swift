@@ -4,6 +4,8 @@
 /// Both regions are contiguous, so each may be shorter than the ring's free or used bytes when
 /// they wrap around the end.
 ///
+/// It can grow (`grow(to:)`), so that a body's buffer takes memory only as it fills.
+///
 /// Ownership: the ring owns `storage`; its owner calls `deallocate()` exactly once.
 struct ByteRing {
     private var storage: UnsafeMutableRawBufferPointer
@@ -67,6 +69,24 @@ struct ByteRing {
             copied += take
         }
         return copied
+    }
+
+    /// Moves the unread bytes into new storage of `newCapacity` bytes (more than now), at its
+    /// front, and frees the old storage.
+    mutating func grow(to newCapacity: Int) {
+        precondition(newCapacity > storage.count)
+        let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: newCapacity, alignment: 16)
+        var copied = 0
+        while copied < count {
+            // At most two regions: up to the end of the storage, then from its front.
+            let from = (start + copied) % storage.count
+            let take = min(count - copied, storage.count - from)
+            (larger.baseAddress! + copied).copyMemory(from: storage.baseAddress! + from, byteCount: take)
+            copied += take
+        }
+        storage.deallocate()
+        storage = larger
+        start = 0
     }
 
     /// Drops every unread byte.

@@ -2,10 +2,18 @@
 /// the request is dispatched as soon as its head is read, and the body arrives here while the
 /// responder works. Chunked framing is already removed.
 ///
-/// Backpressure: the bytes wait in one bounded buffer (`capacity`, reserved in the server's
-/// body memory budget). When it is full the connection stops reading the socket, so TCP flow
-/// control slows the client down; once the consumer has drained it to `lowWaterMark`, reading
-/// resumes. The body never costs more memory than `capacity`, however large it is.
+/// Backpressure: the bytes wait in one bounded buffer. It starts small (one 64 KiB step, or the
+/// whole body when that is less) and doubles as it fills, up to `capacity` (the server's
+/// `streamedBodyBufferBytes`, or the declared length when that is less); every byte of it is
+/// reserved in the server's body memory budget (`reservedBytes`), so a client that declares a
+/// body and goes quiet holds little. When the buffer is full and cannot grow (at `capacity`,
+/// or the budget is spent) the connection stops reading the socket, so TCP flow control slows
+/// the client down; once the consumer has drained it to `lowWaterMark`, reading resumes. The
+/// body never costs more memory than `capacity`, however large it is.
+///
+/// `Expect: 100-continue`: the client is told to go on (100 Continue) at the consumer's first
+/// read, not at dispatch, so a request refused without reading its body (404, 413) never invites
+/// the upload; never once the response has started, and not when body bytes already came.
 ///
 /// Pulling: `read(into:)` copies what is buffered into the caller's buffer; `withAvailable`
 /// lends the buffered bytes without a copy and lets the caller say how many it took. Both answer
@@ -51,10 +59,13 @@ public final class RequestBodyStream: @unchecked Sendable {
     public private(set) var peakBufferedBytes = 0
     /// Times the buffer filled and the connection stopped reading the client.
     public private(set) var stallCount = 0
-    /// The buffer's size: reading the socket stops when it is full.
+    /// The most the buffer may grow to: reading the socket stops when it is full.
     public let capacity: Int
-    /// Reading the socket resumes once the buffer holds this many bytes or fewer.
-    public let lowWaterMark: Int
+    /// The buffer's size now, all of it reserved in the server's body memory budget: from one
+    /// step up to `capacity`, as it fills. 0 once the buffer has been freed.
+    public var reservedBytes: Int { freed ? 0 : ring.capacity }
+    /// Reading the socket resumes once the buffer holds this many bytes or fewer (half its size).
+    public var lowWaterMark: Int { ring.capacity / 2 }
 
     /// Called on the loop when a read would no longer answer `.wait`, once per `.wait` answered
     /// (and once for the first bytes, if none were buffered at dispatch). Read until `.wait`
@@ -71,12 +82,15 @@ public final class RequestBodyStream: @unchecked Sendable {
     /// to go on.
     private var stalled = false
     var onDrained: (() -> Void)?
+    /// Called once, at the consumer's first read (the connection then sends 100 Continue);
+    /// cleared when the stream ends.
+    var onFirstRead: (() -> Void)?
 
-    init(declaredLength: Int?, capacity: Int) {
+    /// `initialBytes` (1...capacity): the buffer's first size, already reserved by the connection.
+    init(declaredLength: Int?, capacity: Int, initialBytes: Int) {
         self.declaredLength = declaredLength
         self.capacity = capacity
-        lowWaterMark = capacity / 2
-        ring = ByteRing(capacity: capacity)
+        ring = ByteRing(capacity: initialBytes)
     }
 
     deinit {
@@ -94,6 +108,7 @@ public final class RequestBodyStream: @unchecked Sendable {
 
     /// Copies buffered bytes into `buffer` (not empty).
     public func read(into buffer: UnsafeMutableRawBufferPointer) -> Read {
+        if onFirstRead != nil { firstRead() }
         if ring.count > 0, !buffer.isEmpty {
             let count = ring.read(into: buffer)
             consumed(count)
@@ -107,11 +122,18 @@ public final class RequestBodyStream: @unchecked Sendable {
     /// `.end`, `.failed` without calling `body` when nothing is buffered. Taking 0 leaves the
     /// bytes for later, and then no `onReadable` is owed: call again when ready.
     public func withAvailable(_ body: (UnsafeRawBufferPointer) -> Int) -> Read {
+        if onFirstRead != nil { firstRead() }
         guard ring.count > 0 else { return answerWhenEmpty() }
         let taken = min(max(0, body(ring.readable)), ring.readable.count)
         ring.didRead(taken)
         consumed(taken)
         return .bytes(taken)
+    }
+
+    private func firstRead() {
+        let callback = onFirstRead
+        onFirstRead = nil
+        callback?()
     }
 
     private func answerWhenEmpty() -> Read {
@@ -148,6 +170,16 @@ public final class RequestBodyStream: @unchecked Sendable {
     }
     var freeSpace: Int { freed ? 0 : ring.free }
 
+    /// The buffer may grow: it is below `capacity`.
+    var canGrow: Bool { !freed && ring.capacity < capacity }
+
+    /// Enlarges the buffer to `bytes` (more than now, at most `capacity`), which the connection
+    /// has reserved; the buffered bytes move along.
+    func grow(to bytes: Int) {
+        guard !freed else { return }
+        ring.grow(to: bytes)
+    }
+
     /// Where the connection may receive body bytes straight from the socket.
     var receiveRegion: UnsafeMutableRawBufferPointer { ring.writable }
 
@@ -182,6 +214,7 @@ public final class RequestBodyStream: @unchecked Sendable {
         }
         stalled = false
         onDrained = nil
+        onFirstRead = nil
         if !freed {
             freed = true
             ring.removeAll()

@@ -49,6 +49,9 @@ public final class ResponseWriter {
     /// The client went away; nothing written from now on reaches it.
     public var isClosed: Bool { closed }
 
+    /// The response head has been written (by `send` or `startStream`).
+    var hasStarted: Bool { started }
+
     /// True while more than 256 KiB wait in the connection's send buffer: a streaming producer
     /// should slow down, and may set `onDrained` to hear when to go on.
     public var isBackpressured: Bool { (connection?.pendingOutboundBytes ?? 0) > Self.highWater }

@@ -6,22 +6,26 @@ import Glibc
 /// The streamed-body half of `Connection`: a request dispatched at its head whose body arrives
 /// while the response is under way. Bytes go from the socket into the stream's bounded buffer
 /// (straight into it for a Content-Length body, through `inbound` and the chunked decoder
-/// otherwise); a full buffer pauses reading until the consumer drains it to its low-water mark.
+/// otherwise). The buffer starts at one reservation step and doubles whenever it fills, as long
+/// as the body memory budget has room, up to its capacity; a full buffer that cannot grow pauses
+/// reading until the consumer drains it to its low-water mark.
 ///
 /// Threading: the connection's loop. Callbacks into the consumer (`onReadable`) are made last in
 /// every path here, since the consumer may end the response (and so change the connection's
 /// state) from inside them.
 extension Connection {
     /// Refuses what cannot be streamed (a declared length over the limit: 413; no memory for the
-    /// buffer: 503), else dispatches the request at once with its `bodyStream`.
+    /// buffer's first step: 503), else dispatches the request at once with its `bodyStream`.
     func beginStreamedBody(_ head: ParsedHead, receivedAt: UInt64, length: Int?) {
         let configuration = server.configuration
         if let length, length > configuration.maxStreamedBodyBytes {
             return fail(.bodyTooLarge(length: length, limit: configuration.maxStreamedBodyBytes, target: head.target))
         }
-        let capacity = configuration.streamedBodyBufferBytes
-        guard reserveBody(capacity) else { return refuseBody(head, receivedAt: receivedAt) }
-        let stream = RequestBodyStream(declaredLength: length, capacity: capacity)
+        // Never more buffer than the body: a declared length smaller than the buffer caps it.
+        let capacity = min(configuration.streamedBodyBufferBytes, length ?? .max)
+        let initial = min(capacity, Self.reservationStep)
+        guard reserveBody(initial) else { return refuseBody(head, receivedAt: receivedAt) }
+        let stream = RequestBodyStream(declaredLength: length, capacity: capacity, initialBytes: initial)
         let framing: StreamedBodyReceiver.Framing =
             if let length { .contentLength(remaining: length) } else {
                 .chunked(ChunkedDecoder(maxBodyBytes: configuration.maxStreamedBodyBytes, maxTrailerBytes: server.limits.maxHeaderBytes))
@@ -30,7 +34,10 @@ extension Connection {
         // Body bytes that came with the head go in first, so the responder's first read finds
         // them; framing already broken there is refused like a buffered body's.
         let expectsContinue = head.expectsContinue && inbound.isEmpty
-        let progress = inbound.isEmpty ? .more : receiver.take(from: &inbound)
+        var progress = inbound.isEmpty ? .more : receiver.take(from: &inbound)
+        while case .more = progress, !inbound.isEmpty, stream.isFull, growStreamBuffer(stream) {
+            progress = receiver.take(from: &inbound)
+        }
         if case .failed(let error) = progress {
             stream.stop(error)
             state = .body(head, receivedAt: receivedAt)  // the error takes the route's shape
@@ -40,12 +47,14 @@ extension Connection {
         state = .responding
         streamed = receiver
         stream.onDrained = { [weak self] in self?.streamedBodyDrained() }
-        if expectsContinue { enqueue(ServerLoop.continueResponse) }
+        // The client waits for a 100 before sending the body: it comes at the consumer's first
+        // read, so a request answered without reading (404, 413) never invites the upload.
+        if expectsContinue { stream.onFirstRead = { [weak self] in self?.continueStreamedBody() } }
         if case .complete = progress {
             bodyReceived(receiver)
         } else {
             armBodyTimer(receiver)
-            if stream.isFull { pauseForStream(receiver) }
+            if stream.isFull, !growStreamBuffer(stream) { pauseForStream(receiver) }
         }
         let request = HTTPRequest(
             method: head.method, target: head.target, version: head.version, headers: head.headers, body: [], bodyStream: stream,
@@ -82,7 +91,11 @@ extension Connection {
                 progress = receiver.take(from: &inbound)
                 guard case .more = progress else { break }
             }
-            if stream.isFull { break }
+            if stream.isFull {
+                // Grown: move what `inbound` holds first (the socket may have nothing more).
+                if growStreamBuffer(stream) { continue }
+                break
+            }
             var count: Int
             if inbound.isEmpty, let region = receiver.directRegion {
                 count = recv(fd, region.baseAddress, region.count, 0)
@@ -124,7 +137,29 @@ extension Connection {
         stream.notifyIfWaiting()
     }
 
+    // MARK: 100 Continue
+
+    /// The consumer reads the body for the first time: tell a client that sent
+    /// `Expect: 100-continue` to go on. Not once the response has started (its head is the
+    /// final answer), nor when body bytes came anyway (the client did not wait).
+    private func continueStreamedBody() {
+        guard let streamed, streamed.isReceiving, streamed.stream.receivedBytes == 0, let writer, !writer.hasStarted, !isClosed else { return }
+        enqueue(ServerLoop.continueResponse)
+    }
+
     // MARK: backpressure
+
+    /// The stream's buffer is full: double it (at least one reservation step, at most its
+    /// capacity) if the body memory budget has room. False leaves it as it is: reading pauses
+    /// until the consumer drains it, and the next time it fills the budget is asked again.
+    private func growStreamBuffer(_ stream: RequestBodyStream) -> Bool {
+        guard stream.canGrow else { return false }
+        let size = stream.reservedBytes
+        let target = min(stream.capacity, max(2 * size, Self.reservationStep))
+        guard reserveBody(target - size) else { return false }
+        stream.grow(to: target)
+        return true
+    }
 
     private func pauseForStream(_ receiver: StreamedBodyReceiver) {
         pauseReading()

@@ -19,6 +19,11 @@ public final class HTTPServer: @unchecked Sendable {
     /// Bound addresses, with the port the kernel picked when the configuration said 0.
     public private(set) var addresses: [SocketAddress] = []
     public private(set) var port: Int
+    private var bodyBudget: BodyMemoryBudget?
+
+    /// Bytes of `HTTPServerConfiguration.maxBodyMemory` that request bodies in flight hold now
+    /// (0 before `start`). Any thread.
+    public var bodyMemoryInUse: Int { bodyBudget?.inUse ?? 0 }
 
     public init(configuration: HTTPServerConfiguration, responder: HTTPResponder) throws(IOError) {
         self.configuration = configuration
@@ -41,6 +46,7 @@ public final class HTTPServer: @unchecked Sendable {
                 addresses.append(bound)
             }
             let budget = BodyMemoryBudget(limit: configuration.maxBodyMemory)
+            bodyBudget = budget
             let count = group.loops.count
             for (index, loop) in group.loops.enumerated() {
                 // The connection limit split across the loops; the first ones take the remainder.

@@ -17,9 +17,10 @@ public struct HTTPServerConfiguration: Sendable {
     /// declared Content-Length over it is answered 413 before dispatch; a chunked body that
     /// grows past it fails its stream with 413.
     public var maxStreamedBodyBytes = 8 * 1024 * 1024 * 1024
-    /// The buffer of one streamed request body, reserved in `maxBodyMemory` for as long as the
-    /// request is answered: reading the client stops while it is full, and resumes once the
-    /// consumer has drained it to half.
+    /// The most one streamed request body's buffer may hold. The buffer starts at 64 KiB (or the
+    /// declared length, when less) and doubles as it fills, every byte of it reserved in
+    /// `maxBodyMemory` until the response has ended: reading the client stops while it is full
+    /// and cannot grow, and resumes once the consumer has drained it to half.
     public var streamedBodyBufferBytes = 256 * 1024
     /// Open client connections, all loops together. At the limit a loop stops accepting (new
     /// connections wait in the kernel's backlog) until one of its connections closes.

@@ -10,7 +10,8 @@ import Glibc
 ///
 /// A streamed request body goes out after the head through the exchange's `PlainBodyPump`, as
 /// the socket takes it and the source has it; reading the response goes on meanwhile, so an
-/// upstream that answers early is heard.
+/// upstream that answers early is heard. The exchange hears when the socket starts refusing
+/// such a request and when it takes bytes again (its send-stall timeout).
 ///
 /// Threading: confined to its client's loop. Lifetime: the loop holds it (as the fd's handler)
 /// from `open` until `close`; while busy it holds its exchange strongly.
@@ -33,6 +34,9 @@ final class PlainConnection: IOHandler {
     private var pump: PlainBodyPump?
     /// Sending stopped before the whole body went out: the connection cannot be reused.
     private var bodyAbandoned = false
+    /// The socket refused bytes of a request with a streamed body and has taken none since (the
+    /// exchange was told).
+    private var sendRefused = false
     private var flushing = false
     static let bodyBytesPerTurn = 256 * 1024
 
@@ -74,6 +78,7 @@ final class PlainConnection: IOHandler {
         outbound = bytes
         outboundOffset = 0
         bodyAbandoned = false
+        sendRefused = false
         if let pump {
             self.pump = pump
             pump.attach { [weak self] in self?.bodySourceReadable() }
@@ -97,7 +102,22 @@ final class PlainConnection: IOHandler {
         bodyAbandoned = true
         outbound.removeAll(keepingCapacity: true)
         outboundOffset = 0
+        sendTaken()
         watchWritable(false)
+    }
+
+    /// The socket refused request bytes that are ready: the upstream is not reading them.
+    private func sendBlocked() {
+        guard !sendRefused else { return }
+        sendRefused = true
+        exchange?.sendBlocked()
+    }
+
+    /// The socket took bytes again, or nothing is left to send for now.
+    private func sendTaken() {
+        guard sendRefused else { return }
+        sendRefused = false
+        exchange?.sendUnblocked()
     }
 
     private func bodySourceReadable() {
@@ -152,10 +172,14 @@ final class PlainConnection: IOHandler {
             }
             if written > 0 {
                 outboundOffset += written
+                sendTaken()
                 continue
             }
             if written < 0 && errno == EINTR { continue }
-            if written < 0 && errno == EAGAIN { return watchWritable(true) }
+            if written < 0 && errno == EAGAIN {
+                if pump != nil { sendBlocked() }
+                return watchWritable(true)
+            }
             return sendFailed(errno: written < 0 ? errno : EPIPE)
         }
         outbound.removeAll(keepingCapacity: true)
@@ -173,17 +197,24 @@ final class PlainConnection: IOHandler {
         defer { flushing = false }
         var budget = Self.bodyBytesPerTurn
         while let pump {
-            if budget <= 0 { return watchWritable(true) }
+            // Bytes wait for the socket's next writable event, as after EAGAIN: an upstream that
+            // stopped reading may leave room for a send but never enough for that event.
+            if budget <= 0 {
+                sendBlocked()
+                return watchWritable(true)
+            }
             switch pump.fill() {
             case .ready:
                 break
             case .wait:
                 // The source's onReadable resumes; the socket's readiness is no use until then.
+                sendTaken()
                 if watchingWritable { watchWritable(false) }
                 return
             case .done:
                 pump.detach()
                 self.pump = nil
+                sendTaken()
                 if watchingWritable { watchWritable(false) }
                 exchange?.requestSent()
                 return
@@ -197,10 +228,14 @@ final class PlainConnection: IOHandler {
             if written > 0 {
                 pump.sent(written)
                 budget -= written
+                sendTaken()
                 continue
             }
             if written < 0 && errno == EINTR { continue }
-            if written < 0 && errno == EAGAIN { return watchWritable(true) }
+            if written < 0 && errno == EAGAIN {
+                sendBlocked()
+                return watchWritable(true)
+            }
             return sendFailed(errno: written < 0 ? errno : EPIPE)
         }
     }

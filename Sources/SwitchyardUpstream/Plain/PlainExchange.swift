@@ -14,7 +14,9 @@ import Glibc
 /// A streamed body (`bodySource`) goes out through a `PlainBodyPump` after the head. A final
 /// response of 300 or more that arrives first stops the sending (the upstream refused the
 /// body); a 2xx lets it go on until the response ends. Either way a connection whose request
-/// did not go out whole is closed, never reused.
+/// did not go out whole is closed, never reused. While the body goes out and no head has come,
+/// an upstream whose socket takes none of it for the send-stall timeout (`sendStallTimeout`)
+/// fails the exchange with `.idleTimeout`; time spent waiting for the source never counts.
 ///
 /// Threading: confined to the client's loop. Lifetime: held by its connection while running,
 /// and by whoever keeps the returned `UpstreamCall`.
@@ -27,6 +29,9 @@ final class PlainExchange: UpstreamCall {
     private let pump: PlainBodyPump?
     /// When the streamed body had gone out whole (0 before): the first-byte timeout counts from it.
     private var bodySentAt: UInt64 = 0
+    /// Since when the socket has refused request bytes that are ready to go (0: it takes them,
+    /// or there are none; waiting for the source is never a block).
+    private var sendBlockedSince: UInt64 = 0
     private var delegate: UpstreamResponseDelegate?
     private var connection: PlainConnection?
     private var reader: PlainResponseReader
@@ -34,6 +39,8 @@ final class PlainExchange: UpstreamCall {
     private var stopped: UpstreamError?
     private var retried = false
     private var watchdog: TimerID?
+    /// When the armed watchdog fires.
+    private var watchdogDeadline: UInt64 = 0
     private var lastActivity: UInt64
     /// The caller paused receiving: silence is not the upstream's, the idle timeout waits.
     private var paused = false
@@ -104,6 +111,23 @@ final class PlainExchange: UpstreamCall {
         rearmWatchdog()
     }
 
+    /// The socket refused request bytes (EAGAIN) with a streamed body under way: the upstream's
+    /// silence starts counting, if it is not already.
+    func sendBlocked() {
+        guard sendBlockedSince == 0, delegate != nil else { return }
+        sendBlockedSince = monotonicNanoseconds()
+        // A watchdog already due sooner re-arms for the stall when it fires; a later one (or
+        // none) is brought forward.
+        guard let deadline = sendStallDeadline, watchdog == nil || watchdogDeadline > deadline else { return }
+        rearmWatchdog()
+    }
+
+    /// The socket took bytes again, or there are none to send (the source waits, the body is
+    /// out, sending stopped).
+    func sendUnblocked() {
+        sendBlockedSince = 0
+    }
+
     /// The streamed body's source failed (or broke its length): the upstream has half a request.
     func bodyFailed(_ error: UpstreamError) {
         guard delegate != nil else { return }
@@ -159,6 +183,7 @@ final class PlainExchange: UpstreamCall {
             retried = true
             connection.close()
             self.connection = nil
+            sendBlockedSince = 0  // a refusal by the dead connection is not the new one's
             return send()
         }
         let message: String
@@ -215,6 +240,7 @@ final class PlainExchange: UpstreamCall {
     private func armWatchdog() {
         guard let deadline = nextDeadline() else { return }
         let now = monotonicNanoseconds()
+        watchdogDeadline = deadline
         watchdog = client.loop.schedule(after: deadline > now ? deadline - now : 0) { [weak self] in
             guard let self else { return }
             watchdog = nil
@@ -242,10 +268,24 @@ final class PlainExchange: UpstreamCall {
         return bodySentAt == 0 ? nil : bodySentAt &+ request.firstByteTimeout
     }
 
+    /// How long the socket may refuse the streamed body before the head: the idle timeout, or
+    /// without one the first-byte timeout (0: no limit).
+    private var sendStallTimeout: UInt64 { request.idleTimeout > 0 ? request.idleTimeout : request.firstByteTimeout }
+
+    /// While the upstream takes none of a streamed body that is ready to go, before its head
+    /// (after it, the idle timeout watches the response). Without this, an upstream that stops
+    /// reading would hold the exchange forever: the first-byte timeout waits for the end of the
+    /// body, and the client's body timer is paused by our own full buffer.
+    private var sendStallDeadline: UInt64? {
+        guard sendBlockedSince != 0, timings.head == 0, sendStallTimeout > 0 else { return nil }
+        return sendBlockedSince &+ sendStallTimeout
+    }
+
     private func nextDeadline() -> UInt64? {
         var deadline: UInt64?
         func consider(_ value: UInt64) { deadline = min(deadline ?? .max, value) }
         if let total = totalDeadline { consider(total) }
+        if let stall = sendStallDeadline { consider(stall) }
         if request.connectTimeout > 0, connection?.connecting == true { consider(timings.started &+ request.connectTimeout) }
         if let firstByte = firstByteDeadline { consider(firstByte) }
         if request.idleTimeout > 0, timings.head != 0, !paused, pump?.isWaiting != true { consider(lastActivity &+ request.idleTimeout) }
@@ -264,6 +304,9 @@ final class PlainExchange: UpstreamCall {
         }
         if let firstByte = firstByteDeadline, now >= firstByte {
             return stop(UpstreamError(.firstByteTimeout, "no response head within \(request.firstByteTimeout / 1_000_000) ms"))
+        }
+        if let stall = sendStallDeadline, now >= stall {
+            return stop(.requestBodyStalled(after: sendStallTimeout))
         }
         if request.idleTimeout > 0, timings.head != 0, !paused, pump?.isWaiting != true, now &- lastActivity >= request.idleTimeout {
             return stop(UpstreamError(.idleTimeout, "no data from upstream for \(request.idleTimeout / 1_000_000) ms"))
