@@ -7,12 +7,14 @@ def ratio(value, base):
 
 
 def markdown(r):
-    """The figures the run has, in order; a run with --only-guardrails has only the last."""
+    """The figures the run has, in order; a run with --only-guardrails or --only-passthrough has
+    only that one."""
     lines = [f"# Benchmark {r['name']} ({r['date']}{', quick' if r.get('quick') else ''})", "",
              "Gateway (or nginx / LiteLLM) pinned to CPU 1; mock upstream and load generator on CPU 0."]
     for key, section in (("latency_c1", latency_section), ("throughput", throughput_section),
                          ("streaming", streaming_section), ("concurrent_streams", concurrent_section),
-                         ("memory_kib", memory_section), ("guardrail_cost", guardrail_section)):
+                         ("memory_kib", memory_section), ("guardrail_cost", guardrail_section),
+                         ("passthrough_cost", passthrough_section)):
         if key in r:
             lines += ["", *section(r)]
     return "\n".join(line for line in lines if line is not None) + "\n"
@@ -124,6 +126,64 @@ def guardrail_section(r):
                      f"{with_added(row, added, 'ttft_p50_us', 1)} | {with_added(row, added, 'ttft_mean_us', 1)} | "
                      f"{with_added(row, added, 'gap_p50_us', 1)} | {with_added(row, added, 'gap_mean_us', 1)} | "
                      f"{row['errors']} |")
+    return lines
+
+
+def with_ratio(row, base, key, digits):
+    """`value (ratio×)` to the translated row; the translated row shows the value alone."""
+    if row.get(key) is None:
+        return ""
+    text = f"{row[key]:,.{digits}f}"
+    return text if row is base else f"{text} ({ratio(row[key], base.get(key))})"
+
+
+def mib(kib):
+    return f"{kib / 1024:.1f}" if kib else ""
+
+
+def passthrough_section(r):
+    p = r["passthrough_cost"]
+    described = {"translated": "`/v1/chat/completions`, translated (passthrough off)",
+                 "passthrough": "`/p/mock/v1/chat/completions`, no enricher",
+                 "enriched": "`/p/mock/v1/chat/completions`, OpenAI enricher"}
+    chat, stream = p["chat"], p["stream"]
+    lines = ["## Passthrough (ratio to the translated path in parentheses)", "",
+             "Chat at concurrency 1 (bench/chat-request.json, not streamed), OpenAI provider on the mock; latency as the "
+             "client sees it (µs), CPU µs and callgrind instructions of the gateway process per request:", "",
+             "| gateway | route | instructions/request | p50 | p99 | mean | CPU µs/request | errors |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, row in chat.items():
+        base = chat["translated"]
+        lines.append(f"| {name} | {described.get(name, name)} | {with_ratio(row, base, 'instructions', 0)} | "
+                     f"{with_ratio(row, base, 'p50_us', 1)} | {with_ratio(row, base, 'p99_us', 1)} | "
+                     f"{with_ratio(row, base, 'mean_us', 1)} | {with_ratio(row, base, 'cpu_us_per_request', 1)} | "
+                     f"{row['errors']} |")
+    lines += ["", "Streamed (bench/chat-stream-usage-request.json: 20 chunks 5 ms apart and the usage chunk, one stream "
+              "at a time; µs; passthrough routes `/p/mock-stream/...`):", "",
+              "| gateway | instructions/stream | TTFT p50 | TTFT p99 | TTFT mean | chunk gap p50 | chunk gap mean | "
+              "CPU µs/stream | errors |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, row in stream.items():
+        base = stream["translated"]
+        lines.append(f"| {name} | {with_ratio(row, base, 'instructions', 0)} | {with_ratio(row, base, 'ttft_p50_us', 1)} | "
+                     f"{with_ratio(row, base, 'ttft_p99_us', 1)} | {with_ratio(row, base, 'ttft_mean_us', 1)} | "
+                     f"{with_ratio(row, base, 'gap_p50_us', 1)} | {with_ratio(row, base, 'gap_mean_us', 1)} | "
+                     f"{with_ratio(row, base, 'cpu_us_per_stream', 1)} | {row['errors']} |")
+    bulk = p.get("bulk")
+    if bulk:
+        lines += ["", f"Bulk bytes through passthrough, {bulk['bytes'] / 2**30:.0f} GiB each way (mock `/_mock/download`, "
+                  f"`/_mock/upload`; median of {bulk['rounds']}; MB/s = 10^6 bytes/s, ratio to straight to the mock); "
+                  "the gateway's peak RSS (VmHWM, reset before each transfer) in MiB:", "",
+                  "| target | download MB/s | peak RSS, download | upload MB/s | peak RSS, upload | RSS idle |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        direct = bulk["direct"]
+        for name in ("direct", "passthrough", "enriched"):
+            row = bulk.get(name)
+            if not row:
+                continue
+            lines.append(f"| {name} | {with_ratio(row, direct, 'download_mb_per_s', 0)} | {mib(row.get('download_peak_rss_kib'))} | "
+                         f"{with_ratio(row, direct, 'upload_mb_per_s', 0)} | {mib(row.get('upload_peak_rss_kib'))} | "
+                         f"{mib(row.get('idle_rss_kib'))} |")
     return lines
 
 

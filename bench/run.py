@@ -3,7 +3,7 @@
 (direct to the mock), nginx proxy_pass and LiteLLM, interleaved, several trials, every figure
 also as a ratio. Writes bench/results/<date>-<name>.{json,md,svg}.
 
-    bench/run.py --name baseline [--quick] [--no-litellm] [--no-callgrind] [--only-guardrails]
+    bench/run.py --name baseline [--quick] [--no-litellm] [--no-callgrind] [--only-guardrails] [--only-passthrough]
 """
 
 import argparse
@@ -23,6 +23,9 @@ import targets  # noqa: E402
 LOAD = os.path.join(targets.RELEASE, "switchyard-load")
 BODY = os.path.join(os.path.dirname(__file__), "chat-request.json")
 STREAM_BODY = os.path.join(os.path.dirname(__file__), "chat-stream-request.json")
+STREAM_USAGE_BODY = os.path.join(os.path.dirname(__file__), "chat-stream-usage-request.json")
+BULK = os.path.join(os.path.dirname(__file__), "bulk.py")
+BULK_BYTES = 1 << 30
 
 
 def load(url, *args, headers=()):
@@ -98,11 +101,11 @@ def best_rate(points, limit_us):
     return max(ok) if ok else 0
 
 
-def streaming(target, streams):
+def streaming(target, streams, body=STREAM_BODY):
     """Figure 3: time to first chunk and gaps between chunks, one stream at a time."""
-    result = load(target.stream_url, "--body", STREAM_BODY, "--sequential", str(streams), "--warmup", "5",
+    result = load(target.stream_url, "--body", body, "--sequential", str(streams), "--warmup", "5",
                   headers=target.stream_headers)
-    return {"ttft_p50_us": result["first_chunk"]["p50_us"], "ttft_p99_us": result["first_chunk"]["p99_us"],
+    return {"completed": result["completed"], "ttft_p50_us": result["first_chunk"]["p50_us"], "ttft_p99_us": result["first_chunk"]["p99_us"],
             "ttft_mean_us": result["first_chunk"]["mean_us"],
             "gap_p50_us": result["chunk_gap"]["p50_us"], "gap_p99_us": result["chunk_gap"]["p99_us"],
             "gap_mean_us": result["chunk_gap"]["mean_us"], "errors": result["errors"] + result["non_200"]}
@@ -132,10 +135,11 @@ def cold_start(mock_port, stream_port, workdir, trials):
     return {"median_ms": statistics.median(times), "trials_ms": times}
 
 
-def callgrind_instructions(config_text, workdir, body, requests, warmup=100):
+def callgrind_instructions(config_text, workdir, body, requests, warmup=100, path="/v1/chat/completions"):
     """Instructions the gateway executes per request under valgrind's callgrind, repeatable across
     runs: (instructions with warmup + requests - with warmup) / requests, so start-up and first-use
-    costs cancel out. `config_text(port)` is the gateway's YAML; `body` is sent `--sequential`."""
+    costs cancel out. `config_text(port)` is the gateway's YAML; `body` is sent `--sequential` to
+    `path`."""
     counts = []
     for count in (warmup, warmup + requests):
         port = targets.free_port()
@@ -147,7 +151,7 @@ def callgrind_instructions(config_text, workdir, body, requests, warmup=100):
                                                 os.path.join(targets.RELEASE, "switchyard"), "serve", "--config", config],
                                   targets.GATEWAY_CPU, port=port)
         targets.wait_for_http(port, timeout=120)
-        load(f"http://127.0.0.1:{port}/v1/chat/completions", "--body", body, "--sequential", str(count))
+        load(f"http://127.0.0.1:{port}{path}", "--body", body, "--sequential", str(count))
         gateway.stop()
         with open(out_file) as handle:
             totals = [line for line in handle if line.startswith("totals:") or line.startswith("summary:")]
@@ -231,6 +235,142 @@ def guardrail_cost(mock_port, stream_port, workdir, quick, callgrind):
     return figure
 
 
+def passthrough_setups():
+    """The gateways of the passthrough figure, by name: (start_switchyard keywords, chat path,
+    stream path). `translated` is the bare gateway (passthrough off) on its translated route;
+    `passthrough` opens both mock providers to /p/{provider}/ and is measured there, with no
+    enricher; `enriched` also has the OpenAI enricher (libEnricherOpenAI.so) watch them."""
+    enricher = {"name": "openai-usage", "path": os.path.join(targets.RELEASE, "libEnricherOpenAI.so")}
+    opened = {"passthrough": True}
+    native_chat, native_stream = "/p/mock/v1/chat/completions", "/p/mock-stream/v1/chat/completions"
+    return {
+        "translated": ({}, "/v1/chat/completions", "/v1/chat/completions"),
+        "passthrough": (opened, native_chat, native_stream),
+        "enriched": (opened | {"extra_plugins": (enricher,), "enrichers": ({"plugin": "openai-usage"},)}, native_chat,
+                     native_stream),
+    }
+
+
+def check_enricher_reports(mock_port, stream_port, workdir, keywords, chat_path, stream_path):
+    """Before measuring it, shows that the enriched gateway does meter: one chat request and one
+    stream through it, and its access log must carry the enricher's report and the tokens for
+    both. Returns the two log lines (they go in the results)."""
+    log = os.path.join(workdir, "enriched-access.log")
+    gateway = targets.start_switchyard(mock_port, stream_port, workdir, output=log, **keywords)
+    try:
+        load(f"http://127.0.0.1:{gateway.port}{chat_path}", "--body", BODY, "--sequential", "1")
+        load(f"http://127.0.0.1:{gateway.port}{stream_path}", "--body", STREAM_USAGE_BODY, "--sequential", "1")
+    finally:
+        gateway.stop()   # flushes the access log
+    with open(log) as handle:
+        lines = [line.strip() for line in handle if "mode=passthrough" in line]
+    metered = [line for line in lines if 'enrichers="openai-usage:reported"' in line and "prompt_tokens=" in line]
+    if len(metered) != 2 or not any("stream=true" in line for line in metered):
+        raise RuntimeError(f"the enricher did not report both requests; access log:\n" + "\n".join(lines))
+    return metered
+
+
+def bulk(direction, port, path, size):
+    """One `bench/bulk.py` transfer, pinned to the client's CPU."""
+    command = ["taskset", "-c", targets.CLIENT_CPU, sys.executable, BULK, direction, str(port), path, str(size)]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError(f"bulk {direction} through {path} failed: {out.stderr}")
+    return json.loads(out.stdout)
+
+
+def bulk_transfers(mock_port, stream_port, workdir, quick, setups):
+    """The flat-memory figure: a 1 GiB download (/_mock/download) and a 1 GiB upload
+    (/_mock/upload) straight to the mock and through /p/mock/ of each passthrough gateway (fresh
+    ones, so nothing else ran in them), in MB/s (10^6 bytes per second) from request to last byte.
+    The gateway's peak RSS is VmHWM, started over (clear_refs) right before each transfer, next to
+    its RSS when idle. Every upload must hash the same through a gateway as straight."""
+    rounds = 1 if quick else 3
+    gateways = {}
+    try:
+        for name in ("passthrough", "enriched"):
+            gateways[name] = targets.start_switchyard(mock_port, stream_port, workdir, **setups[name][0])
+        routes = {"direct": (mock_port, "/_mock", None),
+                  **{name: (gateway.port, "/p/mock/_mock", gateway) for name, gateway in gateways.items()}}
+        runs = {name: {"download": [], "upload": []} for name in routes}
+        idle = {name: gateway.memory_kib("VmRSS") for name, gateway in gateways.items()}
+        for _ in range(rounds):
+            for name, (port, prefix, gateway) in routes.items():
+                for direction in ("download", "upload"):
+                    if gateway:
+                        gateway.reset_peak_memory()
+                    result = bulk(direction, port, f"{prefix}/{direction}", BULK_BYTES)
+                    if gateway:
+                        result["peak_rss_kib"] = gateway.memory_kib("VmHWM")
+                    runs[name][direction].append(result)
+    finally:
+        for gateway in gateways.values():
+            gateway.stop()
+    hashes = {run["fnv1a64"] for by_direction in runs.values() for run in by_direction["upload"]}
+    if len(hashes) != 1:
+        raise RuntimeError(f"the uploads did not all arrive intact: hashes {sorted(hashes)}")
+    figure = {"bytes": BULK_BYTES, "rounds": rounds}
+    for name, by_direction in runs.items():
+        row = {"idle_rss_kib": idle.get(name)}
+        for direction, results in by_direction.items():
+            row[f"{direction}_mb_per_s"] = statistics.median(BULK_BYTES / run["seconds"] / 1e6 for run in results)
+            if name in gateways:
+                row[f"{direction}_peak_rss_kib"] = max(run["peak_rss_kib"] for run in results)
+        figure[name] = row
+    return figure
+
+
+def passthrough_cost(mock_port, stream_port, workdir, quick, callgrind):
+    """Figure 8: passthrough next to the translated path, on the same mock and the OpenAI
+    provider: chat (whole) at concurrency 1 (latency, CPU µs and instructions per request) and a
+    stream of 20 chunks 5 ms apart with the usage chunk, which the enricher reads (time to first
+    chunk, gaps, CPU µs and instructions per stream); gateways interleaved round by round,
+    medians. Then 1 GiB down and up through passthrough with the gateway's peak RSS."""
+    setups = passthrough_setups()
+    names = list(setups)
+    figure = {"enricher_log": check_enricher_reports(mock_port, stream_port, workdir, *setups["enriched"])}
+    gateways = {}
+    try:
+        for name, (keywords, _, _) in setups.items():
+            gateways[name] = targets.start_switchyard(mock_port, stream_port, workdir, **keywords)
+        def url(name, path):
+            return f"http://127.0.0.1:{gateways[name].port}{path}"
+        rounds, per_round, warmup = (3, 1000, 200) if quick else (5, 2000, 1000)
+        figure["chat"] = sequential_latency([Target(name, gateways[name], url(name, setups[name][1]), None) for name in names],
+                                            rounds, per_round, warmup)
+        stream_rounds = {name: [] for name in names}
+        stream_cpu = {name: [0.0, 0] for name in names}
+        for _ in range(rounds):
+            for name in names:
+                before = gateways[name].cpu_seconds()
+                run = streaming(Target(name, gateways[name], None, url(name, setups[name][2])), 30 if quick else 100,
+                                body=STREAM_USAGE_BODY)
+                stream_cpu[name][0] += gateways[name].cpu_seconds() - before
+                stream_cpu[name][1] += run["completed"]
+                stream_rounds[name].append(run)
+        figure["stream"] = {
+            name: {key: statistics.median(run[key] for run in runs) for key in runs[0] if key not in ("errors", "completed")}
+            | {"errors": sum(run["errors"] for run in runs),
+               "cpu_us_per_stream": stream_cpu[name][0] * 1e6 / stream_cpu[name][1]}
+            for name, runs in stream_rounds.items()}
+    finally:
+        for gateway in gateways.values():
+            gateway.stop()
+    if callgrind:
+        def config_of(name):
+            keywords = setups[name][0]
+            return lambda port: targets.switchyard_config(mock_port, stream_port, port, **keywords)
+        for name in names:
+            figure["chat"][name]["instructions"] = callgrind_instructions(config_of(name), workdir, BODY,
+                                                                          200 if quick else 1000, path=setups[name][1])
+        for name in names:
+            figure["stream"][name]["instructions"] = callgrind_instructions(config_of(name), workdir, STREAM_USAGE_BODY,
+                                                                            40 if quick else 100, warmup=10,
+                                                                            path=setups[name][2])
+    figure["bulk"] = bulk_transfers(mock_port, stream_port, workdir, quick, setups)
+    return figure
+
+
 def standard_figures(results, mock, stream_mock, workdir, args):
     """Figures 1-6 and 4b: the gateway beside direct, nginx and LiteLLM."""
     quick = args.quick
@@ -310,7 +450,9 @@ def main():
     parser.add_argument("--no-litellm", action="store_true")
     parser.add_argument("--no-callgrind", action="store_true")
     parser.add_argument("--only-guardrails", action="store_true", help="only the guardrail-cost figure")
+    parser.add_argument("--only-passthrough", action="store_true", help="only the passthrough figure")
     args = parser.parse_args()
+    everything = not (args.only_guardrails or args.only_passthrough)
 
     workdir = tempfile.mkdtemp(prefix="switchyard-bench-")
     results = {"name": args.name, "date": datetime.date.today().isoformat(), "quick": args.quick,
@@ -319,10 +461,14 @@ def main():
     mock = targets.start_mock()
     stream_mock = targets.start_mock(chunk_delay_ms=5)
     try:
-        if not args.only_guardrails:
+        if everything:
             standard_figures(results, mock, stream_mock, workdir, args)
-        results["guardrail_cost"] = guardrail_cost(mock.port, stream_mock.port, workdir, args.quick,
-                                                   callgrind=not args.no_callgrind)
+        if everything or args.only_guardrails:
+            results["guardrail_cost"] = guardrail_cost(mock.port, stream_mock.port, workdir, args.quick,
+                                                       callgrind=not args.no_callgrind)
+        if everything or args.only_passthrough:
+            results["passthrough_cost"] = passthrough_cost(mock.port, stream_mock.port, workdir, args.quick,
+                                                           callgrind=not args.no_callgrind)
     finally:
         mock.stop()
         stream_mock.stop()

@@ -38,13 +38,17 @@ def wait_for_http(port, path="/health", timeout=60.0, method="GET"):
 
 
 class Process:
-    def __init__(self, name, args, cpu, env=None, port=None, ready_path="/health"):
+    def __init__(self, name, args, cpu, env=None, port=None, ready_path="/health", output=None):
+        """`output`: a file for the process's stdout and stderr (the gateway's access log), else
+        both are discarded."""
         self.name = name
         self.port = port
+        sink = open(output, "wb") if output else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            ["taskset", "-c", cpu, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-            start_new_session=True,
+            ["taskset", "-c", cpu, *args], stdout=sink, stderr=sink, env=env, start_new_session=True,
         )
+        if output:
+            sink.close()
         self.ready_path = ready_path
 
     def pids(self):
@@ -80,6 +84,16 @@ class Process:
                 pass
         return total
 
+    def reset_peak_memory(self):
+        """Starts VmHWM over from the current RSS (clear_refs 5, Linux ≥ 4.0), so the next reading
+        of it is the peak of what ran since."""
+        for pid in self.pids():
+            try:
+                with open(f"/proc/{pid}/clear_refs", "w") as refs:
+                    refs.write("5")
+            except FileNotFoundError:
+                pass
+
     def stop(self):
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -100,12 +114,14 @@ def start_mock(chunk_delay_ms=0):
     return mock
 
 
-def switchyard_config(mock_port, stream_mock_port, port, plugins=1, extra_plugins=(), guardrails=()):
+def switchyard_config(mock_port, stream_mock_port, port, plugins=1, extra_plugins=(), guardrails=(), passthrough=False,
+                      enrichers=()):
     """The gateway's YAML: the two mock providers, `plugins - 1` echo plugins (for cold start),
-    then `extra_plugins` ({"name", "path", "config" optional}) and a `guardrails:` section with
-    `guardrails` (mappings as in docs/configuration.md), both written in YAML's JSON-compatible
-    flow style. Without them the text is byte for byte what it always was, so the other figures
-    measure the same gateway."""
+    then `extra_plugins` ({"name", "path", "config" optional}), a `guardrails:` section with
+    `guardrails` and an `enrichers:` section with `enrichers` (mappings as in
+    docs/configuration.md), written in YAML's JSON-compatible flow style; `passthrough` opens both
+    providers to `/p/{provider}/...` (docs/passthrough.md). Without them the text is byte for byte
+    what it always was, so the other figures measure the same gateway."""
     entries = "".join(
         f"""
           - name: echo{i}
@@ -117,6 +133,8 @@ def switchyard_config(mock_port, stream_mock_port, port, plugins=1, extra_plugin
         if "config" in entry:
             entries += f"""
             config: {json.dumps(entry['config'])}"""
+    opened = """
+            passthrough: true""" if passthrough else ""
     text = textwrap.dedent(f"""
         server:
           port: {port}
@@ -137,22 +155,27 @@ def switchyard_config(mock_port, stream_mock_port, port, plugins=1, extra_plugin
         providers:
           - name: mock
             plugin: mock
-            models: [gpt-4o-mini]
+            models: [gpt-4o-mini]{opened}
           - name: mock-stream
             plugin: mock-stream
-            models: [stream-model]
+            models: [stream-model]{opened}
         """)
     if guardrails:
         text += "guardrails:\n" + "".join(f"  - {json.dumps(entry)}\n" for entry in guardrails)
+    if enrichers:
+        text += "enrichers:\n" + "".join(f"  - {json.dumps(entry)}\n" for entry in enrichers)
     return text
 
 
-def start_switchyard(mock_port, stream_mock_port, workdir, plugins=1, extra_plugins=(), guardrails=()):
+def start_switchyard(mock_port, stream_mock_port, workdir, plugins=1, extra_plugins=(), guardrails=(), passthrough=False,
+                     enrichers=(), output=None):
     port = free_port()
     config = os.path.join(workdir, f"switchyard-{port}.yaml")
     with open(config, "w") as handle:
-        handle.write(switchyard_config(mock_port, stream_mock_port, port, plugins, extra_plugins, guardrails))
-    gateway = Process("switchyard", [os.path.join(RELEASE, "switchyard"), "serve", "--config", config], GATEWAY_CPU, port=port)
+        handle.write(switchyard_config(mock_port, stream_mock_port, port, plugins, extra_plugins, guardrails, passthrough,
+                                       enrichers))
+    gateway = Process("switchyard", [os.path.join(RELEASE, "switchyard"), "serve", "--config", config], GATEWAY_CPU, port=port,
+                      output=output)
     wait_for_http(port)
     return gateway
 
