@@ -211,7 +211,8 @@ def guardrail_cost(mock_port, stream_port, workdir, quick, callgrind):
         for _ in range(rounds):
             for name in stream_names:
                 stream_rounds[name].append(streaming(Target(name, gateways[name], None, url[name]), 30 if quick else 100))
-        figure["stream"] = {name: {key: statistics.median(run[key] for run in runs) for key in runs[0] if key != "errors"}
+        figure["stream"] = {name: {key: statistics.median(run[key] for run in runs) for key in runs[0]
+                                   if key not in ("errors", "completed")}
                             | {"errors": sum(run["errors"] for run in runs)} for name, runs in stream_rounds.items()}
     finally:
         for gateway in gateways.values():

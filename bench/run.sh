@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command for the whole benchmark: installs what it needs (nginx, valgrind, the pinned
 # LiteLLM peer in a venv), builds release, runs bench/run.py. Arguments go to run.py.
-#   bench/run.sh --name baseline            full run (about 15 minutes)
+#   bench/run.sh --name baseline            full run (about 21 minutes)
 #   bench/run.sh --name smoke --quick       a few minutes
 set -euo pipefail
 cd "$(dirname "$0")/.."
