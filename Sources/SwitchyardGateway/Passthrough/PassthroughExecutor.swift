@@ -116,6 +116,7 @@ final class PassthroughExecutor: UpstreamResponseDelegate {
 
     func upstreamHead(status: Int, headers: [(name: String, value: String)]) {
         self.status = status
+        upload?.flushToEnrichers()
         var (forwarded, contentLength) = ForwardedHeaders.downstream(headers)
         isEventStream = forwarded["content-type"]?.lowercased().hasPrefix("text/event-stream") == true
         for (name, value) in planHeaders() { forwarded.add(name, value) }
@@ -215,6 +216,7 @@ final class PassthroughExecutor: UpstreamResponseDelegate {
         finished = true
         writer.onClose = nil
         writer.onDrained = nil
+        upload?.flushToEnrichers()
         let enrichment = tap?.end(outcome: outcome)
         tap = nil
         pluginCall.end()

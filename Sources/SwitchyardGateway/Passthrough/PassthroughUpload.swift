@@ -2,10 +2,13 @@ import SwitchyardHTTP
 import SwitchyardUpstream
 
 /// The client's request body on its way to the upstream: the server's `RequestBodyStream` read
-/// by the upstream transport as a body source, each piece handed to the enrichers right after the
-/// transport has taken it (so they never hold it up). Nothing is buffered here: backpressure runs
-/// from the upstream socket through the transport's reads to the server's bounded buffer and the
-/// client's socket.
+/// by the upstream transport as a body source. Backpressure runs from the upstream socket through
+/// the transport's reads to the server's bounded buffer and the client's socket.
+///
+/// Enrichers reading the request body get each piece only once the transport has sent it: a
+/// piece read now is kept (one reused buffer, at most one read's worth) and handed to them at the
+/// next read, which the transport makes after sending it, or when the exchange moves on
+/// (`flushToEnrichers`). So they never hold up a byte on its way to the upstream.
 ///
 /// Threading: loop-confined (the request's loop, where both the server and the transport run).
 final class PassthroughUpload: UpstreamBodySource, @unchecked Sendable {
@@ -15,6 +18,8 @@ final class PassthroughUpload: UpstreamBodySource, @unchecked Sendable {
     /// Why the client's body failed (its framing, its pace, its size), once it has.
     private(set) var clientProblem: HTTPParseError?
     private var cancelled = false
+    /// The last piece read, not yet handed to the enrichers (reused; empty when none waits).
+    private var pending: [UInt8] = []
 
     init(_ stream: RequestBodyStream) {
         self.stream = stream
@@ -27,9 +32,10 @@ final class PassthroughUpload: UpstreamBodySource, @unchecked Sendable {
 
     func read(into buffer: UnsafeMutableRawBufferPointer) -> UpstreamBodyRead {
         if cancelled { return .failed("the exchange ended") }
+        flushToEnrichers()  // the transport sent the previous piece before asking for this one
         switch stream.read(into: buffer) {
         case .bytes(let count):
-            tap?.requestData(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            if tap != nil { pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<count])) }
             return .bytes(count)
         case .wait:
             return .wait
@@ -39,6 +45,13 @@ final class PassthroughUpload: UpstreamBodySource, @unchecked Sendable {
             clientProblem = error
             return .failed(error.message)
         }
+    }
+
+    /// Hands the piece read last to the enrichers (the upstream has it by now).
+    func flushToEnrichers() {
+        guard !pending.isEmpty else { return }
+        if let tap { pending.withUnsafeBytes { tap.requestData($0) } }
+        pending.removeAll(keepingCapacity: true)
     }
 
     /// The exchange is over early: later reads fail, and the stream stops calling back.
