@@ -11,19 +11,22 @@ extension MockResponder {
     }
 
     func uploadFile(_ request: HTTPRequest, _ writer: ResponseWriter) {
-        guard let parser = MockMultipart(contentType: request.headers["content-type"]) else {
-            journal.record(request, model: nil, body: nil)
-            return MockErrorFormat.openAI.send(MockRejection(message: "The request must be multipart/form-data with a boundary."), to: writer)
-        }
         guard let stream = request.bodyStream else {
-            journal.record(request, model: nil, body: nil)
             return MockErrorFormat.openAI.send(MockRejection(message: "Missing required parameter: 'file'.", param: "file"), to: writer)
         }
-        guard !storedFiles.isFull else {
-            journal.record(request, model: nil, body: nil)
-            return MockErrorFormat.openAI.send(Self.storeFull(storedFiles.limit), to: writer)
+        let refusal: MockRejection
+        if let parser = MockMultipart(contentType: request.headers["content-type"]) {
+            guard storedFiles.isFull else {
+                return MockFileUpload(request: request, stream: stream, parser: parser, writer: writer, responder: self).start()
+            }
+            refusal = Self.storeFull(storedFiles.limit)
+        } else {
+            refusal = MockRejection(message: "The request must be multipart/form-data with a boundary.")
         }
-        MockFileUpload(request: request, stream: stream, parser: parser, writer: writer, responder: self).start()
+        MockBodyDrain.start(stream) { [self] read in
+            journal.record(request, model: nil, body: nil, bodyBytes: read)
+            if !writer.isClosed { MockErrorFormat.openAI.send(refusal, to: writer) }
+        }
     }
 
     static func storeFull(_ limit: Int) -> MockRejection {
@@ -140,10 +143,10 @@ final class MockFileUpload {
         }
         let now = MockClock.nowMicroseconds()
         let expiresAt = try expiry(purpose: purpose).map { MockClock.seconds(now) + $0 }
-        responder.journal.record(request, model: nil, body: nil, bodyBytes: stream.consumedBytes)
         guard let stored = responder.storedFiles.insert({ id in
             MockStoredFile(id: id, filename: file.filename, purpose: purpose, createdAt: now, expiresAt: expiresAt, data: file.data)
         }) else { throw MockResponder.storeFull(responder.storedFiles.limit) }
+        responder.journal.record(request, model: nil, body: nil, bodyBytes: stream.consumedBytes)
         responder.json(writer, 200, stored.json.serialized())
     }
 
@@ -167,5 +170,37 @@ final class MockFileUpload {
         responder.journal.record(request, model: nil, body: nil, bodyBytes: stream.consumedBytes)
         guard !writer.isClosed else { return }
         MockErrorFormat.openAI.send(rejection, to: writer)
+    }
+}
+
+/// Reads a body the mock refuses to its end, keeping none of it, and then answers: a client
+/// still sending gets the answer, not a connection reset under its feet. Loop-confined; the
+/// stream's `onReadable` keeps it alive until the body has ended.
+final class MockBodyDrain {
+    let stream: RequestBodyStream
+    let then: (_ bytesRead: Int) -> Void
+
+    private init(stream: RequestBodyStream, then: @escaping (Int) -> Void) {
+        self.stream = stream
+        self.then = then
+    }
+
+    /// `then` runs once, on the loop, when the body has ended or failed.
+    static func start(_ stream: RequestBodyStream, then: @escaping (_ bytesRead: Int) -> Void) {
+        let drain = MockBodyDrain(stream: stream, then: then)
+        stream.onReadable = { drain.pump() }
+        drain.pump()
+    }
+
+    private func pump() {
+        while true {
+            switch stream.withAvailable({ $0.count }) {
+            case .bytes: continue
+            case .wait: return
+            case .end, .failed:
+                stream.onReadable = nil
+                return then(stream.consumedBytes)
+            }
+        }
     }
 }

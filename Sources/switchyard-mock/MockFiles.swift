@@ -37,7 +37,15 @@ extension MockResponder {
         let answer: () -> Void
         switch (request.method, segments.count, segments.last) {
         case ("POST", 0, _):
-            return deliver(knobs, writer, errors: .openAI) { [self] in uploadFile(request, writer) }
+            // An upload journals itself once read; one refused by `x-mock-status` is read first
+            // too (and dropped), so the client gets the error rather than a reset.
+            guard knobs.status != 200, let stream = request.bodyStream else {
+                return deliver(knobs, writer, errors: .openAI) { [self] in uploadFile(request, writer) }
+            }
+            return MockBodyDrain.start(stream) { [self] read in
+                journal.record(request, model: nil, body: nil, bodyBytes: read)
+                deliver(knobs, writer, errors: .openAI) {}
+            }
         case ("GET", 0, _):
             answer = { [self] in listFiles(request.query, writer) }
         case ("GET", 1, let id?), ("DELETE", 1, let id?):

@@ -33,9 +33,9 @@ final class MockResponder: HTTPResponder, Sendable {
     func respond(to request: HTTPRequest, writer: ResponseWriter) {
         if request.path.hasPrefix("/_mock/") { return control(request, writer) }
         let parsed = request.body.isEmpty ? nil : try? JSONValue.parse(request.body)
-        // Gemini names the model in the path, not the body. An upload is journaled once its
-        // streamed body has been read (MockFileUpload).
-        if !Self.streamsFileUpload(method: request.method, target: request.target) {
+        // Gemini names the model in the path, not the body. A streamed body (a file upload) is
+        // journaled once it has been read or refused (MockFileUpload).
+        if request.bodyStream == nil {
             journal.record(request, model: parsed?["model"]?.stringValue ?? MockGeminiPath(request.path)?.model, body: parsed)
         }
         // Chat first: it is the benchmark's route, and a switch over strings tries cases in order.

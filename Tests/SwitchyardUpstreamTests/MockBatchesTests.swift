@@ -174,6 +174,9 @@ final class TrickleSource: UpstreamBodySource, @unchecked Sendable {
         #expect(anthropic.status == 529 && anthropic.object?.string("error", "type") == "overloaded_error")
         let upload = upload(session, Self.form(content: "{}"), headers: [Self.contentType, ("x-mock-status", "503")])
         #expect(upload.status == 503)
+        let entries = try #require(session.send("GET", "/_mock/requests").json as? [[String: Any]])
+        let refused = try #require(entries.last { $0["path"] as? String == "/v1/files" })
+        #expect(refused["method"] as? String == "POST" && refused["body_bytes"] as? Int == Self.form(content: "{}").count)
         #expect(session.send("GET", "/v1/files/file-mock1").status == 404)  // the refused upload stored nothing
     }
 
