@@ -16,7 +16,7 @@ extension MockResponder {
         }
         let refusal: MockRejection
         if let parser = MockMultipart(contentType: request.headers["content-type"]) {
-            guard storedFiles.isFull else {
+            if !storedFiles.isFull {
                 return MockFileUpload(request: request, stream: stream, parser: parser, writer: writer, responder: self).start()
             }
             refusal = Self.storeFull(storedFiles.limit)
