@@ -5,7 +5,7 @@ import SwitchyardPosix
 import Glibc
 #endif
 
-/// Command line: `switchyard-mock [--host H] [--port P] [--loops N] [--delay-ms N] [--chunk-delay-ms N]`.
+/// Command line: `switchyard-mock [--host H] [--port P] [--loops N] [--delay-ms N] [--chunk-delay-ms N] [--batch-delay-ms N] [--max-files N]`.
 /// Prints `listening on HOST:PORT` (flushed) once bound, so scripts can wait for it and learn the
 /// port when `--port 0` let the kernel choose.
 enum MockCommand {
@@ -13,6 +13,7 @@ enum MockCommand {
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 8081)
         configuration.loops = EventLoopGroup.availableCores  // one loop per core: it is the benchmark upstream too
         var defaults = MockKnobs()
+        var maxFiles = 1000
         var index = 0
         while index < arguments.count {
             let option = arguments[index]
@@ -27,12 +28,14 @@ enum MockCommand {
                 configuration.host = text
                 continue
             }
-            guard ["--port", "--loops", "--delay-ms", "--chunk-delay-ms"].contains(option) else { return usage("unknown option \(option)") }
+            guard ["--port", "--loops", "--delay-ms", "--chunk-delay-ms", "--batch-delay-ms", "--max-files"].contains(option) else { return usage("unknown option \(option)") }
             guard let value = Int(text), value >= 0 else { return usage("\(option) needs a non-negative number, not \(text)") }
             switch option {
             case "--port": configuration.port = value
             case "--loops": configuration.loops = max(1, value)
             case "--delay-ms": defaults.delayMilliseconds = value
+            case "--batch-delay-ms": defaults.batchDelayMilliseconds = value
+            case "--max-files": maxFiles = max(1, value)
             default: defaults.chunkDelayMilliseconds = value
             }
         }
@@ -40,7 +43,7 @@ enum MockCommand {
         Signals.blockTermination()
         let server: HTTPServer
         do {
-            server = try HTTPServer(configuration: configuration, responder: MockResponder(defaults: defaults))
+            server = try HTTPServer(configuration: configuration, responder: MockResponder(defaults: defaults, maxFiles: maxFiles))
             try server.start()
         } catch {
             fputs("switchyard-mock: \(error)\n", sy_stderr())
@@ -53,7 +56,7 @@ enum MockCommand {
         return 0
     }
 
-    static let usageText = "usage: switchyard-mock [--host H] [--port P] [--loops N] [--delay-ms N] [--chunk-delay-ms N]"
+    static let usageText = "usage: switchyard-mock [--host H] [--port P] [--loops N] [--delay-ms N] [--chunk-delay-ms N] [--batch-delay-ms N] [--max-files N]"
 
     static func usage(_ message: String) -> Int32 {
         fputs("switchyard-mock: \(message)\n\(usageText)\n", sy_stderr())

@@ -50,12 +50,13 @@ final class MockJournal: Sendable {
     }
 
     /// `body` is the request body already parsed by the responder (nil when it is not JSON); the
-    /// entry shares it, so journaling costs no second parse.
-    func record(_ request: HTTPRequest, model: String?, body: JSONValue?) {
-        let small = request.body.count <= Self.maxBodyBytes
+    /// entry shares it, so journaling costs no second parse. `bodyBytes` counts a body that was
+    /// streamed (a file upload) rather than held: such a body is counted, never kept.
+    func record(_ request: HTTPRequest, model: String?, body: JSONValue?, bodyBytes: Int? = nil) {
+        let small = bodyBytes == nil && request.body.count <= Self.maxBodyBytes
         let entry = Entry(
             method: request.method, path: request.path, target: request.target, headers: request.headers, model: model,
-            bodyCount: request.body.count, body: small ? request.body : nil, parsedBody: small ? body : nil, requestID: request.requestID)
+            bodyCount: bodyBytes ?? request.body.count, body: small ? request.body : nil, parsedBody: small ? body : nil, requestID: request.requestID)
         ring.withLock { $0.append(entry) }
     }
 

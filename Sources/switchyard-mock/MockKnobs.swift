@@ -26,6 +26,9 @@ struct MockKnobs: Sendable {
     var thinking = false
     /// Break the stream with the format's error event after its first content (`x-mock-stream-error: 1`).
     var streamError = false
+    /// Milliseconds a batch takes to complete, or a cancel to end it (`--batch-delay-ms`; the
+    /// request's `x-mock-batch-delay-ms` wins, read by `batchDelay` on the batch routes only).
+    var batchDelayMilliseconds = 500
 
     func overridden(by headers: HTTPHeaders) -> MockKnobs {
         var knobs = self
@@ -46,6 +49,11 @@ struct MockKnobs: Sendable {
         if let value = headers["x-mock-thinking"] { knobs.thinking = value == "1" || value == "true" }
         if let value = headers["x-mock-stream-error"] { knobs.streamError = value == "1" || value == "true" }
         return knobs
+    }
+
+    /// The batch delay for a request that creates or cancels a batch, in nanoseconds.
+    func batchDelay(_ headers: HTTPHeaders) -> UInt64 {
+        UInt64(Self.number(headers["x-mock-batch-delay-ms"]) ?? batchDelayMilliseconds) * 1_000_000
     }
 
     /// A non-negative integer header value, or nil.

@@ -1,6 +1,7 @@
 import Synchronization
 import SwitchyardHTTP
 import SwitchyardJSON
+import SwitchyardPosix
 
 /// Routes the mock's endpoints. Runs on the connection's loop; delays and pacing use that loop's
 /// timers, never sleeps, so one loop serves thousands of slow streams.
@@ -8,19 +9,35 @@ final class MockResponder: HTTPResponder, Sendable {
     let defaults: MockKnobs
     let journal = MockJournal()
     let counter = Atomic<Int>(0)
+    /// OpenAI's Files API: uploads and batch output, on disk (MockFiles.swift).
+    let storedFiles: MockShelf<MockStoredFile>
+    let openAIBatches: MockShelf<MockBatch>
+    let messageBatches: MockShelf<MockMessageBatch>
+    /// Reads and writes batch files off the event loops: one thread, so a batch's validation
+    /// always runs before its completion (jobs start in submission order).
+    let batchWorker = WorkerPool(threads: 1, queueCapacity: 4096)
 
-    init(defaults: MockKnobs) { self.defaults = defaults }
+    /// `maxFiles`: uploads kept at most (`--max-files`); as many batches of each kind.
+    init(defaults: MockKnobs, maxFiles: Int = 1000) {
+        self.defaults = defaults
+        storedFiles = MockShelf(prefix: "file-mock", limit: maxFiles)
+        openAIBatches = MockShelf(prefix: "batch_mock", limit: maxFiles)
+        messageBatches = MockShelf(prefix: "msgbatch_mock", limit: maxFiles)
+    }
 
-    /// Only `/_mock/upload` reads its body as a stream.
+    /// `/_mock/upload` and `POST /v1/files` read their bodies as streams.
     func streamsBody(method: String, target: String, headers: HTTPHeaders) -> Bool {
-        Self.streamsUpload(target)
+        Self.streamsUpload(target) || Self.streamsFileUpload(method: method, target: target)
     }
 
     func respond(to request: HTTPRequest, writer: ResponseWriter) {
         if request.path.hasPrefix("/_mock/") { return control(request, writer) }
         let parsed = request.body.isEmpty ? nil : try? JSONValue.parse(request.body)
-        // Gemini names the model in the path, not the body.
-        journal.record(request, model: parsed?["model"]?.stringValue ?? MockGeminiPath(request.path)?.model, body: parsed)
+        // Gemini names the model in the path, not the body. A streamed body (a file upload) is
+        // journaled once it has been read or refused (MockFileUpload).
+        if request.bodyStream == nil {
+            journal.record(request, model: parsed?["model"]?.stringValue ?? MockGeminiPath(request.path)?.model, body: parsed)
+        }
         // Chat first: it is the benchmark's route, and a switch over strings tries cases in order.
         switch (request.method, request.path) {
         case ("POST", "/v1/chat/completions"), ("POST", "/chat/completions"):
@@ -39,9 +56,20 @@ final class MockResponder: HTTPResponder, Sendable {
             embeddings(request, parsed, writer)
         case ("POST", _) where request.path.hasPrefix(MockGeminiPath.prefix):
             gemini(request, parsed, writer)
+        case (_, _) where Self.isUnder(request.path, "/v1/files"):
+            filesRoute(request, writer)
+        case (_, _) where Self.isUnder(request.path, "/v1/batches"):
+            batchesRoute(request, parsed, writer)
+        case (_, _) where Self.isUnder(request.path, "/v1/messages/batches"):
+            messageBatchesRoute(request, parsed, writer)
         default:
             json(writer, 404, MockError.body("no route for \(request.method) \(request.path)", type: "invalid_request_error"))
         }
+    }
+
+    /// `path` is `prefix` or below it (`/v1/files`, `/v1/files/x`, not `/v1/filesystem`).
+    private static func isUnder(_ path: String, _ prefix: String) -> Bool {
+        path.hasPrefix(prefix) && (path.utf8.count == prefix.utf8.count || path.utf8.dropFirst(prefix.utf8.count).first == UInt8(ascii: "/"))
     }
 
     private static let models = Array(#"{"object":"list","data":[{"id":"mock-model","object":"model","created":1700000000,"owned_by":"switchyard-mock"}]}"#.utf8)

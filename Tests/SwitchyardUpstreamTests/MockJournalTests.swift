@@ -25,12 +25,12 @@ import Testing
         // Not UTF-8, not JSON: NUL, a lone continuation byte, 0xFF, CR LF.
         let body: [UInt8] = [0x00, 0x80, 0xFF, 0x0D, 0x0A, 0x7B, 0xC3, 0x28, 0xFE]
         let headers = [("X-First", "1"), ("Content-Type", "application/octet-stream"), ("X-Dup", "a"), ("x-dup", "b")]
-        #expect(send("POST", "/v1/files?purpose=batch&x=%2F", headers: headers, body: body).status == 404)
+        #expect(send("POST", "/v1/vector_stores?purpose=batch&x=%2F", headers: headers, body: body).status == 404)
 
         let entry = try #require(try journal().last)
         #expect(entry["method"] as? String == "POST")
-        #expect(entry["path"] as? String == "/v1/files")
-        #expect(entry["target"] as? String == "/v1/files?purpose=batch&x=%2F")
+        #expect(entry["path"] as? String == "/v1/vector_stores")
+        #expect(entry["target"] as? String == "/v1/vector_stores?purpose=batch&x=%2F")
         #expect(entry["body_bytes"] as? Int == body.count)
         #expect(entry["body"] is NSNull)
         let base64 = try #require(entry["body_base64"] as? String)

@@ -8,8 +8,9 @@ struct MockSession {
     let mock: MockProcess
     let harness: ClientHarness
 
-    init() throws {
-        mock = try MockProcess()
+    /// `mockArguments`: extra command-line options for the mock (`--batch-delay-ms 700`).
+    init(_ mockArguments: [String] = []) throws {
+        mock = try MockProcess(mockArguments)
         harness = try ClientHarness()
     }
 
