@@ -114,7 +114,9 @@ let package = Package(
         .testTarget(name: "SwitchyardPosixTests", dependencies: ["SwitchyardPosix"]),
         .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP", "SwitchyardPosix"]),
         .testTarget(name: "SwitchyardUpstreamTests", dependencies: ["SwitchyardUpstream", "SwitchyardPosix", "SwitchyardHTTP"]),
-        .testTarget(name: "SwitchyardStoreTests", dependencies: ["SwitchyardStore", "SwitchyardPosix", "CSQLite"]),
+        // The process the store's crash test kills mid-write (Tests/StoreCrashWriter/main.swift).
+        .executableTarget(name: "switchyard-store-crash-writer", dependencies: ["SwitchyardStore", "SwitchyardPosix"], path: "Tests/StoreCrashWriter"),
+        .testTarget(name: "SwitchyardStoreTests", dependencies: ["SwitchyardStore", "SwitchyardPosix"]),
         .testTarget(name: "SwitchyardConfigTests", dependencies: ["SwitchyardConfig", "SwitchyardCore", "SwitchyardPlugins", "SwitchyardJSON"]),
         .testTarget(name: "SwitchyardProviderTests", dependencies: ["SwitchyardPlugins", "SwitchyardJSON", "CSwitchyardPlugin"]),
         .testTarget(name: "SwitchyardEnricherTests", dependencies: ["SwitchyardPlugins", "SwitchyardJSON", "CSwitchyardPlugin"], exclude: ["Fixtures"]),
