@@ -91,7 +91,7 @@ let package = Package(
             name: "SwitchyardGateway",
             dependencies: [
                 "SwitchyardCore", "SwitchyardHTTP", "SwitchyardUpstream", "SwitchyardConfig",
-                "SwitchyardPlugins", "SwitchyardJSON", "SwitchyardPosix", "SwitchyardTranslation",
+                "SwitchyardPlugins", "SwitchyardJSON", "SwitchyardPosix", "SwitchyardTranslation", "SwitchyardStore",
             ],
             swiftSettings: requestPath
         ),
