@@ -60,6 +60,8 @@ let package = Package(
         .systemLibrary(name: "CLinux"),
         // PCRE2 for guardrail patterns (docs/decisions/0011-pcre2-for-guardrail-patterns.md).
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
+        // SQLite for the embedded store (docs/decisions/0014-embedded-sqlite-store.md).
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Plugin SDK (plugins import these, never the host's modules).
         .target(name: "SwitchyardJSON", path: "plugin-sdk/swift/Sources/SwitchyardJSON", swiftSettings: requestPath),
@@ -78,6 +80,8 @@ let package = Package(
         .target(name: "SwitchyardHTTP", dependencies: ["SwitchyardPosix", "SwitchyardJSON"], swiftSettings: requestPath),
         .target(name: "SwitchyardUpstream", dependencies: ["CCurl", "SwitchyardPosix"], swiftSettings: requestPath),
         .target(name: "SwitchyardConfig", dependencies: ["CYAML", "SwitchyardCore", "SwitchyardJSON"]),
+        // The gateway's own records on disk, written off the event loops.
+        .target(name: "SwitchyardStore", dependencies: ["CSQLite", "SwitchyardPosix"]),
         .target(
             name: "SwitchyardPlugins",
             dependencies: ["CSwitchyardPlugin", "CLinux", "SwitchyardCore", "SwitchyardJSON", "SwitchyardPosix"],
@@ -87,7 +91,7 @@ let package = Package(
             name: "SwitchyardGateway",
             dependencies: [
                 "SwitchyardCore", "SwitchyardHTTP", "SwitchyardUpstream", "SwitchyardConfig",
-                "SwitchyardPlugins", "SwitchyardJSON", "SwitchyardPosix", "SwitchyardTranslation",
+                "SwitchyardPlugins", "SwitchyardJSON", "SwitchyardPosix", "SwitchyardTranslation", "SwitchyardStore",
             ],
             swiftSettings: requestPath
         ),
@@ -110,6 +114,9 @@ let package = Package(
         .testTarget(name: "SwitchyardPosixTests", dependencies: ["SwitchyardPosix"]),
         .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP", "SwitchyardPosix"]),
         .testTarget(name: "SwitchyardUpstreamTests", dependencies: ["SwitchyardUpstream", "SwitchyardPosix", "SwitchyardHTTP"]),
+        // The process the store's crash test kills mid-write (Tests/StoreCrashWriter/main.swift).
+        .executableTarget(name: "switchyard-store-crash-writer", dependencies: ["SwitchyardStore", "SwitchyardPosix"], path: "Tests/StoreCrashWriter"),
+        .testTarget(name: "SwitchyardStoreTests", dependencies: ["SwitchyardStore", "SwitchyardPosix"]),
         .testTarget(name: "SwitchyardConfigTests", dependencies: ["SwitchyardConfig", "SwitchyardCore", "SwitchyardPlugins", "SwitchyardJSON"]),
         .testTarget(name: "SwitchyardProviderTests", dependencies: ["SwitchyardPlugins", "SwitchyardJSON", "CSwitchyardPlugin"]),
         .testTarget(name: "SwitchyardEnricherTests", dependencies: ["SwitchyardPlugins", "SwitchyardJSON", "CSwitchyardPlugin"], exclude: ["Fixtures"]),

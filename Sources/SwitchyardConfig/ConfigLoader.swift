@@ -5,19 +5,23 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "store"]
 
-    /// Reads `path` and parses it; errors carry `path` as written.
+    /// Reads `path` and parses it; errors carry `path` as written. Relative paths in the file
+    /// (`store.path`) are taken from the file's folder.
     public static func load(path: String, environment: Environment = .process) throws(ConfigError) -> GatewayConfig {
         let bytes = try ConfigFile.read(path: path)
-        return try parse(yaml: bytes, sourceName: path, environment: environment)
+        return try parse(yaml: bytes, sourceName: path, environment: environment, baseDirectory: StoreSection.folder(of: path) ?? ".")
     }
 
     /// Parses configuration bytes; `sourceName` is what error messages call the source.
+    /// `baseDirectory` is where relative paths start; nil leaves them relative to the working
+    /// directory (the embedded config).
     public static func parse(
         yaml: [UInt8],
         sourceName: String,
-        environment: Environment = .process
+        environment: Environment = .process,
+        baseDirectory: String? = nil
     ) throws(ConfigError) -> GatewayConfig {
         try UTF8Check.validate(yaml, file: sourceName)
         let parsed = try YAMLReader.parse(yaml, sourceName: sourceName)
@@ -33,6 +37,7 @@ public enum ConfigLoader {
         let aliases = try AliasesSection.decode(fields["aliases"])
         let guardrails = try GuardrailsSection.decode(fields["guardrails"])
         let enrichers = try EnrichersSection.decode(fields["enrichers"])
+        let store = try StoreSection.decode(fields["store"], baseDirectory: baseDirectory)
         let checked = try CrossValidation.resolve(
             plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers)
         return GatewayConfig(
@@ -42,6 +47,7 @@ public enum ConfigLoader {
             aliases: checked.aliases,
             guardrails: checked.guardrails,
             enrichers: checked.enrichers,
+            store: store,
             sourceName: sourceName)
     }
 }

@@ -47,6 +47,7 @@ struct SchemaTests {
         let enricher = properties["enrichers"]?["items"]
         #expect(enricher?["properties"]?.objectValue?.keys == EnrichersSection.keys)
         #expect(enricher?["required"] == .array([.string("plugin")]))
+        #expect(properties["store"]?["properties"]?.objectValue?.keys == StoreSection.keys)
     }
 
     @Test("accepts every example and the default configuration, as written (before interpolation)")

@@ -21,6 +21,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var guardrails: [GuardrailEntry]
     /// Enricher entries in config order; disabled entries are dropped.
     public var enrichers: [EnricherEntry]
+    /// Where the embedded store lives; its path already resolved against the config's folder.
+    public var store: StoreConfig
     /// The name errors were reported under: the path given to `load`, or the `parse` label.
     public let sourceName: String
 
@@ -31,6 +33,7 @@ public struct GatewayConfig: Sendable, Equatable {
         aliases: [String: String] = [:],
         guardrails: [GuardrailEntry] = [],
         enrichers: [EnricherEntry] = [],
+        store: StoreConfig = StoreConfig(),
         sourceName: String
     ) {
         self.server = server
@@ -39,6 +42,7 @@ public struct GatewayConfig: Sendable, Equatable {
         self.aliases = aliases
         self.guardrails = guardrails
         self.enrichers = enrichers
+        self.store = store
         self.sourceName = sourceName
     }
 

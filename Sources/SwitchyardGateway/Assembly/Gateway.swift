@@ -3,6 +3,7 @@ import SwitchyardCore
 import SwitchyardHTTP
 import SwitchyardPlugins
 import SwitchyardPosix
+import SwitchyardStore
 
 /// The assembled gateway: config → plugins → routing → HTTP server with one upstream client per
 /// event loop. `start` returns once listening; `shutdown` drains in-flight requests and streams.
@@ -21,10 +22,23 @@ public final class Gateway: @unchecked Sendable {
     let workers: WorkerPool?
     /// Reports hooks that block an event loop; nil when `server.slow_hook_threshold` is 0.
     let watchdog: HookWatchdog?
+    /// The embedded database (`store:`), opened and migrated before anything else starts, so a
+    /// path that cannot be written fails the start naming it. Closed last at shutdown.
+    public let store: Store
 
     public init(config: GatewayConfig, log: GatewayLog = GatewayLog(), accessLog: Bool = true) throws(GatewayStartupError) {
         self.config = config
         self.log = log
+        do {
+            store = try Store(StoreOptions(config.store)) { error in
+                log.error("store write failed", fields: [("error", error.kind.rawValue), ("message", error.message)])
+            }
+        } catch {
+            throw GatewayStartupError("cannot open the store (store.path \(config.store.path)): \(error)")
+        }
+        if store.openedAtVersion != store.schemaVersion {
+            log.info("store migrated", fields: [("path", store.path), ("from", String(store.openedAtVersion)), ("to", String(store.schemaVersion))])
+        }
         // Plugins load in this process (`validate` loads them in a child): a plugin that crashes
         // while loading takes `serve` down with it, and this line, the last one logged, names it.
         plugins = try LoadedPlugins(config: config) { step in
@@ -153,6 +167,8 @@ public final class Gateway: @unchecked Sendable {
         }
         watchdog?.stop()
         responder.flushAfterStop()
+        // Last: writes queued by the requests that just finished are committed before exit.
+        store.close()
     }
 
     /// How long shutdown waits for hooks still running on workers once the loops have stopped.

@@ -1,0 +1,11 @@
+import SwitchyardConfig
+import SwitchyardStore
+
+extension StoreOptions {
+    /// The store as `store:` configures it.
+    init(_ config: StoreConfig) {
+        self.init(path: config.path)
+        busyTimeoutMilliseconds = Int32(clamping: config.busyTimeout.nanoseconds / 1_000_000)
+        writeQueue = config.writeQueue
+    }
+}

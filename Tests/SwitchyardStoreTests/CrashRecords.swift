@@ -1,0 +1,1 @@
+../StoreCrashWriter/CrashRecords.swift
