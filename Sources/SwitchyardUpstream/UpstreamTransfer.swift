@@ -205,7 +205,8 @@ public final class UpstreamTransfer: UpstreamCall {
         if bodyTakenAt != 0 { bodyTakenAt = now }  // the wait was the source's, not the upstream's
         rearmWatchdog()
         client.whenOutsideCurl { [self] in
-            if inMulti, !cancelled { client.pause(self, receiving: !paused, sending: true) }
+            // The state as it is when this runs: a read callback in between may have paused again.
+            if inMulti, !cancelled { client.pause(self, receiving: !paused, sending: !sendPaused) }
         }
     }
 

@@ -436,8 +436,8 @@ typedef struct sy_guardrail_v1 {
  *    "audit_path":"/v1/chat/completions"}
  * `usage` is the canonical usage object (docs/canonical.md); "audit_path" is the canonical route
  * the call amounts to ("/v1/chat/completions", "/v1/messages", "/v1/embeddings", ...). The host
- * meters, logs and budgets the call with it exactly as it does a translated call's usage; on a
- * native route the provider's own usage wins and the enricher's fills what it lacks.
+ * meters and logs the call with it exactly as it does a translated call's usage; on a
+ * native route the provider's own usage wins; the enricher's counts when the provider reported none.
  *
  * Order for one call: begin -> data(SY_PHASE_REQUEST)* -> response -> data(SY_PHASE_RESPONSE)*
  * -> end -> state_free. A call cut short (client gone, upstream failed) goes straight to end with

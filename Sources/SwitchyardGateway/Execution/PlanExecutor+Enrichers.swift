@@ -6,7 +6,7 @@ import SwitchyardUpstream
 /// messages on an Anthropic provider, Responses on OpenAI), the enrichers configured for it watch
 /// the upstream exchange as they watch a passthrough one: the request the provider built (less its
 /// credentials), the upstream's head and raw body bytes. The provider's own usage wins in the
-/// access log; the enrichers' fills what it lacks and adds the operation and audit path.
+/// access log; the enrichers' counts when it reported none, and they add the operation and audit path.
 ///
 /// Translated attempts have none: the provider plugin reports usage in the canonical form.
 extension PlanExecutor {

@@ -55,8 +55,9 @@ struct ChunkedDecoder {
         }
     }
 
-    /// Advances `offset` over framing until it reaches body data (at most `maxData` bytes of it,
-    /// which must be > 0), needs more bytes, ends, or fails. Bytes before `offset` are consumed;
+    /// Advances `offset` over framing until it reaches body data (at most `maxData` bytes of it),
+    /// needs more bytes, ends, or fails. `maxData` may be 0 (a streamed body's buffer is full):
+    /// framing is still stepped over and the data waits, answered as `.needMore`. Bytes before `offset` are consumed;
     /// a `.needMore` leaves at `offset` the start of an incomplete line to be fed again.
     mutating func next(_ bytes: UnsafeRawBufferPointer, from offset: inout Int, maxData: Int) -> Step {
         while true {

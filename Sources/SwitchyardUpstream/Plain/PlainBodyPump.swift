@@ -131,7 +131,7 @@ final class PlainBodyPump {
         }
         if filled == 0 && !ended {
             if waiting, waitStartedAt == 0 { waitStartedAt = monotonicNanoseconds() }
-            return waiting ? .wait : .done
+            return .wait  // nothing staged and not ended: the source answered .wait
         }
         pendingStart = dataStart
         pendingEnd = dataStart + filled
