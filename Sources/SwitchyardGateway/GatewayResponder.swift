@@ -62,8 +62,15 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     }
 
     func respond(to request: HTTPRequest, writer: ResponseWriter) {
-        do {
-            if internalRequests.carriesSecret(request.headers), internalLoops.contains(ObjectIdentifier(writer.loop)) {
+        do throws(GatewayError) {
+            let onInternalListener = internalLoops.contains(ObjectIdentifier(writer.loop))
+            if onInternalListener {
+                // The internal listener is for this gateway's plugins only: anything else on it
+                // (another local process) is refused, not served around the public listener.
+                guard internalRequests.carriesSecret(request.headers) else {
+                    throw GatewayError(status: 403, type: "permission_error", code: "internal_listener",
+                                       message: "This listener takes only the gateway's own plugin requests.")
+                }
                 try route(internalRequests.stripped(request), isInternal: true, writer: writer)
             } else {
                 try route(request, isInternal: false, writer: writer)

@@ -66,6 +66,8 @@ def gateway(plugin, mock_port, tmp_path):
     process, port = start_process([os.path.join(BIN_DIR, "switchyard"), "serve", "--config", str(config)], stderr=log_file)
 
     class Gateway:
+        pid = process.pid
+        public_port = port
         client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x", max_retries=0, timeout=15)
 
         def ask(self, content, model="calls-1", **extra):
@@ -113,6 +115,33 @@ def test_a_passthrough_path_reaches_the_provider_with_the_plugins_body(gateway):
     assert report["provider"] == "mock" and report["choices"] == 1  # the mock answered the plugin's chat body
     internal = [line for line in access_lines(gateway.stop_and_read_log()) if "internal=true" in line]
     assert len(internal) == 1 and "mode=passthrough" in internal[0] and "path=/v1/chat/completions" in internal[0]
+
+
+def listening_ports(pid):
+    """The TCP ports process `pid` listens on (its socket inodes matched in /proc/net/tcp)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for line in open("/proc/net/tcp").read().splitlines()[1:] + open("/proc/net/tcp6").read().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and fields[9] in inodes:  # LISTEN
+            ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def test_the_internal_listener_refuses_what_is_not_a_plugins_request(gateway):
+    internal = listening_ports(gateway.pid) - {gateway.public_port}
+    assert len(internal) == 1, internal
+    client = openai.OpenAI(base_url=f"http://127.0.0.1:{internal.pop()}/v1", api_key="x", max_retries=0, timeout=15)
+    with pytest.raises(openai.PermissionDeniedError) as refused:
+        client.chat.completions.create(model="mock-model", messages=[{"role": "user", "content": "hi"}])
+    assert refused.value.body["code"] == "internal_listener"
 
 
 def test_an_absolute_url_is_an_ordinary_request(gateway, mock_port):

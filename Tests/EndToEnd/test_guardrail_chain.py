@@ -197,6 +197,15 @@ def test_stream_text_split_over_chunks_is_redacted_and_a_stop_ends_with_an_error
     assert not any("hunter2" in piece or piece.endswith("is") for piece in pieces), pieces
     gw.wait_for_log(r'guardrails="redact/stream:patch"')
 
+    # n=2: every chunk carries text in two choices, which the byte-level fast path cannot read;
+    # such a chunk must still be inspected, choice by choice, never let through.
+    texts = {0: "", 1: ""}
+    for chunk in client.chat.completions.create(
+            model="redact-1", stream=True, n=2, messages=[{"role": "user", "content": "my password is hunter2 ok"}]):
+        for choice in chunk.choices:
+            texts[choice.index] += choice.delta.content or ""
+    assert texts == {0: "my password *** ok", 1: "my password *** ok"}, texts
+
     seen = []
     with pytest.raises(openai.APIError) as stopped:
         for chunk in client.chat.completions.create(

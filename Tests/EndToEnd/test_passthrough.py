@@ -502,3 +502,24 @@ def test_a_body_for_a_provider_not_open_to_passthrough_is_not_streamed(example):
         sock.sendall(b"POST /p/nobody/v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000000\r\nExpect: 100-continue\r\n\r\n")
         answer = sock.recv(65536)
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+
+
+def test_the_start_says_when_passthrough_goes_around_a_providers_guardrails(tmp_path, mock_port):
+    config = tmp_path / "guarded.yaml"
+    config.write_text(f"""server: {{port: 0, loops: 1}}
+plugins:
+  - {{name: openai, path: {os.path.abspath(BIN_DIR)}/libProviderOpenAI.so, config: {{base_url: "http://127.0.0.1:{mock_port}/v1", api_key_env: null}}}}
+  - {{name: blocklist, path: {os.path.abspath(BIN_DIR)}/libGuardrailBlocklist.so, config: {{words: [secret]}}}}
+providers:
+  - {{name: openai, plugin: openai, models: [gpt-4.1-mini], passthrough: true}}
+  - {{name: closed, plugin: openai, models: [gpt-x]}}
+guardrails:
+  - {{plugin: blocklist}}
+""")
+    gateway = Gateway(tmp_path, config)
+    try:
+        warnings = [line for line in gateway.log().splitlines() if "do not run its guardrails" in line]
+        assert warnings == ['level=warn msg="passthrough requests to this provider do not run its guardrails" provider=openai '
+                            'guardrails=blocklist route=/p/openai/'], gateway.log()
+    finally:
+        gateway.stop()

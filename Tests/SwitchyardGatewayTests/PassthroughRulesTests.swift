@@ -63,7 +63,7 @@ import Testing
             ("Content-Type", "text/event-stream"), ("Content-Length", " 42 "), ("Connection", "close"), ("Date", "then"),
             ("x-request-id", "req_upstream"), ("Retry-After", "1"), ("x-ratelimit-remaining-requests", "9"), ("Set-Cookie", "a=b"),
             ("Alt-Svc", "h3=\":443\""), ("Transfer-Encoding", "chunked"), ("X-A", "a\rX-Injected: yes"), ("X-Switchyard-Mode", "fake"),
-            ("Bad Name", "x"),
+            ("Bad Name", "x"), ("X-Request-ID", "second\rX-Injected: yes"),
         ]
         let (headers, length) = ForwardedHeaders.downstream(upstream)
         #expect(headers.pairs.map { "\($0.name): \($0.value)" } == [

@@ -69,6 +69,15 @@ public final class Gateway: @unchecked Sendable {
             guardrails.append(ConfiguredGuardrail(entry: entry, plugin: plugin, watchTag: HookWatch.tag(provider: watched.count)))
             watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: plugins.instances[entry.plugin]?.host))
         }
+        // Passthrough carries the provider's own format, which guardrails do not read (decision
+        // 0012): an operator who scoped guardrails to such a provider hears that /p/ goes around them.
+        for (name, provider) in providers.sorted(by: { $0.key < $1.key }) where provider.passthrough != nil {
+            let bypassed = guardrails.filter { $0.applies(toProvider: name) }.map(\.name)
+            guard !bypassed.isEmpty else { continue }
+            log.warn("passthrough requests to this provider do not run its guardrails", fields: [
+                ("provider", name), ("guardrails", bypassed.joined(separator: ",")), ("route", "/p/\(name)/"),
+            ])
+        }
         // Enrichers in config order.
         var enrichers: [ConfiguredEnricher] = []
         for entry in config.enrichers {

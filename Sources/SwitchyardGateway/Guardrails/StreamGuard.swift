@@ -190,13 +190,15 @@ final class StreamGuard: InspectionOwner {
         }
     }
 
-    /// A chunk as the provider wrote it: a text chunk goes in as bytes; one without text goes
-    /// straight out while nothing is held; anything else is parsed, one choice per chunk (so a
-    /// hold is about one choice).
+    /// A chunk as the provider wrote it: a text chunk goes in as bytes; one that cannot carry text
+    /// (no "content" member anywhere: finish, tool-call and usage chunks) goes straight out while
+    /// nothing is held; anything else is parsed, one choice per chunk (so a hold is about one
+    /// choice). A chunk TextChunk cannot read may still carry text (several choices, an odd
+    /// index): it must be inspected, never let through.
     private func look(at bytes: [UInt8]) {
         template = bytes
         if let chunk = TextChunk(bytes) { return process(.text(chunk), at: 0) }
-        if stages.allSatisfy({ $0.held.isEmpty }) { return emit(bytes) }
+        if !Self.mentionsContent(bytes), stages.allSatisfy({ $0.held.isEmpty }) { return emit(bytes) }
         guard let object = (try? JSONValue.parse(bytes))?.objectValue else { return emit(bytes) }
         var pieces: [Item] = [.chunk(.object(object), stage: 0)]
         if let choices = object["choices"]?.arrayValue, choices.count > 1 {
@@ -207,6 +209,22 @@ final class StreamGuard: InspectionOwner {
             }
         }
         work.insert(contentsOf: pieces, at: 0)
+    }
+
+    /// Whether `"content"` occurs in the bytes (a key or a string: either way the chunk is read).
+    static func mentionsContent(_ bytes: [UInt8]) -> Bool {
+        let needle: [UInt8] = Array(#""content""#.utf8)
+        guard bytes.count >= needle.count else { return false }
+        return bytes.withUnsafeBytes { raw in
+            raw.withMemoryRebound(to: UInt8.self) { haystack in
+                var index = 0
+                while index + needle.count <= haystack.count {
+                    if haystack[index] == 0x22, haystack[index + 1] == 0x63, haystack[index..<(index + needle.count)].elementsEqual(needle) { return true }
+                    index += 1
+                }
+                return false
+            }
+        }
     }
 
     private func process(_ chunk: Carrier, at stage: Int) {

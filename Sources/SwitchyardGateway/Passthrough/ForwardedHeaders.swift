@@ -65,9 +65,9 @@ enum ForwardedHeaders {
         for (name, value) in upstream {
             let lower = name.lowercased()
             if lower == "content-length" { contentLength = Int(value[...].trimmingSpaces()) }
+            if name.isEmpty || !name.utf8.allSatisfy(UpstreamRequestBuilder.isTokenByte) || value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) { continue }
             if lower == "x-request-id" { headers.add("X-Upstream-Request-ID", value); continue }
-            if hopByHop.contains(lower) || notForwardedDownstream.contains(lower) || connectionNamed.contains(lower) { continue }
-            if lower.hasPrefix("x-switchyard-") || name.isEmpty || !name.utf8.allSatisfy(UpstreamRequestBuilder.isTokenByte) || value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) { continue }
+            if hopByHop.contains(lower) || notForwardedDownstream.contains(lower) || connectionNamed.contains(lower) || lower.hasPrefix("x-switchyard-") { continue }
             headers.add(name, value)
         }
         // A body sent chunked has no length to forward, whatever a stray Content-Length said.

@@ -77,6 +77,9 @@ final class PassthroughExecutor: UpstreamResponseDelegate {
         case .none:
             return fail(GatewayError(status: 403, type: "permission_error", code: "passthrough_unsupported",
                                      message: "Provider '\(plan.attempts[0].provider)' does not take passthrough requests."), log: "no passthrough hook")
+        case .failure(let failure)? where failure.httpStatus == 400:
+            // The client's method or path, refused by the provider: the client's to fix.
+            return fail(GatewayError.invalidRequest("Provider \(plan.attempts[0].provider): \(failure.message)", code: "invalid_path"), log: failure.message)
         case .failure(let failure)?:
             return fail(GatewayError.internalError("Provider \(plan.attempts[0].provider) could not prepare the passthrough request"), log: failure.message)
         case .success(let built)?:

@@ -16,17 +16,28 @@ extension JSONValue {
         if first == UInt8(ascii: "[") { return duplicateInElements(of: value, depth: depth) }
         guard first == UInt8(ascii: "{") else { return nil }
         var keys: [Range<Int>] = []
+        // Past a few keys, a hash set: comparing each key with every earlier one is quadratic, and
+        // a client's object of 40,000 keys then held the event loop for a second (and minutes for
+        // a body near max_body_bytes).
+        var seen: Set<[UInt8]>?
         var escaped = false
         var found: String?
         _ = try? JSONValidation.forEachMember(value) { key, keyHasEscapes, range in
             let start = key.baseAddress! - value.baseAddress!
             let keyRange = start..<(start + key.count)
             if keyHasEscapes { escaped = true }
-            if keys.contains(where: { value[$0].elementsEqual(key) }) {
+            let repeated: Bool
+            if seen != nil {
+                repeated = !seen!.insert(Array(key)).inserted
+            } else {
+                repeated = keys.contains(where: { value[$0].elementsEqual(key) })
+                keys.append(keyRange)
+                if keys.count == Self.linearKeyLimit { seen = Set(keys.map { Array(value[$0]) }) }
+            }
+            if repeated {
                 found = "/" + pointerToken(key)
                 return false
             }
-            keys.append(keyRange)
             if let inner = duplicate(in: UnsafeRawBufferPointer(rebasing: value[range]), depth: depth + 1) {
                 found = "/" + pointerToken(key) + inner
                 return false
@@ -39,6 +50,9 @@ extension JSONValue {
         }
         return found
     }
+
+    /// Keys compared one by one before a hash set takes over.
+    static let linearKeyLimit = 16
 
     private static func duplicateInElements(of array: UnsafeRawBufferPointer, depth: Int) -> String? {
         var index = 0
