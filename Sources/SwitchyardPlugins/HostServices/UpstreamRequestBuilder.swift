@@ -14,7 +14,7 @@ public final class UpstreamRequestBuilder {
     public private(set) var method = "POST"
     public private(set) var url = ""
     /// The headers the plugin set, in order. In passthrough these are the provider's own
-    /// (credentials first): the host skips a client header of the same name (`setsHeader`).
+    /// (credentials first): the host skips a client header of the same name (ForwardedHeaders).
     public private(set) var headers: [(name: String, value: String)] = []
     public private(set) var body: [UInt8] = []
     /// The first value the plugin tried to set that was refused, if any.
@@ -39,12 +39,6 @@ public final class UpstreamRequestBuilder {
         body.removeAll(keepingCapacity: true)
         problem = nil
         isPassthrough = false
-    }
-
-    /// True when the plugin set a header called `name` (ASCII case-insensitive). A linear scan:
-    /// a provider sets a handful, and no lower-cased copies are made.
-    public func setsHeader(_ name: String) -> Bool {
-        headers.contains { Self.equalIgnoringASCIICase($0.name, name) }
     }
 
     /// Lends `body` a `sy_http_out` handle bound to this builder, valid on the calling thread for
@@ -95,13 +89,6 @@ public final class UpstreamRequestBuilder {
         return SY_E_INVALID
     }
 
-    static func equalIgnoringASCIICase(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf8.count == rhs.utf8.count && zip(lhs.utf8, rhs.utf8).allSatisfy { a, b in
-            a == b || (a | 0x20 == b | 0x20 && a | 0x20 >= 0x61 && a | 0x20 <= 0x7A)
-        }
-    }
-
-    /// RFC 9110 tchar.
     /// RFC 9110 §5.6.2 token characters (methods, field names).
     public static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
