@@ -4,5 +4,7 @@
 /// declaring its migration(s); this list only orders them. Append new ones at the end with the
 /// next version; never edit or reorder a released entry (`Migration`).
 public enum StoreSchema {
-    public static let migrations: [Migration] = []
+    public static let migrations: [Migration] = [
+        FilesAndBatchesSchema.migration,
+    ]
 }
