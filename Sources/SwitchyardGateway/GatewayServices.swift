@@ -2,6 +2,7 @@ import SwitchyardConfig
 import SwitchyardCore
 import SwitchyardPlugins
 import SwitchyardPosix
+import SwitchyardStore
 
 /// Settings the request path reads, taken from the config once.
 public struct GatewaySettings: Sendable {
@@ -54,10 +55,13 @@ final class GatewayServices: Sendable {
     /// The `enrichers:` entries in config order (they observe passthrough and native calls of
     /// the providers they apply to); empty when none is configured.
     let enrichers: [ConfiguredEnricher]
+    /// The embedded database: the records of native files and batches.
+    let store: Store?
 
     init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog, workers: WorkerPool? = nil,
-         guardrails: [String: ConfiguredGuardrail] = [:], enrichers: [ConfiguredEnricher] = []) {
+         guardrails: [String: ConfiguredGuardrail] = [:], enrichers: [ConfiguredEnricher] = [], store: Store? = nil) {
         self.providers = providers
+        self.store = store
         self.guardrails = guardrails
         self.enrichers = enrichers
         self.workers = workers
@@ -65,5 +69,20 @@ final class GatewayServices: Sendable {
         self.settings = settings
         self.log = log
         self.accessLog = AccessLog(enabled: settings.accessLog, log: log)
+    }
+}
+
+extension GatewayServices {
+    /// `name` as a provider of native `operation` ("files", "batches"): its manifest lists the
+    /// operation and its plugin addresses its native API (the passthrough hook). Nil otherwise.
+    func nativeProvider(_ name: String, for operation: String) -> NativeProvider? {
+        guard let configured = providers[name], configured.plugin.takesPassthrough,
+              planner.providerOperations[name]?.contains(operation) == true else { return nil }
+        return NativeProvider(name: name, configured: configured)
+    }
+
+    /// The providers taking native `operation`, by name.
+    func nativeProviders(for operation: String) -> [NativeProvider] {
+        providers.keys.sorted().compactMap { nativeProvider($0, for: operation) }
     }
 }

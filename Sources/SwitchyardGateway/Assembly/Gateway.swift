@@ -89,7 +89,7 @@ public final class Gateway: @unchecked Sendable {
             providers: providers,
             planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations, enrichers: enrichers),
             settings: GatewaySettings(accessLog: accessLog), log: log, workers: workers,
-            guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers)
+            guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers, store: store)
         responder = GatewayResponder(
             services: services, models: ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000)))
 

@@ -91,7 +91,7 @@ public final class ProviderPlugin: @unchecked Sendable {
     /// `call.request` empty (the header's contract). Threading: any thread, like `prepare`.
     public func passthrough(_ call: CallDescription, method: String, path: String) -> Result<UpstreamRequestBuilder, PluginFailure>? {
         guard let passthroughHook else { return nil }
-        assert(call.operation == SY_OP_PASSTHROUGH && call.request.isEmpty, "a passthrough call describes SY_OP_PASSTHROUGH with no canonical request")
+        assert(call.request.isEmpty, "a passthrough call carries no canonical request")
         guard !method.isEmpty, method.utf8.allSatisfy(UpstreamRequestBuilder.isTokenByte) else {
             return .failure(PluginFailure(status: SY_E_INVALID, httpStatus: 400, message: "method \"\(method)\" is not an HTTP token"))
         }
