@@ -201,14 +201,7 @@ final class BatchHarness: @unchecked Sendable {
         thread.start()
     }
 
-    func onLoop<T>(_ body: @escaping () -> T) -> T? {
-        let box = ResultBox<T>()
-        let ready = DispatchSemaphore(value: 0)
-        let work = UncheckedWork { box.value = body(); ready.signal() }
-        loop.execute { work.run() }
-        guard ready.wait(timeout: .now() + 10) == .success else { return nil }
-        return box.value
-    }
+    func onLoop<T>(_ body: @escaping () -> T) -> T? { runOnLoop(loop, body) }
 
     func begin(request: String) throws(GatewayError) {
         let result = onLoop { [self] () -> GatewayError? in
@@ -265,19 +258,7 @@ final class BatchHarness: @unchecked Sendable {
 }
 
 enum BatchFixture {
-    private static let built: Result<String, any Error> = Result {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-gateway-fixture-\(getpid())-batch.so").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["cc", "-std=c11", "-D_GNU_SOURCE", "-fPIC", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror", "-shared",
-                             "-I", repository.appendingPathComponent("plugin-sdk/include").path, "-o", output,
-                             repository.appendingPathComponent("Tests/EndToEnd/plugins/test_batch_preparer.c").path]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw GoodFixture.FixtureBuildFailed() }
-        return output
-    }
+    private static let built: Result<String, any Error> = Result { try GoodFixture.build("Tests/EndToEnd/plugins/test_batch_preparer.c", as: "batch") }
 
     static func path() throws -> String { try built.get() }
 }
