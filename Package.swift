@@ -43,6 +43,7 @@ let plugins = [
     gatewayPlugin("EnricherOpenAI", folder: "enricher-openai"),
     gatewayPlugin("EnricherAnthropic", folder: "enricher-anthropic"),
     gatewayPlugin("EnricherGemini", folder: "enricher-gemini"),
+    gatewayPlugin("BatchModels", folder: "batch-models"),
 ]
 
 let package = Package(

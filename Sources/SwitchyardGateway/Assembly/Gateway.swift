@@ -85,11 +85,17 @@ public final class Gateway: @unchecked Sendable {
             enrichers.append(ConfiguredEnricher(entry: entry, plugin: plugin, watchTag: HookWatch.tag(provider: watched.count)))
             watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: plugins.instances[entry.plugin]?.host))
         }
+        // Batch preparers in run order (config order).
+        let loadedPreparers = plugins.batchPreparers
+        let batchPreparers = config.batchPreparers.compactMap { entry in
+            loadedPreparers[entry.name].map { ConfiguredBatchPreparer(entry: entry, plugin: $0) }
+        }
         let services = GatewayServices(
             providers: providers,
             planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations, enrichers: enrichers),
             settings: GatewaySettings(accessLog: accessLog), log: log, workers: workers,
-            guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers, store: store)
+            guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers,
+            batchPreparers: batchPreparers, store: store)
         responder = GatewayResponder(
             services: services, models: ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000)))
 
