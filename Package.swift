@@ -126,7 +126,7 @@ let package = Package(
             name: "SwitchyardGatewayTests",
             dependencies: [
                 "SwitchyardGateway", "SwitchyardConfig", "SwitchyardHTTP", "SwitchyardPosix", "SwitchyardJSON",
-                "SwitchyardPlugins", "SwitchyardUpstream", "SwitchyardCore", "CSwitchyardPlugin",
+                "SwitchyardPlugins", "SwitchyardUpstream", "SwitchyardCore", "CSwitchyardPlugin", "SwitchyardStore",
             ]
         ),
     ] + plugins.map(\.1)
