@@ -114,7 +114,8 @@ let package = Package(
         .testTarget(name: "SwitchyardTranslationTests", dependencies: ["SwitchyardTranslation", "SwitchyardJSON"]),
         .testTarget(name: "SwitchyardPosixTests", dependencies: ["SwitchyardPosix"]),
         .testTarget(name: "SwitchyardHTTPTests", dependencies: ["SwitchyardHTTP", "SwitchyardPosix"]),
-        .testTarget(name: "SwitchyardUpstreamTests", dependencies: ["SwitchyardUpstream", "SwitchyardPosix", "SwitchyardHTTP"]),
+        // SwitchyardPlugins: the Anthropic plugin's batch hooks drive the mock's Message Batches.
+        .testTarget(name: "SwitchyardUpstreamTests", dependencies: ["SwitchyardUpstream", "SwitchyardPosix", "SwitchyardHTTP", "SwitchyardPlugins", "SwitchyardJSON", "CSwitchyardPlugin"]),
         // The process the store's crash test kills mid-write (Tests/StoreCrashWriter/main.swift).
         .executableTarget(name: "switchyard-store-crash-writer", dependencies: ["SwitchyardStore", "SwitchyardPosix"], path: "Tests/StoreCrashWriter"),
         .testTarget(name: "SwitchyardStoreTests", dependencies: ["SwitchyardStore", "SwitchyardPosix"]),

@@ -8,6 +8,8 @@ struct AnthropicConfig: Sendable {
     let messagesURL: String
     /// baseURL + "/messages/count_tokens", built once.
     let countTokensURL: String
+    /// baseURL + "/messages/batches", built once: the Message Batches API (a batch is `/{id}` below it).
+    let batchesURL: String
     /// `max_tokens` when the canonical request names no limit (Anthropic requires one).
     let defaultMaxTokens: Int
     /// Headers sent on every upstream request: auth, version, betas, then the extra ones.
@@ -23,6 +25,7 @@ struct AnthropicConfig: Sendable {
         let base = try config.baseURL(default: "https://api.anthropic.com/v1")
         messagesURL = base + "/messages"
         countTokensURL = base + "/messages/count_tokens"
+        batchesURL = base + "/messages/batches"
         passthroughURL = PassthroughURL(base: base, versions: ["v1"])
         defaultMaxTokens = try config.positiveInt("default_max_tokens", default: 4096)
 

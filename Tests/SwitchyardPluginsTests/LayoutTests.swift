@@ -10,7 +10,7 @@ import Testing
         "sy_header": MemoryLayout<sy_header>.size, "sy_call_info": MemoryLayout<sy_call_info>.size,
         "sy_http_request": MemoryLayout<sy_http_request>.size, "sy_http_handler": MemoryLayout<sy_http_handler>.size,
         "sy_host_api": MemoryLayout<sy_host_api>.size, "sy_transformer_v1": MemoryLayout<sy_transformer_v1>.size,
-        "sy_provider_v1": MemoryLayout<sy_provider_v1>.size,
+        "sy_provider_v1": MemoryLayout<sy_provider_v1>.size, "sy_provider_batch_v1": MemoryLayout<sy_provider_batch_v1>.size,
         "sy_guardrail_v1": MemoryLayout<sy_guardrail_v1>.size, "sy_enricher_v1": MemoryLayout<sy_enricher_v1>.size,
         "sy_exchange_head": MemoryLayout<sy_exchange_head>.size,
         "sy_batch_v1": MemoryLayout<sy_batch_v1>.size, "sy_plugin_api": MemoryLayout<sy_plugin_api>.size,

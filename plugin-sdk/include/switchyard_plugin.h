@@ -364,6 +364,66 @@ typedef struct sy_transformer_v1 {
     void (*state_free)(sy_state state);
 } sy_transformer_v1;
 
+/* Native batches (/v1/batches, OpenAI-shaped for the client). A provider runs batches only when
+ * its manifest lists "batches" in "operations". When its table has `batch` (below) the host
+ * drives the provider's inline batch API through it; otherwise it speaks OpenAI's Files and Batch
+ * APIs to the provider through `passthrough` (the manifest then lists "files" as well).
+ *
+ * sy_provider_batch_v1: a provider whose API takes a batch's requests inline in the create body
+ * (Anthropic Message Batches) instead of as an uploaded file. The host keeps the client's input
+ * file and the output and error files itself and drives the exchange (create, poll, cancel,
+ * fetch the results); the plugin only says what each piece looks like upstream, and does no I/O.
+ * Hooks are [any-thread], never concurrent for the same `call`, and must not block. `info`
+ * describes the client's batch request (request_id; `request` empty). Every input is borrowed
+ * for the call; `out` handles are [hook-thread]. */
+#define SY_BATCH_CREATE  1u /* POST a new batch; the host streams the body the plugin builds with create_part */
+#define SY_BATCH_GET     2u /* the batch, by the provider's id */
+#define SY_BATCH_CANCEL  3u /* ask the provider to cancel the batch */
+#define SY_BATCH_RESULTS 4u /* its results (JSONL), once it has ended */
+#define SY_BATCH_PART_OPEN  1u /* the start of CREATE's body */
+#define SY_BATCH_PART_ITEM  2u /* one request of the batch */
+#define SY_BATCH_PART_CLOSE 3u /* the end of CREATE's body */
+
+typedef struct sy_provider_batch_v1 {
+    uint32_t struct_size;
+    /* The upstream request of `op` (SY_BATCH_*) on batch `batch_id` (the provider's id, as its
+     * batch object names it; empty for CREATE): method, URL, this provider's credentials and any
+     * header its API wants (content-type for CREATE) on `out` through host->http_out_*. No body
+     * (one appended fails the request): CREATE's body is the parts of create_part, which the
+     * host streams after this. The 2xx answer to CREATE, GET and CANCEL goes to `status`, each
+     * line of RESULTS' to `result`; a non-2xx answer is the host's to report. */
+    sy_status (*request)(sy_instance instance, sy_call call, const sy_call_info *info, uint32_t op,
+                         sy_bytes batch_id, sy_http_out out, sy_error *error);
+    /* CREATE's body, in parts the host concatenates in order: SY_BATCH_PART_OPEN once (index 0,
+     * `line` empty), SY_BATCH_PART_ITEM once per request (index from 0 in input order; `line` =
+     * one OpenAI batch input line {"custom_id","method","url","body"} without its newline, with
+     * `body` canonical (OpenAI chat completions) and body.model already the provider's model),
+     * SY_BATCH_PART_CLOSE once (index = the number of items, `line` empty). Each writes its bytes
+     * as SY_OUT_BYTES (any number of writes, none at all included), e.g. `{"requests":[`, then
+     * `,` + the item from index 1 on, then `]}`. Keep no state between parts: the host may build
+     * the body more than once (a retried CREATE). An ITEM refused (an error returned, message
+     * saying why) fails the whole batch before anything is sent; the host names the line. */
+    sy_status (*create_part)(sy_instance instance, sy_call call, const sy_call_info *info, uint32_t part,
+                             uint64_t index, sy_bytes line, sy_sink out, sy_error *error);
+    /* The provider's batch object (the 2xx answer to CREATE, GET or CANCEL) -> OpenAI's batch
+     * object, exactly one SY_OUT_JSON: {"id":<the provider's id>,"object":"batch","status":
+     * "validating"|"in_progress"|"finalizing"|"completed"|"failed"|"expired"|"cancelling"|
+     * "cancelled","created_at",<in_progress_at, finalizing_at, completed_at, failed_at,
+     * expired_at, expires_at, cancelling_at, cancelled_at as unix seconds or null>,
+     * "request_counts":{"total","completed","failed"}}. The host replaces the id with its own and
+     * adds endpoint, input/output/error file ids, completion_window and metadata. */
+    sy_status (*status)(sy_instance instance, sy_call call, const sy_call_info *info,
+                        sy_bytes upstream_object, sy_sink out, sy_error *error);
+    /* One line of RESULTS (without its newline) -> one OpenAI batch output line, exactly one
+     * SY_OUT_JSON: {"id","custom_id","response":{"status_code","request_id","body":<a canonical
+     * chat.completion, or an OpenAI error body {"error":{...}}>}|null,"error":{"code","message"}|null}.
+     * The host files a line with a non-null "error" or a status_code >= 400 in the error file,
+     * the others in the output file. An error returned: the line is not one the provider writes
+     * (the message says why; the host reports it naming the plugin). */
+    sy_status (*result)(sy_instance instance, sy_call call, const sy_call_info *info, sy_bytes line,
+                        sy_sink out, sy_error *error);
+} sy_provider_batch_v1;
+
 /* switchyard.provider/1: canonical (OpenAI-style) JSON -> upstream HTTP request, and upstream
  * bytes -> canonical JSON on the sink: one SY_OUT_JSON per whole response or per stream chunk
  * (the host does SSE framing and the final [DONE]), SY_OUT_META_JSON with {"usage":{...}}, and
@@ -392,6 +452,10 @@ typedef struct sy_provider_v1 {
      * transformer runs. NULL: the provider takes no passthrough requests (the client gets 403). */
     sy_status (*passthrough)(sy_instance instance, sy_call call, const sy_call_info *info,
                              sy_bytes method, sy_bytes path, sy_http_out out, sy_error *error);
+    /* Optional (since 1.0). Native batches through the provider's inline batch API (see
+     * sy_provider_batch_v1); static, valid for the life of the process. NULL: no inline batches
+     * (a provider listing "batches" then runs them through `passthrough`). */
+    const sy_provider_batch_v1 *batch;
 } sy_provider_v1;
 
 /* switchyard.guardrail/1: inspects what flows through a request, in the phases it declares

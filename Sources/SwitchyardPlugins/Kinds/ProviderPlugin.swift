@@ -14,9 +14,12 @@ public final class ProviderPlugin: @unchecked Sendable {
     let transformer: UnsafePointer<sy_transformer_v1>?
     let generateHook: (@convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_sink, UnsafeMutablePointer<sy_error>?) -> sy_status)?
     let passthroughHook: (@convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_bytes, sy_http_out, UnsafeMutablePointer<sy_error>?) -> sy_status)?
+    /// The inline batch table (`sy_provider_v1.batch`), complete; nil when the plugin has none.
+    let batchTable: UnsafePointer<sy_provider_batch_v1>?
 
     /// Wraps a provider table returned by `get_interface`; nil when it is unusable (too small,
-    /// or neither a way to answer locally nor a complete prepare + response pair).
+    /// neither a way to answer locally nor a complete prepare + response pair, or an inline batch
+    /// table that lacks a hook: a half table would fail batches only once a client ran one).
     public init?(name: String, instance: sy_instance?, table raw: UnsafeRawPointer) {
         let table = raw.assumingMemoryBound(to: sy_provider_v1.self)
         let size = Int(table.pointee.struct_size)
@@ -29,6 +32,14 @@ public final class ProviderPlugin: @unchecked Sendable {
         generateHook = size >= generateEnd ? table.pointee.generate : nil
         let passthroughEnd = MemoryLayout<sy_provider_v1>.offset(of: \sy_provider_v1.passthrough)! + MemoryLayout<UnsafeRawPointer>.size
         passthroughHook = size >= passthroughEnd ? table.pointee.passthrough : nil
+        let batchEnd = MemoryLayout<sy_provider_v1>.offset(of: \sy_provider_v1.batch)! + MemoryLayout<UnsafeRawPointer>.size
+        let batch = size >= batchEnd ? table.pointee.batch : nil
+        if let batch {
+            guard Self.isComplete(batch) else { return nil }
+            batchTable = batch
+        } else {
+            batchTable = nil
+        }
         if let response = table.pointee.response, response.pointee.struct_size >= UInt32(MemoryLayout<sy_transformer_v1>.size),
            response.pointee.begin != nil, response.pointee.data != nil, response.pointee.end != nil, response.pointee.state_free != nil {
             transformer = response

@@ -174,7 +174,7 @@ static void state_free(sy_state state) { (void)state; }
 
 static const sy_transformer_v1 transformer = { sizeof(sy_transformer_v1), begin, data, end, state_free };
 
-static const sy_provider_v1 provider = { sizeof(sy_provider_v1), prepare, &transformer, NULL, NULL };
+static const sy_provider_v1 provider = { sizeof(sy_provider_v1), prepare, &transformer, NULL, NULL, NULL };
 
 static const void *get_interface(sy_instance raw, const char *id) {
     (void)raw;

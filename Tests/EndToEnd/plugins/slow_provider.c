@@ -143,7 +143,7 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
     return SY_OK;
 }
 
-static const sy_provider_v1 provider = { sizeof(sy_provider_v1), NULL, NULL, generate, NULL };
+static const sy_provider_v1 provider = { sizeof(sy_provider_v1), NULL, NULL, generate, NULL, NULL };
 
 #else
 static sy_bytes text(const char *s) { sy_bytes b = { (const uint8_t *)s, strlen(s) }; return b; }
@@ -231,7 +231,7 @@ static void state_free(sy_state raw) {
 }
 
 static const sy_transformer_v1 transformer = { sizeof(sy_transformer_v1), begin, data, end, state_free };
-static const sy_provider_v1 provider = { sizeof(sy_provider_v1), prepare, &transformer, NULL, NULL };
+static const sy_provider_v1 provider = { sizeof(sy_provider_v1), prepare, &transformer, NULL, NULL, NULL };
 #endif
 
 static const void *get_interface(sy_instance instance, const char *id) {

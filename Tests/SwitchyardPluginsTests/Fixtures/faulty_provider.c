@@ -166,7 +166,7 @@ static sy_status generate(sy_instance raw, sy_call call, const sy_call_info *inf
     return SY_E_CONFIG;
 }
 
-static const sy_provider_v1 provider = { sizeof(sy_provider_v1), NULL, NULL, generate, NULL };
+static const sy_provider_v1 provider = { sizeof(sy_provider_v1), NULL, NULL, generate, NULL, NULL };
 
 static const void *get_interface(sy_instance raw, const char *id) {
     (void)raw;

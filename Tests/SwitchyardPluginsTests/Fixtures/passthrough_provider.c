@@ -67,7 +67,7 @@ static const sy_provider_v1 provider = {
 #else
     sizeof(sy_provider_v1),
 #endif
-    NULL, NULL, generate, passthrough,
+    NULL, NULL, generate, passthrough, NULL,
 };
 
 static const void *get_interface(sy_instance instance, const char *id) {

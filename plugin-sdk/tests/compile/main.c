@@ -15,12 +15,14 @@ int main(void) {
     sy_error error = { sizeof(sy_error), SY_OK, 0, 0, { 0 } };
     sy_plugin_entry_fn function = entry;
     sy_transformer_v1 transformer = { sizeof(sy_transformer_v1), 0, 0, 0, 0 };
-    sy_provider_v1 provider = { sizeof(sy_provider_v1), 0, &transformer, 0, 0 };
+    sy_provider_batch_v1 inline_batches = { sizeof(sy_provider_batch_v1), 0, 0, 0, 0 };
+    sy_provider_v1 provider = { sizeof(sy_provider_v1), 0, &transformer, 0, 0, &inline_batches };
     sy_guardrail_v1 guardrail = { sizeof(sy_guardrail_v1), SY_PHASE_REQUEST | SY_PHASE_CHUNK, 0, 0 };
     sy_batch_v1 batch = { sizeof(sy_batch_v1), 0, 0, 0, 0 };
     negotiate.host = &host;
     if (SY_HAS(sy_host_api, &host, get_extension) || SY_HAS(sy_host_api, &host, sink_write)) return 1;
     if (SY_HAS(sy_host_api, &host, call_route) || batch.line != 0) return 1;
     if (sink != out || out != verdict) return 1;
-    return (int)(function(&negotiate) + error.code) + (provider.response != &transformer) + (int)(SY_OP_BATCHES - SY_OP_FILES - 1u) + (int)(guardrail.phases != 5u);
+    return (int)(function(&negotiate) + error.code) + (provider.response != &transformer) + (int)(SY_OP_BATCHES - SY_OP_FILES - 1u) + (int)(guardrail.phases != 5u)
+           + (int)(SY_HAS(sy_provider_v1, &provider, batch) && provider.batch->request != 0);
 }

@@ -100,6 +100,7 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
 
 static const sy_provider_v1 provider = {
     sizeof(sy_provider_v1), NULL /* prepare */, NULL /* response */, generate, NULL /* passthrough */,
+    NULL /* batch */,
 };
 
 /* [thread-safe] */

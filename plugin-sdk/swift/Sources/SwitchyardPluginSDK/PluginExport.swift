@@ -17,13 +17,16 @@ public struct PluginDefinition: Sendable {
     let guardrailPhases: UInt32
     /// A provider that conforms to `PassthroughProvider` (its table gets the `passthrough` hook).
     var takesPassthrough = false
+    /// A provider that conforms to `InlineBatchProvider` (its table gets `batch`).
+    var inlineBatches = false
 
     public static func provider<P: Provider>(_ type: P.Type, id: String, version: String, manifest: String) -> PluginDefinition {
         PluginDefinition(
             id: id, version: version, manifest: manifest,
             make: { config, host throws(PluginError) in ProviderBox(try P(config: config, host: host), host: host) },
             answersLocally: P.self is any LocalProvider.Type, guardrailPhases: 0,
-            takesPassthrough: P.self is any PassthroughProvider.Type
+            takesPassthrough: P.self is any PassthroughProvider.Type,
+            inlineBatches: P.self is any InlineBatchProvider.Type
         )
     }
 
@@ -99,7 +102,20 @@ enum ExportedTables {
             prepare: providerPrepare,
             response: UnsafePointer(transformerTable),
             generate: definition?.answersLocally == true ? providerGenerate : nil,
-            passthrough: definition?.takesPassthrough == true ? providerPassthrough : nil
+            passthrough: definition?.takesPassthrough == true ? providerPassthrough : nil,
+            batch: definition?.inlineBatches == true ? UnsafePointer(inlineBatchTable) : nil
+        ))
+        return table
+    }()
+
+    nonisolated(unsafe) static let inlineBatchTable: UnsafeMutablePointer<sy_provider_batch_v1> = {
+        let table = UnsafeMutablePointer<sy_provider_batch_v1>.allocate(capacity: 1)
+        table.initialize(to: sy_provider_batch_v1(
+            struct_size: UInt32(MemoryLayout<sy_provider_batch_v1>.size),
+            request: batchRequest,
+            create_part: batchCreatePart,
+            status: batchStatus,
+            result: batchResult
         ))
         return table
     }()

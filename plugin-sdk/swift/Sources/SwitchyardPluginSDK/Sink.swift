@@ -35,6 +35,10 @@ public struct Sink {
     @discardableResult
     public func meta(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { write(kind: SY_OUT_META_JSON, $0) } }
 
+    /// Opaque bytes (`SY_OUT_BYTES`), e.g. a part of a batch's create body.
+    @discardableResult
+    public func bytes(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { write(kind: SY_OUT_BYTES, $0) } }
+
     /// An OpenAI-shaped error object for the client.
     @discardableResult
     public func error(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBytes { write(kind: SY_OUT_ERROR_JSON, $0) } }
