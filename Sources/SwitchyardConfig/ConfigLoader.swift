@@ -5,7 +5,7 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "store"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "store", "files"]
 
     /// Reads `path` and parses it; errors carry `path` as written. Relative paths in the file
     /// (`store.path`) are taken from the file's folder.
@@ -38,6 +38,7 @@ public enum ConfigLoader {
         let guardrails = try GuardrailsSection.decode(fields["guardrails"])
         let enrichers = try EnrichersSection.decode(fields["enrichers"])
         let store = try StoreSection.decode(fields["store"], baseDirectory: baseDirectory)
+        let files = try FilesSection.decode(fields["files"], providers: providers)
         let checked = try CrossValidation.resolve(
             plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers)
         return GatewayConfig(
@@ -48,6 +49,7 @@ public enum ConfigLoader {
             guardrails: checked.guardrails,
             enrichers: checked.enrichers,
             store: store,
+            files: files,
             sourceName: sourceName)
     }
 }

@@ -48,6 +48,7 @@ struct SchemaTests {
         #expect(enricher?["properties"]?.objectValue?.keys == EnrichersSection.keys)
         #expect(enricher?["required"] == .array([.string("plugin")]))
         #expect(properties["store"]?["properties"]?.objectValue?.keys == StoreSection.keys)
+        #expect(properties["files"]?["properties"]?.objectValue?.keys == FilesSection.keys)
     }
 
     @Test("accepts every example and the default configuration, as written (before interpolation)")

@@ -23,6 +23,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var enrichers: [EnricherEntry]
     /// Where the embedded store lives; its path already resolved against the config's folder.
     public var store: StoreConfig
+    /// How uploads without a named provider find one.
+    public var files: FilesConfig
     /// The name errors were reported under: the path given to `load`, or the `parse` label.
     public let sourceName: String
 
@@ -34,6 +36,7 @@ public struct GatewayConfig: Sendable, Equatable {
         guardrails: [GuardrailEntry] = [],
         enrichers: [EnricherEntry] = [],
         store: StoreConfig = StoreConfig(),
+        files: FilesConfig = FilesConfig(),
         sourceName: String
     ) {
         self.server = server
@@ -43,6 +46,7 @@ public struct GatewayConfig: Sendable, Equatable {
         self.guardrails = guardrails
         self.enrichers = enrichers
         self.store = store
+        self.files = files
         self.sourceName = sourceName
     }
 

@@ -1,0 +1,112 @@
+import SwitchyardCore
+import SwitchyardJSON
+import SwitchyardStore
+
+/// `GET /v1/files`: the files the gateway manages, every provider's, from the store
+/// (docs/decisions/0017-file-listing-from-the-store.md), in OpenAI's pages: `after` (a gateway
+/// file id), `limit` (1…10000, default 10000), `order` (`desc` by default: newest first, by
+/// `created_at` then id), `purpose`. The order is total, so a client paging with `after` sees
+/// every file that existed when it began exactly once, whatever is added meanwhile.
+struct FileListing: Sendable, Equatable {
+    static let maxLimit = 10_000
+    var after: String?
+    var limit = FileListing.maxLimit
+    var ascending = false
+    var purpose: String?
+
+    /// One page as the store found it.
+    enum Page: Sendable {
+        case records([FileRecord], hasMore: Bool)
+        case unknownAfter
+    }
+
+    /// The query's parameters; a bad value is a 400 naming it. Unknown parameters are ignored.
+    init(query: String?) throws(GatewayError) {
+        for (name, value) in QueryParameters.pairs(query) {
+            switch name {
+            case "after":
+                guard !value.isEmpty else { throw GatewayError.invalidRequest("'after' must be a file id.", code: "invalid_after", param: "after") }
+                after = value
+            case "limit":
+                guard let number = Int(value), (1...Self.maxLimit).contains(number) else {
+                    throw GatewayError.invalidRequest("'limit' must be an integer from 1 to \(Self.maxLimit), got '\(value)'.", code: "invalid_limit", param: "limit")
+                }
+                limit = number
+            case "order":
+                guard value == "asc" || value == "desc" else {
+                    throw GatewayError.invalidRequest("'order' must be 'asc' or 'desc', got '\(value)'.", code: "invalid_order", param: "order")
+                }
+                ascending = value == "asc"
+            case "purpose":
+                purpose = value.isEmpty ? nil : value
+            default:
+                continue
+            }
+        }
+    }
+
+    /// The page, read on a store thread (one indexed range scan).
+    func read(_ db: SQLiteConnection) throws(StoreError) -> Page {
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+        if let after {
+            guard let cursor = try FileRecord.find(id: after, db) else { return .unknownAfter }
+            conditions.append("(created_at, id) \(ascending ? ">" : "<") (?, ?)")
+            values += [.integer(Int64(cursor.createdAt)), .text(cursor.id)]
+        }
+        if let purpose {
+            conditions.append("purpose = ?")
+            values.append(.text(purpose))
+        }
+        let direction = ascending ? "ASC" : "DESC"
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        values.append(.integer(Int64(limit + 1)))
+        var records: [FileRecord] = []
+        try db.query("SELECT \(FileRecord.columns) FROM files\(filter) ORDER BY created_at \(direction), id \(direction) LIMIT ?", values) {
+            records.append(FileRecord($0))
+        }
+        let hasMore = records.count > limit
+        if hasMore { records.removeLast() }
+        return .records(records, hasMore: hasMore)
+    }
+
+    /// OpenAI's list object.
+    static func json(_ records: [FileRecord], hasMore: Bool) -> JSONValue {
+        .object(JSONObject([
+            ("object", "list"),
+            ("data", .array(records.map(FileObject.json))),
+            ("first_id", records.first.map { .string($0.id) } ?? .null),
+            ("last_id", records.last.map { .string($0.id) } ?? .null),
+            ("has_more", .bool(hasMore)),
+        ]))
+    }
+}
+
+/// `name=value&…` pairs of a query, percent-escapes and `+` decoded; a pair without `=` has an
+/// empty value.
+enum QueryParameters {
+    static func pairs(_ query: String?) -> [(name: String, value: String)] {
+        guard let query, !query.isEmpty else { return [] }
+        return query.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    static func decode(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8)[...]
+        while let byte = iterator.popFirst() {
+            if byte == UInt8(ascii: "+") {
+                bytes.append(0x20)
+            } else if byte == UInt8(ascii: "%"), iterator.count >= 2,
+                      let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                iterator = iterator.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
