@@ -4,9 +4,12 @@ import SwitchyardStore
 
 /// `GET /v1/files`: the files the gateway manages, every provider's, from the store
 /// (docs/decisions/0017-file-listing-from-the-store.md), in OpenAI's pages: `after` (a gateway
-/// file id), `limit` (1…10000, default 10000), `order` (`desc` by default: newest first, by
-/// `created_at` then id), `purpose`. The order is total, so a client paging with `after` sees
-/// every file that existed when it began exactly once, whatever is added meanwhile.
+/// file id), `limit` (1…10000, default 10000), `order` (`desc` by default: newest first), `purpose`.
+///
+/// The order is `created_at`, then the order the gateway recorded the files in (the table's
+/// rowid, which only grows): total, so a client paging with `after` sees every file that existed
+/// when it began exactly once, and a file uploaded meanwhile in the same second sorts as the
+/// newest, never between pages already read. (Ids break no ties: they are random.)
 struct FileListing: Sendable, Equatable {
     static let maxLimit = 10_000
     var after: String?
@@ -50,9 +53,11 @@ struct FileListing: Sendable, Equatable {
         var conditions: [String] = []
         var values: [SQLValue] = []
         if let after {
-            guard let cursor = try FileRecord.find(id: after, db) else { return .unknownAfter }
-            conditions.append("(created_at, id) \(ascending ? ">" : "<") (?, ?)")
-            values += [.integer(Int64(cursor.createdAt)), .text(cursor.id)]
+            var cursor: [SQLValue]?
+            try db.query("SELECT created_at, rowid FROM files WHERE id = ?", [.text(after)]) { cursor = [.integer($0.integer(0)), .integer($0.integer(1))] }
+            guard let cursor else { return .unknownAfter }
+            conditions.append("(created_at, rowid) \(ascending ? ">" : "<") (?, ?)")
+            values += cursor
         }
         if let purpose {
             conditions.append("purpose = ?")
@@ -62,7 +67,7 @@ struct FileListing: Sendable, Equatable {
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         values.append(.integer(Int64(limit + 1)))
         var records: [FileRecord] = []
-        try db.query("SELECT \(FileRecord.columns) FROM files\(filter) ORDER BY created_at \(direction), id \(direction) LIMIT ?", values) {
+        try db.query("SELECT \(FileRecord.columns) FROM files\(filter) ORDER BY created_at \(direction), rowid \(direction) LIMIT ?", values) {
             records.append(FileRecord($0))
         }
         let hasMore = records.count > limit
