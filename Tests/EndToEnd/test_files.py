@@ -360,6 +360,9 @@ def test_a_100mb_upload_streams_in_flat_memory_and_arrives_intact(mocks, tmp_pat
             for chunk in stream.iter_bytes(PIECE):
                 through.update(chunk)
         assert through.hexdigest() == expected.hexdigest()
+        if not ASAN:
+            after_download = rss_bytes(big.process.pid, "VmHWM")
+            assert after_download - baseline < 48 << 20, f"peak memory grew by {(after_download - baseline) >> 20} MiB with the download"
         assert client(big).files.delete(file["id"]).deleted
     finally:
         big.stop()

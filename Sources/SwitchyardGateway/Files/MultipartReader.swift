@@ -124,7 +124,10 @@ final class MultipartReader {
         while true {
             switch state {
             case .preamble:
-                guard try findFirstDelimiter() else { return try needMore("before its first boundary") }
+                guard try findFirstDelimiter() else {
+                    if inputEnded { throw Self.invalid("The multipart body does not contain its boundary (--\(boundaryText)).") }
+                    return nil
+                }
             case .afterDelimiter:
                 guard try readDelimiterLineEnd() else { return try needMore("after a boundary") }
                 if state == .epilogue { return .end }
