@@ -380,3 +380,27 @@ def test_an_unknown_default_provider_is_a_config_error_with_its_place(mocks, tmp
     with pytest.raises(RuntimeError) as caught:
         start_process([os.path.join(BIN_DIR, "switchyard"), "serve", "--config", str(config)])
     assert 'unknown provider "gamma"' in str(caught.value) and "files.yaml:" in str(caught.value)
+
+
+def test_an_upload_the_store_cannot_record_is_deleted_at_the_provider_and_answered_503(mocks, tmp_path):
+    import sqlite3
+
+    refusing = Gateway(tmp_path, write_config(tmp_path, mocks))
+    try:
+        # A trigger makes the record's insert fail, as a full disk or a broken file would.
+        database = sqlite3.connect(tmp_path / "switchyard-data" / "switchyard.db", timeout=10)
+        database.execute("CREATE TRIGGER refuse_files BEFORE INSERT ON files WHEN NEW.filename = 'refused.txt' "
+                         "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+        database.commit()
+        database.close()
+        before = set(mock_files(mocks[0]))
+        status, answer = upload(refusing, b"never kept", purpose="user_data", filename="refused.txt", provider="alpha", request_id="files-refused")
+        assert status == 503 and "could not record the upload" in answer["error"]["message"], answer
+        assert set(mock_files(mocks[0])) == before  # uploaded, then deleted again
+        line = refusing.line_for("files-refused")
+        assert field(line, "status") == "503" and field(line, "provider") == "alpha" and "refused by the test" in line
+        # Others still upload.
+        status, answer = upload(refusing, b"kept", purpose="user_data", filename="kept.txt", provider="alpha")
+        assert status == 200 and answer["id"].startswith("file-sy")
+    finally:
+        refusing.stop()
