@@ -1,4 +1,5 @@
 import SwitchyardCore
+import SwitchyardHTTP
 import SwitchyardJSON
 import SwitchyardStore
 
@@ -84,34 +85,5 @@ struct FileListing: Sendable, Equatable {
             ("last_id", records.last.map { .string($0.id) } ?? .null),
             ("has_more", .bool(hasMore)),
         ]))
-    }
-}
-
-/// `name=value&…` pairs of a query, percent-escapes and `+` decoded; a pair without `=` has an
-/// empty value.
-enum QueryParameters {
-    static func pairs(_ query: String?) -> [(name: String, value: String)] {
-        guard let query, !query.isEmpty else { return [] }
-        return query.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
-        }
-    }
-
-    static func decode(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8)[...]
-        while let byte = iterator.popFirst() {
-            if byte == UInt8(ascii: "+") {
-                bytes.append(0x20)
-            } else if byte == UInt8(ascii: "%"), iterator.count >= 2,
-                      let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                iterator = iterator.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
