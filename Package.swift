@@ -43,6 +43,7 @@ let plugins = [
     gatewayPlugin("EnricherOpenAI", folder: "enricher-openai"),
     gatewayPlugin("EnricherAnthropic", folder: "enricher-anthropic"),
     gatewayPlugin("EnricherGemini", folder: "enricher-gemini"),
+    gatewayPlugin("BatchModels", folder: "batch-models"),
 ]
 
 let package = Package(
@@ -125,7 +126,7 @@ let package = Package(
             name: "SwitchyardGatewayTests",
             dependencies: [
                 "SwitchyardGateway", "SwitchyardConfig", "SwitchyardHTTP", "SwitchyardPosix", "SwitchyardJSON",
-                "SwitchyardPlugins", "SwitchyardUpstream", "SwitchyardCore", "CSwitchyardPlugin",
+                "SwitchyardPlugins", "SwitchyardUpstream", "SwitchyardCore", "CSwitchyardPlugin", "SwitchyardStore",
             ]
         ),
     ] + plugins.map(\.1)

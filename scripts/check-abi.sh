@@ -69,7 +69,7 @@ check "C example exports only sy_plugin_entry" exports_only_entry "$out/libprovi
 check "C example guardrail exports only sy_plugin_entry" exports_only_entry "$out/libguardrail_deny.so"
 check "template exports only sy_plugin_entry" exports_only_entry "$out/libtemplate.so"
 if [[ -f .build/debug/libProviderEcho.so ]]; then
-    swift_plugins=(ProviderEcho ProviderOpenAI ProviderAnthropic ProviderGemini GuardrailBlocklist GuardrailSizeLimits GuardrailSystemPrompt GuardrailPII GuardrailLLMJudge EnricherOpenAI EnricherAnthropic EnricherGemini)
+    swift_plugins=(ProviderEcho ProviderOpenAI ProviderAnthropic ProviderGemini GuardrailBlocklist GuardrailSizeLimits GuardrailSystemPrompt GuardrailPII GuardrailLLMJudge EnricherOpenAI EnricherAnthropic EnricherGemini BatchModels)
     check "Swift plugins export only sy_plugin_entry" bash -c "$(declare -f exports_only_entry); for p in ${swift_plugins[*]}; do exports_only_entry .build/debug/lib\$p.so || exit 1; done"
 fi
 

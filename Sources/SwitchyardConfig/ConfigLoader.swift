@@ -5,7 +5,7 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "store", "files"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files"]
 
     /// Reads `path` and parses it; errors carry `path` as written. Relative paths in the file
     /// (`store.path`) are taken from the file's folder.
@@ -37,17 +37,28 @@ public enum ConfigLoader {
         let aliases = try AliasesSection.decode(fields["aliases"])
         let guardrails = try GuardrailsSection.decode(fields["guardrails"])
         let enrichers = try EnrichersSection.decode(fields["enrichers"])
+        let batchPreparers = try BatchPreparersSection.decode(fields["batch_preparers"])
         let store = try StoreSection.decode(fields["store"], baseDirectory: baseDirectory)
         let files = try FilesSection.decode(fields["files"], providers: providers)
         let checked = try CrossValidation.resolve(
-            plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers)
+            plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers,
+            batchPreparers: batchPreparers)
+        var pluginEntries = checked.plugins
+        var preparers = checked.batchPreparers
+        if fields["batch_preparers"] == nil,
+           let (plugin, entry) = BatchPreparersSection.builtIn(
+               pluginDirectory: environment.value(of: "SWITCHYARD_PLUGIN_DIR"), plugins: pluginEntries, sourceName: sourceName) {
+            if let plugin { pluginEntries.append(plugin) }
+            preparers = [entry]
+        }
         return GatewayConfig(
             server: server,
-            plugins: checked.plugins,
+            plugins: pluginEntries,
             providers: checked.providers,
             aliases: checked.aliases,
             guardrails: checked.guardrails,
             enrichers: checked.enrichers,
+            batchPreparers: preparers,
             store: store,
             files: files,
             sourceName: sourceName)

@@ -20,11 +20,10 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     /// client of the public listener who learned it gains nothing). Set before the servers start.
     var internalLoops: Set<ObjectIdentifier> = []
 
-    init(services: GatewayServices, models: ModelsEndpoint) {
+    init(services: GatewayServices, models: ModelsEndpoint, responses: ResponseStore) {
         self.services = services
-        let store = ResponseStore()
-        inference = InferenceEndpoints(services: services, responses: store)
-        storedResponses = StoredResponsesEndpoint(store: store)
+        inference = InferenceEndpoints(services: services, responses: responses)
+        storedResponses = StoredResponsesEndpoint(store: responses)
         passthrough = PassthroughEndpoint(services: services)
         files = FilesEndpoint(services: services)
         self.models = models

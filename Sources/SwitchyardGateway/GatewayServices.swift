@@ -58,15 +58,20 @@ final class GatewayServices: Sendable {
     /// The `enrichers:` entries in config order (they observe passthrough and native calls of
     /// the providers they apply to); empty when none is configured.
     let enrichers: [ConfiguredEnricher]
+    /// The `batch_preparers:` entries in run order (the built-in one when the section is
+    /// absent); `BatchLinePreparation` runs those that apply to a batch's provider.
+    let batchPreparers: [ConfiguredBatchPreparer]
     /// The embedded database: the records of native files and batches.
     let store: Store?
 
     init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog, workers: WorkerPool? = nil,
-         guardrails: [String: ConfiguredGuardrail] = [:], enrichers: [ConfiguredEnricher] = [], store: Store? = nil) {
+         guardrails: [String: ConfiguredGuardrail] = [:], enrichers: [ConfiguredEnricher] = [], batchPreparers: [ConfiguredBatchPreparer] = [],
+         store: Store? = nil) {
         self.providers = providers
         self.store = store
         self.guardrails = guardrails
         self.enrichers = enrichers
+        self.batchPreparers = batchPreparers
         self.workers = workers
         self.planner = planner
         self.settings = settings

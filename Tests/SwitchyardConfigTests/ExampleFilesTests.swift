@@ -34,8 +34,8 @@ struct ExampleFilesTests {
     func openAICompatible() throws {
         let path = packageRoot.appendingPathComponent("config/examples/openai-compatible.yaml").path
         let config = try ConfigLoader.load(path: path, environment: .values(["SWITCHYARD_PLUGIN_DIR": "/p", "OPENAI_API_KEY": "k"]))
-        #expect(config.plugins.map(\.name) == ["openai", "vllm", "ollama"])
-        #expect(Set(config.plugins.map(\.path)) == ["/p/libProviderOpenAI.so"])
+        #expect(config.plugins.map(\.name) == ["openai", "vllm", "ollama", "switchyard-batch-models"])  // + the built-in batch preparer
+        #expect(Set(config.plugins.map(\.path)) == ["/p/libProviderOpenAI.so", "/p/libBatchModels.so"])
         #expect(String(decoding: config.plugins[2].configJSON, as: UTF8.self)
             == #"{"base_url":"http://127.0.0.1:11434/v1","stream_usage":true}"#)
         #expect(config.server.upstreamTimeouts.firstByte == .seconds(600))
@@ -53,7 +53,7 @@ struct ExampleFilesTests {
         let config = try ConfigLoader.load(
             path: path,
             environment: .values(["SWITCHYARD_PLUGIN_DIR": "/opt/switchyard/plugins", "OPENAI_PLUGIN_SHA256": String(repeating: "0", count: 64)]))
-        #expect(config.plugins.map(\.name) == ["openai-eu", "openai-us"])
+        #expect(config.plugins.map(\.name) == ["openai-eu", "openai-us", "switchyard-batch-models"])
         #expect(config.plugins[1].path == "/opt/switchyard/plugins/libProviderOpenAI.so")
         #expect(config.plugins[1].sha256 == String(repeating: "0", count: 64))
         #expect(String(decoding: config.plugins[1].configJSON, as: UTF8.self)

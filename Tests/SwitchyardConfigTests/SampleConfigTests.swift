@@ -15,7 +15,9 @@ struct SampleConfigTests {
         #expect(config.server.port == 8080)
         #expect(config.server.upstreamTimeouts == UpstreamTimeouts(connect: .seconds(5), firstByte: .seconds(300), idle: .seconds(300), total: .zero))
 
-        #expect(config.plugins.map(\.name) == ["echo"])
+        // The built-in batch preparer comes with every config that has no batch_preparers: section.
+        #expect(config.plugins.map(\.name) == ["echo", "switchyard-batch-models"])
+        #expect(config.batchPreparers.map(\.name) == ["batch-models"])
         let echo = try #require(config.plugins.first)
         #expect(echo.path == "/opt/switchyard/plugins/libProviderEcho.so")
         #expect(echo.sha256 == nil)
@@ -32,7 +34,7 @@ struct SampleConfigTests {
     @Test("enables the openai plugin and provider when OPENAI_API_KEY is set")
     func withOpenAIKey() throws {
         let config = try parse(defaultConfigYAML, env: ["SWITCHYARD_PLUGIN_DIR": "/p", "OPENAI_API_KEY": "sk-test"])
-        #expect(config.plugins.map(\.name) == ["echo", "openai"])
+        #expect(config.plugins.map(\.name) == ["echo", "openai", "switchyard-batch-models"])
         #expect(config.providers.map(\.name) == ["echo", "openai"])
         let openai = try #require(config.plugin(named: "openai"))
         #expect(openai.path == "/p/libProviderOpenAI.so")

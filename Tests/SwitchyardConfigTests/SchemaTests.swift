@@ -48,6 +48,7 @@ struct SchemaTests {
         #expect(enricher?["properties"]?.objectValue?.keys == EnrichersSection.keys)
         #expect(enricher?["required"] == .array([.string("plugin")]))
         #expect(properties["store"]?["properties"]?.objectValue?.keys == StoreSection.keys)
+        #expect(properties["store"]?["properties"]?["responses"]?["properties"]?.objectValue?.keys == StoreSection.responsesKeys)
         #expect(properties["files"]?["properties"]?.objectValue?.keys == FilesSection.keys)
     }
 
@@ -116,6 +117,9 @@ struct SchemaTests {
         "enrichers: [{plugin: p, deadline: 0}]",
         "enrichers: [{plugin: p, deadline: soon}]",
         "enrichers: [{plugin: p, enabled: yes}]",
+        "store: {responses: {max_count: 0}}",
+        "store: {responses: {max_age: 30d}}",
+        "store: {responses: {max_cnt: 5}}",
     ])
     func rejectsInvalid(yaml: String) throws {
         #expect(errorText(yaml, env: [:]) != nil)
@@ -135,6 +139,7 @@ struct SchemaTests {
         "enrichers: [{name: openai-usage, plugin: usage, providers: [a, b], deadline: 20ms, enabled: true}]",
         "enrichers: [{plugin: p, name: , providers: , deadline: '${DEADLINE:-5ms}', enabled: }]",
         "enrichers:",
+        "store: {responses: {max_age: 720h, max_count: '${MAX_RESPONSES:-1000}'}}",
         "",
     ])
     func acceptsValid(yaml: String) throws {

@@ -11,6 +11,17 @@ struct StoreSectionTests {
         #expect(config.store == StoreConfig(path: "/etc/switchyard/switchyard-data/switchyard.db"))
         #expect(config.store.busyTimeout == .seconds(5))
         #expect(config.store.writeQueue == 10_000)
+        #expect(config.store.responses.maxAge == .seconds(30 * 24 * 3600))
+        #expect(config.store.responses.maxCount == 1_000_000)
+    }
+
+    @Test("store.responses: retention of stored responses")
+    func responsesRetention() throws {
+        let set = try parse("store:\n  responses:\n    max_age: 48h\n    max_count: 500\n").store.responses
+        #expect(set.maxAge == .seconds(48 * 3600) && set.maxCount == 500)
+        let partial = try parse("store:\n  responses:\n    max_age: 1s\n").store.responses
+        #expect(partial.maxAge == .seconds(1) && partial.maxCount == 1_000_000)
+        #expect(try parse("store:\n  responses:\n").store.responses == StoredResponsesRetention())
     }
 
     @Test("without a config file (the embedded config) the default stays relative to the working directory")
@@ -49,6 +60,13 @@ struct StoreSectionTests {
         ("store:\n  busy_timeout: soon\n", #"test.yaml:2:17: store.busy_timeout: expected a duration such as 250ms, 10s, 2m or 1h (a plain number is seconds), got "soon""#),
         ("store:\n  busy_timeout: 1h\n", "test.yaml:2:17: store.busy_timeout: must be at most 10m"),
         ("store:\n  write_queue: 0\n", "test.yaml:2:16: store.write_queue: 0 is out of range (1 to 10000000)"),
+        ("store:\n  responses:\n    max_age: 0s\n", "test.yaml:3:14: store.responses.max_age: must be at least 1s (a response must outlive the request that continues it)"),
+        ("store:\n  responses:\n    max_age: 100000h\n", "test.yaml:3:14: store.responses.max_age: must be less than 2400h (100 days), the longest duration the config takes"),
+        ("store:\n  responses:\n    max_age: 30d\n", #"test.yaml:3:14: store.responses.max_age: expected a duration such as 250ms, 10s, 2m or 1h (a plain number is seconds), got "30d""#),
+        ("store:\n  responses:\n    max_count: 0\n", "test.yaml:3:16: store.responses.max_count: 0 is out of range (1 to 1000000000)"),
+        ("store:\n  responses:\n    max_count: -5\n", "test.yaml:3:16: store.responses.max_count: -5 is out of range (1 to 1000000000)"),
+        ("store:\n  responses:\n    max_cnt: 5\n", #"test.yaml:3:5: store.responses.max_cnt: unknown key (did you mean "max_count"?)"#),
+        ("store:\n  responses: 30\n", "test.yaml:2:14: store.responses: expected a mapping, got \"30\""),
     ])
     func errors(yaml: String, message: String) {
         #expect(errorText(yaml) == message)

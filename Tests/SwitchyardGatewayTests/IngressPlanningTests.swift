@@ -3,7 +3,7 @@ import SwitchyardCore
 import SwitchyardJSON
 import Testing
 
-/// Which operation each provider is called with for each ingress, and the response store.
+/// Which operation each provider is called with for each ingress.
 @Suite struct IngressPlanningTests {
     @Test func nativeWhenDeclaredTranslatedThroughChatOtherwise() {
         let anthropic: Set<String> = ["chat_completions", "messages", "count_tokens"]
@@ -29,17 +29,6 @@ import Testing
         #expect(messages.attempts.map(\.operation) == [.chatCompletions, .chatCompletions])
         #expect(messages.needsTranslation)
         #expect(throws: GatewayError.self) { try planner.plan(requestID: "r", operation: .countTokens, model: "m", stream: false) }
-    }
-
-    @Test func storeKeepsDeletesAndEvictsTheOldest() {
-        let store = ResponseStore(capacity: 2)
-        for id in ["a", "b", "c"] { store.keep(["id": .string(id), "output": []], conversation: []) }
-        #expect(store.entry("a") == nil)
-        #expect(store.entry("b") != nil && store.entry("c")?.priorTurn?.output.isEmpty == true)
-        #expect(store.delete("b"))
-        #expect(!store.delete("b"))
-        store.keep(["id": "native"], conversation: nil)
-        #expect(store.entry("native")?.priorTurn == nil)
     }
 }
 

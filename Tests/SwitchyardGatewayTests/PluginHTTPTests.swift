@@ -317,19 +317,22 @@ final class CallServicesHarness: @unchecked Sendable {
     }
 
     @discardableResult
-    func onLoop<T>(_ body: @escaping () -> T) -> T? {
-        let box = ResultBox<T>()
-        let ready = DispatchSemaphore(value: 0)
-        let work = UncheckedWork { box.value = body(); ready.signal() }
-        loop.execute { work.run() }
-        guard ready.wait(timeout: .now() + 10) == .success else { return nil }
-        return box.value
-    }
+    func onLoop<T>(_ body: @escaping () -> T) -> T? { runOnLoop(loop, body) }
 
     func shutdown() {
         loop.stop()
         server.shutdown(grace: 1_000_000_000)
     }
+}
+
+/// Runs `body` on `loop` and waits for its result (nil after 10 s).
+func runOnLoop<T>(_ loop: EventLoop, _ body: @escaping () -> T) -> T? {
+    let box = ResultBox<T>()
+    let ready = DispatchSemaphore(value: 0)
+    let work = UncheckedWork { box.value = body(); ready.signal() }
+    loop.execute { work.run() }
+    guard ready.wait(timeout: .now() + 10) == .success else { return nil }
+    return box.value
 }
 
 final class ResultBox<T>: @unchecked Sendable { var value: T? }
@@ -341,14 +344,17 @@ struct UncheckedWork: @unchecked Sendable {
 
 /// Tests/SwitchyardPluginsTests/Fixtures/good_provider.c, built once per test process.
 enum GoodFixture {
-    private static let built: Result<String, any Error> = Result {
+    private static let built: Result<String, any Error> = Result { try build("Tests/SwitchyardPluginsTests/Fixtures/good_provider.c", as: "good") }
+
+    /// The repository's C file `source` built as a plugin library named after `name`.
+    static func build(_ source: String, as name: String) throws -> String {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-gateway-fixture-\(getpid())-good.so").path
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-gateway-fixture-\(getpid())-\(name).so").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["cc", "-std=c11", "-D_GNU_SOURCE", "-fPIC", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror", "-shared",
                              "-I", repository.appendingPathComponent("plugin-sdk/include").path, "-o", output,
-                             repository.appendingPathComponent("Tests/SwitchyardPluginsTests/Fixtures/good_provider.c").path]
+                             repository.appendingPathComponent(source).path]
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw FixtureBuildFailed() }

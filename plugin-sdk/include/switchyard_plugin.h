@@ -150,7 +150,7 @@ typedef uint64_t sy_verdict;  /* what a guardrail decides about the JSON it insp
 #define SY_OUT_JSON       1u /* one canonical JSON object: a whole response, or one stream chunk */
 #define SY_OUT_ERROR_JSON 2u /* one OpenAI-shaped error object {"error":{...}} for the client     */
 #define SY_OUT_META_JSON  3u /* usage and attributes, e.g. {"usage":{"prompt_tokens":3,...}}      */
-#define SY_OUT_BYTES      4u /* opaque bytes, e.g. one JSONL line of a batch file                  */
+#define SY_OUT_BYTES      4u /* opaque bytes, passed on as they are                                 */
 
 /* ---------------------------------------------------------------- per-call description */
 
@@ -163,6 +163,10 @@ typedef uint64_t sy_verdict;  /* what a guardrail decides about the JSON it insp
 #define SY_OP_COUNT_TOKENS     6u /* since 1.0: canonical chat body in, {"input_tokens":N} out */
 #define SY_OP_PASSTHROUGH      7u /* since 1.0: /p/{provider}/...: the client's own bytes to the
                                      provider's native API (provider `passthrough`, enrichers) */
+#define SY_OP_FILES            8u /* since 1.0: native files (/v1/files) through the provider's
+                                     `passthrough` hook */
+#define SY_OP_BATCHES          9u /* since 1.0: native batches (/v1/batches); what a batch
+                                     preparer's `begin` sees in info->operation */
 
 /* What the host planned for this call. Host-owned, borrowed for the duration of the hook.
  * sy_call itself is a token, not a pointer: once the call has ended, host functions given it
@@ -328,6 +332,14 @@ typedef struct sy_host_api {
      * SY_MAX_HOLD_BYTES. SY_E_UNSUPPORTED when the text must go out now (the choice or stream is
      * ending) or in another phase. */
     sy_status (*verdict_hold)(sy_hinst h, sy_verdict verdict, size_t bytes);
+
+    /* [hook-thread] How this gateway routes `model` (a model name or an alias) now, as JSON:
+     *   {"model":"<name after aliases>","targets":[{"provider":"openai","upstream_model":"gpt-4o-mini"},...]}
+     * `targets` in routing order (the first is tried first); `upstream_model` is the name that
+     * provider receives. Empty sy_bytes when no route serves the model, for a NULL call or one
+     * that has ended. The bytes are host-owned and valid until the hook that asked returns; a
+     * hook may ask for several models (each answer stays valid until it returns). */
+    sy_bytes (*call_route)(sy_call call, sy_bytes model);
 } sy_host_api;
 
 /* ---------------------------------------------------------------- plugin interfaces */
@@ -336,8 +348,7 @@ typedef struct sy_host_api {
 #define SY_IFACE_GUARDRAIL "switchyard.guardrail/1"
 #define SY_IFACE_ENRICHER  "switchyard.enricher/1"
 #define SY_IFACE_BATCH     "switchyard.batch/1"
-/* The gateway calls providers, guardrails and enrichers. The batch interface is declared so
- * plugins can be written against it, but the gateway does not call it yet [planned]. */
+/* The gateway calls all four: providers, guardrails, enrichers and batch preparers. */
 
 /* Push-style stream transformer: begin -> data* -> end, then state_free exactly once, also after
  * an error or a cancellation (in which case end may not be called). Calls for one state never
@@ -480,11 +491,41 @@ typedef struct sy_enricher_v1 {
     void (*state_free)(sy_state state);
 } sy_enricher_v1;
 
-/* switchyard.batch/1 [planned: not called by the gateway yet]: JSONL in -> JSONL out through the transformer; one input line per data()
- * call, output lines as SY_OUT_BYTES. Files stream through; nothing loads a whole file. */
+/* switchyard.batch/1: a batch preparer. Before a native batch (/v1/batches) goes to its
+ * provider, the host reads the batch's input file (JSONL, one request per line) and hands every
+ * line to the configured preparers in order, one line at a time: each may let the line go on
+ * unchanged, replace it with one line of its own, or refuse it (and with it the whole batch).
+ * One line in, at most one line out: the host keeps the file's line count and order, and the
+ * client's error names the line at fault. The file streams through; no hook sees it whole.
+ *
+ * Order for one batch: begin -> line* (ascending line_number) -> end -> state_free. A batch cut
+ * short (a refused line, a preparer before this one refused, the client gone) skips `end` and
+ * goes straight to state_free.
+ * Threading: every hook runs on the event loop of the batch's request and must not block (a
+ * manifest's "blocking_hooks" is refused for a batch preparer); calls for one state never
+ * overlap. Different batches run concurrently, on several loops, each with its own state. */
 typedef struct sy_batch_v1 {
     uint32_t struct_size;
-    const sy_transformer_v1 *lines;
+    /* One batch's input file begins. info->operation is SY_OP_BATCHES; info->request is the
+     * client's batch request JSON ({"input_file_id","endpoint","completion_window","metadata"}),
+     * borrowed for the call; call_metadata's "provider" is the provider that holds the file and
+     * will run the batch. *out_state (may stay NULL) is handed to every later hook of this batch.
+     * An error refuses the batch (the client gets the error's message). */
+    sy_status (*begin)(sy_instance instance, sy_call call, const sy_call_info *info,
+                       sy_state *out_state, sy_error *error);
+    /* One JSONL line, borrowed for the call, without its newline and never empty; line_number
+     * counts from 1 (blank lines are counted but not passed). `out` is [hook-thread].
+     * Write nothing: the line goes on unchanged (no copy). Write one SY_OUT_JSON (one JSON
+     * object): it replaces the line (a second write, or any other kind, is refused with
+     * SY_E_INVALID and the line fails). Return an error (e.g. SY_E_INVALID with a message): the
+     * line is refused, and the batch with it; the client's error names the line and carries the
+     * message. */
+    sy_status (*line)(sy_state state, uint64_t line_number, sy_bytes line, sy_sink out,
+                      sy_error *error);
+    /* Every line was seen (and passed). An error refuses the batch. */
+    sy_status (*end)(sy_state state, sy_error *error);
+    /* Exactly once after a begin that returned SY_OK, whether or not end ran. */
+    void (*state_free)(sy_state state);
 } sy_batch_v1;
 
 /* ---------------------------------------------------------------- descriptor and negotiation */

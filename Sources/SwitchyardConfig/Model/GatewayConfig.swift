@@ -10,7 +10,10 @@
 ///   implements switchyard.guardrail/1 is checked when it is loaded);
 /// - enricher names are unique and match `[a-z0-9_-]+`; every enricher's `plugin` names an entry
 ///   of `plugins` and its `providers` entries of `providers` (switchyard.enricher/1 is checked
-///   when the plugin is loaded).
+///   when the plugin is loaded);
+/// - batch preparer names are unique and match `[a-z0-9_-]+`, with the same references checked;
+///   when the file has no `batch_preparers:` section and `SWITCHYARD_PLUGIN_DIR` is set, the
+///   built-in preparer is there (and its plugin entry in `plugins`).
 public struct GatewayConfig: Sendable, Equatable {
     public var server: ServerConfig
     public var plugins: [PluginEntry]
@@ -21,6 +24,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var guardrails: [GuardrailEntry]
     /// Enricher entries in config order; disabled entries are dropped.
     public var enrichers: [EnricherEntry]
+    /// Batch preparer entries in run order (config order); disabled entries are dropped.
+    public var batchPreparers: [BatchPreparerEntry]
     /// Where the embedded store lives; its path already resolved against the config's folder.
     public var store: StoreConfig
     /// How uploads without a named provider find one.
@@ -35,6 +40,7 @@ public struct GatewayConfig: Sendable, Equatable {
         aliases: [String: String] = [:],
         guardrails: [GuardrailEntry] = [],
         enrichers: [EnricherEntry] = [],
+        batchPreparers: [BatchPreparerEntry] = [],
         store: StoreConfig = StoreConfig(),
         files: FilesConfig = FilesConfig(),
         sourceName: String
@@ -45,6 +51,7 @@ public struct GatewayConfig: Sendable, Equatable {
         self.aliases = aliases
         self.guardrails = guardrails
         self.enrichers = enrichers
+        self.batchPreparers = batchPreparers
         self.store = store
         self.files = files
         self.sourceName = sourceName

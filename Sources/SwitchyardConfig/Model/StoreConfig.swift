@@ -13,6 +13,20 @@ public struct StoreConfig: Sendable, Hashable {
     public var busyTimeout: Duration = .seconds(5)
     /// Writes that may wait for the store's writer thread; beyond them a write fails at once.
     public var writeQueue = 10_000
+    /// How long and how many stored responses are kept (`store.responses`).
+    public var responses = StoredResponsesRetention()
 
     public init(path: String = StoreConfig.defaultPath) { self.path = path }
+}
+
+/// `store.responses:`: the retention of stored responses (`/v1/responses` with `store` on).
+/// A response older than `maxAge` is no longer found and is deleted; past `maxCount` the oldest
+/// are deleted (within a minute of going over).
+public struct StoredResponsesRetention: Sendable, Hashable {
+    /// The default age bound: 30 days.
+    public static let defaultMaxAge: Duration = .seconds(30 * 24 * 3600)
+    public var maxAge: Duration = StoredResponsesRetention.defaultMaxAge
+    public var maxCount = 1_000_000
+
+    public init() {}
 }

@@ -11,6 +11,7 @@ enum CrossValidation {
         var aliases: [String: String]
         var guardrails: [GuardrailEntry]
         var enrichers: [EnricherEntry]
+        var batchPreparers: [BatchPreparerEntry]
     }
 
     static func resolve(
@@ -18,7 +19,8 @@ enum CrossValidation {
         providers: [ProvidersSection.Draft],
         aliases: [AliasesSection.Draft],
         guardrails: [GuardrailsSection.Draft],
-        enrichers: [EnrichersSection.Draft] = []
+        enrichers: [EnrichersSection.Draft] = [],
+        batchPreparers: [BatchPreparersSection.Draft] = []
     ) throws(ConfigError) -> Result {
         for provider in providers {
             try checkPluginReference(provider.entry.plugin, at: provider.pluginValue, user: "provider", enabled: provider.enabled, plugins: plugins)
@@ -31,13 +33,19 @@ enum CrossValidation {
                 enricher.head, user: "enricher", providerNames: enricher.entry.providers, providerValues: enricher.providerValues,
                 plugins: plugins, providers: providers)
         }
+        for preparer in batchPreparers {
+            try checkInstanceReferences(
+                preparer.head, user: "batch preparer", providerNames: preparer.entry.providers, providerValues: preparer.providerValues,
+                plugins: plugins, providers: providers)
+        }
         let enabledProviders = providers.filter(\.enabled).map(\.entry)
         return Result(
             plugins: plugins.filter(\.enabled).map(\.entry),
             providers: enabledProviders,
             aliases: try resolveAliases(aliases, allProviders: providers.map(\.entry), enabledProviders: enabledProviders),
             guardrails: guardrails.filter(\.enabled).map(\.entry),
-            enrichers: enrichers.filter(\.enabled).map(\.entry))
+            enrichers: enrichers.filter(\.enabled).map(\.entry),
+            batchPreparers: batchPreparers.filter(\.enabled).map(\.entry))
     }
 
     /// `name` (written at `value`) names a plugin entry; an enabled `user` (provider, guardrail, enricher)

@@ -23,9 +23,7 @@ public enum EndpointOperation: String, Sendable {
         case .models: 5
         case .countTokens: 6
         case .passthrough: 7
-        // Addressed through the provider's passthrough hook, as SY_OP_PASSTHROUGH until the ABI
-        // gives files an operation of its own.
-        case .files: 7
+        case .files: 8
         case .health: 0
         }
     }

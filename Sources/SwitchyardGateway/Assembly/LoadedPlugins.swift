@@ -15,6 +15,8 @@ public struct LoadedPlugins: @unchecked Sendable {
     public let guardrails: [String: GuardrailPlugin]
     /// Every `enrichers:` entry bound to its plugin's enricher interface, by enricher name.
     public let enrichers: [String: EnricherPlugin]
+    /// Every `batch_preparers:` entry bound to its plugin's batch interface, by preparer name.
+    public let batchPreparers: [String: BatchPreparerPlugin]
 
     /// What is about to run, told to `progress` before it runs: a step that crashes or hangs
     /// the process is the last one told (`switchyard validate` reports it from a child process).
@@ -29,6 +31,8 @@ public struct LoadedPlugins: @unchecked Sendable {
         case guardrail(name: String)
         /// get_interface for an enricher entry.
         case enricher(name: String)
+        /// get_interface for a batch preparer entry.
+        case batchPreparer(name: String)
     }
 
     public init(config: GatewayConfig, progress: (Step) -> Void = { _ in }) throws(GatewayStartupError) {
@@ -73,6 +77,12 @@ public struct LoadedPlugins: @unchecked Sendable {
             progress(.enricher(name: entry.name))
             enrichers[entry.name] = try Self.bindEnricher(entry, instances)
         }
+        var batchPreparers: [String: BatchPreparerPlugin] = [:]
+        for entry in config.batchPreparers {
+            progress(.batchPreparer(name: entry.name))
+            batchPreparers[entry.name] = try Self.bindBatchPreparer(entry, instances)
+        }
+        self.batchPreparers = batchPreparers
         self.instances = instances
         self.providers = providers
         self.providerOperations = operations
@@ -97,6 +107,20 @@ public struct LoadedPlugins: @unchecked Sendable {
 }
 
 extension LoadedPlugins {
+    /// A `batch_preparers:` entry bound to its plugin's `switchyard.batch/1`. Its hooks run on the
+    /// batch request's event loop, so, as for enrichers, `blocking_hooks` is refused.
+    static func bindBatchPreparer(_ entry: BatchPreparerEntry, _ instances: [String: PluginInstance]) throws(GatewayStartupError) -> BatchPreparerPlugin {
+        let (instance, preparer) = try bind(
+            instances, "batch_preparers[\(entry.name)]", plugin: entry.plugin, at: entry.location, interface: SY_IFACE_BATCH
+        ) { BatchPreparerPlugin(name: entry.name, instance: $0, hostInstance: instances[entry.plugin]?.host.handle, table: $1) }
+        let blocking = instance.library.blockingHooks
+        guard blocking.isEmpty else {
+            throw GatewayStartupError(
+                "\(entry.location): batch_preparers[\(entry.name)]: plugin \"\(entry.plugin)\" declares blocking_hooks (\(blocking)), but a batch preparer's hooks run on the event loop and must not block; a batch preparer cannot use blocking_hooks")
+        }
+        return preparer
+    }
+
     /// A provider, guardrail or enricher entry bound to its plugin instance's interface
     /// `interface` (`wrap` checks the table), or the error naming the entry.
     static func bind<Kind>(_ instances: [String: PluginInstance], _ entry: String, plugin: String, at location: SourceLocation,

@@ -17,7 +17,7 @@ import Glibc
 /// step. Each step has its own deadline (`timeoutSeconds`), restarted by every line.
 ///
 /// Report lines: `library NAME`, `instance NAME`, `provider NAME`, `guardrail NAME`,
-/// `enricher NAME`, `free NAME`, then `ok`, or
+/// `enricher NAME`, `batch_preparer NAME`, `free NAME`, then `ok`, or
 /// `error MESSAGE` (the rest of the stream) when loading failed cleanly.
 public enum PluginLoadCheck {
     /// The hidden subcommand the child runs: `switchyard __validate-plugins CONFIG`.
@@ -42,6 +42,7 @@ public enum PluginLoadCheck {
                 case .provider(let name): report("provider \(name)", to: reportFD)
                 case .guardrail(let name): report("guardrail \(name)", to: reportFD)
                 case .enricher(let name): report("enricher \(name)", to: reportFD)
+                case .batchPreparer(let name): report("batch_preparer \(name)", to: reportFD)
                 }
             }
         } catch {
@@ -139,6 +140,10 @@ public enum PluginLoadCheck {
         if parts[0] == "enricher", let enricher = config.enrichers.first(where: { $0.name == name }) {
             let path = config.plugins.first(where: { $0.name == enricher.plugin })?.path ?? "?"
             return ("\(enricher.location): enricher \"\(name)\" (plugin \"\(enricher.plugin)\", \(path))", "looking up its enricher interface (get_interface)")
+        }
+        if parts[0] == "batch_preparer", let preparer = config.batchPreparers.first(where: { $0.name == name }) {
+            let path = config.plugins.first(where: { $0.name == preparer.plugin })?.path ?? "?"
+            return ("\(preparer.location): batch preparer \"\(name)\" (plugin \"\(preparer.plugin)\", \(path))", "looking up its batch interface (get_interface)")
         }
         guard let entry = config.plugins.first(where: { $0.name == name }) else { return nil }
         let subject = "\(entry.location): plugin \"\(name)\" (\(entry.path))"

@@ -9,3 +9,10 @@ extension StoreOptions {
         writeQueue = config.writeQueue
     }
 }
+
+extension ResponseStore.Retention {
+    /// `store.responses`, in milliseconds.
+    init(_ config: StoredResponsesRetention) {
+        self.init(maxAgeMilliseconds: Int64(config.maxAge.nanoseconds / 1_000_000), maxCount: config.maxCount)
+    }
+}

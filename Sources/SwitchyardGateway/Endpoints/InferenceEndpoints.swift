@@ -38,12 +38,33 @@ struct InferenceEndpoints {
         execute(plan, try CountTokensRequest(body: request.body, receivedAt: request.receivedAt), writer, context)
     }
 
-    /// `POST /v1/responses`.
+    /// `POST /v1/responses`. With a `previous_response_id` that a translated attempt needs,
+    /// the stored response is looked up first and the request goes on when the store answers
+    /// (on this loop); without one nothing waits.
     func createResponse(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
         let head = try RequestHead(jsonBody: request.body)
         let plan = try services.planner.plan(requestID: request.requestID, operation: .responses, model: head.model, stream: head.stream, internalRequest: internalRequest)
-        let created = try ResponsesRequest(body: request.body, receivedAt: request.receivedAt, translate: plan.needsTranslation, store: responses)
-        execute(plan, created, writer, context)
+        let received = try ResponsesRequest.Received(body: request.body, translate: plan.needsTranslation)
+        guard let previous = received.previousResponseID else {
+            execute(plan, try ResponsesRequest(received, receivedAt: request.receivedAt, store: responses, previous: nil), writer, context)
+            return
+        }
+        // Loop-confined values, carried to the completion that runs on this same loop.
+        let confined = UncheckedSendable((self, plan, received, request.receivedAt, writer, context))
+        responses.entry(previous, on: writer.loop) { result in
+            let (endpoints, plan, received, receivedAt, writer, context) = confined.value
+            do throws(GatewayError) {
+                let entry: ResponseStore.Entry?
+                switch result {
+                case .success(let found): entry = found
+                case .failure(let error): throw StoredResponsesEndpoint.unavailable(error)
+                }
+                let created = try ResponsesRequest(received, receivedAt: receivedAt, store: endpoints.responses, previous: entry)
+                endpoints.execute(plan, created, writer, context)
+            } catch {
+                GatewayResponder.send(error, to: writer)
+            }
+        }
     }
 
     private func execute(_ plan: ExecutionPlan, _ request: any IngressRequest, _ writer: ResponseWriter, _ context: LoopContext) {

@@ -19,4 +19,7 @@ extension PlanExecutor: PluginCallSource {
             model: plan.resolution.resolved, requestedModel: plan.resolution.requested,
             provider: plan.attempts.indices.contains(attempt) ? plan.attempts[attempt].provider : "", stream: plan.stream)
     }
+
+    /// The routing table is immutable: safe on any hook's thread.
+    func callRoute(model: String) -> [UInt8] { services.planner.routing.routeJSON(for: model) }
 }

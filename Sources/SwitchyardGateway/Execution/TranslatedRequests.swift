@@ -84,30 +84,53 @@ final class CountTokensRenderer: ClientRenderer {
 }
 
 /// `POST /v1/responses`: native where the provider speaks the Responses API, else translated;
-/// `previous_response_id` is resolved against the gateway's store.
+/// `previous_response_id` is resolved against the gateway's store (asynchronously, by the
+/// endpoint, between `Received` and `init`).
 struct ResponsesRequest: IngressRequest {
+    /// The client's body, read once, before the previous response (if any) is looked up.
+    struct Received {
+        let body: ForwardedBody
+        /// False when the client sent `"store": false`.
+        let storing: Bool
+        /// The parsed body, for a plan where some attempt translates; nil otherwise.
+        let parsed: JSONValue?
+
+        init(body: [UInt8], translate: Bool) throws(GatewayError) {
+            let head = try RequestHead(jsonBody: body)
+            self.body = ForwardedBody(body, head: head)
+            storing = head.scan.range(of: "store").map { body[$0.lowerBound] != UInt8(ascii: "f") } ?? true
+            guard translate else {
+                parsed = nil
+                return
+            }
+            do { parsed = try IngressBody.parse(body) } catch { throw GatewayError(translation: error) }
+        }
+
+        /// The stored response a translated attempt continues from; nil when the body names
+        /// none or no attempt translates (a native provider resolves its own ids).
+        var previousResponseID: String? { parsed?["previous_response_id"]?.stringValue }
+    }
+
     let body: ForwardedBody
     let translation: ResponsesTranslation?
     let store: ResponseStore?
     let receivedAt: UInt64
 
-    init(body: [UInt8], receivedAt: UInt64, translate: Bool, store: ResponseStore) throws(GatewayError) {
-        let head = try RequestHead(jsonBody: body)
-        self.body = ForwardedBody(body, head: head)
+    /// `previous`: the stored entry named by `previousResponseID`, nil when none was named or
+    /// none is stored (the translator answers the latter with a 400 "not found").
+    init(_ received: Received, receivedAt: UInt64, store: ResponseStore, previous: ResponseStore.Entry?) throws(GatewayError) {
+        body = received.body
         self.receivedAt = receivedAt
-        let storing = head.scan.range(of: "store").map { body[$0.lowerBound] != UInt8(ascii: "f") } ?? true
-        self.store = storing ? store : nil
-        guard translate else {
+        self.store = received.storing ? store : nil
+        guard let parsed = received.parsed else {
             translation = nil
             return
         }
-        let parsed: JSONValue
-        do { parsed = try IngressBody.parse(body) } catch { throw GatewayError(translation: error) }
         var prior: ResponsesPriorTurn?
-        if let previous = parsed["previous_response_id"]?.stringValue, let entry = store.entry(previous) {
-            guard let turn = entry.priorTurn else {
+        if let previous {
+            guard let turn = previous.priorTurn else {
                 throw GatewayError.invalidRequest(
-                    "Previous response '\(previous)' was produced natively by its provider and can only be continued there.",
+                    "Previous response '\(received.previousResponseID ?? "")' was produced natively by its provider and can only be continued there.",
                     code: "invalid_value", param: "previous_response_id")
             }
             prior = turn

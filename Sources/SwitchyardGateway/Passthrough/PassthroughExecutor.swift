@@ -242,4 +242,6 @@ extension PassthroughExecutor: PluginCallSource {
             requestID: plan.requestID, endpoint: plan.operation.rawValue, mode: plan.mode.rawValue,
             model: "", requestedModel: "", provider: plan.attempts[0].provider, stream: false)
     }
+
+    func callRoute(model: String) -> [UInt8] { services.planner.routing.routeJSON(for: model) }
 }

@@ -78,6 +78,13 @@ public enum HostServices {
             },
             verdict_hold: { hinst, verdict, bytes in
                 PluginHandles.withVerdict(hinst, "verdict_hold", verdict) { $0.pluginHeld(bytes: bytes < 0 || bytes > Int(SY_MAX_HOLD_BYTES) ? Int(SY_MAX_HOLD_BYTES) : bytes) }
+            },
+            call_route: { call, model in
+                // Untrusted: a NULL pointer with a length is no model at all.
+                guard model.ptr != nil || model.len == 0, let route = PluginCall.from(call)?.route(model: model.raw),
+                      let base = route.baseAddress
+                else { return sy_bytes(ptr: nil, len: 0) }
+                return sy_bytes(ptr: base.assumingMemoryBound(to: UInt8.self), len: route.count)
             }
         ))
         return UnsafePointer(table)

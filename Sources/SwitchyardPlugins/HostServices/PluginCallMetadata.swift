@@ -10,6 +10,14 @@ public protocol PluginCallSource: AnyObject {
     var callRequestID: String { get }
     /// The facts, with attempt `attempt`'s provider.
     func callFacts(attempt: Int) -> PluginCallFacts
+    /// `call_route`: how the gateway routes `model` (a name or an alias) now, as
+    /// `{"model":"<after aliases>","targets":[{"provider":..,"upstream_model":..},...]}` in routing
+    /// order; empty when no route serves it. The default answers empty (a source without routing).
+    func callRoute(model: String) -> [UInt8]
+}
+
+extension PluginCallSource {
+    public func callRoute(model: String) -> [UInt8] { [] }
 }
 
 /// The plan's facts for `call_metadata`.
@@ -70,17 +78,35 @@ extension PluginCall {
             let attempt = currentAttempt
             if let document = metadataDocument, metadataAttempt == attempt { return document }
             guard let source else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-            let bytes = source.callFacts(attempt: attempt).json(attempt: attempt)
-            let link = MemoryLayout<UnsafeMutableRawPointer?>.size
-            let storage = UnsafeMutableRawPointer.allocate(byteCount: link + bytes.count, alignment: MemoryLayout<UnsafeMutableRawPointer?>.alignment)
-            storage.storeBytes(of: metadataDocuments, as: UnsafeMutableRawPointer?.self)
-            bytes.withUnsafeBytes { (storage + link).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-            metadataDocuments = storage
-            let document = UnsafeRawBufferPointer(start: storage + link, count: bytes.count)
+            let document = keep(source.callFacts(attempt: attempt).json(attempt: attempt))
             metadataDocument = document
             metadataAttempt = attempt
             return document
         }
+    }
+
+    /// `call_route`: the source's answer for `model`, kept like metadata documents (valid as long
+    /// as this object serves this request; the ABI promises it until the hook returns). Every
+    /// ask builds a fresh document: routing answers are small and asked once per model by a
+    /// preparer that caches them. nil for an ended call or a model no route serves.
+    func route(model: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        let name = String(decoding: model, as: UTF8.self)
+        return PluginCallRegistry.withLock {
+            guard let source else { return nil }
+            let bytes = source.callRoute(model: name)
+            return bytes.isEmpty ? nil : keep(bytes)
+        }
+    }
+
+    /// Copies `bytes` into a document freed with this object (under the registry's lock): each
+    /// starts with a link to the one kept before.
+    private func keep(_ bytes: [UInt8]) -> UnsafeRawBufferPointer {
+        let link = MemoryLayout<UnsafeMutableRawPointer?>.size
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: link + bytes.count, alignment: MemoryLayout<UnsafeMutableRawPointer?>.alignment)
+        storage.storeBytes(of: metadataDocuments, as: UnsafeMutableRawPointer?.self)
+        bytes.withUnsafeBytes { (storage + link).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        metadataDocuments = storage
+        return UnsafeRawBufferPointer(start: storage + link, count: bytes.count)
     }
 }
 

@@ -6,5 +6,6 @@
 public enum StoreSchema {
     public static let migrations: [Migration] = [
         FilesAndBatchesSchema.migration,
+        StoredResponsesSchema.migration,
     ]
 }

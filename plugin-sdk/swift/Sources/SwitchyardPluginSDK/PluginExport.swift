@@ -200,5 +200,6 @@ private let getInterface: @convention(c) (sy_instance?, UnsafePointer<CChar>?) -
     if box is ProviderBox, strcmp(id, SY_IFACE_PROVIDER) == 0 { return UnsafeRawPointer(ExportedTables.providerTable) }
     if box is GuardrailBox, strcmp(id, SY_IFACE_GUARDRAIL) == 0 { return UnsafeRawPointer(ExportedTables.guardrailTable) }
     if box is EnricherBox, strcmp(id, SY_IFACE_ENRICHER) == 0 { return UnsafeRawPointer(ExportedTables.enricherTable) }
+    if box is BatchPreparerBox, strcmp(id, SY_IFACE_BATCH) == 0 { return UnsafeRawPointer(ExportedTables.batchTable) }
     return nil
 }
