@@ -17,6 +17,8 @@
 /* prctl is variadic in glibc: a fixed-arity wrapper for Swift. */
 static inline int sy_set_timer_slack(unsigned long nanoseconds) { return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0); }
 extern int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+/* A GNU extension as well: the multipart reader finds its delimiter with it. */
+extern void *memmem(const void *haystack, size_t haystacklen, const void *needle, size_t needlelen);
 
 /* Glibc's `stdout`/`stderr` are mutable globals that Swift 6 refuses to touch. */
 static inline FILE *sy_stdout(void) { return stdout; }

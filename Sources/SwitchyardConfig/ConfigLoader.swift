@@ -5,7 +5,7 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files"]
 
     /// Reads `path` and parses it; errors carry `path` as written. Relative paths in the file
     /// (`store.path`) are taken from the file's folder.
@@ -39,6 +39,7 @@ public enum ConfigLoader {
         let enrichers = try EnrichersSection.decode(fields["enrichers"])
         let batchPreparers = try BatchPreparersSection.decode(fields["batch_preparers"])
         let store = try StoreSection.decode(fields["store"], baseDirectory: baseDirectory)
+        let files = try FilesSection.decode(fields["files"], providers: providers)
         let checked = try CrossValidation.resolve(
             plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers,
             batchPreparers: batchPreparers)
@@ -59,6 +60,7 @@ public enum ConfigLoader {
             enrichers: checked.enrichers,
             batchPreparers: preparers,
             store: store,
+            files: files,
             sourceName: sourceName)
     }
 }

@@ -10,6 +10,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     let storedResponses: StoredResponsesEndpoint
     let models: ModelsEndpoint
     let passthrough: PassthroughEndpoint
+    let files: FilesEndpoint
     /// The secret that marks requests this gateway's plugins send to it (`http_send` of a path).
     let internalRequests = InternalRequests()
     /// Each event loop's upstream client and access-log batch, keyed by the loop's identity;
@@ -24,6 +25,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         inference = InferenceEndpoints(services: services, responses: responses)
         storedResponses = StoredResponsesEndpoint(store: responses)
         passthrough = PassthroughEndpoint(services: services)
+        files = FilesEndpoint(services: services)
         self.models = models
     }
 
@@ -53,9 +55,10 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     }
 
     /// Passthrough bodies stream to the upstream as they arrive (any size, flat memory), for a
-    /// provider open to passthrough; every other request (one about to be refused included)
-    /// reads its body whole first, within `max_body_bytes`.
+    /// provider open to passthrough, and so do file uploads; every other request (one about to
+    /// be refused included) reads its body whole first, within `max_body_bytes`.
     func streamsBody(method: String, target: String, headers: HTTPHeaders) -> Bool {
+        if FilesEndpoint.streamsBody(method: method, target: target) { return true }
         guard target.hasPrefix(PassthroughEndpoint.prefix) else { return false }
         return services.providers[PassthroughEndpoint.split(target).provider]?.passthrough != nil
     }
@@ -104,6 +107,8 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
             try inference.embeddings(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
         case let path where path.hasPrefix(PassthroughEndpoint.prefix):
             try passthrough.forward(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
+        case let path where path == FilesEndpoint.collection || path.hasPrefix(FilesEndpoint.prefix):
+            try files.handle(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
         case let path where path.hasPrefix(StoredResponsesEndpoint.prefix):
             try storedResponses.handle(request, writer: writer)
         case "/v1/models", "/models":

@@ -7,9 +7,12 @@ import SwitchyardStore
 /// Settings the request path reads, taken from the config once.
 public struct GatewaySettings: Sendable {
     public var accessLog: Bool
+    /// `files.default_provider`: the provider of uploads that name none.
+    public var defaultFileProvider: String?
 
-    public init(accessLog: Bool = true) {
+    public init(accessLog: Bool = true, defaultFileProvider: String? = nil) {
         self.accessLog = accessLog
+        self.defaultFileProvider = defaultFileProvider
     }
 }
 

@@ -112,10 +112,7 @@ struct MockQuery {
     private var values: [(String, String)] = []
 
     init(_ query: String?) {
-        for pair in (query ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            values.append((MockQuery.decoded(parts[0]), parts.count == 2 ? MockQuery.decoded(parts[1]) : ""))
-        }
+        values = QueryParameters.pairs(query).map { ($0.name, $0.value) }
     }
 
     subscript(name: String) -> String? { values.last { $0.0 == name }?.1 }
@@ -135,24 +132,6 @@ struct MockQuery {
             throw MockRejection(message: "Invalid '\(name)': '\(id)' is not an id of this list.", param: name)
         }
         return number
-    }
-
-    /// `+` is a space and `%XX` a byte; a malformed escape is kept as written.
-    private static func decoded(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8)[...]
-        while let byte = iterator.popFirst() {
-            if byte == UInt8(ascii: "+") {
-                bytes.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), iterator.count >= 2,
-                      let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                iterator = iterator.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

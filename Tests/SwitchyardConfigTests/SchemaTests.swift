@@ -49,6 +49,7 @@ struct SchemaTests {
         #expect(enricher?["required"] == .array([.string("plugin")]))
         #expect(properties["store"]?["properties"]?.objectValue?.keys == StoreSection.keys)
         #expect(properties["store"]?["properties"]?["responses"]?["properties"]?.objectValue?.keys == StoreSection.responsesKeys)
+        #expect(properties["files"]?["properties"]?.objectValue?.keys == FilesSection.keys)
     }
 
     @Test("accepts every example and the default configuration, as written (before interpolation)")

@@ -28,6 +28,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var batchPreparers: [BatchPreparerEntry]
     /// Where the embedded store lives; its path already resolved against the config's folder.
     public var store: StoreConfig
+    /// How uploads without a named provider find one.
+    public var files: FilesConfig
     /// The name errors were reported under: the path given to `load`, or the `parse` label.
     public let sourceName: String
 
@@ -40,6 +42,7 @@ public struct GatewayConfig: Sendable, Equatable {
         enrichers: [EnricherEntry] = [],
         batchPreparers: [BatchPreparerEntry] = [],
         store: StoreConfig = StoreConfig(),
+        files: FilesConfig = FilesConfig(),
         sourceName: String
     ) {
         self.server = server
@@ -50,6 +53,7 @@ public struct GatewayConfig: Sendable, Equatable {
         self.enrichers = enrichers
         self.batchPreparers = batchPreparers
         self.store = store
+        self.files = files
         self.sourceName = sourceName
     }
 

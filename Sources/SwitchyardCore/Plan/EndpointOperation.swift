@@ -10,6 +10,8 @@ public enum EndpointOperation: String, Sendable {
     case health
     /// `/p/{provider}/…`: the client's own request to the provider's native API.
     case passthrough
+    /// `/v1/files…`: the gateway's own Files API over the providers' (mode native_file).
+    case files
 
     /// Value of `sy_call_info.operation` (SY_OP_* in the plugin ABI).
     public var abiValue: UInt32 {
@@ -21,6 +23,7 @@ public enum EndpointOperation: String, Sendable {
         case .models: 5
         case .countTokens: 6
         case .passthrough: 7
+        case .files: 8
         case .health: 0
         }
     }
@@ -35,7 +38,7 @@ public enum EndpointOperation: String, Sendable {
             [.semanticExtraction, .aliasResolution]
         case .passthrough:
             [.passthrough, .usageTracking, .streaming]
-        case .models, .health:
+        case .models, .health, .files:
             []
         }
     }

@@ -93,9 +93,13 @@ public final class Gateway: @unchecked Sendable {
         let services = GatewayServices(
             providers: providers,
             planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations, enrichers: enrichers),
-            settings: GatewaySettings(accessLog: accessLog), log: log, workers: workers,
+            settings: GatewaySettings(accessLog: accessLog, defaultFileProvider: config.files.defaultProvider), log: log, workers: workers,
             guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers,
             batchPreparers: batchPreparers, store: store)
+        if let name = config.files.defaultProvider, services.nativeProvider(name, for: "files") == nil {
+            let place = config.files.defaultProviderLocation.map { "\($0): " } ?? ""
+            throw GatewayStartupError("\(place)files.default_provider: provider \"\(name)\" does not take files (its plugin's manifest does not list \"files\")")
+        }
         responder = GatewayResponder(
             services: services, models: ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000)),
             responses: ResponseStore(store: store, retention: ResponseStore.Retention(config.store.responses), log: log))

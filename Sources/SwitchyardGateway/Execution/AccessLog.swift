@@ -17,12 +17,17 @@ struct AccessLog: Sendable {
         line.field("endpoint", plan.operation.rawValue)
         line.field("status", status)
         if let passthrough = plan.passthrough {
-            // The model is what the enrichers found in the native exchange ("" when none did).
+            // Passthrough and the native files and batches routes. The model is what the
+            // enrichers found in the native exchange ("" when none did).
             let model = enrichment?.model ?? ""
             line.field("model", model)
             line.field("resolved", model)
             line.field("provider", plan.attempts[attempt].provider)
-            line.field("mode", word: "passthrough")
+            switch plan.mode {
+            case .nativeFile: line.field("mode", word: "native_file")
+            case .nativeBatch: line.field("mode", word: "native_batch")
+            default: line.field("mode", word: "passthrough")
+            }
             line.field("method", passthrough.method)
             // Without the query: it may carry a credential (Gemini's `?key=`).
             line.field("path", String(passthrough.pathOnly))

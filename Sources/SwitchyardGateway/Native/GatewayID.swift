@@ -10,7 +10,8 @@ enum GatewayID {
     static func file() -> String { "file-sy" + randomHex() }
     static func batch() -> String { "batch_sy" + randomHex() }
 
-    private static func randomHex() -> String {
+    /// 24 hex digits of `getrandom` (96 bits).
+    static func randomHex() -> String {
         var bytes = [UInt8](repeating: 0, count: 12)
         var filled = 0
         while filled < bytes.count {

@@ -1,0 +1,91 @@
+import SwitchyardCore
+import SwitchyardHTTP
+import SwitchyardJSON
+import SwitchyardPosix
+import SwitchyardStore
+import SwitchyardUpstream
+
+/// One `/v1/files…` request while it runs: its answer (once), the upstream call to stop when the
+/// client leaves, and its access-log line (mode native_file, the provider once known).
+///
+/// Threading: confined to the request's loop; `@unchecked Sendable` only so that store
+/// completions, which run on that loop, may carry it. Lifetime: retained by the writer's
+/// `onClose` and by the callbacks in flight until it finishes.
+final class FileExchange: @unchecked Sendable {
+    let request: HTTPRequest
+    let writer: ResponseWriter
+    let services: GatewayServices
+    let context: LoopContext
+    let internalRequest: Bool
+    /// The plugin call the provider's hook sees (made on first use: a listing needs none).
+    private(set) lazy var call = NativeCall(requestID: request.requestID, endpoint: FilesOperation.endpoint.rawValue, mode: ExecutionMode.nativeFile.rawValue, context: context)
+    /// The provider the request is about, once known.
+    var provider = "" {
+        didSet { call.provider = provider }
+    }
+    /// The upstream call in flight, if any (cancelled when the client leaves).
+    var transfer: (any UpstreamCall)? {
+        didSet { if transfer != nil, upstreamStartedAt == 0 { upstreamStartedAt = monotonicNanoseconds() } }
+    }
+    /// Called when the client leaves or the gateway shuts down, before the line is logged.
+    var onStop: (() -> Void)?
+    private(set) var finished = false
+    private var upstreamStartedAt: UInt64 = 0
+
+    init(request: HTTPRequest, writer: ResponseWriter, services: GatewayServices, context: LoopContext, internalRequest: Bool) {
+        self.request = request
+        self.writer = writer
+        self.services = services
+        self.context = context
+        self.internalRequest = internalRequest
+        writer.onClose = { [self] reason in
+            // Finished first, so that the cancelled call's completion finds nothing to answer.
+            let (stopping, inFlight) = (onStop, transfer)
+            switch reason {
+            case .clientGone: finish(status: 499, failure: "client closed the connection")
+            case .shutdown: fail(GatewayError.unavailable("The gateway is shutting down; retry the request."))
+            }
+            stopping?()
+            inFlight?.cancel()
+            transfer = nil
+        }
+    }
+
+    /// The store, or a 503 (a gateway assembled without one: tests of other parts).
+    var store: Store? { services.store }
+
+    func answer(_ value: JSONValue, status: Int = 200) {
+        guard !finished else { return }
+        var headers = HTTPHeaders([("Content-Type", "application/json")])
+        if !provider.isEmpty { headers.add("X-Switchyard-Provider", provider) }
+        writer.send(status: status, headers: headers, body: value.serialized())
+        finish(status: status, failure: nil)
+    }
+
+    func fail(_ error: GatewayError, detail: String? = nil) {
+        guard !finished else { return }
+        if writer.isClosed { return finish(status: error.status, failure: detail ?? error.message) }
+        var headers = HTTPHeaders([("Content-Type", "application/json")])
+        if !provider.isEmpty { headers.add("X-Switchyard-Provider", provider) }
+        writer.send(status: error.status, headers: headers, body: error.body)
+        finish(status: error.status, failure: detail ?? error.message)
+    }
+
+    /// The exchange is over (the response was sent or cut): logs its line once.
+    func finish(status: Int, failure: String?) {
+        guard !finished else { return }
+        finished = true
+        writer.onClose = nil
+        writer.onDrained = nil
+        onStop = nil
+        let upstream = upstreamStartedAt == 0 ? 0 : monotonicNanoseconds() &- upstreamStartedAt
+        let attempt = Attempt(provider: provider, plugin: services.providers[provider]?.plugin.name ?? "", upstreamModel: "", operation: .files)
+        let plan = ExecutionPlan(
+            requestID: request.requestID, operation: .files, mode: .nativeFile, capabilities: [], stream: false,
+            resolution: ModelResolution(requested: "", resolved: "", aliases: []), attempts: [attempt], chains: PluginChains(),
+            internalRequest: internalRequest, passthrough: PassthroughTarget(method: request.method, path: request.target))
+        services.accessLog.record(
+            plan: plan, status: status, attempt: 0, startedAt: request.receivedAt, upstreamNanoseconds: upstream, usage: nil, failure: failure,
+            into: context.accessLog)
+    }
+}
