@@ -11,7 +11,7 @@ let anthropicDefinition = PluginDefinition.provider(
     id: "dev.switchyard.provider.anthropic",
     version: "1.0.0",
     manifest: #"""
-    {"kinds":["provider"],"interfaces":["switchyard.provider/1"],"operations":["chat_completions","messages","count_tokens","batches"],\#
+    {"kinds":["provider"],"interfaces":["switchyard.provider/1"],"operations":["chat_completions","messages","count_tokens","batches"],"batch_discount":0.5,\#
     "toolchain":"swift","config_schema":{"type":"object","additionalProperties":false,"properties":{\#
     "base_url":{"type":"string","description":"Upstream base URL up to /v1, e.g. https://api.anthropic.com/v1"},\#
     "api_key_env":{"type":["string","null"],"description":"Environment variable holding the API key (sent as x-api-key); null or empty for keyless upstreams"},\#

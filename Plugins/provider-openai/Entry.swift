@@ -11,7 +11,7 @@ let openAIDefinition = PluginDefinition.provider(
     id: "dev.switchyard.provider.openai",
     version: "1.0.0",
     manifest: #"""
-    {"kinds":["provider"],"interfaces":["switchyard.provider/1"],"operations":["chat_completions","embeddings","responses","files","batches"],\#
+    {"kinds":["provider"],"interfaces":["switchyard.provider/1"],"operations":["chat_completions","embeddings","responses","files","batches"],"batch_discount":0.5,\#
     "toolchain":"swift","config_schema":{"type":"object","additionalProperties":false,"properties":{\#
     "base_url":{"type":"string","description":"Upstream base URL up to /v1, e.g. https://api.openai.com/v1; for Azure the resource endpoint https://NAME.openai.azure.com"},\#
     "flavor":{"enum":["openai","azure"],"description":"azure: deployment URLs with api-version and the api-key header"},\#

@@ -11,6 +11,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     let models: ModelsEndpoint
     let passthrough: PassthroughEndpoint
     let files: FilesEndpoint
+    let batches: BatchesEndpoint
     /// The secret that marks requests this gateway's plugins send to it (`http_send` of a path).
     let internalRequests = InternalRequests()
     /// Each event loop's upstream client and access-log batch, keyed by the loop's identity;
@@ -26,6 +27,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         storedResponses = StoredResponsesEndpoint(store: responses)
         passthrough = PassthroughEndpoint(services: services)
         files = FilesEndpoint(services: services)
+        batches = BatchesEndpoint(services: services)
         self.models = models
     }
 
@@ -109,6 +111,8 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
             try passthrough.forward(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
         case let path where path == FilesEndpoint.collection || path.hasPrefix(FilesEndpoint.prefix):
             try files.handle(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
+        case let path where path == BatchesEndpoint.prefix || path.hasPrefix(BatchesEndpoint.prefix + "/"):
+            try batches.handle(request, writer: writer, context: try context(of: writer))
         case let path where path.hasPrefix(StoredResponsesEndpoint.prefix):
             try storedResponses.handle(request, writer: writer)
         case "/v1/models", "/models":

@@ -29,9 +29,13 @@ final class ConfiguredProvider: Sendable {
     let watchTag: UInt64
     /// `providers[].passthrough`: nil when `/p/{name}/…` is refused.
     let passthrough: PassthroughPolicy?
+    /// What the provider takes off batch traffic (its manifest's `batch_discount`, 0.5 = half
+    /// price), noted with a batch's usage; 0 when it grants none or runs no batches.
+    let batchDiscount: Double
 
-    init(plugin: ProviderPlugin, limits: UpstreamLimits, blocking: BlockingHooks = [], watchTag: UInt64 = 0, passthrough: PassthroughPolicy? = nil) {
+    init(plugin: ProviderPlugin, limits: UpstreamLimits, blocking: BlockingHooks = [], watchTag: UInt64 = 0, passthrough: PassthroughPolicy? = nil, batchDiscount: Double = 0) {
         self.plugin = plugin
+        self.batchDiscount = batchDiscount
         self.passthrough = passthrough
         self.limits = limits
         generateOnWorker = blocking.contains(.generate)
@@ -63,12 +67,15 @@ final class GatewayServices: Sendable {
     let batchPreparers: [ConfiguredBatchPreparer]
     /// The embedded database: the records of native files and batches.
     let store: Store?
+    /// The files the gateway keeps itself (for providers with no files API), beside the store.
+    let heldFiles: HeldFiles?
 
     init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog, workers: WorkerPool? = nil,
          guardrails: [String: ConfiguredGuardrail] = [:], enrichers: [ConfiguredEnricher] = [], batchPreparers: [ConfiguredBatchPreparer] = [],
-         store: Store? = nil) {
+         store: Store? = nil, heldFiles: HeldFiles? = nil) {
         self.providers = providers
         self.store = store
+        self.heldFiles = heldFiles
         self.guardrails = guardrails
         self.enrichers = enrichers
         self.batchPreparers = batchPreparers
@@ -81,12 +88,22 @@ final class GatewayServices: Sendable {
 }
 
 extension GatewayServices {
-    /// `name` as a provider of native `operation` ("files", "batches"): its manifest lists the
-    /// operation and its plugin addresses its native API (the passthrough hook). Nil otherwise.
+    /// `name` as a provider of native `operation` ("files", "batches") over OpenAI's Files and
+    /// Batch APIs: its manifest lists the operation (batches need "files" too: the input is a
+    /// file there) and its plugin addresses its native API (the passthrough hook). Nil otherwise,
+    /// and for batches of a provider that runs them inline (`inlineBatchProvider`).
     func nativeProvider(_ name: String, for operation: String) -> NativeProvider? {
         guard let configured = providers[name], configured.plugin.takesPassthrough,
-              planner.providerOperations[name]?.contains(operation) == true else { return nil }
+              let declared = planner.providerOperations[name], declared.contains(operation) else { return nil }
+        if operation == "batches", !declared.contains("files") || configured.plugin.takesInlineBatches { return nil }
         return NativeProvider(name: name, configured: configured)
+    }
+
+    /// `name` as a provider that runs batches inline (its plugin's batch table), else nil.
+    func inlineBatchProvider(_ name: String) -> InlineBatchProvider? {
+        guard let configured = providers[name], configured.plugin.takesInlineBatches,
+              planner.providerOperations[name]?.contains("batches") == true else { return nil }
+        return InlineBatchProvider(name: name, configured: configured)
     }
 
     /// The providers taking native `operation`, by name.

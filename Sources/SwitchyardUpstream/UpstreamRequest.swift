@@ -206,6 +206,8 @@ public struct UpstreamTimings: Sendable {
     public var toHead: UInt64 { head > 0 ? head &- started : 0 }
     /// Whole transfer, or 0 while running.
     public var total: UInt64 { completed > 0 ? completed &- started : 0 }
+
+    public init() {}
 }
 
 private final class BodySourceBox: Sendable {

@@ -56,7 +56,7 @@ public final class Gateway: @unchecked Sendable {
             providers[entry.name] = ConfiguredProvider(
                 plugin: plugin, limits: UpstreamLimits(entry.timeouts, server: config.server),
                 blocking: instance?.library.blockingHooks ?? [], watchTag: HookWatch.tag(provider: watched.count),
-                passthrough: entry.passthrough)
+                passthrough: entry.passthrough, batchDiscount: instance?.library.manifest["batch_discount"]?.doubleValue ?? 0)
             watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: instance?.host))
         }
         // Threads for blocking hooks only when a plugin in use declares one.
@@ -90,12 +90,16 @@ public final class Gateway: @unchecked Sendable {
         let batchPreparers = config.batchPreparers.compactMap { entry in
             loadedPreparers[entry.name].map { ConfiguredBatchPreparer(entry: entry, plugin: $0) }
         }
+        let heldFiles: HeldFiles
+        do { heldFiles = try HeldFiles(folder: BatchCreation.spoolFolder(of: store) + "/files") } catch {
+            throw GatewayStartupError("cannot open the held-files folder beside the store: \(error.message)")
+        }
         let services = GatewayServices(
             providers: providers,
             planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations, enrichers: enrichers),
             settings: GatewaySettings(accessLog: accessLog, defaultFileProvider: config.files.defaultProvider), log: log, workers: workers,
             guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers,
-            batchPreparers: batchPreparers, store: store)
+            batchPreparers: batchPreparers, store: store, heldFiles: heldFiles)
         if let name = config.files.defaultProvider, services.nativeProvider(name, for: "files") == nil {
             let place = config.files.defaultProviderLocation.map { "\($0): " } ?? ""
             throw GatewayStartupError("\(place)files.default_provider: provider \"\(name)\" does not take files (its plugin's manifest does not list \"files\")")

@@ -24,6 +24,7 @@ final class ClientFileUpload: @unchecked Sendable {
     private var form = UploadForm()
     private var phase = Phase.form
     private var part: ClientFilePart?
+    private var intake: HeldFileIntake?
 
     private enum Phase {
         case form
@@ -44,6 +45,7 @@ final class ClientFileUpload: @unchecked Sendable {
         exchange.onStop = { [self] in
             phase = .done
             part?.cancel()
+            intake?.cancel()
         }
         advance()
     }
@@ -77,11 +79,14 @@ final class ClientFileUpload: @unchecked Sendable {
                         throw GatewayError.invalidRequest("Missing required field 'file' (the form has no file part).", code: "missing_required_parameter", param: "file")
                     }
                 case .choosing(let head):
-                    guard let provider = try choose() else {
+                    guard let destination = try choose() else {
                         guard try pull() else { return }
                         continue
                     }
-                    try upload(to: provider, head: head)
+                    switch destination {
+                    case .provider(let provider): try upload(to: provider, head: head)
+                    case .held(let name): try hold(for: name, head: head)
+                    }
                     return
                 case .streaming, .done:
                     return
@@ -93,20 +98,20 @@ final class ClientFileUpload: @unchecked Sendable {
         }
     }
 
-    /// The provider, or nil while the batch file's first line is still arriving.
-    private func choose() throws(GatewayError) -> NativeProvider? {
+    /// Where the file goes, or nil while the batch file's first line is still arriving.
+    private func choose() throws(GatewayError) -> FileDestination? {
         let choice = FileProviderChoice(services: exchange.services)
         if let name = form.provider { return try choice.named(name) }
-        guard try form.requiredPurpose() == "batch" else { return try choice.fallback(model: nil) }
+        guard try form.requiredPurpose() == "batch" else { return .provider(try choice.fallback(model: nil)) }
         switch reader.fileFirstLine(limit: Self.maxFirstLineBytes) {
         case .needMore:
             return nil
         case .tooLong:
-            return try choice.fallback(model: nil)
+            return .provider(try choice.fallback(model: nil))
         case .line(let line):
             let model = FileProviderChoice.model(ofBatchLine: line)
-            if let model, let provider = choice.serving(model: model) { return provider }
-            return try choice.fallback(model: model)
+            if let model, let destination = choice.serving(model: model) { return destination }
+            return .provider(try choice.fallback(model: model))
         }
     }
 
@@ -151,6 +156,52 @@ final class ClientFileUpload: @unchecked Sendable {
                 store(record, object: uploaded.object, provider: provider)
             }
         }
+    }
+
+    /// Keeps the file part in the gateway's held files (for `provider`'s inline batches): written
+    /// as it arrives, made durable and recorded in one store job, answered after that commit.
+    private func hold(for provider: String, head: MultipartPartHead) throws(GatewayError) {
+        guard let held = exchange.services.heldFiles, let store = exchange.store else {
+            throw GatewayError.unavailable("This gateway keeps no files of its own (no store).")
+        }
+        let purpose = try form.requiredPurpose()
+        let filename = head.filename ?? "file"
+        let id = GatewayID.file()
+        let writer = try held.create(id)
+        let part = ClientFilePart(stream: stream, reader: reader)
+        self.part = part
+        phase = .streaming
+        exchange.provider = provider
+        let intake = HeldFileIntake(source: part, writer: writer) { [self] result in
+            self.intake = nil
+            guard !exchange.finished else { return }
+            switch result {
+            case .failure(let error):
+                phase = .done
+                exchange.fail(part.problem ?? error)
+            case .success(let bytes):
+                let record = FileRecord(
+                    id: id, provider: "", upstreamID: id, filename: filename, purpose: purpose, bytes: bytes,
+                    createdAt: Int(unixNanoseconds() / 1_000_000_000), expiresAt: nil, origin: "upload")
+                let kept = LoopConfined(writer)
+                store.write(onLoop: exchange.writer.loop, { db throws(StoreError) in
+                    do throws(GatewayError) { try kept.value.commit() } catch { throw StoreError(.cannotOpen, error.message) }
+                    try FileRecord.insert(record, db)
+                }) { [self] written in
+                    phase = .done
+                    switch written {
+                    case .success:
+                        exchange.answer(FileObject.json(record))
+                    case .failure(let error):
+                        held.delete(id)
+                        exchange.fail(.unavailable("The gateway could not keep the upload (\(error.message)). Retry the upload."),
+                                      detail: "store write failed: \(error.message)")
+                    }
+                }
+            }
+        }
+        self.intake = intake
+        intake.start()
     }
 
     /// Answers only once the record committed; else takes the upload back.

@@ -1,18 +1,35 @@
 import SwitchyardCore
 import SwitchyardJSON
 
+/// Where an upload goes: to a provider's Files API, or into the gateway's held files for a
+/// provider that has none but runs batches inline (Anthropic: its batches take the requests in
+/// the create body, which the gateway builds from the held file).
+enum FileDestination {
+    case provider(NativeProvider)
+    /// Kept by the gateway, meant for the named provider's inline batches.
+    case held(for: String)
+
+    var providerName: String {
+        switch self {
+        case .provider(let provider): provider.name
+        case .held(let name): name
+        }
+    }
+}
+
 /// Which provider receives an upload (docs/batches.md, "Files"): the one the form's `provider`
-/// field names; else, for purpose `batch`, the first provider taking files that serves the model
-/// of the file's first line; else `files.default_provider`; else the only provider taking files.
-/// Otherwise the client has to name one.
+/// field names; else, for purpose `batch`, the first provider serving the model of the file's
+/// first line that takes files or runs batches inline; else `files.default_provider`; else the
+/// only provider taking files. Otherwise the client has to name one.
 ///
 /// Threading: immutable; the request's loop.
 struct FileProviderChoice {
     let services: GatewayServices
 
-    /// The provider a `provider` field names, or a 400 naming it.
-    func named(_ name: String) throws(GatewayError) -> NativeProvider {
-        if let provider = services.nativeProvider(name, for: "files") { return provider }
+    /// The destination a `provider` field names, or a 400 naming it.
+    func named(_ name: String) throws(GatewayError) -> FileDestination {
+        if let provider = services.nativeProvider(name, for: "files") { return .provider(provider) }
+        if services.inlineBatchProvider(name) != nil { return .held(for: name) }
         guard services.providers[name] != nil else {
             throw GatewayError.invalidRequest(
                 "No provider named '\(name)' (providers taking files: \(takers)).", code: "unknown_provider", param: "provider")
@@ -29,11 +46,13 @@ struct FileProviderChoice {
         return value["body"]?["model"]?.stringValue
     }
 
-    /// The first provider taking files that serves `model` (aliases followed), if any.
-    func serving(model: String) -> NativeProvider? {
+    /// The first provider serving `model` (aliases followed) that takes files or runs batches
+    /// inline, if any.
+    func serving(model: String) -> FileDestination? {
         guard let (_, attempts) = try? services.planner.routing.resolve(model) else { return nil }
         for attempt in attempts {
-            if let provider = services.nativeProvider(attempt.provider, for: "files") { return provider }
+            if let provider = services.nativeProvider(attempt.provider, for: "files") { return .provider(provider) }
+            if services.inlineBatchProvider(attempt.provider) != nil { return .held(for: attempt.provider) }
         }
         return nil
     }

@@ -56,6 +56,7 @@ struct FilesEndpoint {
             list(exchange, store: store)
         case (_, let id?, _):
             lookUp(id, exchange, store: store) { record, provider in
+                guard let provider else { return heldFile(record, method: method, content: content, exchange, store: store) }
                 switch (method, content) {
                 case ("GET", false): retrieve(record, provider, exchange)
                 case ("GET", true): download(record, provider, exchange)
@@ -101,10 +102,12 @@ struct FilesEndpoint {
         }
     }
 
-    /// The record of `id` and the provider holding it, or the client's 404.
-    private func lookUp(_ id: String, _ exchange: FileExchange, store: Store, then: @escaping @Sendable (FileRecord, NativeProvider) -> Void) {
+    /// The record of `id` and the provider holding it (nil: the gateway holds it), or the client's 404.
+    private func lookUp(_ id: String, _ exchange: FileExchange, store: Store, then: @escaping @Sendable (FileRecord, NativeProvider?) -> Void) {
         store.read(on: exchange.writer.loop, { db throws(StoreError) in try FileRecord.find(id: id, db) }) { [services] result in
             switch result {
+            case .success(let record?) where record.provider.isEmpty:
+                then(record, nil)
             case .success(let record?):
                 exchange.provider = record.provider
                 guard let provider = services.nativeProvider(record.provider, for: "files") else {
@@ -182,6 +185,33 @@ struct FilesEndpoint {
             }
         } catch {
             exchange.fail(error)
+        }
+    }
+
+    // MARK: files the gateway holds
+
+    /// A held file: its record is its object, its bytes are on the gateway's disk, and a delete
+    /// removes the record first (committed), then the bytes.
+    private func heldFile(_ record: FileRecord, method: String, content: Bool, _ exchange: FileExchange, store: Store) {
+        switch (method, content) {
+        case ("GET", false):
+            exchange.answer(FileObject.json(record))
+        case ("GET", true):
+            guard let file = services.heldFiles?.open(record.id) else {
+                return exchange.fail(.internalError("The content of \(record.id) is missing from the gateway's held files."))
+            }
+            exchange.transfer = HeldFileFeed(file, loop: exchange.writer.loop, delegate: FileContentRelay(exchange: exchange, fileID: record.id))
+        default:
+            let held = services.heldFiles
+            store.write(on: exchange.writer.loop, { db throws(StoreError) in try FileRecord.delete(id: record.id, db) }) { written in
+                switch written {
+                case .success:
+                    held?.delete(record.id)
+                    exchange.answer(.object(JSONObject([("id", .string(record.id)), ("object", "file"), ("deleted", true)])))
+                case .failure(let error):
+                    exchange.fail(GatewayError.unavailable("The gateway could not delete the file (\(error.message)); retry the delete."))
+                }
+            }
         }
     }
 }

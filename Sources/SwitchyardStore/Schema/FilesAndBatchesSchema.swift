@@ -34,7 +34,6 @@ enum FilesAndBatchesSchema {
             object                 TEXT NOT NULL,
             UNIQUE (provider, upstream_id)
         );
-        CREATE INDEX batches_by_age ON batches (created_at DESC, id DESC);
         CREATE TABLE batch_usage (
             batch_id          TEXT NOT NULL REFERENCES batches (id),
             model             TEXT NOT NULL,

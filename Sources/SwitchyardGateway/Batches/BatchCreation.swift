@@ -1,0 +1,264 @@
+import CSwitchyardPlugin
+import SwitchyardCore
+import SwitchyardHTTP
+import SwitchyardJSON
+import SwitchyardPosix
+import SwitchyardStore
+import SwitchyardUpstream
+
+/// `POST /v1/batches`: the input file is read from the provider holding it and prepared line
+/// by line (InputPreparation); when a line changed, the prepared file is uploaded as a new file;
+/// then the batch is created upstream and recorded in the store, and the client gets OpenAI's
+/// batch object with the gateway's ids.
+///
+/// All or nothing: if anything fails after the prepared file was uploaded (the provider refuses
+/// the batch, the store cannot record it), that file is deleted again, and a batch created
+/// upstream but not recorded is cancelled; the client gets one error (a refused line: 400
+/// naming the line). A client who leaves before the batch is created stops the work and the
+/// same rollback runs; after that, the batch is recorded whatever the client does.
+///
+/// Threading: loop-confined (the request's loop); store completions come back to it.
+/// Lifetime: retained by the closures of the step in progress.
+final class BatchCreation {
+    let services: GatewayServices
+    let store: Store
+    let context: LoopContext
+    let writer: ResponseWriter
+    let call: NativeCall
+    let request: BatchCreateRequest
+    private let method: String
+    let startedAt: UInt64
+    var provider: NativeProvider?
+    /// The provider running the batch when it runs batches inline (its input held here).
+    var inline: InlineBatchProvider?
+    var providerName: String { provider?.name ?? inline?.name ?? "" }
+    var input: FileRecord?
+    var preparing: InputPreparation?
+    var pending: (any UpstreamCall)?
+    /// The provider's id of the prepared file the gateway uploaded, until it is recorded.
+    var uploaded: String?
+    var committed = false
+    var done = false
+
+    init(request: BatchCreateRequest, method: String, services: GatewayServices, store: Store, context: LoopContext, writer: ResponseWriter, requestID: String, startedAt: UInt64) {
+        self.request = request
+        self.method = method
+        self.services = services
+        self.store = store
+        self.context = context
+        self.writer = writer
+        self.startedAt = startedAt
+        call = NativeCall(requestID: requestID, endpoint: "batches", mode: "native_batch", context: context)
+    }
+
+    func start() {
+        writer.onClose = { [self] _ in clientLeft() }
+        let id = request.inputFileID
+        store.read(onLoop: context.upstream.loop, { db throws(StoreError) in try FileRecord.find(id: id, db) }) { [self] result in
+            switch result {
+            case .failure(let error): fail(.unavailable("The gateway's store could not be read: \(error.message)"))
+            case .success(nil): fail(GatewayError(status: 404, type: "invalid_request_error", code: "file_not_found", param: "input_file_id",
+                                                  message: "No such File object: \(id)."))
+            case .success(let file?): prepare(file)
+            }
+        }
+    }
+
+    private func prepare(_ file: FileRecord) {
+        guard !done else { return }
+        input = file
+        call.provider = file.provider
+        guard file.purpose == "batch" else {
+            return fail(.invalidRequest("The file \(file.id) has purpose '\(file.purpose)'; a batch's input needs purpose 'batch'.", param: "input_file_id"))
+        }
+        if file.provider.isEmpty { return prepareHeld(file) }
+        guard let provider = services.nativeProvider(file.provider, for: "batches") else {
+            return fail(.invalidRequest("The file \(file.id) is held by provider '\(file.provider)', which does not run batches.", param: "input_file_id"))
+        }
+        self.provider = provider
+        do throws(GatewayError) {
+            let preparation = try BatchLinePreparation(
+                services: services, context: context, provider: file.provider, batchRequest: JSONValue.object(request.body).serialized(),
+                requestID: call.requestID)
+            let spool = try SpoolFile(in: Self.spoolFolder(of: store))
+            let download = try provider.request("GET", "/v1/files/\(file.upstreamID)/content", call: call.description(SY_OP_BATCHES))
+            let preparing = InputPreparation(preparation: preparation, provider: file.provider, keepLine: { _, line throws(GatewayError) in
+                try spool.appendLine(line)
+            }) { [self] result in
+                self.preparing = nil
+                switch result {
+                case .failure(let error): fail(error)
+                case .success(let prepared) where prepared.changed: upload(spool, named: file.filename)
+                case .success: create(inputUpstreamID: file.upstreamID)
+                }
+            }
+            self.preparing = preparing
+            preparing.start(download, on: context.upstream)
+        } catch {
+            fail(error)
+        }
+    }
+
+    private func upload(_ spool: SpoolFile, named filename: String) {
+        guard let provider, !done else { return }
+        let stem = filename.hasSuffix(".jsonl") ? String(filename.dropLast(6)) : filename
+        do throws(GatewayError) {
+            pending = try NativeFileUpload.start(
+                provider: provider, purpose: "batch", filename: stem + ".prepared.jsonl", body: spool, call: call, context: context,
+                maxAnswerBytes: Self.maxAnswerBytes
+            ) { [self] result in
+                pending = nil
+                switch result {
+                case .failure(let error): fail(error)
+                case .success(let file):
+                    uploaded = file.upstreamID
+                    create(inputUpstreamID: file.upstreamID)
+                }
+            }
+        } catch {
+            fail(error)
+        }
+    }
+
+    private func create(inputUpstreamID: String) {
+        guard let provider, !done else { return rollback() }
+        do throws(GatewayError) {
+            let upstream = try provider.request(
+                "POST", "/v1/batches", headers: [("Content-Type", "application/json")], body: request.upstreamBody(inputFile: inputUpstreamID),
+                call: call.description(SY_OP_BATCHES))
+            pending = NativeExchange.send(upstream, provider: provider.name, on: context.upstream, maxBytes: Self.maxAnswerBytes) { [self] result in
+                pending = nil
+                switch result {
+                case .failure(let error): fail(error)
+                case .success(let answer) where !answer.succeeded: failForwarding(answer)
+                case .success(let answer): record(answer.body, inputUpstreamID: inputUpstreamID)
+                }
+            }
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// The batch exists upstream: from here on it is recorded whatever the client does.
+    func record(_ body: [UInt8], inputUpstreamID: String) {
+        guard let input else { return }
+        committed = true
+        guard var upstream = try? JSONValue.parse(body).objectValue, let upstreamID = upstream["id"]?.stringValue else {
+            return fail(.upstream(status: 502, message: "Provider \(providerName) answered the batch with no batch object."))
+        }
+        // What the client asked for, where the provider's object does not say it (an inline one).
+        for key in ["endpoint", "completion_window", "metadata"] where upstream[key] == nil {
+            upstream[key] = request.body[key] ?? .null
+        }
+        let now = Int(unixNanoseconds() / 1_000_000_000)
+        var record = BatchRecord(
+            id: GatewayID.batch(), provider: providerName, upstreamID: upstreamID, inputFileID: input.id, upstreamInputFileID: inputUpstreamID,
+            rewritten: uploaded != nil, endpoint: request.endpoint, createdAt: upstream["created_at"]?.intValue ?? now,
+            status: upstream["status"]?.stringValue ?? "validating", object: [])
+        record.object = BatchObject.render(upstream, record: record, files: [:])
+        let prepared = uploaded.map {
+            FileRecord(id: GatewayID.file(), provider: providerName, upstreamID: $0, filename: input.filename, purpose: "batch",
+                       bytes: 0, createdAt: now, expiresAt: nil, origin: "batch_input")
+        }
+        let row = record
+        store.write(onLoop: context.upstream.loop, { db throws(StoreError) in
+            if let prepared { try FileRecord.insert(prepared, db) }
+            try BatchRecord.insert(row, db)
+        }) { [self] result in
+            switch result {
+            case .success:
+                uploaded = nil
+                answer(status: 200, body: row.object)
+            case .failure(let error):
+                // Not recorded means not the client's: undo it upstream.
+                cancelUpstream(upstreamID)
+                committed = false
+                fail(.unavailable("The batch could not be recorded (\(error.message)); it was cancelled. Retry the request."))
+            }
+        }
+    }
+
+    // MARK: ending
+
+    private func clientLeft() {
+        guard !done, !committed else { return }
+        done = true
+        preparing?.cancel()
+        preparing = nil
+        pending?.cancel()
+        pending = nil
+        rollback()
+        call.end()
+        log(status: 499, failure: "client closed the connection")
+    }
+
+    func failForwarding(_ answer: NativeAnswer) {
+        rollback()
+        finish(status: answer.status, body: answer.body, failure: "provider refused the batch (HTTP \(answer.status))")
+    }
+
+    func fail(_ error: GatewayError) {
+        preparing?.cancel()
+        preparing = nil
+        rollback()
+        finish(status: error.status, body: error.body, failure: error.message)
+    }
+
+    func answer(status: Int, body: [UInt8]) {
+        finish(status: status, body: body, failure: nil)
+    }
+
+    func finish(status: Int, body: [UInt8], failure: String?) {
+        guard !done else { return }
+        done = true
+        writer.onClose = nil
+        var headers = HTTPHeaders([("Content-Type", "application/json"), ("X-Switchyard-Mode", "native_batch")])
+        if !providerName.isEmpty { headers.add("X-Switchyard-Provider", providerName) }
+        writer.send(status: status, headers: headers, body: body)
+        call.end()
+        log(status: status, failure: failure)
+    }
+
+    private func log(status: Int, failure: String?) {
+        var line = NativeAccessLine(
+            requestID: call.requestID, endpoint: "batches", mode: "native_batch", method: method, status: status,
+            provider: providerName, startedAt: startedAt)
+        line.field("input_file_id", request.inputFileID)
+        if let failure { line.field("error", failure) }
+        line.record(services, into: context.accessLog)
+    }
+
+    /// Deletes the prepared file uploaded for a batch that did not come to be.
+    func rollback() {
+        guard let uploaded, let provider else { return }
+        self.uploaded = nil
+        let warn = { [services] (message: String) in
+            services.log.warn("a batch's prepared input could not be deleted", fields: [("provider", provider.name), ("file", uploaded), ("error", message)])
+        }
+        do throws(GatewayError) {
+            try NativeFileDelete.start(provider: provider, upstreamID: uploaded, call: call, context: context, maxAnswerBytes: Self.maxAnswerBytes) { result in
+                if case .failure(let error) = result { warn(error.message) }
+            }
+        } catch {
+            warn(error.message)
+        }
+    }
+
+    func cancelUpstream(_ upstreamID: String) {
+        let description = call.description(SY_OP_BATCHES)
+        let request = provider.flatMap { try? $0.request("POST", "/v1/batches/\(upstreamID)/cancel", call: description) }
+            ?? inline.flatMap { try? $0.request(SY_BATCH_CANCEL, batchID: upstreamID, call: description) }
+        guard let request else { return }
+        NativeExchange.send(request, provider: providerName, on: context.upstream, maxBytes: Self.maxAnswerBytes) { _ in }
+    }
+
+    /// The most a provider's answer about one file or batch may take (its JSON object).
+    static let maxAnswerBytes = 1 << 20
+
+    /// Prepared inputs are spooled beside the store: a disk the operator chose for the
+    /// gateway's data, not whatever /tmp is.
+    static func spoolFolder(of store: Store) -> String {
+        guard let slash = store.path.lastIndex(of: "/") else { return "." }
+        return slash == store.path.startIndex ? "/" : String(store.path[..<slash])
+    }
+}

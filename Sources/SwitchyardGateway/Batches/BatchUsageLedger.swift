@@ -1,0 +1,155 @@
+import CSwitchyardPlugin
+import SwitchyardCore
+import SwitchyardHTTP
+import SwitchyardJSON
+import SwitchyardPosix
+import SwitchyardStore
+import SwitchyardUpstream
+import Synchronization
+
+/// Records each batch's usage once, when the gateway first sees it ended: the output file is
+/// read from the provider as a stream, its lines' usage summed per model (BatchUsageTotals),
+/// one `batch_usage` row per model written to the store, and one access-log line with the sums
+/// and the provider's batch discount (what the batch cost relative to the same live requests).
+///
+/// "Once" holds across loops and restarts: a batch being read now is in `inFlight`; a batch
+/// with rows in `batch_usage` is done (the insert ignores a second set).
+///
+/// Threading: `account` on any loop; the work it starts stays on that loop. `inFlight` is the
+/// one piece of shared state, under a mutex.
+final class BatchUsageLedger: Sendable {
+    private let inFlight = Mutex<Set<String>>([])
+
+    func account(_ record: BatchRecord, upstream: JSONObject, provider: NativeProvider, services: GatewayServices, store: Store, context: LoopContext) {
+        guard claim(record.id) else { return }
+        let id = record.id
+        store.read(onLoop: context.upstream.loop, { db throws(StoreError) in
+            try db.scalar("SELECT count(*) FROM batch_usage WHERE batch_id = ?", [.text(id)])
+        }) { [self] result in
+            guard case .success(.integer(0)?) = result else { return release(id) }
+            let failed = upstream["request_counts"]?["failed"]?.intValue ?? 0
+            let reader = UsageReader(record: record, provider: provider, failed: failed) { [self] totals in
+                if let totals { write(totals, record: record, provider: provider, services: services, store: store, context: context) }
+                else { release(id) }
+            }
+            reader.start(output: upstream["output_file_id"]?.stringValue, context: context, log: services.log)
+        }
+    }
+
+    /// Claims `id` for the one reading of its results; false when another is under way.
+    func claim(_ id: String) -> Bool { inFlight.withLock { $0.insert(id).inserted } }
+
+    func release(_ id: String) {
+        _ = inFlight.withLock { $0.remove(id) }
+    }
+
+    private func write(_ totals: BatchUsageTotals, record: BatchRecord, provider: NativeProvider, services: GatewayServices, store: Store, context: LoopContext) {
+        let discount = provider.configured.batchDiscount
+        let startedAt = monotonicNanoseconds()
+        store.write(onLoop: context.upstream.loop, { db throws(StoreError) in
+            try Self.insertRows(totals, batchID: record.id, discount: discount, db)
+        }) { [self] result in
+            release(record.id)
+            if case .failure(let error) = result {
+                return services.log.warn("a batch's usage could not be recorded", fields: [("batch", record.id), ("error", error.message)])
+            }
+            Self.log(totals, record: record, provider: provider.name, discount: discount, startedAt: startedAt, services: services, context: context)
+        }
+    }
+
+    /// One `batch_usage` row per model (a second set for the same batch is ignored).
+    static func insertRows(_ totals: BatchUsageTotals, batchID: String, discount: Double, _ db: SQLiteConnection) throws(StoreError) {
+        let now = Int64(unixNanoseconds() / 1_000_000_000)
+        let rows = totals.models.isEmpty ? ["": BatchUsageTotals.Model()] : totals.models
+        for (model, sums) in rows {
+            _ = try db.run("""
+                INSERT INTO batch_usage (batch_id, model, lines, failed_lines, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, discount, recorded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (batch_id, model) DO NOTHING
+                """, [.text(batchID), .text(model), .integer(Int64(sums.lines)), .integer(Int64(sums.failedLines)),
+                      .integer(Int64(sums.promptTokens)), .integer(Int64(sums.completionTokens)), .integer(Int64(sums.cachedTokens)),
+                      .integer(Int64(sums.reasoningTokens)), .real(discount), .integer(now)])
+        }
+    }
+
+    /// The access-log line of a batch's usage.
+    static func log(_ totals: BatchUsageTotals, record: BatchRecord, provider: String, discount: Double, startedAt: UInt64, services: GatewayServices, context: LoopContext) {
+        let sum = totals.sum
+        var line = NativeAccessLine(
+            requestID: RequestID.generate(), endpoint: "batches", mode: "native_batch", method: "-", status: 200,
+            provider: provider, startedAt: startedAt)
+        line.field("batch", record.id)
+        line.field("batch_status", record.status)
+        line.field("model", totals.models.keys.filter { !$0.isEmpty }.sorted().joined(separator: ","))
+        line.field("lines", sum.lines)
+        line.field("failed_lines", sum.failedLines)
+        line.field("prompt_tokens", sum.promptTokens)
+        line.field("completion_tokens", sum.completionTokens)
+        if sum.cachedTokens > 0 { line.field("cached_tokens", sum.cachedTokens) }
+        if sum.reasoningTokens > 0 { line.field("reasoning_tokens", sum.reasoningTokens) }
+        line.field("batch_discount", String(discount))
+        line.record(services, into: context.accessLog)
+    }
+}
+
+/// Streams a batch's output file and sums its lines. Loop-confined; retained by its transfer.
+private final class UsageReader: UpstreamResponseDelegate {
+    private let record: BatchRecord
+    private let provider: NativeProvider
+    private var totals = BatchUsageTotals()
+    private var lines = JSONLines(maxLineBytes: InputPreparation.maxLineBytes)
+    private var status = 0
+    private var completion: ((BatchUsageTotals?) -> Void)?
+    private var log: GatewayLog?
+    private var call: NativeCall?
+
+    init(record: BatchRecord, provider: NativeProvider, failed: Int, completion: @escaping (BatchUsageTotals?) -> Void) {
+        self.record = record
+        self.provider = provider
+        self.completion = completion
+        totals.addFailed(failed)
+    }
+
+    func start(output: String?, context: LoopContext, log: GatewayLog) {
+        self.log = log
+        guard let output else { return finish(ok: true) }
+        let call = NativeCall(requestID: RequestID.generate(), endpoint: "batches", mode: "native_batch", context: context)
+        call.provider = provider.name
+        self.call = call
+        do {
+            let request = try provider.request("GET", "/v1/files/\(output)/content", call: call.description(SY_OP_BATCHES))
+            _ = context.upstream.start(request, delegate: self)
+        } catch {
+            log.warn("a batch's output could not be read for its usage", fields: [("batch", record.id), ("error", error.message)])
+            finish(ok: false)
+        }
+    }
+
+    func upstreamHead(status: Int, headers: [(name: String, value: String)]) { self.status = status }
+
+    func upstreamBody(_ chunk: UnsafeRawBufferPointer) {
+        guard (200..<300).contains(status) else { return }
+        lines.append(chunk)
+        drain()
+    }
+
+    func upstreamComplete(_ result: UpstreamResult) {
+        guard case .success = result, (200..<300).contains(status) else {
+            log?.warn("a batch's output could not be read for its usage", fields: [("batch", record.id), ("status", String(status))])
+            return finish(ok: false)
+        }
+        lines.finish()
+        drain()
+        finish(ok: true)
+    }
+
+    private func drain() {
+        while case .line(_, let bytes) = lines.next() { totals.add(line: bytes) }
+    }
+
+    private func finish(ok: Bool) {
+        call?.end()
+        guard let completion else { return }
+        self.completion = nil
+        completion(ok ? totals : nil)
+    }
+}

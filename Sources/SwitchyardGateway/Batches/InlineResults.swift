@@ -1,0 +1,152 @@
+import CSwitchyardPlugin
+import SwitchyardCore
+import SwitchyardJSON
+import SwitchyardPlugins
+import SwitchyardPosix
+import SwitchyardStore
+import SwitchyardUpstream
+
+/// The results of an ended inline batch, read once from its provider as a stream and turned
+/// into OpenAI's output and error files, which the gateway holds: each result line through the
+/// plugin's `result` hook, then into the error file (an error, or a status of 400 and up) or
+/// the output file; usage summed on the way. One store job then makes both files durable,
+/// records them and the usage, all or nothing.
+///
+/// Threading: loop-confined; `completion` once, on the loop. Lifetime: retained by its transfer.
+final class InlineResults: UpstreamResponseDelegate {
+    /// The gateway ids of the files written (nil: that file has no line).
+    struct Files {
+        let output: String?
+        let errors: String?
+        let totals: BatchUsageTotals
+    }
+
+    private let record: BatchRecord
+    private let inline: InlineBatchProvider
+    private let held: HeldFiles
+    private let store: Store
+    private let loop: EventLoop
+    private let call: CallDescription
+    private var lines = JSONLines(maxLineBytes: InputPreparation.maxLineBytes)
+    private var output: (id: String, writer: HeldFileWriter)?
+    private var errors: (id: String, writer: HeldFileWriter)?
+    private var totals = BatchUsageTotals()
+    private var status = 0
+    private var errorBody: [UInt8] = []
+    private var transfer: (any UpstreamCall)?
+    private var completion: ((Result<Files, GatewayError>) -> Void)?
+
+    init(record: BatchRecord, inline: InlineBatchProvider, held: HeldFiles, store: Store, loop: EventLoop, call: CallDescription,
+         completion: @escaping (Result<Files, GatewayError>) -> Void) {
+        self.record = record
+        self.inline = inline
+        self.held = held
+        self.store = store
+        self.loop = loop
+        self.call = call
+        self.completion = completion
+    }
+
+    func start(on client: UpstreamClient) {
+        do throws(GatewayError) {
+            transfer = client.start(try inline.request(SY_BATCH_RESULTS, batchID: record.upstreamID, call: call), delegate: self)
+        } catch {
+            finish(.failure(error))
+        }
+    }
+
+    func upstreamHead(status: Int, headers: [(name: String, value: String)]) { self.status = status }
+
+    func upstreamBody(_ chunk: UnsafeRawBufferPointer) {
+        guard completion != nil else { return }
+        guard (200..<300).contains(status) else {
+            if errorBody.count < 2048 { errorBody.append(contentsOf: chunk.prefix(2048 - errorBody.count)) }
+            return
+        }
+        lines.append(chunk)
+        drain()
+    }
+
+    func upstreamComplete(_ result: UpstreamResult) {
+        transfer = nil
+        guard completion != nil else { return }
+        switch result {
+        case .failure(let error):
+            finish(.failure(.upstream(status: 502, message: "Provider \(inline.name) could not send the batch's results: \(error.message)")))
+        case .success where !(200..<300).contains(status):
+            finish(.failure(.upstream(status: 502, message: "Provider \(inline.name) refused the batch's results (HTTP \(status)): \(String(decoding: errorBody, as: UTF8.self))")))
+        case .success:
+            lines.finish()
+            drain()
+            if completion != nil { commit() }
+        }
+    }
+
+    private func drain() {
+        while completion != nil {
+            switch lines.next() {
+            case .needMore: return
+            case .tooLong(let number):
+                return finish(.failure(.upstream(status: 502, message: "Provider \(inline.name) sent a result line \(number) past \(InputPreparation.maxLineBytes) bytes.")))
+            case .line(_, let bytes):
+                do throws(GatewayError) {
+                    let translated = try inline.result(bytes, call: call)
+                    let parsed = try? JSONValue.parse(translated)
+                    let failed = (parsed?["error"].map { !$0.isNull } ?? true) || (parsed?["response"]?["status_code"]?.intValue ?? 500) >= 400
+                    totals.add(line: translated[...])
+                    var file = failed ? errors : output
+                    if file == nil {
+                        let id = GatewayID.file()
+                        file = (id, try held.create(id))
+                        if failed { errors = file } else { output = file }
+                    }
+                    try file!.writer.append(translated + [UInt8(ascii: "\n")])
+                } catch {
+                    return finish(.failure(error))
+                }
+            }
+        }
+    }
+
+    /// Makes the files durable and records them, with the usage, in one store job.
+    private func commit() {
+        let now = Int(unixNanoseconds() / 1_000_000_000)
+        let record = record
+        let discount = inline.configured.batchDiscount
+        let totals = LoopConfined(totals)
+        let written = [(output, "batch_output", "output"), (errors, "batch_error", "errors")].compactMap { file, origin, suffix in
+            file.map { (id: $0.id, writer: $0.writer, origin: origin, suffix: suffix) }
+        }
+        let files = Files(output: output?.id, errors: errors?.id, totals: self.totals)
+        let writers = LoopConfined(written)
+        store.write(onLoop: loop, { db throws(StoreError) in
+            for file in writers.value {
+                do throws(GatewayError) { try file.writer.commit() } catch { throw StoreError(.cannotOpen, error.message) }
+                try FileRecord.insert(FileRecord(
+                    id: file.id, provider: "", upstreamID: file.id, filename: "\(record.id)_\(file.suffix).jsonl", purpose: "batch_output",
+                    bytes: file.writer.count, createdAt: now, expiresAt: nil, origin: file.origin), db)
+            }
+            try BatchUsageLedger.insertRows(totals.value, batchID: record.id, discount: discount, db)
+        }) { [self] result in
+            switch result {
+            case .success: finish(.success(files))
+            case .failure(let error):
+                // Rolled back: no record names the files, so none may stay on disk.
+                for file in writers.value { held.delete(file.id) }
+                finish(.failure(.unavailable("The batch's results could not be recorded: \(error.message)")))
+            }
+        }
+    }
+
+    private func finish(_ result: Result<Files, GatewayError>) {
+        guard let completion else { return }
+        self.completion = nil
+        transfer?.cancel()
+        transfer = nil
+        if case .failure = result {
+            output?.writer.abort()
+            errors?.writer.abort()
+        }
+        completion(result)
+    }
+}
