@@ -12,13 +12,13 @@ import os
 import sqlite3
 import textwrap
 import time
-import urllib.request
+import shutil
 
 import openai
 import pytest
 
-from conftest import ASAN, BIN_DIR, start_process, stop_process
-from test_passthrough import Gateway
+from conftest import ASAN, BIN_DIR, ROOT, start_process, stop_process
+from test_passthrough import Gateway, environment
 from test_server_hardening import rss_bytes
 
 
@@ -348,3 +348,23 @@ def test_an_anthropic_line_it_cannot_take_is_refused_with_its_number(client):
     with pytest.raises(openai.BadRequestError) as refused:
         client.batches.create(input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h")
     assert refused.value.body["message"].startswith("line 2: ") and "custom_id" in refused.value.body["message"]
+
+
+def test_the_example_config_runs_the_whole_flow_against_the_mock(mocks, tmp_path):
+    """config/examples/batches.yaml, copied so its store lands in a scratch folder, with both
+    providers pointed at the mock: an OpenAI batch with an alias, an Anthropic one inline."""
+    config = tmp_path / "batches.yaml"
+    shutil.copy(os.path.join(ROOT, "config", "examples", "batches.yaml"), config)
+    gateway = Gateway(tmp_path, config, environment(mocks[0]))
+    try:
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{gateway.port}/v1", api_key="sk-unused", max_retries=0)
+        for model, provider in (("cheap", None), ("claude-sonnet-4-6", "anthropic")):
+            file = upload(client, [chat_line("1", model=model), chat_line("2", model=model, text="bye")], provider=provider)
+            batch = client.batches.create(input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h")
+            done = wait_for(lambda: client.batches.retrieve(batch.id), finished)
+            assert done.status == "completed" and done.request_counts.completed == 2, done
+            output = [json.loads(line) for line in client.files.content(done.output_file_id).text.splitlines()]
+            assert sorted(line["custom_id"] for line in output) == ["1", "2"]
+        assert (tmp_path / "switchyard-data" / "switchyard.db").is_file()
+    finally:
+        gateway.stop()

@@ -449,7 +449,11 @@ typedef struct sy_provider_v1 {
      * client's end-to-end headers (not its credentials, not the hop-by-hop ones, none the plugin
      * set) and streams the client's body, so http_out_set_method and http_out_append_body are
      * refused here (SY_E_INVALID). The response goes to the client as the upstream sent it; no
-     * transformer runs. NULL: the provider takes no passthrough requests (the client gets 403). */
+     * transformer runs. NULL: the provider takes no passthrough requests (the client gets 403).
+     * The host also addresses a provider's native Files and Batch APIs through this hook when its
+     * manifest lists "files" (and "batches") in "operations": `path` is then OpenAI's own
+     * ("/v1/files", "/v1/files/file-abc/content", "/v1/batches/batch_abc/cancel"), info->operation
+     * SY_OP_FILES or SY_OP_BATCHES, and the body (a multipart upload, a batch request) is the host's. */
     sy_status (*passthrough)(sy_instance instance, sy_call call, const sy_call_info *info,
                              sy_bytes method, sy_bytes path, sy_http_out out, sy_error *error);
     /* Optional (since 1.0). Native batches through the provider's inline batch API (see
@@ -605,7 +609,11 @@ typedef struct sy_plugin_api {
     const char *id;            /* reverse-DNS, e.g. "dev.switchyard.provider.openai" */
     const char *version;       /* plugin semver */
     const char *manifest_json; /* {"kinds":[...],"interfaces":[...],"config_schema":{...},
-                                *  "blocking_hooks":["generate"],...}; see "Blocking" above */
+                                *  "blocking_hooks":["generate"],...}; see "Blocking" above.
+                                * A provider's "operations" lists what it serves ("chat_completions",
+                                * "embeddings", ..., "files", "batches"); "batch_discount" (a number,
+                                * 0.5 = half price) is what it takes off batch traffic, recorded
+                                * with each batch's usage (absent: 0). */
     uint32_t flags;            /* SY_F_* */
     uint32_t reserved;
     /* [control] One instance per YAML entry; config_json is the entry's `config`, as JSON.
