@@ -112,7 +112,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         case let path where path == FilesEndpoint.collection || path.hasPrefix(FilesEndpoint.prefix):
             try files.handle(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
         case let path where path == BatchesEndpoint.prefix || path.hasPrefix(BatchesEndpoint.prefix + "/"):
-            try batches.handle(request, writer: writer, context: try context(of: writer))
+            try batches.handle(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
         case let path where path.hasPrefix(StoredResponsesEndpoint.prefix):
             try storedResponses.handle(request, writer: writer)
         case "/v1/models", "/models":

@@ -12,6 +12,8 @@ public enum EndpointOperation: String, Sendable {
     case passthrough
     /// `/v1/files…`: the gateway's own Files API over the providers' (mode native_file).
     case files
+    /// `/v1/batches…`: the gateway's own Batch API over the providers' (mode native_batch).
+    case batches
 
     /// Value of `sy_call_info.operation` (SY_OP_* in the plugin ABI).
     public var abiValue: UInt32 {
@@ -24,6 +26,7 @@ public enum EndpointOperation: String, Sendable {
         case .countTokens: 6
         case .passthrough: 7
         case .files: 8
+        case .batches: 9
         case .health: 0
         }
     }
@@ -38,6 +41,8 @@ public enum EndpointOperation: String, Sendable {
             [.semanticExtraction, .aliasResolution]
         case .passthrough:
             [.passthrough, .usageTracking, .streaming]
+        case .batches:
+            [.aliasResolution, .guardrails, .usageTracking]
         case .models, .health, .files:
             []
         }

@@ -16,11 +16,11 @@ extension BatchCreation {
         do throws(GatewayError) {
             let inline = try Self.inlineProvider(firstLine: reader.firstLine(limit: InputPreparation.maxLineBytes), services: services)
             self.inline = inline
-            call.provider = inline.name
+            exchange.provider = inline.name
             let description = call.description(SY_OP_BATCHES)
             let preparation = try BatchLinePreparation(
                 services: services, context: context, provider: inline.name, batchRequest: JSONValue.object(request.body).serialized(),
-                requestID: call.requestID)
+                requestID: exchange.request.requestID)
             let spool = try SpoolFile(in: Self.spoolFolder(of: store))
             try spool.append(inline.createPart(SY_BATCH_PART_OPEN, index: 0, line: [], number: 0, call: description))
             var index = 0
@@ -51,8 +51,8 @@ extension BatchCreation {
         guard !done else { return }
         do throws(GatewayError) {
             let upstream = try inline.request(SY_BATCH_CREATE, body: body, call: call.description(SY_OP_BATCHES))
-            pending = NativeExchange.send(upstream, provider: inline.name, on: context.upstream, maxBytes: 1 << 20) { [self] result in
-                pending = nil
+            exchange.transfer = NativeExchange.send(upstream, provider: inline.name, on: context.upstream, maxBytes: 1 << 20) { [self] result in
+                exchange.transfer = nil
                 do throws(GatewayError) {
                     let answer = try result.get()
                     guard answer.succeeded else {

@@ -20,39 +20,39 @@ import SwitchyardUpstream
 /// Threading: loop-confined (the request's loop); store completions come back to it.
 /// Lifetime: retained by the closures of the step in progress.
 final class BatchCreation {
+    let exchange: NativeRequest
     let services: GatewayServices
     let store: Store
     let context: LoopContext
-    let writer: ResponseWriter
-    let call: NativeCall
     let request: BatchCreateRequest
-    private let method: String
-    let startedAt: UInt64
+    var call: NativeCall { exchange.call }
+    var done: Bool { exchange.finished }
     var provider: NativeProvider?
     /// The provider running the batch when it runs batches inline (its input held here).
     var inline: InlineBatchProvider?
     var providerName: String { provider?.name ?? inline?.name ?? "" }
     var input: FileRecord?
     var preparing: InputPreparation?
-    var pending: (any UpstreamCall)?
     /// The provider's id of the prepared file the gateway uploaded, until it is recorded.
     var uploaded: String?
+    /// The batch exists upstream: a client leaving no longer undoes anything.
     var committed = false
-    var done = false
 
-    init(request: BatchCreateRequest, method: String, services: GatewayServices, store: Store, context: LoopContext, writer: ResponseWriter, requestID: String, startedAt: UInt64) {
+    init(request: BatchCreateRequest, exchange: NativeRequest, store: Store) {
         self.request = request
-        self.method = method
-        self.services = services
+        self.exchange = exchange
         self.store = store
-        self.context = context
-        self.writer = writer
-        self.startedAt = startedAt
-        call = NativeCall(requestID: requestID, endpoint: "batches", mode: "native_batch", context: context)
+        services = exchange.services
+        context = exchange.context
     }
 
     func start() {
-        writer.onClose = { [self] _ in clientLeft() }
+        exchange.onStop = { [self] in
+            guard !committed else { return }
+            preparing?.cancel()
+            preparing = nil
+            rollback()
+        }
         let id = request.inputFileID
         store.read(onLoop: context.upstream.loop, { db throws(StoreError) in try FileRecord.find(id: id, db) }) { [self] result in
             switch result {
@@ -67,7 +67,7 @@ final class BatchCreation {
     private func prepare(_ file: FileRecord) {
         guard !done else { return }
         input = file
-        call.provider = file.provider
+        exchange.provider = file.provider
         guard file.purpose == "batch" else {
             return fail(.invalidRequest("The file \(file.id) has purpose '\(file.purpose)'; a batch's input needs purpose 'batch'.", param: "input_file_id"))
         }
@@ -79,7 +79,7 @@ final class BatchCreation {
         do throws(GatewayError) {
             let preparation = try BatchLinePreparation(
                 services: services, context: context, provider: file.provider, batchRequest: JSONValue.object(request.body).serialized(),
-                requestID: call.requestID)
+                requestID: exchange.request.requestID)
             let spool = try SpoolFile(in: Self.spoolFolder(of: store))
             let download = try provider.request("GET", "/v1/files/\(file.upstreamID)/content", call: call.description(SY_OP_BATCHES))
             let preparing = InputPreparation(preparation: preparation, provider: file.provider, keepLine: { _, line throws(GatewayError) in
@@ -103,11 +103,11 @@ final class BatchCreation {
         guard let provider, !done else { return }
         let stem = filename.hasSuffix(".jsonl") ? String(filename.dropLast(6)) : filename
         do throws(GatewayError) {
-            pending = try NativeFileUpload.start(
+            exchange.transfer = try NativeFileUpload.start(
                 provider: provider, purpose: "batch", filename: stem + ".prepared.jsonl", body: spool, call: call, context: context,
                 maxAnswerBytes: Self.maxAnswerBytes
             ) { [self] result in
-                pending = nil
+                exchange.transfer = nil
                 switch result {
                 case .failure(let error): fail(error)
                 case .success(let file):
@@ -126,8 +126,8 @@ final class BatchCreation {
             let upstream = try provider.request(
                 "POST", "/v1/batches", headers: [("Content-Type", "application/json")], body: request.upstreamBody(inputFile: inputUpstreamID),
                 call: call.description(SY_OP_BATCHES))
-            pending = NativeExchange.send(upstream, provider: provider.name, on: context.upstream, maxBytes: Self.maxAnswerBytes) { [self] result in
-                pending = nil
+            exchange.transfer = NativeExchange.send(upstream, provider: provider.name, on: context.upstream, maxBytes: Self.maxAnswerBytes) { [self] result in
+                exchange.transfer = nil
                 switch result {
                 case .failure(let error): fail(error)
                 case .success(let answer) where !answer.succeeded: failForwarding(answer)
@@ -180,52 +180,20 @@ final class BatchCreation {
 
     // MARK: ending
 
-    private func clientLeft() {
-        guard !done, !committed else { return }
-        done = true
-        preparing?.cancel()
-        preparing = nil
-        pending?.cancel()
-        pending = nil
-        rollback()
-        call.end()
-        log(status: 499, failure: "client closed the connection")
-    }
-
     func failForwarding(_ answer: NativeAnswer) {
         rollback()
-        finish(status: answer.status, body: answer.body, failure: "provider refused the batch (HTTP \(answer.status))")
+        exchange.send(status: answer.status, body: answer.body, failure: "provider refused the batch (HTTP \(answer.status))")
     }
 
     func fail(_ error: GatewayError) {
         preparing?.cancel()
         preparing = nil
         rollback()
-        finish(status: error.status, body: error.body, failure: error.message)
+        exchange.fail(error)
     }
 
     func answer(status: Int, body: [UInt8]) {
-        finish(status: status, body: body, failure: nil)
-    }
-
-    func finish(status: Int, body: [UInt8], failure: String?) {
-        guard !done else { return }
-        done = true
-        writer.onClose = nil
-        var headers = HTTPHeaders([("Content-Type", "application/json"), ("X-Switchyard-Mode", "native_batch")])
-        if !providerName.isEmpty { headers.add("X-Switchyard-Provider", providerName) }
-        writer.send(status: status, headers: headers, body: body)
-        call.end()
-        log(status: status, failure: failure)
-    }
-
-    private func log(status: Int, failure: String?) {
-        var line = NativeAccessLine(
-            requestID: call.requestID, endpoint: "batches", mode: "native_batch", method: method, status: status,
-            provider: providerName, startedAt: startedAt)
-        line.field("input_file_id", request.inputFileID)
-        if let failure { line.field("error", failure) }
-        line.record(services, into: context.accessLog)
+        exchange.send(status: status, body: body, failure: nil)
     }
 
     /// Deletes the prepared file uploaded for a batch that did not come to be.

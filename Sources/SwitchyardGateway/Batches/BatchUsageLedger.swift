@@ -74,9 +74,16 @@ final class BatchUsageLedger: Sendable {
     /// The access-log line of a batch's usage.
     static func log(_ totals: BatchUsageTotals, record: BatchRecord, provider: String, discount: Double, startedAt: UInt64, services: GatewayServices, context: LoopContext) {
         let sum = totals.sum
-        var line = NativeAccessLine(
-            requestID: RequestID.generate(), endpoint: "batches", mode: "native_batch", method: "-", status: 200,
-            provider: provider, startedAt: startedAt)
+        // Shaped like a request's line (one query finds both), with `method=-`: no client asked.
+        guard services.accessLog.enabled, services.log.minimum <= .info else { return }
+        var line = LogLine(level: .info, message: "request")
+        line.field("request_id", RequestID.generate())
+        line.field("endpoint", EndpointOperation.batches.rawValue)
+        line.field("status", 200)
+        line.field("provider", provider)
+        line.field("mode", word: "native_batch")
+        line.field("method", "-")
+        line.field("duration_us", Int((monotonicNanoseconds() &- startedAt) / 1000))
         line.field("batch", record.id)
         line.field("batch_status", record.status)
         line.field("model", totals.models.keys.filter { !$0.isEmpty }.sorted().joined(separator: ","))
@@ -87,7 +94,7 @@ final class BatchUsageLedger: Sendable {
         if sum.cachedTokens > 0 { line.field("cached_tokens", sum.cachedTokens) }
         if sum.reasoningTokens > 0 { line.field("reasoning_tokens", sum.reasoningTokens) }
         line.field("batch_discount", String(discount))
-        line.record(services, into: context.accessLog)
+        context.accessLog.append(line)
     }
 }
 

@@ -19,105 +19,88 @@ final class BatchesEndpoint: Sendable {
 
     init(services: GatewayServices) { self.services = services }
 
-    func handle(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext) throws(GatewayError) {
+    func handle(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool) throws(GatewayError) {
         guard let store = services.store else { throw GatewayError.unavailable("Batches need the gateway's store, which is not open.") }
         let rest = request.path.dropFirst(Self.prefix.count)
-        let requestID = request.requestID
-        if rest.isEmpty || rest == "/" {
-            switch request.method {
-            case "POST":
-                let creation = BatchCreation(
-                    request: try BatchCreateRequest(request.body), method: "POST", services: services, store: store, context: context,
-                    writer: writer, requestID: requestID, startedAt: request.receivedAt)
-                creation.start()
-            case "GET", "HEAD":
-                try list(request, store: store, writer: writer, context: context, requestID: requestID)
-            default:
-                throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET, POST")
-            }
-            return
-        }
-        let parts = rest.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
-        let id = String(parts[0])
-        switch (request.method, parts.count, parts.count == 2 ? parts[1] : "") {
-        case ("GET", 1, _), ("HEAD", 1, _):
-            refresh(id, action: .retrieve, request: request, store: store, writer: writer, context: context, requestID: requestID)
-        case ("POST", 2, "cancel"):
-            refresh(id, action: .cancel, request: request, store: store, writer: writer, context: context, requestID: requestID)
-        case (_, 1, _):
-            throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET")
-        case (_, 2, "cancel"):
-            throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "POST")
+        let method = request.method == "HEAD" ? "GET" : request.method
+        let parts = rest.isEmpty || rest == "/" ? [] : rest.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        let action: BatchRefresh.Action?
+        switch (parts.count, parts.count == 2 ? parts[1] : "") {
+        case (0, _):
+            guard method == "GET" || method == "POST" else { throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET, POST") }
+            action = nil
+        case (1, _) where !parts[0].isEmpty:
+            guard method == "GET" else { throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET") }
+            action = .retrieve
+        case (2, "cancel") where !parts[0].isEmpty:
+            guard method == "POST" else { throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "POST") }
+            action = .cancel
         default:
             throw GatewayError.routeNotFound(method: request.method, path: request.path)
+        }
+        let exchange = NativeRequest(request: request, writer: writer, services: services, context: context, internalRequest: internalRequest, operation: .batches)
+        switch (action, method) {
+        case (nil, "POST"):
+            let body: BatchCreateRequest
+            do throws(GatewayError) { body = try BatchCreateRequest(request.body) } catch { return exchange.fail(error) }
+            BatchCreation(request: body, exchange: exchange, store: store).start()
+        case (nil, _):
+            list(exchange, store: store)
+        case (let action?, _):
+            refresh(String(parts[0]), action: action, exchange: exchange, store: store)
         }
     }
 
     // MARK: one batch
 
-    private func refresh(_ id: String, action: BatchRefresh.Action, request: HTTPRequest, store: Store, writer: ResponseWriter, context: LoopContext, requestID: String) {
-        let method = request.method
-        let startedAt = request.receivedAt
-        store.read(onLoop: context.upstream.loop, { db throws(StoreError) in try BatchRecord.find(id: id, db) }) { [self] found in
-            let call = NativeCall(requestID: requestID, endpoint: "batches", mode: "native_batch", context: context)
-            let answer: (Int, [UInt8], String) -> Void = { [self] status, body, provider in
-                call.end()
-                send(status: status, body: body, provider: provider, to: writer)
-                var line = NativeAccessLine(requestID: requestID, endpoint: "batches", mode: "native_batch", method: method, status: status, provider: provider, startedAt: startedAt)
-                line.field("batch", id)
-                line.record(services, into: context.accessLog)
-            }
+    private func refresh(_ id: String, action: BatchRefresh.Action, exchange: NativeRequest, store: Store) {
+        store.read(onLoop: exchange.context.upstream.loop, { db throws(StoreError) in try BatchRecord.find(id: id, db) }) { [self] found in
             switch found {
             case .failure(let error):
-                let failure = GatewayError.unavailable("The gateway's store could not be read: \(error.message)")
-                answer(failure.status, failure.body, "")
+                exchange.fail(.unavailable("The gateway's store could not be read: \(error.message)"))
             case .success(nil):
-                let missing = GatewayError(status: 404, type: "invalid_request_error", code: "batch_not_found", message: "No such batch: \(id).")
-                answer(missing.status, missing.body, "")
+                exchange.fail(GatewayError(status: 404, type: "invalid_request_error", code: "batch_not_found", message: "No such batch: \(id)."))
             case .success(let record?):
-                call.provider = record.provider
-                let transfer = BatchRefresh.start(record, action: action, services: services, store: store, context: context, call: call, usage: usage) { result in
-                    writer.onClose = nil
+                exchange.provider = record.provider
+                exchange.transfer = BatchRefresh.start(
+                    record, action: action, services: services, store: store, context: exchange.context, call: exchange.call, usage: usage
+                ) { result in
+                    exchange.transfer = nil
                     switch result {
-                    case .success(let upstream): answer(upstream.status, upstream.body, record.provider)
-                    case .failure(let error): answer(error.status, error.body, record.provider)
+                    case .success(let answer): exchange.send(status: answer.status, body: answer.body, failure: nil)
+                    case .failure(let error): exchange.fail(error)
                     }
                 }
-                if let transfer { writer.onClose = { _ in transfer.cancel() } }
             }
         }
     }
 
     // MARK: listing
 
-    private func list(_ request: HTTPRequest, store: Store, writer: ResponseWriter, context: LoopContext, requestID: String) throws(GatewayError) {
-        let query = ListQuery(request.query)
-        let limit = try query.limit(default: 20, range: 1...100)
+    private func list(_ exchange: NativeRequest, store: Store) {
+        let query = ListQuery(exchange.request.query)
+        let limit: Int
+        do throws(GatewayError) { limit = try query.limit(default: 20, range: 1...100) } catch { return exchange.fail(error) }
         let after = query["after"]
-        let startedAt = request.receivedAt
-        store.read(onLoop: context.upstream.loop, { db throws(StoreError) in try BatchRecord.page(after: after, limit: limit, db) }) { [self] found in
-            let result: Result<[BatchRecord], GatewayError> = switch found {
-            case .failure(let error): .failure(.unavailable("The gateway's store could not be read: \(error.message)"))
-            case .success(nil): .failure(.invalidRequest("No such batch for 'after': \(after ?? "").", code: "invalid_cursor", param: "after"))
-            case .success(let page?): .success(page)
-            }
-            switch result {
+        store.read(onLoop: exchange.context.upstream.loop, { db throws(StoreError) in try BatchRecord.page(after: after, limit: limit, db) }) { [self] found in
+            switch found {
             case .failure(let error):
-                send(status: error.status, body: error.body, provider: "", to: writer)
-            case .success(let page):
-                refreshUnfinished(Array(page.prefix(limit)), store: store, context: context, requestID: requestID) { records in
-                    self.send(status: 200, body: Self.listBody(records, hasMore: page.count > limit), provider: "", to: writer)
+                exchange.fail(.unavailable("The gateway's store could not be read: \(error.message)"))
+            case .success(nil):
+                exchange.fail(.invalidRequest("No such batch for 'after': \(after ?? "").", code: "invalid_cursor", param: "after"))
+            case .success(let page?):
+                refreshUnfinished(Array(page.prefix(limit)), store: store, exchange: exchange) { objects in
+                    exchange.send(status: 200, body: Self.listBody(objects, hasMore: page.count > limit), failure: nil)
                 }
             }
-            var line = NativeAccessLine(requestID: requestID, endpoint: "batches", mode: "native_batch", method: request.method, status: 200, provider: "", startedAt: startedAt)
-            line.field("listed", min(limit, (try? found.get())??.count ?? 0))
-            line.record(services, into: context.accessLog)
         }
     }
 
     /// The page's batches, the unfinished ones as their providers see them now (a provider that
     /// cannot answer leaves its batch as last seen).
-    private func refreshUnfinished(_ page: [BatchRecord], store: Store, context: LoopContext, requestID: String, completion: @escaping ([[UInt8]]) -> Void) {
+    private func refreshUnfinished(_ page: [BatchRecord], store: Store, exchange: NativeRequest, completion: @escaping ([[UInt8]]) -> Void) {
+        let context = exchange.context
+        let requestID = exchange.request.requestID
         var objects = page.map(\.object)
         var waiting = 1
         let done = { waiting -= 1; if waiting == 0 { completion(objects) } }
@@ -150,11 +133,5 @@ final class BatchesEndpoint: Sendable {
         json.bool(hasMore)
         json.raw("}")
         return json.bytes
-    }
-
-    private func send(status: Int, body: [UInt8], provider: String, to writer: ResponseWriter) {
-        var headers = HTTPHeaders([("Content-Type", "application/json"), ("X-Switchyard-Mode", "native_batch")])
-        if !provider.isEmpty { headers.add("X-Switchyard-Provider", provider) }
-        writer.send(status: status, headers: headers, body: body)
     }
 }

@@ -18,7 +18,7 @@ import SwitchyardStore
 final class ClientFileUpload: @unchecked Sendable {
     static let maxFirstLineBytes = 1 << 20
 
-    private let exchange: FileExchange
+    private let exchange: NativeRequest
     private let stream: RequestBodyStream
     private let reader: MultipartReader
     private var form = UploadForm()
@@ -33,7 +33,7 @@ final class ClientFileUpload: @unchecked Sendable {
         case done
     }
 
-    init(exchange: FileExchange, stream: RequestBodyStream, boundary: String) {
+    init(exchange: NativeRequest, stream: RequestBodyStream, boundary: String) {
         self.exchange = exchange
         self.stream = stream
         reader = MultipartReader(boundary: boundary, maxFieldBytes: UploadForm.maxValueBytes)

@@ -10,13 +10,13 @@ import SwitchyardUpstream
 ///
 /// Threading: loop-confined. Lifetime: retained by the upstream transfer until it completes.
 final class FileContentRelay: UpstreamResponseDelegate {
-    private let exchange: FileExchange
+    private let exchange: NativeRequest
     private let fileID: String
     private var started = false
     private var paused = false
     private var status = 0
 
-    init(exchange: FileExchange, fileID: String) {
+    init(exchange: NativeRequest, fileID: String) {
         self.exchange = exchange
         self.fileID = fileID
     }

@@ -40,7 +40,7 @@ struct FilesEndpoint {
             let error = GatewayError.methodNotAllowed(method: request.method, path: path, allowed: allowed)
             return writer.send(status: error.status, headers: HTTPHeaders([("Content-Type", "application/json"), ("Allow", allowed)]), body: error.body)
         }
-        let exchange = FileExchange(request: request, writer: writer, services: services, context: context, internalRequest: internalRequest)
+        let exchange = NativeRequest(request: request, writer: writer, services: services, context: context, internalRequest: internalRequest)
         switch (method, id, content) {
         case ("POST", nil, _):
             guard let stream = request.bodyStream else {
@@ -87,7 +87,7 @@ struct FilesEndpoint {
 
     // MARK: the routes
 
-    private func list(_ exchange: FileExchange, store: Store) {
+    private func list(_ exchange: NativeRequest, store: Store) {
         let listing: FileListing
         do throws(GatewayError) { listing = try FileListing(query: exchange.request.query) } catch { return exchange.fail(error) }
         store.read(on: exchange.writer.loop, { db throws(StoreError) in try listing.read(db) }) { result in
@@ -103,7 +103,7 @@ struct FilesEndpoint {
     }
 
     /// The record of `id` and the provider holding it (nil: the gateway holds it), or the client's 404.
-    private func lookUp(_ id: String, _ exchange: FileExchange, store: Store, then: @escaping @Sendable (FileRecord, NativeProvider?) -> Void) {
+    private func lookUp(_ id: String, _ exchange: NativeRequest, store: Store, then: @escaping @Sendable (FileRecord, NativeProvider?) -> Void) {
         store.read(on: exchange.writer.loop, { db throws(StoreError) in try FileRecord.find(id: id, db) }) { [services] result in
             switch result {
             case .success(let record?) where record.provider.isEmpty:
@@ -124,11 +124,11 @@ struct FilesEndpoint {
         }
     }
 
-    private func retrieve(_ record: FileRecord, _ provider: NativeProvider, _ exchange: FileExchange) {
+    private func retrieve(_ record: FileRecord, _ provider: NativeProvider, _ exchange: NativeRequest) {
         do throws(GatewayError) {
             let request = try provider.request(
                 "GET", "/v1/files/\(record.upstreamID)", headers: [("X-Request-ID", exchange.request.requestID)],
-                call: exchange.call.description(FilesOperation.abiValue))
+                call: exchange.call.description(EndpointOperation.files.abiValue))
             exchange.transfer = NativeExchange.send(
                 request, provider: provider.name, on: exchange.context.upstream, maxBytes: provider.configured.limits.maxResponseBytes
             ) { result in
@@ -148,18 +148,18 @@ struct FilesEndpoint {
         }
     }
 
-    private func download(_ record: FileRecord, _ provider: NativeProvider, _ exchange: FileExchange) {
+    private func download(_ record: FileRecord, _ provider: NativeProvider, _ exchange: NativeRequest) {
         do throws(GatewayError) {
             let request = try provider.request(
                 "GET", "/v1/files/\(record.upstreamID)/content", headers: [("X-Request-ID", exchange.request.requestID)],
-                call: exchange.call.description(FilesOperation.abiValue))
+                call: exchange.call.description(EndpointOperation.files.abiValue))
             exchange.transfer = exchange.context.upstream.start(request, delegate: FileContentRelay(exchange: exchange, fileID: record.id))
         } catch {
             exchange.fail(error)
         }
     }
 
-    private func delete(_ record: FileRecord, _ provider: NativeProvider, _ exchange: FileExchange, store: Store) {
+    private func delete(_ record: FileRecord, _ provider: NativeProvider, _ exchange: NativeRequest, store: Store) {
         do throws(GatewayError) {
             exchange.transfer = try NativeFileDelete.start(
                 provider: provider, upstreamID: record.upstreamID, call: exchange.call, context: exchange.context,
@@ -192,7 +192,7 @@ struct FilesEndpoint {
 
     /// A held file: its record is its object, its bytes are on the gateway's disk, and a delete
     /// removes the record first (committed), then the bytes.
-    private func heldFile(_ record: FileRecord, method: String, content: Bool, _ exchange: FileExchange, store: Store) {
+    private func heldFile(_ record: FileRecord, method: String, content: Bool, _ exchange: NativeRequest, store: Store) {
         switch (method, content) {
         case ("GET", false):
             exchange.answer(FileObject.json(record))

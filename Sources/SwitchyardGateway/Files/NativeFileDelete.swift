@@ -21,7 +21,7 @@ enum NativeFileDelete {
         completion: @escaping (Result<Outcome, GatewayError>) -> Void
     ) throws(GatewayError) -> any UpstreamCall {
         let request = try provider.request(
-            "DELETE", "/v1/files/\(upstreamID)", headers: [("X-Request-ID", call.requestID)], call: call.description(FilesOperation.abiValue))
+            "DELETE", "/v1/files/\(upstreamID)", headers: [("X-Request-ID", call.requestID)], call: call.description(EndpointOperation.files.abiValue))
         return NativeExchange.send(request, provider: provider.name, on: context.upstream, maxBytes: maxAnswerBytes) { result in
             completion(result.flatMap { answer in
                 if answer.succeeded { return .success(.deleted) }

@@ -31,7 +31,7 @@ enum NativeFileUpload {
             writer: writer, fields: [(name: "purpose", value: purpose)] + fields, filename: filename, contentType: contentType, file: body)
         let request = try provider.request(
             "POST", "/v1/files", headers: [("Content-Type", writer.contentType), ("X-Request-ID", call.requestID)],
-            bodySource: source, call: call.description(FilesOperation.abiValue))
+            bodySource: source, call: call.description(EndpointOperation.files.abiValue))
         return NativeExchange.send(request, provider: provider.name, on: context.upstream, maxBytes: maxAnswerBytes) { result in
             completion(result.flatMap { answer in
                 guard answer.succeeded else { return .failure(answer.gatewayError(provider: provider.name)) }

@@ -42,9 +42,13 @@ enum ValidateCommand {
             printError("switchyard: \(error)")
             return 1
         }
-        // Enrichers are named only when there are some (the line keeps its shape without them).
+        // Enrichers and batch preparers are named only when there are some (the line keeps its
+        // shape without them). The built-in preparer and its plugin, added when the file has no
+        // `batch_preparers:` section (the plugin entry has no line), are not the file's.
         let enrichers = config.enrichers.isEmpty ? "" : ", \(config.enrichers.count) enrichers"
-        print("\(path): ok (\(outcome.instances) plugins, \(config.providers.count) providers, \(config.guardrails.count) guardrails\(enrichers), \(config.aliases.count) aliases)")
+        let builtIn = config.plugins.filter { $0.name == BatchPreparerEntry.builtInPlugin && $0.location.line == 0 }.count
+        let preparers = config.batchPreparers.isEmpty || builtIn > 0 ? "" : ", \(config.batchPreparers.count) batch preparers"
+        print("\(path): ok (\(outcome.instances - builtIn) plugins, \(config.providers.count) providers, \(config.guardrails.count) guardrails\(enrichers)\(preparers), \(config.aliases.count) aliases)")
         return 0
     }
 

@@ -5,20 +5,24 @@ import SwitchyardPosix
 import SwitchyardStore
 import SwitchyardUpstream
 
-/// One `/v1/files…` request while it runs: its answer (once), the upstream call to stop when the
-/// client leaves, and its access-log line (mode native_file, the provider once known).
+/// One `/v1/files…` or `/v1/batches…` request while it runs: its answer (once), the upstream
+/// call to stop when the client leaves, and its access-log line (mode native_file or
+/// native_batch, the provider once known).
 ///
 /// Threading: confined to the request's loop; `@unchecked Sendable` only so that store
 /// completions, which run on that loop, may carry it. Lifetime: retained by the writer's
 /// `onClose` and by the callbacks in flight until it finishes.
-final class FileExchange: @unchecked Sendable {
+final class NativeRequest: @unchecked Sendable {
     let request: HTTPRequest
     let writer: ResponseWriter
     let services: GatewayServices
     let context: LoopContext
     let internalRequest: Bool
+    /// `.files` or `.batches`.
+    let operation: EndpointOperation
+    var mode: ExecutionMode { operation == .batches ? .nativeBatch : .nativeFile }
     /// The plugin call the provider's hook sees (made on first use: a listing needs none).
-    private(set) lazy var call = NativeCall(requestID: request.requestID, endpoint: FilesOperation.endpoint.rawValue, mode: ExecutionMode.nativeFile.rawValue, context: context)
+    private(set) lazy var call = NativeCall(requestID: request.requestID, endpoint: operation.rawValue, mode: mode.rawValue, context: context)
     /// The provider the request is about, once known.
     var provider = "" {
         didSet { call.provider = provider }
@@ -32,8 +36,10 @@ final class FileExchange: @unchecked Sendable {
     private(set) var finished = false
     private var upstreamStartedAt: UInt64 = 0
 
-    init(request: HTTPRequest, writer: ResponseWriter, services: GatewayServices, context: LoopContext, internalRequest: Bool) {
+    init(request: HTTPRequest, writer: ResponseWriter, services: GatewayServices, context: LoopContext, internalRequest: Bool,
+         operation: EndpointOperation = .files) {
         self.request = request
+        self.operation = operation
         self.writer = writer
         self.services = services
         self.context = context
@@ -55,20 +61,21 @@ final class FileExchange: @unchecked Sendable {
     var store: Store? { services.store }
 
     func answer(_ value: JSONValue, status: Int = 200) {
-        guard !finished else { return }
-        var headers = HTTPHeaders([("Content-Type", "application/json")])
-        if !provider.isEmpty { headers.add("X-Switchyard-Provider", provider) }
-        writer.send(status: status, headers: headers, body: value.serialized())
-        finish(status: status, failure: nil)
+        send(status: status, body: value.serialized(), failure: nil)
     }
 
     func fail(_ error: GatewayError, detail: String? = nil) {
+        send(status: error.status, body: error.body, failure: detail ?? error.message)
+    }
+
+    /// Answers `body` (JSON) with `status`, once; `failure` goes to the log line.
+    func send(status: Int, body: [UInt8], failure: String?) {
         guard !finished else { return }
-        if writer.isClosed { return finish(status: error.status, failure: detail ?? error.message) }
-        var headers = HTTPHeaders([("Content-Type", "application/json")])
+        if writer.isClosed { return finish(status: status, failure: failure) }
+        var headers = HTTPHeaders([("Content-Type", "application/json"), ("X-Switchyard-Mode", mode.rawValue)])
         if !provider.isEmpty { headers.add("X-Switchyard-Provider", provider) }
-        writer.send(status: error.status, headers: headers, body: error.body)
-        finish(status: error.status, failure: detail ?? error.message)
+        writer.send(status: status, headers: headers, body: body)
+        finish(status: status, failure: failure)
     }
 
     /// The exchange is over (the response was sent or cut): logs its line once.
@@ -79,9 +86,9 @@ final class FileExchange: @unchecked Sendable {
         writer.onDrained = nil
         onStop = nil
         let upstream = upstreamStartedAt == 0 ? 0 : monotonicNanoseconds() &- upstreamStartedAt
-        let attempt = Attempt(provider: provider, plugin: services.providers[provider]?.plugin.name ?? "", upstreamModel: "", operation: .files)
+        let attempt = Attempt(provider: provider, plugin: services.providers[provider]?.plugin.name ?? "", upstreamModel: "", operation: operation)
         let plan = ExecutionPlan(
-            requestID: request.requestID, operation: .files, mode: .nativeFile, capabilities: [], stream: false,
+            requestID: request.requestID, operation: operation, mode: mode, capabilities: operation.capabilities, stream: false,
             resolution: ModelResolution(requested: "", resolved: "", aliases: []), attempts: [attempt], chains: PluginChains(),
             internalRequest: internalRequest, passthrough: PassthroughTarget(method: request.method, path: request.target))
         services.accessLog.record(
