@@ -78,16 +78,27 @@ final class BatchesEndpoint: Sendable {
     // MARK: listing
 
     private func list(_ exchange: NativeRequest, store: Store) {
-        let query = ListQuery(exchange.request.query)
-        let limit: Int
-        do throws(GatewayError) { limit = try query.limit(default: 20, range: 1...100) } catch { return exchange.fail(error) }
-        let after = query["after"]
-        store.read(onLoop: exchange.context.upstream.loop, { db throws(StoreError) in try BatchRecord.page(after: after, limit: limit, db) }) { [self] found in
+        // OpenAI's parameters: `after` (a batch id), `limit` (1...100, default 20); others ignored.
+        var after: String?
+        var limit = 20
+        for (name, value) in QueryParameters.pairs(exchange.request.query) {
+            switch name {
+            case "after": after = value
+            case "limit":
+                guard let number = Int(value), (1...100).contains(number) else {
+                    return exchange.fail(.invalidRequest("'limit' must be an integer from 1 to 100, got '\(value)'.", code: "invalid_limit", param: "limit"))
+                }
+                limit = number
+            default: continue
+            }
+        }
+        let (cursor, size) = (after, limit)
+        store.read(onLoop: exchange.context.upstream.loop, { db throws(StoreError) in try BatchRecord.page(after: cursor, limit: size, db) }) { [self] found in
             switch found {
             case .failure(let error):
                 exchange.fail(.unavailable("The gateway's store could not be read: \(error.message)"))
             case .success(nil):
-                exchange.fail(.invalidRequest("No such batch for 'after': \(after ?? "").", code: "invalid_cursor", param: "after"))
+                exchange.fail(.invalidRequest("'after' names no batch of this gateway: \(after ?? "").", code: "invalid_after", param: "after"))
             case .success(let page?):
                 refreshUnfinished(Array(page.prefix(limit)), store: store, exchange: exchange) { objects in
                     exchange.send(status: 200, body: Self.listBody(objects, hasMore: page.count > limit), failure: nil)
