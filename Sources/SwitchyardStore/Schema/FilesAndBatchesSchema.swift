@@ -6,10 +6,14 @@
 /// last seen upstream (ids rewritten to the gateway's) so a restart or a provider outage still
 /// answers. `batch_usage` is one row per batch and model once the batch has ended: the usage of
 /// its lines summed, with the discount the provider grants batch traffic.
+///
+/// `seq` (the rowid, made explicit so that VACUUM keeps it) is the order of recording: listings
+/// page by it, since `created_at` has one-second ties and gateway ids are random.
 enum FilesAndBatchesSchema {
     static let migration = Migration(version: 1, name: "files_and_batches", sql: """
         CREATE TABLE files (
-            id          TEXT PRIMARY KEY,
+            seq         INTEGER PRIMARY KEY,
+            id          TEXT NOT NULL UNIQUE,
             provider    TEXT NOT NULL,
             upstream_id TEXT NOT NULL,
             filename    TEXT NOT NULL,
@@ -22,7 +26,8 @@ enum FilesAndBatchesSchema {
         );
         CREATE INDEX files_by_age ON files (created_at DESC, id DESC);
         CREATE TABLE batches (
-            id                     TEXT PRIMARY KEY,
+            seq                    INTEGER PRIMARY KEY,
+            id                     TEXT NOT NULL UNIQUE,
             provider               TEXT NOT NULL,
             upstream_id            TEXT NOT NULL,
             input_file_id          TEXT NOT NULL,
