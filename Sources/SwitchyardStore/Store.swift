@@ -71,6 +71,23 @@ public final class Store: Sendable {
         writer.submit(StoreWriter.Job(body: body, loop: nil, completion: nil))
     }
 
+    /// Runs `body` on a reader thread and waits for its result. For start-up and tools only:
+    /// it blocks the calling thread, so never call it on an event loop.
+    public func readWaiting<Value: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> Value) throws(StoreError) -> Value {
+        let lock = ConditionLock()
+        let outcome = Mutex<Result<Value, StoreError>?>(nil)
+        read(on: nil, body) { result in
+            lock.withLock {
+                outcome.withLock { $0 = result }
+                lock.broadcast()
+            }
+        }
+        return try lock.withLock {
+            while outcome.withLock({ $0 }) == nil { lock.wait() }
+            return outcome.withLock { $0! }
+        }.get()
+    }
+
     /// Runs `body` on a reader thread and hands its result to `completion` on `loop` (on the
     /// reader thread when `loop` is nil). Reads see every write whose completion has run.
     public func read<Value: Sendable>(

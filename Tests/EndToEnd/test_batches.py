@@ -7,6 +7,7 @@ records in the store that survive a restart; usage summed into the store and the
 Two mock upstreams stand in for two OpenAI-compatible providers; the tests look at them directly
 to check what the gateway left there."""
 
+import concurrent.futures
 import json
 import os
 import sqlite3
@@ -368,3 +369,58 @@ def test_the_example_config_runs_the_whole_flow_against_the_mock(mocks, tmp_path
         assert (tmp_path / "switchyard-data" / "switchyard.db").is_file()
     finally:
         gateway.stop()
+
+
+def test_crlf_blank_lines_and_a_last_line_without_newline_are_read_as_an_editor_shows_them(client):
+    lines = [json.dumps(chat_line(str(n), model="cheap")).encode() for n in range(3)]
+    body = lines[0] + b"\r\n\r\n" + lines[1] + b"\n   \n" + lines[2]
+    file = client.files.create(file=("crlf.jsonl", body), purpose="batch")
+    batch = client.batches.create(input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h")
+    done = wait_for(lambda: client.batches.retrieve(batch.id), finished)
+    assert done.status == "completed" and done.request_counts.total == 3
+    bad = client.files.create(file=("bad.jsonl", lines[0] + b"\r\n\r\n{broken\r\n"), purpose="batch")
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.batches.create(input_file_id=bad.id, endpoint="/v1/chat/completions", completion_window="24h")
+    assert refused.value.body["message"].startswith("line 3: ")
+
+
+def test_an_ended_inline_batch_never_shows_completed_without_its_files(client, gateway):
+    """Many clients polling at once while the results are fetched: each sees the batch running,
+    finalizing, or completed with its output file; the results are fetched and counted once."""
+    file = upload(client, [chat_line(str(n), model="claude-test") for n in range(20)], provider="anthropic")
+    batch = client.batches.create(input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h")
+    seen = []
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            round_ = list(pool.map(lambda _: client.batches.retrieve(batch.id), range(8)))
+            seen += round_
+            if all(b.status == "completed" for b in round_):
+                break
+    for shown in seen:
+        assert shown.status != "completed" or shown.output_file_id, shown
+    outputs = {b.output_file_id for b in seen if b.status == "completed"}
+    assert len(outputs) == 1
+    assert sum(row[0] for row in store_rows(gateway, "SELECT lines FROM batch_usage WHERE batch_id = ?", batch.id)) == 20
+
+
+def test_a_start_removes_held_files_no_record_names(mocks, tmp_path):
+    config = tmp_path / "gateway.yaml"
+    config.write_text(config_text(mocks))
+    first = Gateway(tmp_path, config)
+    try:
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{first.port}/v1", api_key="sk-unused", max_retries=0)
+        kept = upload(client, [chat_line("a", model="claude-test")], provider="anthropic")
+    finally:
+        first.stop()
+    folder = tmp_path / "switchyard-data" / "files"
+    (folder / "file-syorphan").write_bytes(b"left by a crash")
+    (folder / "file-syhalf.part").write_bytes(b"{")
+    second = Gateway(tmp_path, config)
+    try:
+        assert sorted(p.name for p in folder.iterdir()) == [kept.id]
+        assert "removed held files no record names" in second.log()
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{second.port}/v1", api_key="sk-unused", max_retries=0)
+        assert client.files.content(kept.id).content == jsonl([chat_line("a", model="claude-test")])
+    finally:
+        second.stop()

@@ -94,6 +94,17 @@ public final class Gateway: @unchecked Sendable {
         do { heldFiles = try HeldFiles(folder: BatchCreation.spoolFolder(of: store) + "/files") } catch {
             throw GatewayStartupError("cannot open the held-files folder beside the store: \(error.message)")
         }
+        do {
+            let recorded = try store.readWaiting { db throws(StoreError) in
+                var ids = Set<String>()
+                try db.query("SELECT id FROM files WHERE provider = ''") { ids.insert($0.text(0)) }
+                return ids
+            }
+            let removed = heldFiles.sweep(keeping: recorded)
+            if removed > 0 { log.warn("removed held files no record names (left by a crash)", fields: [("count", String(removed)), ("folder", heldFiles.folder)]) }
+        } catch {
+            throw GatewayStartupError("cannot read the store's held files (store.path \(config.store.path)): \(error.message)")
+        }
         let services = GatewayServices(
             providers: providers,
             planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations, enrichers: enrichers),

@@ -51,16 +51,15 @@ extension BatchCreation {
         guard !done else { return }
         do throws(GatewayError) {
             let upstream = try inline.request(SY_BATCH_CREATE, body: body, call: call.description(SY_OP_BATCHES))
-            exchange.transfer = NativeExchange.send(upstream, provider: inline.name, on: context.upstream, maxBytes: 1 << 20) { [self] result in
-                exchange.transfer = nil
+            // From here the batch may exist upstream whatever happens to the client (see `create`).
+            committed = true
+            NativeExchange.send(upstream, provider: inline.name, on: context.upstream, maxBytes: Self.maxAnswerBytes) { [self] result in
                 do throws(GatewayError) {
                     let answer = try result.get()
-                    guard answer.succeeded else {
-                        // The provider's own error shape: said in OpenAI's, with its words.
-                        let detail = String(decoding: answer.body.prefix(2048), as: UTF8.self)
-                        throw GatewayError.upstream(status: answer.status >= 500 ? 502 : answer.status, message: "Provider \(inline.name) refused the batch: \(detail)")
-                    }
-                    record(try inline.status(answer.body, call: call.description(SY_OP_BATCHES)), inputUpstreamID: "")
+                    // The provider's own error shape: said in OpenAI's, with its words.
+                    guard answer.succeeded else { throw InlineBatchRefresh.refusal(answer, provider: inline.name) }
+                    guard let object = try? inline.status(answer.body, call: call.description(SY_OP_BATCHES)) else { return unreadable(answer.body) }
+                    record(object, inputUpstreamID: "")
                 } catch {
                     fail(error)
                 }
@@ -73,7 +72,8 @@ extension BatchCreation {
     /// The provider for a held file's batch: the first one serving line 1's model that runs
     /// batches inline.
     static func inlineProvider(firstLine: [UInt8]?, services: GatewayServices) throws(GatewayError) -> InlineBatchProvider {
-        guard let firstLine, let line = try? JSONValue.parse(firstLine) else {
+        guard let firstLine else { throw GatewayError.invalidRequest("The input file has no requests.", code: "empty_batch") }
+        guard let line = try? JSONValue.parse(firstLine) else {
             throw GatewayError.invalidRequest("line 1: not a JSON object.", code: "invalid_batch_line")
         }
         guard let model = line["body"]?["model"]?.stringValue else {

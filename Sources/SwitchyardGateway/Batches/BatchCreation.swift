@@ -35,6 +35,8 @@ final class BatchCreation {
     var preparing: InputPreparation?
     /// The provider's id of the prepared file the gateway uploaded, until it is recorded.
     var uploaded: String?
+    /// That file's name and size, for its record.
+    var preparedFile = (name: "", bytes: 0)
     /// The batch exists upstream: a client leaving no longer undoes anything.
     var committed = false
 
@@ -112,6 +114,7 @@ final class BatchCreation {
                 case .failure(let error): fail(error)
                 case .success(let file):
                     uploaded = file.upstreamID
+                    preparedFile = (stem + ".prepared.jsonl", spool.count)
                     create(inputUpstreamID: file.upstreamID)
                 }
             }
@@ -126,8 +129,10 @@ final class BatchCreation {
             let upstream = try provider.request(
                 "POST", "/v1/batches", headers: [("Content-Type", "application/json")], body: request.upstreamBody(inputFile: inputUpstreamID),
                 call: call.description(SY_OP_BATCHES))
-            exchange.transfer = NativeExchange.send(upstream, provider: provider.name, on: context.upstream, maxBytes: Self.maxAnswerBytes) { [self] result in
-                exchange.transfer = nil
+            // From here the batch may exist upstream whatever happens to the client: its answer
+            // is awaited and recorded (a client leaving no longer cancels or rolls back).
+            committed = true
+            NativeExchange.send(upstream, provider: provider.name, on: context.upstream, maxBytes: Self.maxAnswerBytes) { [self] result in
                 switch result {
                 case .failure(let error): fail(error)
                 case .success(let answer) where !answer.succeeded: failForwarding(answer)
@@ -142,9 +147,8 @@ final class BatchCreation {
     /// The batch exists upstream: from here on it is recorded whatever the client does.
     func record(_ body: [UInt8], inputUpstreamID: String) {
         guard let input else { return }
-        committed = true
         guard var upstream = try? JSONValue.parse(body).objectValue, let upstreamID = upstream["id"]?.stringValue else {
-            return fail(.upstream(status: 502, message: "Provider \(providerName) answered the batch with no batch object."))
+            return unreadable(body)
         }
         // What the client asked for, where the provider's object does not say it (an inline one).
         for key in ["endpoint", "completion_window", "metadata"] where upstream[key] == nil {
@@ -157,8 +161,8 @@ final class BatchCreation {
             status: upstream["status"]?.stringValue ?? "validating", object: [])
         record.object = BatchObject.render(upstream, record: record, files: [:])
         let prepared = uploaded.map {
-            FileRecord(id: GatewayID.file(), provider: providerName, upstreamID: $0, filename: input.filename, purpose: "batch",
-                       bytes: 0, createdAt: now, expiresAt: nil, origin: "batch_input")
+            FileRecord(id: GatewayID.file(), provider: providerName, upstreamID: $0, filename: preparedFile.name, purpose: "batch",
+                       bytes: preparedFile.bytes, createdAt: now, expiresAt: nil, origin: "batch_input")
         }
         let row = record
         store.write(onLoop: context.upstream.loop, { db throws(StoreError) in
@@ -183,6 +187,16 @@ final class BatchCreation {
     func failForwarding(_ answer: NativeAnswer) {
         rollback()
         exchange.send(status: answer.status, body: answer.body, failure: "provider refused the batch (HTTP \(answer.status))")
+    }
+
+    /// The provider said yes with an answer the gateway cannot read: a batch may be running
+    /// there that nobody can see. Its input stays (deleting it would fail that batch blindly);
+    /// an operator has the provider's answer in the log.
+    func unreadable(_ body: [UInt8]) {
+        uploaded = nil
+        services.log.error("a batch may have been created at the provider but its answer could not be read", requestID: exchange.request.requestID, fields: [
+            ("provider", providerName), ("answer", String(decoding: body.prefix(1024), as: UTF8.self))])
+        fail(.upstream(status: 502, message: "Provider \(providerName) answered the batch with nothing the gateway can read; the batch may exist there."))
     }
 
     func fail(_ error: GatewayError) {
@@ -216,8 +230,19 @@ final class BatchCreation {
         let description = call.description(SY_OP_BATCHES)
         let request = provider.flatMap { try? $0.request("POST", "/v1/batches/\(upstreamID)/cancel", call: description) }
             ?? inline.flatMap { try? $0.request(SY_BATCH_CANCEL, batchID: upstreamID, call: description) }
-        guard let request else { return }
-        NativeExchange.send(request, provider: providerName, on: context.upstream, maxBytes: Self.maxAnswerBytes) { _ in }
+        let (log, provider, requestID) = (services.log, providerName, exchange.request.requestID)
+        func leftRunning(_ why: String) {
+            log.error("a batch the store did not record could not be cancelled and runs at the provider", requestID: requestID,
+                      fields: [("provider", provider), ("upstream_id", upstreamID), ("error", why)])
+        }
+        guard let request else { return leftRunning("no cancel request could be built") }
+        NativeExchange.send(request, provider: providerName, on: context.upstream, maxBytes: Self.maxAnswerBytes) { result in
+            switch result {
+            case .failure(let error): leftRunning(error.message)
+            case .success(let answer) where !answer.succeeded: leftRunning("HTTP \(answer.status)")
+            case .success: break
+            }
+        }
     }
 
     /// The most a provider's answer about one file or batch may take (its JSON object).

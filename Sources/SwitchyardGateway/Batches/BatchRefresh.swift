@@ -15,12 +15,17 @@ import Synchronization
 enum BatchRefresh {
     enum Action { case retrieve, cancel }
 
+    /// `fetchesResults` false (a listing): an inline batch seen ended before its results were
+    /// fetched shows as finalizing instead of waiting for the download.
     static func start(
-        _ record: BatchRecord, action: Action, services: GatewayServices, store: Store, context: LoopContext, call: NativeCall,
-        usage: BatchUsageLedger, completion: @escaping (Result<NativeAnswer, GatewayError>) -> Void
+        _ record: BatchRecord, action: Action, fetchesResults: Bool = true, services: GatewayServices, store: Store, context: LoopContext,
+        call: NativeCall, usage: BatchUsageLedger, completion: @escaping (Result<NativeAnswer, GatewayError>) -> Void
     ) -> (any UpstreamCall)? {
         if let inline = services.inlineBatchProvider(record.provider) {
-            return startInline(record, inline: inline, action: action, services: services, store: store, context: context, call: call, usage: usage, completion: completion)
+            let refresh = InlineBatchRefresh(
+                record: record, inline: inline, fetchesResults: fetchesResults, services: services, store: store, context: context,
+                call: call, usage: usage, completion: completion)
+            return refresh.start(action)
         }
         guard let provider = services.nativeProvider(record.provider, for: "batches") else {
             completion(.failure(.unavailable("Provider '\(record.provider)' of batch \(record.id) no longer runs batches in this configuration.")))
@@ -60,7 +65,7 @@ enum BatchRefresh {
 
     /// Registers the result files (unless they are the gateway's own already: `registers`
     /// false), renders and stores the object; the updated record.
-    private static func keep(
+    static func keep(
         _ upstream: JSONObject, of record: BatchRecord, registers: Bool = true, store: Store, context: LoopContext,
         completion: @escaping (Result<BatchRecord, GatewayError>) -> Void
     ) {
@@ -87,69 +92,6 @@ enum BatchRefresh {
             switch result {
             case .failure(let error): completion(.failure(.unavailable("The gateway's store could not record the batch: \(error.message)")))
             case .success: completion(updated.withLock { $0 }.map { .success($0) } ?? .failure(.internalError("batch record lost")))
-            }
-        }
-    }
-
-    // MARK: inline batches
-
-    /// The same for a batch its provider runs inline: the plugin reads the provider's object,
-    /// the gateway keeps what the provider does not know (endpoint, window, metadata, result
-    /// files), and the results are fetched into held files the first time the batch is seen ended.
-    private static func startInline(
-        _ record: BatchRecord, inline: InlineBatchProvider, action: Action, services: GatewayServices, store: Store, context: LoopContext,
-        call: NativeCall, usage: BatchUsageLedger, completion: @escaping (Result<NativeAnswer, GatewayError>) -> Void
-    ) -> (any UpstreamCall)? {
-        let description = call.description(SY_OP_BATCHES)
-        let request: UpstreamRequest
-        do { request = try inline.request(action == .retrieve ? SY_BATCH_GET : SY_BATCH_CANCEL, batchID: record.upstreamID, call: description) } catch {
-            completion(.failure(error))
-            return nil
-        }
-        return NativeExchange.send(request, provider: inline.name, on: context.upstream, maxBytes: 1 << 20) { result in
-            do throws(GatewayError) {
-                let answer = try result.get()
-                guard answer.succeeded else {
-                    let detail = String(decoding: answer.body.prefix(2048), as: UTF8.self)
-                    throw GatewayError.upstream(status: answer.status >= 500 ? 502 : answer.status, message: "Provider \(inline.name): \(detail)")
-                }
-                guard var upstream = try? JSONValue.parse(try inline.status(answer.body, call: description)).objectValue else {
-                    throw GatewayError.upstream(status: 502, message: "Provider \(inline.name) answered batch \(record.id) with no batch object.")
-                }
-                let stored = (try? JSONValue.parse(record.object).objectValue) ?? JSONObject()
-                for key in ["endpoint", "completion_window", "metadata", "output_file_id", "error_file_id"] where upstream[key] == nil || upstream[key]?.isNull == true {
-                    upstream[key] = stored[key] ?? .null
-                }
-                let status = upstream["status"]?.stringValue ?? record.status
-                let fetched = upstream["output_file_id"]?.isNull == false || upstream["error_file_id"]?.isNull == false
-                let finish = { (object: JSONObject) in
-                    keep(object, of: record, registers: false, store: store, context: context) { kept in
-                        completion(kept.map { NativeAnswer(status: 200, headers: [], body: $0.object) })
-                    }
-                }
-                guard BatchRecord.terminalStates.contains(status), !fetched, let held = services.heldFiles, usage.claim(record.id) else {
-                    return finish(upstream)
-                }
-                let startedAt = monotonicNanoseconds()
-                let results = InlineResults(record: record, inline: inline, held: held, store: store, loop: context.upstream.loop, call: description) { outcome in
-                    usage.release(record.id)
-                    switch outcome {
-                    case .failure(let error):
-                        // Shown as it is now; the next look tries the results again.
-                        services.log.warn("a batch's results could not be fetched", fields: [("batch", record.id), ("error", error.message)])
-                    case .success(let files):
-                        upstream["output_file_id"] = files.output.map { .string($0) } ?? .null
-                        upstream["error_file_id"] = files.errors.map { .string($0) } ?? .null
-                        var ended = record
-                        ended.status = status
-                        BatchUsageLedger.log(files.totals, record: ended, provider: inline.name, discount: inline.configured.batchDiscount,
-                                             startedAt: startedAt, services: services, context: context)
-                    }
-                    finish(upstream)
-                }
-                results.start(on: context.upstream)
-            } catch {
-                completion(.failure(error))
             }
         }
     }

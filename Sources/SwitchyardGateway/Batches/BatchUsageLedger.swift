@@ -108,6 +108,7 @@ private final class UsageReader: UpstreamResponseDelegate {
     private var completion: ((BatchUsageTotals?) -> Void)?
     private var log: GatewayLog?
     private var call: NativeCall?
+    private var transfer: (any UpstreamCall)?
 
     init(record: BatchRecord, provider: NativeProvider, failed: Int, completion: @escaping (BatchUsageTotals?) -> Void) {
         self.record = record
@@ -124,7 +125,7 @@ private final class UsageReader: UpstreamResponseDelegate {
         self.call = call
         do {
             let request = try provider.request("GET", "/v1/files/\(output)/content", call: call.description(SY_OP_BATCHES))
-            _ = context.upstream.start(request, delegate: self)
+            transfer = context.upstream.start(request, delegate: self)
         } catch {
             log.warn("a batch's output could not be read for its usage", fields: [("batch", record.id), ("error", error.message)])
             finish(ok: false)
@@ -134,12 +135,14 @@ private final class UsageReader: UpstreamResponseDelegate {
     func upstreamHead(status: Int, headers: [(name: String, value: String)]) { self.status = status }
 
     func upstreamBody(_ chunk: UnsafeRawBufferPointer) {
-        guard (200..<300).contains(status) else { return }
+        guard completion != nil, (200..<300).contains(status) else { return }
         lines.append(chunk)
         drain()
     }
 
     func upstreamComplete(_ result: UpstreamResult) {
+        transfer = nil
+        guard completion != nil else { return }
         guard case .success = result, (200..<300).contains(status) else {
             log?.warn("a batch's output could not be read for its usage", fields: [("batch", record.id), ("status", String(status))])
             return finish(ok: false)
@@ -150,7 +153,17 @@ private final class UsageReader: UpstreamResponseDelegate {
     }
 
     private func drain() {
-        while case .line(_, let bytes) = lines.next() { totals.add(line: bytes) }
+        while true {
+            switch lines.next() {
+            case .line(_, let bytes): totals.add(line: bytes)
+            case .needMore: return
+            case .tooLong:
+                // Sums that skip a line are not the batch's: record nothing (the next look retries).
+                log?.warn("a batch's output has a line too long to read; its usage is not recorded", fields: [("batch", record.id)])
+                transfer?.cancel()
+                return finish(ok: false)
+            }
+        }
     }
 
     private func finish(ok: Bool) {

@@ -119,7 +119,7 @@ final class BatchesEndpoint: Sendable {
             waiting += 1
             let call = NativeCall(requestID: requestID, endpoint: "batches", mode: "native_batch", context: context)
             call.provider = record.provider
-            let started = BatchRefresh.start(record, action: .retrieve, services: services, store: store, context: context, call: call, usage: usage) { result in
+            let started = BatchRefresh.start(record, action: .retrieve, fetchesResults: false, services: services, store: store, context: context, call: call, usage: usage) { result in
                 call.end()
                 if case .success(let answer) = result, answer.succeeded { objects[index] = answer.body }
                 done()

@@ -10,18 +10,20 @@ import SwitchyardUpstream
 /// into OpenAI's output and error files, which the gateway holds: each result line through the
 /// plugin's `result` hook, then into the error file (an error, or a status of 400 and up) or
 /// the output file; usage summed on the way. One store job then makes both files durable,
-/// records them and the usage, all or nothing.
+/// records them, the usage and the batch object naming them, all or nothing: a crash or a
+/// failed job leaves the batch unfetched (the next look fetches again) and no file behind.
 ///
 /// Threading: loop-confined; `completion` once, on the loop. Lifetime: retained by its transfer.
 final class InlineResults: UpstreamResponseDelegate {
-    /// The gateway ids of the files written (nil: that file has no line).
-    struct Files {
-        let output: String?
-        let errors: String?
+    /// The batch as recorded with its result files, and the usage summed.
+    struct Ended {
+        let record: BatchRecord
         let totals: BatchUsageTotals
     }
 
     private let record: BatchRecord
+    /// The batch object as the refresh saw it, ended; the result file ids are added to it.
+    private let object: JSONObject
     private let inline: InlineBatchProvider
     private let held: HeldFiles
     private let store: Store
@@ -34,11 +36,12 @@ final class InlineResults: UpstreamResponseDelegate {
     private var status = 0
     private var errorBody: [UInt8] = []
     private var transfer: (any UpstreamCall)?
-    private var completion: ((Result<Files, GatewayError>) -> Void)?
+    private var completion: ((Result<Ended, GatewayError>) -> Void)?
 
-    init(record: BatchRecord, inline: InlineBatchProvider, held: HeldFiles, store: Store, loop: EventLoop, call: CallDescription,
-         completion: @escaping (Result<Files, GatewayError>) -> Void) {
+    init(record: BatchRecord, object: JSONObject, inline: InlineBatchProvider, held: HeldFiles, store: Store, loop: EventLoop, call: CallDescription,
+         completion: @escaping (Result<Ended, GatewayError>) -> Void) {
         self.record = record
+        self.object = object
         self.inline = inline
         self.held = held
         self.store = store
@@ -88,11 +91,15 @@ final class InlineResults: UpstreamResponseDelegate {
             case .needMore: return
             case .tooLong(let number):
                 return finish(.failure(.upstream(status: 502, message: "Provider \(inline.name) sent a result line \(number) past \(InputPreparation.maxLineBytes) bytes.")))
-            case .line(_, let bytes):
+            case .line(let number, let bytes):
                 do throws(GatewayError) {
                     let translated = try inline.result(bytes, call: call)
-                    let parsed = try? JSONValue.parse(translated)
-                    let failed = (parsed?["error"].map { !$0.isNull } ?? true) || (parsed?["response"]?["status_code"]?.intValue ?? 500) >= 400
+                    guard let parsed = try? JSONValue.parse(translated), parsed["custom_id"]?.stringValue != nil else {
+                        throw GatewayError.upstream(status: 502, message: "Provider \(inline.name)'s plugin made result line \(number) into no batch output line (no custom_id).")
+                    }
+                    // A missing error is none; a missing response or status counts as failed.
+                    let errored = parsed["error"].map { !$0.isNull } ?? false
+                    let failed = errored || (parsed["response"]?["status_code"]?.intValue ?? 500) >= 400
                     totals.add(line: translated[...])
                     var file = failed ? errors : output
                     if file == nil {
@@ -100,7 +107,11 @@ final class InlineResults: UpstreamResponseDelegate {
                         file = (id, try held.create(id))
                         if failed { errors = file } else { output = file }
                     }
-                    try file!.writer.append(translated + [UInt8(ascii: "\n")])
+                    // One JSONL line whatever whitespace the plugin used (raw CR/LF can only sit between tokens).
+                    var line = translated
+                    for index in line.indices where line[index] == 0x0A || line[index] == 0x0D { line[index] = 0x20 }
+                    line.append(0x0A)
+                    try file!.writer.append(line)
                 } catch {
                     return finish(.failure(error))
                 }
@@ -108,28 +119,35 @@ final class InlineResults: UpstreamResponseDelegate {
         }
     }
 
-    /// Makes the files durable and records them, with the usage, in one store job.
+    /// Makes the files durable and records them, the usage and the object, in one store job.
     private func commit() {
         let now = Int(unixNanoseconds() / 1_000_000_000)
-        let record = record
         let discount = inline.configured.batchDiscount
         let totals = LoopConfined(totals)
         let written = [(output, "batch_output", "output"), (errors, "batch_error", "errors")].compactMap { file, origin, suffix in
             file.map { (id: $0.id, writer: $0.writer, origin: origin, suffix: suffix) }
         }
-        let files = Files(output: output?.id, errors: errors?.id, totals: self.totals)
+        var object = object
+        object["output_file_id"] = output.map { .string($0.id) } ?? .null
+        object["error_file_id"] = errors.map { .string($0.id) } ?? .null
+        var ended = record
+        ended.status = object["status"]?.stringValue ?? record.status
+        ended.object = BatchObject.render(object, record: record, files: Dictionary(uniqueKeysWithValues: written.map { ($0.id, $0.id) }))
+        let row = ended
         let writers = LoopConfined(written)
+        let held = held
         store.write(onLoop: loop, { db throws(StoreError) in
             for file in writers.value {
                 do throws(GatewayError) { try file.writer.commit() } catch { throw StoreError(.cannotOpen, error.message) }
                 try FileRecord.insert(FileRecord(
-                    id: file.id, provider: "", upstreamID: file.id, filename: "\(record.id)_\(file.suffix).jsonl", purpose: "batch_output",
+                    id: file.id, provider: "", upstreamID: file.id, filename: "\(row.id)_\(file.suffix).jsonl", purpose: "batch_output",
                     bytes: file.writer.count, createdAt: now, expiresAt: nil, origin: file.origin), db)
             }
-            try BatchUsageLedger.insertRows(totals.value, batchID: record.id, discount: discount, db)
+            try BatchUsageLedger.insertRows(totals.value, batchID: row.id, discount: discount, db)
+            try BatchRecord.update(id: row.id, status: row.status, object: row.object, db)
         }) { [self] result in
             switch result {
-            case .success: finish(.success(files))
+            case .success: finish(.success(Ended(record: row, totals: totals.value)))
             case .failure(let error):
                 // Rolled back: no record names the files, so none may stay on disk.
                 for file in writers.value { held.delete(file.id) }
@@ -138,7 +156,7 @@ final class InlineResults: UpstreamResponseDelegate {
         }
     }
 
-    private func finish(_ result: Result<Files, GatewayError>) {
+    private func finish(_ result: Result<Ended, GatewayError>) {
         guard let completion else { return }
         self.completion = nil
         transfer?.cancel()

@@ -87,6 +87,8 @@ final class InputPreparation: UpstreamResponseDelegate {
         case .failure(let error):
             let message = "\(provider.isEmpty ? "The gateway" : "Provider " + provider) could not read the batch's input file: \(error.message)"
             finish(.failure(error.isTimeout ? .timeout(message) : .upstream(status: 502, message: message)))
+        case .success where status == 404:
+            finish(.failure(.invalidRequest("Provider \(provider) no longer has the batch's input file.", code: "file_not_found", param: "input_file_id")))
         case .success where !(200..<300).contains(status):
             let detail = String(decoding: errorBody, as: UTF8.self)
             finish(.failure(.upstream(status: 502, message: "Provider \(provider) refused to send the batch's input file (HTTP \(status)): \(detail)")))

@@ -52,6 +52,7 @@ final class HeldFileFeed: UpstreamCall {
         if !started {
             started = true
             delegate.upstreamHead(status: 200, headers: [("Content-Type", "application/octet-stream"), ("Content-Length", String(file.size))])
+            guard isActive, !paused else { return schedule() }  // cancelled or paused from inside the head
         }
         let read = buffer.withUnsafeMutableBytes { file.read(into: $0) }
         switch read {

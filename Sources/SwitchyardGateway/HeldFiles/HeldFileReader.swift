@@ -27,15 +27,25 @@ final class HeldFileReader: UpstreamBodySource, @unchecked Sendable {
     var length: Int? { size }
     var onReadable: (() -> Void)?
 
-    /// The file's first line (without its newline), read without moving the read position;
-    /// nil when there is no newline in the first `limit` bytes and the file is longer.
+    /// The file's first line that is not blank (without its newline), read 64 KiB at a time
+    /// without moving the read position; nil when none ends within `limit` bytes.
     func firstLine(limit: Int) -> [UInt8]? {
-        var head = [UInt8](repeating: 0, count: min(limit, size))
-        let count = head.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, $0.count, 0) }
-        guard count >= 0 else { return nil }
-        head.removeSubrange(count...)
-        if let newline = head.firstIndex(of: UInt8(ascii: "\n")) { return Array(head[..<newline]) }
-        return count == size ? head : nil
+        var lines = JSONLines(maxLineBytes: limit)
+        var piece = [UInt8](repeating: 0, count: 64 << 10)
+        var offset = 0
+        while true {
+            switch lines.next() {
+            case .line(_, let bytes): return Array(bytes)
+            case .tooLong: return nil
+            case .needMore: break
+            }
+            guard offset < size else { return nil }
+            let count = piece.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, $0.count, off_t(offset)) }
+            guard count > 0 else { return nil }
+            offset += count
+            piece.withUnsafeBytes { lines.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            if offset >= size { lines.finish() }
+        }
     }
 
     /// The next piece, or `.end`.

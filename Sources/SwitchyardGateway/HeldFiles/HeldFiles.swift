@@ -9,8 +9,10 @@ import Glibc
 /// provider "" (the gateway) and its own id as `upstream_id`.
 ///
 /// A file is written as `ID.part` and becomes `ID` only when whole: the rename (after fsync) runs
-/// on the store's writer thread, in the same job that records it, so a crash leaves either no
-/// record and a `.part` that the next start removes, or a record and a whole file.
+/// on the store's writer thread, in the same job that records it. A crash can still fall between
+/// the rename and the commit (or between a deleted record and its bytes): the next start removes
+/// every `.part` and every file no record names (`sweep`), so a held file and its record come
+/// and go together.
 ///
 /// Threading: immutable; any thread. The writers and readers it makes are single-owner.
 final class HeldFiles: Sendable {
@@ -31,6 +33,22 @@ final class HeldFiles: Sendable {
     }
 
     func path(of id: String) -> String { folder + "/" + id }
+
+    /// Removes every held file that `recorded` does not name: what a crash left between a
+    /// rename and its commit, or between a deleted record and its bytes. At start, before any
+    /// request can be writing one. The count removed.
+    @discardableResult
+    func sweep(keeping recorded: Set<String>) -> Int {
+        guard let directory = opendir(folder) else { return 0 }
+        defer { closedir(directory) }
+        var removed = 0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name != ".", name != "..", !recorded.contains(name) else { continue }
+            if unlink(folder + "/" + name) == 0 { removed += 1 }
+        }
+        return removed
+    }
 
     /// A new file `id`, written as `id.part` until `HeldFileWriter.commit`.
     func create(_ id: String) throws(GatewayError) -> HeldFileWriter {
