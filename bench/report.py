@@ -7,14 +7,13 @@ def ratio(value, base):
 
 
 def markdown(r):
-    """The figures the run has, in order; a run with --only-guardrails or --only-passthrough has
-    only that one."""
+    """The figures the run has, in order; a run with an --only- flag has only that figure."""
     lines = [f"# Benchmark {r['name']} ({r['date']}{', quick' if r.get('quick') else ''})", "",
              "Gateway (or nginx / LiteLLM) pinned to CPU 1; mock upstream and load generator on CPU 0."]
     for key, section in (("latency_c1", latency_section), ("throughput", throughput_section),
                          ("streaming", streaming_section), ("concurrent_streams", concurrent_section),
                          ("memory_kib", memory_section), ("guardrail_cost", guardrail_section),
-                         ("passthrough_cost", passthrough_section)):
+                         ("passthrough_cost", passthrough_section), ("batch_cost", batches_section)):
         if key in r:
             lines += ["", *section(r)]
     return "\n".join(line for line in lines if line is not None) + "\n"
@@ -184,6 +183,45 @@ def passthrough_section(r):
             lines.append(f"| {name} | {with_ratio(row, direct, 'download_mb_per_s', 0)} | {mib(row.get('download_peak_rss_kib'))} | "
                          f"{with_ratio(row, direct, 'upload_mb_per_s', 0)} | {mib(row.get('upload_peak_rss_kib'))} | "
                          f"{mib(row.get('idle_rss_kib'))} |")
+    return lines
+
+
+def batches_section(r):
+    b = r["batch_cost"]
+    create, upload, inline = b["create"], b["upload"], b["inline"]
+    described = {"unchanged": "no line changes: every line read and checked, nothing uploaded",
+                 "aliased": "every line names an alias: every line rewritten, the prepared copy uploaded",
+                 "guarded": "as aliased, and guardrail-blocklist (request phase) over every line"}
+    lines = ["## Native batches (docs/batches.md)", "",
+             f"Input: {b['lines']:,} chat lines of {b['line_bytes']:,} bytes, {b['bytes'] / 1e6:.1f} MB; OpenAI plugin on the "
+             f"mock's Files and Batch APIs (its batches never run); median of {b['rounds']}; MB/s = 10^6 bytes/s; peak RSS = "
+             "the gateway's VmHWM, started over before each request, highest of the rounds, MiB.", "",
+             "Upload (`POST /v1/files`, multipart, streamed; ratio to straight to the mock):", "",
+             "| target | MB/s | seconds | peak RSS |", "| --- | ---: | ---: | ---: |"]
+    for name in ("direct", "gateway"):
+        row = upload[name]
+        lines.append(f"| {name} | {with_ratio(row, upload['direct'], 'mb_per_s', 0)} | {row['seconds']:.2f} | "
+                     f"{mib(row.get('peak_rss_kib'))} |")
+    lines += ["", "`POST /v1/batches` on that file, request to answer (the input read from the mock, prepared line by line, "
+              "the prepared copy uploaded when a line changed, the batch created and recorded); ratio to `unchanged`:", "",
+              "| preparation | | seconds | lines/s | MB/s | µs/line | gateway CPU µs/line | peak RSS |",
+              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, row in create.items():
+        base = create["unchanged"]
+        lines.append(f"| {name} | {described.get(name, name)} | {with_ratio(row, base, 'seconds', 2)} | {row['lines_per_s']:,.0f} | "
+                     f"{row['mb_per_s']:,.0f} | {with_ratio(row, base, 'us_per_line', 1)} | "
+                     f"{with_ratio(row, base, 'cpu_us_per_line', 1)} | {mib(row.get('peak_rss_kib'))} |")
+    lines += ["", f"Anthropic inline (Message Batches on the mock): {b['inline_lines']:,} lines, {b['inline_bytes'] / 1e6:.1f} MB, "
+              "uploaded with `provider=anthropic` (the gateway holds the file: written, fsynced, recorded) and created "
+              "(each line prepared and turned into a Message Batches item, the body spooled and sent):", "",
+              "| request | seconds | lines/s | MB/s | µs/line | gateway CPU µs/line | peak RSS |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name in ("upload", "create"):
+        row = inline[name]
+        lines.append(f"| {name} | {row['seconds']:.2f} | {row['lines_per_s']:,.0f} | {row['mb_per_s']:,.0f} | "
+                     f"{row['us_per_line']:.1f} | {row['cpu_us_per_line']:.1f} | {mib(row.get('peak_rss_kib'))} |")
+    lines += ["", f"Gateway RSS: idle {mib(b['idle_rss_kib'])} MiB (guarded gateway {mib(b['guarded_idle_rss_kib'])}); "
+              f"peak over every step above {mib(b['overall_peak_rss_kib'])} MiB."]
     return lines
 
 

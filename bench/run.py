@@ -4,6 +4,7 @@
 also as a ratio. Writes bench/results/<date>-<name>.{json,md,svg}.
 
     bench/run.py --name baseline [--quick] [--no-litellm] [--no-callgrind] [--only-guardrails] [--only-passthrough]
+                 [--only-batches]
 """
 
 import argparse
@@ -17,6 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
+import batches  # noqa: E402
 import report  # noqa: E402
 import targets  # noqa: E402
 
@@ -452,8 +454,9 @@ def main():
     parser.add_argument("--no-callgrind", action="store_true")
     parser.add_argument("--only-guardrails", action="store_true", help="only the guardrail-cost figure")
     parser.add_argument("--only-passthrough", action="store_true", help="only the passthrough figure")
+    parser.add_argument("--only-batches", action="store_true", help="only the batches figure")
     args = parser.parse_args()
-    everything = not (args.only_guardrails or args.only_passthrough)
+    everything = not (args.only_guardrails or args.only_passthrough or args.only_batches)
 
     workdir = tempfile.mkdtemp(prefix="switchyard-bench-")
     results = {"name": args.name, "date": datetime.date.today().isoformat(), "quick": args.quick,
@@ -470,6 +473,9 @@ def main():
         if everything or args.only_passthrough:
             results["passthrough_cost"] = passthrough_cost(mock.port, stream_mock.port, workdir, args.quick,
                                                            callgrind=not args.no_callgrind)
+        if everything or args.only_batches:
+            # Its own mock (batches that never run) and gateways (a store each).
+            results["batch_cost"] = batches.batch_cost(workdir, args.quick)
     finally:
         mock.stop()
         stream_mock.stop()

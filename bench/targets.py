@@ -104,11 +104,13 @@ class Process:
                 self.process.wait()
 
 
-def start_mock(chunk_delay_ms=0):
+def start_mock(chunk_delay_ms=0, batch_delay_ms=None):
     port = free_port()
     args = [os.path.join(RELEASE, "switchyard-mock"), "--port", str(port), "--loops", "1"]
     if chunk_delay_ms:
         args += ["--chunk-delay-ms", str(chunk_delay_ms)]
+    if batch_delay_ms is not None:
+        args += ["--batch-delay-ms", str(batch_delay_ms)]
     mock = Process("mock", args, CLIENT_CPU, port=port, ready_path="/v1/models")
     wait_for_http(port, "/v1/models")
     return mock
