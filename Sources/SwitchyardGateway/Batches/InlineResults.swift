@@ -136,6 +136,15 @@ final class InlineResults: UpstreamResponseDelegate {
         let row = ended
         let writers = LoopConfined(written)
         let held = held
+        // The slow fsyncs first, off the writer; the job then only renames and records.
+        store.offLoop(onLoop: loop, { for file in writers.value { _ = file.writer.flush() } }) { [self] _ in record(writers, row: row, totals: totals, now: now, discount: discount) }
+    }
+
+    private func record(
+        _ writers: LoopConfined<[(id: String, writer: HeldFileWriter, origin: String, suffix: String)]>, row: BatchRecord,
+        totals: LoopConfined<BatchUsageTotals>, now: Int, discount: Double
+    ) {
+        let held = held
         store.write(onLoop: loop, { db throws(StoreError) in
             for file in writers.value {
                 do throws(GatewayError) { try file.writer.commit() } catch { throw StoreError(.cannotOpen, error.message) }

@@ -184,18 +184,21 @@ final class ClientFileUpload: @unchecked Sendable {
                     id: id, provider: "", upstreamID: id, filename: filename, purpose: purpose, bytes: bytes,
                     createdAt: Int(unixNanoseconds() / 1_000_000_000), expiresAt: nil, origin: "upload")
                 let kept = LoopConfined(writer)
-                store.write(onLoop: exchange.writer.loop, { db throws(StoreError) in
-                    do throws(GatewayError) { try kept.value.commit() } catch { throw StoreError(.cannotOpen, error.message) }
-                    try FileRecord.insert(record, db)
-                }) { [self] written in
-                    phase = .done
-                    switch written {
-                    case .success:
-                        exchange.answer(FileObject.json(record))
-                    case .failure(let error):
-                        held.delete(id)
-                        exchange.fail(.unavailable("The gateway could not keep the upload (\(error.message)). Retry the upload."),
-                                      detail: "store write failed: \(error.message)")
+                // The slow fsync off the loop and off the store writer; the job only renames and records.
+                store.offLoop(onLoop: exchange.writer.loop, { kept.value.flush() }) { [self] _ in
+                    store.write(onLoop: exchange.writer.loop, { db throws(StoreError) in
+                        do throws(GatewayError) { try kept.value.commit() } catch { throw StoreError(.cannotOpen, error.message) }
+                        try FileRecord.insert(record, db)
+                    }) { [self] written in
+                        phase = .done
+                        switch written {
+                        case .success:
+                            exchange.answer(FileObject.json(record))
+                        case .failure(let error):
+                            held.delete(id)
+                            exchange.fail(.unavailable("The gateway could not keep the upload (\(error.message)). Retry the upload."),
+                                          detail: "store write failed: \(error.message)")
+                        }
                     }
                 }
             }

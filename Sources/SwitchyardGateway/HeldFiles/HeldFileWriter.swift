@@ -15,6 +15,8 @@ final class HeldFileWriter: @unchecked Sendable {
     private let finalPath: String
     private var descriptor: Int32
     private(set) var count = 0
+    /// `flush()` made the bytes durable: `commit` need not fsync them again.
+    private var flushed = false
 
     init(partPath: String, finalPath: String) throws(GatewayError) {
         self.partPath = partPath
@@ -44,10 +46,20 @@ final class HeldFileWriter: @unchecked Sendable {
         try result.get()
     }
 
-    /// fsync, close, rename to the final name, fsync the folder. Throws with the part removed.
+    /// Makes the bytes written so far durable (fsync): the slow part of a commit, which may take
+    /// seconds for a large file, so callers run it before the store job (`Store.offLoop`) and
+    /// leave the job only the rename. False when the disk refused.
+    func flush() -> Bool {
+        guard descriptor >= 0 else { return false }
+        flushed = fsync(descriptor) == 0
+        return flushed
+    }
+
+    /// fsync (unless flushed), close, rename to the final name, fsync the folder. Throws with
+    /// the part removed.
     func commit() throws(GatewayError) {
         guard descriptor >= 0 else { throw GatewayError.internalError("\(partPath) was already closed") }
-        let synced = fsync(descriptor) == 0
+        let synced = flushed || fsync(descriptor) == 0
         close(descriptor)
         descriptor = -1
         guard synced, rename(partPath, finalPath) == 0 else {

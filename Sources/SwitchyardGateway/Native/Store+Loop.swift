@@ -23,6 +23,15 @@ extension Store {
     }
 }
 
+extension Store {
+    /// Runs `work`, file work that would block a loop (the fsync of a held file), on one of the
+    /// store's reader threads, not its writer, so the store's writes never wait on it; the
+    /// result comes back on `loop`.
+    func offLoop<Value: Sendable>(onLoop loop: EventLoop, _ work: @escaping @Sendable () -> Value, then completion: @escaping (Value?) -> Void) {
+        read(onLoop: loop, { _ throws(StoreError) in work() }) { result in completion(try? result.get()) }
+    }
+}
+
 /// A value that is only ever touched on one event loop, carried through a `@Sendable` hop that
 /// comes back to that loop.
 struct LoopConfined<Value>: @unchecked Sendable {
