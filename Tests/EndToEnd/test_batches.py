@@ -120,7 +120,8 @@ def chat_line(custom_id, model="gpt-4o-mini", text="hello"):
 
 
 def jsonl(lines):
-    return ("\n".join(json.dumps(line) for line in lines) + "\n").encode()
+    # A str is a line written as it is (a key twice, which json.dumps cannot write).
+    return ("\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n").encode()
 
 
 def upload(client, lines, name="input.jsonl", provider=None):
@@ -197,6 +198,12 @@ def snapshot(port):
     (chat_line("x", model="echo-1"), "line 2: batch preparer 'batch-models': model 'echo-1' is served by provider(s) echo, not by 'first'"),
     (chat_line("x", model="second-model"), "line 2: batch preparer 'batch-models': model 'second-model' is served by provider(s) second"),
     (chat_line("x", text="say forbidden-word"), "line 2: Rejected by guardrail 'blocklist'"),
+    ({**chat_line("x"), "url": "/v1/embeddings"}, "line 2: url '/v1/embeddings' differs from the batch's endpoint '/v1/chat/completions'"),
+    ({**chat_line("x"), "method": "GET"}, "line 2: method 'GET' is not supported in a batch"),
+    (chat_line("a"), "line 2: custom_id 'a' is used by line 1"),
+    # Raw text: json.dumps cannot write a key twice.
+    ('{"custom_id":"x","method":"POST","url":"/v1/chat/completions","body":{"model":"cheap","messages":[]},'
+     '"body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"say forbidden-word"}]}}', "line 2: names 'body' twice"),
 ])
 def test_a_refused_line_is_named_and_nothing_is_left_upstream(client, mocks, bad_line, message):
     # An alias on line 1 makes the gateway upload a prepared copy before it reaches line 2... or

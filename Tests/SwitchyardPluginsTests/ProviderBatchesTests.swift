@@ -86,6 +86,17 @@ import Testing
         }
     }
 
+    @Test func anUnknownOutputKindIsIgnoredByEveryBatchSink() throws {
+        let (parts, partsInstance) = try Self.provider("b-parts-newkind")
+        let (json, jsonInstance) = try Self.provider("b-json-newkind")
+        defer { withExtendedLifetime((partsInstance, jsonInstance)) {} }
+        let partsProvider = try #require(parts)
+        let jsonProvider = try #require(json)
+        #expect(try bytes("newkind") { partsProvider.batchCreatePart(Self.call, part: SY_BATCH_PART_ITEM, index: 1, line: $0) }.get() == "2:1:newkind")
+        #expect(try bytes("newkind") { jsonProvider.batchStatus(Self.call, upstreamObject: $0) }.get() == #"{"hook":"status","length":7}"#)
+        #expect(try bytes("newkind") { jsonProvider.batchResult(Self.call, line: $0) }.get() == #"{"hook":"result","length":7}"#)
+    }
+
     @Test func aBatchTableWithoutAHookMakesTheProviderUnusable() throws {
         let (plugin, instance) = try Self.provider("b-half", defines: ["FIXTURE_HALF_BATCH"])
         defer { withExtendedLifetime(instance) {} }

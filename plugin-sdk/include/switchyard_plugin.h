@@ -145,8 +145,9 @@ typedef uint64_t sy_verdict;  /* what a guardrail decides about the JSON it insp
  *  SY_OUT_BYTES       not checked: opaque bytes (never sent to a client as JSON).
  * A refused write fails the call: the client gets an error in its own format (a 502 before the
  * response started, an error event once a stream has started) and never the refused bytes, and
- * every later write of that call is refused as well. Unknown kinds from newer plugins are
- * accepted and ignored. */
+ * every later write of that call is refused as well. Unknown kinds (above SY_OUT_BYTES, from newer
+ * plugins) are accepted and ignored on every sink, batch sinks included; a sink that names the
+ * kinds it takes (sy_provider_batch_v1, sy_batch_v1) refuses the other known ones. */
 #define SY_OUT_JSON       1u /* one canonical JSON object: a whole response, or one stream chunk */
 #define SY_OUT_ERROR_JSON 2u /* one OpenAI-shaped error object {"error":{...}} for the client     */
 #define SY_OUT_META_JSON  3u /* usage and attributes, e.g. {"usage":{"prompt_tokens":3,...}}      */
@@ -333,12 +334,13 @@ typedef struct sy_host_api {
      * ending) or in another phase. */
     sy_status (*verdict_hold)(sy_hinst h, sy_verdict verdict, size_t bytes);
 
-    /* [hook-thread] How this gateway routes `model` (a model name or an alias) now, as JSON:
+    /* [thread-safe] How this gateway routes `model` (a model name or an alias) now, as JSON:
      *   {"model":"<name after aliases>","targets":[{"provider":"openai","upstream_model":"gpt-4o-mini"},...]}
      * `targets` in routing order (the first is tried first); `upstream_model` is the name that
      * provider receives. Empty sy_bytes when no route serves the model, for a NULL call or one
      * that has ended. The bytes are host-owned and valid until the hook that asked returns; a
-     * hook may ask for several models (each answer stays valid until it returns). */
+     * hook may ask for several models (each answer stays valid until it returns). Asking again
+     * for a model during the same call is cheap (the host keeps one answer per call and model). */
     sy_bytes (*call_route)(sy_call call, sy_bytes model);
 } sy_host_api;
 
@@ -397,12 +399,14 @@ typedef struct sy_provider_batch_v1 {
     /* CREATE's body, in parts the host concatenates in order: SY_BATCH_PART_OPEN once (index 0,
      * `line` empty), SY_BATCH_PART_ITEM once per request (index from 0 in input order; `line` =
      * one OpenAI batch input line {"custom_id","method","url","body"} without its newline, with
-     * `body` canonical (OpenAI chat completions) and body.model already the provider's model),
-     * SY_BATCH_PART_CLOSE once (index = the number of items, `line` empty). Each writes its bytes
-     * as SY_OUT_BYTES (any number of writes, none at all included), e.g. `{"requests":[`, then
-     * `,` + the item from index 1 on, then `]}`. Keep no state between parts: the host may build
-     * the body more than once (a retried CREATE). An ITEM refused (an error returned, message
-     * saying why) fails the whole batch before anything is sent; the host names the line. */
+     * `body` canonical (OpenAI chat completions) and body.model the model as the batch
+     * preparers left it: the built-in batch-models rewrites names and aliases to this provider's
+     * model; with `batch_preparers: []` it is the client's), SY_BATCH_PART_CLOSE once (index =
+     * the number of items, `line` empty). Each writes its bytes as SY_OUT_BYTES (any number of
+     * writes, none at all included), e.g. `{"requests":[`, then `,` + the item from index 1 on,
+     * then `]}`. Keep no state between parts (each part's output depends on its arguments only).
+     * An ITEM refused (an error returned, message saying why) fails the whole batch before
+     * anything is sent; the host names the line. */
     sy_status (*create_part)(sy_instance instance, sy_call call, const sy_call_info *info, uint32_t part,
                              uint64_t index, sy_bytes line, sy_sink out, sy_error *error);
     /* The provider's batch object (the 2xx answer to CREATE, GET or CANCEL) -> OpenAI's batch
@@ -584,8 +588,8 @@ typedef struct sy_batch_v1 {
     /* One JSONL line, borrowed for the call, without its newline and never empty; line_number
      * counts from 1 (blank lines are counted but not passed). `out` is [hook-thread].
      * Write nothing: the line goes on unchanged (no copy). Write one SY_OUT_JSON (one JSON
-     * object): it replaces the line (a second write, or any other kind, is refused with
-     * SY_E_INVALID and the line fails). Return an error (e.g. SY_E_INVALID with a message): the
+     * object): it replaces the line (a second write, or another known kind, is refused with
+     * SY_E_INVALID and the line fails; unknown kinds are ignored). Return an error (e.g. SY_E_INVALID with a message): the
      * line is refused, and the batch with it; the client's error names the line and carries the
      * message. */
     sy_status (*line)(sy_state state, uint64_t line_number, sy_bytes line, sy_sink out,

@@ -3,11 +3,20 @@ import SwitchyardJSON
 
 /// One JSONL line of a batch input file as the gateway reads it:
 /// `{"custom_id":..,"method":"POST","url":"/v1/chat/completions","body":{...,"model":..}}`.
-/// Only what the gateway needs is decoded (the route, where `body` is, its `model`); the line's
-/// bytes stay as they are, so a rewritten body replaces exactly the body's bytes.
+/// Only what the gateway needs is decoded (the id, the route, where `body` is, its `model`); the
+/// line's bytes stay as they are, so a rewritten body replaces exactly the body's bytes.
+///
+/// A line that names any key twice (at the top, or anywhere in its body) is refused: readers
+/// disagree on which one counts (this one keeps the last, the batch preparers and the provider
+/// plugins read the first, upstreams mostly the last), so what was checked and what is sent
+/// could differ.
 struct BatchLine {
     let bytes: [UInt8]
     let route: EndpointOperation
+    /// The line's `url`, one of `routes`.
+    let url: String
+    /// Non-empty.
+    let customID: String
     /// Where the `body` object is in `bytes`.
     let body: Range<Int>
     /// `body.model`, nil when absent or not a string.
@@ -22,6 +31,9 @@ struct BatchLine {
     /// Reads `bytes`; the error's message is the client's, without the "line N: " the caller adds.
     init(_ bytes: [UInt8]) throws(BatchLineError) {
         var url: String?
+        var method: String?
+        var customID: String?
+        var customIDIsString = true
         var body: Range<Int>?
         // The error is carried out of the closure (typed throws through withUnsafeBytes crash
         // the 6.3 compiler).
@@ -30,6 +42,11 @@ struct BatchLine {
                 try JSONValidation.forEachMember(raw) { key, _, value in
                     if JSONValidation.key(key, is: "url") {
                         url = Self.string(raw, value)
+                    } else if JSONValidation.key(key, is: "method") {
+                        method = Self.string(raw, value) ?? ""
+                    } else if JSONValidation.key(key, is: "custom_id") {
+                        customID = Self.string(raw, value)
+                        customIDIsString = customID != nil
                     } else if JSONValidation.key(key, is: "body"), raw[value.lowerBound] == UInt8(ascii: "{") {
                         body = value
                     }
@@ -41,6 +58,16 @@ struct BatchLine {
             }
         }
         if let problem { throw BatchLineError("is not a JSON object (\(problem))") }
+        if let path = bytes.withUnsafeBytes({ JSONValue.firstDuplicateKey(in: $0) }) {
+            let tokens = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            if tokens.count == 1 { throw BatchLineError("names '\(Self.unescaped(tokens.first!))' twice") }
+            throw BatchLineError("names a key twice (at \(path)); a batch line must not repeat keys")
+        }
+        guard customIDIsString, let customID, !customID.isEmpty else {
+            throw BatchLineError("has no custom_id (a non-empty string naming the request in the results)")
+        }
+        guard let method else { throw BatchLineError("has no method (\"POST\")") }
+        guard method == "POST" else { throw BatchLineError("method '\(method)' is not supported in a batch (\"POST\" is)") }
         guard let url else { throw BatchLineError("has no url (a string such as \"/v1/chat/completions\")") }
         guard let route = Self.routes.first(where: { $0.path == url })?.operation else {
             throw BatchLineError("url '\(url)' is not supported in a batch (\(Self.routes.map(\.path).joined(separator: ", ")) are)")
@@ -57,6 +84,8 @@ struct BatchLine {
         }
         self.bytes = bytes
         self.route = route
+        self.url = url
+        self.customID = customID
         self.body = body
         self.model = model
     }
@@ -75,6 +104,11 @@ struct BatchLine {
     private static func string(_ raw: UnsafeRawBufferPointer, _ value: Range<Int>) -> String? {
         guard raw[value.lowerBound] == UInt8(ascii: "\"") else { return nil }
         return (try? JSONValue.parse(Array(raw[value])))?.stringValue
+    }
+
+    /// A JSON Pointer token as the key it names.
+    private static func unescaped(_ token: Substring) -> String {
+        String(token).replacing("~1", with: "/").replacing("~0", with: "~")
     }
 }
 

@@ -11,7 +11,8 @@ enum BatchLineOutcome {
     /// This line (one JSONL line, no newline) goes on instead.
     case replace([UInt8])
     /// The line is refused, and the batch with it: the client's error, its message starting
-    /// with "line N: " (400 `invalid_batch_line`; a guardrail that failed keeps its 503/504).
+    /// with "line N: " (400 `invalid_batch_line`; a guardrail or a batch preparer that failed,
+    /// rather than refused, keeps its 503/504).
     case refuse(GatewayError)
 }
 
@@ -19,6 +20,10 @@ enum BatchLineOutcome {
 /// guardrails configured for each line's model (the request phase over the line's `body`, as a
 /// request to that model on the line's route would run them). One line in, at most one out, so
 /// the file keeps its line count and every error names its line (decision 0016).
+///
+/// Every line is read (`BatchLine`) as the client wrote it, before any preparer sees it, and
+/// again as it goes on when a preparer replaced it; what goes on must name the batch's
+/// `endpoint` as its `url` and a `custom_id` no earlier line of the batch used.
 ///
 /// Life: `init` begins every applicable preparer (a refusal throws); `prepare` once per line, in
 /// order, the next only after the previous completion ran; `finish` runs the preparers' `end`
@@ -39,14 +44,26 @@ final class BatchLinePreparation {
     private let call: PluginCall
     /// The preparers' runs, in order; emptied by `cancel`.
     private var runs: [BatchPreparerRun] = []
+    /// The batch request's `endpoint`: every line's `url`.
+    private let endpoint: String
+    /// Each `custom_id` that went on, with the first line that used it (one entry per line at
+    /// most: memory bounded by the file the client uploaded).
+    private var customIDs: [String: Int] = [:]
     private let record = GuardrailRecord()
     private var pass: GuardrailPass?
     private var cancelled = false
 
     /// Begins every preparer that applies to `provider` with the client's batch request
     /// (`batchRequest`, lent to `begin` as `info->request`). A preparer whose `begin` fails
-    /// refuses the batch: 400 `invalid_batch`, naming it; the ones begun before are freed.
+    /// refuses the batch: 400 `invalid_batch`, naming it (a failure that is no refusal: 502, 503
+    /// or 504, as `preparerError` maps it); the ones begun before are freed. A
+    /// request without an `endpoint` string is refused the same way (the batch endpoint checked
+    /// it before).
     init(services: GatewayServices, context: LoopContext, provider: String, batchRequest: [UInt8], requestID: String) throws(GatewayError) {
+        guard let endpoint = (try? JSONValue.parse(batchRequest))?["endpoint"]?.stringValue else {
+            throw GatewayError(status: 400, type: "invalid_request_error", code: "invalid_batch", message: "The batch request names no endpoint.")
+        }
+        self.endpoint = endpoint
         self.services = services
         self.context = context
         self.provider = provider
@@ -61,8 +78,7 @@ final class BatchLinePreparation {
                 runs.append(run)
             case .failure(let failure):
                 cancel()
-                throw GatewayError(status: 400, type: "invalid_request_error", code: "invalid_batch",
-                                   message: "Batch preparer '\(preparer.name)' refused the batch: \(failure.message)")
+                throw Self.batchError(preparer.name, failure)
             }
         }
     }
@@ -74,8 +90,12 @@ final class BatchLinePreparation {
     func prepare(line: [UInt8], number: Int, completion: @escaping (BatchLineOutcome) -> Void) {
         precondition(pass == nil, "BatchLinePreparation.prepare: the previous line has not completed")
         guard !cancelled else { return completion(.refuse(Self.lineError(number, "the batch was cancelled"))) }
-        // The model as the client named it, for the guardrails' scope (a preparer may rewrite it).
-        let requestedModel = services.planner.guardrails.isEmpty ? nil : try? BatchLine(line).model
+        // The client's line is read first: a preparer reads it too, and one that reads a repeated
+        // key differently must never get to decide about it.
+        let client: BatchLine
+        do throws(BatchLineError) { client = try BatchLine(line) } catch {
+            return completion(.refuse(Self.lineError(number, error.message)))
+        }
         var current: [UInt8]?
         for run in runs {
             let outcome = (current ?? line).withUnsafeBytes { run.line(number: number, $0) }
@@ -83,15 +103,27 @@ final class BatchLinePreparation {
             case .keep: continue
             case .replace(let bytes): current = bytes
             case .refuse(let failure):
-                return completion(.refuse(Self.lineError(number, "batch preparer '\(run.plugin.name)': \(failure.message)")))
+                return completion(.refuse(Self.preparerError(number, run.plugin.name, failure)))
             }
         }
         let parsed: BatchLine
-        do throws(BatchLineError) { parsed = try BatchLine(current ?? line) } catch {
-            return completion(.refuse(Self.lineError(number, error.message)))
+        if let current {
+            do throws(BatchLineError) { parsed = try BatchLine(current) } catch {
+                return completion(.refuse(Self.lineError(number, error.message)))
+            }
+        } else {
+            parsed = client
         }
+        guard parsed.url == endpoint else {
+            return completion(.refuse(Self.lineError(number, "url '\(parsed.url)' differs from the batch's endpoint '\(endpoint)'")))
+        }
+        if let first = customIDs[parsed.customID] {
+            return completion(.refuse(Self.lineError(number, "custom_id '\(parsed.customID)' is used by line \(first)")))
+        }
+        customIDs[parsed.customID] = number
         let unchanged: BatchLineOutcome = current.map { .replace($0) } ?? .keep
-        guardLine(parsed, number: number, requestedModel: requestedModel ?? parsed.model, unchanged: unchanged, completion: completion)
+        // The model as the client named it, for the guardrails' scope (a preparer may rewrite it).
+        guardLine(parsed, number: number, requestedModel: client.model ?? parsed.model, unchanged: unchanged, completion: completion)
     }
 
     /// The request phase of the guardrails a request for the line's model on its route would run
@@ -106,12 +138,8 @@ final class BatchLinePreparation {
         let groups = configured.filter { $0.applies(to: resolution, route: line.route) }
             .groups(phase: SY_PHASE_REQUEST, route: line.route, provider: provider)
         guard !groups.isEmpty else { return completion(unchanged) }
+        // BatchLine refused any key named twice: the guardrails read what the provider gets.
         let body = Array(line.bytes[line.body])
-        // As on the request path: a key named twice could let the guardrails and the provider
-        // read different values.
-        if let path = body.withUnsafeBytes({ JSONValue.firstDuplicateKey(in: $0) }) {
-            return completion(.refuse(Self.lineError(number, "body names a key twice (at \(path)); lines checked by guardrails must not repeat keys")))
-        }
         let target = (try? routing.resolve(model))?.1.first { $0.provider == provider }
         let description = CallDescription(
             operation: line.route.abiValue, stream: false, attempt: 0, requestID: requestID, upstreamModel: target?.upstreamModel ?? model,
@@ -139,12 +167,11 @@ final class BatchLinePreparation {
     }
 
     /// Every line was seen: the preparers' `end` hooks, in order. The first failure refuses the
-    /// batch (400 `invalid_batch`, naming the preparer); the later ones are not called.
+    /// batch (`batchError`, naming the preparer); the later ones are not called.
     func finish() -> GatewayError? {
         for run in runs {
             if let failure = run.end() {
-                return GatewayError(status: 400, type: "invalid_request_error", code: "invalid_batch",
-                                    message: "Batch preparer '\(run.plugin.name)' refused the batch: \(failure.message)")
+                return Self.batchError(run.plugin.name, failure)
             }
         }
         return nil
@@ -166,6 +193,33 @@ final class BatchLinePreparation {
         context.keepEnded(call)
     }
 
+    /// A preparer's failure on line `number`: a refusal (SY_E_INVALID, SY_E_UNSUPPORTED, or a
+    /// write the host refused) is the client's 400; anything else is the gateway's trouble, as
+    /// for a guardrail that failed: 504 when it timed out, 502 for its upstream, else 503.
+    static func preparerError(_ number: Int, _ name: String, _ failure: PluginFailure) -> GatewayError {
+        failureError(failure, refusedCode: "invalid_batch_line", message: "line \(number): batch preparer '\(name)': \(failure.message)")
+    }
+
+    /// A preparer's `begin` or `end` failing: the batch's error, mapped as `preparerError` does.
+    static func batchError(_ name: String, _ failure: PluginFailure) -> GatewayError {
+        let refused = failure.status == SY_E_INVALID || failure.status == SY_E_UNSUPPORTED
+        return failureError(failure, refusedCode: "invalid_batch",
+                            message: "Batch preparer '\(name)' \(refused ? "refused" : "failed on") the batch: \(failure.message)")
+    }
+
+    private static func failureError(_ failure: PluginFailure, refusedCode: String, message: String) -> GatewayError {
+        switch failure.status {
+        case SY_E_INVALID, SY_E_UNSUPPORTED:
+            return GatewayError(status: 400, type: "invalid_request_error", code: refusedCode, message: message)
+        case SY_E_TIMEOUT:
+            return GatewayError(status: 504, type: "batch_preparer_error", code: "batch_preparer_timeout", message: message)
+        case SY_E_UPSTREAM:
+            return GatewayError(status: 502, type: "batch_preparer_error", code: "batch_preparer_failed", message: message)
+        default:
+            return GatewayError(status: 503, type: "batch_preparer_error", code: "batch_preparer_failed", message: message)
+        }
+    }
+
     static func lineError(_ number: Int, _ message: String) -> GatewayError {
         GatewayError(status: 400, type: "invalid_request_error", code: "invalid_batch_line", message: "line \(number): \(message)")
     }
@@ -179,5 +233,6 @@ extension BatchLinePreparation: PluginCallSource {
         PluginCallFacts(requestID: requestID, endpoint: "batches", mode: "native", model: "", requestedModel: "", provider: provider, stream: false)
     }
 
-    func callRoute(model: String) -> [UInt8] { services.planner.routing.routeJSON(for: model) }
+    /// The routing table (immutable, so any hook's thread may read it).
+    var callRouter: (any PluginCallRouter)? { services.planner.routing }
 }

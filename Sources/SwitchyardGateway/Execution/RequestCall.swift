@@ -20,6 +20,6 @@ extension PlanExecutor: PluginCallSource {
             provider: plan.attempts.indices.contains(attempt) ? plan.attempts[attempt].provider : "", stream: plan.stream)
     }
 
-    /// The routing table is immutable: safe on any hook's thread.
-    func callRoute(model: String) -> [UInt8] { services.planner.routing.routeJSON(for: model) }
+    /// The routing table (immutable, so any hook's thread may read it).
+    var callRouter: (any PluginCallRouter)? { services.planner.routing }
 }

@@ -243,5 +243,6 @@ extension PassthroughExecutor: PluginCallSource {
             model: "", requestedModel: "", provider: plan.attempts[0].provider, stream: false)
     }
 
-    func callRoute(model: String) -> [UInt8] { services.planner.routing.routeJSON(for: model) }
+    /// The routing table (immutable, so any hook's thread may read it).
+    var callRouter: (any PluginCallRouter)? { services.planner.routing }
 }

@@ -1,14 +1,15 @@
 import SwitchyardCore
 import SwitchyardJSON
+import SwitchyardPlugins
 
-extension RoutingTable {
+extension RoutingTable: PluginCallRouter {
     /// `call_route`'s answer for `model` (a name or an alias): the name after aliases and every
     /// provider that serves it, in routing order (exact matches, then "*"), each with the name it
     /// receives, as `{"model":..,"targets":[{"provider":..,"upstream_model":..},...]}`. Empty when
     /// no route serves the model (unknown, or an alias that does not resolve).
     ///
-    /// Immutable reads only: safe under the call registry's lock, from any hook's thread.
-    func routeJSON(for model: String) -> [UInt8] {
+    /// Immutable reads only: safe from any hook's thread.
+    public func routeJSON(for model: String) -> [UInt8] {
         guard let (resolution, attempts) = try? resolve(model) else { return [] }
         var json = JSONWriter(capacity: 64 + 64 * attempts.count)
         json.raw(#"{"model":"#)

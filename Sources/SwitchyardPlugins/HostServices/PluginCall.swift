@@ -22,8 +22,8 @@ import Synchronization
 /// makes both unreachable. Metadata documents handed to plugins live as long as this object
 /// (the gateway keeps it past the last hook of the request).
 ///
-/// Threading: thread-safe. The atomics are read anywhere; `source` and the metadata documents
-/// are touched only under the registry's lock.
+/// Threading: thread-safe. The atomics are read anywhere; `source`, the metadata documents and
+/// the route documents are touched only under the registry's lock.
 public final class PluginCall: Sendable {
     /// The request loop's out-of-band HTTP; nil: `http_send` answers SY_E_UNSUPPORTED.
     public let http: (any PluginCallHTTP)?
@@ -43,6 +43,8 @@ public final class PluginCall: Sendable {
     /// The metadata document of `metadataAttempt`, built on first ask (nil: not yet).
     nonisolated(unsafe) var metadataDocument: UnsafeRawBufferPointer?
     nonisolated(unsafe) var metadataAttempt = 0
+    /// `call_route`'s documents by the model asked for (each also in `metadataDocuments`).
+    nonisolated(unsafe) var routeDocuments: [String: UnsafeRawBufferPointer] = [:]
     /// The newest document built; each starts with a pointer to the one built before, so all
     /// are freed in deinit (a hook may still read an older one).
     nonisolated(unsafe) var metadataDocuments: UnsafeMutableRawPointer?
@@ -76,6 +78,7 @@ public final class PluginCall: Sendable {
         if metadataDocuments != nil { freeMetadataDocuments() }
         metadataDocument = nil
         metadataAttempt = 0
+        if !routeDocuments.isEmpty { routeDocuments = [:] }
         cancelled.store(false, ordering: .relaxed)
         hasSent.store(false, ordering: .relaxed)
         attempt.store(0, ordering: .relaxed)

@@ -10,14 +10,24 @@ public protocol PluginCallSource: AnyObject {
     var callRequestID: String { get }
     /// The facts, with attempt `attempt`'s provider.
     func callFacts(attempt: Int) -> PluginCallFacts
-    /// `call_route`: how the gateway routes `model` (a name or an alias) now, as
-    /// `{"model":"<after aliases>","targets":[{"provider":..,"upstream_model":..},...]}` in routing
-    /// order; empty when no route serves it. The default answers empty (a source without routing).
-    func callRoute(model: String) -> [UInt8]
+    /// What answers `call_route` for this call; nil (the default) for a source without routing.
+    /// Read under the lock like the rest (return what the source holds); the router builds its
+    /// answer after the lock is released.
+    var callRouter: (any PluginCallRouter)? { get }
 }
 
 extension PluginCallSource {
-    public func callRoute(model: String) -> [UInt8] { [] }
+    public var callRouter: (any PluginCallRouter)? { nil }
+}
+
+/// `call_route`'s answers: how the gateway routes a model.
+///
+/// Threading: any hook's thread, with no lock held; immutable (a snapshot of the routing).
+public protocol PluginCallRouter: Sendable {
+    /// How the gateway routes `model` (a name or an alias) now, as
+    /// `{"model":"<after aliases>","targets":[{"provider":..,"upstream_model":..},...]}` in routing
+    /// order; empty when no route serves it.
+    func routeJSON(for model: String) -> [UInt8]
 }
 
 /// The plan's facts for `call_metadata`.
@@ -85,18 +95,36 @@ extension PluginCall {
         }
     }
 
-    /// `call_route`: the source's answer for `model`, kept like metadata documents (valid as long
-    /// as this object serves this request; the ABI promises it until the hook returns). Every
-    /// ask builds a fresh document: routing answers are small and asked once per model by a
-    /// preparer that caches them. nil for an ended call or a model no route serves.
+    /// `call_route`: the router's answer for `model`, kept like metadata documents (valid as long
+    /// as this object serves this request; the ABI promises it until the hook returns), one per
+    /// model: asking again for a model returns the same document, so a preparer asking on every
+    /// line of a batch keeps one document per model it names. nil for an ended call or a model
+    /// no route serves (not kept: nothing to free).
+    ///
+    /// The registry's lock is process-wide (every request takes it twice): only the lookup and
+    /// the insertion happen under it; the JSON is built outside. Two threads asking at once for
+    /// a new model may both build it; the first to insert wins and the other's copy is dropped.
     func route(model: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         let name = String(decoding: model, as: UTF8.self)
+        let (kept, router) = PluginCallRegistry.withLock { () -> (UnsafeRawBufferPointer?, (any PluginCallRouter)?) in
+            if let kept = routeDocuments[name] { return (kept, nil) }
+            return (nil, source?.callRouter)
+        }
+        if let kept { return kept }
+        guard let router else { return nil }
+        let bytes = router.routeJSON(for: name)
+        guard !bytes.isEmpty else { return nil }
         return PluginCallRegistry.withLock {
-            guard let source else { return nil }
-            let bytes = source.callRoute(model: name)
-            return bytes.isEmpty ? nil : keep(bytes)
+            guard source != nil else { return nil }  // ended while it was built
+            if let kept = routeDocuments[name] { return kept }
+            let document = keep(bytes)
+            routeDocuments[name] = document
+            return document
         }
     }
+
+    /// How many `call_route` documents the call keeps (tests).
+    var routeDocumentCount: Int { PluginCallRegistry.withLock { routeDocuments.count } }
 
     /// Copies `bytes` into a document freed with this object (under the registry's lock): each
     /// starts with a link to the one kept before.

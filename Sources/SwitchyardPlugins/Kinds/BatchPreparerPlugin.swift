@@ -84,9 +84,10 @@ public final class BatchPreparerRun {
     }
 
     /// `line` for one input line (`bytes` without its newline, never empty; `number` from 1).
-    /// The sink lent is [hook-thread] and takes exactly one SY_OUT_JSON; anything else is refused
-    /// with SY_E_INVALID and fails the line whatever the hook returns. Nothing is allocated for a
-    /// line the preparer keeps.
+    /// The sink lent is [hook-thread] and takes exactly one SY_OUT_JSON; another known kind
+    /// (SY_OUT_ERROR_JSON, _META_JSON, _BYTES) is refused with SY_E_INVALID and fails the line
+    /// whatever the hook returns; kinds past SY_OUT_BYTES (a newer plugin's) are ignored, as on
+    /// every sink. Nothing is allocated for a line the preparer keeps.
     public func line(number: Int, _ bytes: UnsafeRawBufferPointer) -> Line {
         guard !closed else { return .keep }
         var error = freshError()
@@ -95,6 +96,7 @@ public final class BatchPreparerRun {
         var check = PluginOutputCheck(stream: false)
         let status = withPluginSink({ kind, written in
             guard refusal == nil else { return SY_E_INVALID }  // the first refusal failed the line
+            if kind > SY_OUT_BYTES { return SY_OK }  // unknown kinds are ignored
             if kind != SY_OUT_JSON {
                 refusal = "line wrote \(EnricherObservation.kindName(kind)); a batch preparer writes one SY_OUT_JSON (the line that replaces it)"
             } else if replacement != nil {

@@ -7,6 +7,7 @@ import CSwitchyardPlugin
 ///  - `batchRequest`: an absolute http(s) URL and no body (CREATE's body is the parts);
 ///  - `batchCreatePart`: SY_OUT_BYTES only;
 ///  - `batchStatus`, `batchResult`: exactly one SY_OUT_JSON object, nothing else.
+/// Kinds past SY_OUT_BYTES (a newer plugin's) are ignored, as on every sink.
 /// A refused write fails the hook with a message naming the plugin, logged once per hook call.
 ///
 /// Threading: any thread, like every provider hook; never concurrently for the same call (the
@@ -119,6 +120,7 @@ struct BatchOutput {
 
     mutating func admit(_ kind: UInt32, _ data: UnsafeRawBufferPointer) -> sy_status {
         guard problem == nil else { return SY_E_INVALID }
+        if kind > SY_OUT_BYTES { return SY_OK }  // unknown kinds are ignored
         switch (expected, kind) {
         case (.bytes, SY_OUT_BYTES):
             bytes.append(contentsOf: data)

@@ -3,15 +3,17 @@
  * may load it too). What it does with a line depends on a marker in the line:
  *
  *   REFUSE_ME   returns SY_E_INVALID, "the line holds REFUSE_ME"
- *   ROUTE_ME    writes {"custom_id":"route","url":"/v1/chat/completions","body":{"model":"echo-1",
+ *   ROUTE_ME    writes {"custom_id":"route","method":"POST","url":"/v1/chat/completions","body":{"model":"echo-1",
  *               "route":R}} instead, R = the host's call_route answer for model "fast"
  *   BYTES_ME    writes the line as SY_OUT_BYTES (the host must refuse that kind)
  *   TWICE_ME    writes {"n":1} twice (the host must refuse the second)
+ *   NEWKIND_ME  writes kind 99 (a newer plugin's; the host ignores it) and nothing else
+ *   TIMEOUT_ME  returns SY_E_TIMEOUT; NOMEM_ME returns SY_E_NOMEM (failures, not refusals)
  *   anything else: writes nothing (the line goes on unchanged)
  *
  * begin returns SY_E_INVALID ("no batches today") when the batch request contains
  * "refuse_batch", and end does when the batch request contains "refuse_end". Every begin, end
- * and state_free is counted; a line with STATS_ME is replaced by {"custom_id":"stats","url":
+ * and state_free is counted; a line with STATS_ME is replaced by {"custom_id":"stats","method":"POST","url":
  * "/v1/chat/completions","body":{"model":"echo-1","begins":B,"ends":E,"frees":F,"lines":L,
  * "provider_seen":P}} (P = 1 when call_metadata named a provider at begin), so a test sees that
  * state_free ran once per begun batch. */
@@ -79,7 +81,7 @@ static sy_status line(sy_state state_, uint64_t number, sy_bytes text, sy_sink o
         sy_bytes route = host->call_route(state->call, model);
         if (route.len == 0 || route.len > 512) return fail(error, "call_route found no route for 'fast'");
         char wrapped[640];
-        int length = snprintf(wrapped, sizeof wrapped, "{\"custom_id\":\"route\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"echo-1\",\"route\":%.*s}}",
+        int length = snprintf(wrapped, sizeof wrapped, "{\"custom_id\":\"route\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"echo-1\",\"route\":%.*s}}",
                               (int)route.len, (const char *)route.ptr);
         return write_json(state, out, SY_OUT_JSON, wrapped, (size_t)length);
     }
@@ -92,10 +94,20 @@ static sy_status line(sy_state state_, uint64_t number, sy_bytes text, sy_sink o
         sy_status status = write_json(state, out, SY_OUT_JSON, "{\"n\":1}", 7);
         return status == SY_OK ? SY_OK : fail(error, "the host refused a second write");
     }
+    if (contains(text, "NEWKIND_ME")) {
+        sy_status status = write_json(state, out, 99u, "anything", 8);
+        return status == SY_OK ? SY_OK : fail(error, "the host refused an unknown kind");
+    }
+    if (contains(text, "TIMEOUT_ME") || contains(text, "NOMEM_ME")) {
+        sy_status status = contains(text, "TIMEOUT_ME") ? SY_E_TIMEOUT : SY_E_NOMEM;
+        error->code = status;
+        snprintf(error->message, sizeof error->message, "%s", "the preparer's backend is away");
+        return status;
+    }
     if (contains(text, "STATS_ME")) {
         char report[320];
         preparer *self = state->owner;
-        int length = snprintf(report, sizeof report, "{\"custom_id\":\"stats\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"echo-1\",\"begins\":%ld,\"ends\":%ld,\"frees\":%ld,\"lines\":%ld,\"provider_seen\":%d}}",
+        int length = snprintf(report, sizeof report, "{\"custom_id\":\"stats\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"echo-1\",\"begins\":%ld,\"ends\":%ld,\"frees\":%ld,\"lines\":%ld,\"provider_seen\":%d}}",
                               atomic_load(&self->begins), atomic_load(&self->ends), atomic_load(&self->frees), state->lines, state->provider_seen);
         return write_json(state, out, SY_OUT_JSON, report, (size_t)length);
     }

@@ -6,10 +6,13 @@
  *                SY_E_INVALID "no such batch"; else method GET, URL http://127.0.0.1:9/b/<op>/<id>
  *                and the header "X-Seen: op=<op> id=<id length>".
  *   create_part: line "json" writes SY_OUT_JSON; "fail" returns SY_E_UNSUPPORTED "line refused";
- *                else two SY_OUT_BYTES writes: "<part>:<index>:" then the line.
+ *                else two SY_OUT_BYTES writes: "<part>:<index>:" then the line, with a write of
+ *                kind 99 (a newer plugin's, which the host ignores) between them when the line
+ *                is "newkind".
  *   status, result: input "two" writes two JSON objects; "none" nothing; "bytes" SY_OUT_BYTES;
  *                "meta" SY_OUT_META_JSON; "bad" "{not json" as SY_OUT_JSON; "fail" returns
- *                SY_E_UPSTREAM; else {"hook":"status"|"result","length":<input length>}.
+ *                SY_E_UPSTREAM; "newkind" writes kind 99 first (ignored); else
+ *                {"hook":"status"|"result","length":<input length>}.
  *   -DFIXTURE_HALF_BATCH: the batch table has no `result` (the host must refuse the table).
  *   -DFIXTURE_SHORT_TABLE: the provider's struct_size ends before `batch` (a table from before
  *                it), which must read as NULL although the pointer is set. */
@@ -66,6 +69,7 @@ static sy_status create_part(sy_instance instance, sy_call call, const sy_call_i
     char head[64];
     snprintf(head, sizeof head, "%u:%llu:", part, (unsigned long long)index);
     sy_status status = host->sink_write(h, out, SY_OUT_BYTES, text(head));
+    if (status == SY_OK && is(line, "newkind")) status = host->sink_write(h, out, 99u, text("ignored"));
     return status != SY_OK ? status : host->sink_write(h, out, SY_OUT_BYTES, line);
 }
 
@@ -75,6 +79,7 @@ static sy_status answer(const char *hook, sy_hinst h, sy_bytes input, sy_sink ou
     if (is(input, "bytes")) return host->sink_write(h, out, SY_OUT_BYTES, text("{}"));
     if (is(input, "meta")) return host->sink_write(h, out, SY_OUT_META_JSON, text("{}"));
     if (is(input, "bad")) return host->sink_write(h, out, SY_OUT_JSON, text("{not json"));
+    if (is(input, "newkind") && host->sink_write(h, out, 99u, text("ignored")) != SY_OK) return fail(error, SY_E_INTERNAL, "kind 99 refused");
     char json[96];
     snprintf(json, sizeof json, "{\"hook\":\"%s\",\"length\":%zu}", hook, input.len);
     sy_status status = host->sink_write(h, out, SY_OUT_JSON, text(json));
