@@ -108,24 +108,29 @@ final class BatchesEndpoint: Sendable {
     }
 
     /// The page's batches, the unfinished ones as their providers see them now (a provider that
-    /// cannot answer leaves its batch as last seen).
+    /// cannot answer leaves its batch as last seen). A client that leaves cancels what is still
+    /// asking.
     private func refreshUnfinished(_ page: [BatchRecord], store: Store, exchange: NativeRequest, completion: @escaping ([[UInt8]]) -> Void) {
         let context = exchange.context
-        let requestID = exchange.request.requestID
         var objects = page.map(\.object)
+        var inFlight: [Int: any UpstreamCall] = [:]
         var waiting = 1
         let done = { waiting -= 1; if waiting == 0 { completion(objects) } }
         for (index, record) in page.enumerated() where !record.isTerminal {
             waiting += 1
-            let call = NativeCall(requestID: requestID, endpoint: "batches", mode: "native_batch", context: context)
+            let call = NativeCall(requestID: exchange.request.requestID, endpoint: EndpointOperation.batches.rawValue, mode: ExecutionMode.nativeBatch.rawValue, context: context)
             call.provider = record.provider
-            let started = BatchRefresh.start(record, action: .retrieve, fetchesResults: false, services: services, store: store, context: context, call: call, usage: usage) { result in
+            let started = BatchRefresh.start(
+                record, action: .retrieve, fetchesResults: false, services: services, store: store, context: context, call: call, usage: usage
+            ) { result in
+                inFlight[index] = nil
                 call.end()
                 if case .success(let answer) = result, answer.succeeded { objects[index] = answer.body }
                 done()
             }
-            _ = started
+            if let started { inFlight[index] = started }
         }
+        exchange.onStop = { for call in inFlight.values { call.cancel() } }
         done()
     }
 

@@ -82,15 +82,25 @@ final class InlineBatchRefresh {
         let fetched = object["output_file_id"]?.isNull == false || object["error_file_id"]?.isNull == false
         guard BatchRecord.terminalStates.contains(status), !fetched else { return keep(object) }
         let id = record.id
-        store.read(onLoop: context.upstream.loop, { db throws(StoreError) in
-            try db.scalar("SELECT count(*) FROM batch_usage WHERE batch_id = ?", [.text(id)])
-        }) { [self] counted in
-            switch counted {
-            case .success(.integer(let rows)?) where rows > 0:
-                keep(object)  // fetched already: it had no result lines
-            case .success where fetchesResults && usage.claim(id):
+        // Claimed before looking, so that no two requests fetch: another may have fetched the
+        // results since this one read the record (and released its claim): the usage rows say
+        // so, and the record as it is now names the files.
+        let claimed = fetchesResults && usage.claim(id)
+        store.read(onLoop: context.upstream.loop, { db throws(StoreError) -> [UInt8]? in
+            guard case .integer(let count)? = try db.scalar("SELECT count(*) FROM batch_usage WHERE batch_id = ?", [.text(id)]), count > 0 else { return nil }
+            return try BatchRecord.find(id: id, db)?.object
+        }) { [self] looked in
+            switch looked {
+            case .success(let current?):
+                if claimed { usage.release(id) }
+                var fetched = object
+                let recorded = (try? JSONValue.parse(current).objectValue) ?? JSONObject()
+                for key in Self.hostKeys { fetched[key] = recorded[key] ?? .null }
+                keep(fetched)  // fetched already (possibly with no result lines)
+            case .success where claimed:
                 fetch(object)
             default:
+                if claimed { usage.release(id) }
                 finalizing(object)
             }
         }
