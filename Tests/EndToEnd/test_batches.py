@@ -291,8 +291,11 @@ def test_a_restarted_gateway_still_finds_its_batch(mocks, tmp_path):
 
 
 def test_a_100_mb_input_is_prepared_in_flat_memory(mocks, tmp_path):
+    # A mock of its own whose batches never run: 45,000 lines would keep the shared mock busy
+    # (minutes under ASan) and hold up the other tests' batches behind them.
+    own, own_port = start_mock("--batch-delay-ms", "3600000")
     config = tmp_path / "gateway.yaml"
-    config.write_text(config_text(mocks))
+    config.write_text(config_text((own_port, mocks[1])))
     gateway = Gateway(tmp_path, config)
     try:
         client = openai.OpenAI(base_url=f"http://127.0.0.1:{gateway.port}/v1", api_key="sk-unused", max_retries=0, timeout=300)
@@ -314,6 +317,7 @@ def test_a_100_mb_input_is_prepared_in_flat_memory(mocks, tmp_path):
             assert peak < 64 * 1024 * 1024
     finally:
         gateway.stop()
+        stop_process(own)
 
 
 def test_an_anthropic_batch_runs_inline_on_files_the_gateway_holds(client, gateway, mocks):
