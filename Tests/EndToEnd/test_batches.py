@@ -435,3 +435,17 @@ def test_a_start_removes_held_files_no_record_names(mocks, tmp_path):
         assert client.files.content(kept.id).content == jsonl([chat_line("a", model="claude-test")])
     finally:
         second.stop()
+
+
+def test_a_batch_holds_at_most_100000_requests(mocks, client):
+    # Small lines: the bound is on requests, not bytes (it also bounds what preparation keeps).
+    lines = b"".join(
+        json.dumps({"custom_id": str(n), "method": "POST", "url": "/v1/chat/completions",
+                    "body": {"model": "gpt-4o-mini", "messages": []}}).encode() + b"\n"
+        for n in range(100_001))
+    before = snapshot(mocks[0])
+    file = client.files.create(file=("many.jsonl", lines), purpose="batch")
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.batches.create(input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h")
+    assert refused.value.body["message"] == "line 100001: a batch holds at most 100000 requests."
+    assert snapshot(mocks[0])[1] == before[1]  # no batch upstream

@@ -38,6 +38,9 @@ final class InputPreparation: UpstreamResponseDelegate {
 
     /// At most this long a line (a request): far above any request a batch API takes.
     static let maxLineBytes = 64 << 20
+    /// At most this many requests a batch: Anthropic's bound (OpenAI's is 50,000). It also bounds
+    /// what preparation keeps per line (custom_ids), whatever the file's size.
+    static let maxRequests = 100_000
 
     init(preparation: BatchLinePreparation, provider: String, keepLine: @escaping LineKeeper, completion: @escaping (Result<Prepared, GatewayError>) -> Void) {
         self.preparation = preparation
@@ -110,6 +113,9 @@ final class InputPreparation: UpstreamResponseDelegate {
                 return
             case .tooLong(let number):
                 return finish(.failure(.invalidRequest("line \(number): longer than \(Self.maxLineBytes) bytes.", code: "invalid_batch_line")))
+            case .line(let number, _) where kept == Self.maxRequests:
+                return finish(.failure(.invalidRequest(
+                    "line \(number): a batch holds at most \(Self.maxRequests) requests.", code: "invalid_batch_line")))
             case .line(let number, let bytes):
                 waiting = true
                 var inline = true
