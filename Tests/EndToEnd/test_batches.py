@@ -449,3 +449,29 @@ def test_a_batch_holds_at_most_100000_requests(mocks, client):
         client.batches.create(input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h")
     assert refused.value.body["message"] == "line 100001: a batch holds at most 100000 requests."
     assert snapshot(mocks[0])[1] == before[1]  # no batch upstream
+
+
+def test_a_batch_the_store_cannot_record_is_undone_upstream(mocks, tmp_path):
+    """The record's insert fails (a trigger stands in for a full disk): the prepared copy is
+    deleted, the batch created upstream is cancelled, the client gets a 503."""
+    config = tmp_path / "gateway.yaml"
+    config.write_text(config_text(mocks))
+    gateway = Gateway(tmp_path, config)
+    try:
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{gateway.port}/v1", api_key="sk-unused", max_retries=0)
+        file = upload(client, [chat_line("a", model="cheap")])
+        database = sqlite3.connect(tmp_path / "switchyard-data" / "switchyard.db", timeout=10)
+        database.execute("CREATE TRIGGER refuse_batches BEFORE INSERT ON batches BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+        database.commit()
+        database.close()
+        files_before, batches_before = snapshot(mocks[0])
+        with pytest.raises(openai.InternalServerError) as refused:
+            client.batches.create(input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h")
+        assert refused.value.status_code == 503 and "it was cancelled" in refused.value.body["message"]
+        mock = upstream(mocks[0])
+        files_after, batches_after = wait_for(lambda: snapshot(mocks[0]), lambda s: sorted(s[0]) == sorted(files_before))
+        new = [b for b in batches_after if b not in batches_before]
+        assert len(new) == 1
+        assert mock.batches.retrieve(new[0]).status in ("cancelling", "cancelled")
+    finally:
+        gateway.stop()
