@@ -29,8 +29,19 @@ enum MockErrorFormat {
         writer.send(status: rejection.status, headers: headers(for: rejection.status), body: body)
     }
 
-    /// The `x-mock-status` answer.
-    func send(status: Int, to writer: ResponseWriter) {
+    /// The `x-mock-status` answer (`retryAfter`: a scripted fault's `Retry-After`).
+    func send(status: Int, retryAfter: String? = nil, to writer: ResponseWriter) {
+        if let retryAfter {
+            var headers = HTTPHeaders([("Content-Type", "application/json")])
+            headers.add("Retry-After", retryAfter)
+            let body: [UInt8]
+            switch self {
+            case .openAI: body = MockError.body("mock error \(status)", type: MockError.type(for: status))
+            case .anthropic: body = Self.anthropicBody("mock error \(status)", status: status, requestID: writer.requestID)
+            case .gemini: body = Self.geminiBody("mock error \(status)", status: status)
+            }
+            return writer.send(status: status, headers: headers, body: body)
+        }
         switch self {
         case .openAI: MockError.send(status: status, to: writer)
         case .anthropic: send(MockRejection(status: status, message: status == 529 ? "Overloaded" : "mock error \(status)"), to: writer)

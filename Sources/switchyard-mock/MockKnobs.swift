@@ -15,6 +15,8 @@ struct MockKnobs: Sendable {
     var chunks: Int?
     /// Answer with a tool call whatever the message says (`x-mock-tool-call: 1`).
     var forceToolCall = false
+    /// `Retry-After` on an error answer (a scripted fault's `retry_after`; a 429 says 1 without it).
+    var retryAfter: String?
 
     // Read only by the non-chat formats (`readingFormatKnobs`), so chat requests, the benchmark's,
     // do not pay for headers they ignore.

@@ -8,6 +8,8 @@ import SwitchyardPosix
 final class MockResponder: HTTPResponder, Sendable {
     let defaults: MockKnobs
     let journal = MockJournal()
+    /// Failures scripted by `/_mock/faults` for the inference routes.
+    let faults = MockFaults()
     let counter = Atomic<Int>(0)
     /// OpenAI's Files API: uploads and batch output, on disk (MockFiles.swift).
     let storedFiles: MockShelf<MockStoredFile>
@@ -84,12 +86,23 @@ final class MockResponder: HTTPResponder, Sendable {
         case ("DELETE", "/_mock/requests"):
             journal.clear()
             writer.send(status: 204, headers: HTTPHeaders(), body: [])
+        case ("POST", "/_mock/faults"):
+            do throws(MockRejection) {
+                try faults.replace(with: request.body.isEmpty ? nil : try? JSONValue.parse(request.body))
+                json(writer, 200, faults.snapshot())
+            } catch {
+                MockErrorFormat.openAI.send(error, to: writer)
+            }
+        case ("GET", "/_mock/faults"): json(writer, 200, faults.snapshot())
+        case ("DELETE", "/_mock/faults"):
+            faults.clear()
+            writer.send(status: 204, headers: HTTPHeaders(), body: [])
         default: json(writer, 404, MockError.body("no mock control \(request.method) \(request.path)", type: "invalid_request_error"))
         }
     }
 
     private func chat(_ request: HTTPRequest, _ parsed: JSONValue?, _ writer: ResponseWriter) {
-        let knobs = defaults.overridden(by: request.headers)
+        let knobs = faults.apply(to: defaults.overridden(by: request.headers))
         guard let body = parsed, body["messages"]?.arrayValue != nil else {
             return json(writer, 400, MockError.body("body must be a JSON object with messages", type: "invalid_request_error"))
         }
@@ -120,7 +133,7 @@ final class MockResponder: HTTPResponder, Sendable {
 
     private static func answer(_ knobs: MockKnobs, _ writer: ResponseWriter, _ errors: MockErrorFormat, _ answer: () -> Void) {
         guard !writer.isClosed else { return }
-        if knobs.status != 200 { return errors.send(status: knobs.status, to: writer) }
+        if knobs.status != 200 { return errors.send(status: knobs.status, retryAfter: knobs.retryAfter, to: writer) }
         answer()
     }
 

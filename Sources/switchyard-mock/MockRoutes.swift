@@ -6,7 +6,7 @@ import SwitchyardJSON
 /// status knobs answer the shared `MockAnswer` in that format.
 extension MockResponder {
     private func formatKnobs(_ request: HTTPRequest) -> MockKnobs {
-        defaults.overridden(by: request.headers).readingFormatKnobs(from: request.headers)
+        faults.apply(to: defaults.overridden(by: request.headers).readingFormatKnobs(from: request.headers))
     }
 
     func anthropicMessages(_ request: HTTPRequest, _ parsed: JSONValue?, _ writer: ResponseWriter) {
@@ -50,7 +50,7 @@ extension MockResponder {
     }
 
     func embeddings(_ request: HTTPRequest, _ parsed: JSONValue?, _ writer: ResponseWriter) {
-        let knobs = defaults.overridden(by: request.headers)
+        let knobs = faults.apply(to: defaults.overridden(by: request.headers))
         let answer: [UInt8]
         do { answer = try MockEmbeddings.openAI(parsed) } catch { return MockErrorFormat.openAI.send(error, to: writer) }
         deliver(knobs, writer, errors: .openAI) { [self] in json(writer, 200, answer) }
