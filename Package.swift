@@ -80,7 +80,7 @@ let package = Package(
         .target(name: "SwitchyardPosix", dependencies: ["CLinux"], swiftSettings: requestPath),
         .target(name: "SwitchyardHTTP", dependencies: ["SwitchyardPosix", "SwitchyardJSON"], swiftSettings: requestPath),
         .target(name: "SwitchyardUpstream", dependencies: ["CCurl", "SwitchyardPosix"], swiftSettings: requestPath),
-        .target(name: "SwitchyardConfig", dependencies: ["CYAML", "SwitchyardCore", "SwitchyardJSON"]),
+        .target(name: "SwitchyardConfig", dependencies: ["CYAML", "CPCRE2", "SwitchyardCore", "SwitchyardJSON"]),
         // The gateway's own records on disk, written off the event loops.
         .target(name: "SwitchyardStore", dependencies: ["CSQLite", "SwitchyardPosix"]),
         .target(

@@ -5,7 +5,7 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing"]
 
     /// Reads `path` and parses it; errors carry `path` as written. Relative paths in the file
     /// (`store.path`) are taken from the file's folder.
@@ -40,9 +40,11 @@ public enum ConfigLoader {
         let batchPreparers = try BatchPreparersSection.decode(fields["batch_preparers"])
         let store = try StoreSection.decode(fields["store"], baseDirectory: baseDirectory)
         let files = try FilesSection.decode(fields["files"], providers: providers)
+        let modelGroups = try ModelGroupsSection.decode(fields["model_groups"])
+        let pricing = try PricingSection.decode(fields["pricing"])
         let checked = try CrossValidation.resolve(
             plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers,
-            batchPreparers: batchPreparers)
+            batchPreparers: batchPreparers, modelGroups: modelGroups, pricing: pricing)
         var pluginEntries = checked.plugins
         var preparers = checked.batchPreparers
         if fields["batch_preparers"] == nil,
@@ -61,6 +63,8 @@ public enum ConfigLoader {
             batchPreparers: preparers,
             store: store,
             files: files,
+            modelGroups: checked.modelGroups,
+            pricing: pricing,
             sourceName: sourceName)
     }
 }

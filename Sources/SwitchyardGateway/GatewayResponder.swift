@@ -83,7 +83,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
             // Anthropic's SDK reads its own error shape; every other route speaks OpenAI's.
             if request.path.hasPrefix("/v1/messages") {
                 let body = anthropicErrorBody(status: error.status, gatewayError: error.body)
-                writer.send(status: error.status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: body)
+                writer.send(status: error.status, headers: Self.errorHeaders(error), body: body)
             } else {
                 Self.send(error, to: writer)
             }
@@ -149,6 +149,13 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     }
 
     static func send(_ error: GatewayError, to writer: ResponseWriter) {
-        writer.send(status: error.status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: error.body)
+        writer.send(status: error.status, headers: errorHeaders(error), body: error.body)
+    }
+
+    /// JSON, and `Retry-After` when the error says when to come back (every breaker open).
+    static func errorHeaders(_ error: GatewayError) -> HTTPHeaders {
+        var headers = HTTPHeaders([("Content-Type", "application/json")])
+        if let seconds = error.retryAfter { headers.add("Retry-After", String(seconds)) }
+        return headers
     }
 }

@@ -30,6 +30,11 @@ public struct GatewayConfig: Sendable, Equatable {
     public var store: StoreConfig
     /// How uploads without a named provider find one.
     public var files: FilesConfig
+    /// `model_groups:` in config order; targets on disabled providers dropped (and groups left
+    /// with none). Every target names a provider and one of its public models.
+    public var modelGroups: [ModelGroup]
+    /// `pricing:`, per million tokens by upstream model name.
+    public var pricing: PricingCatalog
     /// The name errors were reported under: the path given to `load`, or the `parse` label.
     public let sourceName: String
 
@@ -43,6 +48,8 @@ public struct GatewayConfig: Sendable, Equatable {
         batchPreparers: [BatchPreparerEntry] = [],
         store: StoreConfig = StoreConfig(),
         files: FilesConfig = FilesConfig(),
+        modelGroups: [ModelGroup] = [],
+        pricing: PricingCatalog = PricingCatalog(),
         sourceName: String
     ) {
         self.server = server
@@ -54,6 +61,8 @@ public struct GatewayConfig: Sendable, Equatable {
         self.batchPreparers = batchPreparers
         self.store = store
         self.files = files
+        self.modelGroups = modelGroups
+        self.pricing = pricing
         self.sourceName = sourceName
     }
 

@@ -4,8 +4,12 @@ public struct ProviderEntry: Sendable, Hashable {
     public var name: String
     /// Name of the plugin entry that implements this provider.
     public var plugin: String
-    /// Models this provider serves, in the order written; `"*"` means any model.
+    /// Models this provider serves (their public names), in the order written; `"*"` means any model.
     public var models: [String]
+    /// Public name → the name the upstream receives, for the models written `{public: upstream}`.
+    public var upstreamModels: [String: String]
+    /// The circuit breaker of each of its targets; nil = `breaker: off`.
+    public var breaker: BreakerSettings?
     /// Where the entry starts in the configuration file.
     public var location: SourceLocation
     /// The timeouts in effect for this provider: `server:`'s, overridden by the entry's own
@@ -15,13 +19,20 @@ public struct ProviderEntry: Sendable, Hashable {
     public var passthrough: PassthroughPolicy?
 
     public init(name: String, plugin: String, models: [String], location: SourceLocation, timeouts: UpstreamTimeouts = UpstreamTimeouts(),
-                passthrough: PassthroughPolicy? = nil) {
+                passthrough: PassthroughPolicy? = nil, upstreamModels: [String: String] = [:], breaker: BreakerSettings? = BreakerSettings()) {
         self.name = name
         self.plugin = plugin
         self.models = models
+        self.upstreamModels = upstreamModels
+        self.breaker = breaker
         self.location = location
         self.timeouts = timeouts
         self.passthrough = passthrough
+    }
+
+    /// The name the upstream receives for the public name `model`.
+    public func upstreamModel(for model: String) -> String {
+        upstreamModels[model] ?? model
     }
 
     /// True when the provider lists `model` or the wildcard `"*"`.

@@ -12,6 +12,7 @@ enum CrossValidation {
         var guardrails: [GuardrailEntry]
         var enrichers: [EnricherEntry]
         var batchPreparers: [BatchPreparerEntry]
+        var modelGroups: [ModelGroup] = []
     }
 
     static func resolve(
@@ -20,7 +21,9 @@ enum CrossValidation {
         aliases: [AliasesSection.Draft],
         guardrails: [GuardrailsSection.Draft],
         enrichers: [EnrichersSection.Draft] = [],
-        batchPreparers: [BatchPreparersSection.Draft] = []
+        batchPreparers: [BatchPreparersSection.Draft] = [],
+        modelGroups: [ModelGroupsSection.Draft] = [],
+        pricing: PricingCatalog = PricingCatalog()
     ) throws(ConfigError) -> Result {
         for provider in providers {
             try checkPluginReference(provider.entry.plugin, at: provider.pluginValue, user: "provider", enabled: provider.enabled, plugins: plugins)
@@ -39,13 +42,18 @@ enum CrossValidation {
                 plugins: plugins, providers: providers)
         }
         let enabledProviders = providers.filter(\.enabled).map(\.entry)
-        return Result(
+        let groups = try resolveGroups(modelGroups, providers: providers, aliases: aliases, pricing: pricing)
+        var result = Result(
             plugins: plugins.filter(\.enabled).map(\.entry),
             providers: enabledProviders,
-            aliases: try resolveAliases(aliases, allProviders: providers.map(\.entry), enabledProviders: enabledProviders),
+            aliases: try resolveAliases(
+                aliases, allProviders: providers.map(\.entry), enabledProviders: enabledProviders,
+                groups: (all: Set(modelGroups.map(\.group.name)), enabled: Set(groups.map(\.name)))),
             guardrails: guardrails.filter(\.enabled).map(\.entry),
             enrichers: enrichers.filter(\.enabled).map(\.entry),
             batchPreparers: batchPreparers.filter(\.enabled).map(\.entry))
+        result.modelGroups = groups
+        return result
     }
 
     /// `name` (written at `value`) names a plugin entry; an enabled `user` (provider, guardrail, enricher)
@@ -67,17 +75,18 @@ enum CrossValidation {
         }
     }
 
-    /// Follows each alias to its model. Every target must be an alias or a model some provider
+    /// Follows each alias to its model. Every target must be an alias, a model group or a model some provider
     /// lists (or a provider lists `"*"`); cycles are errors. Aliases whose model no *enabled*
     /// provider serves are dropped, like the disabled providers themselves.
     private static func resolveAliases(
         _ aliases: [AliasesSection.Draft],
         allProviders: [ProviderEntry],
-        enabledProviders: [ProviderEntry]
+        enabledProviders: [ProviderEntry],
+        groups: (all: Set<String>, enabled: Set<String>) = ([], [])
     ) throws(ConfigError) -> [String: String] {
         let byName = Dictionary(aliases.map { ($0.alias, $0) }, uniquingKeysWith: { first, _ in first })
         let anyModel = allProviders.contains { $0.models.contains("*") }
-        let known = Set(allProviders.flatMap(\.models))
+        let known = Set(allProviders.flatMap(\.models)).union(groups.all)
         var resolved: [String: String] = [:]
         for alias in aliases {
             var chain = [alias.alias]
@@ -98,7 +107,7 @@ enum CrossValidation {
                 }
                 throw current.targetValue.error(message)
             }
-            if enabledProviders.contains(where: { $0.serves(model) }) { resolved[alias.alias] = model }
+            if enabledProviders.contains(where: { $0.serves(model) }) || groups.enabled.contains(model) { resolved[alias.alias] = model }
         }
         return resolved
     }

@@ -1,6 +1,6 @@
 /// Decodes `providers:`, a list of provider instances.
 enum ProvidersSection {
-    static let keys = ["name", "plugin", "models", "enabled", "timeouts", "passthrough"]
+    static let keys = ["name", "plugin", "models", "enabled", "timeouts", "passthrough", "breaker"]
     static let passthroughKeys = ["enabled", "allow", "deny"]
     static let timeoutKeys = ["connect", "first_byte", "idle", "total"]
 
@@ -33,17 +33,14 @@ enum ProvidersSection {
         let pluginValue = try fields.required("plugin")
         let plugin = try pluginValue.string()
         let modelsValue = try fields.required("models")
-        var models: [String] = []
-        for model in try modelsValue.sequence() {
-            let text = try model.token("a model name")
-            if models.contains(text) { throw model.error("model \"\(text)\" is listed twice") }
-            models.append(text)
-        }
-        if models.isEmpty { throw modelsValue.error("list at least one model (\"*\" serves any model)") }
+        let (models, upstreamModels) = try ModelNames.decode(modelsValue)
         let enabled = try fields["enabled"].map { v throws(ConfigError) in try v.enabledFlag() } ?? true
         let timeouts = try fields["timeouts"].map { v throws(ConfigError) in try decodeTimeouts(v, defaults: defaults) } ?? defaults
         let passthrough = try fields["passthrough"].flatMap { v throws(ConfigError) in try decodePassthrough(v) }
-        let entry = ProviderEntry(name: name, plugin: plugin, models: models, location: item.location, timeouts: timeouts, passthrough: passthrough)
+        let breaker = try fields["breaker"].map { v throws(ConfigError) in try BreakerSection.decode(v) } ?? BreakerSettings()
+        let entry = ProviderEntry(
+            name: name, plugin: plugin, models: models, location: item.location, timeouts: timeouts, passthrough: passthrough,
+            upstreamModels: upstreamModels, breaker: breaker)
         return Draft(entry: entry, enabled: enabled, nameValue: nameValue, pluginValue: pluginValue)
     }
 

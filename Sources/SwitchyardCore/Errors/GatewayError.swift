@@ -8,6 +8,8 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     public let code: String?
     public let param: String?
     public let message: String
+    /// Seconds for a `Retry-After` header (every circuit breaker open: until the first half-opens).
+    public var retryAfter: Int?
 
     public init(status: Int, type: String, code: String?, param: String? = nil, message: String) {
         self.status = status
@@ -45,6 +47,13 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public static func unavailable(_ message: String) -> GatewayError {
         GatewayError(status: 503, type: "service_unavailable", code: "service_unavailable", message: message)
+    }
+
+    /// Every target of the model has an open circuit breaker (docs/routing.md).
+    public static func circuitOpen(_ message: String, retryAfter: Int) -> GatewayError {
+        var error = GatewayError(status: 503, type: "service_unavailable", code: "circuit_open", message: message)
+        error.retryAfter = retryAfter
+        return error
     }
 
     public static func timeout(_ message: String) -> GatewayError {

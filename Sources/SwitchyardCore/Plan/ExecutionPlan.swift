@@ -50,12 +50,23 @@ public struct Attempt: Sendable, Equatable {
     /// it natively, else the canonical operation the host translates to (chat_completions for
     /// /v1/messages and /v1/responses on a provider that only speaks chat).
     public let operation: EndpointOperation
+    /// The target's health, told how the attempt ended; nil when breakers are off for the
+    /// provider (and for attempts outside routing: passthrough, files, batches).
+    public let health: (any AttemptOutcomeRecorder)?
 
-    public init(provider: String, plugin: String, upstreamModel: String, operation: EndpointOperation = .chatCompletions) {
+    public init(provider: String, plugin: String, upstreamModel: String, operation: EndpointOperation = .chatCompletions,
+                health: (any AttemptOutcomeRecorder)? = nil) {
         self.provider = provider
         self.plugin = plugin
         self.upstreamModel = upstreamModel
         self.operation = operation
+        self.health = health
+    }
+
+    /// Equal when they call the same provider with the same model and operation (the health
+    /// object is that target's, so it follows).
+    public static func == (lhs: Attempt, rhs: Attempt) -> Bool {
+        lhs.provider == rhs.provider && lhs.plugin == rhs.plugin && lhs.upstreamModel == rhs.upstreamModel && lhs.operation == rhs.operation
     }
 
     /// True when the provider receives the client's own format (no host-side translation).
@@ -96,11 +107,13 @@ public struct ExecutionPlan: Sendable {
     public let internalRequest: Bool
     /// Mode `passthrough` only: what is forwarded.
     public let passthrough: PassthroughTarget?
+    /// What routing decided: strategy, group, variant, candidates and skip reasons.
+    public let routing: RoutingRecord
 
     public init(
         requestID: String, operation: EndpointOperation, mode: ExecutionMode, capabilities: CapabilitySet,
         stream: Bool, resolution: ModelResolution, attempts: [Attempt], chains: PluginChains, internalRequest: Bool = false,
-        passthrough: PassthroughTarget? = nil
+        passthrough: PassthroughTarget? = nil, routing: RoutingRecord = .plain
     ) {
         self.requestID = requestID
         self.operation = operation
@@ -112,6 +125,7 @@ public struct ExecutionPlan: Sendable {
         self.chains = chains
         self.internalRequest = internalRequest
         self.passthrough = passthrough
+        self.routing = routing
     }
 }
 

@@ -25,6 +25,8 @@ public final class Gateway: @unchecked Sendable {
     /// The embedded database (`store:`), opened and migrated before anything else starts, so a
     /// path that cannot be written fails the start naming it. Closed last at shutdown.
     public let store: Store
+    /// Every target's breaker and latency average (kept across routing tables: docs/routing.md).
+    public let healthBook = TargetHealthBook()
 
     public init(config: GatewayConfig, log: GatewayLog = GatewayLog(), accessLog: Bool = true) throws(GatewayStartupError) {
         self.config = config
@@ -45,9 +47,7 @@ public final class Gateway: @unchecked Sendable {
             guard case .library(let name) = step else { return }
             log.info("loading plugin", fields: [("plugin", name), ("path", config.plugin(named: name)?.path ?? "")])
         }
-        let routing = RoutingTable(
-            providers: config.providers.map { RoutingTable.Provider(name: $0.name, plugin: $0.plugin, models: $0.models) },
-            aliases: config.aliases)
+        let routing = RoutingTable(config: config, healthBook: healthBook)
         var providers: [String: ConfiguredProvider] = [:]
         var watched: [HookWatchdog.WatchedPlugin] = []
         for entry in config.providers {

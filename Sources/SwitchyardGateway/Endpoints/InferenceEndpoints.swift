@@ -12,21 +12,27 @@ struct InferenceEndpoints {
     /// `POST /v1/chat/completions`.
     func chatCompletions(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
         let chat = try ChatRequest(body: request.body, receivedAt: request.receivedAt)
-        let plan = try services.planner.plan(requestID: request.requestID, operation: .chatCompletions, model: chat.head.model, stream: chat.head.stream, internalRequest: internalRequest)
+        let plan = try services.planner.plan(
+            requestID: request.requestID, operation: .chatCompletions, model: chat.head.model, stream: chat.head.stream, internalRequest: internalRequest,
+            inputs: RoutingInputs(operation: .chatCompletions, request: request))
         execute(plan, chat, writer, context)
     }
 
     /// `POST /v1/embeddings`.
     func embeddings(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
         let embeddings = try EmbeddingsRequest(body: request.body, receivedAt: request.receivedAt)
-        let plan = try services.planner.plan(requestID: request.requestID, operation: .embeddings, model: embeddings.body.head.model, stream: false, internalRequest: internalRequest)
+        let plan = try services.planner.plan(
+            requestID: request.requestID, operation: .embeddings, model: embeddings.body.head.model, stream: false, internalRequest: internalRequest,
+            inputs: RoutingInputs(operation: .embeddings, request: request))
         execute(plan, embeddings, writer, context)
     }
 
     /// `POST /v1/messages`.
     func messages(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
         let head = try RequestHead(jsonBody: request.body)
-        let plan = try services.planner.plan(requestID: request.requestID, operation: .messages, model: head.model, stream: head.stream, internalRequest: internalRequest)
+        let plan = try services.planner.plan(
+            requestID: request.requestID, operation: .messages, model: head.model, stream: head.stream, internalRequest: internalRequest,
+            inputs: RoutingInputs(operation: .messages, request: request))
         let messages = try MessagesRequest(body: request.body, receivedAt: request.receivedAt, translate: plan.needsTranslation)
         execute(plan, messages, writer, context)
     }
@@ -34,7 +40,9 @@ struct InferenceEndpoints {
     /// `POST /v1/messages/count_tokens`.
     func countTokens(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
         let head = try RequestHead(jsonBody: request.body)
-        let plan = try services.planner.plan(requestID: request.requestID, operation: .countTokens, model: head.model, stream: false, internalRequest: internalRequest)
+        let plan = try services.planner.plan(
+            requestID: request.requestID, operation: .countTokens, model: head.model, stream: false, internalRequest: internalRequest,
+            inputs: RoutingInputs(operation: .countTokens, request: request))
         execute(plan, try CountTokensRequest(body: request.body, receivedAt: request.receivedAt), writer, context)
     }
 
@@ -43,7 +51,9 @@ struct InferenceEndpoints {
     /// (on this loop); without one nothing waits.
     func createResponse(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
         let head = try RequestHead(jsonBody: request.body)
-        let plan = try services.planner.plan(requestID: request.requestID, operation: .responses, model: head.model, stream: head.stream, internalRequest: internalRequest)
+        let plan = try services.planner.plan(
+            requestID: request.requestID, operation: .responses, model: head.model, stream: head.stream, internalRequest: internalRequest,
+            inputs: RoutingInputs(operation: .responses, request: request))
         let received = try ResponsesRequest.Received(body: request.body, translate: plan.needsTranslation)
         guard let previous = received.previousResponseID else {
             execute(plan, try ResponsesRequest(received, receivedAt: request.receivedAt, store: responses, previous: nil), writer, context)

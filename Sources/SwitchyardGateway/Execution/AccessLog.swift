@@ -39,6 +39,7 @@ struct AccessLog: Sendable {
             line.field("mode", word: native ? "native" : "translated")
         }
         line.field("attempts", attempt + 1)
+        if plan.passthrough == nil { writeRouting(plan.routing, into: &line) }
         line.field("stream", plan.stream || responseStreamed ? "true" : "false")
         line.field("duration_us", Int(total / 1000))
         line.field("upstream_us", Int(upstreamNanoseconds / 1000))

@@ -47,10 +47,10 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     var transfer: (any UpstreamCall)?
     var transformation: ResponseTransformation?
     var pendingFailure: PluginFailure?
-    private var upstreamStartedAt: UInt64 = 0
+    var upstreamStartedAt: UInt64 = 0
     private var upstreamNanoseconds: UInt64 = 0
 
-    private var streamStarted = false
+    private(set) var streamStarted = false
     /// The upstream is paused because the client reads slower than it writes.
     private var receivingPaused = false
     /// Whether the transfer is paused now (for the client, or while a worker runs a response hook).
@@ -204,6 +204,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     /// Ends an attempt: success, fail over to the next attempt, or answer with the error.
     func conclude(_ failure: PluginFailure?) {
         guard !finished, !cancelled else { return }
+        recordAttemptOutcome(failure)  // the target's breaker and latency (PlanExecutor+TargetHealth.swift)
         guard let failure else { return succeed() }
         let mayFailOver = failure.retryable || failure.status == SY_E_TIMEOUT
         if mayFailOver, !streamStarted, attemptIndex + 1 < plan.attempts.count {
@@ -346,6 +347,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
 
     func startStream() {
         streamStarted = true
+        recordFirstToken()
         var headers = planHeaders()
         headers.add("Content-Type", "text/event-stream")
         headers.add("Cache-Control", "no-cache")
@@ -453,6 +455,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         headers.add("X-Switchyard-Model", plan.resolution.resolved)
         headers.add("X-Switchyard-Attempts", String(attemptIndex + 1))
         headers.add("X-Switchyard-Overhead-Us", String(overheadNanoseconds() / 1000))
+        if let variant = plan.routing.variant { headers.add("X-Switchyard-Variant", variant) }
         return headers
     }
 

@@ -1,4 +1,5 @@
 import SwitchyardCore
+import SwitchyardPosix
 
 /// Endpoint + config + request → the immutable ExecutionPlan every later stage reads.
 struct PlanBuilder: Sendable {
@@ -13,28 +14,43 @@ struct PlanBuilder: Sendable {
     var enrichers: [ConfiguredEnricher] = []
 
     /// `internalRequest`: a plugin's own request to the gateway (`http_send` to a path), on which
-    /// guardrails do not run.
-    func plan(requestID: String, operation: EndpointOperation, model: String, stream: Bool, internalRequest: Bool = false) throws(GatewayError) -> ExecutionPlan {
+    /// guardrails do not run. `inputs`: what a model group's strategy may read (nil: a group
+    /// plans every target in config order).
+    func plan(requestID: String, operation: EndpointOperation, model: String, stream: Bool, internalRequest: Bool = false,
+              inputs: RoutingInputs? = nil) throws(GatewayError) -> ExecutionPlan {
         let capabilities = operation.capabilities
         if stream && !capabilities.contains(.streaming) {
             throw GatewayError.invalidRequest("Streaming is not supported on this endpoint.", code: "unsupported_parameter", param: "stream")
         }
-        let (resolution, candidates) = try routing.resolve(model)
+        let routed = try routing.route(model, inputs: inputs)
+        let resolution = routed.resolution
         let guarded = guardrails.isEmpty || !capabilities.contains(.guardrails) || internalRequest
             ? [] : guardrails.filter { $0.applies(to: resolution, route: operation) }.map(\.name)
         // Guardrails see the canonical form: a guarded request runs translated, never natively.
-        let attempts = candidates.compactMap { candidate in
-            providerOperation(for: operation, serving: providerOperations[candidate.provider] ?? [], canonicalOnly: !guarded.isEmpty).map {
-                Attempt(provider: candidate.provider, plugin: candidate.plugin, upstreamModel: candidate.upstreamModel, operation: $0)
+        // A target whose breaker is open is left out here, before any connection is tried.
+        var attempts: [Attempt] = []
+        attempts.reserveCapacity(routed.targets.count)
+        var skips = 0
+        var reasons: [String?] = []
+        for (index, target) in routed.targets.enumerated() {
+            var reason: String?
+            if let providerOp = providerOperation(for: operation, serving: providerOperations[target.provider] ?? [], canonicalOnly: !guarded.isEmpty) {
+                if target.health.admits(monotonicNanoseconds()) {
+                    attempts.append(target.attempt(providerOp))
+                } else {
+                    reason = "circuit_open"
+                }
+            } else {
+                reason = "unsupported_operation"
             }
+            guard let reason else { if skips > 0 { reasons.append(nil) }; continue }
+            if skips == 0 { reasons = Array(repeating: nil, count: index) }
+            skips += 1
+            reasons.append(reason)
         }
-        guard !attempts.isEmpty else {
-            let names = candidates.map(\.provider).joined(separator: ", ")
-            let why = guarded.isEmpty ? "" : " with guardrails (they need the canonical chat form)"
-            throw GatewayError.invalidRequest(
-                "Model '\(model)' is served by \(names), which cannot serve \(operation.rawValue) requests\(why).",
-                code: "unsupported_model_operation", param: "model")
-        }
+        let record = routed.group == nil && skips == 0 && routed.skipped.isEmpty
+            ? RoutingRecord.plain : Self.record(routed, reasons: reasons)
+        guard !attempts.isEmpty else { throw Self.unavailable(model, operation: operation, routed: routed, record: record, guarded: !guarded.isEmpty) }
         var chains = PluginChains(guardrails: guarded)
         if !enrichers.isEmpty {
             let native = attempts.filter { $0.mode(for: operation) == .native }.map(\.provider)
@@ -42,7 +58,7 @@ struct PlanBuilder: Sendable {
         }
         return ExecutionPlan(
             requestID: requestID, operation: operation, mode: ExecutionMode(provider: attempts[0].operation, ingress: operation), capabilities: capabilities,
-            stream: stream, resolution: resolution, attempts: attempts, chains: chains, internalRequest: internalRequest)
+            stream: stream, resolution: resolution, attempts: attempts, chains: chains, internalRequest: internalRequest, routing: record)
     }
 }
 

@@ -3,9 +3,9 @@ import SwitchyardJSON
 import SwitchyardPlugins
 
 extension RoutingTable: PluginCallRouter {
-    /// `call_route`'s answer for `model` (a name or an alias): the name after aliases and every
-    /// provider that serves it, in routing order (exact matches, then "*"), each with the name it
-    /// receives, as `{"model":..,"targets":[{"provider":..,"upstream_model":..},...]}`. Empty when
+    /// `call_route`'s answer for `model` (a name, an alias or a model group): the name after
+    /// aliases and every provider that serves it, in routing order (exact matches, then "*"; a
+    /// group's targets in config order), each with the upstream name it receives, as `{"model":..,"targets":[{"provider":..,"upstream_model":..},...]}`. Empty when
     /// no route serves the model (unknown, or an alias that does not resolve).
     ///
     /// Immutable reads only: safe from any hook's thread.
