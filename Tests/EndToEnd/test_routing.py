@@ -365,3 +365,28 @@ def test_every_breaker_open_is_a_503_with_retry_after_in_the_clients_shape(setup
     assert refused.value.status_code == 503
     assert refused.value.body["type"] == "error"
     assert "retry-after" in refused.value.response.headers
+
+
+# --- the shipped example --------------------------------------------------------------------------
+
+
+def test_the_resilience_example_serves_every_group_against_mocks(setup):
+    _, mocks, _ = setup
+    example = os.path.join(os.path.dirname(__file__), "..", "..", "config", "examples", "resilience.yaml")
+    env = dict(os.environ, PORT="0", OPENAI_API_KEY="k1", BACKUP_API_KEY="k2",
+               OPENAI_BASE_URL=f"http://127.0.0.1:{mocks['a'].port}/v1", BACKUP_BASE_URL=f"http://127.0.0.1:{mocks['b'].port}/v1",
+               SWITCHYARD_PLUGIN_DIR=os.path.abspath(BIN_DIR))
+    process, port = start_process([os.path.join(BIN_DIR, "switchyard"), "serve", "--config", example], env=env)
+    try:
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="client", max_retries=0, timeout=15)
+        expected = {"chat-failover": "primary", "chat-primary": "primary", "chat-cheap": "primary", "chat-topical": "primary"}
+        for group in ["default", "chat", "chat-failover", "chat-primary", "chat-quick", "chat-cheap", "chat-tiered", "chat-topical", "chat-trial"]:
+            raw = client.chat.completions.with_raw_response.create(model=group, messages=[{"role": "user", "content": "a sql join"}])
+            assert raw.parse().choices[0].message.content
+            if group in expected:
+                assert raw.headers["x-switchyard-provider"] == expected[group], group
+        mocks["a"].forget()
+        client.chat.completions.create(model="chat-cheap", messages=[{"role": "user", "content": "hi"}])
+        assert mocks["a"].journal()[-1]["model"] == "gpt-4o-mini-2024-07-18"
+    finally:
+        stop_process(process)
