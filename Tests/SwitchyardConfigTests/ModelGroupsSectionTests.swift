@@ -84,3 +84,19 @@ struct ModelGroupsSectionTests {
         #expect(text.contains("test.yaml:\(line)"), "\(text)")
     }
 }
+
+extension ModelGroupsSectionTests {
+    @Test func aGuardrailMayBeScopedToAGroup() throws {
+        let config = try parse("""
+            plugins:
+              - {name: p, path: /x.so}
+            providers:
+              - {name: a, plugin: p, models: [gpt-4o]}
+            model_groups:
+              chat: {strategy: fallback, targets: [{provider: a, model: gpt-4o}]}
+            guardrails:
+              - {name: g, plugin: p, applies_to: {models: [chat]}}
+            """)
+        #expect(config.guardrails.first?.models == ["chat"])
+    }
+}

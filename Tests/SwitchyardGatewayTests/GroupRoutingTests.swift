@@ -5,17 +5,8 @@ import SwitchyardPosix
 import Testing
 @testable import SwitchyardGateway
 
-/// A deterministic random source for the strategies (SplitMix64).
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The strategies draw from SplitMix (SSEEventSizeTrackerTests.swift): the same streams every run.
+extension SplitMix: RandomNumberGenerator {}
 
 @Suite struct GroupRoutingTests {
     static let providers: [RoutingTable.Provider] = [
@@ -60,7 +51,7 @@ struct SeededRandom: RandomNumberGenerator {
     @Test func weightedFollowsTheWeights() {
         let targets = [RouteTarget(provider: "a", plugin: "x", upstreamModel: "m", health: TargetHealth(provider: "a", model: "m", policy: nil), weight: 3),
                        RouteTarget(provider: "b", plugin: "x", upstreamModel: "m", health: TargetHealth(provider: "b", model: "m", policy: nil), weight: 1)]
-        var random = SeededRandom(state: 7)
+        var random = SplitMix(seed: 7)
         var first = 0
         for _ in 0..<4000 {
             let order = StrategyOrder.weighted(targets, random: &random)
@@ -75,7 +66,7 @@ struct SeededRandom: RandomNumberGenerator {
         let targets = health.map { RouteTarget(provider: $0.provider, plugin: "x", upstreamModel: "m", health: $0) }
         health[0].recordLatency(300)
         health[2].recordLatency(100)
-        var random = SeededRandom(state: 1)
+        var random = SplitMix(seed: 1)
         #expect(StrategyOrder.leastLatency(targets, exploration: 0, random: &random).map(\.provider) == ["p1", "p2", "p0"])
         health[1].recordLatency(200)
         #expect(StrategyOrder.leastLatency(targets, exploration: 0, random: &random).map(\.provider) == ["p2", "p1", "p0"])
@@ -134,7 +125,7 @@ struct SeededRandom: RandomNumberGenerator {
             seen.insert(first ?? "")
         }
         #expect(seen == ["x", "y"])
-        var random = SeededRandom(state: 3)
+        var random = SplitMix(seed: 3)
         #expect(StickyVariant.choose([0, 5], key: "anything", salt: "g", random: &random) == 1)
     }
 

@@ -29,7 +29,7 @@ enum CrossValidation {
             try checkPluginReference(provider.entry.plugin, at: provider.pluginValue, user: "provider", enabled: provider.enabled, plugins: plugins)
         }
         for guardrail in guardrails {
-            try checkGuardrailReferences(guardrail, plugins: plugins, providers: providers, aliases: aliases)
+            try checkGuardrailReferences(guardrail, plugins: plugins, providers: providers, aliases: aliases, groups: modelGroups.map(\.group.name))
         }
         for enricher in enrichers {
             try checkInstanceReferences(
