@@ -41,6 +41,15 @@ extension SplitMix: RandomNumberGenerator {}
         #expect(routed.targets.map(\.provider) == ["a", "b", "c"])
     }
 
+    @Test func callRouteAnswersUpstreamNamesAndEveryTargetOfAGroup() {
+        let routing = table([group(.weighted, Self.abc + [GroupTarget(provider: "a", model: "fast")])])
+        #expect(String(decoding: routing.routeJSON(for: "fast"), as: UTF8.self)
+            == #"{"model":"fast","targets":[{"provider":"a","upstream_model":"gpt-4o-mini-2024-07-18"}]}"#)
+        let group = String(decoding: routing.routeJSON(for: "alias"), as: UTF8.self)
+        #expect(group.hasPrefix(#"{"model":"g","targets":[{"provider":"a","upstream_model":"gpt-4o"}"#))
+        #expect(group.contains(#"{"provider":"a","upstream_model":"gpt-4o-mini-2024-07-18"}"#))
+    }
+
     @Test func aPlainModelPlansAsFallbackWithoutARecord() throws {
         let planner = PlanBuilder(routing: table([]), guardrails: [], providerOperations: ["a": ["chat_completions"], "b": ["chat_completions"], "c": ["chat_completions"]])
         let plan = try planner.plan(requestID: "r", operation: .chatCompletions, model: "gpt-4o", stream: false)
