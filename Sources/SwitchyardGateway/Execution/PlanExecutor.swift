@@ -50,7 +50,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     var upstreamStartedAt: UInt64 = 0
     private var upstreamNanoseconds: UInt64 = 0
 
-    private(set) var streamStarted = false
+    private var streamStarted = false
     /// The upstream is paused because the client reads slower than it writes.
     private var receivingPaused = false
     /// Whether the transfer is paused now (for the client, or while a worker runs a response hook).
