@@ -5,7 +5,7 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "admin"]
 
     /// Reads `path` and parses it; errors carry `path` as written. Relative paths in the file
     /// (`store.path`) are taken from the file's folder.
@@ -40,6 +40,7 @@ public enum ConfigLoader {
         let batchPreparers = try BatchPreparersSection.decode(fields["batch_preparers"])
         let store = try StoreSection.decode(fields["store"], baseDirectory: baseDirectory)
         let files = try FilesSection.decode(fields["files"], providers: providers)
+        let admin = try AdminSection.decode(fields["admin"])
         let checked = try CrossValidation.resolve(
             plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers,
             batchPreparers: batchPreparers)
@@ -61,6 +62,7 @@ public enum ConfigLoader {
             batchPreparers: preparers,
             store: store,
             files: files,
+            admin: admin,
             sourceName: sourceName)
     }
 }

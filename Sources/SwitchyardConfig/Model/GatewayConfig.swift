@@ -30,6 +30,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var store: StoreConfig
     /// How uploads without a named provider find one.
     public var files: FilesConfig
+    /// How `/admin/*` is reached (a listener of its own, a bearer key); nothing admin by default.
+    public var admin: AdminConfig
     /// The name errors were reported under: the path given to `load`, or the `parse` label.
     public let sourceName: String
 
@@ -43,6 +45,7 @@ public struct GatewayConfig: Sendable, Equatable {
         batchPreparers: [BatchPreparerEntry] = [],
         store: StoreConfig = StoreConfig(),
         files: FilesConfig = FilesConfig(),
+        admin: AdminConfig = AdminConfig(),
         sourceName: String
     ) {
         self.server = server
@@ -54,6 +57,7 @@ public struct GatewayConfig: Sendable, Equatable {
         self.batchPreparers = batchPreparers
         self.store = store
         self.files = files
+        self.admin = admin
         self.sourceName = sourceName
     }
 
