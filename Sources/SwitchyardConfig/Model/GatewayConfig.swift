@@ -1,4 +1,5 @@
-/// The whole gateway configuration, parsed and validated once at start-up, immutable afterwards.
+/// The whole gateway configuration, parsed and validated at start-up and again by each reload
+/// (a reload builds a new one; a config is never changed in place).
 ///
 /// Invariants a consumer may rely on (`ConfigLoader` checks them):
 /// - plugin and provider names are unique and match `[a-z0-9_-]+`; plugin paths are absolute;

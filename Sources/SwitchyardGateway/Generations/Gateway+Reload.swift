@@ -15,7 +15,9 @@ extension Gateway {
         case .busy:
             log.warn("config reload refused: another one is running", fields: [("trigger", trigger)])
             return .busy
-        case .stopped: return .stopping
+        case .stopped:
+            log.warn("config reload refused: the gateway is shutting down", fields: [("trigger", trigger)])
+            return .stopping
         case .go(let next): number = next
         }
         let started = monotonicNanoseconds()
