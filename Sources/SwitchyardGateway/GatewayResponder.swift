@@ -2,16 +2,15 @@ import SwitchyardCore
 import SwitchyardHTTP
 import SwitchyardPosix
 import SwitchyardUpstream
+import Synchronization
 
 /// Routes each request to its endpoint. Called by the HTTP server on the connection's loop.
+/// The endpoints that depend on the config come from the loop's current generation
+/// (`LoopContext.generation`), taken once per request; the rest lives as long as the process.
 final class GatewayResponder: HTTPResponder, @unchecked Sendable {
-    let services: GatewayServices
-    let inference: InferenceEndpoints
     let storedResponses: StoredResponsesEndpoint
-    let models: ModelsEndpoint
-    let passthrough: PassthroughEndpoint
-    let files: FilesEndpoint
-    let batches: BatchesEndpoint
+    /// `/admin/*` on this listener: nil when no admin key is configured (the paths do not exist).
+    let admin: AdminEndpoint?
     /// The secret that marks requests this gateway's plugins send to it (`http_send` of a path).
     let internalRequests = InternalRequests()
     /// Each event loop's upstream client and access-log batch, keyed by the loop's identity;
@@ -20,23 +19,30 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     /// The internal listener's loops: the only ones where the internal secret means anything (a
     /// client of the public listener who learned it gains nothing). Set before the servers start.
     var internalLoops: Set<ObjectIdentifier> = []
+    /// The generation installed last, for what runs off the request path (a passthrough body's
+    /// streaming decision, admin status, tests). Requests read their loop's copy instead.
+    let installed: Mutex<GatewayGeneration>
 
-    init(services: GatewayServices, models: ModelsEndpoint, responses: ResponseStore) {
-        self.services = services
-        inference = InferenceEndpoints(services: services, responses: responses)
+    init(generation: GatewayGeneration, responses: ResponseStore, admin: AdminEndpoint?) {
+        installed = Mutex(generation)
         storedResponses = StoredResponsesEndpoint(store: responses)
-        passthrough = PassthroughEndpoint(services: services)
-        files = FilesEndpoint(services: services)
-        batches = BatchesEndpoint(services: services)
-        self.models = models
+        self.admin = admin
     }
+
+    /// The current generation's services (tests, assembly).
+    var services: GatewayServices { installed.withLock { $0.services } }
 
     /// `maxPluginResponseBytes` bounds a response to a plugin's `http_send`.
     func attach(loops: [EventLoop], maxPluginResponseBytes: Int) {
         for loop in loops {
-            contexts[ObjectIdentifier(loop)] = LoopContext(loop: loop, internalRequests: internalRequests, maxPluginResponseBytes: maxPluginResponseBytes)
+            let context = LoopContext(loop: loop, internalRequests: internalRequests, maxPluginResponseBytes: maxPluginResponseBytes)
+            context.generation = installed.withLock { $0 }
+            contexts[ObjectIdentifier(loop)] = context
         }
     }
+
+    /// Every loop's context, for installing a new generation (`GenerationSwap`).
+    var loopContexts: [LoopContext] { Array(contexts.values) }
 
     /// Each loop's hook watch, in the order of `loops`.
     func hookWatches(_ loops: [EventLoop]) -> [HookWatch] {
@@ -62,6 +68,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     func streamsBody(method: String, target: String, headers: HTTPHeaders) -> Bool {
         if FilesEndpoint.streamsBody(method: method, target: target) { return true }
         guard target.hasPrefix(PassthroughEndpoint.prefix) else { return false }
+        // Passthrough only (the chat path returned above): one uncontended lock.
         return services.providers[PassthroughEndpoint.split(target).provider]?.passthrough != nil
     }
 
@@ -94,33 +101,45 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         switch request.path {
         case "/v1/chat/completions", "/chat/completions":
             guard allows("POST", request, writer) else { return }
-            try inference.chatCompletions(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
+            let context = try context(of: writer)
+            try context.current.inference.chatCompletions(request, writer: writer, context: context, internalRequest: isInternal)
         case "/v1/messages":
             guard allows("POST", request, writer) else { return }
-            try inference.messages(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
+            let context = try context(of: writer)
+            try context.current.inference.messages(request, writer: writer, context: context, internalRequest: isInternal)
         case "/v1/messages/count_tokens":
             guard allows("POST", request, writer) else { return }
-            try inference.countTokens(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
+            let context = try context(of: writer)
+            try context.current.inference.countTokens(request, writer: writer, context: context, internalRequest: isInternal)
         case "/v1/responses":
             guard allows("POST", request, writer) else { return }
-            try inference.createResponse(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
+            let context = try context(of: writer)
+            try context.current.inference.createResponse(request, writer: writer, context: context, internalRequest: isInternal)
         case "/v1/embeddings", "/embeddings":
             guard allows("POST", request, writer) else { return }
-            try inference.embeddings(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
+            let context = try context(of: writer)
+            try context.current.inference.embeddings(request, writer: writer, context: context, internalRequest: isInternal)
         case let path where path.hasPrefix(PassthroughEndpoint.prefix):
-            try passthrough.forward(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
+            let context = try context(of: writer)
+            try context.current.passthrough.forward(request, writer: writer, context: context, internalRequest: isInternal)
         case let path where path == FilesEndpoint.collection || path.hasPrefix(FilesEndpoint.prefix):
-            try files.handle(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
+            let context = try context(of: writer)
+            try context.current.files.handle(request, writer: writer, context: context, internalRequest: isInternal)
         case let path where path == BatchesEndpoint.prefix || path.hasPrefix(BatchesEndpoint.prefix + "/"):
-            try batches.handle(request, writer: writer, context: try context(of: writer), internalRequest: isInternal)
+            let context = try context(of: writer)
+            try context.current.batches.handle(request, writer: writer, context: context, internalRequest: isInternal)
         case let path where path.hasPrefix(StoredResponsesEndpoint.prefix):
             try storedResponses.handle(request, writer: writer)
         case "/v1/models", "/models":
             guard allows("GET", request, writer) else { return }
-            Self.sendJSON(models.body, to: writer)
+            Self.sendJSON(try context(of: writer).current.models.body, to: writer)
         case "/health", "/healthz":
             guard allows("GET", request, writer) else { return }
             Self.sendJSON(Array(#"{"status":"ok"}"#.utf8), to: writer)
+        case let path where path.hasPrefix(AdminEndpoint.prefix):
+            // Without a key, admin paths do not exist on this listener (decision 0023).
+            guard let admin else { throw GatewayError.routeNotFound(method: request.method, path: request.path) }
+            try admin.handle(request, writer: writer)
         default:
             throw GatewayError.routeNotFound(method: request.method, path: request.path)
         }

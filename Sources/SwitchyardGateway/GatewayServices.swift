@@ -47,8 +47,9 @@ final class ConfiguredProvider: Sendable {
     var declaresBlockingHooks: Bool { generateOnWorker || prepareOnWorker || responseOnWorker }
 }
 
-/// Everything the request path needs that lives as long as the process: immutable after start,
-/// so every event loop reads it without locks.
+/// Everything the request path needs from one config generation (`GatewayGeneration`), plus the
+/// process's store and held files: immutable once built, so every event loop reads it without
+/// locks. A request that holds it holds its generation's plugin instances (`lifetime`).
 final class GatewayServices: Sendable {
     let providers: [String: ConfiguredProvider]
     let planner: PlanBuilder
@@ -69,11 +70,15 @@ final class GatewayServices: Sendable {
     let store: Store?
     /// The files the gateway keeps itself (for providers with no files API), beside the store.
     let heldFiles: HeldFiles?
+    /// Keeps this generation's plugin instances alive while anything holds these services;
+    /// nil in tests that build services by hand.
+    let lifetime: GenerationLifetime?
 
     init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog, workers: WorkerPool? = nil,
          guardrails: [String: ConfiguredGuardrail] = [:], enrichers: [ConfiguredEnricher] = [], batchPreparers: [ConfiguredBatchPreparer] = [],
-         store: Store? = nil, heldFiles: HeldFiles? = nil) {
+         store: Store? = nil, heldFiles: HeldFiles? = nil, lifetime: GenerationLifetime? = nil) {
         self.providers = providers
+        self.lifetime = lifetime
         self.store = store
         self.heldFiles = heldFiles
         self.guardrails = guardrails

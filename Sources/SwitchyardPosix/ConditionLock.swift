@@ -36,6 +36,19 @@ public final class ConditionLock: @unchecked Sendable {
         pthread_cond_wait(condition, mutex)
     }
 
+    /// Waits for a `broadcast` or until `deadline` (`monotonicNanoseconds`); call inside
+    /// `withLock`, and re-check the condition after. False once the deadline has passed.
+    public func wait(until deadline: UInt64) -> Bool {
+        let now = monotonicNanoseconds()
+        guard now < deadline else { return false }
+        // The condition variable counts on CLOCK_REALTIME: turn the remaining time into one.
+        var wall = timespec()
+        clock_gettime(CLOCK_REALTIME, &wall)
+        let total = UInt64(wall.tv_nsec) + (deadline - now)
+        var until = timespec(tv_sec: wall.tv_sec + Int(total / 1_000_000_000), tv_nsec: Int(total % 1_000_000_000))
+        return pthread_cond_timedwait(condition, mutex, &until) != ETIMEDOUT
+    }
+
     /// Wakes every waiter; call inside `withLock`.
     public func broadcast() {
         pthread_cond_broadcast(condition)

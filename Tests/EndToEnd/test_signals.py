@@ -1,5 +1,5 @@
-"""Signals through the real binary: SIGHUP is logged and ignored, a second SIGTERM (or SIGINT)
-during the drain exits at once, and what is still open when the shutdown grace runs out is
+"""Signals through the real binary: SIGHUP reloads the config and never kills, SIGTERM lets 50
+open streams finish and exits 0, a second SIGTERM (or SIGINT) during the drain exits at once, and what is still open when the shutdown grace runs out is
 ended in each client's own error shape, logged as a shutdown rather than a client leaving."""
 
 import os
@@ -70,7 +70,7 @@ def access_lines(stderr):
     return [line for line in stderr.splitlines() if " msg=request " in line]
 
 
-def test_sighup_is_logged_and_ignored_and_no_access_line_is_lost(mock_port, tmp_path):
+def test_sighup_reloads_never_kills_and_no_access_line_is_lost(mock_port, tmp_path):
     process, port = start_gateway(mock_port, tmp_path, "5s")
     try:
         for n in range(20):
@@ -83,9 +83,47 @@ def test_sighup_is_logged_and_ignored_and_no_access_line_is_lost(mock_port, tmp_
         stop_process(process)
     assert process.returncode == 0
     stderr = process.stderr.read()
-    assert 'level=warn msg="config reload is not supported yet; SIGHUP ignored, serving continues" signal=SIGHUP' in stderr
+    assert 'level=info msg="config reloaded" trigger=SIGHUP generation=2' in stderr
     lines = access_lines(stderr)
     assert len(lines) == 21 and all(" status=200 " in line for line in lines), stderr
+
+
+def test_sigterm_lets_50_open_streams_finish_then_exits_0(mock_port, tmp_path):
+    process, port = start_gateway(mock_port, tmp_path, "30s")
+    text = " ".join(f"t{n}" for n in range(10))  # 10 chunks, 2 s each stream
+    results, errors = [], []
+    first_chunks = threading.Barrier(51, timeout=20)
+
+    def stream():
+        try:
+            chunks = iter(openai_client(port).chat.completions.create(
+                model="slow-model", messages=[{"role": "user", "content": text}], stream=True))
+            received = [next(chunks)]
+            first_chunks.wait()
+            received.extend(chunks)
+            results.append("".join(c.choices[0].delta.content or "" for c in received if c.choices))
+        except Exception as error:  # reported below
+            errors.append(repr(error))
+            first_chunks.abort()
+
+    threads = [threading.Thread(target=stream) for _ in range(50)]
+    try:
+        for thread in threads:
+            thread.start()
+        first_chunks.wait()  # all 50 are open and streaming
+        process.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        for thread in threads:
+            thread.join(timeout=20)
+        assert process.wait(timeout=20) == 0
+        assert time.monotonic() - sent < 10
+    finally:
+        stop_process(process)
+    assert errors == [], errors[:3]
+    assert results == [f"mock: {text}"] * 50
+    stderr = process.stderr.read()
+    lines = access_lines(stderr)
+    assert len(lines) == 50 and all(" status=200 " in line for line in lines), stderr[-2000:]
 
 
 @pytest.mark.parametrize("second, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])

@@ -395,3 +395,49 @@ def test_a_streaming_generate_on_the_loop_cannot_pile_up_more_than_the_response_
     connection.close()
     status, _, _, _ = gw.request("GET", "/health")
     assert status == 200
+
+
+def test_reloads_start_the_worker_pool_keep_hook_names_and_finish_old_streams(build, gateway):
+    """A reload that brings the first plugin declaring a blocking hook starts the worker pool; the
+    watchdog names a slow plugin of the new generation; a stream on a worker that began before
+    the next reload (which removes its plugin) finishes, and its generation is released after."""
+    echo_only = f"""
+        server: {{port: 0, loops: 1, slow_hook_threshold: 50ms}}
+        plugins:
+          - {{name: echo, path: {ECHO}}}
+        providers:
+          - {{name: echo, plugin: echo, models: [echo-1]}}
+        """
+    gw = gateway(echo_only)
+    assert 'plugin_workers=0' in gw.log()
+    gw.config.write_text(textwrap.dedent(f"""
+        server: {{port: 0, loops: 1, slow_hook_threshold: 50ms}}
+        plugins:
+          - {{name: echo, path: {ECHO}}}
+          - {{name: local, path: {build("BLOCKING_GENERATE")}, config: {{chunks: 10, chunk_sleep_ms: 150}}}}
+          - {{name: slowish, path: {build()}, config: {{sleep_ms: 200}}}}
+        providers:
+          - {{name: echo, plugin: echo, models: [echo-1]}}
+          - {{name: local, plugin: local, models: [local-1]}}
+          - {{name: slowish, plugin: slowish, models: [slowish-1]}}
+        """))
+    gw.process.send_signal(signal.SIGHUP)
+    gw.wait_for_log(r'msg="config reloaded" trigger=SIGHUP generation=2')
+
+    status, _, body, _ = gw.chat("slowish-1")
+    assert status == 200, body
+    gw.wait_for_log(r'msg="plugin hook is blocking its event loop" plugin=slowish hook=generate loop=0')
+
+    client = gw.client()
+    chunks = iter(client.chat.completions.create(model="local-1", messages=[{"role": "user", "content": "hi"}], stream=True))
+    first = next(chunks)
+    gw.config.write_text(textwrap.dedent(echo_only))
+    gw.process.send_signal(signal.SIGHUP)
+    gw.wait_for_log(r'msg="config reloaded" trigger=SIGHUP generation=3')
+    with pytest.raises(openai.NotFoundError):
+        client.chat.completions.create(model="local-1", messages=[{"role": "user", "content": "hi"}])
+    assert 'generation=2 instances_freed' not in gw.log(), "generation 2 released while its stream runs"
+    text = "".join(c.choices[0].delta.content or "" for c in [first, *chunks] if c.choices)
+    assert text == " ".join(f"w{i}" for i in range(10))
+    # Its instances (echo, local, slowish and the built-in batch preparer's) freed; generation 3's two stay.
+    gw.wait_for_log(r'msg="config generation released" generation=2 instances_freed=4 live_generations=1 live_plugin_instances=2')

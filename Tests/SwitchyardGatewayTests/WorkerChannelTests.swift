@@ -119,8 +119,14 @@ import Testing
 @Suite struct HookWatchdogTests {
     let threshold: UInt64 = 50_000_000
 
+    static func watched(_ plugins: [HookWatchdog.WatchedPlugin]) -> WatchedPlugins {
+        let registry = WatchedPlugins()
+        registry.append(plugins)
+        return registry
+    }
+
     func watchdog(_ watch: HookWatch) -> HookWatchdog {
-        HookWatchdog(watches: [watch], plugins: [.init(name: "slow", host: nil)], threshold: threshold, log: GatewayLog(minimum: .error))
+        HookWatchdog(watches: [watch], plugins: Self.watched([.init(name: "slow", host: nil)]), threshold: threshold, log: GatewayLog(minimum: .error))
     }
 
     @Test func aHookSeenRunningPastTheThresholdIsFlaggedForItsOwnCall() {

@@ -1,4 +1,5 @@
-/// The whole gateway configuration, parsed and validated once at start-up, immutable afterwards.
+/// The whole gateway configuration, parsed and validated at start-up and again by each reload
+/// (a reload builds a new one; a config is never changed in place).
 ///
 /// Invariants a consumer may rely on (`ConfigLoader` checks them):
 /// - plugin and provider names are unique and match `[a-z0-9_-]+`; plugin paths are absolute;
@@ -35,6 +36,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var modelGroups: [ModelGroup]
     /// `pricing:`, per million tokens by upstream model name.
     public var pricing: PricingCatalog
+    /// How `/admin/*` is reached (a listener of its own, a bearer key); nothing admin by default.
+    public var admin: AdminConfig
     /// The name errors were reported under: the path given to `load`, or the `parse` label.
     public let sourceName: String
 
@@ -50,6 +53,7 @@ public struct GatewayConfig: Sendable, Equatable {
         files: FilesConfig = FilesConfig(),
         modelGroups: [ModelGroup] = [],
         pricing: PricingCatalog = PricingCatalog(),
+        admin: AdminConfig = AdminConfig(),
         sourceName: String
     ) {
         self.server = server
@@ -63,6 +67,7 @@ public struct GatewayConfig: Sendable, Equatable {
         self.files = files
         self.modelGroups = modelGroups
         self.pricing = pricing
+        self.admin = admin
         self.sourceName = sourceName
     }
 

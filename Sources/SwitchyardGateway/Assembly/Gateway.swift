@@ -5,21 +5,25 @@ import SwitchyardPlugins
 import SwitchyardPosix
 import SwitchyardStore
 
-/// The assembled gateway: config → plugins → routing → HTTP server with one upstream client per
-/// event loop. `start` returns once listening; `shutdown` drains in-flight requests and streams.
-public final class Gateway: @unchecked Sendable {
-    public let config: GatewayConfig
-    public let plugins: LoadedPlugins
+/// The assembled gateway: the process part (listeners and their loops, the store, held files,
+/// stored responses, logs, the worker pool, the hook watchdog, plugins' requests to the gateway)
+/// built once, and the config generation (`GatewayGeneration`: plugins, routing, endpoints)
+/// that a reload replaces (`reload`, decision 0022). `start` returns once listening; `shutdown`
+/// drains in-flight requests and streams.
+public final class Gateway: @unchecked Sendable {  // reload state is guarded by `reloads`
     let server: HTTPServer
     /// Where plugins' requests to the gateway itself arrive (`http_send` to a path): a listener of
     /// its own on 127.0.0.1, one loop, with its own `max_connections`, so a request that waits for
     /// a plugin's inner request (an LLM judge asking a model) never waits for a connection slot
     /// that it and its peers hold on the public listener.
     let internalServer: HTTPServer
+    /// `admin.listen`: the listener for `/admin/*` only; nil when not configured.
+    let adminServer: HTTPServer?
     let responder: GatewayResponder
+    let admin: AdminEndpoint
     public let log: GatewayLog
-    /// Runs the hooks plugins declare blocking; nil when none does.
-    let workers: WorkerPool?
+    /// Runs the hooks plugins declare blocking; started by the first generation that needs it.
+    let workers = PluginWorkers()
     /// Reports hooks that block an event loop; nil when `server.slow_hook_threshold` is 0.
     let watchdog: HookWatchdog?
     /// The embedded database (`store:`), opened and migrated before anything else starts, so a
@@ -27,10 +31,22 @@ public final class Gateway: @unchecked Sendable {
     public let store: Store
     /// Every target's breaker and latency average (kept across routing tables: docs/routing.md).
     public let healthBook = TargetHealthBook()
+    /// What each generation is built with (shared by all of them).
+    let process: GatewayProcess
+    /// Where a reload reads the config again; nil: reload refused (a gateway built in a test).
+    let source: ConfigSource?
+    /// One reload at a time, and none once shutdown has begun.
+    let reloads = ReloadState()
 
-    public init(config: GatewayConfig, log: GatewayLog = GatewayLog(), accessLog: Bool = true) throws(GatewayStartupError) {
-        self.config = config
+    /// The running config (the current generation's).
+    public var config: GatewayConfig { responder.installed.withLock { $0.config } }
+
+    /// The current generation's plugins (tests).
+    var generation: GatewayGeneration { responder.installed.withLock { $0 } }
+
+    public init(config: GatewayConfig, log: GatewayLog = GatewayLog(), accessLog: Bool = true, source: ConfigSource? = nil) throws(GatewayStartupError) {
         self.log = log
+        self.source = source
         do {
             store = try Store(StoreOptions(config.store)) { error in
                 log.error("store write failed", fields: [("error", error.kind.rawValue), ("message", error.message)])
@@ -41,83 +57,13 @@ public final class Gateway: @unchecked Sendable {
         if store.openedAtVersion != store.schemaVersion {
             log.info("store migrated", fields: [("path", store.path), ("from", String(store.openedAtVersion)), ("to", String(store.schemaVersion))])
         }
-        // Plugins load in this process (`validate` loads them in a child): a plugin that crashes
-        // while loading takes `serve` down with it, and this line, the last one logged, names it.
-        plugins = try LoadedPlugins(config: config) { step in
-            guard case .library(let name) = step else { return }
-            log.info("loading plugin", fields: [("plugin", name), ("path", config.plugin(named: name)?.path ?? "")])
-        }
-        let routing = RoutingTable(config: config, healthBook: healthBook)
-        var providers: [String: ConfiguredProvider] = [:]
-        var watched: [HookWatchdog.WatchedPlugin] = []
-        for entry in config.providers {
-            guard let plugin = plugins.providers[entry.name] else { continue }
-            let instance = plugins.instances[entry.plugin]
-            providers[entry.name] = ConfiguredProvider(
-                plugin: plugin, limits: UpstreamLimits(entry.timeouts, server: config.server),
-                blocking: instance?.library.blockingHooks ?? [], watchTag: HookWatch.tag(provider: watched.count),
-                passthrough: entry.passthrough, batchDiscount: instance?.library.manifest["batch_discount"]?.doubleValue ?? 0)
-            watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: instance?.host))
-        }
-        // Threads for blocking hooks only when a plugin in use declares one.
-        let declared = providers.values.filter(\.declaresBlockingHooks)
-        workers = declared.isEmpty ? nil : WorkerPool(threads: config.server.pluginWorkers, queueCapacity: config.server.pluginWorkerQueue)
-        // Guardrails in the order they run: ascending `order`, config order within one.
-        var guardrails: [ConfiguredGuardrail] = []
-        for entry in config.guardrails.enumerated().sorted(by: { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }).map(\.element) {
-            guard let plugin = plugins.guardrails[entry.name] else { continue }
-            guardrails.append(ConfiguredGuardrail(entry: entry, plugin: plugin, watchTag: HookWatch.tag(provider: watched.count)))
-            watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: plugins.instances[entry.plugin]?.host))
-        }
-        // Passthrough carries the provider's own format, which guardrails do not read (decision
-        // 0012): an operator who scoped guardrails to such a provider hears that /p/ goes around them.
-        for (name, provider) in providers.sorted(by: { $0.key < $1.key }) where provider.passthrough != nil {
-            let bypassed = guardrails.filter { $0.applies(toProvider: name) }.map(\.name)
-            guard !bypassed.isEmpty else { continue }
-            log.warn("passthrough requests to this provider do not run its guardrails", fields: [
-                ("provider", name), ("guardrails", bypassed.joined(separator: ",")), ("route", "/p/\(name)/"),
-            ])
-        }
-        // Enrichers in config order.
-        var enrichers: [ConfiguredEnricher] = []
-        for entry in config.enrichers {
-            guard let plugin = plugins.enrichers[entry.name] else { continue }
-            enrichers.append(ConfiguredEnricher(entry: entry, plugin: plugin, watchTag: HookWatch.tag(provider: watched.count)))
-            watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: plugins.instances[entry.plugin]?.host))
-        }
-        // Batch preparers in run order (config order).
-        let loadedPreparers = plugins.batchPreparers
-        let batchPreparers = config.batchPreparers.compactMap { entry in
-            loadedPreparers[entry.name].map { ConfiguredBatchPreparer(entry: entry, plugin: $0) }
-        }
-        let heldFiles: HeldFiles
-        do { heldFiles = try HeldFiles(folder: BatchCreation.spoolFolder(of: store) + "/files") } catch {
-            throw GatewayStartupError("cannot open the held-files folder beside the store: \(error.message)")
-        }
-        do {
-            let recorded = try store.readWaiting { db throws(StoreError) in
-                var ids = Set<String>()
-                try db.query("SELECT id FROM files WHERE provider = ''") { ids.insert($0.text(0)) }
-                return ids
-            }
-            let removed = heldFiles.sweep(keeping: recorded)
-            if removed > 0 { log.warn("removed held files no record names (left by a crash)", fields: [("count", String(removed)), ("folder", heldFiles.folder)]) }
-        } catch {
-            throw GatewayStartupError("cannot read the store's held files (store.path \(config.store.path)): \(error.message)")
-        }
-        let services = GatewayServices(
-            providers: providers,
-            planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations, enrichers: enrichers),
-            settings: GatewaySettings(accessLog: accessLog, defaultFileProvider: config.files.defaultProvider), log: log, workers: workers,
-            guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers,
-            batchPreparers: batchPreparers, store: store, heldFiles: heldFiles)
-        if let name = config.files.defaultProvider, services.nativeProvider(name, for: "files") == nil {
-            let place = config.files.defaultProviderLocation.map { "\($0): " } ?? ""
-            throw GatewayStartupError("\(place)files.default_provider: provider \"\(name)\" does not take files (its plugin's manifest does not list \"files\")")
-        }
-        responder = GatewayResponder(
-            services: services, models: ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000)),
-            responses: ResponseStore(store: store, retention: ResponseStore.Retention(config.store.responses), log: log))
+        let heldFiles = try Self.openHeldFiles(store: store, config: config, log: log)
+        let responses = ResponseStore(store: store, retention: ResponseStore.Retention(config.store.responses), log: log)
+        process = GatewayProcess(log: log, accessLog: accessLog, store: store, heldFiles: heldFiles, responses: responses,
+                                 workers: workers, watched: WatchedPlugins(), healthBook: healthBook)
+        let first = try GatewayGeneration(number: 1, config: config, process: process)
+        admin = AdminEndpoint(key: config.admin.key)
+        responder = GatewayResponder(generation: first, responses: responses, admin: admin)
 
         var http = HTTPServerConfiguration(host: config.server.host, port: config.server.port)
         http.loops = config.server.loops > 0 ? config.server.loops : EventLoopGroup.availableCores
@@ -145,6 +91,10 @@ public final class Gateway: @unchecked Sendable {
         do {
             server = try HTTPServer(configuration: http, responder: responder)
             internalServer = try HTTPServer(configuration: internalHTTP, responder: responder)
+            let admin = admin
+            adminServer = try config.admin.listen.map { listen throws(IOError) in
+                try HTTPServer(configuration: AdminResponder.configuration(listen, base: http), responder: AdminResponder(admin: admin))
+            }
         } catch {
             throw GatewayStartupError("cannot create the HTTP server: \(error)")
         }
@@ -153,7 +103,29 @@ public final class Gateway: @unchecked Sendable {
         responder.attach(loops: loops, maxPluginResponseBytes: config.server.maxUpstreamResponseBytes)
         let threshold = config.server.slowHookThreshold.nanoseconds
         watchdog = threshold == 0 ? nil : HookWatchdog(
-            watches: responder.hookWatches(loops), plugins: watched, threshold: threshold, log: log)
+            watches: responder.hookWatches(loops), plugins: process.watched, threshold: threshold, log: log)
+        admin.gateway = self
+    }
+
+    /// The files the gateway keeps itself, beside the store; those no record names (left by a
+    /// crash) are removed.
+    private static func openHeldFiles(store: Store, config: GatewayConfig, log: GatewayLog) throws(GatewayStartupError) -> HeldFiles {
+        let heldFiles: HeldFiles
+        do { heldFiles = try HeldFiles(folder: BatchCreation.spoolFolder(of: store) + "/files") } catch {
+            throw GatewayStartupError("cannot open the held-files folder beside the store: \(error.message)")
+        }
+        do {
+            let recorded = try store.readWaiting { db throws(StoreError) in
+                var ids = Set<String>()
+                try db.query("SELECT id FROM files WHERE provider = ''") { ids.insert($0.text(0)) }
+                return ids
+            }
+            let removed = heldFiles.sweep(keeping: recorded)
+            if removed > 0 { log.warn("removed held files no record names (left by a crash)", fields: [("count", String(removed)), ("folder", heldFiles.folder)]) }
+        } catch {
+            throw GatewayStartupError("cannot read the store's held files (store.path \(config.store.path)): \(error.message)")
+        }
+        return heldFiles
     }
 
     /// Binds and starts serving; returns once the listeners are up.
@@ -162,18 +134,30 @@ public final class Gateway: @unchecked Sendable {
         do { try internalServer.start() } catch {
             throw GatewayStartupError("cannot listen on 127.0.0.1 for plugins' requests to the gateway: \(error)")
         }
+        let config = config
         do { try server.start() } catch {
             internalServer.shutdown(grace: 0)
             throw GatewayStartupError("cannot listen on \(config.server.host):\(config.server.port): \(error)")
+        }
+        if let adminServer, let listen = config.admin.listen {
+            do { try adminServer.start() } catch {
+                server.shutdown(grace: 0)
+                internalServer.shutdown(grace: 0)
+                throw GatewayStartupError("cannot listen on admin.listen \(listen): \(error)")
+            }
         }
         responder.internalRequests.listening(on: internalServer.addresses.first)
         watchdog?.start()
         log.info("listening", fields: [
             ("address", server.addresses.map(\.description).joined(separator: ",")), ("loops", String(server.group.loops.count)),
-            ("providers", plugins.providers.keys.sorted().joined(separator: ",")),
-            ("plugin_workers", String(workers?.threadCount ?? 0)),
+            ("providers", generation.services.providers.keys.sorted().joined(separator: ",")),
+            ("plugin_workers", String(workers.current?.threadCount ?? 0)),
         ])
+        log.info("admin access", fields: AdminEndpoint.describe(config.admin, listening: adminAddresses))
     }
+
+    /// The admin listener's addresses; empty when `admin.listen` is not set.
+    public var adminAddresses: [String] { adminServer?.addresses.map(\.description) ?? [] }
 
     public var port: Int { server.port }
 
@@ -185,19 +169,22 @@ public final class Gateway: @unchecked Sendable {
     /// error event) and stops. Access-log lines are written as they come from the start, so a
     /// process that exits in the middle (a second SIGTERM) loses none. Returns once stopped.
     public func shutdown(grace: Duration) {
+        reloads.stop()  // a reload under way finishes first; none starts after
         responder.beginDrain()
+        adminServer?.shutdown(grace: 0)
         server.shutdown(grace: grace.nanoseconds)
         // Inner requests belong to public ones, which are over now: nothing is left to wait for.
         internalServer.shutdown(grace: 0)
         // The loops have stopped (a request still on a worker was answered and its channel
         // closed): the workers end once their hooks return, within a bound.
-        if let workers {
+        if let workers = workers.current {
             let stuck = workers.shutdown(waitingAtMost: Self.workerShutdownWait)
             if stuck > 0 {
                 log.warn("plugin worker threads still inside a hook at shutdown; not waiting for them", fields: [("threads", String(stuck))])
                 // instance_free must not run while a hook is inside the instance: keep every
-                // instance for the rest of the process (it is about to exit).
-                for instance in plugins.instances.values { _ = Unmanaged.passRetained(instance) }
+                // instance for the rest of the process (it is about to exit). Older generations
+                // are kept by the requests still on those workers.
+                for instance in generation.lifetime.instances { _ = Unmanaged.passRetained(instance) }
             }
         }
         watchdog?.stop()

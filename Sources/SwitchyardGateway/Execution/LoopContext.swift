@@ -6,7 +6,7 @@ import SwitchyardUpstream
 /// the watch on the plugin hooks it runs, the plugins' out-of-band HTTP (`http_send`) and an
 /// ended `PluginCall` kept for the next request.
 /// Created before the server starts, then used only on its loop's thread (the hook watch is also
-/// read by the watchdog thread).
+/// read by the watchdog thread; `generation` is replaced on the loop by `GenerationSwap`).
 final class LoopContext {
     let upstream: UpstreamClient
     let accessLog: AccessLogBatch
@@ -14,6 +14,12 @@ final class LoopContext {
     let pluginHTTP: LoopPluginHTTP
     /// An ended call for the next request (one allocation and one free fewer per request).
     private var spareCall: PluginCall?
+    /// The config generation requests on this loop start with: a plain field, set before the
+    /// server starts and replaced on this loop by a reload, so the request path pays one load.
+    var generation: GatewayGeneration?
+
+    /// The current generation; set by the time any request arrives.
+    var current: GatewayGeneration { generation! }
 
     init(loop: EventLoop, internalRequests: InternalRequests = InternalRequests(), maxPluginResponseBytes: Int = UpstreamLimits().maxResponseBytes) {
         upstream = UpstreamClient(loop: loop)

@@ -40,6 +40,9 @@ public struct RoutingTable: Sendable {
     let aliases: [String: String]
     /// The book the targets' health came from (a reload builds its table from the same one).
     public let healthBook: TargetHealthBook
+    /// The book's keys this table's targets use: once it is installed by a reload, the book
+    /// forgets every other target (`TargetHealthBook.retain(only:)`).
+    public let healthKeys: Set<TargetHealthBook.Key>
     /// Model ids as `/v1/models` lists them: served public names, then groups, then aliases, in config order.
     public let modelIDs: [(id: String, ownedBy: String)]
 
@@ -48,9 +51,11 @@ public struct RoutingTable: Sendable {
         var byModel: [String: [RouteTarget]] = [:]
         var anyModel: [RouteTarget] = []
         var ids: [(String, String)] = []
+        var keys = Set<TargetHealthBook.Key>()
         func target(_ provider: Provider, _ model: String) -> RouteTarget {
             let upstream = provider.upstreamModel(for: model)
             let key = TargetHealthBook.Key(provider: provider.name, plugin: provider.plugin, identity: provider.identity, upstreamModel: upstream)
+            keys.insert(key)
             let health = healthBook.health(for: key, breaker: provider.breaker.map(BreakerPolicy.init))
             return RouteTarget(provider: provider.name, plugin: provider.plugin, upstreamModel: upstream, health: health)
         }
@@ -77,6 +82,7 @@ public struct RoutingTable: Sendable {
         self.groups = compiled
         self.aliases = aliases
         self.healthBook = healthBook
+        self.healthKeys = keys
         self.modelIDs = ids
     }
 

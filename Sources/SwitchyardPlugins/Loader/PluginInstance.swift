@@ -12,12 +12,18 @@ public final class PluginInstance: @unchecked Sendable {  // immutable but for t
     /// The plugin's opaque handle, passed back on every call (may be NULL or an integer).
     public let pluginInstance: sy_instance?
     private let freed = Atomic<Bool>(false)
+    private static let liveCount = Atomic<Int>(0)
 
     init(library: PluginLibrary, host: HostInstance, instance: sy_instance?) {
         self.library = library
         self.host = host
         self.pluginInstance = instance
+        Self.liveCount.add(1, ordering: .relaxed)
     }
+
+    /// Instances created (instance_new succeeded) and not yet freed, in this process: what a
+    /// reload test reads to see that every replaced generation freed its instances.
+    public static var live: Int { liveCount.load(ordering: .relaxed) }
 
     deinit { shutdown() }
 
@@ -35,5 +41,6 @@ public final class PluginInstance: @unchecked Sendable {  // immutable but for t
     public func shutdown() {
         guard !freed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         library.api.pointee.instance_free(pluginInstance)
+        Self.liveCount.subtract(1, ordering: .relaxed)
     }
 }

@@ -8,8 +8,8 @@ import Glibc
 
 /// `switchyard serve [--config PATH]`: runs until SIGTERM or SIGINT, then drains (for up to
 /// `server.shutdown_grace`) and exits 0. A second SIGTERM or SIGINT during the drain exits at
-/// once with 128 + the signal number (143, 130). SIGHUP is logged and ignored until config
-/// reload exists.
+/// once with 128 + the signal number (143, 130). SIGHUP reloads the config from the same source
+/// (the file, or the embedded default) on a thread of its own; a failed reload changes nothing.
 enum ServeCommand {
     static func run(_ arguments: [String]) -> Int32 {
         var configPath: String?
@@ -31,21 +31,22 @@ enum ServeCommand {
         Signals.blockTermination()
         let gateway: Gateway
         do {
-            gateway = try Gateway(config: config)
+            gateway = try Gateway(config: config, source: configSource(configPath))
             try gateway.start()
         } catch {
             printError("switchyard: \(error)")
             return 1
         }
+        // Before the main line, which tests wait for: the admin listener's address (port 0).
+        if let admin = gateway.adminAddresses.first { print("admin listening on \(admin)") }
         // Tests and scripts read the bound port from this line (port 0 picks a free one).
         print("listening on \(gateway.addresses.first ?? "\(config.server.host):\(gateway.port)")")
         fflush(sy_stdout())
         let log = gateway.log
-        let hangup: @Sendable () -> Void = {
-            log.warn("config reload is not supported yet; SIGHUP ignored, serving continues", fields: [("signal", "SIGHUP")])
-        }
+        // Reloads never run on this thread: it must stay free to take SIGTERM.
+        let hangup: @Sendable () -> Void = { gateway.reloadInBackground(trigger: "SIGHUP") }
         let signal = Signals.waitForTermination(onHangup: hangup)
-        let grace = config.server.shutdownGrace
+        let grace = gateway.config.server.shutdownGrace
         log.info("draining in-flight requests", fields: [("signal", Signals.name(signal)), ("grace_ms", String(milliseconds(grace)))])
         // The access log writes through during the drain: exiting from here loses no line.
         Signals.watchTermination(onHangup: hangup) { second in
@@ -63,12 +64,19 @@ enum ServeCommand {
 
     /// The config at `path`, or the embedded default; prints the error and returns nil.
     static func loadConfig(_ path: String?) -> GatewayConfig? {
-        do {
-            if let path { return try ConfigLoader.load(path: path, environment: .switchyard) }
-            return try ConfigLoader.parse(yaml: EmbeddedConfig.bytes, sourceName: EmbeddedConfig.sourceName, environment: .switchyard)
-        } catch {
+        do { return try configSource(path).read() } catch {
             printError("switchyard: \(error)")
             return nil
         }
+    }
+
+    /// Where `serve` reads its config, at start and at each reload.
+    static func configSource(_ path: String?) -> ConfigSource {
+        guard let path else {
+            return ConfigSource(name: EmbeddedConfig.sourceName) { () throws(ConfigError) in
+                try ConfigLoader.parse(yaml: EmbeddedConfig.bytes, sourceName: EmbeddedConfig.sourceName, environment: .switchyard)
+            }
+        }
+        return ConfigSource(name: path) { () throws(ConfigError) in try ConfigLoader.load(path: path, environment: .switchyard) }
     }
 }

@@ -25,13 +25,13 @@ final class HookWatchdog: @unchecked Sendable {
     let threshold: UInt64
     let period: UInt64
     private let watches: [HookWatch]
-    private let plugins: [WatchedPlugin]
+    private let plugins: WatchedPlugins
     private let log: GatewayLog
     private let stopping = Atomic<Bool>(false)
     private var thread: pthread_t?
 
-    /// `plugins` indexed as the providers' `HookWatch.tag(provider:)`.
-    init(watches: [HookWatch], plugins: [WatchedPlugin], threshold: UInt64, log: GatewayLog) {
+    /// `plugins` indexed as the providers' `HookWatch.tag(provider:)`; each generation appends its own.
+    init(watches: [HookWatch], plugins: WatchedPlugins, threshold: UInt64, log: GatewayLog) {
         self.watches = watches
         self.plugins = plugins
         self.threshold = threshold
@@ -88,7 +88,7 @@ final class HookWatchdog: @unchecked Sendable {
 
     private func report(_ word: UInt64, loop: Int, running: UInt64) {
         let index = HookWatch.provider(of: word)
-        let plugin = index < plugins.count ? plugins[index] : WatchedPlugin(name: "?", host: nil)
+        let plugin = plugins.plugin(at: index) ?? WatchedPlugin(name: "?", host: nil)
         let count = plugin.host?.countSlowHook() ?? 0
         log.warn("plugin hook is blocking its event loop", fields: [
             ("plugin", plugin.name), ("hook", HookWatch.hook(of: word)?.name ?? "?"), ("loop", String(loop)),

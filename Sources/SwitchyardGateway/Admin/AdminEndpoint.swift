@@ -1,0 +1,97 @@
+import SwitchyardConfig
+import SwitchyardCore
+import SwitchyardHTTP
+import SwitchyardJSON
+import SwitchyardPlugins
+import SwitchyardPosix
+import Synchronization
+
+/// `/admin/*` (decision 0023): `GET /admin/status` (generation, live plugin instances, reload
+/// counts) and `POST /admin/reload` (docs/operations.md). On the main listener it exists only
+/// while `admin.key` is set, and every call carries the key; on the `admin.listen` listener the
+/// key is asked for when one is set.
+///
+/// Threading: `handle` runs on a listener's loop; a reload runs on a thread of its own and
+/// answers back on the request's loop. The key follows reloads (`setKey`, thread-safe).
+final class AdminEndpoint: @unchecked Sendable {  // `gateway` is set once before the servers start
+    static let prefix = "/admin/"
+
+    enum Listener { case main, admin }
+
+    private let key: Mutex<AdminKey?>
+    /// Set by `Gateway.init` once built (the endpoint is built before the gateway is whole).
+    weak var gateway: Gateway?
+
+    init(key: String?) { self.key = Mutex(key.map(AdminKey.init)) }
+
+    func setKey(_ text: String?) { key.withLock { $0 = text.map(AdminKey.init) } }
+
+    func handle(_ request: HTTPRequest, on listener: Listener = .main, writer: ResponseWriter) throws(GatewayError) {
+        let key = self.key.withLock { $0 }
+        switch (listener, key) {
+        case (.main, nil): throw GatewayError.routeNotFound(method: request.method, path: request.path)
+        case (_, let key?):
+            guard key.admits(request.headers["Authorization"]) else { throw Self.unauthorized(request.headers["Authorization"] != nil) }
+        case (.admin, nil): break
+        }
+        guard let gateway else { throw GatewayError.unavailable("the gateway is not ready") }
+        switch request.path {
+        case "/admin/status":
+            guard request.method == "GET" || request.method == "HEAD" else {
+                throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET")
+            }
+            GatewayResponder.sendJSON(Self.status(of: gateway).serialized(), to: writer)
+        case "/admin/reload":
+            guard request.method == "POST" else {
+                throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "POST")
+            }
+            let confined = UncheckedSendable(writer)
+            let loop = writer.loop
+            startDetachedThread {
+                let outcome = gateway.reload(trigger: "POST /admin/reload", waiting: false)
+                loop.execute { Self.answer(outcome, to: confined.value) }
+            }
+        default:
+            throw GatewayError.routeNotFound(method: request.method, path: request.path)
+        }
+    }
+
+    private static func answer(_ outcome: ReloadOutcome, to writer: ResponseWriter) {
+        switch outcome {
+        case .reloaded(let generation):
+            let body: JSONValue = .object(JSONObject([("reloaded", .bool(true)), ("generation", .number(String(generation)))]))
+            GatewayResponder.sendJSON(body.serialized(), to: writer)
+        case .failed(let error):
+            GatewayResponder.send(error, to: writer)
+        }
+    }
+
+    static func status(of gateway: Gateway) -> JSONValue {
+        let reloads = gateway.reloads.snapshot
+        let generation = gateway.generation
+        return .object(JSONObject([
+            ("generation", .number(String(generation.number))),
+            ("config", .string(gateway.source?.name ?? generation.config.sourceName)),
+            ("live_generations", .number(String(GenerationLifetime.live))),
+            ("plugin_instances", .number(String(PluginInstance.live))),
+            ("generation_plugin_instances", .number(String(generation.lifetime.instances.count))),
+            ("reloads", .object(JSONObject([
+                ("succeeded", .number(String(reloads.succeeded))), ("failed", .number(String(reloads.failed))),
+                ("running", .bool(reloads.running)), ("last_error", reloads.lastError.map { .string($0) } ?? .null),
+            ]))),
+        ]))
+    }
+
+    /// OpenAI's 401 shape (what its SDKs read as an authentication error).
+    static func unauthorized(_ given: Bool) -> GatewayError {
+        GatewayError(status: 401, type: "invalid_request_error", code: "invalid_admin_key",
+                     message: given ? "Incorrect admin key provided." : "This admin endpoint needs the admin key: Authorization: Bearer <admin.key>.")
+    }
+
+    /// The "admin access" start-up line's fields.
+    static func describe(_ admin: AdminConfig, listening: [String]) -> [(String, String)] {
+        let main = admin.key == nil ? "off (no admin.key)" : "with admin.key"
+        let separate = admin.listen == nil ? "off" : "\(listening.joined(separator: ",")) \(admin.key == nil ? "without a key" : "with admin.key")"
+        return [("main_listener", main), ("admin_listener", separate)]
+    }
+}

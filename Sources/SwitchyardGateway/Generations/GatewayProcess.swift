@@ -1,0 +1,16 @@
+import SwitchyardStore
+
+/// What every generation is built with and shares, because it lives as long as the process:
+/// the log, the store and the files held beside it, the stored-responses store, the pool for
+/// blocking hooks, the watchdog's plugin names, and the target-health book (breaker and latency
+/// state keyed by target identity), so that a reload keeps the state of unchanged targets.
+struct GatewayProcess: Sendable {
+    let log: GatewayLog
+    let accessLog: Bool
+    let store: Store
+    let heldFiles: HeldFiles
+    let responses: ResponseStore
+    let workers: PluginWorkers
+    let watched: WatchedPlugins
+    let healthBook: TargetHealthBook
+}
