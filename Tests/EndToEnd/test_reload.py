@@ -390,3 +390,70 @@ def test_a_short_admin_key_is_refused_at_start(tmp_path, mock_port):
     result = subprocess.run([SWITCHYARD, "serve", "--config", str(config)], capture_output=True, text=True, timeout=20)
     assert result.returncode == 1
     assert "admin.key" in result.stderr or "key: must be at least 16 characters" in result.stderr, result.stderr
+
+
+# --- target state across reloads -----------------------------------------------------------------
+
+
+def breaker_config(flaky_port, steady_base, alias_target):
+    """`model-a` on a flaky mock whose breaker opens after two failures; the alias changes
+    between reloads (the target does not); `steady_base` moves the flaky provider elsewhere."""
+    return textwrap.dedent(f"""
+        server:
+          port: 0
+          loops: 2
+        plugins:
+          - name: flaky
+            path: {PLUGINS}/libProviderOpenAI.so
+            config:
+              base_url: {steady_base or f"http://127.0.0.1:{flaky_port}/v1"}
+              api_key_env: null
+          - name: echo
+            path: {PLUGINS}/libProviderEcho.so
+        providers:
+          - name: flaky
+            plugin: flaky
+            models: [model-a]
+            breaker: {{consecutive_failures: 2, cool_down: 60s}}
+          - name: echo
+            plugin: echo
+            models: [echo-1]
+        aliases:
+          fast: {alias_target}
+        batch_preparers: []
+        """) + admin_section()
+
+
+def test_a_reload_keeps_an_open_breaker_for_an_unchanged_target_and_forgets_a_changed_one(mock_port, second_mock, tmp_path):
+    fault = urllib.request.Request(f"http://127.0.0.1:{second_mock}/_mock/faults", method="POST",
+                                   data=json.dumps({"then": {"status": 503}}).encode())
+    urllib.request.urlopen(fault, timeout=5).read()
+    gateway = Gateway(tmp_path, breaker_config(second_mock, None, "model-a"))
+    try:
+        client = gateway.client()
+        for _ in range(2):
+            with pytest.raises(openai.APIStatusError) as failed:
+                client.chat.completions.create(model="model-a", messages=[{"role": "user", "content": "hi"}])
+            assert failed.value.status_code == 503 and failed.value.body.get("code") != "circuit_open"
+        seen = mock_requests(second_mock)
+
+        def refused_as_open():
+            with pytest.raises(openai.APIStatusError) as refused:
+                client.chat.completions.create(model="model-a", messages=[{"role": "user", "content": "hi"}])
+            assert refused.value.status_code == 503 and refused.value.body["code"] == "circuit_open"
+
+        refused_as_open()
+        # An unrelated edit (the alias): the target is the same, so its breaker stays open.
+        write_config(gateway.config, breaker_config(second_mock, None, "echo-1"))
+        assert reload(gateway)["generation"] == 2
+        assert served_model(gateway) == "echo-1"
+        refused_as_open()
+        assert mock_requests(second_mock) == seen  # skipped without a request
+        # The provider now points elsewhere: a new target, with a closed breaker of its own.
+        write_config(gateway.config, breaker_config(second_mock, f"http://127.0.0.1:{mock_port}/v1", "echo-1"))
+        reload(gateway)
+        assert served_model(gateway, "model-a") == "model-a"
+        assert mock_requests(second_mock) == seen
+    finally:
+        gateway.stop()
+        urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{second_mock}/_mock/faults", method="DELETE"), timeout=5).read()
