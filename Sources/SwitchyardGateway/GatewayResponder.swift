@@ -12,6 +12,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     let passthrough: PassthroughEndpoint
     let files: FilesEndpoint
     let batches: BatchesEndpoint
+    let metrics: MetricsEndpoint
     /// The secret that marks requests this gateway's plugins send to it (`http_send` of a path).
     let internalRequests = InternalRequests()
     /// Each event loop's upstream client and access-log batch, keyed by the loop's identity;
@@ -21,8 +22,9 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     /// client of the public listener who learned it gains nothing). Set before the servers start.
     var internalLoops: Set<ObjectIdentifier> = []
 
-    init(services: GatewayServices, models: ModelsEndpoint, responses: ResponseStore) {
+    init(services: GatewayServices, models: ModelsEndpoint, responses: ResponseStore, metrics: GatewayMetrics = GatewayMetrics()) {
         self.services = services
+        self.metrics = MetricsEndpoint(metrics: metrics)
         inference = InferenceEndpoints(services: services, responses: responses)
         storedResponses = StoredResponsesEndpoint(store: responses)
         passthrough = PassthroughEndpoint(services: services)
@@ -36,6 +38,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         for loop in loops {
             contexts[ObjectIdentifier(loop)] = LoopContext(loop: loop, internalRequests: internalRequests, maxPluginResponseBytes: maxPluginResponseBytes)
         }
+        metrics.contexts = loops.compactMap { contexts[ObjectIdentifier($0)] }
     }
 
     /// Each loop's hook watch, in the order of `loops`.
@@ -80,6 +83,9 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
                 try route(request, isInternal: false, writer: writer)
             }
         } catch {
+            // Refused before it had a plan (a bad body, an unknown model): counted with no model
+            // or provider, so what clients send never grows the series.
+            contexts[ObjectIdentifier(writer.loop)]?.metrics.recordRefusal(route: MetricRoute.id(path: request.path), status: error.status, startedAt: request.receivedAt)
             // Anthropic's SDK reads its own error shape; every other route speaks OpenAI's.
             if request.path.hasPrefix("/v1/messages") {
                 let body = anthropicErrorBody(status: error.status, gatewayError: error.body)
@@ -118,6 +124,9 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         case "/v1/models", "/models":
             guard allows("GET", request, writer) else { return }
             Self.sendJSON(models.body, to: writer)
+        case "/metrics":
+            guard allows("GET", request, writer) else { return }
+            metrics.scrape(writer: writer)
         case "/health", "/healthz":
             guard allows("GET", request, writer) else { return }
             Self.sendJSON(Array(#"{"status":"ok"}"#.utf8), to: writer)

@@ -25,6 +25,9 @@ public final class Gateway: @unchecked Sendable {
     /// The embedded database (`store:`), opened and migrated before anything else starts, so a
     /// path that cannot be written fails the start naming it. Closed last at shutdown.
     public let store: Store
+    /// The metrics' process-level part: label names, plugin names, gauge sources (per-loop
+    /// shards hold the numbers; `GET /metrics` merges them).
+    public let metrics = GatewayMetrics()
 
     public init(config: GatewayConfig, log: GatewayLog = GatewayLog(), accessLog: Bool = true) throws(GatewayStartupError) {
         self.config = config
@@ -50,6 +53,7 @@ public final class Gateway: @unchecked Sendable {
             aliases: config.aliases)
         var providers: [String: ConfiguredProvider] = [:]
         var watched: [HookWatchdog.WatchedPlugin] = []
+        var watchedNames: [String] = []  // config names, as the metrics label the plugins
         for entry in config.providers {
             guard let plugin = plugins.providers[entry.name] else { continue }
             let instance = plugins.instances[entry.plugin]
@@ -58,6 +62,7 @@ public final class Gateway: @unchecked Sendable {
                 blocking: instance?.library.blockingHooks ?? [], watchTag: HookWatch.tag(provider: watched.count),
                 passthrough: entry.passthrough, batchDiscount: instance?.library.manifest["batch_discount"]?.doubleValue ?? 0)
             watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: instance?.host))
+            watchedNames.append(entry.name)
         }
         // Threads for blocking hooks only when a plugin in use declares one.
         let declared = providers.values.filter(\.declaresBlockingHooks)
@@ -68,6 +73,7 @@ public final class Gateway: @unchecked Sendable {
             guard let plugin = plugins.guardrails[entry.name] else { continue }
             guardrails.append(ConfiguredGuardrail(entry: entry, plugin: plugin, watchTag: HookWatch.tag(provider: watched.count)))
             watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: plugins.instances[entry.plugin]?.host))
+            watchedNames.append(entry.name)
         }
         // Passthrough carries the provider's own format, which guardrails do not read (decision
         // 0012): an operator who scoped guardrails to such a provider hears that /p/ goes around them.
@@ -84,6 +90,7 @@ public final class Gateway: @unchecked Sendable {
             guard let plugin = plugins.enrichers[entry.name] else { continue }
             enrichers.append(ConfiguredEnricher(entry: entry, plugin: plugin, watchTag: HookWatch.tag(provider: watched.count)))
             watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: plugins.instances[entry.plugin]?.host))
+            watchedNames.append(entry.name)
         }
         // Batch preparers in run order (config order).
         let loadedPreparers = plugins.batchPreparers
@@ -110,14 +117,15 @@ public final class Gateway: @unchecked Sendable {
             planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations, enrichers: enrichers),
             settings: GatewaySettings(accessLog: accessLog, defaultFileProvider: config.files.defaultProvider), log: log, workers: workers,
             guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers,
-            batchPreparers: batchPreparers, store: store, heldFiles: heldFiles)
+            batchPreparers: batchPreparers, store: store, heldFiles: heldFiles, metricLabels: metrics.labels(for: config))
+        metrics.setPluginNames(watchedNames)
         if let name = config.files.defaultProvider, services.nativeProvider(name, for: "files") == nil {
             let place = config.files.defaultProviderLocation.map { "\($0): " } ?? ""
             throw GatewayStartupError("\(place)files.default_provider: provider \"\(name)\" does not take files (its plugin's manifest does not list \"files\")")
         }
         responder = GatewayResponder(
             services: services, models: ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000)),
-            responses: ResponseStore(store: store, retention: ResponseStore.Retention(config.store.responses), log: log))
+            responses: ResponseStore(store: store, retention: ResponseStore.Retention(config.store.responses), log: log), metrics: metrics)
 
         var http = HTTPServerConfiguration(host: config.server.host, port: config.server.port)
         http.loops = config.server.loops > 0 ? config.server.loops : EventLoopGroup.availableCores

@@ -225,7 +225,7 @@ final class PassthroughExecutor: UpstreamResponseDelegate {
         pluginCall.end()
         services.accessLog.record(
             plan: plan, status: status, attempt: 0, startedAt: request.receivedAt, upstreamNanoseconds: upstreamNanoseconds,
-            usage: enrichment?.usage, failure: failure, enrichment: enrichment, responseStreamed: isEventStream, into: context.accessLog)
+            usage: enrichment?.usage, failure: failure, enrichment: enrichment, responseStreamed: isEventStream, into: context)
     }
 
     private func logText(_ message: String) -> String {
