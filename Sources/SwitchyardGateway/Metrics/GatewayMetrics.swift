@@ -29,6 +29,11 @@ public final class GatewayMetrics: Sendable {
     public func setPluginNames(_ names: [String]) { plugins.withLock { $0 = names } }
 
     /// Adds a source whose families every later scrape appends.
+    // TODO(breakers, after helper R's merge): the `TargetHealth` of each generation conforms to
+    // `MetricsGaugeSource` (a `switchyard_breaker_state{provider=…}` gauge: 0 closed, 1 half-open,
+    // 2 open, read under its own lock) and Gateway.init calls `metrics.register(targetHealth)`
+    // next to `metrics.setPluginNames`; a reload registers the new generation's and unregisters
+    // the old one's at its release.
     public func register(_ source: any MetricsGaugeSource) { sources.withLock { $0.append(source) } }
 
     /// Removes a source registered before (a generation's breakers, at its release).

@@ -72,6 +72,7 @@ final class PassthroughExecutor: UpstreamResponseDelegate {
         let mark = context.hookWatch.enter(.prepare, provider: provider.watchTag)
         let prepared = provider.plugin.passthrough(call, method: target.method, path: target.path)
         _ = context.hookWatch.exit(mark)
+        if case .failure? = prepared { context.hookWatch.failed(mark) }
         let draft: UpstreamRequestBuilder
         switch prepared {
         case .none:
