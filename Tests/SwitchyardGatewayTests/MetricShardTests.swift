@@ -100,3 +100,36 @@ import Testing
         #expect(second.model("") == MetricLabelRegistry.none)
     }
 }
+
+@Suite struct MetricNameTableTests {
+    @Test func findsEveryNameAndNothingElse() {
+        var pairs: [String: UInt16] = [:]
+        for index in 0..<300 { pairs["model-\(index)"] = UInt16(index + 2) }
+        pairs["ünïcode-é"] = 999
+        let table = MetricNameTable(pairs)
+        for (name, id) in pairs { #expect(table.id(name) == id) }
+        #expect(table.id("model-300") == nil)
+        #expect(table.id("model-") == nil)
+        #expect(table.id("") == nil)
+        #expect(MetricNameTable([:]).id("x") == nil)
+        // A substring (not native contiguous storage in every case) finds the same id.
+        #expect(table.id(String("xmodel-7".dropFirst())) == 9)
+    }
+}
+
+@Suite struct MetricShardLabelCacheTests {
+    @Test func cachedIdsFollowTheNamesAndTheLabelsSnapshot() {
+        let registry = MetricLabelRegistry()
+        let first = registry.labels(models: ["a", "b"], providers: ["p"])
+        let shard = MetricShard(capacity: 8)
+        #expect(shard.ids(model: "a", provider: "p", in: first) == (first.model("a"), first.provider("p")))
+        #expect(shard.ids(model: "a", provider: "p", in: first) == (first.model("a"), first.provider("p")))
+        #expect(shard.ids(model: "b", provider: "", in: first) == (first.model("b"), MetricLabelRegistry.none))
+        #expect(shard.ids(model: "c", provider: "p", in: first).model == MetricLabelRegistry.other)
+        // A new snapshot (a reload) that knows "c": the cache does not answer from the old one.
+        let second = registry.labels(models: ["c"], providers: ["p"])
+        #expect(shard.ids(model: "c", provider: "p", in: second).model == second.model("c"))
+        #expect(second.model("c") != MetricLabelRegistry.other)
+        #expect(shard.ids(model: "", provider: "", in: .empty) == (MetricLabelRegistry.none, MetricLabelRegistry.none))
+    }
+}

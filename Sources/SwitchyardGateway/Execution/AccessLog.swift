@@ -19,8 +19,8 @@ struct AccessLog: Sendable {
         let total = monotonicNanoseconds() &- startedAt
         let counts = usage.flatMap(UsageCounts.init)
         let model = plan.passthrough != nil ? enrichment?.model ?? "" : plan.resolution.resolved
-        let key = MetricSeriesKey.make(
-            route: MetricRoute.id(plan.operation), model: labels.model(model), provider: labels.provider(plan.attempts[attempt].provider), status: status)
+        let ids = context.metrics.ids(model: model, provider: plan.attempts[attempt].provider, in: labels)
+        let key = MetricSeriesKey.make(route: MetricRoute.id(plan.operation), model: ids.model, provider: ids.provider, status: status)
         context.metrics.record(
             key, attempts: attempt + 1, duration: total, upstream: upstreamNanoseconds,
             firstContent: firstContentAt == 0 ? 0 : max(1, firstContentAt &- startedAt), usage: counts)

@@ -22,6 +22,7 @@ public final class MetricLabelRegistry: Sendable {
         var providers = ["", "other"]
         var modelIDs: [String: UInt16] = [:]
         var providerIDs: [String: UInt16] = [:]
+        var snapshots: UInt64 = 0
     }
 
     private let names = Mutex(Names())
@@ -46,7 +47,8 @@ public final class MetricLabelRegistry: Sendable {
             for model in models { modelIDs[model] = Self.id(of: model, in: &names.models, &names.modelIDs) }
             var providerIDs: [String: UInt16] = [:]
             for provider in providers { providerIDs[provider] = Self.id(of: provider, in: &names.providers, &names.providerIDs) }
-            return MetricLabels(models: modelIDs, providers: providerIDs)
+            names.snapshots += 1
+            return MetricLabels(models: modelIDs, providers: providerIDs, generation: names.snapshots)
         }
     }
 
@@ -68,19 +70,28 @@ public final class MetricLabelRegistry: Sendable {
 /// The ids of one config's models and providers, as the request path labels its metrics.
 /// Immutable (any loop reads it without a lock); a name it does not hold is `other`.
 public struct MetricLabels: Sendable {
-    let models: [String: UInt16]
-    let providers: [String: UInt16]
+    let models: MetricNameTable
+    let providers: MetricNameTable
+    /// Tells snapshots apart (a shard's cache of the last lookup holds only for its snapshot);
+    /// 0 is `empty`'s, the registry numbers its snapshots from 1.
+    let generation: UInt64
+
+    init(models: [String: UInt16], providers: [String: UInt16], generation: UInt64) {
+        self.models = MetricNameTable(models)
+        self.providers = MetricNameTable(providers)
+        self.generation = generation
+    }
 
     /// No names: every model and provider is `other` (tests that build services by hand).
-    public static let empty = MetricLabels(models: [:], providers: [:])
+    public static let empty = MetricLabels(models: [:], providers: [:], generation: 0)
 
     @inline(__always)
     func model(_ name: String) -> UInt16 {
-        name.isEmpty ? MetricLabelRegistry.none : models[name] ?? MetricLabelRegistry.other
+        name.isEmpty ? MetricLabelRegistry.none : models.id(name) ?? MetricLabelRegistry.other
     }
 
     @inline(__always)
     func provider(_ name: String) -> UInt16 {
-        name.isEmpty ? MetricLabelRegistry.none : providers[name] ?? MetricLabelRegistry.other
+        name.isEmpty ? MetricLabelRegistry.none : providers.id(name) ?? MetricLabelRegistry.other
     }
 }

@@ -26,6 +26,14 @@ final class MetricShard {
     private let words: UnsafeMutablePointer<UInt64>
     private let bounds: UnsafeMutablePointer<UInt64>
     private let shift: UInt64
+    /// The last model and provider named and their ids, under the labels of `cachedGeneration`:
+    /// most requests name those the one before did, and a String compare is cheaper than a
+    /// lookup. ("" is `none` under any labels, so the initial values are right.)
+    private var cachedGeneration: UInt64 = 0
+    private var cachedModel = ""
+    private var cachedModelID = MetricLabelRegistry.none
+    private var cachedProvider = ""
+    private var cachedProviderID = MetricLabelRegistry.none
 
     init(capacity: Int = 512) {
         precondition(capacity >= 4 && capacity & (capacity - 1) == 0, "capacity must be a power of two")
@@ -67,6 +75,24 @@ final class MetricShard {
             slot[MetricSlot.cachedTokens] &+= UInt64(truncatingIfNeeded: usage.cached ?? 0)
             slot[MetricSlot.reasoningTokens] &+= UInt64(truncatingIfNeeded: usage.reasoning ?? 0)
         }
+    }
+
+    /// The ids of `model` and `provider` under `labels`.
+    @inline(__always)
+    func ids(model: String, provider: String, in labels: MetricLabels) -> (model: UInt16, provider: UInt16) {
+        if labels.generation != cachedGeneration {
+            cachedGeneration = labels.generation
+            (cachedModel, cachedModelID, cachedProvider, cachedProviderID) = ("", MetricLabelRegistry.none, "", MetricLabelRegistry.none)
+        }
+        if model != cachedModel {
+            cachedModel = model
+            cachedModelID = labels.model(model)
+        }
+        if provider != cachedProvider {
+            cachedProvider = provider
+            cachedProviderID = labels.provider(provider)
+        }
+        return (cachedModelID, cachedProviderID)
     }
 
     /// A stream sent its head; `record` with a `firstContent` ends it.
