@@ -13,52 +13,29 @@ import openai
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import BIN_DIR, UPSTREAM_KEY, closed_loopback_port, start_process, stop_process
+from conftest import BIN_DIR, UPSTREAM_KEY, closed_loopback_port, gateway_config, start_process, stop_process
 
 PLUGINS = os.path.abspath(BIN_DIR)
 
 
 def config(mock_port):
-    mock = f"http://127.0.0.1:{mock_port}/v1"
-    return textwrap.dedent(
-        f"""
-        server:
-          host: 127.0.0.1
-          port: 0
-          loops: 2
-        plugins:
-          - name: echo
-            path: {PLUGINS}/libProviderEcho.so
-          - name: openai
-            path: {PLUGINS}/libProviderOpenAI.so
-            config: {{base_url: "{mock}", api_key_env: SWITCHYARD_E2E_UPSTREAM_KEY}}
-          - name: dead
-            path: {PLUGINS}/libProviderOpenAI.so
-            config: {{base_url: "http://127.0.0.1:{closed_loopback_port()}/v1", api_key_env: null}}
-          - name: openai-429
-            path: {PLUGINS}/libProviderOpenAI.so
-            config: {{base_url: "{mock}", api_key_env: null, headers: {{x-mock-status: "429"}}}}
-          - name: usage
-            path: {PLUGINS}/libEnricherOpenAI.so
-        providers:
-          - name: echo
-            plugin: echo
-            models: [echo-1]
-          - name: dead
-            plugin: dead
-            models: [failover-model]
-          - name: mock
-            plugin: openai
-            models: [gpt-4o-mini, failover-model, text-embedding-3-small]
-            passthrough: true
-          - name: ratelimited
-            plugin: openai-429
-            models: [ratelimited-model]
+    """The shared e2e gateway's (conftest: echo, mock, a dead provider before mock for
+    failover-model, a rate-limited one), plus `relay`: embeddings and passthrough on the mock,
+    metered by the OpenAI enricher."""
+    relay = textwrap.indent(textwrap.dedent("""\
+        - name: relay
+          plugin: mock
+          models: [text-embedding-3-small]
+          passthrough: true
+        """), "  ")
+    enrichers = textwrap.dedent("""\
         enrichers:
           - plugin: usage
-            providers: [mock]
-        """
-    )
+            providers: [relay]
+        """)
+    usage_plugin = f"plugins:\n  - name: usage\n    path: {PLUGINS}/libEnricherOpenAI.so\n"
+    text = gateway_config(mock_port, closed_loopback_port())
+    return text.replace("plugins:\n", usage_plugin, 1).replace("providers:\n", "providers:\n" + relay, 1) + enrichers
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +104,7 @@ def test_counts_every_kind_of_request_exactly(gateway):
     with pytest.raises(openai.NotFoundError):
         sdk.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "hi"}])
     embedded = sdk.embeddings.create(model="text-embedding-3-small", input="four words of input")
-    assert post(gateway, "/p/mock/v1/chat/completions", {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}) == 200
+    assert post(gateway, "/p/relay/v1/chat/completions", {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}) == 200
 
     m = scrape(gateway)
     requests = "switchyard_requests"
@@ -138,9 +115,9 @@ def test_counts_every_kind_of_request_exactly(gateway):
     assert value(m, requests, "switchyard_requests_total", **chat, model="ratelimited-model", provider="ratelimited", status="429") == 2
     # Refused before a plan: no model, no provider (what the client named is not a label).
     assert value(m, requests, "switchyard_requests_total", **chat, model="", provider="", status="404") == 1
-    assert value(m, requests, "switchyard_requests_total", route="embeddings", model="text-embedding-3-small", provider="mock", status="200") == 1
+    assert value(m, requests, "switchyard_requests_total", route="embeddings", model="text-embedding-3-small", provider="relay", status="200") == 1
     # Passthrough: the model is what the enricher read off the exchange.
-    assert value(m, requests, "switchyard_requests_total", route="passthrough", model="gpt-4o-mini", provider="mock", status="200") == 1
+    assert value(m, requests, "switchyard_requests_total", route="passthrough", model="gpt-4o-mini", provider="relay", status="200") == 1
     assert sum(s.value for s in m[requests].samples) == 12
 
     errors = "switchyard_request_errors"
@@ -156,7 +133,7 @@ def test_counts_every_kind_of_request_exactly(gateway):
 
     assert value(m, "switchyard_prompt_tokens", "switchyard_prompt_tokens_total", **chat, model="gpt-4o-mini", provider="mock") == prompt
     assert value(m, "switchyard_completion_tokens", "switchyard_completion_tokens_total", **chat, model="gpt-4o-mini", provider="mock") == completion
-    assert value(m, "switchyard_prompt_tokens", "switchyard_prompt_tokens_total", route="embeddings", model="text-embedding-3-small", provider="mock") == embedded.usage.prompt_tokens
+    assert value(m, "switchyard_prompt_tokens", "switchyard_prompt_tokens_total", route="embeddings", model="text-embedding-3-small", provider="relay") == embedded.usage.prompt_tokens
 
     # Every request is observed once in the duration histogram; upstream time only where an
     # upstream answered (not echo, not the refusal); time to first token for the two streams.
@@ -173,17 +150,19 @@ def test_counts_every_kind_of_request_exactly(gateway):
     assert value(m, "switchyard_streams_in_flight", "switchyard_streams_in_flight") == 0
 
     # Cumulative buckets ending in +Inf = _count, _sum positive.
-    for labels in ({**chat, "model": "gpt-4o-mini", "provider": "mock"}, {"route": "passthrough", "model": "gpt-4o-mini", "provider": "mock"}):
+    for labels in ({**chat, "model": "gpt-4o-mini", "provider": "mock"}, {"route": "passthrough", "model": "gpt-4o-mini", "provider": "relay"}):
         buckets = [s for s in m[duration].samples if s.name == duration + "_bucket" and all(s.labels[k] == v for k, v in labels.items())]
         counts = [s.value for s in buckets]
         assert counts == sorted(counts) and buckets[-1].labels["le"] == "+Inf"
         assert counts[-1] == value(m, duration, duration + "_count", **labels)
         assert value(m, duration, duration + "_sum", **labels) > 0
 
-    # Hooks per plugin (config names): the mock provider's prepare ran for 3 + 2 chats, the
-    # failover, the embedding and the passthrough; the rate-limited provider's answer failed twice.
+    # Hooks per plugin (config names): the mock provider's prepare ran for 3 + 2 chats and the
+    # failover, relay's for the embedding and the passthrough; the rate-limited provider's
+    # answer failed twice.
     calls = "switchyard_plugin_calls"
-    assert value(m, calls, "switchyard_plugin_calls_total", plugin="mock", hook="prepare") == 8
+    assert value(m, calls, "switchyard_plugin_calls_total", plugin="mock", hook="prepare") == 6
+    assert value(m, calls, "switchyard_plugin_calls_total", plugin="relay", hook="prepare") == 2
     assert value(m, calls, "switchyard_plugin_calls_total", plugin="echo", hook="generate") == 1
     assert value(m, calls, "switchyard_plugin_calls_total", plugin="ratelimited", hook="prepare") == 2
     assert value(m, calls, "switchyard_plugin_calls_total", plugin="usage", hook="enricher") > 0
