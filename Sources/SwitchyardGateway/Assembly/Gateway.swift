@@ -118,7 +118,7 @@ public final class Gateway: @unchecked Sendable {
             settings: GatewaySettings(accessLog: accessLog, defaultFileProvider: config.files.defaultProvider), log: log, workers: workers,
             guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers,
             batchPreparers: batchPreparers, store: store, heldFiles: heldFiles, metricLabels: metrics.labels(for: config))
-        metrics.setPluginNames(watchedNames)
+        metrics.appendPluginNames(watchedNames)
         if let name = config.files.defaultProvider, services.nativeProvider(name, for: "files") == nil {
             let place = config.files.defaultProviderLocation.map { "\($0): " } ?? ""
             throw GatewayStartupError("\(place)files.default_provider: provider \"\(name)\" does not take files (its plugin's manifest does not list \"files\")")

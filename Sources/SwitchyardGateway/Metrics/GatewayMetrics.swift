@@ -12,7 +12,8 @@ public protocol MetricsGaugeSource: AnyObject, Sendable {
 /// The process-level part of the metrics: the append-only label names, the names of the
 /// watched plugins, and the gauge sources a scrape adds. The per-loop shards hold the numbers
 /// (`LoopContext.metrics`); a config reload swaps the request path's `MetricLabels` snapshot
-/// (`labels(for:)`) and, when the plugins changed, `setPluginNames`, and keeps the shards.
+/// (`labels(for:)`), appends the names of the plugins it watches (`appendPluginNames`), and keeps
+/// the shards.
 ///
 /// Threading: thread-safe (mutexes); nothing here is touched per request.
 public final class GatewayMetrics: Sendable {
@@ -25,15 +26,15 @@ public final class GatewayMetrics: Sendable {
     /// The request path's label ids for `config` (see `MetricLabelRegistry.labels(for:)`).
     public func labels(for config: GatewayConfig) -> MetricLabels { registry.labels(for: config) }
 
-    /// The watched plugins' config names, indexed as their `HookWatch` tag.
-    public func setPluginNames(_ names: [String]) { plugins.withLock { $0 = names } }
+    /// Names the next watched plugins (config names), in the order of their `HookWatch` tags:
+    /// tags are handed out append-only, so a reload's new plugins append theirs.
+    public func appendPluginNames(_ names: [String]) { plugins.withLock { $0 += names } }
 
     /// Adds a source whose families every later scrape appends.
-    // TODO(breakers, after helper R's merge): the `TargetHealth` of each generation conforms to
-    // `MetricsGaugeSource` (a `switchyard_breaker_state{provider=…}` gauge: 0 closed, 1 half-open,
-    // 2 open, read under its own lock) and Gateway.init calls `metrics.register(targetHealth)`
-    // next to `metrics.setPluginNames`; a reload registers the new generation's and unregisters
-    // the old one's at its release.
+    // TODO(breakers, on merging main): main's process-level `TargetHealthBook` conforms to
+    // `MetricsGaugeSource` (a `switchyard_breaker_state{provider=…}` gauge from its `entries()`:
+    // 0 closed, 1 half-open, 2 open, read under its own lock) and Gateway.init calls
+    // `metrics.register(healthBook)` once; the book outlives generations, so no unregister.
     public func register(_ source: any MetricsGaugeSource) { sources.withLock { $0.append(source) } }
 
     /// Removes a source registered before (a generation's breakers, at its release).
