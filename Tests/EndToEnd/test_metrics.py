@@ -41,12 +41,16 @@ def config(mock_port):
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory):
     mock, mock_port = start_process([os.path.join(BIN_DIR, "switchyard-mock"), "--port", "0", "--loops", "1"])
-    path = tmp_path_factory.mktemp("metrics") / "switchyard.yaml"
+    folder = tmp_path_factory.mktemp("metrics")
+    path = folder / "switchyard.yaml"
     path.write_text(config(mock_port))
     env = dict(os.environ, SWITCHYARD_E2E_UPSTREAM_KEY=UPSTREAM_KEY)
-    process, port = start_process([os.path.join(BIN_DIR, "switchyard"), "serve", "--config", str(path)], env=env)
-    yield port
-    stop_process(process)
+    # The log to a file: an access-log line per request would fill a pipe nobody reads, and a
+    # loop blocked writing to it stalls every request and scrape on it.
+    with open(folder / "gateway.log", "w") as log:
+        process, port = start_process([os.path.join(BIN_DIR, "switchyard"), "serve", "--config", str(path)], env=env, stderr=log)
+        yield port
+        stop_process(process)
     stop_process(mock)
 
 
