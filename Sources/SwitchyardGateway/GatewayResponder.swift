@@ -11,6 +11,8 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     let storedResponses: StoredResponsesEndpoint
     /// `/admin/*` on this listener: nil when no admin key is configured (the paths do not exist).
     let admin: AdminEndpoint?
+    /// `GET /metrics`: every loop's shard merged (process-level: numbers outlive reloads).
+    let metrics: MetricsEndpoint
     /// The secret that marks requests this gateway's plugins send to it (`http_send` of a path).
     let internalRequests = InternalRequests()
     /// Each event loop's upstream client and access-log batch, keyed by the loop's identity;
@@ -23,8 +25,9 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     /// streaming decision, admin status, tests). Requests read their loop's copy instead.
     let installed: Mutex<GatewayGeneration>
 
-    init(generation: GatewayGeneration, responses: ResponseStore, admin: AdminEndpoint?) {
+    init(generation: GatewayGeneration, responses: ResponseStore, admin: AdminEndpoint?, metrics: GatewayMetrics = GatewayMetrics()) {
         installed = Mutex(generation)
+        self.metrics = MetricsEndpoint(metrics: metrics)
         storedResponses = StoredResponsesEndpoint(store: responses)
         self.admin = admin
     }
@@ -39,6 +42,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
             context.generation = installed.withLock { $0 }
             contexts[ObjectIdentifier(loop)] = context
         }
+        metrics.contexts = loops.compactMap { contexts[ObjectIdentifier($0)] }
     }
 
     /// Every loop's context, for installing a new generation (`GenerationSwap`).
@@ -87,6 +91,9 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
                 try route(request, isInternal: false, writer: writer)
             }
         } catch {
+            // Refused before it had a plan (a bad body, an unknown model): counted with no model
+            // or provider, so what clients send never grows the series.
+            contexts[ObjectIdentifier(writer.loop)]?.metrics.recordRefusal(route: MetricRoute.id(path: request.path), status: error.status, startedAt: request.receivedAt)
             // Anthropic's SDK reads its own error shape; every other route speaks OpenAI's.
             if request.path.hasPrefix("/v1/messages") {
                 let body = anthropicErrorBody(status: error.status, gatewayError: error.body)
@@ -133,6 +140,9 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         case "/v1/models", "/models":
             guard allows("GET", request, writer) else { return }
             Self.sendJSON(try context(of: writer).current.models.body, to: writer)
+        case "/metrics":
+            guard allows("GET", request, writer) else { return }
+            metrics.scrape(writer: writer)
         case "/health", "/healthz":
             guard allows("GET", request, writer) else { return }
             Self.sendJSON(Array(#"{"status":"ok"}"#.utf8), to: writer)

@@ -76,7 +76,7 @@ final class GatewayServices: Sendable {
 
     init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog, workers: WorkerPool? = nil,
          guardrails: [String: ConfiguredGuardrail] = [:], enrichers: [ConfiguredEnricher] = [], batchPreparers: [ConfiguredBatchPreparer] = [],
-         store: Store? = nil, heldFiles: HeldFiles? = nil, lifetime: GenerationLifetime? = nil) {
+         store: Store? = nil, heldFiles: HeldFiles? = nil, lifetime: GenerationLifetime? = nil, metricLabels: MetricLabels = .empty) {
         self.providers = providers
         self.lifetime = lifetime
         self.store = store
@@ -88,7 +88,7 @@ final class GatewayServices: Sendable {
         self.planner = planner
         self.settings = settings
         self.log = log
-        self.accessLog = AccessLog(enabled: settings.accessLog, log: log)
+        self.accessLog = AccessLog(enabled: settings.accessLog, log: log, labels: metricLabels)
     }
 }
 

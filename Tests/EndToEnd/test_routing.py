@@ -309,6 +309,17 @@ def test_cost_takes_the_cheapest_priced_target_and_skips_unpriced(setup):
 # --- circuit breakers -----------------------------------------------------------------------------
 
 
+def breaker_state(gateway, provider):
+    """The `switchyard_circuit_breaker_state` gauge of `provider`'s target, from GET /metrics."""
+    from prometheus_client.parser import text_string_to_metric_families
+    with urllib.request.urlopen(f"http://127.0.0.1:{gateway.port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    for family in text_string_to_metric_families(text):
+        if family.name == "switchyard_circuit_breaker_state":
+            return {sample.labels["provider"]: sample.value for sample in family.samples}.get(provider)
+    return None
+
+
 def test_a_breaker_opens_skips_then_recovers_through_a_probe(setup):
     gateway, mocks, _ = setup
     dead = mocks["d"]
@@ -318,6 +329,7 @@ def test_a_breaker_opens_skips_then_recovers_through_a_probe(setup):
             provider, headers, _ = gateway.chat("flaky-model")
             assert provider == "steady" and headers["x-switchyard-attempts"] == "2"
         assert gateway.log_line("circuit breaker opened").count("provider=flaky") == 1
+        assert breaker_state(gateway, "flaky") == 2  # open
         dead.forget()
         for _ in range(3):
             provider, headers, request_id = gateway.chat("flaky-model")
@@ -331,6 +343,7 @@ def test_a_breaker_opens_skips_then_recovers_through_a_probe(setup):
         assert provider == "flaky"
         assert len(dead.journal()) == 1
         assert "provider=flaky" in gateway.log_line("circuit breaker closed")
+        assert breaker_state(gateway, "flaky") == 0
         assert gateway.chat("flaky-model")[0] == "flaky"
     finally:
         dead.heal()

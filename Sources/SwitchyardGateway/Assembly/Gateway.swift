@@ -37,6 +37,9 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
     let source: ConfigSource?
     /// One reload at a time, and none once shutdown has begun.
     let reloads = ReloadState()
+    /// The metrics' process-level part: label names, plugin names, gauge sources (per-loop
+    /// shards hold the numbers; `GET /metrics` merges them).
+    public let metrics = GatewayMetrics()
 
     /// The running config (the current generation's).
     public var config: GatewayConfig { responder.installed.withLock { $0.config } }
@@ -60,10 +63,11 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
         let heldFiles = try Self.openHeldFiles(store: store, config: config, log: log)
         let responses = ResponseStore(store: store, retention: ResponseStore.Retention(config.store.responses), log: log)
         process = GatewayProcess(log: log, accessLog: accessLog, store: store, heldFiles: heldFiles, responses: responses,
-                                 workers: workers, watched: WatchedPlugins(), healthBook: healthBook)
+                                 workers: workers, watched: WatchedPlugins(), healthBook: healthBook, metrics: metrics)
+        metrics.register(healthBook)
         let first = try GatewayGeneration(number: 1, config: config, process: process)
         admin = AdminEndpoint(key: config.admin.key)
-        responder = GatewayResponder(generation: first, responses: responses, admin: admin)
+        responder = GatewayResponder(generation: first, responses: responses, admin: admin, metrics: metrics)
 
         var http = HTTPServerConfiguration(host: config.server.host, port: config.server.port)
         http.loops = config.server.loops > 0 ? config.server.loops : EventLoopGroup.availableCores

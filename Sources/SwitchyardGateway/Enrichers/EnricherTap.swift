@@ -35,6 +35,7 @@ final class EnricherTap {
             let mark = watch.enter(.observe, provider: entry.watchTag)
             let begun = entry.plugin.begin(call, request: head, deadline: entry.deadline)
             _ = watch.exit(mark)
+            if case .failed = begun { watch.failed(mark) }
             switch begun {
             case .declined: record.note(entry.name, .declined)
             case .failed(let failure): fail(entry, hook: "begin", failure)

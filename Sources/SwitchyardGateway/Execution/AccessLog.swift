@@ -4,14 +4,27 @@ import SwitchyardPosix
 
 /// One line per request, enriched from the plan (the single source of truth for what was
 /// decided): request id, endpoint, model resolution, provider, attempts, status, timings, usage.
+/// Every request that had a plan ends here once, so its metrics are counted here too (into the
+/// loop's shard, with the usage parsed once for both).
 struct AccessLog: Sendable {
     let enabled: Bool
     let log: GatewayLog
+    /// The metric label ids of this config's models and providers.
+    var labels = MetricLabels.empty
 
+    /// `firstContentAt`: when a stream's first bytes went out (monotonic ns; 0 when none did).
     func record(plan: ExecutionPlan, status: Int, attempt: Int, startedAt: UInt64, upstreamNanoseconds: UInt64, usage: [UInt8]?, failure: String?,
-                guardrails: GuardrailRecord? = nil, enrichment: Enrichment? = nil, responseStreamed: Bool = false, into batch: AccessLogBatch) {
-        guard enabled, log.minimum <= .info else { return }
+                guardrails: GuardrailRecord? = nil, enrichment: Enrichment? = nil, responseStreamed: Bool = false, firstContentAt: UInt64 = 0,
+                into context: LoopContext) {
         let total = monotonicNanoseconds() &- startedAt
+        let counts = usage.flatMap(UsageCounts.init)
+        let model = plan.passthrough != nil ? enrichment?.model ?? "" : plan.resolution.resolved
+        let ids = context.metrics.ids(model: model, provider: plan.attempts[attempt].provider, in: labels)
+        let key = MetricSeriesKey.make(route: MetricRoute.id(plan.operation), model: ids.model, provider: ids.provider, status: status)
+        context.metrics.record(
+            key, attempts: attempt + 1, duration: total, upstream: upstreamNanoseconds,
+            firstContent: firstContentAt == 0 ? 0 : max(1, firstContentAt &- startedAt), usage: counts)
+        guard enabled, log.minimum <= .info else { return }
         var line = LogLine(level: .info, message: "request")
         line.field("request_id", plan.requestID)
         line.field("endpoint", plan.operation.rawValue)
@@ -44,7 +57,7 @@ struct AccessLog: Sendable {
         line.field("duration_us", Int(total / 1000))
         line.field("upstream_us", Int(upstreamNanoseconds / 1000))
         if plan.internalRequest { line.field("internal", "true") }
-        if let usage, let counts = UsageCounts(usage) {
+        if let counts {
             if let prompt = counts.prompt { line.field("prompt_tokens", prompt) }
             if let completion = counts.completion { line.field("completion_tokens", completion) }
             if let cached = counts.cached, cached > 0 { line.field("cached_tokens", cached) }
@@ -58,7 +71,7 @@ struct AccessLog: Sendable {
             if !enrichment.record.isEmpty { line.quotedField("enrichers") { enrichment.record.write(into: &$0) } }
         }
         if let failure { line.field("error", failure) }
-        batch.append(line)
+        context.accessLog.append(line)
     }
 }
 

@@ -3,7 +3,7 @@ import SwitchyardPosix
 import SwitchyardUpstream
 
 /// What each event loop owns for the request path: its upstream client, its access-log batch,
-/// the watch on the plugin hooks it runs, the plugins' out-of-band HTTP (`http_send`) and an
+/// its metrics shard, the watch on the plugin hooks it runs, the plugins' out-of-band HTTP (`http_send`) and an
 /// ended `PluginCall` kept for the next request.
 /// Created before the server starts, then used only on its loop's thread (the hook watch is also
 /// read by the watchdog thread; `generation` is replaced on the loop by `GenerationSwap`).
@@ -11,6 +11,8 @@ final class LoopContext {
     let upstream: UpstreamClient
     let accessLog: AccessLogBatch
     let hookWatch = HookWatch()
+    /// This loop's requests' metrics (a scrape asks the loop for `metricsSnapshot`).
+    let metrics = MetricShard()
     let pluginHTTP: LoopPluginHTTP
     /// An ended call for the next request (one allocation and one free fewer per request).
     private var spareCall: PluginCall?
@@ -35,6 +37,11 @@ final class LoopContext {
             return spare
         }
         return PluginCall(http: pluginHTTP)
+    }
+
+    /// A copy of this loop's metrics for a scrape. On the loop's thread.
+    func metricsSnapshot() -> LoopMetricsSnapshot {
+        LoopMetricsSnapshot(series: metrics.snapshot(), streamsInFlight: metrics.streamsInFlight, hooks: hookWatch.counts.snapshot())
     }
 
     /// Keeps an ended call for the next request. On the loop only (a request released on a

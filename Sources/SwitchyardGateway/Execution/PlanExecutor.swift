@@ -51,6 +51,8 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     private var upstreamNanoseconds: UInt64 = 0
 
     private var streamStarted = false
+    /// When the stream's head and first bytes went out (monotonic ns; 0 before), for the metrics.
+    private var firstContentAt: UInt64 = 0
     /// The upstream is paused because the client reads slower than it writes.
     private var receivingPaused = false
     /// Whether the transfer is paused now (for the client, or while a worker runs a response hook).
@@ -171,6 +173,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             if generateOnWorker { return runGenerateOnWorker(body) }
             let mark = context.hookWatch.enter(.generate, provider: watchTag)
             let failure = body.withUnsafeBytes { provider.generate(call, body: $0, output: self) }
+            if failure != nil { context.hookWatch.failed(mark) }
             if context.hookWatch.exit(mark), let overrun = slowLoopHook(.generate) { return conclude(overrun) }
             conclude(pendingFailure ?? failure)
             return
@@ -178,6 +181,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         if prepareOnWorker { return runPrepareOnWorker(body) }
         let mark = context.hookWatch.enter(.prepare, provider: watchTag)
         let prepared = body.withUnsafeBytes { provider.prepare(call, body: $0) }
+        if case .failure = prepared { context.hookWatch.failed(mark) }
         if context.hookWatch.exit(mark), let overrun = slowLoopHook(.prepare) { return conclude(overrun) }
         startUpstream(prepared)
     }
@@ -235,7 +239,9 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         if context.hookWatch.exit(mark), let overrun = slowLoopHook(.begin) { return abortTransfer(overrun) }
         switch began {
         case .success(let started): transformation = started
-        case .failure(let failure): abortTransfer(failure)
+        case .failure(let failure):
+            context.hookWatch.failed(mark)
+            abortTransfer(failure)
         }
     }
 
@@ -248,7 +254,10 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         let mark = context.hookWatch.enter(.data, provider: watchTag)
         let failure = transformation.data(chunk, output: self)
         if context.hookWatch.exit(mark), let overrun = slowLoopHook(.data) { return abortTransfer(overrun) }
-        if let failure { abortTransfer(failure) }
+        if let failure {
+            context.hookWatch.failed(mark)
+            abortTransfer(failure)
+        }
     }
 
     func upstreamComplete(_ result: UpstreamResult) {
@@ -265,6 +274,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             }
             let mark = context.hookWatch.enter(.end, provider: watchTag)
             let failure = transformation.end(output: self)
+            if failure != nil { context.hookWatch.failed(mark) }
             if context.hookWatch.exit(mark), let overrun = slowLoopHook(.end) { return conclude(overrun) }
             conclude(failure)
         case .failure(let error):
@@ -348,6 +358,8 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     func startStream() {
         streamStarted = true
         recordFirstToken()
+        firstContentAt = monotonicNanoseconds()
+        context.metrics.streamStarted()
         var headers = planHeaders()
         headers.add("Content-Type", "text/event-stream")
         headers.add("Cache-Control", "no-cache")
@@ -512,7 +524,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         services.accessLog.record(
             plan: plan, status: status, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage ?? enrichment?.usage, failure: failure, guardrails: guardrailRecord,
-            enrichment: enrichment, into: context.accessLog)
+            enrichment: enrichment, firstContentAt: firstContentAt, into: context)
     }
 
     private func clientWentAway() {
@@ -532,7 +544,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         services.accessLog.record(
             plan: plan, status: 499, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage ?? enrichment?.usage, failure: "client closed the connection",
-            guardrails: guardrailRecord, enrichment: enrichment, into: context.accessLog)
+            guardrails: guardrailRecord, enrichment: enrichment, firstContentAt: firstContentAt, into: context)
     }
 
     /// The server's shutdown grace ran out before this request ended: the upstream transfer is

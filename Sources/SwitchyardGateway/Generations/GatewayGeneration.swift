@@ -40,6 +40,7 @@ final class GatewayGeneration: Sendable {
         let tagBase = process.watched.count
         var providers: [String: ConfiguredProvider] = [:]
         var watched: [HookWatchdog.WatchedPlugin] = []
+        var watchedNames: [String] = []  // config names, as the metrics label the plugins (same order as `watched`)
         for entry in config.providers {
             guard let plugin = plugins.providers[entry.name] else { continue }
             let instance = plugins.instances[entry.plugin]
@@ -48,6 +49,7 @@ final class GatewayGeneration: Sendable {
                 blocking: instance?.library.blockingHooks ?? [], watchTag: HookWatch.tag(provider: tagBase + watched.count),
                 passthrough: entry.passthrough, batchDiscount: instance?.library.manifest["batch_discount"]?.doubleValue ?? 0)
             watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: instance?.host))
+            watchedNames.append(entry.name)
         }
         // Threads for blocking hooks only once a plugin in use declares one.
         let declared = providers.values.contains(where: \.declaresBlockingHooks)
@@ -58,6 +60,7 @@ final class GatewayGeneration: Sendable {
             guard let plugin = plugins.guardrails[entry.name] else { continue }
             guardrails.append(ConfiguredGuardrail(entry: entry, plugin: plugin, watchTag: HookWatch.tag(provider: tagBase + watched.count)))
             watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: plugins.instances[entry.plugin]?.host))
+            watchedNames.append(entry.name)
         }
         Self.warnOfPassthroughAroundGuardrails(providers, guardrails, log)
         // Enrichers in config order.
@@ -66,6 +69,7 @@ final class GatewayGeneration: Sendable {
             guard let plugin = plugins.enrichers[entry.name] else { continue }
             enrichers.append(ConfiguredEnricher(entry: entry, plugin: plugin, watchTag: HookWatch.tag(provider: tagBase + watched.count)))
             watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: plugins.instances[entry.plugin]?.host))
+            watchedNames.append(entry.name)
         }
         // Batch preparers in run order (config order).
         let loadedPreparers = plugins.batchPreparers
@@ -78,7 +82,8 @@ final class GatewayGeneration: Sendable {
             planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations, enrichers: enrichers),
             settings: GatewaySettings(accessLog: process.accessLog, defaultFileProvider: config.files.defaultProvider), log: log, workers: workers,
             guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers,
-            batchPreparers: batchPreparers, store: process.store, heldFiles: process.heldFiles, lifetime: lifetime)
+            batchPreparers: batchPreparers, store: process.store, heldFiles: process.heldFiles, lifetime: lifetime,
+            metricLabels: process.metrics.labels(for: config))
         if let name = config.files.defaultProvider, services.nativeProvider(name, for: "files") == nil {
             let place = config.files.defaultProviderLocation.map { "\($0): " } ?? ""
             throw GatewayStartupError("\(place)files.default_provider: provider \"\(name)\" does not take files (its plugin's manifest does not list \"files\")")
@@ -91,6 +96,7 @@ final class GatewayGeneration: Sendable {
         batches = BatchesEndpoint(services: services)
         models = ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000))
         process.watched.append(watched)
+        process.metrics.appendPluginNames(watchedNames)
     }
 
     /// Passthrough carries the provider's own format, which guardrails do not read (decision

@@ -13,4 +13,6 @@ struct GatewayProcess: Sendable {
     let workers: PluginWorkers
     let watched: WatchedPlugins
     let healthBook: TargetHealthBook
+    /// Label and plugin names for the per-loop metric shards (append-only across reloads).
+    let metrics: GatewayMetrics
 }

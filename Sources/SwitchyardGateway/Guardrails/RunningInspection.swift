@@ -77,6 +77,7 @@ final class RunningInspection: PluginVerdictTarget, @unchecked Sendable {
         }
         switch outcome {
         case .finished(let failure):
+            if failure != nil { watch.failed(mark) }
             if elapsed > guardrail.deadline {
                 result = .timedOut
             } else {

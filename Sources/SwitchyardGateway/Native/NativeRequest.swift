@@ -93,6 +93,6 @@ final class NativeRequest: @unchecked Sendable {
             internalRequest: internalRequest, passthrough: PassthroughTarget(method: request.method, path: request.target))
         services.accessLog.record(
             plan: plan, status: status, attempt: 0, startedAt: request.receivedAt, upstreamNanoseconds: upstream, usage: nil, failure: failure,
-            into: context.accessLog)
+            into: context)
     }
 }

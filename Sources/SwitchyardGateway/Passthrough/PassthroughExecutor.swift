@@ -72,6 +72,7 @@ final class PassthroughExecutor: UpstreamResponseDelegate {
         let mark = context.hookWatch.enter(.prepare, provider: provider.watchTag)
         let prepared = provider.plugin.passthrough(call, method: target.method, path: target.path)
         _ = context.hookWatch.exit(mark)
+        if case .failure? = prepared { context.hookWatch.failed(mark) }
         let draft: UpstreamRequestBuilder
         switch prepared {
         case .none:
@@ -225,7 +226,7 @@ final class PassthroughExecutor: UpstreamResponseDelegate {
         pluginCall.end()
         services.accessLog.record(
             plan: plan, status: status, attempt: 0, startedAt: request.receivedAt, upstreamNanoseconds: upstreamNanoseconds,
-            usage: enrichment?.usage, failure: failure, enrichment: enrichment, responseStreamed: isEventStream, into: context.accessLog)
+            usage: enrichment?.usage, failure: failure, enrichment: enrichment, responseStreamed: isEventStream, into: context)
     }
 
     private func logText(_ message: String) -> String {

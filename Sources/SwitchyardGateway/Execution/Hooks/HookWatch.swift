@@ -44,6 +44,8 @@ final class HookWatch: @unchecked Sendable {
     var watchdogSeen: UInt64 = 0
     var watchdogSeenAt: UInt64 = 0
     var watchdogReported = false
+    /// Loop-confined: calls and failures per plugin and hook, for the metrics.
+    let counts = HookCounts()
 
     static func tag(provider index: Int) -> UInt64 { UInt64(index & 0xF_FFFF) << 4 }
     static func provider(of word: UInt64) -> Int { Int((word >> 4) & 0xF_FFFF) }
@@ -54,6 +56,7 @@ final class HookWatch: @unchecked Sendable {
     @inline(__always)
     func enter(_ hook: HookKind, provider: UInt64) -> UInt64 {
         sequence &+= 1 << 24
+        counts.calls[HookCounts.slot(tag: provider, hook: hook.rawValue)] &+= 1
         let mark = sequence | provider | hook.rawValue << 1 | 1
         state.store(mark, ordering: .relaxed)
         return mark
@@ -65,6 +68,11 @@ final class HookWatch: @unchecked Sendable {
     func exit(_ mark: UInt64) -> Bool {
         state.store(sequence, ordering: .relaxed)
         return flagged.load(ordering: .relaxed) == mark
+    }
+
+    /// Counts the hook call `mark` came from as failed (it returned an error). On the loop's thread.
+    func failed(_ mark: UInt64) {
+        counts.failures[HookCounts.slot(tag: mark & 0xFF_FFF0, hook: (mark >> 1) & 0x7)] &+= 1
     }
 
     /// For a flagged call that has returned: how long it ran, at least (the watchdog saw it
