@@ -13,15 +13,18 @@ public struct ProviderEntry: Sendable, Hashable {
     public var timeouts: UpstreamTimeouts
     /// Forwarding of `/p/{name}/…` to this provider; nil = passthrough off (the default).
     public var passthrough: PassthroughPolicy?
+    /// `retry:`; nil = each target of this provider is tried once (the default).
+    public var retry: RetryConfig?
 
     public init(name: String, plugin: String, models: [String], location: SourceLocation, timeouts: UpstreamTimeouts = UpstreamTimeouts(),
-                passthrough: PassthroughPolicy? = nil) {
+                passthrough: PassthroughPolicy? = nil, retry: RetryConfig? = nil) {
         self.name = name
         self.plugin = plugin
         self.models = models
         self.location = location
         self.timeouts = timeouts
         self.passthrough = passthrough
+        self.retry = retry
     }
 
     /// True when the provider lists `model` or the wildcard `"*"`.

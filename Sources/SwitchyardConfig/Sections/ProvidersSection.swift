@@ -1,6 +1,6 @@
 /// Decodes `providers:`, a list of provider instances.
 enum ProvidersSection {
-    static let keys = ["name", "plugin", "models", "enabled", "timeouts", "passthrough"]
+    static let keys = ["name", "plugin", "models", "enabled", "timeouts", "passthrough", "retry"]
     static let passthroughKeys = ["enabled", "allow", "deny"]
     static let timeoutKeys = ["connect", "first_byte", "idle", "total"]
 
@@ -43,7 +43,8 @@ enum ProvidersSection {
         let enabled = try fields["enabled"].map { v throws(ConfigError) in try v.enabledFlag() } ?? true
         let timeouts = try fields["timeouts"].map { v throws(ConfigError) in try decodeTimeouts(v, defaults: defaults) } ?? defaults
         let passthrough = try fields["passthrough"].flatMap { v throws(ConfigError) in try decodePassthrough(v) }
-        let entry = ProviderEntry(name: name, plugin: plugin, models: models, location: item.location, timeouts: timeouts, passthrough: passthrough)
+        let retry = try fields["retry"].flatMap { v throws(ConfigError) in try RetrySection.decode(v) }
+        let entry = ProviderEntry(name: name, plugin: plugin, models: models, location: item.location, timeouts: timeouts, passthrough: passthrough, retry: retry)
         return Draft(entry: entry, enabled: enabled, nameValue: nameValue, pluginValue: pluginValue)
     }
 

@@ -56,7 +56,8 @@ public final class Gateway: @unchecked Sendable {
             providers[entry.name] = ConfiguredProvider(
                 plugin: plugin, limits: UpstreamLimits(entry.timeouts, server: config.server),
                 blocking: instance?.library.blockingHooks ?? [], watchTag: HookWatch.tag(provider: watched.count),
-                passthrough: entry.passthrough, batchDiscount: instance?.library.manifest["batch_discount"]?.doubleValue ?? 0)
+                passthrough: entry.passthrough, batchDiscount: instance?.library.manifest["batch_discount"]?.doubleValue ?? 0,
+                retry: entry.retry.map(RetryPolicy.init))
             watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: instance?.host))
         }
         // Threads for blocking hooks only when a plugin in use declares one.
@@ -108,7 +109,8 @@ public final class Gateway: @unchecked Sendable {
         let services = GatewayServices(
             providers: providers,
             planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations, enrichers: enrichers),
-            settings: GatewaySettings(accessLog: accessLog, defaultFileProvider: config.files.defaultProvider), log: log, workers: workers,
+            settings: GatewaySettings(accessLog: accessLog, defaultFileProvider: config.files.defaultProvider,
+                                      requestDeadline: config.server.requestDeadline.nanoseconds), log: log, workers: workers,
             guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers,
             batchPreparers: batchPreparers, store: store, heldFiles: heldFiles)
         if let name = config.files.defaultProvider, services.nativeProvider(name, for: "files") == nil {

@@ -9,7 +9,8 @@ struct AccessLog: Sendable {
     let log: GatewayLog
 
     func record(plan: ExecutionPlan, status: Int, attempt: Int, startedAt: UInt64, upstreamNanoseconds: UInt64, usage: [UInt8]?, failure: String?,
-                guardrails: GuardrailRecord? = nil, enrichment: Enrichment? = nil, responseStreamed: Bool = false, into batch: AccessLogBatch) {
+                guardrails: GuardrailRecord? = nil, enrichment: Enrichment? = nil, responseStreamed: Bool = false, retries: Int = 0, traceID: String? = nil,
+                into batch: AccessLogBatch) {
         guard enabled, log.minimum <= .info else { return }
         let total = monotonicNanoseconds() &- startedAt
         var line = LogLine(level: .info, message: "request")
@@ -38,7 +39,10 @@ struct AccessLog: Sendable {
             let native = ExecutionMode(provider: plan.attempts[attempt].operation, ingress: plan.operation) == .native
             line.field("mode", word: native ? "native" : "translated")
         }
-        line.field("attempts", attempt + 1)
+        // Upstream tries: the plan's attempts so far plus the retries on them.
+        line.field("attempts", attempt + 1 + retries)
+        if retries > 0 { line.field("retries", retries) }
+        if let traceID { line.field("trace_id", traceID) }
         line.field("stream", plan.stream || responseStreamed ? "true" : "false")
         line.field("duration_us", Int(total / 1000))
         line.field("upstream_us", Int(upstreamNanoseconds / 1000))

@@ -12,6 +12,8 @@ final class LoopContext {
     let accessLog: AccessLogBatch
     let hookWatch = HookWatch()
     let pluginHTTP: LoopPluginHTTP
+    /// Backoff jitter and trace ids of this loop's requests.
+    var random = LoopRandom()
     /// An ended call for the next request (one allocation and one free fewer per request).
     private var spareCall: PluginCall?
 
