@@ -53,8 +53,8 @@ enum ForwardedHeaders {
         }
         forwarded.append(("X-Request-ID", requestID))
         if let trace {
-            forwarded.append(("traceparent", trace.parent))
-            if let state = trace.state { forwarded.append(("tracestate", state)) }
+            if !providerSet.contains("traceparent") { forwarded.append(("traceparent", trace.parent)) }
+            if let state = trace.state, !providerSet.contains("tracestate") { forwarded.append(("tracestate", state)) }
         }
         if identityEncoding { forwarded.append(("Accept-Encoding", "identity")) }
         return forwarded
