@@ -28,7 +28,12 @@ struct TraceContext: Sendable {
             var high = random.next()
             let low = random.next()
             if high == 0 && low == 0 { high = 1 }  // all-zero is invalid
-            self.init(traceID: Self.hex(high) + Self.hex(low), flags: "01", state: nil)
+            let traceID = String(unsafeUninitializedCapacity: 32) { buffer in
+                Self.writeHex(high, into: buffer, at: 0)
+                Self.writeHex(low, into: buffer, at: 16)
+                return 32
+            }
+            self.init(traceID: traceID, flags: "01", state: nil)
         }
     }
 
@@ -36,7 +41,24 @@ struct TraceContext: Sendable {
     func traceparent(random: inout some RandomNumberGenerator) -> String {
         var span = random.next()
         if span == 0 { span = 1 }
-        return "00-" + traceID + "-" + Self.hex(span) + "-" + flags
+        // One allocation: "00-" trace "-" span "-" flags.
+        return String(unsafeUninitializedCapacity: 55) { buffer in
+            buffer[0] = 0x30
+            buffer[1] = 0x30
+            buffer[2] = 0x2D
+            var index = 3
+            for byte in traceID.utf8.prefix(32) {
+                buffer[index] = byte
+                index += 1
+            }
+            buffer[35] = 0x2D
+            Self.writeHex(span, into: buffer, at: 36)
+            buffer[52] = 0x2D
+            var flag = flags.utf8.makeIterator()
+            buffer[53] = flag.next() ?? 0x30
+            buffer[54] = flag.next() ?? 0x30
+            return 55
+        }
     }
 
     /// `version-traceid-parentid-flags`. Version 00: exactly 55 characters. A later version
@@ -63,15 +85,18 @@ struct TraceContext: Sendable {
         bytes.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// 16 lowercase hex digits, leading zeros kept.
     static func hex(_ value: UInt64) -> String {
         String(unsafeUninitializedCapacity: 16) { buffer in
-            for index in 0..<16 {
-                buffer[index] = digits[Int((value >> UInt64(60 - index * 4)) & 0xF)]
-            }
+            writeHex(value, into: buffer, at: 0)
             return 16
+        }
+    }
+
+    private static func writeHex(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+        for index in 0..<16 {
+            let nibble = UInt8(truncatingIfNeeded: value >> UInt64(60 - index * 4)) & 0xF
+            buffer[start + index] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
         }
     }
 }
