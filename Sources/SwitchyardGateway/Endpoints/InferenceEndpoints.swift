@@ -74,8 +74,17 @@ struct InferenceEndpoints {
 
     /// The client's trace continued, or a new one (TraceContext).
     static func trace(_ request: HTTPRequest, _ context: LoopContext) -> TraceContext {
-        let parent = request.headers["traceparent"]
-        return TraceContext(traceparent: parent, tracestate: parent == nil ? nil : request.headers["tracestate"], random: &context.random)
+        // By length first: a client's headers rarely hold either, and this runs on every request.
+        var parent: String?
+        var state: String?
+        for (name, value) in request.headers.pairs {
+            switch name.utf8.count {
+            case 11: if parent == nil, HTTPHeaders.equalIgnoringCase(name, "traceparent") { parent = value }
+            case 10: if state == nil, HTTPHeaders.equalIgnoringCase(name, "tracestate") { state = value }
+            default: continue
+            }
+        }
+        return TraceContext(traceparent: parent, tracestate: parent == nil ? nil : state, random: &context.random)
     }
 }
 

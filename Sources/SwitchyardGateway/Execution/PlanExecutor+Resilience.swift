@@ -26,16 +26,8 @@ extension PlanExecutor {
     /// the client told so in its format (a 504, or a stream's error event).
     private func deadlinePassed() {
         guard !finished else { return }
-        cancelled = true  // callbacks of the dropped transfer and worker job are ignored
         if let timer = resilience.retryTimer.take() { context.upstream.loop.cancel(timer) }
-        if channel != nil { retireWorkerJob() }
-        deferredChunks = []
-        deferredCompletion = nil
-        transfer?.cancel()
-        transfer = nil
-        transformation = nil
-        guardrailPass?.cancel()
-        streamGuard?.cancel()
+        abandonInFlightWork()
         respondDeadlineExceeded()
     }
 
@@ -98,9 +90,13 @@ extension PlanExecutor {
         var setByProvider = (requestID: false, traceparent: false, tracestate: false)
         for header in draft {
             headers.append((header.name, header.value))
-            if HTTPHeaders.equalIgnoringCase(header.name, "x-request-id") { setByProvider.requestID = true }
-            else if HTTPHeaders.equalIgnoringCase(header.name, "traceparent") { setByProvider.traceparent = true }
-            else if HTTPHeaders.equalIgnoringCase(header.name, "tracestate") { setByProvider.tracestate = true }
+            // By length first (O(1) on a native string): most names are none of the three.
+            switch header.name.utf8.count {
+            case 12: if HTTPHeaders.equalIgnoringCase(header.name, "x-request-id") { setByProvider.requestID = true }
+            case 11: if HTTPHeaders.equalIgnoringCase(header.name, "traceparent") { setByProvider.traceparent = true }
+            case 10: if HTTPHeaders.equalIgnoringCase(header.name, "tracestate") { setByProvider.tracestate = true }
+            default: break
+            }
         }
         if !setByProvider.requestID { headers.append(("X-Request-ID", plan.requestID)) }
         if !setByProvider.traceparent { headers.append(("traceparent", resilience.trace.traceparent(random: &context.random))) }

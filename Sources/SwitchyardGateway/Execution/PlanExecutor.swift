@@ -563,6 +563,13 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     /// proper end of the body), logged as 503 "gateway shutting down".
     private func shutdownGraceExpired() {
         guard !finished else { return }
+        abandonInFlightWork()
+        respond(gatewayError: GatewayError.unavailable("The gateway is shutting down; retry the request."), failure: "gateway shutting down")
+    }
+
+    /// The gateway ends the request itself (shutdown grace, request deadline): what it waits on
+    /// is dropped, and callbacks still on their way are ignored (`cancelled`).
+    func abandonInFlightWork() {
         cancelled = true
         retireWorkerJob()
         deferredChunks = []
@@ -572,6 +579,5 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         transformation = nil
         guardrailPass?.cancel()
         streamGuard?.cancel()
-        respond(gatewayError: GatewayError.unavailable("The gateway is shutting down; retry the request."), failure: "gateway shutting down")
     }
 }

@@ -46,17 +46,16 @@ struct TraceContext: Sendable {
             buffer[0] = 0x30
             buffer[1] = 0x30
             buffer[2] = 0x2D
-            var index = 3
-            for byte in traceID.utf8.prefix(32) {
-                buffer[index] = byte
-                index += 1
+            var id = traceID  // 32 ASCII bytes by construction; copied at once
+            id.withUTF8 { bytes in
+                guard bytes.count == 32, let base = buffer.baseAddress, let source = bytes.baseAddress else { return }
+                (base + 3).update(from: source, count: 32)
             }
             buffer[35] = 0x2D
             Self.writeHex(span, into: buffer, at: 36)
             buffer[52] = 0x2D
-            var flag = flags.utf8.makeIterator()
-            buffer[53] = flag.next() ?? 0x30
-            buffer[54] = flag.next() ?? 0x30
+            buffer[53] = flags.utf8.first ?? 0x30
+            buffer[54] = flags.utf8.last ?? 0x30
             return 55
         }
     }
