@@ -9,10 +9,13 @@ public struct GatewaySettings: Sendable {
     public var accessLog: Bool
     /// `files.default_provider`: the provider of uploads that name none.
     public var defaultFileProvider: String?
+    /// `server.request_deadline` in nanoseconds; 0 = none.
+    public var requestDeadline: UInt64
 
-    public init(accessLog: Bool = true, defaultFileProvider: String? = nil) {
+    public init(accessLog: Bool = true, defaultFileProvider: String? = nil, requestDeadline: UInt64 = 0) {
         self.accessLog = accessLog
         self.defaultFileProvider = defaultFileProvider
+        self.requestDeadline = requestDeadline
     }
 }
 
@@ -32,9 +35,13 @@ final class ConfiguredProvider: Sendable {
     /// What the provider takes off batch traffic (its manifest's `batch_discount`, 0.5 = half
     /// price), noted with a batch's usage; 0 when it grants none or runs no batches.
     let batchDiscount: Double
+    /// `providers[].retry`; nil = each target tried once.
+    let retry: RetryPolicy?
 
-    init(plugin: ProviderPlugin, limits: UpstreamLimits, blocking: BlockingHooks = [], watchTag: UInt64 = 0, passthrough: PassthroughPolicy? = nil, batchDiscount: Double = 0) {
+    init(plugin: ProviderPlugin, limits: UpstreamLimits, blocking: BlockingHooks = [], watchTag: UInt64 = 0, passthrough: PassthroughPolicy? = nil, batchDiscount: Double = 0,
+         retry: RetryPolicy? = nil) {
         self.plugin = plugin
+        self.retry = retry
         self.batchDiscount = batchDiscount
         self.passthrough = passthrough
         self.limits = limits

@@ -147,12 +147,16 @@ def closed_loopback_port():
 
 @pytest.fixture(scope="session")
 def gateway_port(mock_port, tmp_path_factory):
-    config = tmp_path_factory.mktemp("gateway") / "switchyard.yaml"
+    directory = tmp_path_factory.mktemp("gateway")
+    config = directory / "switchyard.yaml"
     config.write_text(gateway_config(mock_port, closed_loopback_port()))
     env = dict(os.environ, SWITCHYARD_E2E_UPSTREAM_KEY=UPSTREAM_KEY)
-    process, port = start_process([os.path.join(BIN_DIR, "switchyard"), "serve", "--config", str(config)], env=env)
-    yield port
-    stop_process(process)
+    # The log goes to a file: a pipe nobody reads fills after ~64 KiB of access-log lines, and
+    # the gateway's loops then block writing them.
+    with open(directory / "gateway.log", "w") as log:
+        process, port = start_process([os.path.join(BIN_DIR, "switchyard"), "serve", "--config", str(config)], env=env, stderr=log)
+        yield port
+        stop_process(process)
 
 
 @pytest.fixture()
@@ -168,11 +172,13 @@ def conformance_port(mock_port, tmp_path_factory):
     and gemini provider plugins, all pointed at the one mock, plus knob variants."""
     from conformance_support import conformance_config
 
-    config = tmp_path_factory.mktemp("conformance") / "switchyard.yaml"
+    directory = tmp_path_factory.mktemp("conformance")
+    config = directory / "switchyard.yaml"
     config.write_text(conformance_config(mock_port, BIN_DIR))
-    process, port = start_process([os.path.join(BIN_DIR, "switchyard"), "serve", "--config", str(config)])
-    yield port
-    stop_process(process)
+    with open(directory / "gateway.log", "w") as log:  # not a pipe: see gateway_port
+        process, port = start_process([os.path.join(BIN_DIR, "switchyard"), "serve", "--config", str(config)], stderr=log)
+        yield port
+        stop_process(process)
 
 
 @pytest.fixture()

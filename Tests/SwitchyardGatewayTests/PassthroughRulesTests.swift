@@ -48,7 +48,7 @@ import Testing
             ("X-Trace-Hop", "1"), ("Keep-Alive", "timeout=5"), ("TE", "trailers"), ("Content-Length", "12"), ("Expect", "100-continue"),
             ("X-Request-ID", "client-id"), ("anthropic-version", "2023-06-01"), ("Accept-Encoding", "gzip"), ("OpenAI-Beta", "assistants=v2"),
             ("X_Api_Key", "client"), ("Api_Key", "client"), ("Ocp-Apim-Subscription-Key", "client"), ("Cookie", "session=1"),
-            ("OpenAI-Organization", "org-client"), ("OpenAI-Project", "proj-client"),
+            ("OpenAI-Organization", "org-client"), ("OpenAI-Project", "proj-client"), ("traceparent", "00-client"), ("tracestate", "a=b"),
         ])
         let forwarded = ForwardedHeaders.upstream(client, requestID: "req-1", providerSet: ["openai-beta"], identityEncoding: false)
         #expect(forwarded.map { "\($0.0): \($0.1)" } == [
@@ -56,6 +56,9 @@ import Testing
         ])
         let identity = ForwardedHeaders.upstream(client, requestID: "req-1", providerSet: [], identityEncoding: true)
         #expect(identity.filter { $0.0.lowercased() == "accept-encoding" }.map(\.1) == ["identity"])
+        // The trace context is the gateway's: the client's continues in it (TraceContext).
+        let traced = ForwardedHeaders.upstream(client, requestID: "req-1", trace: ("00-ours", "a=b"), providerSet: [], identityEncoding: false)
+        #expect(traced.filter { $0.0.lowercased().hasPrefix("trace") }.map { "\($0.0): \($0.1)" } == ["traceparent: 00-ours", "tracestate: a=b"])
     }
 
     @Test func clientGetsTheUpstreamsFieldsLessFramingHopByHopAndOrigin() {

@@ -17,9 +17,11 @@ public struct ProviderEntry: Sendable, Hashable {
     public var timeouts: UpstreamTimeouts
     /// Forwarding of `/p/{name}/…` to this provider; nil = passthrough off (the default).
     public var passthrough: PassthroughPolicy?
+    /// `retry:`; nil = each target of this provider is tried once (the default).
+    public var retry: RetryConfig?
 
     public init(name: String, plugin: String, models: [String], location: SourceLocation, timeouts: UpstreamTimeouts = UpstreamTimeouts(),
-                passthrough: PassthroughPolicy? = nil, upstreamModels: [String: String] = [:], breaker: BreakerSettings? = BreakerSettings()) {
+                passthrough: PassthroughPolicy? = nil, upstreamModels: [String: String] = [:], breaker: BreakerSettings? = BreakerSettings(), retry: RetryConfig? = nil) {
         self.name = name
         self.plugin = plugin
         self.models = models
@@ -28,6 +30,7 @@ public struct ProviderEntry: Sendable, Hashable {
         self.location = location
         self.timeouts = timeouts
         self.passthrough = passthrough
+        self.retry = retry
     }
 
     /// The name the upstream receives for the public name `model`.

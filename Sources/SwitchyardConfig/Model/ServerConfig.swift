@@ -42,6 +42,10 @@ public struct ServerConfig: Sendable, Hashable {
     public var pluginWorkerQueue = 64
     /// A hook running on an event loop longer than this is logged and counted; zero = not watched.
     public var slowHookThreshold: Duration = .milliseconds(50)
+    /// The longest a request to a provider may take, all tries, waits and failovers together;
+    /// when it passes the request ends with 504 `deadline_exceeded`. Zero (the default) = none:
+    /// each exchange is still bounded by the upstream timeouts.
+    public var requestDeadline: Duration = .zero
 
     public init() {}
 }

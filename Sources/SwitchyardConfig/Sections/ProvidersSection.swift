@@ -1,6 +1,6 @@
 /// Decodes `providers:`, a list of provider instances.
 enum ProvidersSection {
-    static let keys = ["name", "plugin", "models", "enabled", "timeouts", "passthrough", "breaker"]
+    static let keys = ["name", "plugin", "models", "enabled", "timeouts", "passthrough", "breaker", "retry"]
     static let passthroughKeys = ["enabled", "allow", "deny"]
     static let timeoutKeys = ["connect", "first_byte", "idle", "total"]
 
@@ -38,9 +38,10 @@ enum ProvidersSection {
         let timeouts = try fields["timeouts"].map { v throws(ConfigError) in try decodeTimeouts(v, defaults: defaults) } ?? defaults
         let passthrough = try fields["passthrough"].flatMap { v throws(ConfigError) in try decodePassthrough(v) }
         let breaker = try fields["breaker"].map { v throws(ConfigError) in try BreakerSection.decode(v) } ?? BreakerSettings()
+        let retry = try fields["retry"].flatMap { v throws(ConfigError) in try RetrySection.decode(v) }
         let entry = ProviderEntry(
             name: name, plugin: plugin, models: models, location: item.location, timeouts: timeouts, passthrough: passthrough,
-            upstreamModels: upstreamModels, breaker: breaker)
+            upstreamModels: upstreamModels, breaker: breaker, retry: retry)
         return Draft(entry: entry, enabled: enabled, nameValue: nameValue, pluginValue: pluginValue)
     }
 

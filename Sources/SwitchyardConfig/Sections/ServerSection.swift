@@ -5,7 +5,7 @@ enum ServerSection {
         "header_timeout", "body_timeout", "idle_timeout", "shutdown_grace",
         "upstream_connect_timeout", "upstream_first_byte_timeout", "upstream_idle_timeout",
         "upstream_timeout", "max_upstream_response_bytes", "max_sse_event_bytes",
-        "plugin_workers", "plugin_worker_queue", "slow_hook_threshold",
+        "plugin_workers", "plugin_worker_queue", "slow_hook_threshold", "request_deadline",
     ]
 
     static func decode(_ value: ConfigValue?) throws(ConfigError) -> ServerConfig {
@@ -35,6 +35,7 @@ enum ServerSection {
         if let count = fields["plugin_workers"] { server.pluginWorkers = try count.integer(in: 1...1024) }
         if let count = fields["plugin_worker_queue"] { server.pluginWorkerQueue = try count.integer(in: 0...1_000_000) }
         if let threshold = fields["slow_hook_threshold"] { server.slowHookThreshold = try threshold.duration() }
+        if let deadline = fields["request_deadline"] { server.requestDeadline = try deadline.duration() }
         if server.maxBodyMemory < server.maxBodyBytes, let value = fields["max_body_memory"] ?? fields["max_body_bytes"] {
             throw value.error("max_body_memory (\(server.maxBodyMemory) bytes) must be at least max_body_bytes (\(server.maxBodyBytes) bytes), or no body of the largest size could ever be received")
         }

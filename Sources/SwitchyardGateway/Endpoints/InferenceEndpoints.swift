@@ -15,7 +15,7 @@ struct InferenceEndpoints {
         let plan = try services.planner.plan(
             requestID: request.requestID, operation: .chatCompletions, model: chat.head.model, stream: chat.head.stream, internalRequest: internalRequest,
             inputs: RoutingInputs(operation: .chatCompletions, request: request))
-        execute(plan, chat, writer, context)
+        execute(plan, chat, request, writer, context)
     }
 
     /// `POST /v1/embeddings`.
@@ -24,7 +24,7 @@ struct InferenceEndpoints {
         let plan = try services.planner.plan(
             requestID: request.requestID, operation: .embeddings, model: embeddings.body.head.model, stream: false, internalRequest: internalRequest,
             inputs: RoutingInputs(operation: .embeddings, request: request))
-        execute(plan, embeddings, writer, context)
+        execute(plan, embeddings, request, writer, context)
     }
 
     /// `POST /v1/messages`.
@@ -34,7 +34,7 @@ struct InferenceEndpoints {
             requestID: request.requestID, operation: .messages, model: head.model, stream: head.stream, internalRequest: internalRequest,
             inputs: RoutingInputs(operation: .messages, request: request))
         let messages = try MessagesRequest(body: request.body, receivedAt: request.receivedAt, translate: plan.needsTranslation)
-        execute(plan, messages, writer, context)
+        execute(plan, messages, request, writer, context)
     }
 
     /// `POST /v1/messages/count_tokens`.
@@ -43,7 +43,7 @@ struct InferenceEndpoints {
         let plan = try services.planner.plan(
             requestID: request.requestID, operation: .countTokens, model: head.model, stream: false, internalRequest: internalRequest,
             inputs: RoutingInputs(operation: .countTokens, request: request))
-        execute(plan, try CountTokensRequest(body: request.body, receivedAt: request.receivedAt), writer, context)
+        execute(plan, try CountTokensRequest(body: request.body, receivedAt: request.receivedAt), request, writer, context)
     }
 
     /// `POST /v1/responses`. With a `previous_response_id` that a translated attempt needs,
@@ -56,10 +56,11 @@ struct InferenceEndpoints {
             inputs: RoutingInputs(operation: .responses, request: request))
         let received = try ResponsesRequest.Received(body: request.body, translate: plan.needsTranslation)
         guard let previous = received.previousResponseID else {
-            execute(plan, try ResponsesRequest(received, receivedAt: request.receivedAt, store: responses, previous: nil), writer, context)
+            execute(plan, try ResponsesRequest(received, receivedAt: request.receivedAt, store: responses, previous: nil), request, writer, context)
             return
         }
         // Loop-confined values, carried to the completion that runs on this same loop.
+        let trace = Self.trace(request, context)
         let confined = UncheckedSendable((self, plan, received, request.receivedAt, writer, context))
         responses.entry(previous, on: writer.loop) { result in
             let (endpoints, plan, received, receivedAt, writer, context) = confined.value
@@ -70,15 +71,30 @@ struct InferenceEndpoints {
                 case .failure(let error): throw StoredResponsesEndpoint.unavailable(error)
                 }
                 let created = try ResponsesRequest(received, receivedAt: receivedAt, store: endpoints.responses, previous: entry)
-                endpoints.execute(plan, created, writer, context)
+                PlanExecutor(plan: plan, request: created, writer: writer, services: endpoints.services, context: context, trace: trace).start()
             } catch {
                 GatewayResponder.send(error, to: writer)
             }
         }
     }
 
-    private func execute(_ plan: ExecutionPlan, _ request: any IngressRequest, _ writer: ResponseWriter, _ context: LoopContext) {
-        PlanExecutor(plan: plan, request: request, writer: writer, services: services, context: context).start()
+    private func execute(_ plan: ExecutionPlan, _ request: any IngressRequest, _ http: HTTPRequest, _ writer: ResponseWriter, _ context: LoopContext) {
+        PlanExecutor(plan: plan, request: request, writer: writer, services: services, context: context, trace: Self.trace(http, context)).start()
+    }
+
+    /// The client's trace continued, or a new one (TraceContext).
+    static func trace(_ request: HTTPRequest, _ context: LoopContext) -> TraceContext {
+        // By length first: a client's headers rarely hold either, and this runs on every request.
+        var parent: String?
+        var state: String?
+        for (name, value) in request.headers.pairs {
+            switch name.utf8.count {
+            case 11: if parent == nil, HTTPHeaders.equalIgnoringCase(name, "traceparent") { parent = value }
+            case 10: if state == nil, HTTPHeaders.equalIgnoringCase(name, "tracestate") { state = value }
+            default: continue
+            }
+        }
+        return TraceContext(traceparent: parent, tracestate: parent == nil ? nil : state, random: &context.random)
     }
 }
 

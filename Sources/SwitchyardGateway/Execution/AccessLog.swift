@@ -14,7 +14,8 @@ struct AccessLog: Sendable {
 
     /// `firstContentAt`: when a stream's first bytes went out (monotonic ns; 0 when none did).
     func record(plan: ExecutionPlan, status: Int, attempt: Int, startedAt: UInt64, upstreamNanoseconds: UInt64, usage: [UInt8]?, failure: String?,
-                guardrails: GuardrailRecord? = nil, enrichment: Enrichment? = nil, responseStreamed: Bool = false, firstContentAt: UInt64 = 0,
+                guardrails: GuardrailRecord? = nil, enrichment: Enrichment? = nil, responseStreamed: Bool = false, firstContentAt: UInt64 = 0, retries: Int = 0,
+                traceID: String? = nil,
                 into context: LoopContext) {
         let total = monotonicNanoseconds() &- startedAt
         let counts = usage.flatMap(UsageCounts.init)
@@ -22,7 +23,7 @@ struct AccessLog: Sendable {
         let ids = context.metrics.ids(model: model, provider: plan.attempts[attempt].provider, in: labels)
         let key = MetricSeriesKey.make(route: MetricRoute.id(plan.operation), model: ids.model, provider: ids.provider, status: status)
         context.metrics.record(
-            key, attempts: attempt + 1, duration: total, upstream: upstreamNanoseconds,
+            key, attempts: attempt + 1 + retries, duration: total, upstream: upstreamNanoseconds,
             firstContent: firstContentAt == 0 ? 0 : max(1, firstContentAt &- startedAt), usage: counts)
         guard enabled, log.minimum <= .info else { return }
         var line = LogLine(level: .info, message: "request")
@@ -51,7 +52,10 @@ struct AccessLog: Sendable {
             let native = ExecutionMode(provider: plan.attempts[attempt].operation, ingress: plan.operation) == .native
             line.field("mode", word: native ? "native" : "translated")
         }
-        line.field("attempts", attempt + 1)
+        // Upstream tries: the plan's attempts so far plus the retries on them.
+        line.field("attempts", attempt + 1 + retries)
+        if retries > 0 { line.field("retries", retries) }
+        if let traceID { line.field("trace_id", traceID) }
         if plan.passthrough == nil { writeRouting(plan.routing, into: &line) }
         line.field("stream", plan.stream || responseStreamed ? "true" : "false")
         line.field("duration_us", Int(total / 1000))

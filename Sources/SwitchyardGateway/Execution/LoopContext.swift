@@ -14,6 +14,8 @@ final class LoopContext {
     /// This loop's requests' metrics (a scrape asks the loop for `metricsSnapshot`).
     let metrics = MetricShard()
     let pluginHTTP: LoopPluginHTTP
+    /// Backoff jitter and trace ids of this loop's requests.
+    var random = LoopRandom()
     /// An ended call for the next request (one allocation and one free fewer per request).
     private var spareCall: PluginCall?
     /// The config generation requests on this loop start with: a plain field, set before the

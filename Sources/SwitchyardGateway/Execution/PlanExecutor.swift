@@ -50,7 +50,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     var upstreamStartedAt: UInt64 = 0
     private var upstreamNanoseconds: UInt64 = 0
 
-    private var streamStarted = false
+    private(set) var streamStarted = false
     /// When the stream's head and first bytes went out (monotonic ns; 0 before), for the metrics.
     private var firstContentAt: UInt64 = 0
     /// The upstream is paused because the client reads slower than it writes.
@@ -92,13 +92,16 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     var guardedRequest: (guardrails: [String], document: [UInt8]?)?
     /// The current attempt's chunk phase, on a streamed request.
     var streamGuard: StreamGuard?
+    /// Retries, deadline, stream hold and trace (PlanExecutor+Resilience.swift).
+    var resilience: RequestResilience
     /// The enrichers watching a native attempt (PlanExecutor+Enrichers.swift); nil otherwise.
     var enricherTap: EnricherTap?
     /// What the enrichers of the last attempt they watched found.
     var enrichment: Enrichment?
 
-    init(plan: ExecutionPlan, request: any IngressRequest, writer: ResponseWriter, services: GatewayServices, context: LoopContext) {
+    init(plan: ExecutionPlan, request: any IngressRequest, writer: ResponseWriter, services: GatewayServices, context: LoopContext, trace: TraceContext) {
         self.plan = plan
+        resilience = RequestResilience(trace: trace)
         self.request = request
         self.writer = writer
         self.services = services
@@ -120,10 +123,14 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             case .shutdown: shutdownGraceExpired()
             }
         }
+        if services.settings.requestDeadline > 0 { armDeadline(services.settings.requestDeadline) }
         runAttempt()
     }
 
     // MARK: attempts
+
+    /// The same attempt again, after a retry's wait (PlanExecutor+Resilience.swift).
+    func retryAttempt() { runAttempt() }
 
     private func runAttempt() {
         if channel != nil { retireWorkerJob() }  // a failed-over attempt's job on a worker is cut loose
@@ -138,6 +145,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         pendingFailure = nil
         headArrived = false
         failureDetail = nil
+        resilience.beginTry()
         guard let configured = services.providers[attempt.provider] else {
             conclude(PluginFailure(status: SY_E_INTERNAL, httpStatus: 503, retryable: true, message: "provider \(attempt.provider) is not loaded"))
             return
@@ -195,7 +203,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             conclude(failure)
         case .success(let draft):
             let upstreamRequest = UpstreamRequest(
-                method: draft.method, url: draft.url, headers: draft.headers.map { ($0.name, $0.value) }, body: draft.body,
+                method: draft.method, url: draft.url, headers: upstreamHeaders(draft.headers), body: draft.body,
                 connectTimeout: limits.connectTimeout, totalTimeout: limits.totalTimeout,
                 firstByteTimeout: limits.firstByteTimeout, idleTimeout: limits.idleTimeout)
             upstreamStartedAt = monotonicNanoseconds()
@@ -210,6 +218,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         guard !finished, !cancelled else { return }
         recordAttemptOutcome(failure)  // the target's breaker and latency (PlanExecutor+TargetHealth.swift)
         guard let failure else { return succeed() }
+        if retryOrStop(failure) { return }
         let mayFailOver = failure.retryable || failure.status == SY_E_TIMEOUT
         if mayFailOver, !streamStarted, attemptIndex + 1 < plan.attempts.count {
             services.log.warn("attempt failed, failing over", requestID: plan.requestID,
@@ -226,6 +235,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     func upstreamHead(status: Int, headers: [(name: String, value: String)]) {
         retryAfter = headers.first(where: { HTTPHeaders.equalIgnoringCase($0.name, "retry-after") })?.value
         headArrived = true
+        resilience.headStatus = status
         // A streamed request answered with 2xx is an SSE stream; anything else (a whole answer,
         // an error body) is buffered by the plugin and bounded as a whole.
         bodyBound = UpstreamBodyBound(streamed: plan.stream && status >= 200 && status < 300, limits: limits)
@@ -293,6 +303,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         // text with the upstream's address and URL) go to the log: the access log's error=,
         // and the failover warning.
         if error.kind != .cancelled, error.message != failure.message { failureDetail = error.message }
+        resilience.transportKind = error.kind
         return failure
     }
 
@@ -333,7 +344,15 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
 
     /// One canonical chunk for the client (after the chunk-phase guardrails, if any).
     func streamChunk(_ bytes: UnsafeRawBufferPointer) -> sy_status {
-        if !streamStarted { startStream() }
+        if !streamStarted {
+            // Nothing reaches the client before content: a failure until then can still fail over.
+            if holdBeforeContent(bytes) { return SY_OK }
+            startStream()
+            if let failure = releaseHeld(renderer) {
+                pendingFailure = PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message)
+                return SY_E_CANCELLED
+            }
+        }
         if let failure = renderer?.chunk(bytes, { writer.write($0) }) {
             pendingFailure = PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message)
             return SY_E_CANCELLED
@@ -370,7 +389,12 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         if plan.stream {
             // What the chunk-phase guardrails hold goes out first; they call back here when done.
             if let streamGuard, !streamGuard.hasEnded { return streamGuard.finish() }
-            if !streamStarted { startStream() }
+            if !streamStarted {
+                startStream()
+                if let failure = releaseHeld(renderer) {
+                    return respond(PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message))
+                }
+            }
             if let failure = renderer?.end({ writer.write($0) }) {
                 return respond(PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message))
             }
@@ -465,7 +489,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         var headers = HTTPHeaders()
         headers.add("X-Switchyard-Provider", plan.attempts[attemptIndex].provider)
         headers.add("X-Switchyard-Model", plan.resolution.resolved)
-        headers.add("X-Switchyard-Attempts", String(attemptIndex + 1))
+        headers.add("X-Switchyard-Attempts", String(attemptIndex + 1 + resilience.retries))
         headers.add("X-Switchyard-Overhead-Us", String(overheadNanoseconds() / 1000))
         if let variant = plan.routing.variant { headers.add("X-Switchyard-Variant", variant) }
         return headers
@@ -518,19 +542,21 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         finished = true
         writer.onClose = nil
         writer.onDrained = nil
+        endResilienceTimers()
         if guardrailRecord != nil { endGuardrails() }
         if enricherTap != nil { endEnrichers(outcome: failure == nil ? SY_OK : SY_E_UPSTREAM) }
         pluginCall.end()  // after call_end: a guardrail's last log line still names the request
         services.accessLog.record(
             plan: plan, status: status, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage ?? enrichment?.usage, failure: failure, guardrails: guardrailRecord,
-            enrichment: enrichment, firstContentAt: firstContentAt, into: context)
+            enrichment: enrichment, firstContentAt: firstContentAt, retries: resilience.retries, traceID: resilience.trace.traceID, into: context)
     }
 
     private func clientWentAway() {
         guard !finished else { return }
         cancelled = true
         finished = true
+        endResilienceTimers()  // a retry's wait ends here: no further upstream request
         pluginCall.cancel()
         retireWorkerJob()  // the worker's next write returns SY_E_CANCELLED
         deferredChunks = []
@@ -544,7 +570,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         services.accessLog.record(
             plan: plan, status: 499, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage ?? enrichment?.usage, failure: "client closed the connection",
-            guardrails: guardrailRecord, enrichment: enrichment, firstContentAt: firstContentAt, into: context)
+            guardrails: guardrailRecord, enrichment: enrichment, firstContentAt: firstContentAt, retries: resilience.retries, traceID: resilience.trace.traceID, into: context)
     }
 
     /// The server's shutdown grace ran out before this request ended: the upstream transfer is
@@ -552,6 +578,13 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     /// proper end of the body), logged as 503 "gateway shutting down".
     private func shutdownGraceExpired() {
         guard !finished else { return }
+        abandonInFlightWork()
+        respond(gatewayError: GatewayError.unavailable("The gateway is shutting down; retry the request."), failure: "gateway shutting down")
+    }
+
+    /// The gateway ends the request itself (shutdown grace, request deadline): what it waits on
+    /// is dropped, and callbacks still on their way are ignored (`cancelled`).
+    func abandonInFlightWork() {
         cancelled = true
         retireWorkerJob()
         deferredChunks = []
@@ -561,6 +594,5 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         transformation = nil
         guardrailPass?.cancel()
         streamGuard?.cancel()
-        respond(gatewayError: GatewayError.unavailable("The gateway is shutting down; retry the request."), failure: "gateway shutting down")
     }
 }

@@ -47,7 +47,8 @@ final class GatewayGeneration: Sendable {
             providers[entry.name] = ConfiguredProvider(
                 plugin: plugin, limits: UpstreamLimits(entry.timeouts, server: config.server),
                 blocking: instance?.library.blockingHooks ?? [], watchTag: HookWatch.tag(provider: tagBase + watched.count),
-                passthrough: entry.passthrough, batchDiscount: instance?.library.manifest["batch_discount"]?.doubleValue ?? 0)
+                passthrough: entry.passthrough, batchDiscount: instance?.library.manifest["batch_discount"]?.doubleValue ?? 0,
+                retry: entry.retry.map(RetryPolicy.init))
             watched.append(HookWatchdog.WatchedPlugin(name: entry.plugin, host: instance?.host))
             watchedNames.append(entry.name)
         }
@@ -80,7 +81,8 @@ final class GatewayGeneration: Sendable {
         services = GatewayServices(
             providers: providers,
             planner: PlanBuilder(routing: routing, guardrails: guardrails, providerOperations: plugins.providerOperations, enrichers: enrichers),
-            settings: GatewaySettings(accessLog: process.accessLog, defaultFileProvider: config.files.defaultProvider), log: log, workers: workers,
+            settings: GatewaySettings(accessLog: process.accessLog, defaultFileProvider: config.files.defaultProvider,
+                                      requestDeadline: config.server.requestDeadline.nanoseconds), log: log, workers: workers,
             guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers,
             batchPreparers: batchPreparers, store: process.store, heldFiles: process.heldFiles, lifetime: lifetime,
             metricLabels: process.metrics.labels(for: config))

@@ -15,8 +15,9 @@ enum ForwardedHeaders {
     ]
 
     /// Client fields the gateway replaces or keeps for itself: the upstream's host and framing are
-    /// the transport's, `Expect` is answered by the gateway, the request id is the gateway's own.
-    static let notForwardedUpstream: Set<String> = ["host", "content-length", "expect", "x-request-id", "x-switchyard-internal"]
+    /// the transport's, `Expect` is answered by the gateway, the request id and the trace context
+    /// are the gateway's own (the client's trace continues in them, TraceContext).
+    static let notForwardedUpstream: Set<String> = ["host", "content-length", "expect", "x-request-id", "x-switchyard-internal", "traceparent", "tracestate"]
 
     /// Fields that carry a credential, or choose what the provider's key is billed to, in one
     /// provider's scheme or another: they belong to the provider entry, never to a client. Names
@@ -38,7 +39,8 @@ enum ForwardedHeaders {
     /// The client's fields for the upstream, after those the provider set (`providerSet`,
     /// lowercased), with `Accept-Encoding: identity` instead of the client's when an enricher
     /// reads the response (it must see the bytes, not a compressed form of them).
-    static func upstream(_ client: HTTPHeaders, requestID: String, providerSet: Set<String>, identityEncoding: Bool) -> [(String, String)] {
+    static func upstream(_ client: HTTPHeaders, requestID: String, trace: (parent: String, state: String?)? = nil, providerSet: Set<String>,
+                         identityEncoding: Bool) -> [(String, String)] {
         let connectionNamed = namedByConnection(client.pairs)
         var forwarded: [(String, String)] = []
         forwarded.reserveCapacity(client.count + 2)
@@ -50,6 +52,10 @@ enum ForwardedHeaders {
             forwarded.append((name, value))
         }
         forwarded.append(("X-Request-ID", requestID))
+        if let trace {
+            if !providerSet.contains("traceparent") { forwarded.append(("traceparent", trace.parent)) }
+            if let state = trace.state, !providerSet.contains("tracestate") { forwarded.append(("tracestate", state)) }
+        }
         if identityEncoding { forwarded.append(("Accept-Encoding", "identity")) }
         return forwarded
     }

@@ -41,6 +41,7 @@ final class PassthroughExecutor: UpstreamResponseDelegate {
     private var upstreamStartedAt: UInt64 = 0
     private var upstreamNanoseconds: UInt64 = 0
     private var failureDetail: String?
+    private let trace: TraceContext
 
     init(plan: ExecutionPlan, request: HTTPRequest, provider: ConfiguredProvider, writer: ResponseWriter, services: GatewayServices, context: LoopContext) {
         self.plan = plan
@@ -50,6 +51,7 @@ final class PassthroughExecutor: UpstreamResponseDelegate {
         self.services = services
         self.context = context
         target = plan.passthrough ?? PassthroughTarget(method: request.method, path: "/")
+        trace = InferenceEndpoints.trace(request, context)
         pluginCall = context.makePluginCall()
         pluginCall.open(source: self)
     }
@@ -91,7 +93,7 @@ final class PassthroughExecutor: UpstreamResponseDelegate {
         // An enricher that may read the response must see its bytes, not a compressed form of them.
         let identity = enrichers.contains { $0.plugin.phases & SY_PHASE_RESPONSE != 0 }
         let forwarded = ForwardedHeaders.upstream(
-            request.headers, requestID: plan.requestID, providerSet: Set(draft.headers.map { $0.name.lowercased() }), identityEncoding: identity)
+            request.headers, requestID: plan.requestID, trace: (trace.traceparent(random: &context.random), trace.state), providerSet: Set(draft.headers.map { $0.name.lowercased() }), identityEncoding: identity)
         var upstreamRequest = UpstreamRequest(
             method: target.method, url: draft.url, headers: draft.headers.map { ($0.name, $0.value) } + forwarded, body: request.body,
             connectTimeout: provider.limits.connectTimeout, totalTimeout: provider.limits.totalTimeout,
@@ -226,7 +228,7 @@ final class PassthroughExecutor: UpstreamResponseDelegate {
         pluginCall.end()
         services.accessLog.record(
             plan: plan, status: status, attempt: 0, startedAt: request.receivedAt, upstreamNanoseconds: upstreamNanoseconds,
-            usage: enrichment?.usage, failure: failure, enrichment: enrichment, responseStreamed: isEventStream, into: context)
+            usage: enrichment?.usage, failure: failure, enrichment: enrichment, responseStreamed: isEventStream, traceID: trace.traceID, into: context)
     }
 
     private func logText(_ message: String) -> String {
