@@ -67,10 +67,13 @@ def config(a, b, dead_port):
           - {{name: claude-a, path: {plugin_dir}/libProviderAnthropic.so, config: {{base_url: "http://127.0.0.1:{a.port}/v1", api_key_env: null}}}}
           - {{name: claude-b, path: {plugin_dir}/libProviderAnthropic.so, config: {{base_url: "http://127.0.0.1:{b.port}/v1", api_key_env: null}}}}
           - {{name: dead, path: {plugin_dir}/libProviderOpenAI.so, config: {{base_url: "http://127.0.0.1:{dead_port}/v1", api_key_env: null}}}}
+        # Breakers off: these tests fail targets on purpose, one after another, and each must
+        # reach its target (test_routing.py covers breakers, and breakers with failover).
         providers:
           - name: a
             plugin: oai-a
             models: [solo, pair]
+            breaker: off
             retry:
               attempts: 2
               on: [429, 500, 502, 503, 504, connect, timeout]
@@ -80,13 +83,15 @@ def config(a, b, dead_port):
             plugin: oai-b
             models: [pair]
             passthrough: true
-          - {{name: claude-a, plugin: claude-a, models: [claude-pair]}}
-          - {{name: claude-b, plugin: claude-b, models: [claude-pair]}}
+            breaker: off
+          - {{name: claude-a, plugin: claude-a, models: [claude-pair], breaker: off}}
+          - {{name: claude-b, plugin: claude-b, models: [claude-pair], breaker: off}}
           - name: dead
             plugin: dead
             models: [dead-first]
+            breaker: off
             retry: {{attempts: 1, on: [connect], backoff: {{initial: 10ms, max: 10ms}}}}
-          - {{name: b-after-dead, plugin: oai-b, models: [dead-first]}}
+          - {{name: b-after-dead, plugin: oai-b, models: [dead-first], breaker: off}}
         """
     )
 
