@@ -58,10 +58,10 @@ import Testing
         let start = 1000 * Self.second
         for _ in 0..<5 { target.record(.failure, latency: 0, now: start) }
         let later = start + 30 * Self.second
-        #expect(target.admits(later))
+        #expect(target.admit(later) == .probe)
         #expect(target.state == .halfOpen)
         #expect(!target.admits(later))  // one probe at a time
-        #expect(target.record(.success, latency: 0, now: later) == .closed)
+        #expect(target.record(.success, admission: .probe, latency: 0, now: later) == .closed)
         #expect(target.state == .closed && target.consecutiveFailures == 0)
         #expect(target.admits(later))
     }
@@ -73,11 +73,11 @@ import Testing
         for expected in [60, 100, 100] as [UInt64] {
             now += 30 * Self.second
             while !target.admits(now) { now += Self.second }
-            #expect(target.record(.failure, latency: 0, now: now) == .reopened)
+            #expect(target.record(.failure, admission: .probe, latency: 0, now: now) == .reopened)
             #expect(!target.admits(now + (expected - 1) * Self.second))
             #expect(target.admits(now + expected * Self.second))
             now += expected * Self.second
-            target.record(.neutral, latency: 0, now: now)
+            target.record(.neutral, admission: .probe, latency: 0, now: now)
             _ = now
         }
     }
@@ -96,9 +96,46 @@ import Testing
         let start = 1000 * Self.second
         for _ in 0..<5 { target.record(.failure, latency: 0, now: start) }
         #expect(target.admits(start + 30 * Self.second))
-        target.record(.neutral, latency: 0, now: start + 30 * Self.second)
+        target.record(.neutral, admission: .probe, latency: 0, now: start + 30 * Self.second)
         #expect(target.state == .halfOpen)
         #expect(target.admits(start + 30 * Self.second))
+    }
+
+    @Test func thePlannersLookClaimsNoProbe() {
+        let target = health()
+        let start = 1000 * Self.second
+        for _ in 0..<5 { target.record(.failure, latency: 0, now: start) }
+        #expect(!target.mayAdmit(start + 29 * Self.second))  // open, cooling down
+        for _ in 0..<3 { #expect(target.mayAdmit(start + 30 * Self.second)) }
+        #expect(target.state == .open)  // looking claimed nothing
+        #expect(target.admit(start + 30 * Self.second) == .probe)
+        #expect(!target.mayAdmit(start + 30 * Self.second))  // the one probe is out
+        #expect(target.mayAdmit(start + 60 * Self.second))  // given up after the cool-down
+    }
+
+    @Test func aClosedBreakerAdmitsNormalTriesAndOnlyTheOpenOneIsOpen() {
+        let target = health()
+        #expect(target.admit(1) == .normal && !target.isOpen)
+        for _ in 0..<5 { target.record(.failure, latency: 0, now: 1) }
+        #expect(target.isOpen && target.admit(2) == nil)
+        #expect(target.admit(31 * Self.second) == .probe && !target.isOpen)  // half-open is not open
+    }
+
+    @Test func lateOutcomesOfTriesAdmittedBeforeItOpenedDoNotMoveAHalfOpenBreaker() {
+        let target = health()
+        let start = 1000 * Self.second
+        for _ in 0..<5 { target.record(.failure, latency: 0, now: start) }
+        let later = start + 30 * Self.second
+        #expect(target.admit(later) == .probe)
+        #expect(target.record(.failure, admission: .normal, latency: 0, now: later) == nil)  // no reopen
+        #expect(target.state == .halfOpen)
+        #expect(target.record(.success, admission: .normal, latency: 0, now: later) == nil)  // no close
+        #expect(target.state == .halfOpen)
+        target.record(.neutral, admission: .normal, latency: 0, now: later)
+        #expect(!target.admits(later))  // the real probe still holds its slot
+        #expect(target.record(.failure, admission: .probe, latency: 0, now: later) == .reopened)
+        #expect(!target.admits(later + 59 * Self.second))  // cool-down doubled once, not twice
+        #expect(target.admits(later + 60 * Self.second))
     }
 
     @Test func breakerOffAlwaysAdmitsButKeepsLatency() {
@@ -126,7 +163,8 @@ import Testing
     @Test func failureClassification() {
         #expect(PlanExecutor.outcome(of: nil) == .success)
         #expect(PlanExecutor.outcome(of: PluginFailure(status: SY_E_UPSTREAM, httpStatus: 503, message: "")) == .failure)
-        #expect(PlanExecutor.outcome(of: PluginFailure(status: SY_E_UPSTREAM, httpStatus: 429, message: "")) == .failure)
+        #expect(PlanExecutor.outcome(of: PluginFailure(status: SY_E_UPSTREAM, httpStatus: 429, message: "")) == .neutral)  // flow control
+        #expect(PlanExecutor.outcome(of: PluginFailure(status: SY_E_UPSTREAM, httpStatus: 0, message: "")) == .failure)
         #expect(PlanExecutor.outcome(of: PluginFailure(status: SY_E_UPSTREAM, httpStatus: 400, message: "")) == .success)
         #expect(PlanExecutor.outcome(of: PluginFailure(status: SY_E_TIMEOUT, httpStatus: 504, message: "")) == .failure)
         #expect(PlanExecutor.outcome(of: PluginFailure(status: SY_E_CANCELLED, message: "")) == .neutral)

@@ -107,8 +107,9 @@ public struct ExecutionPlan: Sendable {
     public let internalRequest: Bool
     /// Mode `passthrough` only: what is forwarded.
     public let passthrough: PassthroughTarget?
-    /// What routing decided: strategy, group, variant, candidates and skip reasons.
-    public let routing: RoutingRecord
+    /// What routing decided: strategy, group, variant, candidates and skip reasons (var: the
+    /// executor adds a target its breaker refused when the attempt was to start).
+    public var routing: RoutingRecord
 
     public init(
         requestID: String, operation: EndpointOperation, mode: ExecutionMode, capabilities: CapabilitySet,

@@ -58,17 +58,43 @@ public struct RoutingRecord: Sendable, Equatable {
 
     /// True when some candidate was skipped.
     public var skippedAny: Bool { candidates.contains { $0.skip != nil } }
+
+    /// The record with `attempt` skipped for `reason` after planning (its breaker refused the
+    /// try when it was to start). A `plain` record gets its candidate list from `attempts`.
+    public func skipping(_ attempt: Attempt, reason: String, attempts: [Attempt]) -> RoutingRecord {
+        var listed = candidates.isEmpty ? attempts.map { RoutingCandidate(provider: $0.provider, model: $0.upstreamModel, skip: nil) } : candidates
+        if let index = listed.firstIndex(where: { $0.skip == nil && $0.provider == attempt.provider && $0.model == attempt.upstreamModel }) {
+            listed[index] = RoutingCandidate(provider: attempt.provider, model: attempt.upstreamModel, skip: reason)
+        }
+        return RoutingRecord(strategy: strategy, group: group, variant: variant, candidates: listed)
+    }
 }
 
 /// Where an attempt's outcome goes: the health (circuit breaker, latency average) of the target
 /// it called. Implemented by the gateway's `TargetHealth`; shared by every event loop, so
 /// implementations are lock-free and thread-safe.
 public protocol AttemptOutcomeRecorder: AnyObject, Sendable {
-    /// One attempt ended (`now`: monotonic nanoseconds). `latency`: nanoseconds for the latency
-    /// average (0 = no sample). Returns the breaker's state change, for the caller to log once.
-    func record(_ outcome: AttemptOutcome, latency: UInt64, now: UInt64) -> BreakerTransition?
+    /// Claims the target for a try that starts now (`now`: monotonic nanoseconds, read only when
+    /// the breaker is not closed): how it was let through, or nil when its breaker refuses it.
+    /// A claim is ended by exactly one `record` with the same admission.
+    func admit(_ now: @autoclosure () -> UInt64) -> Admission?
+    /// One try ended. `latency`: nanoseconds for the latency average (0 = no sample). Only a
+    /// `.probe`'s outcome moves a half-open breaker. Returns the state change, to log once.
+    func record(_ outcome: AttemptOutcome, admission: Admission, latency: UInt64, now: UInt64) -> BreakerTransition?
     /// A latency sample alone (a stream's time to first token, taken when it arrives).
     func recordLatency(_ nanoseconds: UInt64)
+    /// The breaker is open (not half-open): no try goes to the target until its cool-down ends.
+    var isOpen: Bool { get }
+    /// Seconds until the target lets a probe through (0 when it admits now).
+    func secondsUntilProbe(now: UInt64) -> Int
+}
+
+/// How a try was let through to its target.
+public enum Admission: Sendable, Equatable {
+    /// The breaker was closed.
+    case normal
+    /// One of a half-open breaker's probes: its outcome closes or reopens the breaker.
+    case probe
 }
 
 /// A circuit breaker's state change.
@@ -84,9 +110,9 @@ public enum BreakerTransition: String, Sendable, Equatable {
 /// How an attempt ended, for its target's breaker.
 public enum AttemptOutcome: Sendable, Equatable {
     case success
-    /// A connect error, a timeout, a 5xx or a 429.
+    /// A connect error, a timeout or a 5xx.
     case failure
-    /// Says nothing about the target's health (a client error, a plugin refusal): a half-open
-    /// probe slot is given back, nothing else changes.
+    /// Says nothing about the target's health (a 429, a plugin refusal, a try abandoned by the
+    /// client or shutdown): a probe's slot is given back, nothing else changes.
     case neutral
 }

@@ -27,6 +27,8 @@ extension PlanExecutor {
     private func deadlinePassed() {
         guard !finished else { return }
         if let timer = resilience.retryTimer.take() { context.upstream.loop.cancel(timer) }
+        // A try still waiting on its target when the deadline passed counts as its timeout.
+        recordAbandonedTry(deadline: true)
         abandonInFlightWork()
         respondDeadlineExceeded()
     }
@@ -51,11 +53,15 @@ extension PlanExecutor {
         }
         let attempt = plan.attempts[attemptIndex]
         guard !streamStarted, let policy = services.providers[attempt.provider]?.retry else { return false }
+        // The failures have opened the target's breaker: no retry on it (fail over).
+        if let health = attempt.health, health.isOpen { return false }
         if resilience.retriedAttempt != attemptIndex {
             resilience.retriedAttempt = attemptIndex
             resilience.retriesOnTarget = 0
         }
-        let cause = resilience.cause(timedOut: failure.status == SY_E_TIMEOUT)
+        // Only the transport's timeouts are upstream timeouts; a plugin hook that overran its
+        // deadline is not retried on the same target (it may still fail over).
+        let cause = resilience.cause(timedOut: failure.status == SY_E_TIMEOUT && resilience.transportKind != nil)
         let retryAfterWait = retryAfter.flatMap { RetryAfter.nanoseconds($0, nowUnixNanoseconds: unixNanoseconds()) }
         let decision = policy.decide(cause: cause, retriesDone: resilience.retriesOnTarget, retryAfter: retryAfterWait,
                                      now: now, deadline: resilience.deadline, random: &context.random)

@@ -20,7 +20,8 @@ import SwitchyardUpstream
 /// The state below is internal (not private) for PlanExecutor+Hooks.swift; nothing else
 /// touches it.
 final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
-    let plan: ExecutionPlan
+    /// Changed only to record a target its breaker refused when its attempt was to start.
+    var plan: ExecutionPlan
     let request: any IngressRequest
     let writer: ResponseWriter
     let services: GatewayServices
@@ -29,6 +30,9 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     let pluginCall: PluginCall
 
     private(set) var attemptIndex = 0
+    /// How the current try was let through to its target; nil when no claim is held (none
+    /// made, or its outcome already recorded). PlanExecutor+TargetHealth.swift.
+    var admission: Admission?
     var provider: ProviderPlugin?
     /// The current attempt's provider's timeouts and response bounds.
     var limits = UpstreamLimits()
@@ -132,11 +136,18 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     /// The same attempt again, after a retry's wait (PlanExecutor+Resilience.swift).
     func retryAttempt() { runAttempt() }
 
+    /// The next attempt of the plan, without a try of the current one (its breaker refused it).
+    func skipToNextAttempt() {
+        attemptIndex += 1
+        runAttempt()
+    }
+
     private func runAttempt() {
         if channel != nil { retireWorkerJob() }  // a failed-over attempt's job on a worker is cut loose
         if enricherTap != nil { endEnrichers(outcome: SY_E_UPSTREAM) }  // the failed attempt's watch ends
         enrichment = nil  // what the log reports is the attempt that answered
         let attempt = plan.attempts[attemptIndex]
+        guard claimTarget(attempt) else { return }
         pluginCall.beginAttempt(attemptIndex)
         completion = nil
         errorBody = nil
@@ -538,6 +549,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     }
 
     private func finish(status: Int, failure: String? = nil) {
+        if admission != nil { recordAbandonedTry(deadline: false) }
         if channel != nil { retireWorkerJob() }
         finished = true
         writer.onClose = nil
@@ -554,6 +566,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
 
     private func clientWentAway() {
         guard !finished else { return }
+        if admission != nil { recordAbandonedTry(deadline: false) }
         cancelled = true
         finished = true
         endResilienceTimers()  // a retry's wait ends here: no further upstream request

@@ -27,7 +27,8 @@ struct PlanBuilder: Sendable {
         let guarded = guardrails.isEmpty || !capabilities.contains(.guardrails) || internalRequest
             ? [] : guardrails.filter { $0.applies(to: resolution, route: operation) }.map(\.name)
         // Guardrails see the canonical form: a guarded request runs translated, never natively.
-        // A target whose breaker is open is left out here, before any connection is tried.
+        // A target whose breaker is open is left out here, before any connection is tried; a
+        // half-open one is claimed only when its try starts (PlanExecutor+TargetHealth.swift).
         var attempts: [Attempt] = []
         attempts.reserveCapacity(routed.targets.count)
         var skips = 0
@@ -35,7 +36,7 @@ struct PlanBuilder: Sendable {
         for (index, target) in routed.targets.enumerated() {
             var reason: String?
             if let providerOp = providerOperation(for: operation, serving: providerOperations[target.provider] ?? [], canonicalOnly: !guarded.isEmpty) {
-                if target.health.admits(monotonicNanoseconds()) {
+                if target.health.mayAdmit(monotonicNanoseconds()) {
                     attempts.append(target.attempt(providerOp))
                 } else {
                     reason = "circuit_open"

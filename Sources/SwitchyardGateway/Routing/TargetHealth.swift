@@ -5,8 +5,9 @@ import Synchronization
 /// circuit breaker and its latency average. One object per target, shared by every event loop
 /// and carried across config reloads for unchanged targets (`TargetHealthBook`).
 ///
-/// Threading: lock-free; any thread. The planner asks `admits` for each candidate (one atomic
-/// load while closed); the executor reports each attempt's end with `record` (one call). A
+/// Threading: lock-free; any thread. The planner looks with `mayAdmit` at each candidate (one
+/// atomic load while closed); the executor claims the target with `admit` when a try starts
+/// and reports the try's end with `record` (one call each). A
 /// state change is won by one compare-exchange, so exactly one caller learns of each transition
 /// (and logs it).
 public final class TargetHealth: AttemptOutcomeRecorder, @unchecked Sendable {  // atomics only
@@ -53,19 +54,35 @@ public final class TargetHealth: AttemptOutcomeRecorder, @unchecked Sendable {  
     /// Nanoseconds; 0 when no sample has been recorded.
     public var averageLatency: Double { Double(bitPattern: latency.load(ordering: .relaxed)) }
 
-    /// Whether a request may be sent to the target now. Closed: yes. Open: no until the cool-down
-    /// has passed, then the caller becomes a half-open probe. Half-open: while fewer than the
-    /// policy's probes are out (a probe that never reports, such as a fallback that was never
-    /// tried, is given up after the cool-down).
+    /// The planner's look, claiming nothing: false while the breaker is open and its cool-down
+    /// runs, or half-open with every probe out; true otherwise (`admit` decides when the try
+    /// starts, so a fallback never tried holds no probe).
     @inline(__always)
-    func admits(_ now: @autoclosure () -> UInt64) -> Bool {
+    func mayAdmit(_ now: @autoclosure () -> UInt64) -> Bool {
         let current = word.load(ordering: .acquiring)
         if current & 3 == 0 { return true }
-        return admitsSlowly(current, now: now())
+        guard let policy else { return true }
+        let until = deadline.load(ordering: .acquiring)
+        if current & 3 == 1 { return now() >= until }
+        return (current >> 2) & 0xFFFF < UInt64(policy.halfOpenProbes) || now() >= until
     }
 
-    private func admitsSlowly(_ observed: UInt64, now: UInt64) -> Bool {
-        guard let policy else { return true }
+    /// Claims the target for a try starting now. Closed: a normal try. Open: refused until the
+    /// cool-down has passed, then the caller becomes a half-open probe. Half-open: a probe while
+    /// fewer than the policy's probes are out (a probe that never reports is given up after the
+    /// cool-down).
+    @inline(__always)
+    public func admit(_ now: @autoclosure () -> UInt64) -> Admission? {
+        let current = word.load(ordering: .acquiring)
+        if current & 3 == 0 { return .normal }
+        return admitSlowly(current, now: now())
+    }
+
+    /// `admit` as a yes or no (tests, and callers that do not report back).
+    func admits(_ now: UInt64) -> Bool { admit(now) != nil }
+
+    private func admitSlowly(_ observed: UInt64, now: UInt64) -> Admission? {
+        guard let policy else { return .normal }
         var current = observed
         while true {
             let state = current & 3
@@ -75,26 +92,28 @@ public final class TargetHealth: AttemptOutcomeRecorder, @unchecked Sendable {  
             var next: UInt64
             switch state {
             case 0:
-                return true
+                return .normal
             case 1:
-                guard now >= until else { return false }
+                guard now >= until else { return nil }
                 next = 2 | 1 << 2 | failedProbes << 18
             default:
                 let stale = now >= until
-                guard probes < UInt64(policy.halfOpenProbes) || stale else { return false }
+                guard probes < UInt64(policy.halfOpenProbes) || stale else { return nil }
                 next = 2 | (stale ? 1 : probes + 1) << 2 | failedProbes << 18
             }
             let (exchanged, original) = word.compareExchange(expected: current, desired: next, ordering: .acquiringAndReleasing)
             if exchanged {
                 deadline.store(now &+ policy.coolDown, ordering: .releasing)
-                return true
+                return .probe
             }
             current = original
         }
     }
 
+    public var isOpen: Bool { word.load(ordering: .acquiring) & 3 == 1 }
+
     /// Seconds until this target lets a probe through (0 when it admits now).
-    func secondsUntilProbe(now: UInt64) -> Int {
+    public func secondsUntilProbe(now: UInt64) -> Int {
         let current = word.load(ordering: .acquiring)
         guard current & 3 == 1 else { return current & 3 == 0 ? 0 : Int(((policy?.coolDown ?? 0) + 999_999_999) / 1_000_000_000) }
         let until = deadline.load(ordering: .acquiring)
@@ -106,21 +125,25 @@ public final class TargetHealth: AttemptOutcomeRecorder, @unchecked Sendable {  
     }
 
     /// Success: the latency sample, failures in a row reset, a half-open breaker closes.
-    /// Failure: counted; the thresholds may open the breaker, and a failed probe reopens it with
-    /// a doubled cool-down. Neutral: a half-open probe slot is given back.
+    /// Failure: counted; the thresholds may open a closed breaker, and a failed probe reopens it
+    /// with a doubled cool-down. Neutral: a probe's slot is given back. Only a `.probe` moves a
+    /// half-open breaker: a try let through before it opened reports late and says nothing of
+    /// the target now (`admission` defaults to `.normal` for tests of a closed breaker).
     @discardableResult
-    public func record(_ outcome: AttemptOutcome, latency sample: UInt64, now: UInt64) -> BreakerTransition? {
+    public func record(_ outcome: AttemptOutcome, admission: Admission = .normal, latency sample: UInt64, now: UInt64) -> BreakerTransition? {
         if outcome == .success, sample > 0 { addLatency(Double(sample)) }
         guard let policy else { return nil }
+        let probe = admission == .probe
         switch outcome {
         case .success:
             consecutive.store(0, ordering: .relaxed)
             window.add(failed: false, now: now)
+            guard probe else { return nil }
             return transition(from: 2, { _ in 0 }) == nil ? nil : closedNow()
         case .failure:
             let failures = consecutive.add(1, ordering: .relaxed).newValue
             window.add(failed: true, now: now)
-            if let previous = transition(from: 2, { current in 1 | ((current >> 18) + 1 & 0xFF) << 18 }) {
+            if probe, let previous = transition(from: 2, { current in 1 | ((current >> 18) + 1 & 0xFF) << 18 }) {
                 deadline.store(now &+ policy.coolDown(afterFailedProbes: Int((previous >> 18) + 1)), ordering: .releasing)
                 return .reopened
             }
@@ -128,6 +151,7 @@ public final class TargetHealth: AttemptOutcomeRecorder, @unchecked Sendable {  
             deadline.store(now &+ policy.coolDown, ordering: .releasing)
             return .opened
         case .neutral:
+            guard probe else { return nil }
             var current = word.load(ordering: .acquiring)
             while current & 3 == 2, (current >> 2) & 0xFFFF > 0 {
                 let (exchanged, original) = word.compareExchange(expected: current, desired: current - (1 << 2), ordering: .acquiringAndReleasing)
