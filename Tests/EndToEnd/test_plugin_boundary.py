@@ -84,10 +84,12 @@ def boundary_gateway(faulty_plugin, broken_upstream, mock_port, tmp_path_factory
             path: {faulty_plugin}
             config:
               fault: {fault.removesuffix("-stream")}""" for fault in FAULTS)
+    # The faulty providers fail on purpose, six requests each: breakers off (test_routing covers them).
     providers = "".join(f"""
           - name: {fault}
             plugin: {fault}
-            models: [{fault}-model]""" for fault in FAULTS)
+            models: [{fault}-model]
+            breaker: off""" for fault in FAULTS)
     config = folder / "switchyard.yaml"
     config.write_text(textwrap.dedent(f"""
         server:
