@@ -92,6 +92,15 @@ def config(a, b, dead_port):
             breaker: off
             retry: {{attempts: 1, on: [connect], backoff: {{initial: 10ms, max: 10ms}}}}
           - {{name: b-after-dead, plugin: oai-b, models: [dead-first], breaker: off}}
+          # Breakers on: a try the deadline cuts off counts against its target, and a breaker that
+          # opens stops the retries on its target.
+          - {{name: slow, plugin: oai-a, models: [slow-solo], breaker: {{consecutive_failures: 2, cool_down: 60s}}}}
+          - name: brittle
+            plugin: oai-a
+            models: [brittle]
+            breaker: {{consecutive_failures: 1, cool_down: 60s}}
+            retry: {{attempts: 2, on: [503], backoff: {{initial: 10ms, max: 10ms}}}}
+          - {{name: b-after-brittle, plugin: oai-b, models: [brittle], breaker: off}}
         """
     )
 
@@ -236,6 +245,16 @@ def test_a_refused_connect_is_retried_then_failed_over(gateway, mocks):
     assert len(b.requests()) == 1
 
 
+def test_no_retry_on_a_target_whose_breaker_the_failure_opened(gateway, mocks):
+    a, b = mocks
+    a.faults(then={"status": 503})
+    raw = chat(gateway, "brittle", "retry-breaker-open")
+    assert raw.headers["x-switchyard-provider"] == "b-after-brittle"
+    assert len(a.requests()) == 1 and len(b.requests()) == 1  # failed over, not retried
+    line = gateway.line_for("retry-breaker-open")
+    assert field(line, "attempts") == "2" and field(line, "retries") is None
+
+
 # --- deadline -------------------------------------------------------------------------------------
 
 
@@ -252,6 +271,21 @@ def test_the_deadline_ends_the_request_with_504_and_no_more_tries(gateway, mocks
     time.sleep(0.5)
     assert len(a.requests()) == 1 and len(b.requests()) == 0  # no retry, no failover
     assert field(gateway.line_for("deadline"), "status") == "504"
+
+
+def test_tries_the_deadline_cuts_off_open_the_targets_breaker(gateway, mocks):
+    a, _ = mocks
+    a.faults(then={"delay_ms": 4000})  # accepts, never answers within the deadline
+    for attempt in range(2):
+        with pytest.raises(openai.APIStatusError) as raised:
+            chat(gateway, "slow-solo", f"deadline-breaker-{attempt}")
+        assert raised.value.status_code == 504
+    with open(gateway.log_path) as log:
+        assert any("circuit breaker opened" in line and "provider=slow" in line for line in log)
+    with pytest.raises(openai.APIStatusError) as refused:
+        chat(gateway, "slow-solo", "deadline-breaker-open")
+    assert refused.value.status_code == 503 and refused.value.body["code"] == "circuit_open"
+    assert len(a.requests()) == 2  # the open breaker made no third try
 
 
 def test_a_wait_that_would_cross_the_deadline_is_not_taken(gateway, mocks):

@@ -91,6 +91,8 @@ def routing_config(mocks, dead_port, counting_port):
               - {name: gone, plugin: mock-counted, models: [gone-model], breaker: {consecutive_failures: 2, cool_down: 60s}}
               - {name: steady, plugin: mock-b, models: [flaky-model, gone-model], breaker: off}
               - {name: lonely, plugin: mock-dead, models: [lonely-model], breaker: {consecutive_failures: 2, cool_down: 30s}}
+              - {name: recovering, plugin: mock-e, models: [recovering-model], breaker: {consecutive_failures: 2, cool_down: 1s}}
+              - {name: backstop, plugin: mock-b, models: [recovering-model], breaker: off}
             model_groups:
               split:
                 strategy: weighted
@@ -127,6 +129,9 @@ def routing_config(mocks, dead_port, counting_port):
                   - {provider: b, model: gpt-4o}
                   - {provider: c, model: unpriced-x}
                   - {provider: a, model: fast}
+              healthy-first:
+                strategy: fallback
+                targets: [{provider: a, model: gpt-4o}, {provider: recovering, model: recovering-model}]
             aliases:
               default-chat: split
             pricing:
@@ -182,7 +187,7 @@ class Gateway:
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    mocks = {name: Mock() for name in "abcd"}
+    mocks = {name: Mock() for name in "abcde"}
     counting = CountingListener()
     folder = tmp_path_factory.mktemp("routing")
     config = folder / "switchyard.yaml"
@@ -347,6 +352,27 @@ def test_a_breaker_opens_skips_then_recovers_through_a_probe(setup):
         assert gateway.chat("flaky-model")[0] == "flaky"
     finally:
         dead.heal()
+
+
+def test_a_fallback_never_tried_does_not_hold_the_recovered_targets_probe(setup):
+    gateway, mocks, _ = setup
+    target = mocks["e"]
+    try:
+        target.fault({"status": 503})
+        for _ in range(2):
+            assert gateway.chat("recovering-model")[0] == "backstop"
+        assert breaker_state(gateway, "recovering") == 2  # open
+        target.heal()
+        time.sleep(1.2)  # the cool-down
+        # `recovering` is this group's second target, behind a healthy one: planned, never tried.
+        assert gateway.chat("healthy-first")[0] == "a"
+        target.forget()
+        provider, _, _ = gateway.chat("recovering-model")
+        assert provider == "recovering"  # the probe was still free for the first try that started
+        assert len(target.journal()) == 1
+        assert breaker_state(gateway, "recovering") == 0
+    finally:
+        target.heal()
 
 
 def test_an_open_breaker_makes_no_connection_attempt(setup):
