@@ -120,6 +120,14 @@ extension SplitMix: RandomNumberGenerator {}
         #expect(try routing.route("g", inputs: inputs(#"{"messages":[{"role":"user","content":"mysql"}]}"#)).targets.map(\.provider) == ["b"])
     }
 
+    @Test func aPatternThatBacktracksPastTheMatchLimitCountsAsNoMatch() throws {
+        // The first branch backtracks about 2^22 steps before the second can match: within
+        // PCRE2's default limit of ten million, past the content rules' limit of 100,000.
+        let pattern = try ContentPattern("(?:(a+)+c|a+b)")
+        #expect(Array("aaab".utf8).withUnsafeBytes { pattern.matches($0) })
+        #expect(!Array((String(repeating: "a", count: 22) + "b").utf8).withUnsafeBytes { pattern.matches($0) })
+    }
+
     @Test func abIsStickyPerKeyAndRandomWithout() throws {
         let routing = table([group(.ab) {
             $0.variants = [GroupVariant(name: "x", weight: 1, targets: [GroupTarget(provider: "a", model: "gpt-4o")]),
