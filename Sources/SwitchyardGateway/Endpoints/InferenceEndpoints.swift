@@ -14,7 +14,7 @@ struct InferenceEndpoints {
         let chat = try ChatRequest(body: request.body, receivedAt: request.receivedAt)
         let plan = try services.planner.plan(
             requestID: request.requestID, operation: .chatCompletions, model: chat.head.model, stream: chat.head.stream, internalRequest: internalRequest,
-            inputs: RoutingInputs(operation: .chatCompletions, request: request))
+            inputs: RoutingInputs(operation: .chatCompletions, request: request, random: &context.random))
         execute(plan, chat, request, writer, context)
     }
 
@@ -23,7 +23,7 @@ struct InferenceEndpoints {
         let embeddings = try EmbeddingsRequest(body: request.body, receivedAt: request.receivedAt)
         let plan = try services.planner.plan(
             requestID: request.requestID, operation: .embeddings, model: embeddings.body.head.model, stream: false, internalRequest: internalRequest,
-            inputs: RoutingInputs(operation: .embeddings, request: request))
+            inputs: RoutingInputs(operation: .embeddings, request: request, random: &context.random))
         execute(plan, embeddings, request, writer, context)
     }
 
@@ -32,7 +32,7 @@ struct InferenceEndpoints {
         let head = try RequestHead(jsonBody: request.body)
         let plan = try services.planner.plan(
             requestID: request.requestID, operation: .messages, model: head.model, stream: head.stream, internalRequest: internalRequest,
-            inputs: RoutingInputs(operation: .messages, request: request))
+            inputs: RoutingInputs(operation: .messages, request: request, random: &context.random))
         let messages = try MessagesRequest(body: request.body, receivedAt: request.receivedAt, translate: plan.needsTranslation)
         execute(plan, messages, request, writer, context)
     }
@@ -42,7 +42,7 @@ struct InferenceEndpoints {
         let head = try RequestHead(jsonBody: request.body)
         let plan = try services.planner.plan(
             requestID: request.requestID, operation: .countTokens, model: head.model, stream: false, internalRequest: internalRequest,
-            inputs: RoutingInputs(operation: .countTokens, request: request))
+            inputs: RoutingInputs(operation: .countTokens, request: request, random: &context.random))
         execute(plan, try CountTokensRequest(body: request.body, receivedAt: request.receivedAt), request, writer, context)
     }
 
@@ -53,7 +53,7 @@ struct InferenceEndpoints {
         let head = try RequestHead(jsonBody: request.body)
         let plan = try services.planner.plan(
             requestID: request.requestID, operation: .responses, model: head.model, stream: head.stream, internalRequest: internalRequest,
-            inputs: RoutingInputs(operation: .responses, request: request))
+            inputs: RoutingInputs(operation: .responses, request: request, random: &context.random))
         let received = try ResponsesRequest.Received(body: request.body, translate: plan.needsTranslation)
         guard let previous = received.previousResponseID else {
             execute(plan, try ResponsesRequest(received, receivedAt: request.receivedAt, store: responses, previous: nil), request, writer, context)

@@ -108,7 +108,7 @@ public struct RoutingTable: Sendable {
             guard let inputs else {
                 return RoutedModel(resolution: resolution, strategy: group.strategy, group: name, variant: nil, targets: group.everyTarget, skipped: [])
             }
-            var random = SystemRandomNumberGenerator()
+            var random = LoopRandom(seed: inputs.seed)
             let order = try group.order(inputs, random: &random)
             return RoutedModel(resolution: resolution, strategy: group.strategy, group: name, variant: order.variant, targets: order.targets, skipped: order.skipped)
         }
