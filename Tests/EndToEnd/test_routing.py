@@ -92,7 +92,8 @@ def routing_config(mocks, dead_port, counting_port):
               - {name: steady, plugin: mock-b, models: [flaky-model, gone-model], breaker: off}
               - {name: lonely, plugin: mock-dead, models: [lonely-model], breaker: {consecutive_failures: 2, cool_down: 30s}}
               - {name: recovering, plugin: mock-e, models: [recovering-model], breaker: {consecutive_failures: 2, cool_down: 1s}}
-              - {name: backstop, plugin: mock-b, models: [recovering-model], breaker: off}
+              - {name: abandoned, plugin: mock-e, models: [abandoned-model], breaker: {consecutive_failures: 2, cool_down: 2s}}
+              - {name: backstop, plugin: mock-b, models: [recovering-model, abandoned-model], breaker: off}
             model_groups:
               split:
                 strategy: weighted
@@ -371,6 +372,32 @@ def test_a_fallback_never_tried_does_not_hold_the_recovered_targets_probe(setup)
         assert provider == "recovering"  # the probe was still free for the first try that started
         assert len(target.journal()) == 1
         assert breaker_state(gateway, "recovering") == 0
+    finally:
+        target.heal()
+
+
+def test_a_probe_whose_client_leaves_gives_its_slot_back(setup):
+    gateway, mocks, _ = setup
+    target = mocks["e"]
+    try:
+        target.fault({"status": 503})
+        for _ in range(2):
+            assert gateway.chat("abandoned-model")[0] == "backstop"
+        assert breaker_state(gateway, "abandoned") == 2  # open
+        target.fault({"delay_ms": 5000})
+        time.sleep(2.1)  # the cool-down
+        connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=0.5)
+        body = json.dumps({"model": "abandoned-model", "messages": [{"role": "user", "content": "hi"}]})
+        connection.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
+        with pytest.raises(socket.timeout):
+            connection.getresponse()  # the probe waits on the slow target ...
+        connection.close()  # ... and its client leaves
+        time.sleep(0.2)
+        target.heal()
+        target.forget()
+        # Well within the cool-down after which an unreported probe is given up.
+        assert gateway.chat("abandoned-model")[0] == "abandoned"
+        assert breaker_state(gateway, "abandoned") == 0
     finally:
         target.heal()
 
