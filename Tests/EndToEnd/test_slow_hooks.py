@@ -287,6 +287,24 @@ def test_a_blocking_hook_past_its_deadline_gets_504_at_the_deadline(build, gatew
     assert status == 504 and seconds < 1.8  # the one worker is free again
 
 
+def test_a_hook_past_its_deadline_is_not_retried_as_an_upstream_timeout(build, gateway):
+    gw = gateway(f"""
+        server: {{port: 0, loops: 1, plugin_workers: 2}}
+        plugins:
+          - {{name: local, path: {build("BLOCKING_GENERATE")}, config: {{sleep_ms: 1300}}}}
+        providers:
+          - name: local
+            plugin: local
+            models: [local-1]
+            timeouts: {{first_byte: 1s}}
+            retry: {{attempts: 2, on: [timeout], backoff: {{initial: 10ms, max: 10ms}}}}
+        """)
+    status, _, body, seconds = gw.chat("local-1")
+    assert status == 504, body
+    assert seconds < 1.8, f"answered after {seconds:.2f}s: the overrun was retried"
+    assert "attempt failed, retrying" not in gw.log()
+
+
 def test_a_client_leaving_mid_stream_cancels_the_workers_writes(build, gateway):
     gw = gateway(f"""
         server: {{port: 0, loops: 1}}
