@@ -108,7 +108,7 @@ public struct ExecutionPlan: Sendable {
     /// Mode `passthrough` only: what is forwarded.
     public let passthrough: PassthroughTarget?
     /// What routing decided: strategy, group, variant, candidates and skip reasons (var: the
-    /// executor adds a target its breaker refused when the attempt was to start).
+    /// executor's log copy adds a target its breaker refused when the attempt was to start).
     public var routing: RoutingRecord
 
     public init(

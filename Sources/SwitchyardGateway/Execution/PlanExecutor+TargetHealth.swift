@@ -30,7 +30,7 @@ extension PlanExecutor {
     private func skipRefusedAttempt(_ attempt: Attempt, health: any AttemptOutcomeRecorder) {
         services.log.warn("circuit open at attempt start, target skipped", requestID: plan.requestID,
                           fields: [("provider", attempt.provider), ("model", attempt.upstreamModel)])
-        plan.routing = plan.routing.skipping(attempt, reason: "circuit_open", attempts: plan.attempts)
+        routingAtStart = (routingAtStart ?? plan.routing).skipping(attempt, reason: "circuit_open", attempts: plan.attempts)
         if attemptIndex + 1 < plan.attempts.count { return skipToNextAttempt() }
         let wait = max(health.secondsUntilProbe(now: monotonicNanoseconds()), 1)
         retryAfter = String(wait)

@@ -20,8 +20,7 @@ import SwitchyardUpstream
 /// The state below is internal (not private) for PlanExecutor+Hooks.swift; nothing else
 /// touches it.
 final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
-    /// Changed only to record a target its breaker refused when its attempt was to start.
-    var plan: ExecutionPlan
+    let plan: ExecutionPlan
     let request: any IngressRequest
     let writer: ResponseWriter
     let services: GatewayServices
@@ -33,6 +32,9 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     /// How the current try was let through to its target; nil when no claim is held (none
     /// made, or its outcome already recorded). PlanExecutor+TargetHealth.swift.
     var admission: Admission?
+    /// The plan's routing record with the targets skipped at their attempt's start (their
+    /// breaker refused the try), for the access log; nil when none was.
+    var routingAtStart: RoutingRecord?
     var provider: ProviderPlugin?
     /// The current attempt's provider's timeouts and response bounds.
     var limits = UpstreamLimits()
@@ -559,9 +561,17 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         if enricherTap != nil { endEnrichers(outcome: failure == nil ? SY_OK : SY_E_UPSTREAM) }
         pluginCall.end()  // after call_end: a guardrail's last log line still names the request
         services.accessLog.record(
-            plan: plan, status: status, attempt: attemptIndex, startedAt: request.receivedAt,
+            plan: loggedPlan, status: status, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage ?? enrichment?.usage, failure: failure, guardrails: guardrailRecord,
             enrichment: enrichment, firstContentAt: firstContentAt, retries: resilience.retries, traceID: resilience.trace.traceID, into: context)
+    }
+
+    /// The plan as the access log reports it (copied only when a target was skipped at start).
+    private var loggedPlan: ExecutionPlan {
+        guard let routingAtStart else { return plan }
+        var logged = plan
+        logged.routing = routingAtStart
+        return logged
     }
 
     private func clientWentAway() {
@@ -581,7 +591,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         if enricherTap != nil { endEnrichers(outcome: SY_E_CANCELLED) }
         pluginCall.end()
         services.accessLog.record(
-            plan: plan, status: 499, attempt: attemptIndex, startedAt: request.receivedAt,
+            plan: loggedPlan, status: 499, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage ?? enrichment?.usage, failure: "client closed the connection",
             guardrails: guardrailRecord, enrichment: enrichment, firstContentAt: firstContentAt, retries: resilience.retries, traceID: resilience.trace.traceID, into: context)
     }
