@@ -8,6 +8,7 @@ import json
 import os
 import textwrap
 import threading
+import time
 
 import openai
 import pytest
@@ -39,9 +40,14 @@ def config(mock_port):
 
 
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory):
+def folder(tmp_path_factory):
+    """The gateway's config and log."""
+    return tmp_path_factory.mktemp("metrics")
+
+
+@pytest.fixture(scope="module")
+def gateway(folder):
     mock, mock_port = start_process([os.path.join(BIN_DIR, "switchyard-mock"), "--port", "0", "--loops", "1"])
-    folder = tmp_path_factory.mktemp("metrics")
     path = folder / "switchyard.yaml"
     path.write_text(config(mock_port))
     env = dict(os.environ, SWITCHYARD_E2E_UPSTREAM_KEY=UPSTREAM_KEY)
@@ -244,3 +250,33 @@ def test_concurrent_scrapes_under_load_are_whole_and_monotonic(gateway):
 
 def test_metrics_refuses_other_methods(gateway):
     assert post(gateway, "/metrics", {}) == 405
+
+
+def log_line(path, needle, timeout=3.0):
+    """The first line of the log holding `needle` (access-log lines are written in batches)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in path.read_text().splitlines():
+            if needle in line:
+                return line
+        time.sleep(0.05)
+    raise AssertionError(f"no log line with {needle!r}")
+
+
+def test_a_failed_previous_response_lookup_is_counted_and_logged(gateway, folder):
+    # echo takes chat only: /v1/responses is translated, so the stored response is looked up
+    # first (asynchronously) and the request fails when there is none.
+    labels = dict(route="responses", model="echo-1", provider="echo")
+    before = scrape(gateway)
+    with pytest.raises(openai.APIStatusError) as failed:
+        client(gateway).responses.create(model="echo-1", input="hi", previous_response_id="resp_never_stored",
+                                         extra_headers={"X-Request-ID": "lost-previous-1"})
+    status = str(failed.value.status_code)
+    assert failed.value.status_code >= 400
+    after = scrape(gateway)
+    requests = ("switchyard_requests", "switchyard_requests_total")
+    assert value(after, *requests, **labels, status=status) == value(before, *requests, **labels, status=status) + 1
+    errors = ("switchyard_request_errors", "switchyard_request_errors_total")
+    assert value(after, *errors, **labels) == value(before, *errors, **labels) + 1
+    line = log_line(folder / "gateway.log", "request_id=lost-previous-1")
+    assert f"status={status}" in line and "endpoint=responses" in line and "provider=echo" in line, line
