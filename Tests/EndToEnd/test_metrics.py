@@ -8,13 +8,12 @@ import json
 import os
 import textwrap
 import threading
-import time
 
 import openai
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import BIN_DIR, UPSTREAM_KEY, closed_loopback_port, gateway_config, start_process, stop_process
+from conftest import BIN_DIR, UPSTREAM_KEY, closed_loopback_port, gateway_config, log_line, start_process, stop_process
 
 PLUGINS = os.path.abspath(BIN_DIR)
 
@@ -250,17 +249,6 @@ def test_concurrent_scrapes_under_load_are_whole_and_monotonic(gateway):
 
 def test_metrics_refuses_other_methods(gateway):
     assert post(gateway, "/metrics", {}) == 405
-
-
-def log_line(path, needle, timeout=3.0):
-    """The first line of the log holding `needle` (access-log lines are written in batches)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for line in path.read_text().splitlines():
-            if needle in line:
-                return line
-        time.sleep(0.05)
-    raise AssertionError(f"no log line with {needle!r}")
 
 
 def test_a_failed_previous_response_lookup_is_counted_and_logged(gateway, folder):
