@@ -72,6 +72,15 @@ struct LogLine {
         value(text)
     }
 
+    /// A value the caller has already validated as a token that needs no quoting (hex ids:
+    /// the trace id), appended without the per-byte escaping check.
+    mutating func field(_ key: StaticString, token: String) {
+        bytes.append(0x20)
+        append(key)
+        bytes.append(UInt8(ascii: "="))
+        bytes.appendUTF8(token)
+    }
+
     /// A fixed word as the value (no String made; the word needs no quoting).
     mutating func field(_ key: StaticString, word: StaticString) {
         bytes.append(0x20)

@@ -21,8 +21,8 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     /// The internal listener's loops: the only ones where the internal secret means anything (a
     /// client of the public listener who learned it gains nothing). Set before the servers start.
     var internalLoops: Set<ObjectIdentifier> = []
-    /// The generation installed last, for what runs off the request path (a passthrough body's
-    /// streaming decision, admin status, tests). Requests read their loop's copy instead.
+    /// The generation installed last, for what runs off the request path (admin status, tests).
+    /// Requests read their loop's copy instead.
     let installed: Mutex<GatewayGeneration>
 
     init(generation: GatewayGeneration, responses: ResponseStore, admin: AdminEndpoint?, metrics: GatewayMetrics = GatewayMetrics()) {
@@ -68,12 +68,16 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
 
     /// Passthrough bodies stream to the upstream as they arrive (any size, flat memory), for a
     /// provider open to passthrough, and so do file uploads; every other request (one about to
-    /// be refused included) reads its body whole first, within `max_body_bytes`.
-    func streamsBody(method: String, target: String, headers: HTTPHeaders) -> Bool {
+    /// be refused included) reads its body whole first, within `max_body_bytes`. Decided by the
+    /// generation of the connection's loop, the one `respond` routes a streamed body with (it is
+    /// dispatched at once, in the same event); a body read whole suits either generation.
+    func streamsBody(method: String, target: String, headers: HTTPHeaders, loop: EventLoop) -> Bool {
         if FilesEndpoint.streamsBody(method: method, target: target) { return true }
         guard target.hasPrefix(PassthroughEndpoint.prefix) else { return false }
-        // Passthrough only (the chat path returned above): one uncontended lock.
-        return services.providers[PassthroughEndpoint.split(target).provider]?.passthrough != nil
+        // Passthrough only (the chat path returned above). On `loop`: its context's generation
+        // is read on the thread that owns it.
+        let generation = contexts[ObjectIdentifier(loop)]?.generation ?? installed.withLock { $0 }
+        return generation.services.providers[PassthroughEndpoint.split(target).provider]?.passthrough != nil
     }
 
     func respond(to request: HTTPRequest, writer: ResponseWriter) {

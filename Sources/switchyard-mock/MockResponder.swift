@@ -28,7 +28,7 @@ final class MockResponder: HTTPResponder, Sendable {
     }
 
     /// `/_mock/upload` and `POST /v1/files` read their bodies as streams.
-    func streamsBody(method: String, target: String, headers: HTTPHeaders) -> Bool {
+    func streamsBody(method: String, target: String, headers: HTTPHeaders, loop: EventLoop) -> Bool {
         Self.streamsUpload(target) || Self.streamsFileUpload(method: method, target: target)
     }
 

@@ -50,6 +50,18 @@ def stop_process(process):
             process.wait()
 
 
+def log_line(log_path, needle, timeout=3.0):
+    """The first line of the log file holding `needle`, waiting for it (access-log lines are
+    written in batches)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in log_path.read_text().splitlines():
+            if needle in line:
+                return line
+        time.sleep(0.05)
+    raise AssertionError(f"no log line with {needle!r}")
+
+
 @pytest.fixture(scope="session")
 def c_plugin(tmp_path_factory):
     """libprovider_static.so (plugin-sdk/examples/c/provider-static), built by its own Makefile.

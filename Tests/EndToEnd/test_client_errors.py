@@ -4,13 +4,12 @@ address, port or URL; the access log and the failover warning keep the transport
 import os
 import socket
 import textwrap
-import time
 
 import anthropic
 import openai
 import pytest
 
-from conftest import BIN_DIR, start_process, stop_process
+from conftest import BIN_DIR, log_line, start_process, stop_process
 
 SWITCHYARD = os.path.join(BIN_DIR, "switchyard")
 
@@ -57,16 +56,6 @@ def gateway(tmp_path_factory):
         process, port = start_process([SWITCHYARD, "serve", "--config", str(config)], stderr=log)
     yield port, log_path, plain, tls
     stop_process(process)
-
-
-def log_line(log_path, needle, timeout=3.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for line in log_path.read_text().splitlines():
-            if needle in line:
-                return line
-        time.sleep(0.05)
-    raise AssertionError(f"no log line with {needle!r}")
 
 
 def failed(port, model, request_id):

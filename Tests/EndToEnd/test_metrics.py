@@ -13,7 +13,7 @@ import openai
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import BIN_DIR, UPSTREAM_KEY, closed_loopback_port, gateway_config, start_process, stop_process
+from conftest import BIN_DIR, UPSTREAM_KEY, closed_loopback_port, gateway_config, log_line, start_process, stop_process
 
 PLUGINS = os.path.abspath(BIN_DIR)
 
@@ -39,9 +39,14 @@ def config(mock_port):
 
 
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory):
+def folder(tmp_path_factory):
+    """The gateway's config and log."""
+    return tmp_path_factory.mktemp("metrics")
+
+
+@pytest.fixture(scope="module")
+def gateway(folder):
     mock, mock_port = start_process([os.path.join(BIN_DIR, "switchyard-mock"), "--port", "0", "--loops", "1"])
-    folder = tmp_path_factory.mktemp("metrics")
     path = folder / "switchyard.yaml"
     path.write_text(config(mock_port))
     env = dict(os.environ, SWITCHYARD_E2E_UPSTREAM_KEY=UPSTREAM_KEY)
@@ -244,3 +249,22 @@ def test_concurrent_scrapes_under_load_are_whole_and_monotonic(gateway):
 
 def test_metrics_refuses_other_methods(gateway):
     assert post(gateway, "/metrics", {}) == 405
+
+
+def test_a_failed_previous_response_lookup_is_counted_and_logged(gateway, folder):
+    # echo takes chat only: /v1/responses is translated, so the stored response is looked up
+    # first (asynchronously) and the request fails when there is none.
+    labels = dict(route="responses", model="echo-1", provider="echo")
+    before = scrape(gateway)
+    with pytest.raises(openai.APIStatusError) as failed:
+        client(gateway).responses.create(model="echo-1", input="hi", previous_response_id="resp_never_stored",
+                                         extra_headers={"X-Request-ID": "lost-previous-1"})
+    status = str(failed.value.status_code)
+    assert failed.value.status_code >= 400
+    after = scrape(gateway)
+    requests = ("switchyard_requests", "switchyard_requests_total")
+    assert value(after, *requests, **labels, status=status) == value(before, *requests, **labels, status=status) + 1
+    errors = ("switchyard_request_errors", "switchyard_request_errors_total")
+    assert value(after, *errors, **labels) == value(before, *errors, **labels) + 1
+    line = log_line(folder / "gateway.log", "request_id=lost-previous-1")
+    assert f"status={status}" in line and "endpoint=responses" in line and "provider=echo" in line, line

@@ -16,6 +16,7 @@ import urllib.request
 
 import openai
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import BIN_DIR, start_process, stop_process
 
@@ -457,3 +458,76 @@ def test_a_reload_keeps_an_open_breaker_for_an_unchanged_target_and_forgets_a_ch
     finally:
         gateway.stop()
         urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{second_mock}/_mock/faults", method="DELETE"), timeout=5).read()
+
+
+GROUP = textwrap.dedent("""
+    model_groups:
+      team-chat:
+        strategy: fallback
+        targets:
+          - {provider: up, model: model-b}
+    """)
+
+
+def scrape(gateway):
+    """GET /metrics parsed by prometheus_client: {family name: family}."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{gateway.port}/metrics", timeout=10) as response:
+        return {family.name: family for family in text_string_to_metric_families(response.read().decode())}
+
+
+def plugin_calls(families):
+    """{(plugin, hook): calls}, checking that no (plugin, hook) has two samples."""
+    rows = [(s.labels["plugin"], s.labels["hook"], s.value)
+            for s in families["switchyard_plugin_calls"].samples if s.name == "switchyard_plugin_calls_total"]
+    keys = [(plugin, hook) for plugin, hook, _ in rows]
+    assert len(keys) == len(set(keys)), rows
+    return {(plugin, hook): calls for plugin, hook, calls in rows}
+
+
+def group_requests(families):
+    return sum(s.value for s in families["switchyard_requests"].samples
+               if s.name == "switchyard_requests_total" and s.labels["model"] == "team-chat"
+               and s.labels["provider"] == "up" and s.labels["status"] == "200")
+
+
+def test_metrics_across_reloads_keep_one_series_per_plugin_hook_and_never_go_back(mock_port, tmp_path):
+    gateway = Gateway(tmp_path, config_text(mock_port, "model-a", admin_section()) + GROUP)
+    try:
+        seen = {}
+        for round, reload_by in enumerate([None, "POST", "SIGHUP", "SIGHUP"], start=1):
+            if reload_by == "POST":
+                reload(gateway)
+            elif reload_by == "SIGHUP":
+                gateway.process.send_signal(signal.SIGHUP)
+                assert wait_for(lambda: call(gateway.port, "GET", "/admin/status", key=KEY)[1]["generation"] == round)
+            assert served_model(gateway, "model-a") == "model-a"
+            assert served_model(gateway, "team-chat") == "model-b"
+            assert served_model(gateway, "echo-1") == "echo-1"
+            families = scrape(gateway)
+            calls = plugin_calls(families)
+            # Each round: up's prepare for model-a and the group, echo's generate once.
+            assert calls[("up", "prepare")] == 2 * round and calls[("echo", "generate")] == round, calls
+            assert all(calls.get(key, 0) >= count for key, count in seen.items()), (seen, calls)
+            seen = calls
+            # A group request is labelled with the group, not "other".
+            assert group_requests(families) == round
+    finally:
+        gateway.stop()
+
+
+def test_a_failed_reload_leaves_no_phantom_target_in_the_breaker_gauge(mock_port, tmp_path):
+    gateway = Gateway(tmp_path, config_text(mock_port, "model-a", admin_section()))
+    try:
+        good = gateway.config.read_text()
+        # A new provider (its targets enter the book as the routing table is built), then a
+        # failure further on: echo does not take files.
+        extra = "providers:\n  - name: extra\n    plugin: up\n    models: [model-z]\n"
+        write_config(gateway.config, good.replace("providers:\n", extra, 1) + "files:\n  default_provider: echo\n")
+        body = reload(gateway, expect=422)
+        assert "does not take files" in body["error"]["message"], body
+        assert_unchanged(gateway)
+        gauge = scrape(gateway)["switchyard_circuit_breaker_state"].samples
+        providers = {s.labels["provider"] for s in gauge}
+        assert providers == {"up", "echo"}, gauge
+    finally:
+        gateway.stop()

@@ -42,6 +42,27 @@ struct ReloadStateTests {
         state.stop()
         guard case .stopped = state.begin(waiting: true) else { Issue.record("a reload began after stop"); return }
     }
+
+    @Test("at most one reload waits: later signals join it until it begins")
+    func oneWaiter() {
+        let state = ReloadState()
+        guard case .go = state.begin(waiting: false) else { Issue.record("first refused"); return }
+        #expect(state.queueWaiter())
+        for _ in 0..<100 { #expect(!state.queueWaiter(), "a second waiter was let in") }
+        let waiter = ReloadWaiter()
+        startDetachedThread {
+            if case .go(let number) = state.begin(waiting: true) { waiter.number.store(number, ordering: .relaxed) }
+            waiter.done.store(true, ordering: .releasing)
+        }
+        usleep(20_000)
+        #expect(!state.queueWaiter(), "let in while the queued one still waits")
+        state.end(installed: 2, error: nil)
+        while !waiter.done.load(ordering: .acquiring) { usleep(1_000) }
+        #expect(waiter.number.load(ordering: .relaxed) == 3)
+        // The waiter has begun (it may have read the config already): the next signal queues anew.
+        #expect(state.queueWaiter())
+        state.end(installed: 3, error: nil)
+    }
 }
 
 private final class ReloadWaiter: Sendable {

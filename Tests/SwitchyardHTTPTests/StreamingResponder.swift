@@ -1,5 +1,6 @@
 import Foundation
 import SwitchyardHTTP
+import SwitchyardPosix
 
 /// The bytes the streaming tests send: byte i of a body is i % 251, so any piece can be checked
 /// where it lands without keeping the body.
@@ -51,7 +52,7 @@ final class StreamingResponder: HTTPResponder, @unchecked Sendable {
     var outcomes: [StreamOutcome] { lock.withLock { _outcomes } }
     var dispatched: Int { lock.withLock { _dispatched } }
 
-    func streamsBody(method: String, target: String, headers: HTTPHeaders) -> Bool {
+    func streamsBody(method: String, target: String, headers: HTTPHeaders, loop: EventLoop) -> Bool {
         target.hasPrefix("/s/")
     }
 

@@ -13,7 +13,7 @@ import SwitchyardUpstream
 /// Streamed bodies: /upload reads the body as it comes (`UploadSink`), /upload-late answers
 /// 300 ms after it, /refuse answers 413 at once without reading it.
 final class LoopbackUpstream: HTTPResponder, @unchecked Sendable {
-    func streamsBody(method: String, target: String, headers: HTTPHeaders) -> Bool {
+    func streamsBody(method: String, target: String, headers: HTTPHeaders, loop: EventLoop) -> Bool {
         target.hasPrefix("/upload") || target.hasPrefix("/refuse")
     }
 

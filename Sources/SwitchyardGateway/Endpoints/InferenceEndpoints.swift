@@ -73,6 +73,11 @@ struct InferenceEndpoints {
                 let created = try ResponsesRequest(received, receivedAt: receivedAt, store: endpoints.responses, previous: entry)
                 PlanExecutor(plan: plan, request: created, writer: writer, services: endpoints.services, context: context, trace: trace).start()
             } catch {
+                // Past the responder's own catch (this runs later): the request had a plan, so
+                // it ends in the access log and the metrics like any other planned request.
+                endpoints.services.accessLog.record(
+                    plan: plan, status: error.status, attempt: 0, startedAt: receivedAt, upstreamNanoseconds: 0, usage: nil,
+                    failure: error.message, traceID: trace.traceID, into: context)
                 GatewayResponder.send(error, to: writer)
             }
         }

@@ -55,7 +55,7 @@ struct AccessLog: Sendable {
         // Upstream tries: the plan's attempts so far plus the retries on them.
         line.field("attempts", attempt + 1 + retries)
         if retries > 0 { line.field("retries", retries) }
-        if let traceID { line.field("trace_id", traceID) }
+        if let traceID { line.field("trace_id", token: traceID) }  // lowercase hex (TraceContext)
         if plan.passthrough == nil { writeRouting(plan.routing, into: &line) }
         line.field("stream", plan.stream || responseStreamed ? "true" : "false")
         line.field("duration_us", Int(total / 1000))

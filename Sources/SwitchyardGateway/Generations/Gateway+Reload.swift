@@ -39,8 +39,14 @@ extension Gateway {
         return outcome
     }
 
-    /// Starts `reload` on a thread of its own (SIGHUP: the signal thread stays free for SIGTERM).
+    /// Starts `reload` on a thread of its own (SIGHUP: the signal thread stays free for SIGTERM),
+    /// unless one already waits for the running reload: that one reads the config after this
+    /// signal, so it covers it (a burst of signals makes at most one waiting thread).
     public func reloadInBackground(trigger: String) {
+        guard reloads.queueWaiter() else {
+            log.info("config reload already waiting: this one joins it", fields: [("trigger", trigger)])
+            return
+        }
         startDetachedThread { [self] in _ = reload(trigger: trigger, waiting: true) }
     }
 
@@ -52,6 +58,9 @@ extension Gateway {
         guard restartOnly.isEmpty else { return .restartRequired(restartOnly) }
         let generation: GatewayGeneration
         do { generation = try GatewayGeneration(number: number, config: config, process: process) } catch {
+            // Its routing table may have added targets to the shared book before it failed: the
+            // book keeps only the installed generation's (no phantom breaker in the metrics).
+            process.healthBook.retain(only: responder.installed.withLock { $0.routingKeys })
             return .loadFailed(error.description)
         }
         admin.setKey(config.admin.key)

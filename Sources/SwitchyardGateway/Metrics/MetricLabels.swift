@@ -30,13 +30,15 @@ public final class MetricLabelRegistry: Sendable {
     public init() {}
 
     /// An immutable snapshot of the ids for `config`'s models (every provider's listed models,
-    /// wildcards aside, and every alias's target) and providers, giving new names new ids.
+    /// wildcards aside, every alias's target, and every model group: a group request resolves to
+    /// the group's name) and providers, giving new names new ids.
     /// Call it for each config that goes live (start-up, each reload): the snapshot goes to the
     /// request path of that config's generation; shards need not change.
     public func labels(for config: GatewayConfig) -> MetricLabels {
         var models: [String] = []
         for provider in config.providers { models += provider.models.filter { $0 != "*" } }
         models += config.aliases.values.sorted()
+        models += config.modelGroups.map(\.name)
         return labels(models: models, providers: config.providers.map(\.name))
     }
 

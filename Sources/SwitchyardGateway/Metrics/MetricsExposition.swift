@@ -46,16 +46,11 @@ struct MetricsExposition {
         text.family("switchyard_streams_in_flight", .gauge, help: "Streamed responses started and not yet ended.")
         text.sample("switchyard_streams_in_flight", [], UInt64(max(0, snapshots.reduce(0) { $0 + $1.streamsInFlight })))
 
-        var hooks: [Int: HookCount] = [:]
-        for count in snapshots.flatMap(\.hooks) {
-            hooks[count.plugin << 3 | count.hook, default: HookCount(plugin: count.plugin, hook: count.hook, calls: 0, failures: 0)].calls &+= count.calls
-            hooks[count.plugin << 3 | count.hook]!.failures &+= count.failures
-        }
-        let hookKeys = hooks.keys.sorted()
+        let hooks = Self.hookSeries(snapshots.flatMap(\.hooks), pluginNames: pluginNames)
         text.family("switchyard_plugin_calls_total", .counter, help: "Plugin hook calls made on the event loops, by plugin (its config name) and hook.")
-        for key in hookKeys { text.sample("switchyard_plugin_calls_total", hookLabels(hooks[key]!), hooks[key]!.calls) }
+        for row in hooks { text.sample("switchyard_plugin_calls_total", [("plugin", row.plugin), ("hook", row.hook)], row.calls) }
         text.family("switchyard_plugin_failures_total", .counter, help: "Plugin hook calls that returned an error, by plugin and hook.")
-        for key in hookKeys { text.sample("switchyard_plugin_failures_total", hookLabels(hooks[key]!), hooks[key]!.failures) }
+        for row in hooks { text.sample("switchyard_plugin_failures_total", [("plugin", row.plugin), ("hook", row.hook)], row.failures) }
     }
 
     private func counter(_ text: inout PrometheusText, _ name: String, _ help: String, _ word: Int, _ series: [UInt64: [UInt64]], _ keys: [UInt64]) {
@@ -89,9 +84,30 @@ struct MetricsExposition {
         return labels
     }
 
-    private func hookLabels(_ count: HookCount) -> [(String, String)] {
-        let hook = HookKind(rawValue: UInt64(count.hook))?.name ?? "unknown"
-        return [("plugin", count.plugin < pluginNames.count ? pluginNames[count.plugin] : "other"), ("hook", hook)]
+    /// One exposed series of plugin hook counts.
+    struct HookSeries: Equatable {
+        let plugin: String
+        let hook: String
+        var calls: UInt64
+        var failures: UInt64
+    }
+
+    /// The loops' hook rows summed by (plugin name, hook), sorted by name then hook. By name, not
+    /// by row: every generation gives its plugins new tags (rows), so a plugin kept across
+    /// reloads has a row per generation and must still be one series. The last row is shared by
+    /// every tag past it (`HookCounts.slot`): once more plugins than rows were watched it holds
+    /// several, and is "other".
+    static func hookSeries(_ counts: [HookCount], pluginNames: [String]) -> [HookSeries] {
+        let sharedRow = HookCounts.plugins - 1
+        var merged: [String: [Int: HookSeries]] = [:]
+        for count in counts {
+            let shared = count.plugin >= sharedRow && pluginNames.count > HookCounts.plugins
+            let plugin = !shared && count.plugin < pluginNames.count ? pluginNames[count.plugin] : "other"
+            let hook = HookKind(rawValue: UInt64(count.hook))?.name ?? "unknown"
+            merged[plugin, default: [:]][count.hook, default: HookSeries(plugin: plugin, hook: hook, calls: 0, failures: 0)].calls &+= count.calls
+            merged[plugin]![count.hook]!.failures &+= count.failures
+        }
+        return merged.keys.sorted().flatMap { plugin in merged[plugin]!.sorted { $0.key < $1.key }.map(\.value) }
     }
 
     private static func name(_ id: Int, in names: [String]) -> String { id < names.count ? names[id] : "other" }

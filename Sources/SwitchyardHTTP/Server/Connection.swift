@@ -129,7 +129,7 @@ final class Connection: IOHandler {
                     case .none:
                         dispatch(head, receivedAt: receivedAt)
                     case .contentLength(let length):
-                        if server.responder.streamsBody(method: head.method, target: head.target, headers: head.headers) {
+                        if server.responder.streamsBody(method: head.method, target: head.target, headers: head.headers, loop: server.loop) {
                             return beginStreamedBody(head, receivedAt: receivedAt, length: length)
                         }
                         guard length <= server.limits.maxBodyBytes else {
@@ -141,7 +141,7 @@ final class Connection: IOHandler {
                         body.reserveCapacity(length)
                         beginBody(head, receivedAt: receivedAt)
                     case .chunked:
-                        if server.responder.streamsBody(method: head.method, target: head.target, headers: head.headers) {
+                        if server.responder.streamsBody(method: head.method, target: head.target, headers: head.headers, loop: server.loop) {
                             return beginStreamedBody(head, receivedAt: receivedAt, length: nil)
                         }
                         chunked = ChunkedDecoder(maxBodyBytes: server.limits.maxBodyBytes, maxTrailerBytes: server.limits.maxHeaderBytes)
