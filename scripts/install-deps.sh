@@ -3,9 +3,9 @@
 # there. Safe to run again. Usage: scripts/install-deps.sh [--test]
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev libyaml-dev libpcre2-dev libsqlite3-dev pkg-config)
+packages=(libcurl4-openssl-dev libyaml-dev libpcre2-dev libsqlite3-dev libhiredis-dev pkg-config)
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(python3-venv clang g++ binutils)
+    packages+=(python3-venv clang g++ binutils redis-server)
 fi
 
 missing=()

@@ -185,10 +185,12 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         writer.send(status: error.status, headers: errorHeaders(error), body: error.body)
     }
 
-    /// JSON, and `Retry-After` when the error says when to come back (every breaker open).
+    /// JSON, `Retry-After` when the error says when to come back (every breaker open), and the
+    /// error's own headers (a refusal's `x-ratelimit-*`).
     static func errorHeaders(_ error: GatewayError) -> HTTPHeaders {
         var headers = HTTPHeaders([("Content-Type", "application/json")])
         if let seconds = error.retryAfter { headers.add("Retry-After", String(seconds)) }
+        for (name, value) in error.headers { headers.add(name, value) }
         return headers
     }
 }

@@ -10,6 +10,8 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     public let message: String
     /// Seconds for a `Retry-After` header (every circuit breaker open: until the first half-opens).
     public var retryAfter: Int?
+    /// More response headers (a refusal's `x-ratelimit-*`, `x-should-retry`).
+    public var headers: [(name: String, value: String)] = []
 
     public init(status: Int, type: String, code: String?, param: String? = nil, message: String) {
         self.status = status
@@ -17,6 +19,11 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         self.code = code
         self.param = param
         self.message = message
+    }
+
+    public static func == (a: GatewayError, b: GatewayError) -> Bool {
+        a.status == b.status && a.type == b.type && a.code == b.code && a.param == b.param && a.message == b.message
+            && a.retryAfter == b.retryAfter && a.headers.elementsEqual(b.headers, by: { $0 == $1 })
     }
 
     public var description: String { "\(status) \(type)\(code.map { "/" + $0 } ?? ""): \(message)" }

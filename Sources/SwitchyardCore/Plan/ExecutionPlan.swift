@@ -110,6 +110,11 @@ public struct ExecutionPlan: Sendable {
     /// What routing decided: strategy, group, variant, candidates and skip reasons (var: the
     /// executor's log copy adds a target its breaker refused when the attempt was to start).
     public var routing: RoutingRecord
+    /// Who sent it (the checked key); nil when the gateway is open or for internal requests.
+    /// Set by the endpoint right after planning, before anything runs.
+    public var caller: Caller?
+    /// Its hold on budgets and limits, settled once when it ends; nil when none applies.
+    public var settlement: (any Settlement)?
 
     public init(
         requestID: String, operation: EndpointOperation, mode: ExecutionMode, capabilities: CapabilitySet,
