@@ -7,5 +7,6 @@ public enum StoreSchema {
     public static let migrations: [Migration] = [
         FilesAndBatchesSchema.migration,
         StoredResponsesSchema.migration,
+        GovernanceSchema.migration,
     ]
 }
