@@ -5,7 +5,7 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing", "admin"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing", "admin", "keys"]
 
     /// Reads `path` and parses it; errors carry `path` as written. Relative paths in the file
     /// (`store.path`) are taken from the file's folder.
@@ -42,7 +42,8 @@ public enum ConfigLoader {
         let files = try FilesSection.decode(fields["files"], providers: providers)
         let modelGroups = try ModelGroupsSection.decode(fields["model_groups"])
         let pricing = try PricingSection.decode(fields["pricing"])
-        let admin = try AdminSection.decode(fields["admin"])
+        let admin = try AdminSection.decode(fields["admin"], environment: environment, sourceName: sourceName)
+        let keys = try KeysSection.decode(fields["keys"])
         let checked = try CrossValidation.resolve(
             plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers,
             batchPreparers: batchPreparers, modelGroups: modelGroups, pricing: pricing)
@@ -67,6 +68,7 @@ public enum ConfigLoader {
             modelGroups: checked.modelGroups,
             pricing: pricing,
             admin: admin,
+            keys: keys,
             sourceName: sourceName)
     }
 }

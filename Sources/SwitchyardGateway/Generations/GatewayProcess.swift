@@ -15,4 +15,6 @@ struct GatewayProcess: Sendable {
     let healthBook: TargetHealthBook
     /// Label and plugin names for the per-loop metric shards (append-only across reloads).
     let metrics: GatewayMetrics
+    /// Every virtual key, in memory (loaded from the store at start; the admin API changes it).
+    let keys: KeyRegistry
 }
