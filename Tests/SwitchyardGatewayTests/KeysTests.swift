@@ -8,35 +8,6 @@ import SwitchyardPosix
 import SwitchyardStore
 import Testing
 
-/// SHA-256 against FIPS 180-4's examples (NIST's test vectors) and padding boundaries.
-@Suite struct SHA256Tests {
-    @Test("NIST vectors", arguments: [
-        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-        ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
-         "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
-    ])
-    func vectors(message: String, digest: String) {
-        #expect(SHA256.hex(message.utf8) == digest)
-    }
-
-    @Test func oneMillionAs() {
-        #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
-    }
-
-    @Test("padding boundaries (55, 56, 63, 64, 119 bytes)", arguments: [
-        (55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"),
-        (56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"),
-        (63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"),
-        (64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"),
-        (119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"),
-    ])
-    func boundaries(length: Int, digest: String) {
-        #expect(SHA256.hex([UInt8](repeating: 0x61, count: length)) == digest)
-    }
-}
-
 @Suite struct KeySecretTests {
     @Test func secretIdAndPrefixFormats() {
         let alphabet = Set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -47,12 +18,17 @@ import Testing
             #expect(key.secret.count == 38)
             #expect(key.secret.dropFirst(6).allSatisfy(alphabet.contains))
             #expect(key.prefix == String(key.secret.prefix(10)))
-            #expect(key.hash == SHA256.hex(key.secret.utf8) && key.hash.count == 64)
+            #expect(key.hash == KeySecret.hash(of: key.secret) && key.hash.count == 64)
             seen.insert(key.secret)
             let id = KeySecret.newID()
             #expect(id.hasPrefix("key_") && id.count == 20 && id.dropFirst(4).allSatisfy { "0123456789abcdef".contains($0) })
         }
         #expect(seen.count == 200)
+    }
+
+    @Test func theHashIsTheSecretsSHA256() {
+        // sha256sum of the same bytes (printf 'sk-sy-AbCd' | sha256sum).
+        #expect(KeySecret.hash(of: "sk-sy-AbCd") == "676a0eb834eee2d24265f3babb7794103cb49413ee86446a80227a6f291117a0")
     }
 
     @Test func onlyAPrefixOfALongEnoughTokenIsShown() {
@@ -150,6 +126,13 @@ import Testing
 
 /// The registry on a real store file: what it serves is what the store holds, across a reopen.
 @Suite struct KeyRegistryTests {
+    /// An event loop running on a thread of its own (registry completions come back on it).
+    func runningLoop() throws -> EventLoop {
+        let loop = try EventLoop()
+        Thread { loop.run() }.start()
+        return loop
+    }
+
     func wait<T: Sendable>(_ start: (@escaping @Sendable (T) -> Void) -> Void) -> T? {
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
@@ -161,9 +144,7 @@ import Testing
     @Test func keysSurviveAReopenAndRotationAndDeletionAreDurable() throws {
         let file = ScratchFile()
         defer { file.remove() }
-        let loop = try EventLoop()
-        let thread = Thread { loop.run() }
-        thread.start()
+        let loop = try runningLoop()
         defer { loop.stop() }
         let secret = KeySecret.generate()
         let other = KeySecret.generate()
@@ -207,9 +188,7 @@ import Testing
     @Test func aFailedWriteLeavesTheRegistryAsItWas() throws {
         let file = ScratchFile()
         defer { file.remove() }
-        let loop = try EventLoop()
-        let thread = Thread { loop.run() }
-        thread.start()
+        let loop = try runningLoop()
         defer { loop.stop() }
         let store = try Store(StoreOptions(path: file.path))
         let registry = try KeyRegistry.load(store: store)

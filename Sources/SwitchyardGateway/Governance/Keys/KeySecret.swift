@@ -2,11 +2,13 @@ import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
+import SwitchyardPlugins
 
 /// A new virtual key's secret and id (decision 0024): the secret is `sk-sy-` and 32 base62
 /// characters (about 190 random bits) from `getrandom`; the id is `key_` and 16 lowercase hex
 /// digits; the prefix, the first 10 characters of the secret, is what people and error messages
-/// see. Only the secret's SHA-256 is ever stored. Safe on any thread.
+/// see. Only the secret's SHA-256 is ever stored (the gateway's own FIPS 180-4 implementation,
+/// the one that pins plugin files). Safe on any thread.
 struct KeySecret {
     static let scheme = "sk-sy-"
     static let randomLength = 32
@@ -14,8 +16,15 @@ struct KeySecret {
 
     let secret: String
 
-    var hash: String { SHA256.hex(secret.utf8) }
+    var hash: String { Self.hash(of: secret) }
     var prefix: String { Self.prefix(of: secret) }
+
+    /// What the store and the key directory know a secret by: its SHA-256, lowercase hex.
+    static func hash(of token: String) -> String {
+        var hasher = SHA256()
+        hasher.update(Array(token.utf8))
+        return hasher.hexDigest()
+    }
 
     /// A fresh secret.
     static func generate() -> KeySecret {
