@@ -136,6 +136,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
             try context.current.inference.embeddings(request, writer: writer, context: context, internalRequest: isInternal, identity: try identify(request, isInternal))
         case let path where path.hasPrefix(PassthroughEndpoint.prefix):
             let identity = try identify(request, isInternal)
+            try identity?.authorizeUncheckedModels(path: request.path)
             let context = try context(of: writer)
             try context.current.passthrough.forward(request, writer: writer, context: context, internalRequest: isInternal, identity: identity)
         case let path where path == FilesEndpoint.collection || path.hasPrefix(FilesEndpoint.prefix):
@@ -144,6 +145,7 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
             try context.current.files.handle(request, writer: writer, context: context, internalRequest: isInternal, caller: identity?.caller)
         case let path where path == BatchesEndpoint.prefix || path.hasPrefix(BatchesEndpoint.prefix + "/"):
             let identity = try identify(request, isInternal)
+            try identity?.authorizeUncheckedModels(path: request.path)
             let context = try context(of: writer)
             try context.current.batches.handle(request, writer: writer, context: context, internalRequest: isInternal, caller: identity?.caller)
         case let path where path.hasPrefix(StoredResponsesEndpoint.prefix):

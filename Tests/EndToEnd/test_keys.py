@@ -308,6 +308,29 @@ def test_a_route_outside_the_keys_list_gets_403(closed):
     assert error.body["code"] == "route_not_allowed"
 
 
+def test_a_model_restricted_key_reaches_passthrough_and_batches_only_when_its_routes_list_them(closed):
+    narrow = closed.create(name="narrow-blind", models=["echo-1"])["key"]
+    for method, path in [("GET", "/p/openai/v1/models"), ("GET", "/v1/batches")]:
+        status, body = closed.call(method, path, key=narrow)
+        assert status == 403 and body["error"]["code"] == "model_not_allowed", (path, body)
+    listed = closed.create(name="narrow-listed", models=["echo-1"], routes=["/v1/chat/completions", "/p/openai/"])["key"]
+    assert closed.call("GET", "/p/openai/v1/models", key=listed)[0] == 200
+    assert chat(closed, listed).choices
+
+
+def test_a_reload_applies_keys_required(mock_port, tmp_path):
+    gateway = Gateway(tmp_path, config_text(mock_port, required=False))
+    try:
+        assert chat(gateway, "anything").choices
+        gateway.config.write_text(config_text(mock_port, required=True))
+        status, body = gateway.call("POST", "/admin/reload")
+        assert status == 200 and body["reloaded"], body
+        assert_unauthorized(gateway, "anything-at-all-long-enough", "Incorrect API key provided: anything-a…")
+        assert chat(gateway, MASTER).choices
+    finally:
+        gateway.stop()
+
+
 def test_passthrough_never_forwards_the_gateway_key(closed, mock_port):
     secret = closed.create(name="passthrough", routes=["/p/openai/"])["key"]
     upstream = Upstream(mock_port)

@@ -113,6 +113,17 @@ import Testing
         #expect(ClientIdentity.master.allows(ModelResolution(requested: "x", resolved: "x", aliases: [])))
     }
 
+    @Test func passthroughAndBatchesNeedExplicitRoutesForAModelRestrictedKey() throws {
+        try key.authorizeUncheckedModels(path: "/p/openai/v1/models")  // listed: "/p/openai/"
+        #expect(throws: GatewayError.self) { try key.authorizeUncheckedModels(path: "/v1/batches") }
+        let unrestricted = ClientIdentity(caller: key.caller, models: nil, routes: nil)
+        try unrestricted.authorizeUncheckedModels(path: "/v1/batches")
+        let batches = ClientIdentity(caller: key.caller, models: ["a"], routes: ["/v1/batches"])
+        try batches.authorizeUncheckedModels(path: "/v1/batches/batch_1")
+        let wide = ClientIdentity(caller: key.caller, models: ["a"], routes: ["/"])  // "/" is not an explicit listing
+        #expect(throws: GatewayError.self) { try wide.authorizeUncheckedModels(path: "/p/openai/v1/models") }
+    }
+
     @Test func routesArePathPrefixes() throws {
         try key.authorize(path: "/v1/chat/completions")
         try key.authorize(path: "/p/openai/v1/models")

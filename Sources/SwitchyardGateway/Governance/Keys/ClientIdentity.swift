@@ -34,6 +34,17 @@ struct ClientIdentity: Sendable {
                            message: "The API key \(caller.keyPrefix)… may not call \(path) (it may call: \(routes.joined(separator: ", "))).")
     }
 
+    /// Passthrough (`/p/…`) and batches carry models the gateway does not check here (inside a
+    /// provider's own body, inside a batch's file): a key restricted to some models reaches them
+    /// only when its `routes` name them explicitly (`"/p/openai/"`, `"/v1/batches"`), so a
+    /// model list cannot be stepped around by accident.
+    func authorizeUncheckedModels(path: String) throws(GatewayError) {
+        guard let models else { return }
+        if let routes, routes.contains(where: { path.hasPrefix($0) && ($0.hasPrefix("/p/") || $0.hasPrefix("/v1/batches")) }) { return }
+        throw GatewayError(status: 403, type: "permission_error", code: "model_not_allowed",
+                           message: "The API key \(caller.keyPrefix)… may use only some models (\(models.sorted().joined(separator: ", "))), and the gateway does not check the models of \(path); list the route in the key's routes to allow it.")
+    }
+
     /// Throws the 403 for a model the key may not use, once the plan says what the name resolved to.
     func authorize(_ resolution: ModelResolution) throws(GatewayError) {
         guard let models, !allows(resolution) else { return }
