@@ -50,7 +50,7 @@ final class Authentication: Sendable {
         if let authorization = headers["Authorization"] {
             let bytes = Array(authorization.utf8)
             let scheme = Array("bearer ".utf8)
-            if bytes.count > scheme.count, zip(bytes, scheme).allSatisfy({ ($0 | 0x20) == $1 || ($0 == $1) }) {
+            if bytes.count > scheme.count, zip(bytes, scheme).allSatisfy({ ($0 | 0x20) == $1 }) {
                 let token = String(decoding: bytes[scheme.count...], as: UTF8.self).trimmingSpaces
                 if !token.isEmpty { return token }
             }
