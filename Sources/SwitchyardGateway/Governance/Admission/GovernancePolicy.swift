@@ -1,5 +1,6 @@
 import SwitchyardConfig
 import SwitchyardCore
+import SwitchyardHTTP
 import SwitchyardJSON
 import SwitchyardPosix
 
@@ -21,14 +22,19 @@ final class GovernancePolicy: Sendable {
     let rateLimits: RateLimitsConfig
     let costs: CostTable
     let clock: LedgerClock
+    /// Tests only (`SWITCHYARD_TEST_CALLER_HEADER=1`): a request without a caller takes one from
+    /// its `x-switchyard-test-caller: key_id[,user[,team]]` header, so end-to-end tests reach
+    /// key, user and team scopes on an open gateway. Off otherwise: the header is then ignored.
+    let testCallers: Bool
 
-    init?(config: GatewayConfig, ledger: any GovernanceLedger, clock: LedgerClock) {
+    init?(config: GatewayConfig, ledger: any GovernanceLedger, clock: LedgerClock, testCallers: Bool = TestCaller.enabled) {
         guard !config.budgets.isEmpty || !config.rateLimits.isEmpty else { return nil }
         self.ledger = ledger
         self.budgets = config.budgets
         self.rateLimits = config.rateLimits
         self.costs = CostTable(config.pricing)
         self.clock = clock
+        self.testCallers = testCallers
     }
 
     /// The scopes of a request (docs/governance.md): the caller's key, user and team, and the
@@ -59,9 +65,12 @@ final class GovernancePolicy: Sendable {
 
     /// Checks and counts the request; `then` gets the decision on `loop` (inline for the local
     /// ledger). No scope applies: admitted with nothing to settle (`nil`).
-    func admit(_ plan: ExecutionPlan, body: [UInt8], admission: Admission, on loop: EventLoop, then: @escaping (Result<(any Settlement)?, GatewayError>) -> Void) {
+    func admit(_ plan: ExecutionPlan, request http: HTTPRequest, admission: Admission, on loop: EventLoop,
+               then: @escaping (Result<(any Settlement)?, GatewayError>) -> Void) {
+        let body = http.body
         let model = plan.passthrough == nil ? plan.resolution.requested : ""
-        let scopes = scopes(caller: plan.caller, model: model, admission: admission)
+        let caller = plan.caller ?? (testCallers ? TestCaller.from(http.headers) : nil)
+        let scopes = scopes(caller: caller, model: model, admission: admission)
         guard !scopes.isEmpty else { return then(.success(nil)) }
         var cost: Micros = 0
         var tokens = 0

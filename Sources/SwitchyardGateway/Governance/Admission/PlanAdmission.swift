@@ -10,7 +10,7 @@ extension GatewayServices {
     func admit(_ plan: ExecutionPlan, _ admission: GovernancePolicy.Admission, _ request: HTTPRequest, writer: ResponseWriter, context: LoopContext,
                then start: @escaping (ExecutionPlan) -> Void) {
         guard let governance else { return start(plan) }
-        governance.admit(plan, body: request.body, admission: admission, on: writer.loop) { [self] result in
+        governance.admit(plan, request: request, admission: admission, on: writer.loop) { [self] result in
             switch result {
             case .success(let settlement):
                 var admitted = plan
