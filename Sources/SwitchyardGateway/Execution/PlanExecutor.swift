@@ -552,6 +552,9 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     }
 
     private func finish(status: Int, failure: String? = nil) {
+        // Once: a stream's last write may find the client gone, and its close handler finishes
+        // the request (499) before the success path gets here.
+        guard !finished else { return }
         if admission != nil { recordAbandonedTry(deadline: false) }
         if channel != nil { retireWorkerJob() }
         finished = true
