@@ -46,6 +46,7 @@ def governance_config(mock_port, extra):
             plugin: mock
             models: [mock-model, rpm-model, rpm-model-2, tpm-model, conc-model, unpriced-model]
             breaker: off
+            passthrough: true
         pricing:
           currency: USD
           models:

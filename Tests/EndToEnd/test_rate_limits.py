@@ -26,6 +26,7 @@ rate_limits:
     conc-model: {concurrency: 2}
   users:
     bob: {rpm: 2}
+    dave: {rpm: 3}
 """
 
 
@@ -98,6 +99,24 @@ def test_a_user_limit_counts_every_key_of_the_user(gateway):
     assert len(sent) == 1
     # Another user's key is not held back by bob's limit.
     ask(gateway.openai(caller="key_t,carol", max_retries=0), "mock-model")
+
+
+def test_passthrough_and_files_count_requests(gateway):
+    """Passthrough and the files API count against rpm too (not against budgets or tpm)."""
+    import httpx2 as httpx
+
+    headers = {"x-switchyard-test-caller": "key_p,dave"}
+    body = {"model": "mock-model", "messages": [{"role": "user", "content": "hello"}]}
+    with httpx.Client(base_url=gateway.base, headers=headers, timeout=10) as http:
+        assert http.post("/p/mock/chat/completions", json=body).status_code == 200
+        assert http.post("/p/mock/chat/completions", json=body).status_code == 200
+        assert http.get("/v1/files").status_code == 200
+        refused = http.post("/p/mock/chat/completions", json=body)
+        assert refused.status_code == 429
+        assert refused.json()["error"]["message"].startswith("Rate limit reached for user dave: 3 requests per minute")
+        assert int(refused.headers["retry-after"]) >= 1
+        files = http.get("/v1/files")
+        assert files.status_code == 429 and files.headers["x-ratelimit-limit-requests"] == "3"
 
 
 def test_tokens_per_minute(gateway):

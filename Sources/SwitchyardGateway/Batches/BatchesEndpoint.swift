@@ -39,6 +39,11 @@ final class BatchesEndpoint: Sendable {
             throw GatewayError.routeNotFound(method: request.method, path: request.path)
         }
         let exchange = NativeRequest(request: request, writer: writer, services: services, context: context, internalRequest: internalRequest, operation: .batches)
+        guard services.governance != nil else { return dispatch(request, action: action, method: method, parts: parts, exchange, store: store) }
+        exchange.admitted { [self] in dispatch(request, action: action, method: method, parts: parts, exchange, store: store) }
+    }
+
+    private func dispatch(_ request: HTTPRequest, action: BatchRefresh.Action?, method: String, parts: [Substring], _ exchange: NativeRequest, store: Store) {
         switch (action, method) {
         case (nil, "POST"):
             let body: BatchCreateRequest
