@@ -1,5 +1,6 @@
 @testable import SwitchyardGateway
 import SwitchyardCore
+import SwitchyardPosix
 import Testing
 
 /// The pure arithmetic both ledgers share: sliding windows, UTC period windows, header text.
@@ -59,10 +60,11 @@ import Testing
     @Test("days and civil dates are inverses over four centuries")
     func civilRoundTrip() {
         for day in stride(from: Int64(-50_000), through: 100_000, by: 7) {
-            let date = PeriodWindow.civil(days: day)
-            #expect(PeriodWindow.days(year: date.year, month: date.month, day: date.day) == day)
+            let date = CivilCalendar.date(daysSinceEpoch: day)
+            #expect(CivilCalendar.days(year: date.year, month: date.month, day: date.day) == day)
         }
-        #expect(PeriodWindow.civil(days: 0) == (1970, 1, 1))
+        #expect(CivilCalendar.date(daysSinceEpoch: 0) == (1970, 1, 1))
+        #expect(CivilCalendar.date(daysSinceEpoch: -1) == (1969, 12, 31))
     }
 
     @Test("OpenAI's duration text and Retry-After", arguments: [
