@@ -26,6 +26,8 @@ final class GovernancePolicy: Sendable {
     /// its `x-switchyard-test-caller: key_id[,user[,team]]` header, so end-to-end tests reach
     /// key, user and team scopes on an open gateway. Off otherwise: the header is then ignored.
     let testCallers: Bool
+    /// The scopes of the models named in `rate_limits.models`, built once (a generation's).
+    private let modelScopes: [String: LedgerScope]
 
     init?(config: GatewayConfig, ledger: any GovernanceLedger, clock: LedgerClock, testCallers: Bool = TestCaller.enabled) {
         guard !config.budgets.isEmpty || !config.rateLimits.isEmpty else { return nil }
@@ -35,6 +37,9 @@ final class GovernancePolicy: Sendable {
         self.costs = CostTable(config.pricing)
         self.clock = clock
         self.testCallers = testCallers
+        modelScopes = config.rateLimits.models.named.reduce(into: [:]) { scopes, entry in
+            scopes[entry.key] = LedgerScope(kind: .model, name: entry.key, budget: nil, limits: entry.value)
+        }
     }
 
     /// The scopes of a request (docs/governance.md): the caller's key, user and team, and the
@@ -59,7 +64,11 @@ final class GovernancePolicy: Sendable {
             if let user = caller.user { add(.user, user, budgets.users.setting(for: user), rateLimits.users.setting(for: user)) }
             if let team = caller.team { add(.team, team, budgets.teams.setting(for: team), rateLimits.teams.setting(for: team)) }
         }
-        if !model.isEmpty { add(.model, model, nil, rateLimits.models.setting(for: model)) }
+        if withBudget, let scope = modelScopes[model] {
+            scopes.append(scope)
+        } else if !model.isEmpty {
+            add(.model, model, nil, rateLimits.models.setting(for: model))
+        }
         return scopes
     }
 

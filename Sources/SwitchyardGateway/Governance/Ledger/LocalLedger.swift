@@ -57,10 +57,7 @@ final class LocalLedger: GovernanceLedger {
             // Rate limits first: a refused request reserves nothing.
             for scope in request.scopes {
                 guard let limits = scope.limits else { continue }
-                var counters = state.rates[scope.id] ?? RateCounters()
-                counters.requests.roll(to: minute)
-                counters.tokens.roll(to: minute)
-                state.rates[scope.id] = counters
+                let counters = Self.rolled(&state.rates[scope.id, default: RateCounters()], to: minute)
                 if let concurrency = limits.concurrency, counters.inFlight >= concurrency, refusal == nil {
                     refusal = LedgerRefusal.concurrency(scope, limit: concurrency, headers: headers)
                 }
@@ -113,14 +110,26 @@ final class LocalLedger: GovernanceLedger {
             var rateScopes: [LocalSettlement.RateHold] = []
             for scope in request.scopes {
                 guard let limits = scope.limits else { continue }
-                state.rates[scope.id, default: RateCounters()].requests.add(1, at: minute)
-                if limits.concurrency != nil { state.rates[scope.id]!.inFlight += 1 }
+                Self.count(&state.rates[scope.id, default: RateCounters()], minute: minute, slot: limits.concurrency != nil)
                 rateScopes.append(.init(scope: scope.id, concurrency: limits.concurrency != nil, tokens: limits.tokensPerMinute != nil))
             }
             for hold in holds { state.budgets[hold.key]!.reserve(request.estimatedCost) }
             state.inFlight += 1
             return .admitted(LocalSettlement(ledger: self, rates: rateScopes, holds: holds, reserved: request.estimatedCost, responseHeaders: headers.fields))
         }
+    }
+
+    /// The counters moved to `minute`, in place, and a copy of them to read.
+    private static func rolled(_ counters: inout RateCounters, to minute: Int64) -> RateCounters {
+        counters.requests.roll(to: minute)
+        counters.tokens.roll(to: minute)
+        return counters
+    }
+
+    /// One admitted request on a scope's counters (one dictionary access for both).
+    private static func count(_ counters: inout RateCounters, minute: Int64, slot: Bool) {
+        counters.requests.add(1, at: minute)
+        if slot { counters.inFlight += 1 }
     }
 
     /// Called once per settlement (`LocalSettlement` guards the once).

@@ -40,12 +40,13 @@ struct RateLimitHeaders: Sendable {
     /// OpenAI's duration text: "250ms" under a second, else "1s", "6m0s", "1h2m3s" (whole
     /// seconds, rounded up).
     static func duration(milliseconds: Int64) -> String {
+        // Concatenation, not interpolation: this runs for every admitted request's headers.
         if milliseconds < 1000 { return String(max(0, milliseconds)) + "ms" }
         let seconds = (milliseconds + 999) / 1000
         let hours = seconds / 3600, minutes = seconds % 3600 / 60, rest = seconds % 60
-        if hours > 0 { return "\(hours)h\(minutes)m\(rest)s" }
-        if minutes > 0 { return "\(minutes)m\(rest)s" }
-        return "\(rest)s"
+        var text = hours > 0 ? String(hours) + "h" : ""
+        if hours > 0 || minutes > 0 { text += String(minutes) + "m" }
+        return text + String(rest) + "s"
     }
 
     /// `Retry-After`: whole seconds, at least 1.
