@@ -24,6 +24,7 @@ struct RateLimitHeaders: Sendable {
 
     var fields: [(name: String, value: String)] {
         var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(6)
         if let requests {
             fields.append(("x-ratelimit-limit-requests", String(requests.limit)))
             fields.append(("x-ratelimit-remaining-requests", String(requests.remaining)))
