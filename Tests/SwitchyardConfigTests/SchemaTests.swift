@@ -51,6 +51,8 @@ struct SchemaTests {
         #expect(properties["store"]?["properties"]?["responses"]?["properties"]?.objectValue?.keys == StoreSection.responsesKeys)
         #expect(properties["files"]?["properties"]?.objectValue?.keys == FilesSection.keys)
         #expect(properties["admin"]?["properties"]?.objectValue?.keys == AdminSection.keys)
+        #expect(properties["budgets"]?["properties"]?.objectValue?.keys == BudgetsSection.keys)
+        #expect(properties["rate_limits"]?["properties"]?.objectValue?.keys == RateLimitsSection.keys)
     }
 
     @Test("accepts every example and the default configuration, as written (before interpolation)")
