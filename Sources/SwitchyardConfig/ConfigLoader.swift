@@ -5,7 +5,7 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing", "admin", "keys"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing", "admin", "keys", "budgets", "rate_limits"]
 
     /// Reads `path` and parses it; errors carry `path` as written. Relative paths in the file
     /// (`store.path`) are taken from the file's folder.
@@ -44,6 +44,8 @@ public enum ConfigLoader {
         let pricing = try PricingSection.decode(fields["pricing"])
         let admin = try AdminSection.decode(fields["admin"], environment: environment, sourceName: sourceName)
         let keys = try KeysSection.decode(fields["keys"])
+        let budgets = try BudgetsSection.decode(fields["budgets"])
+        let rateLimits = try RateLimitsSection.decode(fields["rate_limits"])
         let checked = try CrossValidation.resolve(
             plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers,
             batchPreparers: batchPreparers, modelGroups: modelGroups, pricing: pricing)
@@ -69,6 +71,8 @@ public enum ConfigLoader {
             pricing: pricing,
             admin: admin,
             keys: keys,
+            budgets: budgets,
+            rateLimits: rateLimits,
             sourceName: sourceName)
     }
 }

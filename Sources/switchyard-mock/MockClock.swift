@@ -18,19 +18,10 @@ enum MockClock {
             + padded(microseconds % 1_000_000, to: 6) + "Z"
     }
 
-    /// The proleptic Gregorian date of a day counted from 1970-01-01 (0 and later), by eras of
-    /// 400 years (146 097 days each), with years taken to start on March 1st so that the leap day
-    /// is the last day of a year.
+    /// The proleptic Gregorian date of a day counted from 1970-01-01.
     static func civilDate(daysSinceEpoch days: Int) -> (year: Int, month: Int, day: Int) {
-        let shifted = days + 719_468  // days from 0000-03-01 to 1970-01-01
-        let era = shifted / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthFromMarch = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
-        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let date = CivilCalendar.date(daysSinceEpoch: Int64(days))
+        return (Int(date.year), Int(date.month), Int(date.day))
     }
 
     private static func two(_ value: Int) -> String { padded(value, to: 2) }

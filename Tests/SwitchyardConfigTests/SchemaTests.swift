@@ -52,6 +52,8 @@ struct SchemaTests {
         #expect(properties["files"]?["properties"]?.objectValue?.keys == FilesSection.keys)
         #expect(properties["admin"]?["properties"]?.objectValue?.keys == AdminSection.keys)
         #expect(properties["keys"]?["properties"]?.objectValue?.keys == KeysSection.keys)
+        #expect(properties["budgets"]?["properties"]?.objectValue?.keys == BudgetsSection.keys)
+        #expect(properties["rate_limits"]?["properties"]?.objectValue?.keys == RateLimitsSection.keys)
     }
 
     @Test("accepts every example and the default configuration, as written (before interpolation)")

@@ -40,6 +40,10 @@ public struct GatewayConfig: Sendable, Equatable {
     public var admin: AdminConfig
     /// `keys:`: whether client routes need a key (decision 0024).
     public var keys: KeysConfig
+    /// `budgets:`: spend limits per key, user and team; empty when none are configured.
+    public var budgets: BudgetsConfig
+    /// `rate_limits:`: rpm, tpm and concurrency per key, user, team and model.
+    public var rateLimits: RateLimitsConfig
     /// The name errors were reported under: the path given to `load`, or the `parse` label.
     public let sourceName: String
 
@@ -57,6 +61,8 @@ public struct GatewayConfig: Sendable, Equatable {
         pricing: PricingCatalog = PricingCatalog(),
         admin: AdminConfig = AdminConfig(),
         keys: KeysConfig = KeysConfig(),
+        budgets: BudgetsConfig = BudgetsConfig(),
+        rateLimits: RateLimitsConfig = RateLimitsConfig(),
         sourceName: String
     ) {
         self.server = server
@@ -72,6 +78,8 @@ public struct GatewayConfig: Sendable, Equatable {
         self.pricing = pricing
         self.admin = admin
         self.keys = keys
+        self.budgets = budgets
+        self.rateLimits = rateLimits
         self.sourceName = sourceName
     }
 

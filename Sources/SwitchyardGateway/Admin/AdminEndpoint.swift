@@ -53,8 +53,29 @@ final class AdminEndpoint: @unchecked Sendable {  // `gateway` is set once befor
             }
         case let path where AdminKeysEndpoint.handles(path):
             try AdminKeysEndpoint(registry: gateway.process.keys).handle(request, writer: writer)
+        case "/admin/budgets":
+            guard request.method == "GET" || request.method == "HEAD" else {
+                throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET")
+            }
+            try Self.budgets(request, gateway: gateway, writer: writer)
         default:
             throw GatewayError.routeNotFound(method: request.method, path: request.path)
+        }
+    }
+
+    /// `GET /admin/budgets?scope=user:alice`: that scope's budgets now (docs/governance.md).
+    private static func budgets(_ request: HTTPRequest, gateway: Gateway, writer: ResponseWriter) throws(GatewayError) {
+        let scope = (request.query ?? "").split(separator: "&").first { $0.hasPrefix("scope=") }.map { String($0.dropFirst(6)) }
+        guard let scope, !scope.isEmpty else {
+            throw GatewayError.invalidRequest("Name a scope: /admin/budgets?scope=user:alice (key:ID, user:NAME or team:NAME).", param: "scope")
+        }
+        guard let governance = gateway.generation.services.governance else {
+            return GatewayResponder.sendJSON(JSONValue.object(JSONObject([("scope", .string(scope)), ("budgets", .array([]))])).serialized(), to: writer)
+        }
+        let confined = UncheckedSendable(writer)
+        let known = governance.spendJSON(scope: scope, on: writer.loop) { json in GatewayResponder.sendJSON(json.serialized(), to: confined.value) }
+        guard known else {
+            throw GatewayError.invalidRequest("Unknown scope \"\(scope)\": use key:ID, user:NAME or team:NAME.", param: "scope")
         }
     }
 

@@ -40,6 +40,11 @@ final class BatchesEndpoint: Sendable {
         }
         let exchange = NativeRequest(request: request, writer: writer, services: services, context: context, internalRequest: internalRequest, operation: .batches)
         exchange.caller = caller
+        guard services.governance != nil else { return dispatch(request, action: action, method: method, parts: parts, exchange, store: store) }
+        exchange.admitted { [self] in dispatch(request, action: action, method: method, parts: parts, exchange, store: store) }
+    }
+
+    private func dispatch(_ request: HTTPRequest, action: BatchRefresh.Action?, method: String, parts: [Substring], _ exchange: NativeRequest, store: Store) {
         switch (action, method) {
         case (nil, "POST"):
             let body: BatchCreateRequest

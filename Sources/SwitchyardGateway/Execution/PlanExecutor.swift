@@ -505,6 +505,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         headers.add("X-Switchyard-Attempts", String(attemptIndex + 1 + resilience.retries))
         headers.add("X-Switchyard-Overhead-Us", String(overheadNanoseconds() / 1000))
         if let variant = plan.routing.variant { headers.add("X-Switchyard-Variant", variant) }
+        if let settlement = plan.settlement { for (name, value) in settlement.responseHeaders { headers.add(name, value) } }
         return headers
     }
 
@@ -551,6 +552,9 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     }
 
     private func finish(status: Int, failure: String? = nil) {
+        // Once: a stream's last write may find the client gone, and its close handler finishes
+        // the request (499) before the success path gets here.
+        guard !finished else { return }
         if admission != nil { recordAbandonedTry(deadline: false) }
         if channel != nil { retireWorkerJob() }
         finished = true

@@ -42,6 +42,12 @@ struct FilesEndpoint {
         }
         let exchange = NativeRequest(request: request, writer: writer, services: services, context: context, internalRequest: internalRequest)
         exchange.caller = caller
+        guard services.governance != nil else { return try dispatch(request, method: method, id: id, content: content, exchange, store: store) }
+        exchange.admitted { () throws(GatewayError) in try dispatch(request, method: method, id: id, content: content, exchange, store: store) }
+    }
+
+    private func dispatch(_ request: HTTPRequest, method: String, id: String?, content: Bool, _ exchange: NativeRequest, store: Store) throws(GatewayError) {
+        let path = request.path
         switch (method, id, content) {
         case ("POST", nil, _):
             guard let stream = request.bodyStream else {

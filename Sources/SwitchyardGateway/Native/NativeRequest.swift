@@ -36,6 +36,8 @@ final class NativeRequest: @unchecked Sendable {
     /// Called when the client leaves or the gateway shuts down, before the line is logged.
     var onStop: (() -> Void)?
     private(set) var finished = false
+    /// The hold on rpm and concurrency (governance), ended with the access-log line.
+    var settlement: (any Settlement)?
     private var upstreamStartedAt: UInt64 = 0
 
     init(request: HTTPRequest, writer: ResponseWriter, services: GatewayServices, context: LoopContext, internalRequest: Bool,
@@ -56,6 +58,34 @@ final class NativeRequest: @unchecked Sendable {
             stopping?()
             inFlight?.cancel()
             transfer = nil
+        }
+    }
+
+    /// Runs `start` once the request is admitted under rpm and concurrency (governance on);
+    /// a refusal is answered and logged like any failure. `start`'s errors are answered too.
+    func admitted(_ start: @escaping () throws(GatewayError) -> Void) {
+        guard let governance = services.governance else {
+            do throws(GatewayError) { try start() } catch { fail(error) }
+            return
+        }
+        var plan = ExecutionPlan(
+            requestID: request.requestID, operation: operation, mode: mode, capabilities: operation.capabilities, stream: false,
+            resolution: ModelResolution(requested: "", resolved: "", aliases: []), attempts: [Attempt(provider: "", plugin: "", upstreamModel: "", operation: operation)],
+            chains: PluginChains(), internalRequest: internalRequest, passthrough: PassthroughTarget(method: request.method, path: request.target))
+        plan.caller = caller
+        governance.admit(plan, request: request, admission: .requestsOnly, on: writer.loop) { [self] result in
+            switch result {
+            case .success(let held):
+                settlement = held
+                do throws(GatewayError) { try start() } catch { fail(error) }
+            case .failure(let error):
+                var headers = HTTPHeaders([("Content-Type", "application/json"), ("X-Switchyard-Mode", mode.rawValue)])
+                if let seconds = error.retryAfter { headers.add("Retry-After", String(seconds)) }
+                for (name, value) in error.headers { headers.add(name, value) }
+                guard !finished, !writer.isClosed else { return finish(status: error.status, failure: error.message) }
+                writer.send(status: error.status, headers: headers, body: error.body)
+                finish(status: error.status, failure: error.message)
+            }
         }
     }
 
@@ -94,6 +124,7 @@ final class NativeRequest: @unchecked Sendable {
             resolution: ModelResolution(requested: "", resolved: "", aliases: []), attempts: [attempt], chains: PluginChains(),
             internalRequest: internalRequest, passthrough: PassthroughTarget(method: request.method, path: request.target))
         plan.caller = caller
+        plan.settlement = settlement
         services.accessLog.record(
             plan: plan, status: status, attempt: 0, startedAt: request.receivedAt, upstreamNanoseconds: upstream, usage: nil, failure: failure,
             into: context)

@@ -26,9 +26,23 @@ struct LedgerScope: Sendable, Equatable {
     let name: String
     let budget: SpendLimit?
     let limits: RateLimitSettings?
+    /// How refusals name the scope ("key key_ab12 (sk-sy-AbCd…)"); nil = `kind name`.
+    var label: String?
+    /// The counters' name: `key:key_abc`, `user:alice`, `team:research`, `model:gpt-4o` (built
+    /// once: the ledger looks it up several times per request).
+    let id: String
 
-    /// The counters' name: `key:key_abc`, `user:alice`, `team:research`, `model:gpt-4o`.
-    var id: String { kind.rawValue + ":" + name }
+    init(kind: Kind, name: String, budget: SpendLimit?, limits: RateLimitSettings?, label: String? = nil) {
+        self.kind = kind
+        self.name = name
+        self.budget = budget
+        self.limits = limits
+        self.label = label
+        id = kind.rawValue + ":" + name
+    }
+
+    /// What refusal messages call the scope.
+    var displayName: String { label ?? kind.rawValue + " " + name }
 }
 
 struct AdmissionRequest: Sendable {

@@ -1,0 +1,150 @@
+"""Shared by test_budgets.py and test_rate_limits.py: a gateway in front of the mock upstream
+with budgets, rate limits and prices, restartable on the same store, with the test clock
+(SWITCHYARD_TEST_CLOCK_FILE) and the test caller header (SWITCHYARD_TEST_CALLER_HEADER)."""
+
+import json
+import os
+import textwrap
+import urllib.request
+
+import anthropic
+import httpx2 as httpx
+import openai
+
+from conftest import BIN_DIR, UPSTREAM_KEY, start_process, stop_process
+
+ADMIN_KEY = "e2e-admin-key-0123456789"
+# Per million tokens: one prompt token costs 1000 micros, one completion token 2000.
+INPUT_PRICE = 1000
+OUTPUT_PRICE = 2000
+
+
+def cost_micros(prompt_tokens, completion_tokens):
+    return prompt_tokens * INPUT_PRICE + completion_tokens * OUTPUT_PRICE
+
+
+def governance_config(mock_port, extra):
+    plugin_dir = os.path.abspath(BIN_DIR)
+    return textwrap.dedent(
+        f"""
+        server:
+          host: 127.0.0.1
+          port: 0
+          loops: 2
+          shutdown_grace: 5s
+          upstream_timeout: 10s
+        admin:
+          key: {ADMIN_KEY}
+        plugins:
+          - name: mock
+            path: {plugin_dir}/libProviderOpenAI.so
+            config:
+              base_url: http://127.0.0.1:{mock_port}/v1
+              api_key_env: SWITCHYARD_E2E_UPSTREAM_KEY
+        providers:
+          - name: mock
+            plugin: mock
+            models: [mock-model, rpm-model, rpm-model-2, tpm-model, conc-model, unpriced-model]
+            breaker: off
+            passthrough: true
+        pricing:
+          currency: USD
+          models:
+            mock-model: {{input: {INPUT_PRICE}, output: {OUTPUT_PRICE}}}
+            rpm-model: {{input: 1, output: 1}}
+            rpm-model-2: {{input: 1, output: 1}}
+            tpm-model: {{input: 1, output: 1}}
+            conc-model: {{input: 1, output: 1}}
+        """
+    ) + textwrap.dedent(extra)
+
+
+class Gateway:
+    """The real gateway binary on loopback, logging to a file; `restart` keeps its store."""
+
+    def __init__(self, directory, mock_port, extra):
+        self.directory = directory
+        self.config = directory / "switchyard.yaml"
+        self.config.write_text(governance_config(mock_port, extra) + f"store:\n  path: {directory / 'store.db'}\n")
+        self.clock_file = directory / "clock-offset"
+        self.clock_file.write_text("0")
+        self.log_path = directory / "gateway.log"
+        self.process = None
+        self.start()
+
+    def start(self):
+        env = dict(
+            os.environ,
+            SWITCHYARD_E2E_UPSTREAM_KEY=UPSTREAM_KEY,
+            SWITCHYARD_TEST_CLOCK_FILE=str(self.clock_file),
+            SWITCHYARD_TEST_CALLER_HEADER="1",
+        )
+        with open(self.log_path, "a") as log:
+            self.process, self.port = start_process(
+                [os.path.join(BIN_DIR, "switchyard"), "serve", "--config", str(self.config)], env=env, stderr=log
+            )
+
+    def stop(self):
+        stop_process(self.process)
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def move_clock(self, seconds):
+        """Moves the gateway's ledger clock `seconds` ahead of the wall clock (from now on)."""
+        self.clock_file.write_text(str(int(seconds)))
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def openai(self, caller=None, hooks=None, max_retries=2):
+        headers = {"x-switchyard-test-caller": caller} if caller else {}
+        http_client = httpx.Client(event_hooks={"request": hooks or []})
+        return openai.OpenAI(base_url=self.base + "/v1", api_key="client-key", default_headers=headers,
+                             max_retries=max_retries, timeout=15, http_client=http_client)
+
+    def anthropic(self, caller=None, hooks=None, max_retries=2):
+        headers = {"x-switchyard-test-caller": caller} if caller else {}
+        http_client = httpx.Client(event_hooks={"request": hooks or []})
+        return anthropic.Anthropic(base_url=self.base, api_key="client-key", default_headers=headers,
+                                   max_retries=max_retries, timeout=15, http_client=http_client)
+
+    def budgets(self, scope):
+        request = urllib.request.Request(
+            f"{self.base}/admin/budgets?scope={scope}", headers={"Authorization": f"Bearer {ADMIN_KEY}"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.load(response)
+
+    def spend(self, scope):
+        """(spent, reserved) in micros of the scope's first budget."""
+        budgets = self.budgets(scope)["budgets"]
+        assert budgets, f"no budget for {scope}"
+        return budgets[0]["spent_micros"], budgets[0]["reserved_micros"]
+
+
+def mock_request(mock_port, method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"http://127.0.0.1:{mock_port}{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        text = response.read()
+        return json.loads(text) if text else None
+
+
+def mock_faults(mock_port, faults, then=None):
+    body = {"faults": faults}
+    if then is not None:
+        body["then"] = then
+    mock_request(mock_port, "POST", "/_mock/faults", body)
+
+
+def clear_mock(mock_port):
+    mock_request(mock_port, "DELETE", "/_mock/faults")
+    mock_request(mock_port, "DELETE", "/_mock/requests")
+
+
+def mock_journal(mock_port):
+    return mock_request(mock_port, "GET", "/_mock/requests")

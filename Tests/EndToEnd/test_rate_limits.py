@@ -1,0 +1,170 @@
+"""Rate limits end to end (docs/governance.md#rate-limits): the official SDKs against the real
+gateway and the mock upstream. Requests per minute refused with Retry-After and x-ratelimit-*
+in both error shapes, and admitted again once the window slid (the test clock moves it); tokens
+per minute; concurrency held by slow streams; successful answers carry the headers too."""
+
+import os
+import subprocess
+import threading
+import time
+
+import anthropic
+import openai
+import pytest
+
+from conftest import BIN_DIR, log_line, mock_port  # noqa: F401 (the session's mock upstream)
+from governance_support import Gateway, clear_mock, mock_faults
+
+LIMITS = """
+budgets:
+  keys: {key_priced: {limit: 100, period: monthly}}
+rate_limits:
+  models:
+    rpm-model: {rpm: 3}
+    rpm-model-2: {rpm: 2}
+    tpm-model: {tpm: 100}
+    conc-model: {concurrency: 2}
+  users:
+    bob: {rpm: 2}
+    dave: {rpm: 3}
+"""
+
+
+@pytest.fixture(scope="module")
+def gateway(mock_port, tmp_path_factory):
+    gateway = Gateway(tmp_path_factory.mktemp("rate-limits"), mock_port, LIMITS)
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture(autouse=True)
+def clean(mock_port, gateway):
+    clear_mock(mock_port)
+    gateway.move_clock(0)
+    yield
+    clear_mock(mock_port)
+    gateway.move_clock(0)
+
+
+def ask(client, model, **extra):
+    return client.chat.completions.create(model=model, messages=[{"role": "user", "content": "hello"}], **extra)
+
+
+def test_requests_per_minute_refused_then_recovered(gateway):
+    client = gateway.openai(max_retries=0)
+    raw = client.chat.completions.with_raw_response.create(model="rpm-model", messages=[{"role": "user", "content": "hello"}])
+    assert raw.headers["x-ratelimit-limit-requests"] == "3"
+    assert raw.headers["x-ratelimit-remaining-requests"] == "2"
+    assert raw.headers["x-ratelimit-reset-requests"].endswith("s")
+    ask(client, "rpm-model")
+    ask(client, "rpm-model")
+    with pytest.raises(openai.RateLimitError) as refused:
+        ask(client, "rpm-model")
+    error = refused.value
+    assert error.status_code == 429
+    assert error.body["type"] == "rate_limit_exceeded" and error.body["code"] == "rate_limit_exceeded"
+    assert error.body["message"].startswith("Rate limit reached for model rpm-model: 3 requests per minute; retry in ")
+    headers = error.response.headers
+    assert 1 <= int(headers["retry-after"]) <= 120
+    assert headers["x-ratelimit-limit-requests"] == "3"
+    assert headers["x-ratelimit-remaining-requests"] == "0"
+    assert "x-should-retry" not in headers
+    # Two minutes on (the test clock), the window has slid past all three.
+    gateway.move_clock(125)
+    ask(client, "rpm-model")
+
+
+def test_requests_per_minute_anthropic_shape(gateway):
+    client = gateway.anthropic(max_retries=0)
+    for _ in range(2):
+        client.messages.create(model="rpm-model-2", max_tokens=5, messages=[{"role": "user", "content": "hello"}])
+    with pytest.raises(anthropic.RateLimitError) as refused:
+        client.messages.create(model="rpm-model-2", max_tokens=5, messages=[{"role": "user", "content": "hello"}])
+    error = refused.value
+    assert error.body["type"] == "error" and error.body["error"]["type"] == "rate_limit_error"
+    assert "2 requests per minute" in error.body["error"]["message"]
+    assert int(error.response.headers["retry-after"]) >= 1
+    assert error.response.headers["x-ratelimit-remaining-requests"] == "0"
+
+
+def test_a_user_limit_counts_every_key_of_the_user(gateway):
+    sent = []
+    first = gateway.openai(caller="key_r,bob", max_retries=0)
+    second = gateway.openai(caller="key_s,bob", hooks=[lambda request: sent.append(1)], max_retries=0)
+    ask(first, "mock-model")
+    ask(first, "mock-model")
+    with pytest.raises(openai.RateLimitError) as refused:
+        ask(second, "mock-model")
+    assert refused.value.body["message"].startswith("Rate limit reached for user bob: 2 requests per minute")
+    assert len(sent) == 1
+    # Another user's key is not held back by bob's limit.
+    ask(gateway.openai(caller="key_t,carol", max_retries=0), "mock-model")
+
+
+def test_passthrough_and_files_count_requests(gateway):
+    """Passthrough and the files API count against rpm too (not against budgets or tpm)."""
+    import httpx2 as httpx
+
+    headers = {"x-switchyard-test-caller": "key_p,dave"}
+    body = {"model": "mock-model", "messages": [{"role": "user", "content": "hello"}]}
+    with httpx.Client(base_url=gateway.base, headers=headers, timeout=10) as http:
+        assert http.post("/p/mock/chat/completions", json=body).status_code == 200
+        assert http.post("/p/mock/chat/completions", json=body).status_code == 200
+        assert http.get("/v1/files").status_code == 200
+        refused = http.post("/p/mock/chat/completions", json=body)
+        assert refused.status_code == 429
+        assert refused.json()["error"]["message"].startswith("Rate limit reached for user dave: 3 requests per minute")
+        assert int(refused.headers["retry-after"]) >= 1
+        files = http.get("/v1/files")
+        assert files.status_code == 429 and files.headers["x-ratelimit-limit-requests"] == "3"
+
+
+def test_tokens_per_minute(gateway):
+    client = gateway.openai(max_retries=0)
+    # Bigger than the whole limit, but nothing is counted yet: it runs alone.
+    first = client.chat.completions.with_raw_response.create(
+        model="tpm-model", messages=[{"role": "user", "content": "hello"}], max_tokens=1000)
+    assert first.headers["x-ratelimit-limit-tokens"] == "100"
+    with pytest.raises(openai.RateLimitError) as refused:
+        ask(client, "tpm-model", max_tokens=1000)
+    assert "100 tokens per minute" in refused.value.body["message"]
+    assert refused.value.response.headers["x-ratelimit-limit-tokens"] == "100"
+    ask(client, "tpm-model", max_tokens=10)  # small ones still fit beside the real tokens counted
+
+
+def test_concurrency_held_by_slow_streams(gateway, mock_port):
+    mock_faults(mock_port, [{"chunk_delay_ms": 150}, {"chunk_delay_ms": 150}])
+    client = gateway.openai(max_retries=0)
+    streams = [client.chat.completions.create(
+        model="conc-model", messages=[{"role": "user", "content": "one two three four five"}], stream=True) for _ in range(2)]
+    for stream in streams:
+        next(iter(stream))  # both in flight
+    with pytest.raises(openai.RateLimitError) as refused:
+        ask(client, "conc-model")
+    assert refused.value.body["message"] == "Concurrency limit reached for model conc-model: 2 requests in flight; retry when one finishes."
+    assert refused.value.response.headers["retry-after"] == "1"
+    done = [threading.Thread(target=lambda s=s: [None for _ in s]) for s in streams]
+    for thread in done:
+        thread.start()
+    for thread in done:
+        thread.join(timeout=10)
+    ask(client, "conc-model")
+
+
+def test_unpriced_models_are_named_at_start(gateway):
+    line = log_line(gateway.log_path, "have no price")
+    assert "unpriced-model" in line and "mock-model" not in line.split("models=")[1]
+
+
+@pytest.mark.parametrize("section, message", [
+    ("budgets:\n  keys: {default: {limit: -2, period: daily}}\n", "budgets.keys.default.limit: expected an amount of money"),
+    ("budgets:\n  users: {a: {limit: 1, period: weekly}}\n", "budgets.users.a.period: expected a period of daily, monthly or total"),
+    ("rate_limits:\n  models: {m: {rpm: 1, burst: 2}}\n", "rate_limits.models.m.burst: unknown key"),
+])
+def test_bad_config_is_refused_with_its_line(tmp_path, section, message):
+    config = tmp_path / "bad.yaml"
+    config.write_text("server:\n  port: 0\n" + section)
+    result = subprocess.run([os.path.join(BIN_DIR, "switchyard"), "serve", "--config", str(config)],
+                            capture_output=True, text=True, timeout=20)
+    assert result.returncode != 0
+    assert f"{config}:4:" in result.stderr and message in result.stderr, result.stderr
