@@ -38,6 +38,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var pricing: PricingCatalog
     /// How `/admin/*` is reached (a listener of its own, a bearer key); nothing admin by default.
     public var admin: AdminConfig
+    /// `redis:`: the Redis replicas share their ledger through; nil = none (local counters).
+    public var redis: RedisConfig?
     /// The name errors were reported under: the path given to `load`, or the `parse` label.
     public let sourceName: String
 
@@ -54,6 +56,7 @@ public struct GatewayConfig: Sendable, Equatable {
         modelGroups: [ModelGroup] = [],
         pricing: PricingCatalog = PricingCatalog(),
         admin: AdminConfig = AdminConfig(),
+        redis: RedisConfig? = nil,
         sourceName: String
     ) {
         self.server = server
@@ -68,6 +71,7 @@ public struct GatewayConfig: Sendable, Equatable {
         self.modelGroups = modelGroups
         self.pricing = pricing
         self.admin = admin
+        self.redis = redis
         self.sourceName = sourceName
     }
 
