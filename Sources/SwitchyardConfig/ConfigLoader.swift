@@ -5,7 +5,7 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing", "admin", "redis"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing", "admin", "budgets", "rate_limits", "redis"]
 
     /// Reads `path` and parses it; errors carry `path` as written. Relative paths in the file
     /// (`store.path`) are taken from the file's folder.
@@ -43,6 +43,8 @@ public enum ConfigLoader {
         let modelGroups = try ModelGroupsSection.decode(fields["model_groups"])
         let pricing = try PricingSection.decode(fields["pricing"])
         let admin = try AdminSection.decode(fields["admin"])
+        let budgets = try BudgetsSection.decode(fields["budgets"])
+        let rateLimits = try RateLimitsSection.decode(fields["rate_limits"])
         let redis = try RedisSection.decode(fields["redis"])
         let checked = try CrossValidation.resolve(
             plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers,
@@ -68,6 +70,8 @@ public enum ConfigLoader {
             modelGroups: checked.modelGroups,
             pricing: pricing,
             admin: admin,
+            budgets: budgets,
+            rateLimits: rateLimits,
             redis: redis,
             sourceName: sourceName)
     }

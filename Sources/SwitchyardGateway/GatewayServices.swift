@@ -80,11 +80,15 @@ final class GatewayServices: Sendable {
     /// Keeps this generation's plugin instances alive while anything holds these services;
     /// nil in tests that build services by hand.
     let lifetime: GenerationLifetime?
+    /// Budgets and rate limits; nil when neither is configured (the request path's one check).
+    let governance: GovernancePolicy?
 
     init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog, workers: WorkerPool? = nil,
          guardrails: [String: ConfiguredGuardrail] = [:], enrichers: [ConfiguredEnricher] = [], batchPreparers: [ConfiguredBatchPreparer] = [],
-         store: Store? = nil, heldFiles: HeldFiles? = nil, lifetime: GenerationLifetime? = nil, metricLabels: MetricLabels = .empty) {
+         store: Store? = nil, heldFiles: HeldFiles? = nil, lifetime: GenerationLifetime? = nil, metricLabels: MetricLabels = .empty,
+         governance: GovernancePolicy? = nil) {
         self.providers = providers
+        self.governance = governance
         self.lifetime = lifetime
         self.store = store
         self.heldFiles = heldFiles
@@ -95,7 +99,7 @@ final class GatewayServices: Sendable {
         self.planner = planner
         self.settings = settings
         self.log = log
-        self.accessLog = AccessLog(enabled: settings.accessLog, log: log, labels: metricLabels)
+        self.accessLog = AccessLog(enabled: settings.accessLog, log: log, labels: metricLabels, governance: governance)
     }
 }
 

@@ -38,6 +38,10 @@ public struct GatewayConfig: Sendable, Equatable {
     public var pricing: PricingCatalog
     /// How `/admin/*` is reached (a listener of its own, a bearer key); nothing admin by default.
     public var admin: AdminConfig
+    /// `budgets:`: spend limits per key, user and team; empty when none are configured.
+    public var budgets: BudgetsConfig
+    /// `rate_limits:`: rpm, tpm and concurrency per key, user, team and model.
+    public var rateLimits: RateLimitsConfig
     /// `redis:`: the Redis replicas share their ledger through; nil = none (local counters).
     public var redis: RedisConfig?
     /// The name errors were reported under: the path given to `load`, or the `parse` label.
@@ -56,6 +60,8 @@ public struct GatewayConfig: Sendable, Equatable {
         modelGroups: [ModelGroup] = [],
         pricing: PricingCatalog = PricingCatalog(),
         admin: AdminConfig = AdminConfig(),
+        budgets: BudgetsConfig = BudgetsConfig(),
+        rateLimits: RateLimitsConfig = RateLimitsConfig(),
         redis: RedisConfig? = nil,
         sourceName: String
     ) {
@@ -71,6 +77,8 @@ public struct GatewayConfig: Sendable, Equatable {
         self.modelGroups = modelGroups
         self.pricing = pricing
         self.admin = admin
+        self.budgets = budgets
+        self.rateLimits = rateLimits
         self.redis = redis
         self.sourceName = sourceName
     }

@@ -62,8 +62,9 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
         }
         let heldFiles = try Self.openHeldFiles(store: store, config: config, log: log)
         let responses = ResponseStore(store: store, retention: ResponseStore.Retention(config.store.responses), log: log)
+        let ledger = try Self.openLedger(store: store, config: config)
         process = GatewayProcess(log: log, accessLog: accessLog, store: store, heldFiles: heldFiles, responses: responses,
-                                 workers: workers, watched: WatchedPlugins(), healthBook: healthBook, metrics: metrics)
+                                 workers: workers, watched: WatchedPlugins(), healthBook: healthBook, ledger: ledger, metrics: metrics)
         metrics.register(healthBook)
         let first = try GatewayGeneration(number: 1, config: config, process: process)
         admin = AdminEndpoint(key: config.admin.key)
@@ -109,6 +110,18 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
         watchdog = threshold == 0 ? nil : HookWatchdog(
             watches: responder.hookWatches(loops), plugins: process.watched, threshold: threshold, log: log)
         admin.gateway = self
+    }
+
+    /// The process's ledger, with the spend of the current periods read back from the store.
+    private static func openLedger(store: Store, config: GatewayConfig) throws(GatewayStartupError) -> LocalLedger {
+        let clock = LedgerClock.fromEnvironment()
+        let now = Int64(clock.now() / 1_000_000_000)
+        do {
+            let totals = try store.readWaiting { db throws(StoreError) in try SpendTotal.current(at: now, db) }
+            return LocalLedger(currency: config.pricing.currency, store: store, clock: clock, persisted: totals)
+        } catch {
+            throw GatewayStartupError("cannot read the store's spend totals (store.path \(config.store.path)): \(error.message)")
+        }
     }
 
     /// The files the gateway keeps itself, beside the store; those no record names (left by a

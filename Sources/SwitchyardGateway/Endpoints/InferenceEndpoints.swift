@@ -15,7 +15,10 @@ struct InferenceEndpoints {
         let plan = try services.planner.plan(
             requestID: request.requestID, operation: .chatCompletions, model: chat.head.model, stream: chat.head.stream, internalRequest: internalRequest,
             inputs: RoutingInputs(operation: .chatCompletions, request: request, random: &context.random))
-        execute(plan, chat, request, writer, context)
+        guard services.governance != nil else { return execute(plan, chat, request, writer, context) }
+        services.admit(plan, .generation(outputTokens: true), request, writer: writer, context: context) { plan in
+            execute(plan, chat, request, writer, context)
+        }
     }
 
     /// `POST /v1/embeddings`.
@@ -24,7 +27,10 @@ struct InferenceEndpoints {
         let plan = try services.planner.plan(
             requestID: request.requestID, operation: .embeddings, model: embeddings.body.head.model, stream: false, internalRequest: internalRequest,
             inputs: RoutingInputs(operation: .embeddings, request: request, random: &context.random))
-        execute(plan, embeddings, request, writer, context)
+        guard services.governance != nil else { return execute(plan, embeddings, request, writer, context) }
+        services.admit(plan, .generation(outputTokens: false), request, writer: writer, context: context) { plan in
+            execute(plan, embeddings, request, writer, context)
+        }
     }
 
     /// `POST /v1/messages`.
@@ -34,7 +40,10 @@ struct InferenceEndpoints {
             requestID: request.requestID, operation: .messages, model: head.model, stream: head.stream, internalRequest: internalRequest,
             inputs: RoutingInputs(operation: .messages, request: request, random: &context.random))
         let messages = try MessagesRequest(body: request.body, receivedAt: request.receivedAt, translate: plan.needsTranslation)
-        execute(plan, messages, request, writer, context)
+        guard services.governance != nil else { return execute(plan, messages, request, writer, context) }
+        services.admit(plan, .generation(outputTokens: true), request, writer: writer, context: context) { plan in
+            execute(plan, messages, request, writer, context)
+        }
     }
 
     /// `POST /v1/messages/count_tokens`.
@@ -43,7 +52,11 @@ struct InferenceEndpoints {
         let plan = try services.planner.plan(
             requestID: request.requestID, operation: .countTokens, model: head.model, stream: false, internalRequest: internalRequest,
             inputs: RoutingInputs(operation: .countTokens, request: request, random: &context.random))
-        execute(plan, try CountTokensRequest(body: request.body, receivedAt: request.receivedAt), request, writer, context)
+        let count = try CountTokensRequest(body: request.body, receivedAt: request.receivedAt)
+        guard services.governance != nil else { return execute(plan, count, request, writer, context) }
+        services.admit(plan, .requestsOnly, request, writer: writer, context: context) { plan in
+            execute(plan, count, request, writer, context)
+        }
     }
 
     /// `POST /v1/responses`. With a `previous_response_id` that a translated attempt needs,
@@ -55,6 +68,22 @@ struct InferenceEndpoints {
             requestID: request.requestID, operation: .responses, model: head.model, stream: head.stream, internalRequest: internalRequest,
             inputs: RoutingInputs(operation: .responses, request: request, random: &context.random))
         let received = try ResponsesRequest.Received(body: request.body, translate: plan.needsTranslation)
+        guard services.governance != nil else { return try createResponse(plan, received, request, writer: writer, context: context) }
+        services.admit(plan, .generation(outputTokens: true), request, writer: writer, context: context) { plan in
+            do throws(GatewayError) { try createResponse(plan, received, request, writer: writer, context: context) } catch {
+                // Past the responder's catch: the plan ends in the access log (settling its hold).
+                services.accessLog.record(
+                    plan: plan, status: error.status, attempt: 0, startedAt: request.receivedAt, upstreamNanoseconds: 0, usage: nil,
+                    failure: error.message, into: context)
+                GatewayResponder.send(error, to: writer)
+            }
+        }
+    }
+
+    /// The planned (and admitted) `/v1/responses` request: at once, or once the stored previous
+    /// response is read.
+    private func createResponse(_ plan: ExecutionPlan, _ received: ResponsesRequest.Received, _ request: HTTPRequest, writer: ResponseWriter,
+                                context: LoopContext) throws(GatewayError) {
         guard let previous = received.previousResponseID else {
             execute(plan, try ResponsesRequest(received, receivedAt: request.receivedAt, store: responses, previous: nil), request, writer, context)
             return

@@ -35,7 +35,12 @@ struct PassthroughEndpoint {
             requestID: request.requestID, operation: .passthrough, mode: .passthrough, capabilities: EndpointOperation.passthrough.capabilities,
             stream: false, resolution: ModelResolution(requested: "", resolved: "", aliases: []), attempts: [attempt],
             chains: PluginChains(enrichers: services.enricherNames(for: name)), internalRequest: internalRequest, passthrough: target)
-        PassthroughExecutor(plan: plan, request: request, provider: provider, writer: writer, services: services, context: context).start()
+        guard services.governance != nil else {
+            return PassthroughExecutor(plan: plan, request: request, provider: provider, writer: writer, services: services, context: context).start()
+        }
+        services.admit(plan, .requestsOnly, request, writer: writer, context: context) { [services] plan in
+            PassthroughExecutor(plan: plan, request: request, provider: provider, writer: writer, services: services, context: context).start()
+        }
     }
 
     /// "/p/openai/v1/models?x=1" → ("openai", "/v1/models?x=1"); the rest keeps the client's

@@ -11,6 +11,8 @@ struct AccessLog: Sendable {
     let log: GatewayLog
     /// The metric label ids of this config's models and providers.
     var labels = MetricLabels.empty
+    /// Prices the settlement of requests admitted under budgets and rate limits.
+    var governance: GovernancePolicy? = nil
 
     /// `firstContentAt`: when a stream's first bytes went out (monotonic ns; 0 when none did).
     func record(plan: ExecutionPlan, status: Int, attempt: Int, startedAt: UInt64, upstreamNanoseconds: UInt64, usage: [UInt8]?, failure: String?,
@@ -20,6 +22,10 @@ struct AccessLog: Sendable {
         let total = monotonicNanoseconds() &- startedAt
         let counts = usage.flatMap(UsageCounts.init)
         let model = plan.passthrough != nil ? enrichment?.model ?? "" : plan.resolution.resolved
+        if let settlement = plan.settlement, let governance {  // every request ends here once: its hold ends too
+            let priced = governance.cost(upstreamModel: plan.passthrough != nil ? model : plan.attempts[attempt].upstreamModel, counts)
+            settlement.settle(cost: priced.cost, tokens: priced.tokens, status: status)
+        }
         let ids = context.metrics.ids(model: model, provider: plan.attempts[attempt].provider, in: labels)
         let key = MetricSeriesKey.make(route: MetricRoute.id(plan.operation), model: ids.model, provider: ids.provider, status: status)
         context.metrics.record(

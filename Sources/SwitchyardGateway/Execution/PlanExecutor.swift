@@ -505,6 +505,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         headers.add("X-Switchyard-Attempts", String(attemptIndex + 1 + resilience.retries))
         headers.add("X-Switchyard-Overhead-Us", String(overheadNanoseconds() / 1000))
         if let variant = plan.routing.variant { headers.add("X-Switchyard-Variant", variant) }
+        if let settlement = plan.settlement { for (name, value) in settlement.responseHeaders { headers.add(name, value) } }
         return headers
     }
 

@@ -85,7 +85,9 @@ final class GatewayGeneration: Sendable {
                                       requestDeadline: config.server.requestDeadline.nanoseconds), log: log, workers: workers,
             guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers,
             batchPreparers: batchPreparers, store: process.store, heldFiles: process.heldFiles, lifetime: lifetime,
-            metricLabels: process.metrics.labels(for: config))
+            metricLabels: process.metrics.labels(for: config),
+            governance: GovernancePolicy(config: config, ledger: process.ledger, clock: process.ledger.clock))
+        Self.warnOfUnpricedModels(config, log)
         if let name = config.files.defaultProvider, services.nativeProvider(name, for: "files") == nil {
             let place = config.files.defaultProviderLocation.map { "\($0): " } ?? ""
             throw GatewayStartupError("\(place)files.default_provider: provider \"\(name)\" does not take files (its plugin's manifest does not list \"files\")")
@@ -99,6 +101,13 @@ final class GatewayGeneration: Sendable {
         models = ModelsEndpoint(routing: routing, created: Int(unixNanoseconds() / 1_000_000_000))
         process.watched.append(watched)
         process.metrics.appendPluginNames(watchedNames)
+    }
+
+    /// A model without a price costs budgets nothing: the operator hears which ones.
+    private static func warnOfUnpricedModels(_ config: GatewayConfig, _ log: GatewayLog) {
+        let unpriced = GovernancePolicy.unpricedModels(config)
+        guard !unpriced.isEmpty else { return }
+        log.warn("budgets are configured but these upstream models have no price in pricing: (they cost 0)", fields: [("models", unpriced.joined(separator: ","))])
     }
 
     /// Passthrough carries the provider's own format, which guardrails do not read (decision

@@ -13,6 +13,8 @@ struct GatewayProcess: Sendable {
     let workers: PluginWorkers
     let watched: WatchedPlugins
     let healthBook: TargetHealthBook
+    /// Budgets' and rate limits' counters: outlive reloads (a reload forgets no spend, frees no slot).
+    let ledger: LocalLedger
     /// Label and plugin names for the per-loop metric shards (append-only across reloads).
     let metrics: GatewayMetrics
 }

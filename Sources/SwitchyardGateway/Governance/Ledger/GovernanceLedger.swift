@@ -26,6 +26,11 @@ struct LedgerScope: Sendable, Equatable {
     let name: String
     let budget: SpendLimit?
     let limits: RateLimitSettings?
+    /// How refusals name the scope ("key key_ab12 (sk-sy-AbCd…)"); nil = `kind name`.
+    var label: String? = nil
+
+    /// What refusal messages call the scope.
+    var displayName: String { label ?? kind.rawValue + " " + name }
 
     /// The counters' name: `key:key_abc`, `user:alice`, `team:research`, `model:gpt-4o`.
     var id: String { kind.rawValue + ":" + name }

@@ -1,0 +1,191 @@
+import Synchronization
+import SwitchyardCore
+import SwitchyardPosix
+import SwitchyardStore
+
+/// The budgets and rate limits of this process (docs/governance.md, decision 0025). One per
+/// process (`GatewayProcess`): it outlives reloads, so a reload neither forgets spend nor frees
+/// slots. Counters live under one lock taken by every event loop for a few dictionary lookups;
+/// `admit` and `spend` answer inline, before returning. Spend is persisted in the store's
+/// `spend_totals` (each settlement that cost something adds its cost there, write-behind);
+/// reservations and rate counters live only in memory, so a restart frees them.
+final class LocalLedger: GovernanceLedger {
+    struct State: Sendable {
+        var rates: [String: RateCounters] = [:]
+        var budgets: [BudgetKey: BudgetBook] = [:]
+        /// Spend read from the store at start, taken into a book when its scope first shows up.
+        var persisted: [BudgetKey: (windowStart: Int64, spent: Micros)] = [:]
+        var inFlight = 0
+        var doubleSettlements = 0
+    }
+
+    struct BudgetKey: Hashable, Sendable {
+        let scope: String
+        let period: BudgetPeriod
+    }
+
+    let currency: String
+    private let state = Mutex(State())
+    /// Where spend is persisted; nil in tests without a store.
+    private let store: Store?
+    /// Wall clock, Unix nanoseconds (a test clock in tests: `LedgerClock`).
+    let clock: LedgerClock
+
+    init(currency: String = "USD", store: Store? = nil, clock: LedgerClock = LedgerClock(), persisted: [SpendTotal] = []) {
+        self.currency = currency
+        self.store = store
+        self.clock = clock
+        state.withLock { state in
+            for total in persisted {
+                state.persisted[BudgetKey(scope: total.scope, period: total.period)] = (total.windowStart, total.spent)
+            }
+        }
+    }
+
+    func admit(_ request: AdmissionRequest, on loop: EventLoop, then: @escaping (AdmissionDecision) -> Void) {
+        then(admit(request))
+    }
+
+    /// All or nothing: every scope is checked before anything is counted.
+    func admit(_ request: AdmissionRequest) -> AdmissionDecision {
+        let milliseconds = Int64(request.now / 1_000_000)
+        let seconds = milliseconds / 1000
+        let (minute, into) = SlidingWindow.minute(milliseconds)
+        return state.withLock { state -> AdmissionDecision in
+            var headers = RateLimitHeaders()
+            var refusal: GatewayError?
+            // Rate limits first: a refused request reserves nothing.
+            for scope in request.scopes {
+                guard let limits = scope.limits else { continue }
+                var counters = state.rates[scope.id] ?? RateCounters()
+                counters.requests.roll(to: minute)
+                counters.tokens.roll(to: minute)
+                state.rates[scope.id] = counters
+                if let concurrency = limits.concurrency, counters.inFlight >= concurrency, refusal == nil {
+                    refusal = LedgerRefusal.concurrency(scope, limit: concurrency, headers: headers)
+                }
+                if let rpm = limits.requestsPerMinute.map(Int64.init) {
+                    let (previous, current) = (counters.requests.previous, counters.requests.current)
+                    let admits = SlidingWindow.admits(previous: previous, current: current, into: into, adding: 1, limit: rpm)
+                    let after = admits ? current + 1 : current
+                    headers.noteRequests(.init(
+                        limit: rpm, remaining: SlidingWindow.remaining(previous: previous, current: after, into: into, limit: rpm),
+                        resetMilliseconds: SlidingWindow.untilEmpty(previous: previous, current: after, into: into)))
+                    if !admits, refusal == nil {
+                        let wait = SlidingWindow.wait(previous: previous, current: current, into: into, adding: 1, limit: rpm)
+                        refusal = LedgerRefusal.requestsPerMinute(scope, limit: rpm, waitMilliseconds: wait, headers: headers)
+                    }
+                }
+                if let tpm = limits.tokensPerMinute.map(Int64.init) {
+                    let (previous, current) = (counters.tokens.previous, counters.tokens.current)
+                    let estimate = Int64(request.estimatedTokens)
+                    let admits = SlidingWindow.admits(previous: previous, current: current, into: into, adding: estimate, limit: tpm, alwaysWhenEmpty: true)
+                    headers.noteTokens(.init(
+                        limit: tpm, remaining: SlidingWindow.remaining(previous: previous, current: current, into: into, limit: tpm),
+                        resetMilliseconds: SlidingWindow.untilEmpty(previous: previous, current: current, into: into)))
+                    if !admits, refusal == nil {
+                        let wait = SlidingWindow.wait(previous: previous, current: current, into: into, adding: estimate, limit: tpm)
+                        refusal = LedgerRefusal.tokensPerMinute(scope, limit: tpm, waitMilliseconds: wait, headers: headers)
+                    }
+                }
+            }
+            if var refusal {
+                refusal.headers = headers.fields  // every scope's standing, not only those before the refusing one
+                return .refused(refusal)
+            }
+            // Budgets: spent + reserved + estimate must fit each one.
+            var holds: [LocalSettlement.BudgetHold] = []
+            for scope in request.scopes {
+                guard let budget = scope.budget else { continue }
+                let key = BudgetKey(scope: scope.id, period: budget.period)
+                let start = PeriodWindow.start(budget.period, at: seconds)
+                var book = state.book(key, windowStart: start)
+                book.roll(to: start)
+                state.budgets[key] = book
+                if book.current.spent + book.current.reserved + request.estimatedCost > budget.limit {
+                    return .refused(LedgerRefusal.budget(
+                        scope, budget, spent: book.current.spent, reserved: book.current.reserved, currency: currency, now: seconds,
+                        resetsAt: PeriodWindow.end(budget.period, at: seconds)))
+                }
+                holds.append(.init(key: key, window: start))
+            }
+            // Admitted: count everything.
+            var rateScopes: [LocalSettlement.RateHold] = []
+            for scope in request.scopes {
+                guard let limits = scope.limits else { continue }
+                state.rates[scope.id, default: RateCounters()].requests.add(1, at: minute)
+                if limits.concurrency != nil { state.rates[scope.id]!.inFlight += 1 }
+                rateScopes.append(.init(scope: scope.id, concurrency: limits.concurrency != nil, tokens: limits.tokensPerMinute != nil))
+            }
+            for hold in holds { state.budgets[hold.key]!.reserve(request.estimatedCost) }
+            state.inFlight += 1
+            return .admitted(LocalSettlement(ledger: self, rates: rateScopes, holds: holds, reserved: request.estimatedCost, responseHeaders: headers.fields))
+        }
+    }
+
+    /// Called once per settlement (`LocalSettlement` guards the once).
+    func release(_ settlement: LocalSettlement, cost: Micros, tokens: Int) {
+        let cost = max(0, cost)
+        let (minute, _) = SlidingWindow.minute(Int64(clock.now() / 1_000_000))
+        state.withLock { state in
+            for hold in settlement.rates {
+                guard var counters = state.rates[hold.scope] else { continue }
+                if hold.concurrency { counters.inFlight -= 1 }
+                if hold.tokens, tokens > 0 { counters.tokens.add(Int64(tokens), at: minute) }
+                state.rates[hold.scope] = counters
+            }
+            for hold in settlement.holds {
+                state.budgets[hold.key]?.settle(window: hold.window, reserved: settlement.reserved, cost: cost)
+            }
+            state.inFlight -= 1
+        }
+        guard cost > 0, !settlement.holds.isEmpty, let store else { return }
+        let rows = settlement.holds.map { SpendTotal(scope: $0.key.scope, period: $0.key.period, windowStart: $0.window, spent: cost) }
+        store.write { db throws(StoreError) in try SpendTotal.add(rows, db) }
+    }
+
+    func noteDoubleSettlement() { state.withLock { $0.doubleSettlements += 1 } }
+
+    func spend(of scopes: [LedgerScope], now: UInt64, on loop: EventLoop, then: @escaping ([ScopeSpend]) -> Void) {
+        then(spend(of: scopes, now: now))
+    }
+
+    func spend(of scopes: [LedgerScope], now: UInt64) -> [ScopeSpend] {
+        let seconds = Int64(now / 1_000_000_000)
+        return state.withLock { state in
+            scopes.compactMap { scope -> ScopeSpend? in
+                guard let budget = scope.budget else { return nil }
+                let key = BudgetKey(scope: scope.id, period: budget.period)
+                let start = PeriodWindow.start(budget.period, at: seconds)
+                var book = state.book(key, windowStart: start)
+                book.roll(to: start)
+                state.budgets[key] = book
+                return ScopeSpend(scope: scope.id, period: budget.period, limit: budget.limit, spent: book.current.spent,
+                                  reserved: book.current.reserved, resetsAt: PeriodWindow.end(budget.period, at: seconds))
+            }
+        }
+    }
+
+    /// Totals for tests and the property checks: reservations of every window, requests in
+    /// flight, concurrency slots held, double settlements seen.
+    var totals: (reserved: Micros, inFlight: Int, slots: Int, doubleSettlements: Int) {
+        state.withLock { state in
+            (state.budgets.values.reduce(0) { $0 + $1.reservedEverywhere }, state.inFlight,
+             state.rates.values.reduce(0) { $0 + $1.inFlight }, state.doubleSettlements)
+        }
+    }
+
+    /// A scope's spent in its current window (tests).
+    func spent(_ scope: String, _ period: BudgetPeriod) -> Micros {
+        state.withLock { $0.budgets[BudgetKey(scope: scope, period: period)]?.current.spent ?? 0 }
+    }
+}
+
+extension LocalLedger.State {
+    /// The book of `key`, made from the persisted spend when that is of the window `start`.
+    mutating func book(_ key: LocalLedger.BudgetKey, windowStart start: Int64) -> BudgetBook {
+        if let book = budgets[key] { return book }
+        guard let saved = persisted.removeValue(forKey: key), saved.windowStart == start else { return BudgetBook(windowStart: start) }
+        return BudgetBook(windowStart: start, spent: saved.spent)
+    }
+}
