@@ -76,8 +76,8 @@ final class RedisLedgerSettlement: Settlement {
             arguments.append(scope.limits?.concurrency != nil ? "1" : "0")
             arguments.append(scope.limits?.tokensPerMinute != nil ? "1" : "0")
             if let budget = scope.budget {
-                let keep = RedisLedgerAdmission.windowKeysMilliseconds(budget.period, at: admission.seconds)
-                arguments.append(String(keep < 0 ? -1 : max(0, keep - (nowMilliseconds - admission.nowMilliseconds))))
+                // As long as at admission (longer by the request's run: harmless).
+                arguments.append(String(RedisLedgerAdmission.windowKeysMilliseconds(budget.period, at: admission.seconds)))
             } else {
                 arguments.append("-2")
             }
