@@ -17,8 +17,9 @@ public final class RedisServerProcess: @unchecked Sendable {
     /// Also listening on this unix socket, when asked for (`unixSocket: true`).
     public let socketPath: String?
 
-    public init(password: String? = nil, unixSocket: Bool = false) throws {
-        port = try Self.freeLoopbackPort()
+    /// `port`: a given one (a test that first finds it closed), else a free one.
+    public init(password: String? = nil, unixSocket: Bool = false, port: Int? = nil) throws {
+        self.port = try port ?? Self.freeLoopbackPort()
         self.password = password
         logPath = "/tmp/switchyard-redis-test-\(getpid())-\(port).log"
         socketPath = unixSocket ? "/tmp/switchyard-redis-test-\(getpid())-\(port).sock" : nil

@@ -190,6 +190,11 @@ import SwitchyardRedis
         }
         #expect(!reason.isEmpty)
         #expect(!client.status.isUp)
+        // Redis starts: the backoff's next attempt connects.
+        let server = try RedisServerProcess(port: port)
+        #expect(TestLoop.eventually { client.isUp(on: loop.loop) })
+        #expect(Self.run(loop, client, ["PING"]) == .success(.status("PONG")))
+        server.stop()
     }
 
     @Test func authenticatesAndSelectsTheDatabase() throws {
