@@ -85,10 +85,10 @@ public final class RedisClient: Sendable {
             return
         }
         let tail = [Array(String(keys.count).utf8)] + keys.map { Array($0.utf8) } + arguments.map { Array($0.utf8) }
-        if let sha = connection.loadedScripts[script.source] {
+        if let sha = connection.loadedScripts[script.identity]?.sha {
             connection.send([Array("EVALSHA".utf8), sha] + tail) { result in
                 if case .success(.error(let message)) = result, message.hasPrefix("NOSCRIPT") {
-                    connection.loadedScripts[script.source] = nil
+                    connection.loadedScripts[script.identity] = nil
                     Self.loadThenRun(script, tail, on: connection, then: then)
                 } else {
                     then(result)
@@ -103,7 +103,7 @@ public final class RedisClient: Sendable {
         connection.send([Array("SCRIPT".utf8), Array("LOAD".utf8), Array(script.source.utf8)]) { result in
             switch result {
             case .success(.bulk(let sha)):
-                connection.loadedScripts[script.source] = sha
+                connection.loadedScripts[script.identity] = (script, sha)
                 connection.send([Array("EVALSHA".utf8), sha] + tail, then: then)
             case .success(let other):
                 then(.success(other.isError ? other : .error("SCRIPT LOAD answered \(other)")))

@@ -22,8 +22,9 @@ final class RedisConnection: @unchecked Sendable {
     private var connectTimer: TimerID?
     private var reconnectTimer: TimerID?
     private var closed = false
-    /// Scripts loaded on this connection's server (SCRIPT LOAD answered), by source.
-    var loadedScripts: [String: [UInt8]] = [:]
+    /// Scripts loaded on this connection's server (SCRIPT LOAD answered): their SHA1s. The
+    /// script is kept too, so its identity cannot be reused by another object.
+    var loadedScripts: [ObjectIdentifier: (script: RedisScript, sha: [UInt8])] = [:]
 
     init(loop: EventLoop, settings: RedisSettings, target: RedisSettings.Endpoint, status: RedisStatus) {
         self.loop = loop
@@ -40,6 +41,7 @@ final class RedisConnection: @unchecked Sendable {
     /// Sends a command; `then` runs on this loop with the reply or the failure (at once when
     /// the connection is not up: no queue builds up behind an outage).
     func send(_ arguments: [[UInt8]], then: @escaping (Result<RedisReply, RedisFailure>) -> Void) {
+        assert(loop.isOnLoop, "a Redis command must be sent on the loop its connection belongs to")
         guard state == .ready, let link else {
             fail(then, .unavailable(downReason))
             return

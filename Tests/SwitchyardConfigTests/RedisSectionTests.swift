@@ -25,7 +25,7 @@ struct RedisSectionTests {
         let yaml = """
             redis:
               address: /run/redis/redis.sock
-              password: ${REDIS_PASSWORD}
+              password: ${REDIS_PASSWORD:-}
               database: 2
               timeout: 50ms
               on_unavailable: fail_closed
@@ -39,7 +39,7 @@ struct RedisSectionTests {
         #expect(redis.timeout == .milliseconds(50))
         #expect(redis.onUnavailable == .failClosed)
         #expect(redis.keyCache == .seconds(10))
-        // The variable unset: no AUTH.
+        // The variable unset (with the `:-` default): no AUTH.
         #expect(try parse(yaml, env: [:]).redis?.password == nil)
     }
 
@@ -49,7 +49,7 @@ struct RedisSectionTests {
         ("/tmp/r.sock", .unix(path: "/tmp/r.sock")),
     ])
     func addresses(text: String, address: RedisConfig.Address) throws {
-        #expect(try parse("redis:\n  address: \(text)\n").redis?.address == address)
+        #expect(try parse("redis:\n  address: \"\(text)\"\n").redis?.address == address)
         #expect(address.description == text)
     }
 
