@@ -9,12 +9,15 @@ import SwitchyardRedis
 /// A Redis ledger on a real redis-server and a running loop of its own (a "replica"), and the
 /// calls a test makes on it from its own thread, waiting for the answers.
 final class RedisReplica: @unchecked Sendable {
+    /// Kept alive as long as the replica (the test may not name it again).
+    let server: RedisServerProcess
     let loop: TestLoop
     let client: RedisClient
     let ledger: RedisLedger
     let fallback: LocalLedger
 
     init(_ server: RedisServerProcess, policy: RedisConfig.UnavailablePolicy = .failOpen, timeoutMs: UInt64 = 250, clock: LedgerClock = LedgerClock()) throws {
+        self.server = server
         loop = try TestLoop()
         client = RedisClient(
             settings: RedisSettings(endpoint: .tcp(host: "127.0.0.1", port: server.port), timeoutNanoseconds: timeoutMs * 1_000_000, reconnectCapNanoseconds: 200_000_000),

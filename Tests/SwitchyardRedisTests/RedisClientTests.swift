@@ -28,18 +28,23 @@ import SwitchyardRedis
         loop.wait { eventLoop, done in client.command(arguments, on: eventLoop) { done($0) } }
     }
 
+    /// A fresh redis-server, a running loop and a client attached to it, up.
+    static func connected(serverPassword: String? = nil, password: String? = nil, database: Int = 0, timeoutMs: UInt64 = 250, log: LogLines = LogLines()) throws -> (RedisServerProcess, TestLoop, RedisClient) {
+        let server = try RedisServerProcess(password: serverPassword)
+        let loop = try TestLoop()
+        let client = Self.client(server, password: password, database: database, timeoutMs: timeoutMs, log: log)
+        #expect(attachAndWaitUp(loop, client))
+        return (server, loop, client)
+    }
+
     static func attachAndWaitUp(_ loop: TestLoop, _ client: RedisClient) -> Bool {
         client.attach(loop.loop)
         return TestLoop.eventually { client.isUp(on: loop.loop) }
     }
 
     @Test func commandsAndReplies() throws {
-        let server = try RedisServerProcess()
-        let loop = try TestLoop()
-        defer { loop.stop() }
-        let client = Self.client(server)
-        defer { client.close() }
-        #expect(Self.attachAndWaitUp(loop, client))
+        let (server, loop, client) = try Self.connected()
+        defer { client.close(); loop.stop(); withExtendedLifetime(server) {} }
         #expect(Self.run(loop, client, ["SET", "a", "1"]) == .success(.status("OK")))
         #expect(Self.run(loop, client, ["INCRBY", "a", "41"]) == .success(.integer(42)))
         #expect(Self.run(loop, client, ["GET", "a"]) == .success(.bulk(Array("42".utf8))))
@@ -57,12 +62,8 @@ import SwitchyardRedis
     }
 
     @Test func binarySafeArguments() throws {
-        let server = try RedisServerProcess()
-        let loop = try TestLoop()
-        defer { loop.stop() }
-        let client = Self.client(server)
-        defer { client.close() }
-        #expect(Self.attachAndWaitUp(loop, client))
+        let (server, loop, client) = try Self.connected()
+        defer { client.close(); loop.stop(); withExtendedLifetime(server) {} }
         let value: [UInt8] = [0, 1, 0x0D, 0x0A, 0xFF, 0, 0x24, 0x2A] + Array(repeating: 0x41, count: 100_000)
         let key: [UInt8] = [0x6B, 0, 0x0A]
         let set = loop.wait { eventLoop, done in client.command([Array("SET".utf8), key, value], on: eventLoop) { done($0) } }
@@ -75,12 +76,8 @@ import SwitchyardRedis
     }
 
     @Test func pipelinedCommandsAnswerInOrder() throws {
-        let server = try RedisServerProcess()
-        let loop = try TestLoop()
-        defer { loop.stop() }
-        let client = Self.client(server)
-        defer { client.close() }
-        #expect(Self.attachAndWaitUp(loop, client))
+        let (server, loop, client) = try Self.connected()
+        defer { client.close(); loop.stop(); withExtendedLifetime(server) {} }
         let count = 2000
         let replies = loop.wait { (eventLoop, done: @escaping ([Int64]) -> Void) in
             var seen: [Int64] = []
@@ -95,12 +92,8 @@ import SwitchyardRedis
     }
 
     @Test func evaluateLoadsTheScriptAndSurvivesAFlush() throws {
-        let server = try RedisServerProcess()
-        let loop = try TestLoop()
-        defer { loop.stop() }
-        let client = Self.client(server)
-        defer { client.close() }
-        #expect(Self.attachAndWaitUp(loop, client))
+        let (server, loop, client) = try Self.connected()
+        defer { client.close(); loop.stop(); withExtendedLifetime(server) {} }
         let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
         let first = loop.wait { eventLoop, done in client.evaluate(script, keys: ["s"], arguments: ["5"], on: eventLoop) { done($0) } }
         #expect(first == .success(.integer(5)))
@@ -116,12 +109,8 @@ import SwitchyardRedis
     }
 
     @Test func aSlowCommandTimesOutAndTheConnectionComesBack() throws {
-        let server = try RedisServerProcess()
-        let loop = try TestLoop()
-        defer { loop.stop() }
-        let client = Self.client(server, timeoutMs: 100)
-        defer { client.close() }
-        #expect(Self.attachAndWaitUp(loop, client))
+        let (server, loop, client) = try Self.connected(timeoutMs: 100)
+        defer { client.close(); loop.stop(); withExtendedLifetime(server) {} }
         let started = monotonicNanoseconds()
         // A stopped server (SIGSTOP) keeps its socket and answers nothing: the client gives up
         // at 100 ms, and the GET pipelined behind fails with the dropped connection.
@@ -148,13 +137,9 @@ import SwitchyardRedis
     }
 
     @Test func killedServerFailsFastAndTheConnectionComesBackAfterRestart() throws {
-        let server = try RedisServerProcess()
-        let loop = try TestLoop()
-        defer { loop.stop() }
         let log = LogLines()
-        let client = Self.client(server, log: log)
-        defer { client.close() }
-        #expect(Self.attachAndWaitUp(loop, client))
+        let (server, loop, client) = try Self.connected(log: log)
+        defer { client.close(); loop.stop(); withExtendedLifetime(server) {} }
         #expect(Self.run(loop, client, ["SET", "k", "v"]) == .success(.status("OK")))
         server.stop()
         #expect(TestLoop.eventually { !client.isUp(on: loop.loop) })
@@ -198,12 +183,8 @@ import SwitchyardRedis
     }
 
     @Test func authenticatesAndSelectsTheDatabase() throws {
-        let server = try RedisServerProcess(password: "s3cret pass")
-        let loop = try TestLoop()
-        defer { loop.stop() }
-        let client = Self.client(server, password: "s3cret pass", database: 3)
-        defer { client.close() }
-        #expect(Self.attachAndWaitUp(loop, client))
+        let (server, loop, client) = try Self.connected(serverPassword: "s3cret pass", password: "s3cret pass", database: 3)
+        defer { client.close(); loop.stop(); withExtendedLifetime(server) {} }
         #expect(Self.run(loop, client, ["SET", "only-in-3", "x"]) == .success(.status("OK")))
         #expect(Self.run(loop, client, ["SELECT", "0"]) == .success(.status("OK")))
         #expect(Self.run(loop, client, ["EXISTS", "only-in-3"]) == .success(.integer(0)))

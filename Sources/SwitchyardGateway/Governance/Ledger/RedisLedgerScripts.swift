@@ -6,6 +6,24 @@ import SwitchyardRedis
 /// integers: counts scaled by 60,000 ms, money in micros (exact in Lua's doubles up to 2^53).
 /// Numbers go back to Redis through `%d` (a bare Lua number may print as 1e+15).
 enum RedisLedgerScripts {
+    /// Drops a budget window's expired reservations (a holder that never settled), taking what
+    /// they held off the reserved sum.
+    static let freeExpired = """
+        local function freeExpired(reserved, leases, amounts, now)
+          local at = string.format('%d', now)
+          local expired = redis.call('ZRANGEBYSCORE', leases, '-inf', at)
+          if #expired == 0 then return end
+          local freed = 0
+          for _, id in ipairs(expired) do
+            freed = freed + tonumber(redis.call('HGET', amounts, id) or '0')
+            redis.call('HDEL', amounts, id)
+          end
+          redis.call('ZREMRANGEBYSCORE', leases, '-inf', at)
+          redis.call('DECRBY', reserved, string.format('%d', freed))
+        end
+
+        """
+
     /// KEYS, 9 per scope: conc, rpm previous, rpm current, tpm previous, tpm current, spent,
     /// reserved, reservation leases, reservation amounts.
     /// ARGV: now (Unix ms), lease, lease expiry (Unix ms), estimated cost, estimated tokens,
@@ -14,7 +32,7 @@ enum RedisLedgerScripts {
     /// Returns: refusing scope (1-based, 0 = admitted), what refused it (concurrency, rpm, tpm,
     /// budget), then 7 counts per scope as they were before this request: in flight, rpm
     /// previous, rpm current, tpm previous, tpm current, spent, reserved.
-    static let admit = RedisScript("""
+    static let admit = RedisScript(freeExpired + """
         local now, lease, expiry = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
         local cost, tokens, n = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
         local into = now % 60000
@@ -49,16 +67,7 @@ enum RedisLedgerScripts {
           local k, a = (i - 1) * 9, 6 + (i - 1) * 5
           local limit = tonumber(ARGV[a + 4])
           if limit >= 0 then
-            local expired = redis.call('ZRANGEBYSCORE', KEYS[k + 8], '-inf', int(now))
-            if #expired > 0 then
-              local freed = 0
-              for _, id in ipairs(expired) do
-                freed = freed + tonumber(redis.call('HGET', KEYS[k + 9], id) or '0')
-                redis.call('HDEL', KEYS[k + 9], id)
-              end
-              redis.call('ZREMRANGEBYSCORE', KEYS[k + 8], '-inf', int(now))
-              redis.call('DECRBY', KEYS[k + 7], int(freed))
-            end
+            freeExpired(KEYS[k + 7], KEYS[k + 8], KEYS[k + 9], now)
             local spent, reserved = get(KEYS[k + 6]), get(KEYS[k + 7])
             counts[i][6], counts[i][7] = spent, reserved
             if refused == 0 and spent + reserved + cost > limit then refused, kind = i, 'budget' end
@@ -135,20 +144,11 @@ enum RedisLedgerScripts {
 
     /// KEYS, 4 per budget: spent, reserved, reservation leases, reservation amounts. ARGV: now
     /// (Unix ms). Frees expired reservations, returns spent and reserved per budget.
-    static let spend = RedisScript("""
+    static let spend = RedisScript(freeExpired + """
         local now = tonumber(ARGV[1])
         local reply = {}
         for k = 0, #KEYS - 1, 4 do
-          local expired = redis.call('ZRANGEBYSCORE', KEYS[k + 3], '-inf', string.format('%d', now))
-          if #expired > 0 then
-            local freed = 0
-            for _, id in ipairs(expired) do
-              freed = freed + tonumber(redis.call('HGET', KEYS[k + 4], id) or '0')
-              redis.call('HDEL', KEYS[k + 4], id)
-            end
-            redis.call('ZREMRANGEBYSCORE', KEYS[k + 3], '-inf', string.format('%d', now))
-            redis.call('DECRBY', KEYS[k + 2], string.format('%d', freed))
-          end
+          freeExpired(KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], now)
           reply[#reply + 1] = tonumber(redis.call('GET', KEYS[k + 1]) or '0')
           reply[#reply + 1] = tonumber(redis.call('GET', KEYS[k + 2]) or '0')
         end
