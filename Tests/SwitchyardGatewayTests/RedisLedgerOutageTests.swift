@@ -74,6 +74,28 @@ import Testing
         #expect(replica.admit(request([scope])).settlement is RedisLedgerSettlement)
     }
 
+    @Test("a settlement Redis misses is retried a second later and lands; one that misses twice is counted lost")
+    func settlementRetry() throws {
+        let server = try RedisServerProcess()
+        let replica = try RedisReplica(server, policy: .failClosed, timeoutMs: 100)
+        defer { replica.stop() }
+        let held = try #require(replica.admit(request([scope], cost: 50)).settlement)
+        server.pause()
+        replica.loop.loop.execute { held.settle(cost: 40, tokens: 1, status: 200) }
+        usleep(400_000)  // the first try timed out (100 ms); the retry waits a second
+        server.resume()
+        #expect(TestLoop.eventually { replica.ledger.counters.settlementRetries == 1 && replica.client.isUp(on: replica.loop.loop) })
+        #expect(TestLoop.eventually { replica.spend([scope], now: unixNanoseconds()).first?.spent == 40 })
+        #expect(replica.command(["ZCARD", "sy:conc:key:k"]) == .integer(0))
+        #expect(replica.ledger.counters.settlementsLost == 0)
+
+        // Redis gone for longer than the retry: lost, counted; the lease bounds the damage.
+        let second = try #require(replica.admit(request([scope], cost: 50)).settlement)
+        server.stop()
+        replica.loop.loop.execute { second.settle(cost: 40, tokens: 1, status: 200) }
+        #expect(TestLoop.eventually(seconds: 5) { replica.ledger.counters.settlementsLost == 1 })
+    }
+
     @Test("/metrics: redis up, failed commands, admissions by policy")
     func metrics() throws {
         let server = try RedisServerProcess()

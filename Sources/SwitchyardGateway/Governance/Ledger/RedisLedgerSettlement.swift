@@ -6,7 +6,8 @@ import SwitchyardRedis
 /// A request's hold in Redis: its lease in the concurrency sets and budget reservations of its
 /// scopes. Settles once, on the loop the request was admitted on, fire and forget: the script
 /// frees the slot and the reservation, adds the real cost to spent and the real tokens to this
-/// minute. A settlement Redis does not take is tried once more, then logged and counted; the
+/// minute. A settlement Redis does not take is tried once more a second later, then counted
+/// (and logged, once per outage); the
 /// lease's expiry bounds what is lost (the slot and reservation free themselves; the cost is
 /// not counted).
 final class RedisLedgerSettlement: Settlement {
@@ -15,6 +16,7 @@ final class RedisLedgerSettlement: Settlement {
     let loop: EventLoop
     let responseHeaders: [(name: String, value: String)]
     private let settled = Atomic<Bool>(false)
+    static let retryDelayNanoseconds: UInt64 = 1_000_000_000
 
     init(ledger: RedisLedger, admission: RedisLedgerAdmission, loop: EventLoop, responseHeaders: [(name: String, value: String)]) {
         self.ledger = ledger
@@ -44,17 +46,21 @@ final class RedisLedgerSettlement: Settlement {
         ledger.client.evaluate(RedisLedgerScripts.settle, keys: keys, arguments: arguments, on: loop) { [self] result in
             if case .success(.integer) = result { return }
             if attempt == 1 {
+                // A second of grace: a dropped connection is made again within it (the backoff
+                // starts at 100 ms). Safe if the first try got through after all: the marker.
                 ledger.counters.settlementRetried()
-                send(keys, arguments, attempt: 2)
+                loop.schedule(after: Self.retryDelayNanoseconds) { [self] in send(keys, arguments, attempt: 2) }
                 return
             }
-            ledger.counters.settlementLost()
+            // Logged once until Redis answers an admission again: an outage loses every
+            // settlement in flight, one line says so.
+            guard ledger.counters.settlementLost() else { return }
             let reason: String
             switch result {
             case .failure(let failure): reason = failure.description
             case .success(let reply): reason = RedisLedger.describe(reply)
             }
-            ledger.log.warn("governance: a settlement did not reach redis; its slot and reservation free themselves when the lease expires, its cost is not counted",
+            ledger.log.warn("governance: settlements do not reach redis; their slots and reservations free themselves when their leases expire, their cost is not counted",
                             requestID: admission.request.requestID, fields: [("reason", reason)])
         }
     }
