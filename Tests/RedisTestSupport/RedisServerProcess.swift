@@ -21,8 +21,8 @@ public final class RedisServerProcess: @unchecked Sendable {
     public init(password: String? = nil, unixSocket: Bool = false, port: Int? = nil) throws {
         self.port = try port ?? Self.freeLoopbackPort()
         self.password = password
-        logPath = "/tmp/switchyard-redis-test-\(getpid())-\(port).log"
-        socketPath = unixSocket ? "/tmp/switchyard-redis-test-\(getpid())-\(port).sock" : nil
+        logPath = "/tmp/switchyard-redis-test-\(getpid())-\(self.port).log"
+        socketPath = unixSocket ? "/tmp/switchyard-redis-test-\(getpid())-\(self.port).sock" : nil
         try start()
     }
 
