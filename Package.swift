@@ -63,6 +63,8 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         // SQLite for the embedded store (docs/decisions/0014-embedded-sqlite-store.md).
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // hiredis for the Redis-backed ledger (docs/decisions/0027-hiredis-on-the-event-loop.md).
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
 
         // Plugin SDK (plugins import these, never the host's modules).
         .target(name: "SwitchyardJSON", path: "plugin-sdk/swift/Sources/SwitchyardJSON", swiftSettings: requestPath),
@@ -83,6 +85,8 @@ let package = Package(
         .target(name: "SwitchyardConfig", dependencies: ["CYAML", "CPCRE2", "SwitchyardCore", "SwitchyardJSON"]),
         // The gateway's own records on disk, written off the event loops.
         .target(name: "SwitchyardStore", dependencies: ["CSQLite", "SwitchyardPosix"]),
+        // Redis, shared by replicas: hiredis's async API driven by the event loops.
+        .target(name: "SwitchyardRedis", dependencies: ["CHiredis", "SwitchyardPosix"], swiftSettings: requestPath),
         .target(
             name: "SwitchyardPlugins",
             dependencies: ["CSwitchyardPlugin", "CLinux", "SwitchyardCore", "SwitchyardJSON", "SwitchyardPosix"],
@@ -93,6 +97,7 @@ let package = Package(
             dependencies: [
                 "SwitchyardCore", "SwitchyardHTTP", "SwitchyardUpstream", "SwitchyardConfig",
                 "SwitchyardPlugins", "SwitchyardJSON", "SwitchyardPosix", "SwitchyardTranslation", "SwitchyardStore",
+                "SwitchyardRedis",
             ],
             swiftSettings: requestPath
         ),
@@ -119,6 +124,9 @@ let package = Package(
         // The process the store's crash test kills mid-write (Tests/StoreCrashWriter/main.swift).
         .executableTarget(name: "switchyard-store-crash-writer", dependencies: ["SwitchyardStore", "SwitchyardPosix"], path: "Tests/StoreCrashWriter"),
         .testTarget(name: "SwitchyardStoreTests", dependencies: ["SwitchyardStore", "SwitchyardPosix"]),
+        // A real redis-server on a free loopback port, and a running loop, for the Redis tests.
+        .target(name: "RedisTestSupport", dependencies: ["SwitchyardPosix"], path: "Tests/RedisTestSupport"),
+        .testTarget(name: "SwitchyardRedisTests", dependencies: ["SwitchyardRedis", "SwitchyardPosix", "RedisTestSupport"]),
         .testTarget(name: "SwitchyardConfigTests", dependencies: ["SwitchyardConfig", "SwitchyardCore", "SwitchyardPlugins", "SwitchyardJSON"]),
         .testTarget(name: "SwitchyardProviderTests", dependencies: ["SwitchyardPlugins", "SwitchyardJSON", "CSwitchyardPlugin"]),
         .testTarget(name: "SwitchyardEnricherTests", dependencies: ["SwitchyardPlugins", "SwitchyardJSON", "CSwitchyardPlugin"], exclude: ["Fixtures"]),
@@ -128,6 +136,7 @@ let package = Package(
             dependencies: [
                 "SwitchyardGateway", "SwitchyardConfig", "SwitchyardHTTP", "SwitchyardPosix", "SwitchyardJSON",
                 "SwitchyardPlugins", "SwitchyardUpstream", "SwitchyardCore", "CSwitchyardPlugin", "SwitchyardStore",
+                "SwitchyardRedis", "RedisTestSupport",
             ]
         ),
     ] + plugins.map(\.1)

@@ -5,7 +5,7 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing", "admin", "keys", "budgets", "rate_limits"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing", "admin", "keys", "budgets", "rate_limits", "redis"]
 
     /// Reads `path` and parses it; errors carry `path` as written. Relative paths in the file
     /// (`store.path`) are taken from the file's folder.
@@ -46,6 +46,7 @@ public enum ConfigLoader {
         let keys = try KeysSection.decode(fields["keys"])
         let budgets = try BudgetsSection.decode(fields["budgets"])
         let rateLimits = try RateLimitsSection.decode(fields["rate_limits"])
+        let redis = try RedisSection.decode(fields["redis"])
         let checked = try CrossValidation.resolve(
             plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers,
             batchPreparers: batchPreparers, modelGroups: modelGroups, pricing: pricing)
@@ -73,6 +74,7 @@ public enum ConfigLoader {
             keys: keys,
             budgets: budgets,
             rateLimits: rateLimits,
+            redis: redis,
             sourceName: sourceName)
     }
 }

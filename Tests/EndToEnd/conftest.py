@@ -3,6 +3,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import textwrap
@@ -201,3 +202,62 @@ def conformance(conformance_port, mock_port):
     suite = Conformance(conformance_port, mock_port)
     suite.upstream.clear()
     return suite
+
+
+class RedisServer:
+    """A real redis-server on a free loopback port, without persistence; `stop()` kills it
+    (SIGKILL, like a crash) and `start()` brings it back on the same port (outage tests)."""
+
+    BINARY = "/usr/bin/redis-server"
+
+    def __init__(self, directory, password=None):
+        self.port = closed_loopback_port()
+        self.password = password
+        self.log_path = os.path.join(directory, f"redis-{self.port}.log")
+        self.process = None
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout=5.0):
+        if self.process is not None:
+            return
+        args = [self.BINARY, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--logfile", self.log_path]
+        if self.password:
+            args += ["--requirepass", self.password]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"redis-server exited with {self.process.returncode} (log: {self.log_path})")
+                time.sleep(0.01)
+        self.stop()
+        raise RuntimeError(f"redis-server did not listen on {self.port} within {timeout}s")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def command(self, *args):
+        """One command through redis-cli (tests inspecting keys); its output as text."""
+        cli = ["redis-cli", "-p", str(self.port)] + (["-a", self.password, "--no-auth-warning"] if self.password else [])
+        return subprocess.run(cli + [str(arg) for arg in args], capture_output=True, text=True, timeout=5).stdout.strip()
+
+
+@pytest.fixture()
+def redis_server(tmp_path):
+    """A fresh redis-server per test (scripts/install-deps.sh --test installs it); killed after."""
+    if not os.path.exists(RedisServer.BINARY):
+        pytest.fail("redis-server is not installed: run scripts/install-deps.sh --test")
+    server = RedisServer(str(tmp_path))
+    server.start()
+    yield server
+    server.stop()

@@ -54,6 +54,7 @@ struct SchemaTests {
         #expect(properties["keys"]?["properties"]?.objectValue?.keys == KeysSection.keys)
         #expect(properties["budgets"]?["properties"]?.objectValue?.keys == BudgetsSection.keys)
         #expect(properties["rate_limits"]?["properties"]?.objectValue?.keys == RateLimitsSection.keys)
+        #expect(properties["redis"]?["properties"]?.objectValue?.keys == RedisSection.keys)
     }
 
     @Test("accepts every example and the default configuration, as written (before interpolation)")

@@ -44,6 +44,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var budgets: BudgetsConfig
     /// `rate_limits:`: rpm, tpm and concurrency per key, user, team and model.
     public var rateLimits: RateLimitsConfig
+    /// `redis:`: the Redis replicas share their ledger through; nil = none (local counters).
+    public var redis: RedisConfig?
     /// The name errors were reported under: the path given to `load`, or the `parse` label.
     public let sourceName: String
 
@@ -63,6 +65,7 @@ public struct GatewayConfig: Sendable, Equatable {
         keys: KeysConfig = KeysConfig(),
         budgets: BudgetsConfig = BudgetsConfig(),
         rateLimits: RateLimitsConfig = RateLimitsConfig(),
+        redis: RedisConfig? = nil,
         sourceName: String
     ) {
         self.server = server
@@ -80,6 +83,7 @@ public struct GatewayConfig: Sendable, Equatable {
         self.keys = keys
         self.budgets = budgets
         self.rateLimits = rateLimits
+        self.redis = redis
         self.sourceName = sourceName
     }
 

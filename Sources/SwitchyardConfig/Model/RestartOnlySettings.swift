@@ -27,6 +27,8 @@ public enum RestartOnlySettings {
         check("server.slow_hook_threshold", a.slowHookThreshold == b.slowHookThreshold)
         check("store", running.store == reloaded.store)
         check("admin.listen", running.admin.listen == reloaded.admin.listen)
+        // The Redis client (its connections on the loops) is made at start.
+        check("redis", running.redis == reloaded.redis)
         return names
     }
 }
