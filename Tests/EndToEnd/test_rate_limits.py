@@ -6,6 +6,7 @@ successful answers carry the headers too. Callers are virtual keys made through 
 /admin/keys (keys.required), user and team on the key."""
 
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -181,6 +182,30 @@ def test_an_abandoned_stream_frees_its_concurrency_slot_at_once(gateway, mock_po
     assert reply.choices and time.monotonic() - started < 0.4
     # The abandoned stream settled with nothing to charge (its usage never came).
     assert gateway.spend("team:priced") == (team_before[0] + cost_micros(reply.usage.prompt_tokens, reply.usage.completion_tokens), 0)
+
+
+def test_a_stream_the_shutdown_grace_cuts_is_ended_and_settled(mock_port, tmp_path):
+    """SIGTERM while a key's stream is held upstream past shutdown_grace: the gateway ends it
+    itself (the client gets "shutting down"), and the request ends once through the access log,
+    the step that settles its hold (docs/governance.md#budgets), before the process exits 0."""
+    gateway = Gateway(tmp_path, mock_port, LIMITS, grace="1s")
+    try:
+        key = gateway.create_key(name="held", team="priced", limits={"concurrency": 1})
+        mock_faults(mock_port, [{"chunk_delay_ms": 2500}])
+        stream = gateway.openai(key, max_retries=0).chat.completions.create(
+            model="mock-model", messages=[{"role": "user", "content": "one two three"}], stream=True)
+        chunks = iter(stream)
+        next(chunks)  # in flight, holding the key's only slot and a reservation in team priced
+        assert gateway.spend("team:priced")[1] > 0
+        gateway.process.send_signal(signal.SIGTERM)
+        with pytest.raises(openai.APIError) as cut:
+            list(chunks)
+        assert "shutting down" in str(cut.value)
+        assert gateway.process.wait(timeout=10) == 0
+        line = log_line(gateway.log_path, 'error="gateway shutting down"')
+        assert "status=503" in line and "model=mock-model" in line, line
+    finally:
+        gateway.stop()
 
 
 def test_unpriced_models_are_named_at_start(gateway):
