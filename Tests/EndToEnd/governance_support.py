@@ -25,7 +25,7 @@ def cost_micros(prompt_tokens, completion_tokens):
     return prompt_tokens * INPUT_PRICE + completion_tokens * OUTPUT_PRICE
 
 
-def governance_config(mock_port, extra, grace="5s"):
+def governance_config(mock_port, extra, grace="5s", keys_required=True):
     plugin_dir = os.path.abspath(BIN_DIR)
     return textwrap.dedent(
         f"""
@@ -36,7 +36,7 @@ def governance_config(mock_port, extra, grace="5s"):
           shutdown_grace: {grace}
           upstream_timeout: 10s
         keys:
-          required: true
+          required: {"true" if keys_required else "false"}
         plugins:
           - name: mock
             path: {plugin_dir}/libProviderOpenAI.so
@@ -64,10 +64,10 @@ def governance_config(mock_port, extra, grace="5s"):
 class Gateway:
     """The real gateway binary on loopback, logging to a file; `restart` keeps its store."""
 
-    def __init__(self, directory, mock_port, extra, grace="5s"):
+    def __init__(self, directory, mock_port, extra, grace="5s", keys_required=True):
         self.directory = directory
         self.config = directory / "switchyard.yaml"
-        self.config.write_text(governance_config(mock_port, extra, grace) + f"store:\n  path: {directory / 'store.db'}\n")
+        self.config.write_text(governance_config(mock_port, extra, grace, keys_required) + f"store:\n  path: {directory / 'store.db'}\n")
         self.clock_file = directory / "clock-offset"
         self.clock_file.write_text("0")
         self.log_path = directory / "gateway.log"

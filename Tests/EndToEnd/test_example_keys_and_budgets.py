@@ -3,8 +3,6 @@ store lands beside the copy): keys required in both error shapes, a key made thr
 API with the master key from the environment, both official SDKs with that key, its spend shown
 by GET /admin/keys/{id} priced by the example's catalog, and the database next to the config."""
 
-import http.client
-import json
 import math
 import os
 import shutil
@@ -13,7 +11,7 @@ import anthropic
 import openai
 import pytest
 
-from conftest import BIN_DIR, ROOT, start_process, stop_process
+from conftest import BIN_DIR, ROOT, json_call, start_process, stop_process
 
 EXAMPLE = os.path.join(os.path.abspath(ROOT), "config", "examples", "keys-and-budgets.yaml")
 MASTER = "example-master-key-0123456789"
@@ -39,21 +37,8 @@ class Served:
                 [os.path.abspath(os.path.join(BIN_DIR, "switchyard")), "serve", "--config", str(self.config)],
                 env=env, stderr=log)
 
-    def call(self, method, path, body=None, key=MASTER, headers=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
-        try:
-            sent = dict(headers or {})
-            if key is not None:
-                sent["Authorization"] = f"Bearer {key}"
-            data = None if body is None else json.dumps(body).encode()
-            if data is not None:
-                sent["Content-Type"] = "application/json"
-            connection.request(method, path, body=data, headers=sent)
-            response = connection.getresponse()
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-        finally:
-            connection.close()
+    def call(self, method, path, body=None, key=MASTER):
+        return json_call(self.port, method, path, body, bearer=key)
 
 
 @pytest.fixture

@@ -208,6 +208,29 @@ def test_a_stream_the_shutdown_grace_cuts_is_ended_and_settled(mock_port, tmp_pa
         gateway.stop()
 
 
+def test_an_open_gateway_counts_only_the_model_and_no_request_names_its_caller(mock_port, tmp_path):
+    """Without keys.required a request has no caller: only its model's limits apply. Whatever
+    it sends, it cannot pick a key, user or team to be counted against (the removed test header
+    included, even with the variable that once enabled it set)."""
+    os.environ["SWITCHYARD_TEST_CALLER_HEADER"] = "1"
+    try:
+        gateway = Gateway(tmp_path, mock_port, LIMITS, keys_required=False)
+    finally:
+        del os.environ["SWITCHYARD_TEST_CALLER_HEADER"]
+    try:
+        client = openai.OpenAI(base_url=gateway.base + "/v1", api_key="anything", max_retries=0, timeout=15,
+                               default_headers={"x-switchyard-test-caller": "key_x,bob"})
+        for _ in range(3):  # bob may make 2 a minute; this client is nobody
+            ask(client, "mock-model")
+        ask(client, "rpm-model-2")
+        ask(client, "rpm-model-2")
+        with pytest.raises(openai.RateLimitError) as refused:
+            ask(client, "rpm-model-2")
+        assert refused.value.body["message"].startswith("Rate limit reached for model rpm-model-2: 2 requests per minute")
+    finally:
+        gateway.stop()
+
+
 def test_unpriced_models_are_named_at_start(gateway):
     line = log_line(gateway.log_path, "have no price")
     assert "unpriced-model" in line and "mock-model" not in line.split("models=")[1]
