@@ -20,7 +20,7 @@ import Testing
 
     func policy(_ yaml: String = Self.yaml) throws -> GovernancePolicy? {
         let config = try ConfigLoader.parse(yaml: Array(yaml.utf8), sourceName: "test.yaml")
-        return GovernancePolicy(config: config, ledger: LocalLedger(), clock: LedgerClock(), testCallers: false)
+        return GovernancePolicy(config: config, ledger: LocalLedger(), clock: LedgerClock())
     }
 
     @Test("nothing configured: no policy, the request path's one nil check")

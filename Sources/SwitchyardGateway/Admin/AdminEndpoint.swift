@@ -52,7 +52,8 @@ final class AdminEndpoint: @unchecked Sendable {  // `gateway` is set once befor
                 loop.execute { Self.answer(outcome, to: confined.value) }
             }
         case let path where AdminKeysEndpoint.handles(path):
-            try AdminKeysEndpoint(registry: gateway.process.keys).handle(request, writer: writer)
+            try AdminKeysEndpoint(registry: gateway.process.keys, governance: gateway.generation.services.governance)
+                .handle(request, writer: writer)
         case "/admin/budgets":
             guard request.method == "GET" || request.method == "HEAD" else {
                 throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET")
@@ -72,8 +73,10 @@ final class AdminEndpoint: @unchecked Sendable {  // `gateway` is set once befor
         guard let governance = gateway.generation.services.governance else {
             return GatewayResponder.sendJSON(JSONValue.object(JSONObject([("scope", .string(scope)), ("budgets", .array([]))])).serialized(), to: writer)
         }
+        // A key's own budget (set through /admin/keys) wins over budgets.keys, as on requests.
+        let keyBudget = scope.hasPrefix("key:") ? gateway.process.keys.key(id: String(scope.dropFirst(4)))?.budget : nil
         let confined = UncheckedSendable(writer)
-        let known = governance.spendJSON(scope: scope, on: writer.loop) { json in GatewayResponder.sendJSON(json.serialized(), to: confined.value) }
+        let known = governance.spendJSON(scope: scope, keyBudget: keyBudget, on: writer.loop) { json in GatewayResponder.sendJSON(json.serialized(), to: confined.value) }
         guard known else {
             throw GatewayError.invalidRequest("Unknown scope \"\(scope)\": use key:ID, user:NAME or team:NAME.", param: "scope")
         }

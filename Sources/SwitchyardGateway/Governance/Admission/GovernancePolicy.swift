@@ -22,21 +22,16 @@ final class GovernancePolicy: Sendable {
     let rateLimits: RateLimitsConfig
     let costs: CostTable
     let clock: LedgerClock
-    /// Tests only (`SWITCHYARD_TEST_CALLER_HEADER=1`): a request without a caller takes one from
-    /// its `x-switchyard-test-caller: key_id[,user[,team]]` header, so end-to-end tests reach
-    /// key, user and team scopes on an open gateway. Off otherwise: the header is then ignored.
-    let testCallers: Bool
     /// The scopes of the models named in `rate_limits.models`, built once (a generation's).
     private let modelScopes: [String: LedgerScope]
 
-    init?(config: GatewayConfig, ledger: any GovernanceLedger, clock: LedgerClock, testCallers: Bool = TestCaller.enabled) {
+    init?(config: GatewayConfig, ledger: any GovernanceLedger, clock: LedgerClock) {
         guard !config.budgets.isEmpty || !config.rateLimits.isEmpty else { return nil }
         self.ledger = ledger
         self.budgets = config.budgets
         self.rateLimits = config.rateLimits
         self.costs = CostTable(config.pricing)
         self.clock = clock
-        self.testCallers = testCallers
         modelScopes = config.rateLimits.models.named.reduce(into: [:]) { scopes, entry in
             scopes[entry.key] = LedgerScope(kind: .model, name: entry.key, budget: nil, limits: entry.value)
         }
@@ -78,8 +73,9 @@ final class GovernancePolicy: Sendable {
                then: @escaping (Result<(any Settlement)?, GatewayError>) -> Void) {
         let body = http.body
         let model = plan.passthrough == nil ? plan.resolution.requested : ""
-        let caller = plan.caller ?? (testCallers ? TestCaller.from(http.headers) : nil)
-        let scopes = scopes(caller: caller, model: model, admission: admission)
+        // The caller comes only from the key the request authenticated with (never from what
+        // the request says about itself): nil on an open gateway, which counts only the model.
+        let scopes = scopes(caller: plan.caller, model: model, admission: admission)
         guard !scopes.isEmpty else { return then(.success(nil)) }
         var cost: Micros = 0
         var tokens = 0
