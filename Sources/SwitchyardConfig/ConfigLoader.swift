@@ -5,7 +5,7 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing", "admin"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing", "admin", "usage", "audit"]
 
     /// Reads `path` and parses it; errors carry `path` as written. Relative paths in the file
     /// (`store.path`) are taken from the file's folder.
@@ -43,9 +43,13 @@ public enum ConfigLoader {
         let modelGroups = try ModelGroupsSection.decode(fields["model_groups"])
         let pricing = try PricingSection.decode(fields["pricing"])
         let admin = try AdminSection.decode(fields["admin"])
+        // Seam: `keys.required` (keys section) turns usage recording on by default.
+        let usage = try UsageSection.decode(fields["usage"], keysRequired: false)
+        let audit = try AuditSection.decode(fields["audit"])
         let checked = try CrossValidation.resolve(
             plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers,
             batchPreparers: batchPreparers, modelGroups: modelGroups, pricing: pricing)
+        try AuditSection.checkRedactor(audit, guardrails: checked.guardrails)
         var pluginEntries = checked.plugins
         var preparers = checked.batchPreparers
         if fields["batch_preparers"] == nil,
@@ -67,6 +71,8 @@ public enum ConfigLoader {
             modelGroups: checked.modelGroups,
             pricing: pricing,
             admin: admin,
+            usage: usage,
+            audit: audit?.config,
             sourceName: sourceName)
     }
 }

@@ -80,10 +80,14 @@ final class GatewayServices: Sendable {
     /// Keeps this generation's plugin instances alive while anything holds these services;
     /// nil in tests that build services by hand.
     let lifetime: GenerationLifetime?
+    /// `audit:`; nil when not configured (requests capture nothing).
+    let audit: AuditLog?
 
     init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog, workers: WorkerPool? = nil,
          guardrails: [String: ConfiguredGuardrail] = [:], enrichers: [ConfiguredEnricher] = [], batchPreparers: [ConfiguredBatchPreparer] = [],
-         store: Store? = nil, heldFiles: HeldFiles? = nil, lifetime: GenerationLifetime? = nil, metricLabels: MetricLabels = .empty) {
+         store: Store? = nil, heldFiles: HeldFiles? = nil, lifetime: GenerationLifetime? = nil, metricLabels: MetricLabels = .empty,
+         usage: UsageRecorder? = nil, audit: AuditLog? = nil) {
+        self.audit = audit
         self.providers = providers
         self.lifetime = lifetime
         self.store = store
@@ -95,7 +99,7 @@ final class GatewayServices: Sendable {
         self.planner = planner
         self.settings = settings
         self.log = log
-        self.accessLog = AccessLog(enabled: settings.accessLog, log: log, labels: metricLabels)
+        self.accessLog = AccessLog(enabled: settings.accessLog, log: log, labels: metricLabels, usageRecorder: usage)
     }
 }
 

@@ -38,6 +38,10 @@ public struct GatewayConfig: Sendable, Equatable {
     public var pricing: PricingCatalog
     /// How `/admin/*` is reached (a listener of its own, a bearer key); nothing admin by default.
     public var admin: AdminConfig
+    /// `usage:`: usage records per request (off unless asked for or keys are required).
+    public var usage: UsageConfig
+    /// `audit:`: nil when the section is absent (no bodies captured).
+    public var audit: AuditConfig?
     /// The name errors were reported under: the path given to `load`, or the `parse` label.
     public let sourceName: String
 
@@ -54,6 +58,8 @@ public struct GatewayConfig: Sendable, Equatable {
         modelGroups: [ModelGroup] = [],
         pricing: PricingCatalog = PricingCatalog(),
         admin: AdminConfig = AdminConfig(),
+        usage: UsageConfig = UsageConfig(),
+        audit: AuditConfig? = nil,
         sourceName: String
     ) {
         self.server = server
@@ -68,6 +74,8 @@ public struct GatewayConfig: Sendable, Equatable {
         self.modelGroups = modelGroups
         self.pricing = pricing
         self.admin = admin
+        self.usage = usage
+        self.audit = audit
         self.sourceName = sourceName
     }
 

@@ -51,6 +51,16 @@ final class AdminEndpoint: @unchecked Sendable {  // `gateway` is set once befor
                 let outcome = gateway.reload(trigger: "POST /admin/reload", waiting: false)
                 loop.execute { Self.answer(outcome, to: confined.value) }
             }
+        case UsageAdmin.reportPath, UsageAdmin.recordsPath, AuditAdmin.path:
+            guard request.method == "GET" || request.method == "HEAD" else {
+                throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET")
+            }
+            let config = gateway.config
+            if request.path == AuditAdmin.path {
+                try AuditAdmin.handle(request, store: gateway.store, writer: writer)
+            } else {
+                try UsageAdmin.handle(request, store: gateway.store, currency: config.pricing.currency, writer: writer)
+            }
         default:
             throw GatewayError.routeNotFound(method: request.method, path: request.path)
         }

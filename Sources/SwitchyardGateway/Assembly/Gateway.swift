@@ -63,8 +63,11 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
         let heldFiles = try Self.openHeldFiles(store: store, config: config, log: log)
         let responses = ResponseStore(store: store, retention: ResponseStore.Retention(config.store.responses), log: log)
         process = GatewayProcess(log: log, accessLog: accessLog, store: store, heldFiles: heldFiles, responses: responses,
-                                 workers: workers, watched: WatchedPlugins(), healthBook: healthBook, metrics: metrics)
+                                 workers: workers, watched: WatchedPlugins(), healthBook: healthBook, metrics: metrics,
+                                 usage: UsageSink(store: store, log: log), auditDrops: AuditDrops())
         metrics.register(healthBook)
+        metrics.register(process.usage.drops)
+        metrics.register(process.auditDrops)
         let first = try GatewayGeneration(number: 1, config: config, process: process)
         admin = AdminEndpoint(key: config.admin.key)
         responder = GatewayResponder(generation: first, responses: responses, admin: admin, metrics: metrics)

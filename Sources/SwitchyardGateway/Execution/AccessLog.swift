@@ -11,6 +11,8 @@ struct AccessLog: Sendable {
     let log: GatewayLog
     /// The metric label ids of this config's models and providers.
     var labels = MetricLabels.empty
+    /// `usage.record`: nil when off (the request path pays this nil check).
+    var usageRecorder: UsageRecorder?
 
     /// `firstContentAt`: when a stream's first bytes went out (monotonic ns; 0 when none did).
     func record(plan: ExecutionPlan, status: Int, attempt: Int, startedAt: UInt64, upstreamNanoseconds: UInt64, usage: [UInt8]?, failure: String?,
@@ -25,6 +27,13 @@ struct AccessLog: Sendable {
         context.metrics.record(
             key, attempts: attempt + 1 + retries, duration: total, upstream: upstreamNanoseconds,
             firstContent: firstContentAt == 0 ? 0 : max(1, firstContentAt &- startedAt), usage: counts)
+        if let usageRecorder {
+            // Priced at the attempt's upstream model (the enrichers' model on passthrough).
+            let upstream = plan.passthrough != nil ? model : plan.attempts[attempt].upstreamModel
+            let cost = counts.map { usageRecorder.costs.cost(upstreamModel: upstream, $0) } ?? 0
+            usageRecorder.record(UsageRecord(plan: plan, attempt: attempt, status: status, model: model, counts: counts, cost: cost,
+                                     latencyNanoseconds: total, now: RetentionSweep.now()), into: context)
+        }
         guard enabled, log.minimum <= .info else { return }
         var line = LogLine(level: .info, message: "request")
         line.field("request_id", plan.requestID)

@@ -85,7 +85,12 @@ final class GatewayGeneration: Sendable {
                                       requestDeadline: config.server.requestDeadline.nanoseconds), log: log, workers: workers,
             guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers,
             batchPreparers: batchPreparers, store: process.store, heldFiles: process.heldFiles, lifetime: lifetime,
-            metricLabels: process.metrics.labels(for: config))
+            metricLabels: process.metrics.labels(for: config),
+            usage: config.usage.record ? UsageRecorder(sink: process.usage, config: config.usage, costs: CostTable(config.pricing)) : nil,
+            audit: config.audit.map { audit in
+                AuditLog(config: audit, redactor: audit.redactWith.flatMap { name in guardrails.first { $0.name == name } },
+                         store: process.store, log: log, drops: process.auditDrops)
+            })
         if let name = config.files.defaultProvider, services.nativeProvider(name, for: "files") == nil {
             let place = config.files.defaultProviderLocation.map { "\($0): " } ?? ""
             throw GatewayStartupError("\(place)files.default_provider: provider \"\(name)\" does not take files (its plugin's manifest does not list \"files\")")

@@ -1,0 +1,406 @@
+"""Usage records, GET /admin/usage and the audit log (docs/governance.md, decision 0026) through
+the real binary, the official SDKs as clients, the session's mock upstream and the real SQLite
+store: one record per planned request with the tokens the client was told and the cost from
+the test's pricing; failures recorded with their status; reports grouped by model, day and key;
+records that survive a restart and a SIGTERM under load; audit entries with PII redacted; and
+retention."""
+
+import concurrent.futures
+import http.client
+import json
+import os
+import signal
+import sqlite3
+import textwrap
+import threading
+import time
+
+import anthropic
+import httpx
+import openai
+import pytest
+
+from conftest import BIN_DIR, start_process, stop_process
+
+SWITCHYARD = os.path.join(BIN_DIR, "switchyard")
+ADMIN_KEY = "admin-key-usage-0123456789"
+# Per million tokens: 1 micro per input token, 2 per output token (claude: 3 and 15).
+PRICING = """
+pricing:
+  currency: EUR
+  models:
+    mock-model: {input: 1.0, output: 2.0}
+    claude-mock: {input: 3.0, output: 15.0}
+    embed-model: {input: 0.5, output: 0}
+"""
+
+
+def config_text(mock_port, extra="", delay_ms=0):
+    plugin_dir = os.path.abspath(BIN_DIR)
+    mock = f"http://127.0.0.1:{mock_port}/v1"
+    delay = f'\n          headers: {{x-mock-delay-ms: "{delay_ms}"}}' if delay_ms else ""
+    return textwrap.dedent(f"""
+        server:
+          host: 127.0.0.1
+          port: 0
+          loops: 2
+          shutdown_grace: 10s
+        plugins:
+          - name: mock
+            path: {plugin_dir}/libProviderOpenAI.so
+            config:
+              base_url: {mock}
+              api_key_env: null{delay}
+          - name: broken
+            path: {plugin_dir}/libProviderOpenAI.so
+            config:
+              base_url: {mock}
+              api_key_env: null
+              headers: {{x-mock-status: "500"}}
+          - name: claude
+            path: {plugin_dir}/libProviderAnthropic.so
+            config:
+              base_url: {mock}
+              api_key_env: null
+          - name: pii
+            path: {plugin_dir}/libGuardrailPII.so
+            config: {{action: redact}}
+        providers:
+          - name: mock
+            plugin: mock
+            models: [mock-model, embed-model]
+          - name: broken
+            plugin: broken
+            models: [broken-model]
+            breaker: off
+          - name: claude
+            plugin: claude
+            models: [claude-mock]
+        guardrails:
+          - name: pii
+            plugin: pii
+            applies_to: {{models: [claude-mock]}}
+        admin:
+          key: {ADMIN_KEY}
+        store:
+          path: data/gw.db
+        usage:
+          record: true
+        """) + PRICING + extra
+
+
+class Gateway:
+    """One gateway on a config file with its store beside it; its log goes to a file."""
+
+    def __init__(self, tmp_path, mock_port, extra="", delay_ms=0):
+        self.directory = tmp_path
+        self.config = tmp_path / "gateway.yaml"
+        self.database = tmp_path / "data" / "gw.db"
+        self.log_path = tmp_path / "gateway.log"
+        self.config.write_text(config_text(mock_port, extra, delay_ms))
+        self.process = None
+        self.start()
+
+    def start(self):
+        with open(self.log_path, "a") as log:
+            self.process, self.port = start_process([SWITCHYARD, "serve", "--config", str(self.config)], stderr=log)
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        stop_process(self.process)
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def openai(self):
+        return openai.OpenAI(base_url=f"{self.base}/v1", api_key="x", max_retries=0, timeout=15)
+
+    def anthropic(self):
+        return anthropic.Anthropic(base_url=self.base, api_key="x", max_retries=0, timeout=15)
+
+    def admin(self, path, **params):
+        return httpx.get(f"{self.base}{path}", params=params, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=10)
+
+    def record(self, request_id, timeout=3.0):
+        """The usage record of one request, waiting for its batch to be written."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            answer = self.admin("/admin/usage/records", request_id=request_id)
+            assert answer.status_code == 200, answer.text
+            if answer.json()["data"]:
+                (found,) = answer.json()["data"]
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"no usage record for {request_id}")
+
+    def audit(self, request_id, timeout=3.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            answer = self.admin("/admin/audit", request_id=request_id)
+            assert answer.status_code == 200, answer.text
+            if answer.json()["data"]:
+                return answer.json()["data"][0]
+            time.sleep(0.05)
+        raise AssertionError(f"no audit entry for {request_id}")
+
+
+@pytest.fixture()
+def gateway(tmp_path, mock_port):
+    running = Gateway(tmp_path, mock_port)
+    yield running
+    running.stop()
+
+
+def request_id(raw):
+    return raw.headers["x-request-id"]
+
+
+def cost_micros(prompt, completion, input_price, output_price):
+    return round(prompt * input_price + completion * output_price)
+
+
+def test_chat_whole_and_stream_records_carry_the_clients_tokens_and_the_cost(gateway):
+    raw = gateway.openai().chat.completions.with_raw_response.create(
+        model="mock-model", messages=[{"role": "user", "content": "one two three four"}])
+    usage = raw.parse().usage
+    record = gateway.record(request_id(raw))
+    assert (record["prompt_tokens"], record["completion_tokens"]) == (usage.prompt_tokens, usage.completion_tokens)
+    assert usage.prompt_tokens > 0 and usage.completion_tokens > 0
+    assert record["cost_micros"] == cost_micros(usage.prompt_tokens, usage.completion_tokens, 1, 2)
+    assert record["currency"] == "EUR"
+    assert (record["route"], record["model_requested"], record["model_resolved"], record["provider"], record["mode"], record["status"]) == (
+        "chat_completions", "mock-model", "mock-model", "mock", "translated", 200)
+    assert record["key_id"] is None  # open gateway: no caller
+
+    stream = gateway.openai().chat.completions.with_raw_response.create(
+        model="mock-model", stream=True, stream_options={"include_usage": True},
+        messages=[{"role": "user", "content": "five six seven"}])
+    chunks = list(stream.parse())
+    streamed = next(chunk.usage for chunk in chunks if chunk.usage)
+    record = gateway.record(request_id(stream))
+    assert (record["prompt_tokens"], record["completion_tokens"]) == (streamed.prompt_tokens, streamed.completion_tokens)
+    assert record["cost_micros"] == cost_micros(streamed.prompt_tokens, streamed.completion_tokens, 1, 2)
+
+
+def test_messages_responses_and_embeddings_are_recorded(gateway):
+    raw = gateway.anthropic().messages.with_raw_response.create(
+        model="claude-mock", max_tokens=64, messages=[{"role": "user", "content": "hello there friend"}])
+    message = raw.parse()
+    record = gateway.record(request_id(raw))
+    assert (record["route"], record["mode"], record["provider"]) == ("messages", "native", "claude")
+    assert record["completion_tokens"] == message.usage.output_tokens
+    assert record["prompt_tokens"] >= message.usage.input_tokens > 0
+    assert record["cost_micros"] == cost_micros(record["prompt_tokens"], record["completion_tokens"], 3, 15)
+
+    raw = gateway.openai().responses.with_raw_response.create(model="mock-model", input="alpha beta gamma")
+    response = raw.parse()
+    record = gateway.record(request_id(raw))
+    assert record["route"] == "responses"
+    assert (record["prompt_tokens"], record["completion_tokens"]) == (response.usage.input_tokens, response.usage.output_tokens)
+    assert record["cost_micros"] == cost_micros(record["prompt_tokens"], record["completion_tokens"], 1, 2)
+
+    raw = gateway.openai().embeddings.with_raw_response.create(model="embed-model", input=["a b c d", "e f"])
+    embedded = raw.parse()
+    record = gateway.record(request_id(raw))
+    assert record["route"] == "embeddings"
+    assert record["prompt_tokens"] == embedded.usage.prompt_tokens > 0
+    assert record["cost_micros"] == round(embedded.usage.prompt_tokens * 0.5)
+
+
+def test_failures_are_recorded_with_their_status_and_counted_as_errors(gateway):
+    with pytest.raises(openai.InternalServerError) as failed:
+        gateway.openai().chat.completions.create(model="broken-model", messages=[{"role": "user", "content": "hi"}])
+    record = gateway.record(failed.value.response.headers["x-request-id"])
+    assert record["status"] == 500
+    assert (record["prompt_tokens"], record["completion_tokens"], record["cost_micros"]) == (0, 0, 0)
+    gateway.openai().chat.completions.create(model="mock-model", messages=[{"role": "user", "content": "fine"}])
+    time.sleep(0.3)
+    rows = {row["model"]: row for row in gateway.admin("/admin/usage", group_by="model").json()["data"]}
+    assert (rows["broken-model"]["requests"], rows["broken-model"]["errors"]) == (1, 1)
+    assert (rows["mock-model"]["requests"], rows["mock-model"]["errors"]) == (1, 0)
+
+
+def test_admin_usage_groups_by_model_day_and_key_and_filters(gateway):
+    client = gateway.openai()
+    answers = [client.chat.completions.create(model="mock-model", messages=[{"role": "user", "content": "a b c"}]) for _ in range(3)]
+    client.embeddings.create(model="embed-model", input="x y")
+    time.sleep(0.3)
+    report = gateway.admin("/admin/usage", group_by="model,day").json()
+    assert report["group_by"] == ["model", "day"] and report["currency"] == "EUR"
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    rows = {(row["model"], row["day"]): row for row in report["data"]}
+    chat = rows[("mock-model", today)]
+    assert chat["requests"] == 3
+    assert chat["prompt_tokens"] == sum(answer.usage.prompt_tokens for answer in answers)
+    assert chat["completion_tokens"] == sum(answer.usage.completion_tokens for answer in answers)
+    assert chat["cost_micros"] == sum(cost_micros(a.usage.prompt_tokens, a.usage.completion_tokens, 1, 2) for a in answers)
+    assert chat["cost"] == chat["cost_micros"] / 1e6
+    assert rows[("embed-model", today)]["requests"] == 1
+
+    (by_day,) = gateway.admin("/admin/usage").json()["data"]  # default: by day
+    assert (by_day["day"], by_day["requests"]) == (today, 4)
+    (by_key,) = gateway.admin("/admin/usage", group_by="key").json()["data"]
+    assert (by_key["key"], by_key["requests"]) == (None, 4)  # open gateway: no key
+    filtered = gateway.admin("/admin/usage", group_by="model", model="embed-model").json()["data"]
+    assert [row["model"] for row in filtered] == ["embed-model"]
+    assert gateway.admin("/admin/usage", to="2000-01-01").json()["data"] == []
+    assert gateway.admin("/admin/usage", **{"from": today, "to": today}).json()["data"][0]["requests"] == 4
+    now = int(time.time())
+    assert gateway.admin("/admin/usage", **{"from": str(now - 60), "to": str(now + 60)}).json()["data"][0]["requests"] == 4
+
+
+@pytest.mark.parametrize("params, param", [
+    ({"group_by": "colour"}, "group_by"), ({"group_by": ""}, "group_by"), ({"from": "2026-02-30"}, "from"),
+    ({"to": "yesterday"}, "to"), ({"model": ""}, "model"), ({"bogus": "1"}, "bogus"),
+])
+def test_admin_usage_refuses_bad_parameters(gateway, params, param):
+    answer = gateway.admin("/admin/usage", **params)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["param"] == param
+
+
+def test_admin_usage_needs_the_admin_key(gateway):
+    assert httpx.get(f"{gateway.base}/admin/usage", timeout=5).status_code == 401
+    assert httpx.get(f"{gateway.base}/admin/usage/records", headers={"Authorization": "Bearer nope"}, timeout=5).status_code == 401
+    assert gateway.admin("/admin/usage/records", limit="0").status_code == 400
+    assert gateway.admin("/admin/usage/records", limit="1001").status_code == 400
+    assert httpx.post(f"{gateway.base}/admin/usage", headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=5).status_code == 405
+
+
+def test_usage_survives_a_restart(gateway):
+    raw = gateway.openai().chat.completions.with_raw_response.create(model="mock-model", messages=[{"role": "user", "content": "keep me"}])
+    before = gateway.record(request_id(raw))
+    gateway.restart()
+    assert gateway.record(request_id(raw), timeout=0.5) == before
+
+
+def test_sigterm_under_load_loses_no_record(tmp_path, mock_port):
+    """Clients keep sending (a new connection each) while SIGTERM arrives: every request answered
+    200 has its record in the store once the process has exited."""
+    gateway = Gateway(tmp_path, mock_port, delay_ms=30)
+    answered = []
+    lock = threading.Lock()
+    stop = threading.Event()
+    body = json.dumps({"model": "mock-model", "messages": [{"role": "user", "content": "load test words"}]})
+
+    def hammer():
+        while not stop.is_set():
+            connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=15)
+            try:
+                connection.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                with lock:
+                    answered.append((response.status, response.getheader("x-request-id")))
+            except OSError:
+                return  # the listener closed
+            finally:
+                connection.close()
+
+    threads = [threading.Thread(target=hammer) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.5)
+    gateway.process.send_signal(signal.SIGTERM)
+    assert gateway.process.wait(timeout=20) == 0
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=20)
+    ok = {rid for status, rid in answered if status == 200}
+    assert len(ok) > 100, len(answered)
+    with sqlite3.connect(gateway.database) as db:
+        stored = {row[0] for row in db.execute("SELECT request_id FROM usage_records WHERE status = 200")}
+    assert ok <= stored, f"{len(ok - stored)} of {len(ok)} answered requests have no record"
+    assert "usage records dropped" not in gateway.log_path.read_text()
+
+
+AUDIT = """
+audit:
+  routes: [/v1/chat/completions]
+  redact_with: pii
+  retention: 30d
+  max_body_bytes: 4KiB
+"""
+
+
+def test_audit_keeps_bodies_with_pii_redacted_whole_and_streamed(tmp_path, mock_port):
+    gateway = Gateway(tmp_path, mock_port, extra=AUDIT)
+    try:
+        text = "mail alice@example.com or call +1 (415) 555-2671 now"
+        raw = gateway.openai().chat.completions.with_raw_response.create(model="mock-model", messages=[{"role": "user", "content": text}])
+        assert "alice@example.com" in raw.parse().choices[0].message.content  # traffic itself is not redacted here
+        entry = gateway.audit(request_id(raw))
+        assert entry["redacted"] is True and entry["truncated"] is False
+        assert (entry["route"], entry["model"], entry["status"], entry["key_id"]) == ("/v1/chat/completions", "mock-model", 200, None)
+        for body in (entry["request_body"], entry["response_body"]):
+            assert "alice@example.com" not in body and "555-2671" not in body, body
+            assert "[REDACTED:email]" in body and "[REDACTED:phone]" in body, body
+        assert json.loads(entry["request_body"])["model"] == "mock-model"
+
+        stream = gateway.openai().chat.completions.with_raw_response.create(
+            model="mock-model", stream=True, messages=[{"role": "user", "content": "write to bob@example.org please"}])
+        assert "bob@example.org" in "".join(c.choices[0].delta.content or "" for c in stream.parse() if c.choices)
+        entry = gateway.audit(request_id(stream))
+        assert "data: " in entry["response_body"] and "[DONE]" in entry["response_body"]
+        assert "bob@example.org" not in entry["request_body"] + entry["response_body"]
+        assert "[REDACTED:email]" in entry["response_body"]
+
+        # Routes not listed are not audited; a body past max_body_bytes is cut and marked.
+        raw = gateway.openai().embeddings.with_raw_response.create(model="embed-model", input="carol@example.com")
+        assert gateway.admin("/admin/audit", request_id=request_id(raw)).json()["data"] == []
+        raw = gateway.openai().chat.completions.with_raw_response.create(
+            model="mock-model", messages=[{"role": "user", "content": "word " * 2000}])
+        entry = gateway.audit(request_id(raw))
+        assert entry["truncated"] is True and len(entry["request_body"]) <= 4096
+    finally:
+        gateway.stop()
+
+
+def test_audit_config_errors_carry_file_and_line(tmp_path, mock_port):
+    config = tmp_path / "bad.yaml"
+    cases = [
+        ("audit:\n  routes: ['*']\n  redact_with: pi\n", "redact_with names no enabled guardrail \"pi\" (did you mean \"pii\"?)"),
+        ("audit:\n  routes: [v1/chat]\n", "must be a path prefix"),
+        ("audit:\n  retention: 30d\n", "audit needs keys or routes"),
+        ("audit:\n  routes: ['*']\n  colour: red\n", "unknown key"),
+        ("usage:\n  retention: 0d\n", "expected a retention"),
+        ("usage:\n  record: maybe\n", "expected true or false"),
+    ]
+    for extra, message in cases:
+        config.write_text(config_text(mock_port, extra))
+        checked = __import__("subprocess").run([SWITCHYARD, "validate", "--config", str(config)], capture_output=True, text=True, timeout=30)
+        assert checked.returncode != 0, extra
+        assert message in checked.stderr, checked.stderr
+        assert f"{config}:" in checked.stderr, checked.stderr
+
+
+def test_retention_deletes_old_usage_records_and_audit_entries(tmp_path, mock_port):
+    gateway = Gateway(tmp_path, mock_port, extra=AUDIT.replace("30d", "1d") + "\n")
+    try:
+        raw = gateway.openai().chat.completions.with_raw_response.create(model="mock-model", messages=[{"role": "user", "content": "new"}])
+        gateway.audit(request_id(raw))
+        gateway.record(request_id(raw))
+    finally:
+        gateway.stop()
+    old = int(time.time() * 1000) - 2 * 86_400_000
+    ancient = int(time.time() * 1000) - 91 * 86_400_000
+    with sqlite3.connect(gateway.database) as db:
+        db.execute("INSERT INTO usage_records (request_id, created_at, route, model_requested, model_resolved, provider, mode, latency_ms, status)"
+                   " VALUES ('old-usage', ?, 'chat_completions', 'm', 'm', 'p', 'native', 1, 200)", (ancient,))
+        db.execute("INSERT INTO usage_records (request_id, created_at, route, model_requested, model_resolved, provider, mode, latency_ms, status)"
+                   " VALUES ('recent-usage', ?, 'chat_completions', 'm', 'm', 'p', 'native', 1, 200)", (old,))
+        db.execute("INSERT INTO audit_entries (request_id, created_at, route, status) VALUES ('old-audit', ?, '/v1/chat/completions', 200)", (old,))
+    gateway.start()
+    try:
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            with sqlite3.connect(gateway.database) as db:
+                ids = {row[0] for row in db.execute("SELECT request_id FROM usage_records UNION ALL SELECT request_id FROM audit_entries")}
+            if "old-usage" not in ids and "old-audit" not in ids:
+                break
+            time.sleep(0.05)
+        assert "old-usage" not in ids and "old-audit" not in ids, ids
+        assert "recent-usage" in ids and request_id(raw) in ids  # within retention (90d usage, 1d audit)
+    finally:
+        gateway.stop()
