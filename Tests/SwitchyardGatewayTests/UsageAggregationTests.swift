@@ -12,7 +12,7 @@ import Testing
 @Suite struct UsageAggregationTests {
     static let day: Int64 = 86_400_000
     /// 2026-12-03T10:00:00Z in Unix ms.
-    static let december3: Int64 = 1_764_756_000_000
+    static let december3: Int64 = 1_796_292_000_000
 
     static func record(_ id: String, at time: Int64 = december3, key: String? = "key_a", user: String? = "alice", team: String? = "research",
                        model: String = "echo-1", status: Int = 200, prompt: Int = 10, completion: Int = 5, cost: Micros = 20) -> UsageRecord {
@@ -29,13 +29,12 @@ import Testing
         record("r4", at: december3 + day, key: nil, user: nil, team: nil),
     ]
 
-    func withStore(_ body: (Store) throws -> Void) throws {
+    /// A store file holding `records`; the caller closes it and removes the file.
+    func openStore() throws -> (Store, ScratchFile) {
         let file = ScratchFile()
-        defer { file.remove() }
         let store = try Store(StoreOptions(path: file.path))
-        defer { store.close() }
         try store.writeWaiting { db throws(StoreError) in try UsageRows.insert(db, Self.records) }
-        try body(store)
+        return (store, file)
     }
 
     func report(_ store: Store, _ query: String) throws -> [UsageAggregate] {
@@ -44,7 +43,9 @@ import Testing
     }
 
     @Test func recordsRoundTripEveryField() throws {
-        try withStore { store in
+        let (store, file) = try openStore()
+        defer { store.close(); file.remove() }
+        do {
             let newest = try UsageRecordsQuery(query: "limit=10")
             #expect(try store.readWaiting { db throws(StoreError) in try newest.run(db) } == Self.records.reversed())  // newest first
             let third = try UsageRecordsQuery(query: "request_id=r3")
@@ -61,17 +62,21 @@ import Testing
     }
 
     @Test func groupsByDayByDefault() throws {
-        try withStore { store in
+        let (store, file) = try openStore()
+        defer { store.close(); file.remove() }
+        do {
             let rows = try report(store, "")
             #expect(rows.map(\.groups) == [["2026-12-03"], ["2026-12-04"]])
             #expect(rows[0].requests == 3 && rows[0].errors == 1)
-            #expect(rows[0].promptTokens == 20 && rows[0].completionTokens == 10 && rows[0].cost == 1_500_040)
+            #expect(rows[0].promptTokens == 20 && rows[0].completionTokens == 10 && rows[0].cost == 1_500_020)
             #expect(rows[0].cachedTokens == 3 && rows[0].cacheCreationTokens == 6 && rows[0].reasoningTokens == 9)
         }
     }
 
     @Test func groupsByKeyUserTeamAndModelTogether() throws {
-        try withStore { store in
+        let (store, file) = try openStore()
+        defer { store.close(); file.remove() }
+        do {
             let rows = try report(store, "group_by=key,user,team,model")
             #expect(rows.map(\.groups) == [[nil, nil, nil, "echo-1"], ["key_a", "alice", "research", "echo-1"], ["key_b", "bob", nil, "gpt-x"]])
             #expect(rows.map(\.requests) == [1, 2, 1])
@@ -80,7 +85,9 @@ import Testing
     }
 
     @Test func filtersByTimeAndScope() throws {
-        try withStore { store in
+        let (store, file) = try openStore()
+        defer { store.close(); file.remove() }
+        do {
             #expect(try report(store, "group_by=model&model=gpt-x").map(\.requests) == [1])
             #expect(try report(store, "group_by=key&key=key_a").map(\.requests) == [2])
             #expect(try report(store, "group_by=user&user=bob").map(\.groups) == [["bob"]])
@@ -110,11 +117,11 @@ import Testing
 
     @Test func calendarDaysAreUTCAndChecked() {
         #expect(CalendarDay.start(of: "1970-01-01") == 0)
-        #expect(CalendarDay.start(of: "2026-12-03") == 1_764_720_000)
+        #expect(CalendarDay.start(of: "2026-12-03") == 1_796_256_000)
         #expect(CalendarDay.start(of: "2024-02-29") == 1_709_164_800)
         #expect(CalendarDay.start(of: "2025-02-29") == nil)
         #expect(CalendarDay.start(of: "2026-1-03") == nil)
-        #expect(CalendarDay.bound("2026-12-03", endOfDay: true) == 1_764_806_400_000)
+        #expect(CalendarDay.bound("2026-12-03", endOfDay: true) == 1_796_342_400_000)
         #expect(CalendarDay.bound("1764720000", endOfDay: true) == 1_764_720_000_000)
     }
 
