@@ -432,3 +432,45 @@ def test_retention_deletes_old_usage_records_and_audit_entries(tmp_path, mock_po
         assert "recent-usage" in ids and request_id(raw) in ids  # within retention (90d usage, 1d audit)
     finally:
         gateway.stop()
+
+
+def test_batch_result_lines_produce_records_at_the_batch_discount(tmp_path):
+    """A native batch (the mock runs it) leaves one record per result line once its results are
+    first seen: batch_id and batch_line set, tokens from the line, cost at the provider's batch
+    discount (0.5 for the openai plugin); seen again, nothing is recorded twice."""
+    mock, port = start_process([os.path.join(BIN_DIR, "switchyard-mock"), "--port", "0", "--loops", "1", "--batch-delay-ms", "200"])
+    try:
+        gateway = Gateway(tmp_path, port, extra="files:\n  default_provider: mock\n")
+        try:
+            client = openai.OpenAI(base_url=f"{gateway.base}/v1", api_key="x", max_retries=0, timeout=60)
+            lines = [{"custom_id": custom, "method": "POST", "url": "/v1/chat/completions",
+                      "body": {"model": "mock-model", "messages": [{"role": "user", "content": text}]}}
+                     for custom, text in (("line-a", "one two"), ("line-b", "three four five six"))]
+            file = client.files.create(file=("in.jsonl", ("\n".join(json.dumps(line) for line in lines) + "\n").encode()), purpose="batch")
+            batch = client.batches.create(input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h")
+            deadline = time.monotonic() + 30
+            while (done := client.batches.retrieve(batch.id)).status not in ("completed", "failed", "cancelled", "expired"):
+                assert time.monotonic() < deadline, done
+                time.sleep(0.1)
+            assert done.status == "completed"
+            output = {json.loads(line)["custom_id"]: json.loads(line)["response"]["body"]["usage"]
+                      for line in client.files.content(done.output_file_id).text.splitlines()}
+            deadline = time.monotonic() + 5
+            while len(records := gateway.admin("/admin/usage/records", request_id=batch.id).json()["data"]) < 2:
+                assert time.monotonic() < deadline, records
+                time.sleep(0.05)
+            by_line = {record["batch_line"]: record for record in records}
+            assert sorted(by_line) == ["line-a", "line-b"]
+            for custom, usage in output.items():
+                record = by_line[custom]
+                assert (record["batch_id"], record["mode"], record["route"], record["model_resolved"], record["status"]) == (
+                    batch.id, "native_batch", "batches", "mock-model", 200)
+                assert (record["prompt_tokens"], record["completion_tokens"]) == (usage["prompt_tokens"], usage["completion_tokens"])
+                assert record["cost_micros"] == round((usage["prompt_tokens"] * 1 + usage["completion_tokens"] * 2) * 0.5)
+            client.batches.retrieve(batch.id)
+            time.sleep(0.3)
+            assert len(gateway.admin("/admin/usage/records", request_id=batch.id).json()["data"]) == 2
+        finally:
+            gateway.stop()
+    finally:
+        stop_process(mock)
