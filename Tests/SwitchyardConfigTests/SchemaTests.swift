@@ -51,6 +51,8 @@ struct SchemaTests {
         #expect(properties["store"]?["properties"]?["responses"]?["properties"]?.objectValue?.keys == StoreSection.responsesKeys)
         #expect(properties["files"]?["properties"]?.objectValue?.keys == FilesSection.keys)
         #expect(properties["admin"]?["properties"]?.objectValue?.keys == AdminSection.keys)
+        #expect(properties["usage"]?["properties"]?.objectValue?.keys == UsageSection.keys)
+        #expect(properties["audit"]?["properties"]?.objectValue?.keys == AuditSection.keys)
     }
 
     @Test("accepts every example and the default configuration, as written (before interpolation)")
