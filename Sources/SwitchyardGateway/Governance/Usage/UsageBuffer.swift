@@ -39,9 +39,9 @@ final class UsageBuffer {
         if writesThrough || pending.count >= Self.batchRecords {
             flush()
         } else if timer == nil, !batchWithWriter {
-            timer = loop.schedule(after: Self.flushDelay) { [unowned self] in
-                timer = nil
-                flush()
+            timer = loop.schedule(after: Self.flushDelay) { [weak self] in
+                self?.timer = nil
+                self?.flush()
             }
         }
     }
@@ -59,16 +59,17 @@ final class UsageBuffer {
         let batch = pending
         pending = []
         batchWithWriter = true
-        sink.store.write(onLoop: loop, { db throws(StoreError) in try UsageRows.insert(db, batch) }) { [unowned self] result in
-            batchWithWriter = false
+        sink.store.write(onLoop: loop, { db throws(StoreError) in try UsageRows.insert(db, batch) }) { [weak self] result in
             if case .failure(let error) = result { sink.dropped(batch.count, reason: "store write failed: \(error.message)") }
+            guard let self else { return }
+            batchWithWriter = false
             guard !pending.isEmpty else { return }
             if writesThrough || pending.count >= Self.batchRecords {
                 flush()
             } else if timer == nil {
-                timer = loop.schedule(after: Self.flushDelay) { [unowned self] in
-                    timer = nil
-                    flush()
+                timer = loop.schedule(after: Self.flushDelay) { [weak self] in
+                    self?.timer = nil
+                    self?.flush()
                 }
             }
         }
