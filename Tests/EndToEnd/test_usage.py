@@ -146,27 +146,22 @@ class Gateway:
     def admin(self, path, method="GET", key=ADMIN_KEY, **params):
         return http_call(f"{self.base}{path}", method, key, params)
 
-    def record(self, request_id, timeout=3.0):
-        """The usage record of one request, waiting for its batch to be written."""
+    def first_row(self, path, request_id, timeout=3.0):
+        """The newest row `path` lists for one request, waiting for it to be written."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            answer = self.admin("/admin/usage/records", request_id=request_id)
-            assert answer.status_code == 200, answer.text
-            if answer.json()["data"]:
-                (found,) = answer.json()["data"]
-                return found
-            time.sleep(0.05)
-        raise AssertionError(f"no usage record for {request_id}")
-
-    def audit(self, request_id, timeout=3.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            answer = self.admin("/admin/audit", request_id=request_id)
+            answer = self.admin(path, request_id=request_id)
             assert answer.status_code == 200, answer.text
             if answer.json()["data"]:
                 return answer.json()["data"][0]
             time.sleep(0.05)
-        raise AssertionError(f"no audit entry for {request_id}")
+        raise AssertionError(f"nothing in {path} for {request_id}")
+
+    def record(self, request_id, timeout=3.0):
+        return self.first_row("/admin/usage/records", request_id, timeout)
+
+    def audit(self, request_id, timeout=3.0):
+        return self.first_row("/admin/audit", request_id, timeout)
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ enum CalendarDay {
               parts.allSatisfy({ $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }),
               let year = Int64(parts[0]), let month = Int64(parts[1]), let day = Int64(parts[2]),
               (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { return nil }
-        return daysFromEpoch(year: year, month: month, day: day) * 86_400
+        return Int64(RetryAfter.daysFromCivil(year: Int(year), month: Int(month), day: Int(day))) * 86_400
     }
 
     static func daysIn(month: Int64, year: Int64) -> Int64 {
@@ -17,17 +17,6 @@ enum CalendarDay {
         case 4, 6, 9, 11: return 30
         default: return 31
         }
-    }
-
-    /// Days since 1970-01-01 (the civil-from-days inverse of Howard Hinnant's algorithm, as
-    /// the facts go: eras of 400 years, March-based years).
-    static func daysFromEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 
     /// A report bound in Unix milliseconds: a day (its start; with `endOfDay`, the next day's
