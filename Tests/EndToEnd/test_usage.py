@@ -24,6 +24,7 @@ import openai
 import pytest
 
 from conftest import BIN_DIR, start_process, stop_process
+from test_guardrail_chain import plugin  # noqa: F401 - fixture: the C test guardrail
 
 SWITCHYARD = os.path.join(BIN_DIR, "switchyard")
 ADMIN_KEY = "admin-key-usage-0123456789"
@@ -116,12 +117,12 @@ def http_call(url, method="GET", key=None, params=None):
 class Gateway:
     """One gateway on a config file with its store beside it; its log goes to a file."""
 
-    def __init__(self, tmp_path, mock_port, extra="", delay_ms=0):
+    def __init__(self, tmp_path, mock_port, extra="", delay_ms=0, edit=lambda text: text):
         self.directory = tmp_path
         self.config = tmp_path / "gateway.yaml"
         self.database = tmp_path / "data" / "gw.db"
         self.log_path = tmp_path / "gateway.log"
-        self.config.write_text(config_text(mock_port, extra, delay_ms))
+        self.config.write_text(edit(config_text(mock_port, extra, delay_ms)))
         self.process = None
         self.start()
 
@@ -469,3 +470,29 @@ def test_batch_result_lines_produce_records_at_the_batch_discount(tmp_path):
             gateway.stop()
     finally:
         stop_process(mock)
+
+
+def test_a_failing_redaction_stores_nothing_and_is_counted(tmp_path, mock_port, plugin):
+    """redact_with names a guardrail whose plugin fails (even with on_error: fail_open): the
+    request is answered, but its bodies are not stored unredacted: no entry, a count, a log."""
+    def add_failing_guardrail(text):
+        text = text.replace("plugins:\n", f"plugins:\n  - name: failing\n    path: {plugin}\n    config: {{fail: true}}\n", 1)
+        return text.replace("guardrails:\n", "guardrails:\n  - {name: failing, plugin: failing, on_error: fail_open, applies_to: {models: [claude-mock]}}\n", 1)
+
+    gateway = Gateway(tmp_path, mock_port, extra=AUDIT.replace("redact_with: pii", "redact_with: failing"), edit=add_failing_guardrail)
+    try:
+        raw = gateway.openai().chat.completions.with_raw_response.create(
+            model="mock-model", messages=[{"role": "user", "content": "mail dave@example.com"}])
+        assert raw.parse().choices[0].message.content == "mock: mail dave@example.com"
+        deadline = time.monotonic() + 3
+        while "audit entry not stored" not in gateway.log_path.read_text():
+            assert time.monotonic() < deadline, gateway.log_path.read_text()
+            time.sleep(0.05)
+        assert gateway.admin("/admin/audit", request_id=request_id(raw)).json()["data"] == []
+        metrics = http_call(f"{gateway.base}/metrics").text
+        assert "switchyard_audit_entries_dropped_total 1" in metrics, metrics
+        gateway.record(request_id(raw))  # usage is recorded all the same
+    finally:
+        gateway.stop()
+    with sqlite3.connect(gateway.database) as db:
+        assert db.execute("SELECT count(*) FROM audit_entries").fetchone() == (0,)
