@@ -5,7 +5,7 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing", "admin", "usage", "audit"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing", "admin", "keys", "usage", "audit"]
 
     /// Reads `path` and parses it; errors carry `path` as written. Relative paths in the file
     /// (`store.path`) are taken from the file's folder.
@@ -42,9 +42,9 @@ public enum ConfigLoader {
         let files = try FilesSection.decode(fields["files"], providers: providers)
         let modelGroups = try ModelGroupsSection.decode(fields["model_groups"])
         let pricing = try PricingSection.decode(fields["pricing"])
-        let admin = try AdminSection.decode(fields["admin"])
-        // Seam: `keys.required` (keys section) turns usage recording on by default.
-        let usage = try UsageSection.decode(fields["usage"], keysRequired: false)
+        let admin = try AdminSection.decode(fields["admin"], environment: environment, sourceName: sourceName)
+        let keys = try KeysSection.decode(fields["keys"])
+        let usage = try UsageSection.decode(fields["usage"], keysRequired: keys.required)
         let audit = try AuditSection.decode(fields["audit"])
         let checked = try CrossValidation.resolve(
             plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers,
@@ -71,6 +71,7 @@ public enum ConfigLoader {
             modelGroups: checked.modelGroups,
             pricing: pricing,
             admin: admin,
+            keys: keys,
             usage: usage,
             audit: audit?.config,
             sourceName: sourceName)

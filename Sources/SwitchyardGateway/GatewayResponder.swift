@@ -13,6 +13,8 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     let admin: AdminEndpoint?
     /// `GET /metrics`: every loop's shard merged (process-level: numbers outlive reloads).
     let metrics: MetricsEndpoint
+    /// Client keys (decision 0024): process-level, follows reloads (`keys.required`, master key).
+    let authentication: Authentication
     /// The secret that marks requests this gateway's plugins send to it (`http_send` of a path).
     let internalRequests = InternalRequests()
     /// Each event loop's upstream client and access-log batch, keyed by the loop's identity;
@@ -25,8 +27,10 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
     /// Requests read their loop's copy instead.
     let installed: Mutex<GatewayGeneration>
 
-    init(generation: GatewayGeneration, responses: ResponseStore, admin: AdminEndpoint?, metrics: GatewayMetrics = GatewayMetrics()) {
+    init(generation: GatewayGeneration, responses: ResponseStore, admin: AdminEndpoint?, metrics: GatewayMetrics = GatewayMetrics(),
+         authentication: Authentication? = nil) {
         installed = Mutex(generation)
+        self.authentication = authentication ?? Authentication(directory: NoKeys(), required: false, masterKey: nil)
         self.metrics = MetricsEndpoint(metrics: metrics)
         storedResponses = StoredResponsesEndpoint(store: responses)
         self.admin = admin
@@ -121,37 +125,44 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         case "/v1/chat/completions", "/chat/completions":
             guard allows("POST", request, writer) else { return }
             let context = try context(of: writer)
-            try context.current.inference.chatCompletions(request, writer: writer, context: context, internalRequest: isInternal)
+            try context.current.inference.chatCompletions(request, writer: writer, context: context, internalRequest: isInternal, identity: try identify(request, isInternal))
         case "/v1/messages":
             guard allows("POST", request, writer) else { return }
             let context = try context(of: writer)
-            try context.current.inference.messages(request, writer: writer, context: context, internalRequest: isInternal)
+            try context.current.inference.messages(request, writer: writer, context: context, internalRequest: isInternal, identity: try identify(request, isInternal))
         case "/v1/messages/count_tokens":
             guard allows("POST", request, writer) else { return }
             let context = try context(of: writer)
-            try context.current.inference.countTokens(request, writer: writer, context: context, internalRequest: isInternal)
+            try context.current.inference.countTokens(request, writer: writer, context: context, internalRequest: isInternal, identity: try identify(request, isInternal))
         case "/v1/responses":
             guard allows("POST", request, writer) else { return }
             let context = try context(of: writer)
-            try context.current.inference.createResponse(request, writer: writer, context: context, internalRequest: isInternal)
+            try context.current.inference.createResponse(request, writer: writer, context: context, internalRequest: isInternal, identity: try identify(request, isInternal))
         case "/v1/embeddings", "/embeddings":
             guard allows("POST", request, writer) else { return }
             let context = try context(of: writer)
-            try context.current.inference.embeddings(request, writer: writer, context: context, internalRequest: isInternal)
+            try context.current.inference.embeddings(request, writer: writer, context: context, internalRequest: isInternal, identity: try identify(request, isInternal))
         case let path where path.hasPrefix(PassthroughEndpoint.prefix):
+            let identity = try identify(request, isInternal)
+            try identity?.authorizeUncheckedModels(path: request.path)
             let context = try context(of: writer)
-            try context.current.passthrough.forward(request, writer: writer, context: context, internalRequest: isInternal)
+            try context.current.passthrough.forward(request, writer: writer, context: context, internalRequest: isInternal, identity: identity)
         case let path where path == FilesEndpoint.collection || path.hasPrefix(FilesEndpoint.prefix):
+            let identity = try identify(request, isInternal)
             let context = try context(of: writer)
-            try context.current.files.handle(request, writer: writer, context: context, internalRequest: isInternal)
+            try context.current.files.handle(request, writer: writer, context: context, internalRequest: isInternal, caller: identity?.caller)
         case let path where path == BatchesEndpoint.prefix || path.hasPrefix(BatchesEndpoint.prefix + "/"):
+            let identity = try identify(request, isInternal)
+            try identity?.authorizeUncheckedModels(path: request.path)
             let context = try context(of: writer)
-            try context.current.batches.handle(request, writer: writer, context: context, internalRequest: isInternal)
+            try context.current.batches.handle(request, writer: writer, context: context, internalRequest: isInternal, caller: identity?.caller)
         case let path where path.hasPrefix(StoredResponsesEndpoint.prefix):
+            _ = try identify(request, isInternal)
             try storedResponses.handle(request, writer: writer)
         case "/v1/models", "/models":
             guard allows("GET", request, writer) else { return }
-            Self.sendJSON(try context(of: writer).current.models.body, to: writer)
+            let identity = try identify(request, isInternal)
+            Self.sendJSON(try context(of: writer).current.models.body(for: identity), to: writer)
         case "/metrics":
             guard allows("GET", request, writer) else { return }
             metrics.scrape(writer: writer)
@@ -165,6 +176,14 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         default:
             throw GatewayError.routeNotFound(method: request.method, path: request.path)
         }
+    }
+
+    /// The request's key when keys are required (a 401 or a route's 403 otherwise); nil on an
+    /// open gateway and for the gateway's own plugins' requests. The bare path: one flag check.
+    @inline(__always)
+    private func identify(_ request: HTTPRequest, _ isInternal: Bool) throws(GatewayError) -> ClientIdentity? {
+        guard authentication.isRequired, !isInternal else { return nil }
+        return try authentication.identify(request)
     }
 
     private func context(of writer: ResponseWriter) throws(GatewayError) -> LoopContext {

@@ -51,6 +51,7 @@ struct SchemaTests {
         #expect(properties["store"]?["properties"]?["responses"]?["properties"]?.objectValue?.keys == StoreSection.responsesKeys)
         #expect(properties["files"]?["properties"]?.objectValue?.keys == FilesSection.keys)
         #expect(properties["admin"]?["properties"]?.objectValue?.keys == AdminSection.keys)
+        #expect(properties["keys"]?["properties"]?.objectValue?.keys == KeysSection.keys)
         #expect(properties["usage"]?["properties"]?.objectValue?.keys == UsageSection.keys)
         #expect(properties["audit"]?["properties"]?.objectValue?.keys == AuditSection.keys)
     }

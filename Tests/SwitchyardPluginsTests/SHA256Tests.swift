@@ -16,6 +16,20 @@ import Testing
         #expect(hasher.hexDigest() == digest)
     }
 
+    /// Messages ending around the padding's edges (56 and 64 bytes), against coreutils' sha256sum.
+    @Test(arguments: [
+        (55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"),
+        (56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"),
+        (63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"),
+        (64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"),
+        (119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"),
+    ])
+    func paddingBoundaries(length: Int, digest: String) {
+        var hasher = SHA256()
+        hasher.update([UInt8](repeating: UInt8(ascii: "a"), count: length))
+        #expect(hasher.hexDigest() == digest)
+    }
+
     @Test func oneMillionA() {
         var hasher = SHA256()
         let block = [UInt8](repeating: UInt8(ascii: "a"), count: 1000)

@@ -5,11 +5,21 @@ public struct AdminConfig: Sendable, Hashable {
     public var listen: AdminListen?
     /// The bearer key `/admin/*` requires: always on the main listener (where, without a key,
     /// `/admin/*` does not exist), and on the admin listener too when set.
+    /// It is also the master key (decision 0024): `admin.key` when written, else the value of
+    /// the environment variable `masterKeyEnvironment` names, when set.
     public var key: String?
+    /// `admin.master_key_env`: the variable the master key comes from when `admin.key` is not set.
+    public var masterKeyEnvironment: String
+    /// Where `key` came from, for the start-up line: "admin.key", "$VAR", or nil (no key).
+    public var keySource: String?
 
-    public init(listen: AdminListen? = nil, key: String? = nil) {
+    public static let defaultMasterKeyEnvironment = "SWITCHYARD_MASTER_KEY"
+
+    public init(listen: AdminListen? = nil, key: String? = nil, masterKeyEnvironment: String = Self.defaultMasterKeyEnvironment, keySource: String? = nil) {
         self.listen = listen
         self.key = key
+        self.masterKeyEnvironment = masterKeyEnvironment
+        self.keySource = keySource ?? (key == nil ? nil : "admin.key")
     }
 }
 

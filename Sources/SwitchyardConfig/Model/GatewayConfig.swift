@@ -38,6 +38,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var pricing: PricingCatalog
     /// How `/admin/*` is reached (a listener of its own, a bearer key); nothing admin by default.
     public var admin: AdminConfig
+    /// `keys:`: whether client routes need a key (decision 0024).
+    public var keys: KeysConfig
     /// `usage:`: usage records per request (off unless asked for or keys are required).
     public var usage: UsageConfig
     /// `audit:`: nil when the section is absent (no bodies captured).
@@ -58,6 +60,7 @@ public struct GatewayConfig: Sendable, Equatable {
         modelGroups: [ModelGroup] = [],
         pricing: PricingCatalog = PricingCatalog(),
         admin: AdminConfig = AdminConfig(),
+        keys: KeysConfig = KeysConfig(),
         usage: UsageConfig = UsageConfig(),
         audit: AuditConfig? = nil,
         sourceName: String
@@ -74,6 +77,7 @@ public struct GatewayConfig: Sendable, Equatable {
         self.modelGroups = modelGroups
         self.pricing = pricing
         self.admin = admin
+        self.keys = keys
         self.usage = usage
         self.audit = audit
         self.sourceName = sourceName

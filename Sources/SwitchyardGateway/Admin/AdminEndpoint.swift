@@ -51,6 +51,8 @@ final class AdminEndpoint: @unchecked Sendable {  // `gateway` is set once befor
                 let outcome = gateway.reload(trigger: "POST /admin/reload", waiting: false)
                 loop.execute { Self.answer(outcome, to: confined.value) }
             }
+        case let path where AdminKeysEndpoint.handles(path):
+            try AdminKeysEndpoint(registry: gateway.process.keys).handle(request, writer: writer)
         case UsageAdmin.reportPath, UsageAdmin.recordsPath, AuditAdmin.path:
             guard request.method == "GET" || request.method == "HEAD" else {
                 throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET")
@@ -100,8 +102,10 @@ final class AdminEndpoint: @unchecked Sendable {  // `gateway` is set once befor
 
     /// The "admin access" start-up line's fields.
     static func describe(_ admin: AdminConfig, listening: [String]) -> [(String, String)] {
-        let main = admin.key == nil ? "off (no admin.key)" : "with admin.key"
-        let separate = admin.listen == nil ? "off" : "\(listening.joined(separator: ",")) \(admin.key == nil ? "without a key" : "with admin.key")"
+        // The key is the master key too (decision 0024); say which variable it came from, if any.
+        let with = admin.keySource.map { $0 == "admin.key" ? "with admin.key" : "with the master key from \($0)" } ?? "with admin.key"
+        let main = admin.key == nil ? "off (no admin.key)" : with
+        let separate = admin.listen == nil ? "off" : "\(listening.joined(separator: ",")) \(admin.key == nil ? "without a key" : with)"
         return [("main_listener", main), ("admin_listener", separate)]
     }
 }

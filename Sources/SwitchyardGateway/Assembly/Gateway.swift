@@ -62,15 +62,20 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
         }
         let heldFiles = try Self.openHeldFiles(store: store, config: config, log: log)
         let responses = ResponseStore(store: store, retention: ResponseStore.Retention(config.store.responses), log: log)
+        let keys: KeyRegistry
+        do { keys = try KeyRegistry.load(store: store) } catch {
+            throw GatewayStartupError("cannot read the virtual keys from the store (store.path \(config.store.path)): \(error.message)")
+        }
         process = GatewayProcess(log: log, accessLog: accessLog, store: store, heldFiles: heldFiles, responses: responses,
-                                 workers: workers, watched: WatchedPlugins(), healthBook: healthBook, metrics: metrics,
+                                 workers: workers, watched: WatchedPlugins(), healthBook: healthBook, metrics: metrics, keys: keys,
                                  usage: UsageSink(store: store, log: log), auditDrops: AuditDrops())
         metrics.register(healthBook)
         metrics.register(process.usage.drops)
         metrics.register(process.auditDrops)
         let first = try GatewayGeneration(number: 1, config: config, process: process)
         admin = AdminEndpoint(key: config.admin.key)
-        responder = GatewayResponder(generation: first, responses: responses, admin: admin, metrics: metrics)
+        responder = GatewayResponder(generation: first, responses: responses, admin: admin, metrics: metrics,
+                                     authentication: Authentication(directory: keys, required: config.keys.required, masterKey: config.admin.key))
 
         var http = HTTPServerConfiguration(host: config.server.host, port: config.server.port)
         http.loops = config.server.loops > 0 ? config.server.loops : EventLoopGroup.availableCores
@@ -161,6 +166,7 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
             ("plugin_workers", String(workers.current?.threadCount ?? 0)),
         ])
         log.info("admin access", fields: AdminEndpoint.describe(config.admin, listening: adminAddresses))
+        KeysStartup.log(config, keys: process.keys, to: log)
     }
 
     /// The admin listener's addresses; empty when `admin.listen` is not set.

@@ -19,7 +19,7 @@ final class BatchesEndpoint: Sendable {
 
     init(services: GatewayServices) { self.services = services }
 
-    func handle(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool) throws(GatewayError) {
+    func handle(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool, caller: Caller? = nil) throws(GatewayError) {
         guard let store = services.store else { throw GatewayError.unavailable("Batches need the gateway's store, which is not open.") }
         let rest = request.path.dropFirst(Self.prefix.count)
         let method = request.method == "HEAD" ? "GET" : request.method
@@ -39,6 +39,7 @@ final class BatchesEndpoint: Sendable {
             throw GatewayError.routeNotFound(method: request.method, path: request.path)
         }
         let exchange = NativeRequest(request: request, writer: writer, services: services, context: context, internalRequest: internalRequest, operation: .batches)
+        exchange.caller = caller
         switch (action, method) {
         case (nil, "POST"):
             let body: BatchCreateRequest

@@ -4,56 +4,62 @@ import SwitchyardHTTP
 /// The endpoints that call a provider: validate, plan, build the ingress request, execute.
 /// Each runs on the connection's loop; a `GatewayError` thrown here is answered by the
 /// responder in the route's error shape. `internalRequest`: the request came from one of this
-/// gateway's plugins (`InternalRequests`).
+/// gateway's plugins (`InternalRequests`). `identity`: the request's key when keys are required
+/// (its model is checked once planned, and it becomes the plan's caller).
 struct InferenceEndpoints {
     let services: GatewayServices
     let responses: ResponseStore
 
     /// `POST /v1/chat/completions`.
-    func chatCompletions(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
+    func chatCompletions(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false, identity: ClientIdentity? = nil) throws(GatewayError) {
         let chat = try ChatRequest(body: request.body, receivedAt: request.receivedAt)
-        let plan = try services.planner.plan(
+        var plan = try services.planner.plan(
             requestID: request.requestID, operation: .chatCompletions, model: chat.head.model, stream: chat.head.stream, internalRequest: internalRequest,
             inputs: RoutingInputs(operation: .chatCompletions, request: request, random: &context.random))
+        try plan.authorize(identity)
         execute(plan, chat, request, writer, context)
     }
 
     /// `POST /v1/embeddings`.
-    func embeddings(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
+    func embeddings(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false, identity: ClientIdentity? = nil) throws(GatewayError) {
         let embeddings = try EmbeddingsRequest(body: request.body, receivedAt: request.receivedAt)
-        let plan = try services.planner.plan(
+        var plan = try services.planner.plan(
             requestID: request.requestID, operation: .embeddings, model: embeddings.body.head.model, stream: false, internalRequest: internalRequest,
             inputs: RoutingInputs(operation: .embeddings, request: request, random: &context.random))
+        try plan.authorize(identity)
         execute(plan, embeddings, request, writer, context)
     }
 
     /// `POST /v1/messages`.
-    func messages(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
+    func messages(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false, identity: ClientIdentity? = nil) throws(GatewayError) {
         let head = try RequestHead(jsonBody: request.body)
-        let plan = try services.planner.plan(
+        var plan = try services.planner.plan(
             requestID: request.requestID, operation: .messages, model: head.model, stream: head.stream, internalRequest: internalRequest,
             inputs: RoutingInputs(operation: .messages, request: request, random: &context.random))
+        try plan.authorize(identity)
         let messages = try MessagesRequest(body: request.body, receivedAt: request.receivedAt, translate: plan.needsTranslation)
         execute(plan, messages, request, writer, context)
     }
 
     /// `POST /v1/messages/count_tokens`.
-    func countTokens(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
+    func countTokens(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false, identity: ClientIdentity? = nil) throws(GatewayError) {
         let head = try RequestHead(jsonBody: request.body)
-        let plan = try services.planner.plan(
+        var plan = try services.planner.plan(
             requestID: request.requestID, operation: .countTokens, model: head.model, stream: false, internalRequest: internalRequest,
             inputs: RoutingInputs(operation: .countTokens, request: request, random: &context.random))
+        try plan.authorize(identity)
         execute(plan, try CountTokensRequest(body: request.body, receivedAt: request.receivedAt), request, writer, context)
     }
 
     /// `POST /v1/responses`. With a `previous_response_id` that a translated attempt needs,
     /// the stored response is looked up first and the request goes on when the store answers
     /// (on this loop); without one nothing waits.
-    func createResponse(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false) throws(GatewayError) {
+    func createResponse(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool = false, identity: ClientIdentity? = nil) throws(GatewayError) {
         let head = try RequestHead(jsonBody: request.body)
-        let plan = try services.planner.plan(
+        var plan = try services.planner.plan(
             requestID: request.requestID, operation: .responses, model: head.model, stream: head.stream, internalRequest: internalRequest,
             inputs: RoutingInputs(operation: .responses, request: request, random: &context.random))
+        try plan.authorize(identity)
         let received = try ResponsesRequest.Received(body: request.body, translate: plan.needsTranslation)
         guard let previous = received.previousResponseID else {
             execute(plan, try ResponsesRequest(received, receivedAt: request.receivedAt, store: responses, previous: nil), request, writer, context)

@@ -9,7 +9,7 @@ struct PassthroughEndpoint {
     static let prefix = "/p/"
     let services: GatewayServices
 
-    func forward(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool) throws(GatewayError) {
+    func forward(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool, identity: ClientIdentity? = nil) throws(GatewayError) {
         let (name, path) = Self.split(request.target)
         guard let provider = services.providers[name] else {
             let open = services.providers.filter { $0.value.passthrough != nil }.keys.sorted()
@@ -31,10 +31,11 @@ struct PassthroughEndpoint {
             throw Self.forbidden("passthrough_path_denied", "Passthrough to provider '\(name)' does not allow the path '\(target.pathOnly)': \(why).")
         }
         let attempt = Attempt(provider: name, plugin: provider.plugin.name, upstreamModel: "", operation: .passthrough)
-        let plan = ExecutionPlan(
+        var plan = ExecutionPlan(
             requestID: request.requestID, operation: .passthrough, mode: .passthrough, capabilities: EndpointOperation.passthrough.capabilities,
             stream: false, resolution: ModelResolution(requested: "", resolved: "", aliases: []), attempts: [attempt],
             chains: PluginChains(enrichers: services.enricherNames(for: name)), internalRequest: internalRequest, passthrough: target)
+        plan.caller = identity?.caller  // the key's routes were checked when it was identified
         PassthroughExecutor(plan: plan, request: request, provider: provider, writer: writer, services: services, context: context).start()
     }
 

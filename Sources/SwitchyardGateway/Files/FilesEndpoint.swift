@@ -30,7 +30,7 @@ struct FilesEndpoint {
         method == "POST" && (target == collection || target.hasPrefix(collection + "?"))
     }
 
-    func handle(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool) throws(GatewayError) {
+    func handle(_ request: HTTPRequest, writer: ResponseWriter, context: LoopContext, internalRequest: Bool, caller: Caller? = nil) throws(GatewayError) {
         let path = request.path
         let method = request.method == "HEAD" ? "GET" : request.method
         guard let store = services.store else { throw GatewayError.unavailable("This gateway has no store, so it keeps no files.") }
@@ -41,6 +41,7 @@ struct FilesEndpoint {
             return writer.send(status: error.status, headers: HTTPHeaders([("Content-Type", "application/json"), ("Allow", allowed)]), body: error.body)
         }
         let exchange = NativeRequest(request: request, writer: writer, services: services, context: context, internalRequest: internalRequest)
+        exchange.caller = caller
         switch (method, id, content) {
         case ("POST", nil, _):
             guard let stream = request.bodyStream else {

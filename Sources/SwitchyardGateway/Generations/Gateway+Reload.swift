@@ -64,6 +64,7 @@ extension Gateway {
             return .loadFailed(error.description)
         }
         admin.setKey(config.admin.key)
+        responder.authentication.configure(required: config.keys.required, masterKey: config.admin.key)
         let late = GenerationSwap.install(generation, on: responder)
         // Targets the new config no longer has lose their breaker and latency state (requests of
         // the old generation still in flight keep theirs until they end).

@@ -18,6 +18,8 @@ final class NativeRequest: @unchecked Sendable {
     let services: GatewayServices
     let context: LoopContext
     let internalRequest: Bool
+    /// Who sent it when keys are required (the plan its access-log line is recorded with carries it).
+    var caller: Caller?
     /// `.files` or `.batches`.
     let operation: EndpointOperation
     var mode: ExecutionMode { operation == .batches ? .nativeBatch : .nativeFile }
@@ -87,10 +89,11 @@ final class NativeRequest: @unchecked Sendable {
         onStop = nil
         let upstream = upstreamStartedAt == 0 ? 0 : monotonicNanoseconds() &- upstreamStartedAt
         let attempt = Attempt(provider: provider, plugin: services.providers[provider]?.plugin.name ?? "", upstreamModel: "", operation: operation)
-        let plan = ExecutionPlan(
+        var plan = ExecutionPlan(
             requestID: request.requestID, operation: operation, mode: mode, capabilities: operation.capabilities, stream: false,
             resolution: ModelResolution(requested: "", resolved: "", aliases: []), attempts: [attempt], chains: PluginChains(),
             internalRequest: internalRequest, passthrough: PassthroughTarget(method: request.method, path: request.target))
+        plan.caller = caller
         services.accessLog.record(
             plan: plan, status: status, attempt: 0, startedAt: request.receivedAt, upstreamNanoseconds: upstream, usage: nil, failure: failure,
             into: context)
