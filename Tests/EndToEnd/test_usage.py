@@ -144,8 +144,16 @@ class Gateway:
     def anthropic(self):
         return anthropic.Anthropic(base_url=self.base, api_key="x", max_retries=0, timeout=15)
 
-    def admin(self, path, method="GET", key=ADMIN_KEY, **params):
-        return http_call(f"{self.base}{path}", method, key, params)
+    def admin(self, path, method="GET", bearer=ADMIN_KEY, **params):
+        return http_call(f"{self.base}{path}", method, bearer, params)
+
+    def create_key(self, **fields):
+        """A virtual key made through /admin/keys (the admin key is the master key)."""
+        request = urllib.request.Request(f"{self.base}/admin/keys", method="POST", data=json.dumps(fields).encode(),
+                                         headers={"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 201
+            return json.loads(answer.read())
 
     def first_row(self, path, request_id, timeout=3.0):
         """The newest row `path` lists for one request, waiting for it to be written."""
@@ -283,7 +291,7 @@ def test_admin_usage_refuses_bad_parameters(gateway, params, param):
 
 def test_admin_usage_needs_the_admin_key(gateway):
     assert http_call(f"{gateway.base}/admin/usage").status_code == 401
-    assert gateway.admin("/admin/usage/records", key="nope").status_code == 401
+    assert gateway.admin("/admin/usage/records", bearer="nope").status_code == 401
     assert gateway.admin("/admin/usage/records", limit="0").status_code == 400
     assert gateway.admin("/admin/usage/records", limit="1001").status_code == 400
     assert gateway.admin("/admin/usage", method="POST").status_code == 405
@@ -436,9 +444,10 @@ def test_batch_result_lines_produce_records_at_the_batch_discount(tmp_path):
     discount (0.5 for the openai plugin); seen again, nothing is recorded twice."""
     mock, port = start_process([os.path.join(BIN_DIR, "switchyard-mock"), "--port", "0", "--loops", "1", "--batch-delay-ms", "200"])
     try:
-        gateway = Gateway(tmp_path, port, extra="files:\n  default_provider: mock\n")
+        gateway = Gateway(tmp_path, port, extra="files:\n  default_provider: mock\nkeys:\n  required: true\n")
         try:
-            client = openai.OpenAI(base_url=f"{gateway.base}/v1", api_key="x", max_retries=0, timeout=60)
+            creator = gateway.create_key(user="carol", team="ops")
+            client = openai.OpenAI(base_url=f"{gateway.base}/v1", api_key=creator["key"], max_retries=0, timeout=60)
             lines = [{"custom_id": custom, "method": "POST", "url": "/v1/chat/completions",
                       "body": {"model": "mock-model", "messages": [{"role": "user", "content": text}]}}
                      for custom, text in (("line-a", "one two"), ("line-b", "three four five six"))]
@@ -461,6 +470,7 @@ def test_batch_result_lines_produce_records_at_the_batch_discount(tmp_path):
                 record = by_line[custom]
                 assert (record["batch_id"], record["mode"], record["route"], record["model_resolved"], record["status"]) == (
                     batch.id, "native_batch", "batches", "mock-model", 200)
+                assert (record["key_id"], record["user"], record["team"]) == (creator["id"], "carol", "ops")  # the batch's creator
                 assert (record["prompt_tokens"], record["completion_tokens"]) == (usage["prompt_tokens"], usage["completion_tokens"])
                 assert record["cost_micros"] == round((usage["prompt_tokens"] * 1 + usage["completion_tokens"] * 2) * 0.5)
             client.batches.retrieve(batch.id)
@@ -496,3 +506,38 @@ def test_a_failing_redaction_stores_nothing_and_is_counted(tmp_path, mock_port, 
         gateway.stop()
     with sqlite3.connect(gateway.database) as db:
         assert db.execute("SELECT count(*) FROM audit_entries").fetchone() == (0,)
+
+
+def test_with_keys_required_records_carry_the_caller_and_audit_follows_the_key(tmp_path, mock_port):
+    """keys.required turns usage recording on by default (no usage: section here); records carry
+    the caller's key, user and team; reports group by them; audit by key id audits that key only."""
+    def keys_required(text):
+        return text.replace("usage:\n  record: true\n", "keys:\n  required: true\n", 1)
+
+    gateway = Gateway(tmp_path, mock_port, edit=keys_required)
+    try:
+        alice = gateway.create_key(user="alice", team="research")
+        bob = gateway.create_key(user="bob")
+        gateway.config.write_text(gateway.config.read_text() + f"audit:\n  keys: [{alice['id']}]\n  redact_with: pii\n")
+        assert gateway.admin("/admin/reload", method="POST").status_code == 200
+        sent = {}
+        for who, count in ((alice, 2), (bob, 1)):
+            client = openai.OpenAI(base_url=f"{gateway.base}/v1", api_key=who["key"], max_retries=0, timeout=15)
+            for _ in range(count):
+                raw = client.chat.completions.with_raw_response.create(model="mock-model", messages=[{"role": "user", "content": "hi ann@example.com"}])
+                sent.setdefault(who["id"], []).append(request_id(raw))
+        record = gateway.record(sent[alice["id"]][0])
+        assert (record["key_id"], record["user"], record["team"]) == (alice["id"], "alice", "research")
+        assert gateway.record(sent[bob["id"]][0])["team"] is None
+        time.sleep(0.3)
+        rows = gateway.admin("/admin/usage", group_by="key,user,team").json()["data"]
+        counts = {(row["key"], row["user"], row["team"]): row["requests"] for row in rows}
+        assert counts == {(alice["id"], "alice", "research"): 2, (bob["id"], "bob", None): 1}
+        assert [row["requests"] for row in gateway.admin("/admin/usage", group_by="user", user="alice").json()["data"]] == [2]
+        assert [row["requests"] for row in gateway.admin("/admin/usage", group_by="team", team="research").json()["data"]] == [2]
+        entry = gateway.audit(sent[alice["id"]][1])
+        assert entry["key_id"] == alice["id"] and "ann@example.com" not in entry["request_body"] + entry["response_body"]
+        assert gateway.admin("/admin/audit", request_id=sent[bob["id"]][0]).json()["data"] == []
+        assert [e["request_id"] for e in gateway.admin("/admin/audit", key=alice["id"]).json()["data"]] == sent[alice["id"]][::-1]
+    finally:
+        gateway.stop()

@@ -48,7 +48,7 @@ final class BatchUsageLedger: Sendable {
         let startedAt = monotonicNanoseconds()
         let lineRecords = services.accessLog.usageRecorder.map { BatchLineRecords(costs: $0.costs, provider: provider.name, mode: "native_batch") }
         store.write(onLoop: context.upstream.loop, { db throws(StoreError) in
-            try Self.insertRows(totals, batchID: record.id, discount: discount, lineRecords: lineRecords, db)
+            try Self.insertRows(totals, batch: record, discount: discount, lineRecords: lineRecords, db)
         }) { [self] result in
             release(record.id)
             if case .failure(let error) = result {
@@ -60,7 +60,8 @@ final class BatchUsageLedger: Sendable {
 
     /// One `batch_usage` row per model (a second set for the same batch is ignored), and with
     /// `lineRecords` one usage record per result line, written only with the first set.
-    static func insertRows(_ totals: BatchUsageTotals, batchID: String, discount: Double, lineRecords: BatchLineRecords? = nil, _ db: SQLiteConnection) throws(StoreError) {
+    static func insertRows(_ totals: BatchUsageTotals, batch: BatchRecord, discount: Double, lineRecords: BatchLineRecords? = nil, _ db: SQLiteConnection) throws(StoreError) {
+        let batchID = batch.id
         let now = Int64(unixNanoseconds() / 1_000_000_000)
         let rows = totals.models.isEmpty ? ["": BatchUsageTotals.Model()] : totals.models
         var inserted = 0
@@ -73,7 +74,7 @@ final class BatchUsageLedger: Sendable {
                       .integer(Int64(sums.reasoningTokens)), .real(discount), .integer(now)])
         }
         if inserted > 0, let lineRecords, let lines = totals.lineUsage, !lines.isEmpty {
-            try UsageRows.insert(db, lineRecords.records(lines, batchID: batchID, discount: discount, now: now * 1000))
+            try UsageRows.insert(db, lineRecords.records(lines, batch: batch, discount: discount, now: now * 1000))
         }
     }
 

@@ -158,7 +158,7 @@ final class InlineResults: UpstreamResponseDelegate {
                     id: file.id, provider: "", upstreamID: file.id, filename: "\(row.id)_\(file.suffix).jsonl", purpose: "batch_output",
                     bytes: file.writer.count, createdAt: now, expiresAt: nil, origin: file.origin), db)
             }
-            try BatchUsageLedger.insertRows(totals.value, batchID: row.id, discount: discount, lineRecords: lineRecords, db)
+            try BatchUsageLedger.insertRows(totals.value, batch: row, discount: discount, lineRecords: lineRecords, db)
             try BatchRecord.update(id: row.id, status: row.status, object: row.object, db)
         }) { [self] result in
             switch result {

@@ -42,10 +42,12 @@ struct BatchLineRecords: Sendable {
     /// native_batch (the provider's own Batch API) or inline_batch (the plugin's batch table).
     let mode: String
 
-    func records(_ lines: [BatchLineUsage], batchID: String, discount: Double, now: Int64) -> [UsageRecord] {
+    /// `batch`: the batch's record, whose creator the records carry.
+    func records(_ lines: [BatchLineUsage], batch: BatchRecord, discount: Double, now: Int64) -> [UsageRecord] {
         lines.map { line in
-            var record = UsageRecord(requestID: batchID, createdAt: now, route: EndpointOperation.batches.rawValue, modelRequested: line.model,
-                                     modelResolved: line.model, provider: provider, mode: mode, status: line.status, batchID: batchID,
+            var record = UsageRecord(requestID: batch.id, createdAt: now, keyID: batch.keyID, user: batch.user, team: batch.team,
+                                     route: EndpointOperation.batches.rawValue, modelRequested: line.model,
+                                     modelResolved: line.model, provider: provider, mode: mode, status: line.status, batchID: batch.id,
                                      batchLine: line.customID)
             record.setTokens(line.counts)
             record.cost = costs.cost(upstreamModel: line.model, line.counts, batchDiscount: discount)
