@@ -3,7 +3,7 @@ callgrind instructions per chat request of the bench's default gateway with `usa
 and on (every thread counted: the loop's record and buffer, and the store writer's batched
 insert), and the throughput of each at a fixed concurrency (`switchyard-load` open loop offered 50,000/s, best of 3).
 
-    bench/usage_cost.py [--requests 1000] [--seconds 5] [--concurrency 32] [--no-throughput]
+    bench/usage_cost.py [--requests 1000] [--seconds 5] [--concurrency 32] [--no-throughput] [--off-only]
 
 Needs the release build (swift build -c release) and valgrind."""
 
@@ -52,18 +52,20 @@ def main():
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--no-throughput", action="store_true")
+    parser.add_argument("--off-only", action="store_true", help="only usage off (to measure a build without usage recording)")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="switchyard-usage-bench-")
     mock = targets.start_mock()
     stream_mock = targets.start_mock(chunk_delay_ms=5)
     try:
         figure = {}
-        for name, usage in (("usage_off", False), ("usage_on", True)):
+        for name, usage in (("usage_off", False),) + ((("usage_on", True),) if not args.off_only else ()):
             config = config_of(mock.port, stream_mock.port, workdir, usage)
             figure[name] = {"instructions": run.callgrind_instructions(config, workdir, run.BODY, args.requests)}
             if not args.no_throughput:
                 figure[name]["requests_per_second"] = throughput(config, workdir, args.seconds, args.concurrency)
-        figure["added_instructions"] = figure["usage_on"]["instructions"] - figure["usage_off"]["instructions"]
+        if "usage_on" in figure:
+            figure["added_instructions"] = figure["usage_on"]["instructions"] - figure["usage_off"]["instructions"]
         print(json.dumps(figure, indent=2))
     finally:
         mock.stop()
