@@ -44,12 +44,8 @@ extension UsageRecord {
     init(plan: ExecutionPlan, attempt: Int, status: Int, model: String, counts: UsageCounts?, cost: Micros,
          latencyNanoseconds: UInt64, now: Int64) {
         let chosen = plan.attempts[attempt]
-        let mode: String
-        if plan.passthrough != nil {
-            mode = plan.mode == .passthrough ? "passthrough" : plan.mode.rawValue
-        } else {
-            mode = ExecutionMode(provider: chosen.operation, ingress: plan.operation).rawValue
-        }
+        // Passthrough, native files and batches: the plan's mode; else the attempt's (as the access log says).
+        let mode = plan.passthrough != nil ? plan.mode.rawValue : ExecutionMode(provider: chosen.operation, ingress: plan.operation).rawValue
         self.init(requestID: plan.requestID, createdAt: now, keyID: plan.caller?.keyID, user: plan.caller?.user, team: plan.caller?.team,
                   route: plan.operation.rawValue, modelRequested: plan.passthrough != nil ? model : plan.resolution.requested,
                   modelResolved: model, provider: chosen.provider, mode: mode, cost: cost,
