@@ -82,11 +82,15 @@ final class GatewayServices: Sendable {
     let lifetime: GenerationLifetime?
     /// Budgets and rate limits; nil when neither is configured (the request path's one check).
     let governance: GovernancePolicy?
+    /// `audit:`; nil when not configured (requests capture nothing).
+    let audit: AuditLog?
 
     init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog, workers: WorkerPool? = nil,
          guardrails: [String: ConfiguredGuardrail] = [:], enrichers: [ConfiguredEnricher] = [], batchPreparers: [ConfiguredBatchPreparer] = [],
          store: Store? = nil, heldFiles: HeldFiles? = nil, lifetime: GenerationLifetime? = nil, metricLabels: MetricLabels = .empty,
-         governance: GovernancePolicy? = nil) {
+         governance: GovernancePolicy? = nil,
+         usage: UsageRecorder? = nil, audit: AuditLog? = nil) {
+        self.audit = audit
         self.providers = providers
         self.governance = governance
         self.lifetime = lifetime
@@ -99,7 +103,7 @@ final class GatewayServices: Sendable {
         self.planner = planner
         self.settings = settings
         self.log = log
-        self.accessLog = AccessLog(enabled: settings.accessLog, log: log, labels: metricLabels, governance: governance)
+        self.accessLog = AccessLog(enabled: settings.accessLog, log: log, labels: metricLabels, governance: governance, usageRecorder: usage)
     }
 }
 

@@ -59,6 +59,16 @@ final class AdminEndpoint: @unchecked Sendable {  // `gateway` is set once befor
                 throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET")
             }
             try Self.budgets(request, gateway: gateway, writer: writer)
+        case UsageAdmin.reportPath, UsageAdmin.recordsPath, AuditAdmin.path:
+            guard request.method == "GET" || request.method == "HEAD" else {
+                throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET")
+            }
+            let config = gateway.config
+            if request.path == AuditAdmin.path {
+                try AuditAdmin.handle(request, store: gateway.store, writer: writer)
+            } else {
+                try UsageAdmin.handle(request, store: gateway.store, currency: config.pricing.currency, writer: writer)
+            }
         default:
             throw GatewayError.routeNotFound(method: request.method, path: request.path)
         }

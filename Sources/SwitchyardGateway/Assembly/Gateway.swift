@@ -68,8 +68,11 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
             throw GatewayStartupError("cannot read the virtual keys from the store (store.path \(config.store.path)): \(error.message)")
         }
         process = GatewayProcess(log: log, accessLog: accessLog, store: store, heldFiles: heldFiles, responses: responses,
-                                 workers: workers, watched: WatchedPlugins(), healthBook: healthBook, ledger: ledger, metrics: metrics, keys: keys)
+                                 workers: workers, watched: WatchedPlugins(), healthBook: healthBook, ledger: ledger, metrics: metrics, keys: keys,
+                                 usage: UsageSink(store: store, log: log), auditDrops: AuditDrops())
         metrics.register(healthBook)
+        metrics.register(process.usage.drops)
+        metrics.register(process.auditDrops)
         let first = try GatewayGeneration(number: 1, config: config, process: process)
         admin = AdminEndpoint(key: config.admin.key)
         responder = GatewayResponder(generation: first, responses: responses, admin: admin, metrics: metrics,

@@ -159,6 +159,9 @@ final class BatchCreation {
             id: GatewayID.batch(), provider: providerName, upstreamID: upstreamID, inputFileID: input.id, upstreamInputFileID: inputUpstreamID,
             rewritten: uploaded != nil, endpoint: request.endpoint, createdAt: upstream["created_at"]?.intValue ?? now,
             status: upstream["status"]?.stringValue ?? "validating", object: [])
+        record.keyID = exchange.caller?.keyID
+        record.user = exchange.caller?.user
+        record.team = exchange.caller?.team
         record.object = BatchObject.render(upstream, record: record, files: [:])
         let prepared = uploaded.map {
             FileRecord(id: GatewayID.file(), provider: providerName, upstreamID: $0, filename: preparedFile.name, purpose: "batch",

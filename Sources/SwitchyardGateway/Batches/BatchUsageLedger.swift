@@ -28,7 +28,7 @@ final class BatchUsageLedger: Sendable {
         }) { [self] result in
             guard case .success(.integer(0)?) = result else { return release(id) }
             let failed = upstream["request_counts"]?["failed"]?.intValue ?? 0
-            let reader = UsageReader(record: record, provider: provider, failed: failed) { [self] totals in
+            let reader = UsageReader(record: record, provider: provider, failed: failed, keepingLines: services.accessLog.usageRecorder != nil) { [self] totals in
                 if let totals { write(totals, record: record, provider: provider, services: services, store: store, context: context) }
                 else { release(id) }
             }
@@ -46,8 +46,9 @@ final class BatchUsageLedger: Sendable {
     private func write(_ totals: BatchUsageTotals, record: BatchRecord, provider: NativeProvider, services: GatewayServices, store: Store, context: LoopContext) {
         let discount = provider.configured.batchDiscount
         let startedAt = monotonicNanoseconds()
+        let lineRecords = services.accessLog.usageRecorder.map { BatchLineRecords(costs: $0.costs, provider: provider.name, mode: "native_batch") }
         store.write(onLoop: context.upstream.loop, { db throws(StoreError) in
-            try Self.insertRows(totals, batchID: record.id, discount: discount, db)
+            try Self.insertRows(totals, batch: record, discount: discount, lineRecords: lineRecords, db)
         }) { [self] result in
             release(record.id)
             if case .failure(let error) = result {
@@ -57,17 +58,23 @@ final class BatchUsageLedger: Sendable {
         }
     }
 
-    /// One `batch_usage` row per model (a second set for the same batch is ignored).
-    static func insertRows(_ totals: BatchUsageTotals, batchID: String, discount: Double, _ db: SQLiteConnection) throws(StoreError) {
+    /// One `batch_usage` row per model (a second set for the same batch is ignored), and with
+    /// `lineRecords` one usage record per result line, written only with the first set.
+    static func insertRows(_ totals: BatchUsageTotals, batch: BatchRecord, discount: Double, lineRecords: BatchLineRecords? = nil, _ db: SQLiteConnection) throws(StoreError) {
+        let batchID = batch.id
         let now = Int64(unixNanoseconds() / 1_000_000_000)
         let rows = totals.models.isEmpty ? ["": BatchUsageTotals.Model()] : totals.models
+        var inserted = 0
         for (model, sums) in rows {
-            _ = try db.run("""
+            inserted += try db.run("""
                 INSERT INTO batch_usage (batch_id, model, lines, failed_lines, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, discount, recorded_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (batch_id, model) DO NOTHING
                 """, [.text(batchID), .text(model), .integer(Int64(sums.lines)), .integer(Int64(sums.failedLines)),
                       .integer(Int64(sums.promptTokens)), .integer(Int64(sums.completionTokens)), .integer(Int64(sums.cachedTokens)),
                       .integer(Int64(sums.reasoningTokens)), .real(discount), .integer(now)])
+        }
+        if inserted > 0, let lineRecords, let lines = totals.lineUsage, !lines.isEmpty {
+            try UsageRows.insert(db, lineRecords.records(lines, batch: batch, discount: discount, now: now * 1000))
         }
     }
 
@@ -110,10 +117,11 @@ private final class UsageReader: UpstreamResponseDelegate {
     private var call: NativeCall?
     private var transfer: (any UpstreamCall)?
 
-    init(record: BatchRecord, provider: NativeProvider, failed: Int, completion: @escaping (BatchUsageTotals?) -> Void) {
+    init(record: BatchRecord, provider: NativeProvider, failed: Int, keepingLines: Bool, completion: @escaping (BatchUsageTotals?) -> Void) {
         self.record = record
         self.provider = provider
         self.completion = completion
+        if keepingLines { totals.lineUsage = [] }
         totals.addFailed(failed)
     }
 

@@ -125,7 +125,8 @@ final class InlineBatchRefresh {
         let startedAt = monotonicNanoseconds()
         let results = InlineResults(
             record: record, object: object, inline: inline, held: held, store: store, loop: context.upstream.loop,
-            call: call.description(SY_OP_BATCHES)
+            call: call.description(SY_OP_BATCHES),
+            lineRecords: services.accessLog.usageRecorder.map { BatchLineRecords(costs: $0.costs, provider: inline.name, mode: "inline_batch") }
         ) { [self] outcome in
             usage.release(record.id)
             switch outcome {

@@ -38,8 +38,13 @@ final class InlineResults: UpstreamResponseDelegate {
     private var transfer: (any UpstreamCall)?
     private var completion: ((Result<Ended, GatewayError>) -> Void)?
 
+    /// Usage records per result line go with the batch's usage; nil when usage recording is off.
+    private let lineRecords: BatchLineRecords?
+
     init(record: BatchRecord, object: JSONObject, inline: InlineBatchProvider, held: HeldFiles, store: Store, loop: EventLoop, call: CallDescription,
-         completion: @escaping (Result<Ended, GatewayError>) -> Void) {
+         lineRecords: BatchLineRecords? = nil, completion: @escaping (Result<Ended, GatewayError>) -> Void) {
+        self.lineRecords = lineRecords
+        if lineRecords != nil { totals.lineUsage = [] }
         self.record = record
         self.object = object
         self.inline = inline
@@ -145,6 +150,7 @@ final class InlineResults: UpstreamResponseDelegate {
         totals: LoopConfined<BatchUsageTotals>, now: Int, discount: Double
     ) {
         let held = held
+        let lineRecords = lineRecords
         store.write(onLoop: loop, { db throws(StoreError) in
             for file in writers.value {
                 do throws(GatewayError) { try file.writer.commit() } catch { throw StoreError(.cannotOpen, error.message) }
@@ -152,7 +158,7 @@ final class InlineResults: UpstreamResponseDelegate {
                     id: file.id, provider: "", upstreamID: file.id, filename: "\(row.id)_\(file.suffix).jsonl", purpose: "batch_output",
                     bytes: file.writer.count, createdAt: now, expiresAt: nil, origin: file.origin), db)
             }
-            try BatchUsageLedger.insertRows(totals.value, batchID: row.id, discount: discount, db)
+            try BatchUsageLedger.insertRows(totals.value, batch: row, discount: discount, lineRecords: lineRecords, db)
             try BatchRecord.update(id: row.id, status: row.status, object: row.object, db)
         }) { [self] result in
             switch result {

@@ -96,9 +96,10 @@ struct InferenceEndpoints {
         }
         // Loop-confined values, carried to the completion that runs on this same loop.
         let trace = Self.trace(request, context)
-        let confined = UncheckedSendable((self, plan, received, request.receivedAt, writer, context))
+        let audit = services.audit?.capture(plan, path: request.path, body: request.body)
+        let confined = UncheckedSendable((self, plan, received, request.receivedAt, writer, context, audit))
         responses.entry(previous, on: writer.loop) { result in
-            let (endpoints, plan, received, receivedAt, writer, context) = confined.value
+            let (endpoints, plan, received, receivedAt, writer, context, audit) = confined.value
             do throws(GatewayError) {
                 let entry: ResponseStore.Entry?
                 switch result {
@@ -106,7 +107,9 @@ struct InferenceEndpoints {
                 case .failure(let error): throw StoredResponsesEndpoint.unavailable(error)
                 }
                 let created = try ResponsesRequest(received, receivedAt: receivedAt, store: endpoints.responses, previous: entry)
-                PlanExecutor(plan: plan, request: created, writer: writer, services: endpoints.services, context: context, trace: trace).start()
+                let executor = PlanExecutor(plan: plan, request: created, writer: writer, services: endpoints.services, context: context, trace: trace)
+                executor.audit = audit
+                executor.start()
             } catch {
                 // Past the responder's own catch (this runs later): the request had a plan, so
                 // it ends in the access log and the metrics like any other planned request.
@@ -119,7 +122,9 @@ struct InferenceEndpoints {
     }
 
     private func execute(_ plan: ExecutionPlan, _ request: any IngressRequest, _ http: HTTPRequest, _ writer: ResponseWriter, _ context: LoopContext) {
-        PlanExecutor(plan: plan, request: request, writer: writer, services: services, context: context, trace: Self.trace(http, context)).start()
+        let executor = PlanExecutor(plan: plan, request: request, writer: writer, services: services, context: context, trace: Self.trace(http, context))
+        if let audit = services.audit { executor.audit = audit.capture(plan, path: http.path, body: http.body) }
+        executor.start()
     }
 
     /// The client's trace continued, or a new one (TraceContext).

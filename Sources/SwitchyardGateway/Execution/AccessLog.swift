@@ -13,6 +13,8 @@ struct AccessLog: Sendable {
     var labels = MetricLabels.empty
     /// Prices the settlement of requests admitted under budgets and rate limits.
     var governance: GovernancePolicy? = nil
+    /// `usage.record`: nil when off (the request path pays this nil check).
+    var usageRecorder: UsageRecorder?
 
     /// `firstContentAt`: when a stream's first bytes went out (monotonic ns; 0 when none did).
     func record(plan: ExecutionPlan, status: Int, attempt: Int, startedAt: UInt64, upstreamNanoseconds: UInt64, usage: [UInt8]?, failure: String?,
@@ -22,8 +24,12 @@ struct AccessLog: Sendable {
         let total = monotonicNanoseconds() &- startedAt
         let counts = usage.flatMap(UsageCounts.init)
         let model = plan.passthrough != nil ? enrichment?.model ?? "" : plan.resolution.resolved
+        // Priced at the attempt's upstream model (the enrichers' model on passthrough), once, for
+        // the settlement and the usage record alike.
+        var cost: Micros?
         if let settlement = plan.settlement, let governance {  // every request ends here once: its hold ends too
             let priced = governance.cost(upstreamModel: plan.passthrough != nil ? model : plan.attempts[attempt].upstreamModel, counts)
+            cost = priced.cost
             settlement.settle(cost: priced.cost, tokens: priced.tokens, status: status)
         }
         let ids = context.metrics.ids(model: model, provider: plan.attempts[attempt].provider, in: labels)
@@ -31,6 +37,12 @@ struct AccessLog: Sendable {
         context.metrics.record(
             key, attempts: attempt + 1 + retries, duration: total, upstream: upstreamNanoseconds,
             firstContent: firstContentAt == 0 ? 0 : max(1, firstContentAt &- startedAt), usage: counts)
+        if let usageRecorder {
+            let upstream = plan.passthrough != nil ? model : plan.attempts[attempt].upstreamModel
+            let cost = cost ?? counts.map { usageRecorder.costs.cost(upstreamModel: upstream, $0) } ?? 0
+            usageRecorder.record(UsageRecord(plan: plan, attempt: attempt, status: status, model: model, counts: counts, cost: cost,
+                                     latencyNanoseconds: total, now: RetentionSweep.now()), into: context)
+        }
         guard enabled, log.minimum <= .info else { return }
         var line = LogLine(level: .info, message: "request")
         line.field("request_id", plan.requestID)

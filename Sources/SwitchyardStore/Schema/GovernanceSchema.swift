@@ -10,6 +10,7 @@
 ///   (`window_start`: the UTC day or month start in Unix seconds, 0 for `total`), so budgets
 ///   survive a restart and outlive usage retention.
 /// - `audit_entries`: request and response bodies, already redacted when configured.
+/// - `batches` gains its creator (`key_id`, `user`, `team`), for the usage records of its lines.
 enum GovernanceSchema {
     static let migration = Migration(version: 3, name: "governance", sql: """
         CREATE TABLE virtual_keys (
@@ -79,5 +80,8 @@ enum GovernanceSchema {
             truncated     INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX audit_by_time ON audit_entries (created_at);
+        ALTER TABLE batches ADD COLUMN key_id TEXT;
+        ALTER TABLE batches ADD COLUMN user TEXT;
+        ALTER TABLE batches ADD COLUMN team TEXT;
         """)
 }
