@@ -59,6 +59,7 @@ enum GovernanceSchema {
         );
         CREATE INDEX usage_by_time ON usage_records (created_at);
         CREATE INDEX usage_by_key ON usage_records (key_id, created_at);
+        CREATE INDEX usage_by_request ON usage_records (request_id);
         CREATE TABLE spend_totals (
             scope        TEXT NOT NULL,
             period       TEXT NOT NULL,
@@ -80,6 +81,7 @@ enum GovernanceSchema {
             truncated     INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX audit_by_time ON audit_entries (created_at);
+        CREATE INDEX audit_by_request ON audit_entries (request_id);
         ALTER TABLE batches ADD COLUMN key_id TEXT;
         ALTER TABLE batches ADD COLUMN user TEXT;
         ALTER TABLE batches ADD COLUMN team TEXT;
