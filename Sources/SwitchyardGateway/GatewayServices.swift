@@ -84,13 +84,17 @@ final class GatewayServices: Sendable {
     let governance: GovernancePolicy?
     /// `audit:`; nil when not configured (requests capture nothing).
     let audit: AuditLog?
+    /// The process's virtual keys (a batch's creator's own budget, looked up by key id when its
+    /// cost is charged); nil in tests that build services by hand.
+    let keys: KeyRegistry?
 
     init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog, workers: WorkerPool? = nil,
          guardrails: [String: ConfiguredGuardrail] = [:], enrichers: [ConfiguredEnricher] = [], batchPreparers: [ConfiguredBatchPreparer] = [],
          store: Store? = nil, heldFiles: HeldFiles? = nil, lifetime: GenerationLifetime? = nil, metricLabels: MetricLabels = .empty,
          governance: GovernancePolicy? = nil,
-         usage: UsageRecorder? = nil, audit: AuditLog? = nil) {
+         usage: UsageRecorder? = nil, audit: AuditLog? = nil, keys: KeyRegistry? = nil) {
         self.audit = audit
+        self.keys = keys
         self.providers = providers
         self.governance = governance
         self.lifetime = lifetime

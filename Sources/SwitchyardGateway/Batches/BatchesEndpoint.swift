@@ -49,7 +49,12 @@ final class BatchesEndpoint: Sendable {
         case (nil, "POST"):
             let body: BatchCreateRequest
             do throws(GatewayError) { body = try BatchCreateRequest(request.body) } catch { return exchange.fail(error) }
-            BatchCreation(request: body, exchange: exchange, store: store).start()
+            guard let governance = services.governance else { return BatchCreation(request: body, exchange: exchange, store: store).start() }
+            // A creator whose budget is used up starts no batch (its cost would run past it).
+            governance.refuseExhausted(exchange.caller, on: exchange.writer.loop) { refusal in
+                if let refusal { return exchange.fail(refusal) }
+                BatchCreation(request: body, exchange: exchange, store: store).start()
+            }
         case (nil, _):
             list(exchange, store: store)
         case (let action?, _):

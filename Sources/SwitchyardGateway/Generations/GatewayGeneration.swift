@@ -91,7 +91,8 @@ final class GatewayGeneration: Sendable {
             audit: config.audit.map { audit in
                 AuditLog(config: audit, redactor: audit.redactWith.flatMap { name in guardrails.first { $0.name == name } },
                          store: process.store, log: log, drops: process.auditDrops)
-            })
+            },
+            keys: process.keys)
         Self.warnOfUnpricedModels(config, log)
         if let name = config.files.defaultProvider, services.nativeProvider(name, for: "files") == nil {
             let place = config.files.defaultProviderLocation.map { "\($0): " } ?? ""

@@ -30,6 +30,9 @@ struct BudgetBook: Sendable {
 
     mutating func reserve(_ amount: Micros) { current.reserved += amount }
 
+    /// Spend without a reservation (`GovernanceLedger.charge`), in the current window.
+    mutating func charge(_ cost: Micros) { current.spent += cost }
+
     /// Takes `reserved` off the window it was reserved in and adds `cost` there.
     mutating func settle(window: Int64, reserved: Micros, cost: Micros) {
         if window == windowStart {

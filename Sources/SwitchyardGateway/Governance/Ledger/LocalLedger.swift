@@ -153,6 +153,30 @@ final class LocalLedger: GovernanceLedger {
         store.write { db throws(StoreError) in try SpendTotal.add(rows, db) }
     }
 
+    func charge(_ cost: Micros, to scopes: [LedgerScope], now: UInt64, on loop: EventLoop) {
+        charge(cost, to: scopes, now: now)
+    }
+
+    /// Adds `cost` to each budget scope's current window and persists it like a settlement's.
+    func charge(_ cost: Micros, to scopes: [LedgerScope], now: UInt64) {
+        guard cost > 0 else { return }
+        let seconds = Int64(now / 1_000_000_000)
+        let rows = state.withLock { state in
+            scopes.compactMap { scope -> SpendTotal? in
+                guard let budget = scope.budget else { return nil }
+                let key = BudgetKey(scope: scope.id, period: budget.period)
+                let start = PeriodWindow.start(budget.period, at: seconds)
+                var book = state.book(key, windowStart: start)
+                book.roll(to: start)
+                book.charge(cost)
+                state.budgets[key] = book
+                return SpendTotal(scope: scope.id, period: budget.period, windowStart: start, spent: cost)
+            }
+        }
+        guard !rows.isEmpty, let store else { return }
+        store.write { db throws(StoreError) in try SpendTotal.add(rows, db) }
+    }
+
     func noteDoubleSettlement() { state.withLock { $0.doubleSettlements += 1 } }
 
     func spend(of scopes: [LedgerScope], now: UInt64, on loop: EventLoop, then: @escaping ([ScopeSpend]) -> Void) {
