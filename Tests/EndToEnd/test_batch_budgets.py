@@ -131,3 +131,55 @@ def test_a_user_budget_used_up_by_a_batch_refuses_the_users_next_batch(tmp_path,
         assert refused.value.body["code"] == "budget_exceeded" and "user dora" in refused.value.body["message"]
     finally:
         gateway.stop()
+
+
+def with_anthropic(gateway, mock_port):
+    """The gateway's config with an Anthropic provider on the mock (batches run inline), restarted."""
+    plugin_dir = os.path.abspath(BIN_DIR)
+    text = gateway.config.read_text()
+    text = text.replace("providers:\n", f"""  - name: anthropic
+    path: {plugin_dir}/libProviderAnthropic.so
+    config:
+      base_url: http://127.0.0.1:{mock_port}/v1
+      api_key_env: null
+providers:
+  - name: anthropic
+    plugin: anthropic
+    models: [claude-test]
+    breaker: off
+""", 1)
+    text = text.replace("    mock-model: {input: 1000, output: 2000}\n", "    mock-model: {input: 1000, output: 2000}\n    claude-test: {input: 1000, output: 2000}\n", 1)
+    gateway.config.write_text(text)
+    gateway.restart()
+
+
+def test_an_inline_anthropic_batch_is_charged_once_too(tmp_path, batch_mock):
+    gateway = Gateway(tmp_path, batch_mock, EXTRA)
+    try:
+        with_anthropic(gateway, batch_mock)
+        key = gateway.create_key(name="inline", user="dora", team="batchers", budget={"limit": 1, "period": "monthly"})
+        client = gateway.openai(key, max_retries=0)
+        lines = [{"custom_id": f"c-{index}", "method": "POST", "url": "/v1/chat/completions",
+                  "body": {"model": "claude-test", "max_tokens": 50, "messages": [{"role": "user", "content": text}]}}
+                 for index, text in enumerate(["one two", "three four five"])]
+        file = client.files.create(file=("in.jsonl", ("\n".join(json.dumps(line) for line in lines) + "\n").encode()), purpose="batch",
+                                   extra_body={"provider": "anthropic"})
+        batch = client.batches.create(input_file_id=file.id, endpoint="/v1/chat/completions", completion_window="24h")
+        assert wait_ended(client, batch.id).status == "completed"
+        status, body = gateway.admin("GET", f"/admin/usage/records?request_id={batch.id}")
+        records = body["data"]
+        assert status == 200 and len(records) == 2 and {record["mode"] for record in records} == {"inline_batch"}
+        cost = sum(record["cost_micros"] for record in records)
+        full = sum(record["prompt_tokens"] * 1000 + record["completion_tokens"] * 2000 for record in records)
+        assert 0 < cost < full  # at the batch discount
+        scopes = [f"key:{key['id']}", "user:dora", "team:batchers"]
+        deadline = time.monotonic() + 5
+        while spent(gateway, key) != dict.fromkeys(scopes, cost):
+            assert time.monotonic() < deadline, (spent(gateway, key), cost)
+            time.sleep(0.05)
+        for _ in range(3):
+            client.batches.retrieve(batch.id)
+        time.sleep(0.3)
+        assert spent(gateway, key) == dict.fromkeys(scopes, cost)
+    finally:
+        gateway.stop()
