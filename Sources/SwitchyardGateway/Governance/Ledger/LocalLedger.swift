@@ -94,11 +94,8 @@ final class LocalLedger: GovernanceLedger {
             var holds: [LocalSettlement.BudgetHold] = []
             for scope in request.scopes {
                 guard let budget = scope.budget else { continue }
-                let key = BudgetKey(scope: scope.id, period: budget.period)
-                let start = PeriodWindow.start(budget.period, at: seconds)
-                var book = state.book(key, windowStart: start)
-                book.roll(to: start)
-                state.budgets[key] = book
+                let (key, start) = state.rollBook(scope.id, budget.period, at: seconds)
+                let book = state.budgets[key]!
                 if book.current.spent + book.current.reserved + request.estimatedCost > budget.limit {
                     return .refused(LedgerRefusal.budget(
                         scope, budget, spent: book.current.spent, reserved: book.current.reserved, currency: currency, now: seconds,
@@ -164,12 +161,8 @@ final class LocalLedger: GovernanceLedger {
         let rows = state.withLock { state in
             scopes.compactMap { scope -> SpendTotal? in
                 guard let budget = scope.budget else { return nil }
-                let key = BudgetKey(scope: scope.id, period: budget.period)
-                let start = PeriodWindow.start(budget.period, at: seconds)
-                var book = state.book(key, windowStart: start)
-                book.roll(to: start)
-                book.charge(cost)
-                state.budgets[key] = book
+                let (key, start) = state.rollBook(scope.id, budget.period, at: seconds)
+                state.budgets[key]!.charge(cost)
                 return SpendTotal(scope: scope.id, period: budget.period, windowStart: start, spent: cost)
             }
         }
@@ -188,11 +181,7 @@ final class LocalLedger: GovernanceLedger {
         return state.withLock { state in
             scopes.compactMap { scope -> ScopeSpend? in
                 guard let budget = scope.budget else { return nil }
-                let key = BudgetKey(scope: scope.id, period: budget.period)
-                let start = PeriodWindow.start(budget.period, at: seconds)
-                var book = state.book(key, windowStart: start)
-                book.roll(to: start)
-                state.budgets[key] = book
+                let book = state.budgets[state.rollBook(scope.id, budget.period, at: seconds).key]!
                 return ScopeSpend(scope: scope.id, period: budget.period, limit: budget.limit, spent: book.current.spent,
                                   reserved: book.current.reserved, resetsAt: PeriodWindow.end(budget.period, at: seconds))
             }
@@ -215,6 +204,17 @@ final class LocalLedger: GovernanceLedger {
 }
 
 extension LocalLedger.State {
+    /// Makes the book of `scope`'s `period` budget current at `seconds` (a new window starts
+    /// from 0), stored in `budgets`; its key and the window's start.
+    mutating func rollBook(_ scope: String, _ period: BudgetPeriod, at seconds: Int64) -> (key: LocalLedger.BudgetKey, start: Int64) {
+        let key = LocalLedger.BudgetKey(scope: scope, period: period)
+        let start = PeriodWindow.start(period, at: seconds)
+        var book = book(key, windowStart: start)
+        book.roll(to: start)
+        budgets[key] = book
+        return (key, start)
+    }
+
     /// The book of `key`, made from the persisted spend when that is of the window `start`.
     mutating func book(_ key: LocalLedger.BudgetKey, windowStart start: Int64) -> BudgetBook {
         if let book = budgets[key] { return book }
