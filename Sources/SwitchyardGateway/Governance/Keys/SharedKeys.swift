@@ -64,9 +64,11 @@ final class SharedKeys: Sendable {
 
     private func refresh(on loop: EventLoop) {
         let known = copy.withLock { $0.version }
+        // Trust runs from when the question was sent: a change Redis took after that is at most
+        // `key_cache` old when the copy stops being trusted.
+        let asked = monotonicNanoseconds()
         client.command(["GET", Self.versionKey], on: loop) { [self] result in
             guard case .success(let reply) = result, !reply.isError else { return scheduleNext(on: loop, failed: true) }
-            let asked = monotonicNanoseconds()
             guard let version = reply.integer else { return republish(on: loop) }
             if known == version {
                 copy.withLock { $0.confirmedAt = asked }
