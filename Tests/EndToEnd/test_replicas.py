@@ -353,3 +353,17 @@ def test_redis_killed_fail_closed_answers_503_in_both_shapes(tmp_path, redis_ser
         wait_until(lambda: works(a, key), 10)
     finally:
         a.stop()
+
+
+def test_a_replica_stops_cleanly_closing_its_redis_connections(pair, redis_server):
+    a, b = pair
+    key = a.create()["key"]
+    a.chat(key)
+    clients_before = int(redis_server.command("INFO", "clients").split("connected_clients:")[1].split()[0])
+    a.stop()
+    assert a.process.returncode == 0
+    log = a.log_path.read_text()
+    assert "redis down" not in log and "redis unavailable" not in log, log[-2000:]
+    clients_after = int(redis_server.command("INFO", "clients").split("connected_clients:")[1].split()[0])
+    assert clients_after == clients_before - 3  # its two public loops' connections and the internal loop's
+    wait_until(lambda: works(b, key), KEY_CACHE + 1)  # the other replica goes on
