@@ -228,7 +228,8 @@ def test_a_key_revoked_on_one_replica_is_refused_by_the_other_within_key_cache(p
 def test_redis_killed_fail_open_counts_per_replica_then_shares_again(pair, redis_server):
     a, b = pair
     limit = 3
-    key = a.create(limits={"rpm": limit})["key"]
+    created = a.create(limits={"rpm": limit})
+    key = created["key"]
     wait_until(lambda: works(b, key), KEY_CACHE + 1)  # one of the three, in Redis
     redis_server.stop()
     time.sleep(KEY_CACHE + 0.5)  # past key_cache: each replica answers from its own store
@@ -247,9 +248,11 @@ def test_redis_killed_fail_open_counts_per_replica_then_shares_again(pair, redis
     assert a.metric("switchyard_governance_unavailable_total") >= limit + 2
     assert "governance: redis unavailable" in a.log_path.read_text()
 
-    redis_server.start()
+    redis_server.start()  # empty: the replicas put their keys back before changes are taken again
     for replica in (a, b):
         wait_until(lambda replica=replica: replica.metric("switchyard_redis_up") == 1, 10)
+    wait_until(lambda: redis_server.command("EXISTS", "sy:keys:version") == "1", KEY_CACHE + 1)
+    assert redis_server.command("HEXISTS", "sy:keys", created["id"]) == "1"  # the key is back in Redis
     fresh = a.create(limits={"rpm": limit})["key"]
     wait_until(lambda: works(b, fresh), KEY_CACHE + 1)
     admitted = 1
@@ -283,8 +286,11 @@ def test_redis_killed_fail_closed_answers_503_in_both_shapes(tmp_path, redis_ser
             a.chat(key)
         assert refused.value.status_code == 503 and "API keys cannot be checked" in refused.value.body["message"]
         assert a.metric("switchyard_governance_unavailable_total") >= 1
-        redis_server.start()
+        redis_server.start()  # empty (no persistence): the replica puts its keys back
         wait_until(lambda: works(a, key), 10)
+        time.sleep(KEY_CACHE + 0.5)  # and keeps trusting what it reads from Redis
+        assert works(a, key)
+        assert "keys: redis had none; published this replica's" in a.log_path.read_text()
     finally:
         a.stop()
 
