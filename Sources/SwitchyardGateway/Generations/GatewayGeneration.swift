@@ -86,7 +86,7 @@ final class GatewayGeneration: Sendable {
             guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers,
             batchPreparers: batchPreparers, store: process.store, heldFiles: process.heldFiles, lifetime: lifetime,
             metricLabels: process.metrics.labels(for: config),
-            governance: GovernancePolicy(config: config, ledger: process.ledger, clock: process.ledger.clock),
+            governance: GovernancePolicy(config: config, ledger: process.ledger, clock: process.ledgerClock),
             usage: config.usage.record ? UsageRecorder(sink: process.usage, config: config.usage, costs: CostTable(config.pricing)) : nil,
             audit: config.audit.map { audit in
                 AuditLog(config: audit, redactor: audit.redactWith.flatMap { name in guardrails.first { $0.name == name } },
