@@ -323,3 +323,25 @@ def test_ten_thousand_requests_with_faults_leave_nothing_reserved(gateway, mock_
     assert len(lines) >= total - 10, f"{len(lines)} access-log lines for {total} requests"
     assert spent == usage
     print(f"10,000 requests in {elapsed:.1f} s: {outcomes}")
+
+
+def test_a_keys_own_budget_and_limits_hold_without_any_budgets_or_rate_limits_section(mock_port, tmp_path):
+    """Keys required and nothing configured under budgets: or rate_limits:: a key's own budget
+    and rpm (set through the admin API) still hold, while a key without them is unlimited."""
+    bare = Gateway(tmp_path, mock_port, "")
+    try:
+        limited = bare.create_key(name="own", budget={"limit": 0.2, "period": "total"}, limits={"rpm": 100})
+        free = bare.create_key(name="free")
+        client = bare.openai(limited, max_retries=0)
+        first = client.chat.completions.with_raw_response.create(
+            model="mock-model", messages=[{"role": "user", "content": "hi"}], max_tokens=5)
+        assert first.headers["x-ratelimit-limit-requests"] == "100"
+        with pytest.raises(openai.RateLimitError) as refused:
+            for _ in range(40):
+                client.chat.completions.create(model="mock-model", messages=[{"role": "user", "content": "hi"}], max_tokens=5)
+        assert refused.value.body["code"] == "budget_exceeded"
+        unlimited = bare.openai(free, max_retries=0)
+        for _ in range(40):
+            unlimited.chat.completions.create(model="mock-model", messages=[{"role": "user", "content": "hi"}], max_tokens=5)
+    finally:
+        bare.stop()

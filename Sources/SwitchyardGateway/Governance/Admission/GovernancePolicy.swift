@@ -6,8 +6,9 @@ import SwitchyardPosix
 
 /// One config generation's budgets and rate limits over the process's ledger: which scopes a
 /// request counts against, what it is estimated to cost, and what it really cost at the end.
-/// Nil on `GatewayServices` when neither `budgets:` nor `rate_limits:` is configured, so the
-/// request path pays one nil check. Immutable; read by every loop.
+/// Nil on `GatewayServices` when neither `budgets:` nor `rate_limits:` is configured and keys
+/// are not required (a key's own budget and limits, set through the admin API, need it), so the
+/// open request path pays one nil check. Immutable; read by every loop.
 final class GovernancePolicy: Sendable {
     /// What a route counts against. Generations reserve budget and tokens; count_tokens only
     /// counts requests and concurrency (it generates nothing); passthrough, files and batches
@@ -26,7 +27,7 @@ final class GovernancePolicy: Sendable {
     private let modelScopes: [String: LedgerScope]
 
     init?(config: GatewayConfig, ledger: any GovernanceLedger, clock: LedgerClock) {
-        guard !config.budgets.isEmpty || !config.rateLimits.isEmpty else { return nil }
+        guard !config.budgets.isEmpty || !config.rateLimits.isEmpty || config.keys.required else { return nil }
         self.ledger = ledger
         self.budgets = config.budgets
         self.rateLimits = config.rateLimits
