@@ -89,6 +89,12 @@ final class NativeRequest: @unchecked Sendable {
         }
     }
 
+    /// The `x-ratelimit-*` headers of the limits the request was admitted under (none without).
+    func addLimitHeaders(to headers: inout HTTPHeaders) {
+        guard let settlement else { return }
+        for (name, value) in settlement.responseHeaders { headers.add(name, value) }
+    }
+
     /// The store, or a 503 (a gateway assembled without one: tests of other parts).
     var store: Store? { services.store }
 
@@ -106,6 +112,7 @@ final class NativeRequest: @unchecked Sendable {
         if writer.isClosed { return finish(status: status, failure: failure) }
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("X-Switchyard-Mode", mode.rawValue)])
         if !provider.isEmpty { headers.add("X-Switchyard-Provider", provider) }
+        addLimitHeaders(to: &headers)
         writer.send(status: status, headers: headers, body: body)
         finish(status: status, failure: failure)
     }
