@@ -354,15 +354,30 @@ def test_ten_thousand_requests_with_faults_leave_nothing_reserved(gateway, mock_
     assert spent == usage
     assert estimates > 0  # clients left and upstreams cut after content
     # No concurrency slot leaked: the key's 8 are all free, 8 slow streams run at once.
-    mock_faults(mock_port, [{"chunk_delay_ms": 300}] * 8)
-    with httpx.Client(base_url=gateway.base, headers={"Authorization": f"Bearer {key['key']}"}, timeout=15) as http:
-        body = {"model": "mock-model", "messages": [{"role": "user", "content": "slow"}], "max_tokens": 8, "stream": True}
-        streams = [http.stream("POST", "/v1/chat/completions", json=body) for _ in range(8)]
-        responses = [stream.__enter__() for stream in streams]
-        try:
-            assert [response.status_code for response in responses] == [200] * 8
-            assert http.post("/v1/chat/completions", json=body).status_code == 429  # the ninth waits
-        finally:
-            for stream in streams:
-                stream.__exit__(None, None, None)
+    mock_faults(mock_port, [{"chunk_delay_ms": 1000}] * 8)
+    statuses, release = [], threading.Event()
+
+    def slow():
+        with httpx.Client(base_url=gateway.base, headers={"Authorization": f"Bearer {key['key']}"}, timeout=15) as http:
+            body = {"model": "mock-model", "messages": [{"role": "user", "content": "slow"}], "max_tokens": 8, "stream": True}
+            with http.stream("POST", "/v1/chat/completions", json=body) as response:
+                with lock:
+                    statuses.append(response.status_code)
+                release.wait(10)
+
+    holders = [threading.Thread(target=slow) for _ in range(8)]
+    for holder in holders:
+        holder.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(statuses) < 8 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert statuses == [200] * 8
+        with httpx.Client(base_url=gateway.base, headers={"Authorization": f"Bearer {key['key']}"}, timeout=15) as http:
+            ninth = http.post("/v1/chat/completions", json={"model": "mock-model", "messages": [{"role": "user", "content": "x"}]})
+            assert ninth.status_code == 429  # the ninth waits: the 8 slots are all taken
+    finally:
+        release.set()
+        for holder in holders:
+            holder.join(timeout=15)
     print(f"10,000 requests in {elapsed:.1f} s: {outcomes}")
