@@ -1,7 +1,7 @@
 """Budgets end to end (docs/governance.md#budgets): the official SDKs against the real gateway
 and the mock upstream. A refusal is a 429 the SDKs do not retry (x-should-retry: false) in both
-error shapes; reservations reconcile exactly with the usage the mock reported; failed and
-abandoned streams cost nothing; a key's own daily budget runs out and is served again the next
+error shapes; reservations reconcile exactly with the usage the mock reported; streams that
+failed before content cost nothing, streams left or cut after content cost their reservation; a key's own daily budget runs out and is served again the next
 UTC day; spend survives a restart; the admin API shows each key's spend; and 10,000 requests
 with faults leave nothing reserved and spend equal to the usage settled. Every caller is a
 virtual key made through POST /admin/keys (keys.required), with its user and team on the key."""
@@ -147,18 +147,37 @@ def test_streams_that_fail_before_content_cost_nothing(gateway, mock_port):
     assert gateway.spend(key) == (0, 0)
 
 
-def test_abandoned_stream_costs_only_known_usage(gateway, mock_port):
+def test_a_stream_left_after_content_is_charged_its_reservation(gateway, mock_port):
+    """Content went out, the client left before the usage (the mock sends it last): no usage
+    to price, so the reservation (the estimate) is charged; leaving mid-stream is not free."""
     key = gateway.create_key(name="gone")
-    client = gateway.openai(key, max_retries=0)
+    sizes = []
+    client = gateway.openai(key, hooks=[lambda request: sizes.append(len(request.read()))], max_retries=0)
     mock_faults(mock_port, [{"chunk_delay_ms": 200}])
     stream = client.chat.completions.create(
         model="mock-model", messages=[{"role": "user", "content": "one two three four five six seven eight"}], stream=True)
     next(iter(stream))
-    stream.close()  # gone mid-stream, before the usage (the mock sends it last)
+    stream.close()  # gone mid-stream, before the usage
+    # The estimate: prompt ≈ (body bytes + 3) / 4, output = budgets.default_output_tokens (5).
+    estimate = cost_micros((sizes[0] + 3) // 4, 5)
     deadline = time.monotonic() + 5
     while gateway.spend(key)[1] != 0 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert gateway.spend(key) == (0, 0)
+    assert gateway.spend(key) == (estimate, 0)
+
+
+def test_a_stream_cut_upstream_after_content_is_charged_its_reservation(gateway, mock_port):
+    key = gateway.create_key(name="cut")
+    sizes = []
+    client = gateway.openai(key, hooks=[lambda request: sizes.append(len(request.read()))], max_retries=0)
+    mock_faults(mock_port, [{"cut_after": 3}])
+    received = 0
+    with pytest.raises(openai.APIError):
+        for chunk in client.chat.completions.create(
+                model="mock-model", messages=[{"role": "user", "content": "a longer answer please"}], stream=True):
+            received += 1
+    assert received >= 1
+    assert gateway.spend(key) == (cost_micros((sizes[0] + 3) // 4, 5), 0)
 
 
 def test_a_keys_own_daily_budget_runs_out_mid_day_and_the_next_day_serves_it_again(gateway):
@@ -232,6 +251,10 @@ def test_the_admin_api_shows_a_keys_spend_in_every_scope(gateway):
     assert gateway.admin("PATCH", f"/admin/keys/{plain['id']}", {"budget": {"limit": 7.5, "period": "total"}})[0] == 200
     assert gateway.budgets(plain)["budgets"][0]["limit"] == 7.5
     assert gateway.budgets(plain)["budgets"][0]["resets_at"] is None
+    # The scope as clients encode it (httpx, curl --data-urlencode: `user%3Aerin`) is the same scope.
+    status, encoded = gateway.admin("GET", "/admin/budgets?scope=user%3Aerin")
+    assert status == 200 and encoded == gateway.budgets("user:erin") and encoded["scope"] == "user:erin"
+    assert encoded["budgets"][0]["spent_micros"] == cost
 
 
 def test_a_team_budget_holds_every_key_of_the_team_all_or_nothing(gateway, mock_port):
@@ -252,8 +275,10 @@ def test_a_team_budget_holds_every_key_of_the_team_all_or_nothing(gateway, mock_
 
 def test_ten_thousand_requests_with_faults_leave_nothing_reserved(gateway, mock_port):
     """Many threads, streams and whole answers, upstream failures, cut streams, clients that go
-    away, and the key's concurrency refusing some: at the end nothing is reserved or in flight,
-    and spend equals the usage of every request the gateway settled (its access log)."""
+    away, and the key's concurrency refusing some: at the end nothing is reserved or in flight
+    (the key's 8 concurrency slots all admit 8 slow streams at once), and spend equals the usage
+    of every request the gateway settled plus the reservations charged for streams that ended
+    after content without usage (both in its access log)."""
     key = gateway.create_key(name="load", budget={"limit": 1000, "period": "total"}, limits={"concurrency": 8})
     rng = random.Random(14)
     faults = [rng.choice([{}, {}, {}, {}, {"status": 500}, {"cut_after": 2}, {"status": 503}]) for _ in range(4000)]
@@ -315,13 +340,46 @@ def test_ten_thousand_requests_with_faults_leave_nothing_reserved(gateway, mock_
         log.seek(log_size)
         lines = [line for line in log if '"request"' in line or "msg=request" in line]
     usage = 0
+    estimates = 0
     for line in lines:
         prompt = re.search(r'prompt_tokens["=:]+(\d+)', line)
         completion = re.search(r'completion_tokens["=:]+(\d+)', line)
+        charged = re.search(r'estimate_charged_micros["=:]+(\d+)', line)
         if prompt and completion:
             usage += cost_micros(int(prompt.group(1)), int(completion.group(1)))
+        if charged:
+            usage += int(charged.group(1))
+            estimates += 1
     assert len(lines) >= total - 10, f"{len(lines)} access-log lines for {total} requests"
     assert spent == usage
+    assert estimates > 0  # clients left and upstreams cut after content
+    # No concurrency slot leaked: the key's 8 are all free, 8 slow streams run at once.
+    mock_faults(mock_port, [{"chunk_delay_ms": 1000}] * 8)
+    statuses, release = [], threading.Event()
+
+    def slow():
+        with httpx.Client(base_url=gateway.base, headers={"Authorization": f"Bearer {key['key']}"}, timeout=15) as http:
+            body = {"model": "mock-model", "messages": [{"role": "user", "content": "slow"}], "max_tokens": 8, "stream": True}
+            with http.stream("POST", "/v1/chat/completions", json=body) as response:
+                with lock:
+                    statuses.append(response.status_code)
+                release.wait(10)
+
+    holders = [threading.Thread(target=slow) for _ in range(8)]
+    for holder in holders:
+        holder.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(statuses) < 8 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert statuses == [200] * 8
+        with httpx.Client(base_url=gateway.base, headers={"Authorization": f"Bearer {key['key']}"}, timeout=15) as http:
+            ninth = http.post("/v1/chat/completions", json={"model": "mock-model", "messages": [{"role": "user", "content": "x"}]})
+            assert ninth.status_code == 429  # the ninth waits: the 8 slots are all taken
+    finally:
+        release.set()
+        for holder in holders:
+            holder.join(timeout=15)
     print(f"10,000 requests in {elapsed:.1f} s: {outcomes}")
 
 

@@ -76,7 +76,8 @@ final class AdminEndpoint: @unchecked Sendable {  // `gateway` is set once befor
 
     /// `GET /admin/budgets?scope=user:alice`: that scope's budgets now (docs/governance.md).
     private static func budgets(_ request: HTTPRequest, gateway: Gateway, writer: ResponseWriter) throws(GatewayError) {
-        let scope = (request.query ?? "").split(separator: "&").first { $0.hasPrefix("scope=") }.map { String($0.dropFirst(6)) }
+        // Decoded: clients (httpx, requests, curl --data-urlencode) send `user%3Aalice`.
+        let scope = QueryParameters.pairs(request.query).first { $0.name == "scope" }?.value
         guard let scope, !scope.isEmpty else {
             throw GatewayError.invalidRequest("Name a scope: /admin/budgets?scope=user:alice (key:ID, user:NAME or team:NAME).", param: "scope")
         }

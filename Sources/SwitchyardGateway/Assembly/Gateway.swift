@@ -248,6 +248,7 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
         }
         watchdog?.stop()
         responder.flushAfterStop()
+        process.ledger.flushSpend()  // the spend gathered since its last write (its timer will not run)
         // Last: writes queued by the requests that just finished are committed before exit.
         store.close()
     }

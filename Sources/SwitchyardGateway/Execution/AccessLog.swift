@@ -27,8 +27,16 @@ struct AccessLog: Sendable {
         // Priced at the attempt's upstream model (the enrichers' model on passthrough), once, for
         // the settlement and the usage record alike.
         var cost: Micros?
+        var estimateCharged = false
         if let settlement = plan.settlement, let governance {  // every request ends here once: its hold ends too
-            let priced = governance.cost(upstreamModel: plan.passthrough != nil ? model : plan.attempts[attempt].upstreamModel, counts)
+            var priced = governance.cost(upstreamModel: plan.passthrough != nil ? model : plan.attempts[attempt].upstreamModel, counts)
+            if counts == nil, firstContentAt != 0 || responseStreamed {
+                // Content reached the client but no usage arrived (it comes last in a stream: the
+                // client left, or the upstream cut after content): the reservation is charged, or
+                // leaving mid-stream would be free. Nothing reached the client: a full refund.
+                priced = settlement.estimate
+                estimateCharged = true
+            }
             cost = priced.cost
             settlement.settle(cost: priced.cost, tokens: priced.tokens, status: status)
         }
@@ -86,6 +94,7 @@ struct AccessLog: Sendable {
             if let written = counts.cacheCreation, written > 0 { line.field("cache_creation_tokens", written) }
             if let reasoning = counts.reasoning, reasoning > 0 { line.field("reasoning_tokens", reasoning) }
         }
+        if estimateCharged, let cost { line.field("estimate_charged_micros", Int(cost)) }
         if let guardrails, !guardrails.isEmpty { line.quotedField("guardrails") { guardrails.write(into: &$0) } }
         if let enrichment {
             if let operation = enrichment.operation { line.field("operation", operation) }

@@ -125,6 +125,11 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     }
 
     func start() {
+        // The client may have left while an asynchronous step ran before this (the stored
+        // response of `previous_response_id`, a Redis admission): its close was reported to no
+        // one, so end the request here (logged 499, settled as a full refund) without calling
+        // the upstream.
+        if writer.isClosed { return clientWentAway() }
         writer.onClose = { [self] reason in
             switch reason {
             case .clientGone: clientWentAway()

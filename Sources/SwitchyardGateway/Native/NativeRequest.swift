@@ -83,6 +83,12 @@ final class NativeRequest: @unchecked Sendable {
         }
     }
 
+    /// The `x-ratelimit-*` headers of the limits the request was admitted under (none without).
+    func addLimitHeaders(to headers: inout HTTPHeaders) {
+        guard let settlement else { return }
+        for (name, value) in settlement.responseHeaders { headers.add(name, value) }
+    }
+
     /// The store, or a 503 (a gateway assembled without one: tests of other parts).
     var store: Store? { services.store }
 
@@ -105,6 +111,7 @@ final class NativeRequest: @unchecked Sendable {
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("X-Switchyard-Mode", mode.rawValue)])
         if !provider.isEmpty { headers.add("X-Switchyard-Provider", provider) }
         for (name, value) in extra { headers.add(name, value) }
+        addLimitHeaders(to: &headers)
         writer.send(status: status, headers: headers, body: body)
         finish(status: status, failure: failure)
     }

@@ -39,7 +39,8 @@ final class GovernancePolicy: Sendable {
     }
 
     /// The scopes of a request (docs/governance.md): the caller's key, user and team, and the
-    /// model as requested; those with nothing configured are left out.
+    /// model as requested (under its own `rate_limits.models` entry, else the shared `default`);
+    /// those with nothing configured are left out.
     func scopes(caller: Caller?, model: String, admission: Admission) -> [LedgerScope] {
         var scopes: [LedgerScope] = []
         let withBudget: Bool
@@ -60,10 +61,17 @@ final class GovernancePolicy: Sendable {
             if let user = caller.user { add(.user, user, budgets.users.setting(for: user), rateLimits.users.setting(for: user)) }
             if let team = caller.team { add(.team, team, budgets.teams.setting(for: team), rateLimits.teams.setting(for: team)) }
         }
+        // A model counts under the `rate_limits.models` entry it matched: its own name, or
+        // `default` shared by every model without an entry. Never under the name as sent for
+        // the default: with a wildcard provider each new name would add counters for good.
         if withBudget, let scope = modelScopes[model] {
             scopes.append(scope)
         } else if !model.isEmpty {
-            add(.model, model, nil, rateLimits.models.setting(for: model))
+            if let limits = rateLimits.models.named[model] {
+                add(.model, model, nil, limits)
+            } else if let limits = rateLimits.models.fallback {
+                add(.model, ScopedSettings<RateLimitSettings>.defaultName, nil, limits, label: "models without their own entry (rate_limits.models.default)")
+            }
         }
         return scopes
     }
@@ -97,11 +105,14 @@ final class GovernancePolicy: Sendable {
         }
     }
 
-    /// The request's own output cap: max_tokens, max_completion_tokens or max_output_tokens at
-    /// the top level of its body (read without decoding the body).
+    /// The request's own output cap: the largest of max_tokens, max_completion_tokens and
+    /// max_output_tokens present at the top level of its body (read without decoding the body).
+    /// The largest, not the first: a provider may honour any of them, so a small one beside a
+    /// large one must not shrink the reservation.
     static func outputAllowance(_ body: [UInt8]) -> Int? {
         body.withUnsafeBytes { raw -> Int? in
             guard let scan = try? TopLevelScan(raw) else { return nil }
+            var largest: Int?
             for key in ["max_tokens", "max_completion_tokens", "max_output_tokens"] {
                 guard let range = scan.range(of: key), !range.isEmpty, range.count <= 12 else { continue }
                 var value = 0
@@ -110,9 +121,9 @@ final class GovernancePolicy: Sendable {
                     guard byte >= 0x30 && byte <= 0x39 else { digits = false; break }
                     value = value * 10 + Int(byte - 0x30)
                 }
-                if digits { return value }
+                if digits { largest = max(largest ?? 0, value) }
             }
-            return nil
+            return largest
         }
     }
 
