@@ -205,7 +205,9 @@ def test_create_list_get_patch_and_delete(closed):
     assert closed.call("GET", "/admin/keys?team=nobody")[1]["data"] == []
     status, got = closed.call("GET", f"/admin/keys/{created['id']}")
     assert status == 200 and got["name"] == "ci" and got["metadata"] == {"env": "ci"}
-    assert got["spend"] == []  # no budgets configured (test_budgets.py shows them)
+    # No budgets: section, but the key's own budget holds (and shows) with keys required.
+    assert [(entry["scope"], entry["limit"], entry["period"], entry["spent"]) for entry in got["spend"]] == [
+        (f"key:{created['id']}", 12.5, "monthly", 0)]
     for shown in (json.dumps(listed), json.dumps(got)):
         assert secret not in shown and '"key":' not in shown and "hash" not in shown
     status, patched = closed.call("PATCH", f"/admin/keys/{created['id']}", {"name": "ci-2", "budget": None, "models": ["echo-1", "echo-2"]})
