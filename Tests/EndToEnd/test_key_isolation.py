@@ -6,15 +6,14 @@ Also: a disabled and a rotated-away key are refused (401) on the resource routes
 and passthrough. The real gateway, the real switchyard-mock (OpenAI files, batches and Responses;
 Anthropic messages for the translated route and the gateway's held files) and the real store."""
 
-import json
 import os
 import textwrap
-import time
 
 import openai
 import pytest
 
 from conftest import BIN_DIR, UPSTREAM_KEY, json_call, start_process, stop_process
+from test_batches import chat_line, finished, jsonl, wait_for
 
 MASTER = "isolation-master-key-0123456789"
 
@@ -99,34 +98,19 @@ def clients(gateway):
     return gateway.client(gateway.create_key("a")["key"]), gateway.client(gateway.create_key("b")["key"]), gateway.client(MASTER)
 
 
-def chat_line(custom_id, model):
-    return {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions",
-            "body": {"model": model, "messages": [{"role": "user", "content": "hello"}]}}
-
-
-def jsonl(model):
-    return (json.dumps(chat_line("one", model)) + "\n").encode()
+def one_line(model):
+    return jsonl([chat_line("one", model)])
 
 
 def upload(client, provider=None, model="gpt-4o-mini"):
     extra = {"extra_body": {"provider": provider}} if provider else {}
-    return client.files.create(file=("input.jsonl", jsonl(model)), purpose="batch", **extra)
+    return client.files.create(file=("input.jsonl", one_line(model)), purpose="batch", **extra)
 
 
 def not_found(call):
     with pytest.raises(openai.NotFoundError) as raised:
         call()
     return raised.value
-
-
-def wait_for(retrieve, done, seconds=30):
-    deadline = time.monotonic() + seconds
-    while True:
-        item = retrieve()
-        if done(item):
-            return item
-        assert time.monotonic() < deadline, f"still {item}"
-        time.sleep(0.1)
 
 
 def listed_files(client):
@@ -150,7 +134,7 @@ def test_another_keys_file_is_not_found(clients, provider):
     assert after_theirs.value.body["code"] == "invalid_after"
     # A still has everything B tried to reach; the master key sees both keys' files.
     assert a.files.retrieve(mine.id).id == mine.id
-    assert a.files.content(mine.id).content == jsonl("gpt-4o-mini")
+    assert a.files.content(mine.id).content == one_line("gpt-4o-mini")
     assert {mine.id, theirs.id} <= listed_files(master)
     assert master.files.retrieve(theirs.id).id == theirs.id
     assert a.files.delete(mine.id).deleted
@@ -172,7 +156,7 @@ def test_another_keys_batch_and_its_results_are_not_found(clients, provider, mod
     with pytest.raises(openai.BadRequestError) as after_theirs:
         b.batches.list(after=batch.id)
     assert after_theirs.value.body["code"] == "invalid_after"
-    done = wait_for(lambda: a.batches.retrieve(batch.id), lambda item: item.status in ("completed", "failed", "cancelled", "expired"))
+    done = wait_for(lambda: a.batches.retrieve(batch.id), finished)
     assert done.status == "completed", done  # B's cancel did not reach it
     # The batch's results are A's files.
     output = done.output_file_id
