@@ -157,8 +157,8 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
             let context = try context(of: writer)
             try context.current.batches.handle(request, writer: writer, context: context, internalRequest: isInternal, caller: identity?.caller)
         case let path where path.hasPrefix(StoredResponsesEndpoint.prefix):
-            _ = try identify(request, isInternal)
-            try storedResponses.handle(request, writer: writer)
+            let identity = try identify(request, isInternal)
+            try storedResponses.handle(request, writer: writer, caller: identity?.caller)
         case "/v1/models", "/models":
             guard allows("GET", request, writer) else { return }
             let identity = try identify(request, isInternal)

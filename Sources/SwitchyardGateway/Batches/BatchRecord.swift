@@ -73,15 +73,20 @@ struct BatchRecord: Sendable, Equatable {
 
     /// Newest first, OpenAI's order, by the order the gateway recorded them (rowid: unlike
     /// `created_at`, in seconds, it never ties): the `limit + 1` batches after `after` (nil: from
-    /// the newest), so the caller can say `has_more`. Nil when `after` names no batch.
-    static func page(after: String?, limit: Int, _ db: SQLiteConnection) throws(StoreError) -> [BatchRecord]? {
+    /// the newest), so the caller can say `has_more`. Only the batches `owners` admits; nil when
+    /// `after` names no batch among them.
+    static func page(after: String?, limit: Int, owners: OwnerFilter = .everyone, _ db: SQLiteConnection) throws(StoreError) -> [BatchRecord]? {
         var records: [BatchRecord] = []
         var anchor = Int64.max
+        let owner = owners.condition()
+        let visible = owner.map { " AND " + $0.sql } ?? ""
+        let ownerValues = owner.map { [$0.value] } ?? []
         if let after {
-            guard case .integer(let rowid)? = try db.scalar("SELECT rowid FROM batches WHERE id = ?", [.text(after)]) else { return nil }
+            guard case .integer(let rowid)? = try db.scalar("SELECT rowid FROM batches WHERE id = ?\(visible)", [.text(after)] + ownerValues) else { return nil }
             anchor = rowid
         }
-        try db.query("SELECT \(columns) FROM batches WHERE rowid < ? ORDER BY rowid DESC LIMIT ?", [.integer(anchor), .integer(Int64(limit + 1))]) {
+        try db.query("SELECT \(columns) FROM batches WHERE rowid < ?\(visible) ORDER BY rowid DESC LIMIT ?",
+                     [.integer(anchor)] + ownerValues + [.integer(Int64(limit + 1))]) {
             records.append(BatchRecord($0))
         }
         return records

@@ -159,7 +159,7 @@ final class InlineResults: UpstreamResponseDelegate {
                 do throws(GatewayError) { try file.writer.commit() } catch { throw StoreError(.cannotOpen, error.message) }
                 try FileRecord.insert(FileRecord(
                     id: file.id, provider: "", upstreamID: file.id, filename: "\(row.id)_\(file.suffix).jsonl", purpose: "batch_output",
-                    bytes: file.writer.count, createdAt: now, expiresAt: nil, origin: file.origin), db)
+                    bytes: file.writer.count, createdAt: now, expiresAt: nil, origin: file.origin, keyID: row.keyID), db)
             }
             if try BatchUsageLedger.insertRows(totals.value, batch: row, discount: discount, lineRecords: lineRecords, db) { first.happened() }
             try BatchRecord.update(id: row.id, status: row.status, object: row.object, db)

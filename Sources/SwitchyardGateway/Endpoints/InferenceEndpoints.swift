@@ -90,8 +90,12 @@ struct InferenceEndpoints {
     /// response is read.
     private func createResponse(_ plan: ExecutionPlan, _ received: ResponsesRequest.Received, _ request: HTTPRequest, writer: ResponseWriter,
                                 context: LoopContext) throws(GatewayError) {
-        guard let previous = received.previousResponseID else {
-            execute(plan, try ResponsesRequest(received, receivedAt: request.receivedAt, store: responses, previous: nil), request, writer, context)
+        // A virtual key continues only its own responses, also where a native provider would
+        // resolve the id itself (one upstream account serves every key).
+        let owners = OwnerFilter(plan.caller)
+        let checksNative = owners.keyID != nil && received.parsed == nil
+        guard let previous = received.previousResponseID ?? (checksNative ? ResponsesRequest.Received.namedPreviousResponseID(request.body) : nil) else {
+            execute(plan, try ResponsesRequest(received, receivedAt: request.receivedAt, store: responses, owner: plan.caller?.keyID, previous: nil), request, writer, context)
             return
         }
         // Loop-confined values, carried to the completion that runs on this same loop.
@@ -103,10 +107,12 @@ struct InferenceEndpoints {
             do throws(GatewayError) {
                 let entry: ResponseStore.Entry?
                 switch result {
-                case .success(let found): entry = found
+                // Another key's response is not found, exactly like an unknown id.
+                case .success(let found): entry = found.flatMap { owners.admits($0.owner) ? $0 : nil }
                 case .failure(let error): throw StoredResponsesEndpoint.unavailable(error)
                 }
-                let created = try ResponsesRequest(received, receivedAt: receivedAt, store: endpoints.responses, previous: entry)
+                if checksNative, entry == nil { throw ResponsesRequest.previousNotFound(previous) }
+                let created = try ResponsesRequest(received, receivedAt: receivedAt, store: endpoints.responses, owner: plan.caller?.keyID, previous: entry)
                 let executor = PlanExecutor(plan: plan, request: created, writer: writer, services: endpoints.services, context: context, trace: trace)
                 executor.audit = audit
                 executor.start()

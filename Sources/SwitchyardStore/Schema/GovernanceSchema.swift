@@ -10,7 +10,9 @@
 ///   (`window_start`: the UTC day or month start in Unix seconds, 0 for `total`), so budgets
 ///   survive a restart and outlive usage retention.
 /// - `audit_entries`: request and response bodies, already redacted when configured.
-/// - `batches` gains its creator (`key_id`, `user`, `team`), for the usage records of its lines.
+/// - `batches` gains its creator (`key_id`, `user`, `team`), for the usage records of its lines
+///   and so a virtual key reaches only its own batches; `files` and `stored_responses` gain the
+///   creator's `key_id` for the same reason (`master` for the master key, NULL on an open gateway).
 enum GovernanceSchema {
     static let migration = Migration(version: 3, name: "governance", sql: """
         CREATE TABLE virtual_keys (
@@ -85,5 +87,7 @@ enum GovernanceSchema {
         ALTER TABLE batches ADD COLUMN key_id TEXT;
         ALTER TABLE batches ADD COLUMN user TEXT;
         ALTER TABLE batches ADD COLUMN team TEXT;
+        ALTER TABLE files ADD COLUMN key_id TEXT;
+        ALTER TABLE stored_responses ADD COLUMN key_id TEXT;
         """)
 }
