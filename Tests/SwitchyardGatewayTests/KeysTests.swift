@@ -177,10 +177,10 @@ import Testing
             #expect(try created?.get() == key)
             _ = wait { done in loop.execute { registry.create(doomed, on: loop, then: done) } } as Result<VirtualKey, GatewayError>?
             #expect(try registry.key(hash: secret.hash) == key && registry.activeCount(now: 150) == 1)
-            let replaced: Result<VirtualKey, GatewayError>? = wait { done in loop.execute { registry.replace(original, with: rotated, on: loop, then: done) } }
+            let replaced: Result<VirtualKey, GatewayError>? = wait { done in loop.execute { registry.change(id: original.id, on: loop, { $0 = rotated }, then: done) } }
             #expect(try replaced?.get() == rotated)
             #expect(try registry.key(hash: secret.hash) == nil)  // the old secret stops at once
-            let deleted: Result<Void, GatewayError>? = wait { done in loop.execute { registry.delete(doomed, on: loop, then: done) } }
+            let deleted: Result<Void, GatewayError>? = wait { done in loop.execute { registry.delete(id: doomed.id, on: loop, then: done) } }
             #expect((try? deleted?.get()) != nil)
             store.close()
         }
@@ -194,6 +194,53 @@ import Testing
         // Only the hash is stored: the secret's bytes are nowhere in the file.
         let bytes = try String(contentsOfFile: file.path, encoding: .isoLatin1)
         #expect(!bytes.contains(other.secret) && !bytes.contains(secret.secret))
+    }
+
+    /// Changes of one key issued back to back (each before the previous committed) take turns:
+    /// each applies to what the previous committed (no field set by one is lost to another's
+    /// stale copy), they complete in the order asked, and the store holds what memory does.
+    @Test func concurrentChangesOfOneKeyTakeTurnsAndLoseNothing() throws {
+        let file = ScratchFile()
+        defer { file.remove() }
+        let loop = try runningLoop()
+        defer { loop.stop() }
+        let secret = KeySecret.generate()
+        let key = VirtualKey(id: KeySecret.newID(), hash: secret.hash, prefix: secret.prefix, disabled: false, createdAt: 1, updatedAt: 1)
+        let rotations = (0..<2).map { _ in KeySecret.generate() }
+        let completed = ResultBox<[Int]>()
+        completed.value = []
+        let last: VirtualKey?
+        do {
+            let store = try Store(StoreOptions(path: file.path))
+            defer { store.close() }
+            let registry = try KeyRegistry.load(store: store)
+            _ = wait { done in loop.execute { registry.create(key, on: loop, then: done) } } as Result<VirtualKey, GatewayError>?
+            let finished: Bool? = wait { done in
+                loop.execute {
+                    for index in 0..<20 {
+                        registry.change(id: key.id, on: loop, { key in
+                            var metadata = key.metadata ?? JSONObject()
+                            metadata["k\(index)"] = .number(String(index))
+                            key.metadata = metadata
+                            if index == 5 { key.disabled = true }
+                            if index % 7 == 6 { key.hash = rotations[index / 7].hash }
+                            key.updatedAt = Int64(10 + index)
+                        }) { result in
+                            if case .success = result { completed.value!.append(index) }
+                            if index == 19 { done(true) }
+                        }
+                    }
+                }
+            }
+            #expect(finished == true)
+            #expect(completed.value == Array(0..<20))
+            last = registry.key(id: key.id)
+            #expect(last?.disabled == true && last?.metadata?.count == 20 && last?.updatedAt == 29)
+            #expect(try registry.key(hash: rotations[1].hash) == last && registry.key(hash: rotations[0].hash) == nil && registry.key(hash: secret.hash) == nil)
+        }
+        let store = try Store(StoreOptions(path: file.path))
+        defer { store.close() }
+        #expect(try KeyRegistry.load(store: store).list() == [last].compactMap { $0 })
     }
 
     @Test func aFailedWriteLeavesTheRegistryAsItWas() throws {

@@ -59,9 +59,7 @@ struct AdminKeysEndpoint {
     }
 
     private func found(_ id: Substring) throws(GatewayError) -> VirtualKey {
-        guard let key = registry.key(id: String(id)) else {
-            throw GatewayError(status: 404, type: "invalid_request_error", code: "key_not_found", message: "No virtual key with id '\(id)'.")
-        }
+        guard let key = registry.key(id: String(id)) else { throw KeyRegistry.notFound(String(id)) }
         return key
     }
 
@@ -94,26 +92,32 @@ struct AdminKeysEndpoint {
         }
     }
 
+    /// `PATCH`: the body's fields are applied to the record as the key's previous change left
+    /// it (in the key's turn, `KeyRegistry.change`), never to a copy read before: a concurrent
+    /// change of other fields is kept.
     private func change(_ key: VirtualKey, _ request: HTTPRequest, now: Int64, _ writer: ResponseWriter) throws(GatewayError) {
-        var changed = key
-        try KeyRequestBody.apply(request.body, to: &changed, now: now, patch: true)
-        changed.updatedAt = now
-        registry.replace(key, with: changed, on: writer.loop) { result in Self.answer(result, secret: nil, status: 200, writer) }
+        var probe = key
+        try KeyRequestBody.apply(request.body, to: &probe, now: now, patch: true)  // a bad body is answered at once
+        let body = request.body
+        registry.change(id: key.id, on: writer.loop, { key throws(GatewayError) in
+            try KeyRequestBody.apply(body, to: &key, now: now, patch: true)
+            key.updatedAt = now
+        }) { result in Self.answer(result, secret: nil, status: 200, writer) }
     }
 
     /// A new secret for the same id; the old one stops working when the answer goes out.
     private func rotate(_ key: VirtualKey, now: Int64, _ writer: ResponseWriter) {
         let secret = KeySecret.generate()
-        var rotated = key
-        rotated.hash = secret.hash
-        rotated.prefix = secret.prefix
-        rotated.rotatedAt = now
-        rotated.updatedAt = now
-        registry.replace(key, with: rotated, on: writer.loop) { result in Self.answer(result, secret: secret.secret, status: 200, writer) }
+        registry.change(id: key.id, on: writer.loop, { key in
+            key.hash = secret.hash
+            key.prefix = secret.prefix
+            key.rotatedAt = now
+            key.updatedAt = now
+        }) { result in Self.answer(result, secret: secret.secret, status: 200, writer) }
     }
 
     private func delete(_ key: VirtualKey, _ writer: ResponseWriter) {
-        registry.delete(key, on: writer.loop) { result in
+        registry.delete(id: key.id, on: writer.loop) { result in
             switch result {
             case .success:
                 var json = JSONWriter(capacity: 96)

@@ -8,7 +8,9 @@ import Synchronization
 ///
 /// Loaded once at start (`load`, on the starting thread). Changes go to the store first, off the
 /// loop (`store.write(onLoop:)`), and reach the maps only once the write committed, so memory
-/// never holds what the store does not. Threading: every method is thread-safe (one mutex, held
+/// never holds what the store does not. Changes of one key take turns (`KeyTurns`): each is
+/// applied to the record its predecessor committed, and store, memory and Redis see them in
+/// the same order. Threading: every method is thread-safe (one mutex, held
 /// for a dictionary operation); completions run on the loop named.
 ///
 /// With `redis:` (`shared`), the replicas' shared keys answer first (`SharedKeys`, trusted for
@@ -25,6 +27,8 @@ final class KeyRegistry: KeyDirectory {
     let store: Store
     /// The keys shared through Redis; nil without `redis:` (then these maps are all there is).
     let shared: SharedKeys?
+    /// Changes of one key take turns: each reads what the previous committed.
+    private let turns = KeyTurns()
 
     init(store: Store, keys: [VirtualKey], shared: SharedKeys? = nil) {
         self.store = store
@@ -76,32 +80,52 @@ final class KeyRegistry: KeyDirectory {
         }
     }
 
-    /// Stores `key` over the record with its id (`previous`, as read before the change), then
-    /// serves it: a rotated secret's old hash stops working at once (on other replicas within
-    /// `redis.key_cache`). With `redis:` the key may come from another replica: its row is
-    /// written here whether or not this store had it.
-    func replace(_ previous: VirtualKey, with key: VirtualKey, on loop: EventLoop, then completion: @escaping (Result<VirtualKey, GatewayError>) -> Void) {
+    /// Changes the key with `id`: `edit` runs against the record as the key's previous change
+    /// committed it (changes of one key take turns, `KeyTurns`), so it changes only its own
+    /// fields; then the record is stored and served (a rotated secret's old hash stops working at
+    /// once; on other replicas within `redis.key_cache`), and shared with `redis:`. `edit` runs on
+    /// `loop`; its error is the answer. With `redis:` the key may come from another replica: its
+    /// row is written here whether or not this store had it.
+    func change(id: String, on loop: EventLoop, _ edit: @escaping (inout VirtualKey) throws(GatewayError) -> Void,
+                then completion: @escaping (Result<VirtualKey, GatewayError>) -> Void) {
         let upsert = shared != nil
-        store.write(onLoop: loop, { db throws(StoreError) in
-            if upsert { try KeyRecords.upsert(key, db) } else { try KeyRecords.update(key, db) }
-        }) { [self] result in
-            if case .failure(let error) = result { return completion(.failure(Self.storeFailed(error))) }
-            install(key, replacing: previous)
-            share(key, on: loop, then: completion)
+        let started = turns.take(id, on: loop) { [self] done in
+            guard let previous = key(id: id) else { done(); return completion(.failure(Self.notFound(id))) }
+            var changed = previous
+            do throws(GatewayError) { try edit(&changed) } catch { done(); return completion(.failure(error)) }
+            let key = changed
+            store.write(onLoop: loop, { db throws(StoreError) in
+                if upsert { try KeyRecords.upsert(key, db) } else { try KeyRecords.update(key, db) }
+            }) { [self] result in
+                if case .failure(let error) = result { done(); return completion(.failure(Self.storeFailed(error))) }
+                install(key, replacing: previous)
+                share(key, on: loop) { result in done(); completion(result) }
+            }
         }
+        if !started { completion(.failure(KeyTurns.busy(id))) }
     }
 
-    func delete(_ key: VirtualKey, on loop: EventLoop, then completion: @escaping (Result<Void, GatewayError>) -> Void) {
-        store.write(onLoop: loop, { db throws(StoreError) in try KeyRecords.delete(id: key.id, db) }) { [self] result in
-            if case .failure(let error) = result { return completion(.failure(Self.storeFailed(error))) }
-            maps.withLock { maps in
-                if let current = maps.byID.removeValue(forKey: key.id) { maps.byHash.removeValue(forKey: current.hash) }
-            }
-            guard let shared else { return completion(.success(())) }
-            shared.unpublish(id: key.id, on: loop) { failure in
-                completion(failure.map { .failure(Self.notShared($0)) } ?? .success(()))
+    /// Deletes the key with `id`, in its turn after the changes before it (`KeyTurns`).
+    func delete(id: String, on loop: EventLoop, then completion: @escaping (Result<Void, GatewayError>) -> Void) {
+        let started = turns.take(id, on: loop) { [self] done in
+            guard key(id: id) != nil else { done(); return completion(.failure(Self.notFound(id))) }
+            store.write(onLoop: loop, { db throws(StoreError) in try KeyRecords.delete(id: id, db) }) { [self] result in
+                if case .failure(let error) = result { done(); return completion(.failure(Self.storeFailed(error))) }
+                maps.withLock { maps in
+                    if let current = maps.byID.removeValue(forKey: id) { maps.byHash.removeValue(forKey: current.hash) }
+                }
+                guard let shared else { done(); return completion(.success(())) }
+                shared.unpublish(id: id, on: loop) { failure in
+                    done()
+                    completion(failure.map { .failure(Self.notShared($0)) } ?? .success(()))
+                }
             }
         }
+        if !started { completion(.failure(KeyTurns.busy(id))) }
+    }
+
+    static func notFound(_ id: String) -> GatewayError {
+        GatewayError(status: 404, type: "invalid_request_error", code: "key_not_found", message: "No virtual key with id '\(id)'.")
     }
 
     /// This replica's own keys (its store's), whatever the shared copy holds.

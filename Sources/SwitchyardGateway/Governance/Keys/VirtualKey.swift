@@ -2,7 +2,8 @@ import SwitchyardCore
 import SwitchyardJSON
 
 /// One virtual key as the gateway holds it (the `virtual_keys` row): never the secret, only its
-/// SHA-256 (`hash`) and `prefix`. A value: the registry replaces records, never edits them.
+/// SHA-256 (`hash`) and `prefix`. A value: the registry replaces records (one change of a key
+/// at a time, `KeyTurns`), never edits them in place.
 struct VirtualKey: Sendable, Equatable {
     var id: String
     var hash: String
