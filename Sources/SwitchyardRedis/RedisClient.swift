@@ -11,22 +11,22 @@ import SwitchyardPosix
 public final class RedisClient: Sendable {
     public let settings: RedisSettings
     public let status: RedisStatus
-    private let target: RedisSettings.Endpoint
+    private let resolver: RedisEndpointResolver
     private let connections = Mutex<[ObjectIdentifier: RedisConnection]>([:])
 
     /// `log(up, message)`: the process-wide up/down transitions, once each. Resolves a host name
-    /// here (call it off the loops, at start).
+    /// here (call it off the loops, at start); again off the loops before each reconnection.
     public init(settings: RedisSettings, log: @escaping @Sendable (_ up: Bool, _ message: String) -> Void) {
         self.settings = settings
         self.status = RedisStatus(log: log)
-        self.target = RedisEndpointResolution.resolve(settings.endpoint)
+        self.resolver = RedisEndpointResolver(settings.endpoint)
     }
 
     /// Makes this loop's connection and starts connecting (on the loop). Attaching twice is a no-op.
     public func attach(_ loop: EventLoop) {
         let connection = connections.withLock { map -> RedisConnection? in
             guard map[ObjectIdentifier(loop)] == nil else { return nil }
-            let made = RedisConnection(loop: loop, settings: settings, target: target, status: status)
+            let made = RedisConnection(loop: loop, settings: settings, resolver: resolver, status: status)
             map[ObjectIdentifier(loop)] = made
             return made
         }

@@ -12,8 +12,13 @@ final class RedisConnection: @unchecked Sendable {
 
     let loop: EventLoop
     private let settings: RedisSettings
-    /// The endpoint with its host already resolved to an address (no DNS on the loop).
-    private let target: RedisSettings.Endpoint
+    /// Where to connect, as an address: hiredis is never given a host name (its getaddrinfo
+    /// would block the loop). A name is resolved again off the loop before each reconnection.
+    private let resolver: RedisEndpointResolver
+    /// A resolution is running on the resolver's thread for this connection.
+    private var resolving = false
+    /// Set when the connection went down: the next attempt resolves the name first.
+    private var resolveBeforeConnecting = false
     private let status: RedisStatus
     private(set) var state: State = .down
     private var link: RedisLink?
@@ -26,10 +31,10 @@ final class RedisConnection: @unchecked Sendable {
     /// script is kept too, so its identity cannot be reused by another object.
     var loadedScripts: [ObjectIdentifier: (script: RedisScript, sha: [UInt8])] = [:]
 
-    init(loop: EventLoop, settings: RedisSettings, target: RedisSettings.Endpoint, status: RedisStatus) {
+    init(loop: EventLoop, settings: RedisSettings, resolver: RedisEndpointResolver, status: RedisStatus) {
         self.loop = loop
         self.settings = settings
-        self.target = target
+        self.resolver = resolver
         self.status = status
         status.connectionAdded()
     }
@@ -100,13 +105,46 @@ final class RedisConnection: @unchecked Sendable {
 
     // MARK: connecting
 
+    /// Connects (on the loop). A host name that never resolved, or a reconnection, resolves on
+    /// the resolver's thread first; meanwhile the connection stays down and commands fail at once.
     func start() {
-        guard !closed, link == nil else { return }
+        guard !closed, link == nil, !resolving else { return }
         reconnectTimer = nil
+        let known = resolver.current
+        var unresolved = false
+        if case .failure(let failure) = known {
+            unresolved = true
+            downReason = failure.message
+        }
+        if resolver.isName && (resolveBeforeConnecting || unresolved) {
+            resolving = true
+            resolver.refresh(on: loop) { [weak self] answer in
+                guard let self else { return }
+                self.resolving = false
+                self.resolveBeforeConnecting = false
+                self.connect(to: answer)
+            }
+            return
+        }
+        connect(to: known)
+    }
+
+    private func connect(to answer: Result<RedisSettings.Endpoint, RedisResolutionFailure>) {
+        guard !closed, link == nil else { return }
         let created: UnsafeMutablePointer<redisAsyncContext>?
-        switch target {
-        case .tcp(let host, let port): created = redisAsyncConnect(host, Int32(port))
-        case .unix(let path): created = redisAsyncConnectUnix(path)
+        switch answer {
+        case .failure(let failure):
+            wentDown(failure.message)
+            return
+        case .success(.tcp(let host, let port)):
+            // Only ever a numeric address here: a name would make hiredis block the loop in DNS.
+            guard RedisEndpointResolution.isAddress(host) else {
+                wentDown("\(host) is not an address (internal error: unresolved name)")
+                return
+            }
+            created = redisAsyncConnect(host, Int32(port))
+        case .success(.unix(let path)):
+            created = redisAsyncConnectUnix(path)
         }
         guard let context = created else {
             wentDown("cannot allocate a connection")
@@ -190,6 +228,7 @@ final class RedisConnection: @unchecked Sendable {
         state = .down
         downReason = reason
         loadedScripts = [:]
+        resolveBeforeConnecting = true
         // Closed at shutdown: not an outage (nothing logged, no reconnection).
         if closed { status.connectionClosed(wasUp: wasUp) } else { status.connectionDown(wasUp: wasUp, settings.endpoint.description, reason: reason) }
         scheduleReconnect()

@@ -2,8 +2,9 @@
 /// (this module does not depend on the config module).
 public struct RedisSettings: Sendable, Equatable {
     public enum Endpoint: Sendable, Equatable, CustomStringConvertible {
-        /// A host (name or address) and port. A name is resolved once, when the client is made,
-        /// off the loops: hiredis would otherwise resolve it with a blocking getaddrinfo on a loop.
+        /// A host (name or address) and port. A name is resolved when the client is made and
+        /// before each reconnection, always off the loops: hiredis is only given addresses (it
+        /// would otherwise resolve with a blocking getaddrinfo on a loop).
         case tcp(host: String, port: Int)
         /// A unix socket path.
         case unix(path: String)

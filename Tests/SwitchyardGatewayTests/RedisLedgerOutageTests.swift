@@ -96,6 +96,52 @@ import Testing
         #expect(TestLoop.eventually(seconds: 5) { replica.ledger.counters.settlementsLost == 1 })
     }
 
+    @Test("an admission that timed out after its script ran has its lease released once Redis answers")
+    func timedOutAdmissionIsReleased() throws {
+        let server = try RedisServerProcess()
+        let replica = try RedisReplica(server, policy: .failClosed, timeoutMs: 100)
+        defer { replica.stop() }
+        // Loads the script, so the next admission is one EVALSHA that Redis keeps in its socket.
+        let warm = try #require(replica.admit(request([scope], cost: 50)).settlement)
+        replica.settle(warm, cost: 0, tokens: 0)
+        #expect(replica.command(["ZCARD", "sy:conc:key:k"]) == .integer(0))
+        server.pause()
+        let refused = try #require(replica.admit(request([scope], cost: 50)).refusal)
+        #expect(refused.code == "governance_unavailable")
+        server.resume()
+        // The paused server runs the admission when it wakes; the release follows and frees it.
+        #expect(TestLoop.eventually(seconds: 5) { replica.ledger.counters.releasedLeases == 1 })
+        #expect(replica.command(["ZCARD", "sy:conc:key:k"]) == .integer(0))
+        #expect(replica.spend([scope], now: unixNanoseconds()).first?.reserved == 0)
+        #expect(replica.ledger.pendingReleases.load(ordering: .relaxed) == 0)
+        // Concurrency 1: a new admission gets the slot.
+        #expect(replica.admit(request([scope])).settlement is RedisLedgerSettlement)
+    }
+
+    @Test("a release for a lease that was never admitted changes nothing, and the late admission is not counted")
+    func releaseBeforeAdmission() throws {
+        let server = try RedisServerProcess()
+        let replica = try RedisReplica(server, policy: .failClosed)
+        defer { replica.stop() }
+        let admission = RedisLedgerAdmission(request([scope], cost: 50), lease: "req:released", leaseMilliseconds: 600_000)
+        let release = RedisLedgerSettlement(ledger: replica.ledger, admission: admission, loop: replica.loop.loop, responseHeaders: [])
+        let (keys, arguments) = release.script(cost: 0, tokens: 0, nowMilliseconds: admission.nowMilliseconds)
+        let client = replica.client
+        let released = replica.loop.wait { (eventLoop, done: @escaping (Result<RedisReply, RedisFailure>) -> Void) in
+            client.evaluate(RedisLedgerScripts.settle, keys: keys, arguments: arguments, on: eventLoop, then: done)
+        }
+        #expect(released == .success(.integer(1)))
+        #expect(replica.command(["ZCARD", "sy:conc:key:k"]) == .integer(0))
+        #expect(replica.spend([scope], now: unixNanoseconds()).first.map { ($0.spent, $0.reserved) } ?? (-1, -1) == (0, 0))
+        // The admission's own copy, arriving after its release (an old connection's bytes).
+        let late = replica.loop.wait { (eventLoop, done: @escaping (Result<RedisReply, RedisFailure>) -> Void) in
+            client.evaluate(RedisLedgerScripts.admit, keys: admission.keys, arguments: admission.arguments, on: eventLoop, then: done)
+        }
+        #expect(late == .success(.array([.integer(-1), .bulk(Array("released".utf8))])))
+        #expect(replica.command(["ZCARD", "sy:conc:key:k"]) == .integer(0))
+        #expect(replica.spend([scope], now: unixNanoseconds()).first?.reserved == 0)
+    }
+
     @Test("/metrics: redis up, failed commands, admissions by policy")
     func metrics() throws {
         let server = try RedisServerProcess()
@@ -115,5 +161,14 @@ import Testing
         #expect(rendered.contains("\nswitchyard_redis_up 0\n"))
         #expect(rendered.contains("switchyard_governance_unavailable_total{policy=\"fail_closed\"} 1\n"))
         #expect(rendered.contains("\nswitchyard_redis_failed_commands_total 1\n"))
+    }
+}
+
+@Suite struct RedisLeaseLengthTests {
+    @Test("a lease lasts the request deadline and a minute when one is set, else 10 minutes")
+    func leaseFollowsTheDeadline() {
+        #expect(RedisLedger.leaseSeconds(requestDeadlineNanoseconds: 0) == 600)
+        #expect(RedisLedger.leaseSeconds(requestDeadlineNanoseconds: 120_000_000_000) == 180)
+        #expect(RedisLedger.leaseSeconds(requestDeadlineNanoseconds: 1_500_000_000) == 62)
     }
 }

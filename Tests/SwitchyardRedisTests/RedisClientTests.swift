@@ -211,4 +211,67 @@ import SwitchyardRedis
         #expect(Self.attachAndWaitUp(loop, client))
         #expect(Self.run(loop, client, ["PING"]) == .success(.status("PONG")))
     }
+
+    /// The worst lateness (ms) of a 10 ms timer re-armed on `loop` for `ticks` ticks.
+    static func worstTimerLateness(_ loop: TestLoop, ticks: Int) -> UInt64? {
+        loop.wait(seconds: 30) { eventLoop, done in
+            final class Ticker { var left = 0; var worst: UInt64 = 0 }
+            let ticker = Ticker()
+            ticker.left = ticks
+            func arm() {
+                let due = monotonicNanoseconds() + 10_000_000
+                eventLoop.schedule(after: 10_000_000) {
+                    let now = monotonicNanoseconds()
+                    ticker.worst = max(ticker.worst, now > due ? (now - due) / 1_000_000 : 0)
+                    ticker.left -= 1
+                    if ticker.left == 0 { done(ticker.worst) } else { arm() }
+                }
+            }
+            arm()
+        }
+    }
+
+    /// hiredis is never handed a host name (its getaddrinfo would block the loop on every
+    /// reconnection): a name that does not resolve is resolved again off the loop before each
+    /// attempt, commands fail at once meanwhile saying why, and the loop's timers stay on time.
+    @Test func aNameThatDoesNotResolveFailsFastOffTheLoop() throws {
+        let loop = try TestLoop()
+        defer { loop.stop() }
+        let client = RedisClient(settings: RedisSettings(endpoint: .tcp(host: "redis.invalid", port: 6379), reconnectCapNanoseconds: 100_000_000),
+                                 log: { _, _ in })
+        defer { client.close() }
+        client.attach(loop.loop)
+        for _ in 0..<20 {
+            let started = monotonicNanoseconds()
+            guard case .failure(.unavailable(let reason)) = Self.run(loop, client, ["PING"]) else {
+                Issue.record("a name that does not resolve: the command must fail as unavailable")
+                return
+            }
+            #expect(monotonicNanoseconds() - started < 100_000_000, "failed at once")
+            #expect(reason.contains("redis.invalid does not resolve"), "the resolver's reason, not hiredis's: \(reason)")
+            usleep(20_000)
+        }
+        // Reconnection attempts every 100 ms for 1.5 s while a timer ticks every 10 ms.
+        let worst = try #require(Self.worstTimerLateness(loop, ticks: 150))
+        #expect(worst < 100, "the loop's timers stay on time while reconnecting: worst \(worst) ms late")
+        #expect(!client.status.isUp)
+    }
+
+    /// A name that resolves (localhost): connects, and reconnects (resolving again off the loop)
+    /// after the server restarts.
+    @Test func aNameReconnectsAfterARestart() throws {
+        let server = try RedisServerProcess()
+        let loop = try TestLoop()
+        defer { loop.stop() }
+        let client = RedisClient(settings: RedisSettings(endpoint: .tcp(host: "localhost", port: server.port), reconnectCapNanoseconds: 200_000_000),
+                                 log: { _, _ in })
+        defer { client.close() }
+        #expect(Self.attachAndWaitUp(loop, client))
+        #expect(Self.run(loop, client, ["PING"]) == .success(.status("PONG")))
+        server.stop()
+        #expect(TestLoop.eventually { !client.isUp(on: loop.loop) })
+        try server.start()
+        #expect(TestLoop.eventually { client.isUp(on: loop.loop) })
+        #expect(Self.run(loop, client, ["PING"]) == .success(.status("PONG")))
+    }
 }

@@ -70,7 +70,8 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
         let shared: SharedKeys?
         if let redisConfig = config.redis {
             let redisLedger = RedisLedger.make(config: redisConfig, fallback: localLedger, metrics: metrics, log: log,
-                                               currency: config.pricing.currency, clock: localLedger.clock)
+                                               currency: config.pricing.currency, clock: localLedger.clock,
+                                               leaseSeconds: RedisLedger.leaseSeconds(requestDeadlineNanoseconds: config.server.requestDeadline.nanoseconds))
             redis = redisLedger
             ledger = redisLedger
             shared = SharedKeys(client: redisLedger.client, config: redisConfig, log: log)

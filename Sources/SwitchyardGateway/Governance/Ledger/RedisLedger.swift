@@ -1,3 +1,4 @@
+import Synchronization
 import SwitchyardConfig
 import SwitchyardCore
 import SwitchyardPosix
@@ -25,6 +26,9 @@ final class RedisLedger: GovernanceLedger {
     let clock: LedgerClock
     let leaseMilliseconds: Int64
     let counters = RedisLedgerCounters()
+    /// Admissions whose answer was lost, their lease waiting to be released (RedisLedgerRelease).
+    let pendingReleases = Atomic<Int>(0)
+    static let pendingReleasesLimit = 10_000
 
     /// The fallback's spend: what it admitted and settled while Redis was away.
     func flushSpend() { fallback.flushSpend() }
@@ -49,6 +53,9 @@ final class RedisLedger: GovernanceLedger {
             switch result {
             case .success(let answer): reply = answer
             case .failure(let failure):
+                // Timed out or lost on the way: the script may have run and hold a slot and a
+                // reservation nobody will settle. Released once Redis answers again.
+                if case .unavailable = failure {} else { releaseLater(admission, on: loop) }
                 unavailable(failure.description, request, on: loop, then: then)
                 return
             }

@@ -35,7 +35,7 @@ struct RedisLedgerAdmission {
 
     var keys: [String] {
         var keys: [String] = []
-        keys.reserveCapacity(request.scopes.count * 9)
+        keys.reserveCapacity(request.scopes.count * 9 + 1)
         for scope in request.scopes {
             let id = scope.id
             keys.append(RedisLedgerKeys.concurrency(id))
@@ -50,6 +50,8 @@ struct RedisLedgerAdmission {
             keys.append(RedisLedgerKeys.reservationLeases(id, period, window: window))
             keys.append(RedisLedgerKeys.reservationAmounts(id, period, window: window))
         }
+        // Set when this lease was released before the script ran (RedisLedgerRelease).
+        keys.append(RedisLedgerKeys.settled(lease))
         return keys
     }
 

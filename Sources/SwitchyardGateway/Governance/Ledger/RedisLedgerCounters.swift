@@ -8,6 +8,9 @@ final class RedisLedgerCounters: Sendable {
     private let retried = Atomic<UInt64>(0)
     private let lost = Atomic<UInt64>(0)
     private let doubles = Atomic<UInt64>(0)
+    private let releasesQueued = Atomic<UInt64>(0)
+    private let releasesSent = Atomic<UInt64>(0)
+    private let releasesDropped = Atomic<UInt64>(0)
     private let inOutage = Atomic<Bool>(false)
     private let lossLogged = Atomic<Bool>(false)
 
@@ -16,6 +19,10 @@ final class RedisLedgerCounters: Sendable {
     var settlementRetries: UInt64 { retried.load(ordering: .relaxed) }
     var settlementsLost: UInt64 { lost.load(ordering: .relaxed) }
     var doubleSettlements: UInt64 { doubles.load(ordering: .relaxed) }
+    /// Leases of admissions whose answer was lost: queued for release, released, dropped (bound).
+    var releasedLeasesQueued: UInt64 { releasesQueued.load(ordering: .relaxed) }
+    var releasedLeases: UInt64 { releasesSent.load(ordering: .relaxed) }
+    var droppedLeaseReleases: UInt64 { releasesDropped.load(ordering: .relaxed) }
     var isInOutage: Bool { inOutage.load(ordering: .relaxed) }
 
     func failedOpen() { open.add(1, ordering: .relaxed) }
@@ -26,6 +33,9 @@ final class RedisLedgerCounters: Sendable {
         lost.add(1, ordering: .relaxed)
         return !lossLogged.exchange(true, ordering: .relaxed)
     }
+    func releaseQueued() { releasesQueued.add(1, ordering: .relaxed) }
+    func releaseSent() { releasesSent.add(1, ordering: .relaxed) }
+    func releaseDropped() { releasesDropped.add(1, ordering: .relaxed) }
     func doubleSettlement() { doubles.add(1, ordering: .relaxed) }
 
     /// True for the first failure of an outage (log it once).

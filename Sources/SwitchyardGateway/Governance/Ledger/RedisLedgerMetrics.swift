@@ -28,5 +28,9 @@ final class RedisLedgerMetrics: MetricsGaugeSource {
         text.sample("switchyard_governance_unavailable_total", [("policy", "fail_closed")], counters.failClosedRefusals)
         text.family("switchyard_redis_settlements_lost_total", .counter, help: "Settlements Redis did not take after a retry (their leases expire; their cost is not counted).")
         text.sample("switchyard_redis_settlements_lost_total", [], counters.settlementsLost)
+        text.family("switchyard_redis_lease_releases_total", .counter, help: "Leases of admissions whose Redis answer was lost (timeout, dropped connection), released once Redis answered again.")
+        text.sample("switchyard_redis_lease_releases_total", [], counters.releasedLeases)
+        text.family("switchyard_redis_lease_releases_dropped_total", .counter, help: "Such releases not kept because 10,000 were already waiting (their leases expire by themselves).")
+        text.sample("switchyard_redis_lease_releases_dropped_total", [], counters.droppedLeaseReleases)
     }
 }

@@ -25,7 +25,9 @@ enum RedisLedgerScripts {
         """
 
     /// KEYS, 9 per scope: conc, rpm previous, rpm current, tpm previous, tpm current, spent,
-    /// reserved, reservation leases, reservation amounts.
+    /// reserved, reservation leases, reservation amounts; last, the lease's settled marker (set:
+    /// the lease was released already, its admission's answer lost; it is not counted, and the
+    /// reply is {-1, 'released'}).
     /// ARGV: now (Unix ms), lease, lease expiry (Unix ms), estimated cost, estimated tokens,
     /// scope count, then 5 per scope: concurrency, rpm, tpm, budget limit (-1 = none), how long
     /// the budget window's keys live (ms; -1 = no expiry, `total`).
@@ -35,6 +37,7 @@ enum RedisLedgerScripts {
     static let admit = RedisScript(freeExpired + """
         local now, lease, expiry = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
         local cost, tokens, n = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+        if redis.call('EXISTS', KEYS[n * 9 + 1]) == 1 then return {-1, 'released'} end
         local into = now % 60000
         local function int(x) return string.format('%d', x) end
         local function get(key) return tonumber(redis.call('GET', key) or '0') end

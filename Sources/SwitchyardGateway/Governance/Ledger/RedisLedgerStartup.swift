@@ -8,14 +8,25 @@ extension RedisLedger {
     /// No connection yet: `attach(_:)` once the loops exist. Call once per process, before
     /// traffic; the ledger outlives reloads (a changed `redis:` needs a restart).
     static func make(
-        config: RedisConfig, fallback: any GovernanceLedger, metrics: GatewayMetrics, log: GatewayLog, currency: String, clock: LedgerClock
+        config: RedisConfig, fallback: any GovernanceLedger, metrics: GatewayMetrics, log: GatewayLog, currency: String, clock: LedgerClock,
+        leaseSeconds: Int = RedisLedger.defaultLeaseSeconds
     ) -> RedisLedger {
         let client = RedisClient(settings: RedisSettings(config), log: { up, message in
             if up { log.info(message) } else { log.warn(message) }
         })
-        let ledger = RedisLedger(client: client, config: config, fallback: fallback, log: log, currency: currency, clock: clock)
+        let ledger = RedisLedger(client: client, config: config, fallback: fallback, log: log, currency: currency, clock: clock, leaseSeconds: leaseSeconds)
         metrics.register(RedisLedgerMetrics(ledger: ledger))
         return ledger
+    }
+
+    static let defaultLeaseSeconds = 600
+    static let leaseMarginSeconds = 60
+
+    /// How long a lease holds when its request never settles: `server.request_deadline` (as set
+    /// at start) and a minute of margin when one is set, else 10 minutes.
+    static func leaseSeconds(requestDeadlineNanoseconds: UInt64) -> Int {
+        guard requestDeadlineNanoseconds > 0 else { return defaultLeaseSeconds }
+        return Int((requestDeadlineNanoseconds + 999_999_999) / 1_000_000_000) + leaseMarginSeconds
     }
 
     /// One connection per loop (each connects on its loop).
