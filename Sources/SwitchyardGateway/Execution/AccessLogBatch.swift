@@ -36,7 +36,9 @@ final class AccessLogBatch {
             pending.append(contentsOf: bytes)
         }
         if timer == nil {
-            timer = loop.schedule(after: Self.flushDelay) { [unowned self] in
+            // Weak: a loop context (a test's gateway) may go before its batch's timer fires.
+            timer = loop.schedule(after: Self.flushDelay) { [weak self] in
+                guard let self else { return }
                 timer = nil
                 flush()
             }
