@@ -1,6 +1,8 @@
 """Renders a benchmark result: a markdown table of figures and ratios, and an SVG chart of the
 throughput frontier (p99 latency against offered rate), so a person can look rather than read."""
 
+import json
+
 
 def ratio(value, base):
     return f"{value / base:.2f}×" if value and base else "n/a"
@@ -13,7 +15,8 @@ def markdown(r):
     for key, section in (("latency_c1", latency_section), ("throughput", throughput_section),
                          ("streaming", streaming_section), ("concurrent_streams", concurrent_section),
                          ("memory_kib", memory_section), ("guardrail_cost", guardrail_section),
-                         ("passthrough_cost", passthrough_section), ("batch_cost", batches_section)):
+                         ("passthrough_cost", passthrough_section), ("batch_cost", batches_section),
+                         ("governance_cost", governance_section)):
         if key in r:
             lines += ["", *section(r)]
     return "\n".join(line for line in lines if line is not None) + "\n"
@@ -226,6 +229,44 @@ def batches_section(r):
 
 
 COLORS = {"direct": "#888888", "switchyard": "#d9480f", "nginx": "#2b8a3e", "litellm": "#1c7ed6"}
+
+
+def with_added_ratio(row, added, key, digits):
+    """`value (+added, ratio×)` over bare; the bare row shows the value alone."""
+    if row.get(key) is None:
+        return ""
+    text = f"{row[key]:,.{digits}f}"
+    if added is None or key not in added:
+        return text
+    difference, times = added[key]
+    return f"{text} ({difference:+,.{digits}f}, {times:.2f}×)"
+
+
+def governance_section(r):
+    g = r["governance_cost"]
+    lines = ["## Governance cost (added over the bare gateway and ratio in parentheses)", "",
+             "Chat at concurrency 1 (bench/chat-request.json, not streamed), every request with the setup's virtual key; "
+             "latency as the client sees it (µs), CPU µs and callgrind instructions of the gateway process per request:", "",
+             "| setup | what | instructions/request | p50 | p99 | mean | CPU µs/request | errors |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, row in g["chat"].items():
+        added = g["chat_added"].get(name)
+        lines.append(f"| {name} | {g['setups'][name]} | {with_added_ratio(row, added, 'instructions', 0)} | "
+                     f"{with_added_ratio(row, added, 'p50_us', 1)} | {with_added_ratio(row, added, 'p99_us', 1)} | "
+                     f"{with_added_ratio(row, added, 'mean_us', 1)} | {with_added_ratio(row, added, 'cpu_us_per_request', 1)} | "
+                     f"{row['errors']} |")
+    for name, reason in g.get("not_measured", {}).items():
+        lines += ["", f"Not measured: {name} ({reason})."]
+    lines += ["", "Checks (after the latency rounds): " + "; ".join(
+        f"{name}: {json.dumps(seen)}" for name, seen in g["checks"].items())]
+    for name, functions in g.get("profile", {}).items():
+        lines += ["", f"Where a request's instructions go in `{name}` (callgrind_annotate --inclusive=yes, "
+                      "per request: the two callgrind runs' difference ÷ requests; governance, store and Redis code only, "
+                      "top 25; inclusive counts of a function that calls on into the request's continuation "
+                      "(an admission's `then`) include that continuation):", "",
+                  "| instructions/request (inclusive) | function |", "| ---: | --- |"]
+        lines += [f"| {per:,.0f} | `{function}` |" for function, per in functions[:25]]
+    return lines
 
 
 def frontier_svg(r):
