@@ -215,8 +215,13 @@ def attribution(small, big, requests, top=60):
     grown = {name: (count - before.get(name, 0)) / requests for name, count in after.items()}
     biggest = sorted(((name, per) for name, per in grown.items() if per >= 1 and GOVERNANCE_CODE.search(name)),
                      key=lambda item: -item[1])[:top]
-    return [(name.replace(targets.ROOT + "/", ""), round(per, 1))
-            for name, per in zip(demangled([name for name, _ in biggest]), (per for _, per in biggest))]
+    listed, seen = [], set()
+    for name, per in zip(demangled([name for name, _ in biggest]), (per for _, per in biggest)):
+        name = name.replace(targets.ROOT + "/", "")
+        if name not in seen:   # specializations and thunks demangle to the same text: the biggest stands for them
+            seen.add(name)
+            listed.append((name, round(per, 1)))
+    return listed
 
 
 def demangled(names):

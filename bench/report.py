@@ -262,10 +262,10 @@ def governance_section(r):
     for name, functions in g.get("profile", {}).items():
         lines += ["", f"Where a request's instructions go in `{name}` (callgrind_annotate --inclusive=yes, "
                       "per request: the two callgrind runs' difference ÷ requests; governance, store and Redis code only, "
-                      "top 25; inclusive counts of a function that calls on into the request's continuation "
+                      "top 15; inclusive counts of a function that calls on into the request's continuation "
                       "(an admission's `then`) include that continuation):", "",
                   "| instructions/request (inclusive) | function |", "| ---: | --- |"]
-        lines += [f"| {per:,.0f} | `{function}` |" for function, per in functions[:25]]
+        lines += [f"| {per:,.0f} | `{function}` |" for function, per in functions[:15]]
     return lines
 
 

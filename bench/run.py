@@ -304,7 +304,7 @@ def governance_cost(mock_port, stream_port, workdir, quick, callgrind, redis=Tru
                     lambda port, name=name: targets.switchyard_config(
                         mock_port, stream_port, port, extra=governance.config_of(name, workdir, redis_port)(port)),
                     workdir, BODY, requests, prepare=governance.prepare(name), outputs=outputs)
-                if name in ("keys+limits+budget", "keys+limits+budget+redis"):
+                if name != "bare":
                     figure.setdefault("profile", {})[name] = governance.attribution(*outputs, requests)
     finally:
         if redis_server:
