@@ -242,6 +242,13 @@ def with_added_ratio(row, added, key, digits):
     return f"{text} ({difference:+,.{digits}f}, {times:.2f}×)"
 
 
+# Profile lines that carry the rest of the request (an admission calls on into `then`, the store
+# thread's loop runs every job): their inclusive counts are not the part's own cost.
+CONTINUATIONS = ("chatCompletions", "partial apply", "GovernanceLedger.admit(_:on:then:)",
+                 "GovernancePolicy.admit(_:request:admission:on:then:)", "GatewayServices.admit(", "StoreThread.init",
+                 "StoreWriter.init", "<counts for unidentified lines")
+
+
 def governance_section(r):
     g = r["governance_cost"]
     lines = ["## Governance cost (added over the bare gateway and ratio in parentheses)", "",
@@ -262,10 +269,11 @@ def governance_section(r):
     for name, functions in g.get("profile", {}).items():
         lines += ["", f"Where a request's instructions go in `{name}` (callgrind_annotate --inclusive=yes, "
                       "per request: the two callgrind runs' difference ÷ requests; governance, store and Redis code only, "
-                      "top 15; inclusive counts of a function that calls on into the request's continuation "
-                      "(an admission's `then`) include that continuation):", "",
+                      "top 15, without the frames that call on into the rest of the request (an admission's `then`, "
+                      "the store thread's loop): the JSON has them all):", "",
                   "| instructions/request (inclusive) | function |", "| ---: | --- |"]
-        lines += [f"| {per:,.0f} | `{function}` |" for function, per in functions[:15]]
+        own = [(function, per) for function, per in functions if not any(c in function for c in CONTINUATIONS)]
+        lines += [f"| {per:,.0f} | `{function}` |" for function, per in own[:15]]
     return lines
 
 
