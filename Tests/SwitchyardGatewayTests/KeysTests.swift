@@ -173,14 +173,14 @@ import Testing
             let store = try Store(StoreOptions(path: file.path))
             let registry = try KeyRegistry.load(store: store)
             #expect(registry.list().isEmpty)
-            let created: Result<VirtualKey, StoreError>? = wait { done in loop.execute { registry.create(original, on: loop, then: done) } }
+            let created: Result<VirtualKey, GatewayError>? = wait { done in loop.execute { registry.create(original, on: loop, then: done) } }
             #expect(try created?.get() == key)
-            _ = wait { done in loop.execute { registry.create(doomed, on: loop, then: done) } } as Result<VirtualKey, StoreError>?
-            #expect(registry.key(hash: secret.hash) == key && registry.activeCount(now: 150) == 1)
-            let replaced: Result<VirtualKey, StoreError>? = wait { done in loop.execute { registry.replace(original, with: rotated, on: loop, then: done) } }
+            _ = wait { done in loop.execute { registry.create(doomed, on: loop, then: done) } } as Result<VirtualKey, GatewayError>?
+            #expect(try registry.key(hash: secret.hash) == key && registry.activeCount(now: 150) == 1)
+            let replaced: Result<VirtualKey, GatewayError>? = wait { done in loop.execute { registry.replace(original, with: rotated, on: loop, then: done) } }
             #expect(try replaced?.get() == rotated)
-            #expect(registry.key(hash: secret.hash) == nil)  // the old secret stops at once
-            let deleted: Result<Void, StoreError>? = wait { done in loop.execute { registry.delete(doomed, on: loop, then: done) } }
+            #expect(try registry.key(hash: secret.hash) == nil)  // the old secret stops at once
+            let deleted: Result<Void, GatewayError>? = wait { done in loop.execute { registry.delete(doomed, on: loop, then: done) } }
             #expect((try? deleted?.get()) != nil)
             store.close()
         }
@@ -188,7 +188,7 @@ import Testing
         defer { store.close() }
         let reopened = try KeyRegistry.load(store: store)
         #expect(reopened.list() == [rotated])
-        #expect(reopened.key(hash: other.hash) == rotated && reopened.key(hash: secret.hash) == nil)
+        #expect(try reopened.key(hash: other.hash) == rotated && reopened.key(hash: secret.hash) == nil)
         #expect(reopened.key(id: doomed.id) == nil)
         #expect(reopened.list(user: "alice").count == 1 && reopened.list(team: "x").isEmpty)
         // Only the hash is stored: the secret's bytes are nowhere in the file.
@@ -205,8 +205,8 @@ import Testing
         let registry = try KeyRegistry.load(store: store)
         let key = VirtualKey(id: "key_0000000000000001", hash: KeySecret.generate().hash, prefix: "sk-sy-aaaa", disabled: false, createdAt: 1, updatedAt: 1)
         store.close()
-        let created: Result<VirtualKey, StoreError>? = wait { done in loop.execute { registry.create(key, on: loop, then: done) } }
-        #expect(throws: StoreError.self) { try created?.get() }
-        #expect(registry.key(id: key.id) == nil && registry.key(hash: key.hash) == nil)
+        let created: Result<VirtualKey, GatewayError>? = wait { done in loop.execute { registry.create(key, on: loop, then: done) } }
+        #expect(throws: GatewayError.self) { try created?.get() }
+        #expect(try registry.key(id: key.id) == nil && registry.key(hash: key.hash) == nil)
     }
 }

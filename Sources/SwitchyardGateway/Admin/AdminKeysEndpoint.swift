@@ -106,22 +106,17 @@ struct AdminKeysEndpoint {
                 var json = JSONWriter(capacity: 96)
                 json.raw(#"{"id":"#); json.string(key.id); json.raw(#","object":"virtual_key.deleted","deleted":true}"#)
                 GatewayResponder.sendJSON(json.bytes, to: writer)
-            case .failure(let error): GatewayResponder.send(Self.storeFailed(error), to: writer)
+            case .failure(let error): GatewayResponder.send(error, to: writer)
             }
         }
     }
 
-    private static func answer(_ result: Result<VirtualKey, StoreError>, secret: String?, status: Int, _ writer: ResponseWriter) {
+    private static func answer(_ result: Result<VirtualKey, GatewayError>, secret: String?, status: Int, _ writer: ResponseWriter) {
         switch result {
         case .success(let key):
             writer.send(status: status, headers: HTTPHeaders([("Content-Type", "application/json")]), body: KeyJSON.object(key, secret: secret))
         case .failure(let error):
-            GatewayResponder.send(storeFailed(error), to: writer)
+            GatewayResponder.send(error, to: writer)
         }
-    }
-
-    /// Nothing changed: the store refused the write (the registry was left as it was).
-    private static func storeFailed(_ error: StoreError) -> GatewayError {
-        GatewayError.unavailable("The key was not changed: the store refused the write (\(error.message)).")
     }
 }

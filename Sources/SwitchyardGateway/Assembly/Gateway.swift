@@ -31,6 +31,9 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
     public let store: Store
     /// Every target's breaker and latency average (kept across routing tables: docs/routing.md).
     public let healthBook = TargetHealthBook()
+    /// `redis:`'s ledger (its client is the process's connection to Redis, keys share it); nil
+    /// without `redis:`.
+    let redis: RedisLedger?
     /// What each generation is built with (shared by all of them).
     let process: GatewayProcess
     /// Where a reload reads the config again; nil: reload refused (a gateway built in a test).
@@ -62,13 +65,27 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
         }
         let heldFiles = try Self.openHeldFiles(store: store, config: config, log: log)
         let responses = ResponseStore(store: store, retention: ResponseStore.Retention(config.store.responses), log: log)
-        let ledger = try Self.openLedger(store: store, config: config)
+        let localLedger = try Self.openLedger(store: store, config: config)
+        let ledger: any GovernanceLedger
+        let shared: SharedKeys?
+        if let redisConfig = config.redis {
+            let redisLedger = RedisLedger.make(config: redisConfig, fallback: localLedger, metrics: metrics, log: log,
+                                               currency: config.pricing.currency, clock: localLedger.clock)
+            redis = redisLedger
+            ledger = redisLedger
+            shared = SharedKeys(client: redisLedger.client, config: redisConfig, log: log)
+        } else {
+            redis = nil
+            ledger = localLedger
+            shared = nil
+        }
         let keys: KeyRegistry
-        do { keys = try KeyRegistry.load(store: store) } catch {
+        do { keys = try KeyRegistry.load(store: store, shared: shared) } catch {
             throw GatewayStartupError("cannot read the virtual keys from the store (store.path \(config.store.path)): \(error.message)")
         }
         process = GatewayProcess(log: log, accessLog: accessLog, store: store, heldFiles: heldFiles, responses: responses,
-                                 workers: workers, watched: WatchedPlugins(), healthBook: healthBook, ledger: ledger, metrics: metrics, keys: keys)
+                                 workers: workers, watched: WatchedPlugins(), healthBook: healthBook, ledger: ledger, ledgerClock: localLedger.clock,
+                                 metrics: metrics, keys: keys)
         metrics.register(healthBook)
         let first = try GatewayGeneration(number: 1, config: config, process: process)
         admin = AdminEndpoint(key: config.admin.key)
@@ -111,6 +128,10 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
         let loops = server.group.loops + internalServer.group.loops
         responder.internalLoops = Set(internalServer.group.loops.map(ObjectIdentifier.init))
         responder.attach(loops: loops, maxPluginResponseBytes: config.server.maxUpstreamResponseBytes)
+        if let redis {
+            redis.attach(loops)
+            shared?.start(on: server.group.loops[0])
+        }
         let threshold = config.server.slowHookThreshold.nanoseconds
         watchdog = threshold == 0 ? nil : HookWatchdog(
             watches: responder.hookWatches(loops), plugins: process.watched, threshold: threshold, log: log)
@@ -177,6 +198,14 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
         ])
         log.info("admin access", fields: AdminEndpoint.describe(config.admin, listening: adminAddresses))
         KeysStartup.log(config, keys: process.keys, to: log)
+        if let redis = config.redis {
+            log.info("governance: keys, budgets and rate limits shared through redis", fields: [
+                ("address", redis.address.description), ("on_unavailable", redis.onUnavailable.rawValue),
+                ("key_cache", "\(redis.keyCache.nanoseconds / 1_000_000)ms"),
+            ])
+        } else if !config.budgets.isEmpty || !config.rateLimits.isEmpty {
+            log.info("governance: budgets and rate limits counted by this process (no redis)")
+        }
     }
 
     /// The admin listener's addresses; empty when `admin.listen` is not set.
@@ -211,6 +240,9 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
             }
         }
         watchdog?.stop()
+        // The loops have stopped: settlements sent while draining are on the wire or lost (their
+        // leases expire). The connections close on their loops' last turn.
+        redis?.client.close()
         responder.flushAfterStop()
         // Last: writes queued by the requests that just finished are committed before exit.
         store.close()

@@ -86,7 +86,7 @@ final class GatewayGeneration: Sendable {
             guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers,
             batchPreparers: batchPreparers, store: process.store, heldFiles: process.heldFiles, lifetime: lifetime,
             metricLabels: process.metrics.labels(for: config),
-            governance: GovernancePolicy(config: config, ledger: process.ledger, clock: process.ledger.clock))
+            governance: GovernancePolicy(config: config, ledger: process.ledger, clock: process.ledgerClock))
         Self.warnOfUnpricedModels(config, log)
         if let name = config.files.defaultProvider, services.nativeProvider(name, for: "files") == nil {
             let place = config.files.defaultProviderLocation.map { "\($0): " } ?? ""

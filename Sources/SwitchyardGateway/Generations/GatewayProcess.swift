@@ -13,10 +13,14 @@ struct GatewayProcess: Sendable {
     let workers: PluginWorkers
     let watched: WatchedPlugins
     let healthBook: TargetHealthBook
-    /// Budgets' and rate limits' counters: outlive reloads (a reload forgets no spend, frees no slot).
-    let ledger: LocalLedger
+    /// Budgets' and rate limits' counters: outlive reloads (a reload forgets no spend, frees no
+    /// slot). This process's `LocalLedger`, or with `redis:` the `RedisLedger` over it.
+    let ledger: any GovernanceLedger
+    /// The ledger's clock (wall time; tests may move it).
+    let ledgerClock: LedgerClock
     /// Label and plugin names for the per-loop metric shards (append-only across reloads).
     let metrics: GatewayMetrics
-    /// Every virtual key, in memory (loaded from the store at start; the admin API changes it).
+    /// Every virtual key, in memory (loaded from the store at start; the admin API changes it;
+    /// with `redis:` the replicas' shared keys first).
     let keys: KeyRegistry
 }

@@ -34,7 +34,7 @@ final class Authentication: Sendable {
     func identify(_ request: HTTPRequest) throws(GatewayError) -> ClientIdentity {
         guard let token = Self.token(in: request.headers) else { throw Self.missing }
         if let master = master.withLock({ $0 }), master.admits("Bearer " + token) { return .master }
-        guard let key = directory.key(hash: KeySecret.hash(of: token)) else {
+        guard let key = try directory.key(hash: KeySecret.hash(of: token)) else {
             let shown = KeySecret.prefix(of: token)
             throw Self.unauthorized("Incorrect API key provided\(shown.isEmpty ? "" : ": \(shown)…"). Ask the gateway's operator for a key.")
         }

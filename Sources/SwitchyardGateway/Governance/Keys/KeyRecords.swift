@@ -28,6 +28,11 @@ enum KeyRecords {
         guard changed == 1 else { throw StoreError(.statementFailed, "virtual key \(key.id) is gone") }
     }
 
+    /// Inserts or replaces the row with `key.id` (a key another replica made, `redis:`).
+    static func upsert(_ key: VirtualKey, _ db: SQLiteConnection) throws(StoreError) {
+        try db.run("INSERT OR REPLACE INTO virtual_keys (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values(key))
+    }
+
     static func delete(id: String, _ db: SQLiteConnection) throws(StoreError) {
         try db.run("DELETE FROM virtual_keys WHERE id = ?", [.text(id)])
     }
