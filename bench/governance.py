@@ -21,6 +21,7 @@ import socket
 import sqlite3
 import subprocess
 import time
+import urllib.error
 import urllib.request
 
 import targets
@@ -99,8 +100,28 @@ def prepare(name):
         if name == "bare":
             return ()
         created = admin(port, "POST", "/admin/keys", {"name": "bench"})
-        return (f"Authorization: Bearer {created['key']}",)
+        headers = (f"Authorization: Bearer {created['key']}",)
+        if "redis" in name:
+            wait_for_shared_keys(port, headers)
+        return headers
     return made
+
+
+def wait_for_shared_keys(port, headers, timeout=20.0):
+    """With `redis:`, a gateway checks keys once its copy of the shared keys is confirmed by Redis
+    (SharedKeys); until its first refresh after start it answers 503 governance_unavailable
+    (fail_closed), though /health already answers. Waits for that with GET /v1/models (the
+    cheapest route that checks the key)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models", headers=dict(h.split(": ", 1) for h in headers))
+        try:
+            with urllib.request.urlopen(request, timeout=10):
+                return
+        except urllib.error.HTTPError as error:
+            if error.code != 503 or time.monotonic() > deadline:
+                raise RuntimeError(f"GET /v1/models with the key answered {error.code}: {error.read()[:300]!r}")
+        time.sleep(0.05)
 
 
 def chat(port, headers):

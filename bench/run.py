@@ -150,15 +150,26 @@ def callgrind_instructions(config_text, workdir, body, requests, warmup=100, pat
     callgrind output files are appended to `outputs` when it is a list (for callgrind_annotate)."""
     counts = []
     for count in (warmup, warmup + requests):
-        port = targets.free_port()
-        config = os.path.join(workdir, f"callgrind-{port}.yaml")
-        with open(config, "w") as handle:
-            handle.write(config_text(port))
-        out_file = os.path.join(workdir, f"callgrind-{port}.out")
-        gateway = targets.Process("callgrind", ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}",
-                                                os.path.join(targets.RELEASE, "switchyard"), "serve", "--config", config],
-                                  targets.GATEWAY_CPU, port=port)
-        targets.wait_for_http(port, timeout=120)
+        for attempt in (1, 2):
+            port = targets.free_port()
+            config = os.path.join(workdir, f"callgrind-{port}.yaml")
+            with open(config, "w") as handle:
+                handle.write(config_text(port))
+            out_file = os.path.join(workdir, f"callgrind-{port}.out")
+            log = os.path.join(workdir, f"callgrind-{port}.log")
+            gateway = targets.Process("callgrind", ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}",
+                                                    os.path.join(targets.RELEASE, "switchyard"), "serve", "--config", config],
+                                      targets.GATEWAY_CPU, port=port, output=log)
+            try:
+                targets.wait_for_http(port, timeout=120)
+                break
+            except RuntimeError:
+                # The machine is shared: another process may take the free port before the
+                # gateway binds it. Once more on another port; the log says what happened.
+                gateway.stop()
+                if attempt == 2:
+                    with open(log, errors="replace") as handle:
+                        raise RuntimeError(f"the gateway under callgrind did not start; its log ends:\n{handle.read()[-2000:]}")
         headers = prepare(port) if prepare else ()
         load(f"http://127.0.0.1:{port}{path}", "--body", body, "--sequential", str(count), headers=headers)
         gateway.stop()
