@@ -102,6 +102,18 @@ def with_added(row, added, key, digits):
     return f"{text} ({added[key]:+,.{digits}f})" if added is not None and key in added else text
 
 
+def chat_rows(figure, described, cell):
+    """The rows of a feature figure's chat table (`figure["chat"]` next to `figure["chat_added"]`):
+    instructions, p50, p99, mean, CPU µs, each written by `cell(row, added, key, digits)`."""
+    lines = []
+    for name, row in figure["chat"].items():
+        added = figure["chat_added"].get(name)
+        cells = [cell(row, added, key, digits) for key, digits in
+                 (("instructions", 0), ("p50_us", 1), ("p99_us", 1), ("mean_us", 1), ("cpu_us_per_request", 1))]
+        lines.append(f"| {name} | {described.get(name, name)} | {' | '.join(cells)} | {row['errors']} |")
+    return lines
+
+
 def guardrail_section(r):
     g = r["guardrail_cost"]
     described = {"bare": "none", "noop": "one no-op guardrail (bench/noop_guardrail.c), request + response",
@@ -113,12 +125,7 @@ def guardrail_section(r):
              "CPU µs and callgrind instructions of the gateway process per request:", "",
              "| gateway | guardrails | instructions/request | p50 | p99 | mean | CPU µs/request | errors |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for name, row in g["chat"].items():
-        added = g["chat_added"].get(name)
-        lines.append(f"| {name} | {described.get(name, name)} | {with_added(row, added, 'instructions', 0)} | "
-                     f"{with_added(row, added, 'p50_us', 1)} | {with_added(row, added, 'p99_us', 1)} | "
-                     f"{with_added(row, added, 'mean_us', 1)} | {with_added(row, added, 'cpu_us_per_request', 1)} | "
-                     f"{row['errors']} |")
+    lines += chat_rows(g, described, with_added)
     lines += ["", "Streamed (bench/chat-stream-request.json, 20 chunks 5 ms apart, one stream at a time; µs):", "",
               "| gateway | guardrails | instructions/stream | TTFT p50 | TTFT mean | chunk gap p50 | chunk gap mean | errors |",
               "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -256,12 +263,7 @@ def governance_section(r):
              "latency as the client sees it (µs), CPU µs and callgrind instructions of the gateway process per request:", "",
              "| setup | what | instructions/request | p50 | p99 | mean | CPU µs/request | errors |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for name, row in g["chat"].items():
-        added = g["chat_added"].get(name)
-        lines.append(f"| {name} | {g['setups'][name]} | {with_added_ratio(row, added, 'instructions', 0)} | "
-                     f"{with_added_ratio(row, added, 'p50_us', 1)} | {with_added_ratio(row, added, 'p99_us', 1)} | "
-                     f"{with_added_ratio(row, added, 'mean_us', 1)} | {with_added_ratio(row, added, 'cpu_us_per_request', 1)} | "
-                     f"{row['errors']} |")
+    lines += chat_rows(g, g["setups"], with_added_ratio)
     for name, reason in g.get("not_measured", {}).items():
         lines += ["", f"Not measured: {name} ({reason})."]
     lines += ["", "Checks (after the latency rounds): " + "; ".join(
