@@ -7,10 +7,12 @@ store file of its own per gateway, and, from `keys` on, one virtual key made thr
 API with the master key; every request then carries it (`Authorization: Bearer`). Limits are
 far above what the figure sends, so nothing is refused: the figure is the cost of counting.
 
-Before anything is measured, `check` shows that each setup does what its name says: a request
-with the key answers 200, the limits' `x-ratelimit-*` headers are there, the key's spend is in
-the store (or in Redis) after the gateway stops. Loopback only; redis-server runs without
-persistence (`--save "" --appendonly no`) in the run's work dir and is stopped at the end.
+Before anything is measured, and again after the latency rounds, `check` shows that each setup
+does what its name says: a request with the key answers 200 and one without it 401, the
+`x-ratelimit-*` headers are there exactly when limits are on, the key's budget shows spend, and
+with Redis the spend is in Redis; after the gateways stop, the local budget's store must hold the
+key's spend (`persisted_spend`). Loopback only; redis-server runs without persistence
+(`--save "" --appendonly no`) in the run's work dir and is stopped at the end.
 """
 
 import json
