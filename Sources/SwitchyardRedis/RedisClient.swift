@@ -42,6 +42,11 @@ public final class RedisClient: Sendable {
         }
     }
 
+    /// Closes `loop`'s connection for good; on `loop` (at shutdown, once its requests are over).
+    public func close(on loop: EventLoop) {
+        connection(for: loop)?.close()
+    }
+
     /// True when this loop's connection is up (commands are sent).
     public func isUp(on loop: EventLoop) -> Bool {
         connection(for: loop)?.state == .ready

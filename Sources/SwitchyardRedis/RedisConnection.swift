@@ -190,7 +190,8 @@ final class RedisConnection: @unchecked Sendable {
         state = .down
         downReason = reason
         loadedScripts = [:]
-        status.connectionDown(wasUp: wasUp, settings.endpoint.description, reason: reason)
+        // Closed at shutdown: not an outage (nothing logged, no reconnection).
+        if closed { status.connectionClosed(wasUp: wasUp) } else { status.connectionDown(wasUp: wasUp, settings.endpoint.description, reason: reason) }
         scheduleReconnect()
     }
 

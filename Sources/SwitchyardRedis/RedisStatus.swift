@@ -40,6 +40,10 @@ public final class RedisStatus: Sendable {
         report(up: false, "redis down at \(endpoint): \(reason); commands fail until it is back")
     }
 
+    func connectionClosed(wasUp: Bool) {
+        if wasUp { connectionsUp.subtract(1, ordering: .relaxed) }
+    }
+
     func commandFailed(_ failure: RedisFailure) {
         failed.add(1, ordering: .relaxed)
         if case .timeout = failure { timeouts.add(1, ordering: .relaxed) }

@@ -6,10 +6,6 @@ revoked on one is refused by the other within `redis.key_cache`; Redis killed mi
 `on_unavailable` (fail_open: each replica's own counters; fail_closed: 503 in both error
 shapes), and once Redis is back the replicas share again."""
 
-import http.client
-import json
-import os
-import textwrap
 import time
 import urllib.request
 
@@ -17,47 +13,23 @@ import anthropic
 import openai
 import pytest
 
-from conftest import BIN_DIR, UPSTREAM_KEY, log_line, mock_port, start_process, stop_process  # noqa: F401
-from governance_support import clear_mock, mock_faults
+from conftest import log_line, mock_port  # noqa: F401 (the session's mock upstream)
+from governance_support import ADMIN_KEY as MASTER, INPUT_PRICE, OUTPUT_PRICE, clear_mock, governance_config, mock_faults
+from test_keys import Gateway as KeysGateway
 
-MASTER = "replicas-master-key-0123456789"
 KEY_CACHE = 2.0
-# Per million tokens: a prompt token costs 1000 micros, a completion token 2000.
-INPUT_PRICE = 1000
-OUTPUT_PRICE = 2000
 
 
 def config_text(folder, mock_port, redis_address, policy):
-    plugins = os.path.abspath(BIN_DIR)
-    return textwrap.dedent(f"""
-        server:
-          host: 127.0.0.1
-          port: 0
-          loops: 2
-          shutdown_grace: 2s
+    """The budgets tests' gateway (the mock upstream, its prices, the master key) with `redis:`."""
+    return governance_config(mock_port, f"""
         store:
           path: {folder}/switchyard.db
         redis:
           address: {redis_address}
-          password: ${{REDIS_PASSWORD}}
           timeout: 250ms
           on_unavailable: {policy}
           key_cache: {int(KEY_CACHE)}s
-        plugins:
-          - name: mock
-            path: {plugins}/libProviderOpenAI.so
-            config:
-              base_url: http://127.0.0.1:{mock_port}/v1
-              api_key_env: SWITCHYARD_E2E_UPSTREAM_KEY
-        providers:
-          - name: mock
-            plugin: mock
-            models: [mock-model]
-            breaker: off
-        pricing:
-          currency: USD
-          models:
-            mock-model: {{input: {INPUT_PRICE}, output: {OUTPUT_PRICE}}}
         keys:
           required: true
         budgets:
@@ -68,48 +40,16 @@ def config_text(folder, mock_port, redis_address, policy):
         """)
 
 
-class Replica:
-    """`switchyard serve` with its own folder (config, store, log); the master key and an empty
-    REDIS_PASSWORD in the environment."""
+class Replica(KeysGateway):
+    """`switchyard serve` with its own folder (config, store, log), the master key in the
+    environment (test_keys.py's gateway), the mock's model."""
 
     def __init__(self, folder, mock_port, redis_address, policy="fail_open"):
         folder.mkdir(parents=True, exist_ok=True)
-        self.folder = folder
-        self.config = folder / "switchyard.yaml"
-        self.config.write_text(config_text(folder, mock_port, redis_address, policy))
-        self.log_path = folder / "gateway.log"
-        env = dict(os.environ, SWITCHYARD_E2E_UPSTREAM_KEY=UPSTREAM_KEY, SWITCHYARD_MASTER_KEY=MASTER, REDIS_PASSWORD="")
-        with open(self.log_path, "a") as log:
-            self.process, self.port = start_process(
-                [os.path.join(BIN_DIR, "switchyard"), "serve", "--config", str(self.config)], env=env, stderr=log)
+        super().__init__(folder, config_text(folder, mock_port, redis_address, policy), master=MASTER)
 
-    def stop(self):
-        stop_process(self.process)
-
-    def call(self, method, path, body=None, key=MASTER):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            headers = {"Authorization": f"Bearer {key}"}
-            data = None if body is None else json.dumps(body).encode()
-            if data is not None:
-                headers["Content-Type"] = "application/json"
-            connection.request(method, path, body=data, headers=headers)
-            response = connection.getresponse()
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-        finally:
-            connection.close()
-
-    def create(self, **fields):
-        status, body = self.call("POST", "/admin/keys", fields)
-        assert status == 201, body
-        return body
-
-    def openai(self, key):
-        return openai.OpenAI(base_url=f"http://127.0.0.1:{self.port}/v1", api_key=key, max_retries=0, timeout=15)
-
-    def anthropic(self, key):
-        return anthropic.Anthropic(base_url=f"http://127.0.0.1:{self.port}", api_key=key, max_retries=0, timeout=15)
+    def call(self, method, path, body=None, key=MASTER, headers=None):
+        return super().call(method, path, body, key, headers)
 
     def chat(self, key, content="hi", max_tokens=5):
         return self.openai(key).chat.completions.create(
@@ -118,17 +58,11 @@ class Replica:
     def message(self, key):
         return self.anthropic(key).messages.create(model="mock-model", max_tokens=5, messages=[{"role": "user", "content": "hi"}])
 
-    def metrics(self):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as response:
-            return response.read().decode()
-
     def metric(self, name):
         """The sum of every series of `name` (0 when none)."""
-        total = 0.0
-        for line in self.metrics().splitlines():
-            if line.startswith(name + " ") or line.startswith(name + "{"):
-                total += float(line.rsplit(" ", 1)[1])
-        return total
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as response:
+            lines = response.read().decode().splitlines()
+        return sum(float(line.rsplit(" ", 1)[1]) for line in lines if line.startswith((name + " ", name + "{")))
 
     def budget(self, scope):
         status, body = self.call("GET", f"/admin/budgets?scope={scope}")
@@ -294,7 +228,8 @@ def test_a_key_revoked_on_one_replica_is_refused_by_the_other_within_key_cache(p
 def test_redis_killed_fail_open_counts_per_replica_then_shares_again(pair, redis_server):
     a, b = pair
     limit = 3
-    key = a.create(limits={"rpm": limit})["key"]
+    created = a.create(limits={"rpm": limit})
+    key = created["key"]
     wait_until(lambda: works(b, key), KEY_CACHE + 1)  # one of the three, in Redis
     redis_server.stop()
     time.sleep(KEY_CACHE + 0.5)  # past key_cache: each replica answers from its own store
@@ -313,9 +248,11 @@ def test_redis_killed_fail_open_counts_per_replica_then_shares_again(pair, redis
     assert a.metric("switchyard_governance_unavailable_total") >= limit + 2
     assert "governance: redis unavailable" in a.log_path.read_text()
 
-    redis_server.start()
+    redis_server.start()  # empty: the replicas put their keys back before changes are taken again
     for replica in (a, b):
         wait_until(lambda replica=replica: replica.metric("switchyard_redis_up") == 1, 10)
+    wait_until(lambda: redis_server.command("EXISTS", "sy:keys:version") == "1", KEY_CACHE + 1)
+    assert redis_server.command("HEXISTS", "sy:keys", created["id"]) == "1"  # the key is back in Redis
     fresh = a.create(limits={"rpm": limit})["key"]
     wait_until(lambda: works(b, fresh), KEY_CACHE + 1)
     admitted = 1
@@ -349,7 +286,24 @@ def test_redis_killed_fail_closed_answers_503_in_both_shapes(tmp_path, redis_ser
             a.chat(key)
         assert refused.value.status_code == 503 and "API keys cannot be checked" in refused.value.body["message"]
         assert a.metric("switchyard_governance_unavailable_total") >= 1
-        redis_server.start()
+        redis_server.start()  # empty (no persistence): the replica puts its keys back
         wait_until(lambda: works(a, key), 10)
+        time.sleep(KEY_CACHE + 0.5)  # and keeps trusting what it reads from Redis
+        assert works(a, key)
+        assert "keys: redis had none; published this replica's" in a.log_path.read_text()
     finally:
         a.stop()
+
+
+def test_a_replica_stops_cleanly_closing_its_redis_connections(pair, redis_server):
+    a, b = pair
+    key = a.create()["key"]
+    a.chat(key)
+    clients_before = int(redis_server.command("INFO", "clients").split("connected_clients:")[1].split()[0])
+    a.stop()
+    assert a.process.returncode == 0
+    log = a.log_path.read_text()
+    assert "redis down" not in log and "redis unavailable" not in log, log[-2000:]
+    clients_after = int(redis_server.command("INFO", "clients").split("connected_clients:")[1].split()[0])
+    assert clients_after == clients_before - 3  # its two public loops' connections and the internal loop's
+    wait_until(lambda: works(b, key), KEY_CACHE + 1)  # the other replica goes on

@@ -64,6 +64,7 @@ struct RedisSectionTests {
         ("redis:\n  address: a:1\n  timeout: soon\n", "test.yaml:3:12: redis.timeout: expected a duration such as 250ms, 10s, 2m or 1h (a plain number is seconds), got \"soon\""),
         ("redis:\n  address: a:1\n  on_unavailable: open\n", "test.yaml:3:19: redis.on_unavailable: must be fail_open (admit through this replica's own counters) or fail_closed (refuse with 503), got \"open\""),
         ("redis:\n  address: a:1\n  key_cache: 2h\n", "test.yaml:3:14: redis.key_cache: must be at most 1h (it bounds how late a revoked key is refused)"),
+        ("redis:\n  address: a:1\n  key_cache: 50ms\n", "test.yaml:3:14: redis.key_cache: must be at least 100ms (replicas refresh their copy of the keys every half of it)"),
         ("redis:\n  address: a:1\n  passwd: x\n", #"test.yaml:3:3: redis.passwd: unknown key (did you mean "password"?)"#),
     ])
     func errors(yaml: String, message: String) {

@@ -32,6 +32,9 @@ enum RedisSection {
         if let cache = fields["key_cache"] {
             redis.keyCache = try cache.duration()
             guard redis.keyCache <= .seconds(3600) else { throw cache.error("must be at most 1h (it bounds how late a revoked key is refused)") }
+            guard redis.keyCache >= .milliseconds(100) else {
+                throw cache.error("must be at least 100ms (replicas refresh their copy of the keys every half of it)")
+            }
         }
         return redis
     }

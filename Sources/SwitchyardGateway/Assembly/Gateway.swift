@@ -224,9 +224,13 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
         reloads.stop()  // a reload under way finishes first; none starts after
         responder.beginDrain()
         adminServer?.shutdown(grace: 0)
-        server.shutdown(grace: grace.nanoseconds)
+        // Each loop's Redis connection closes on it once its requests are over (their
+        // settlements sent); nil without `redis:`.
+        var closeRedis: (@Sendable (EventLoop) -> Void)?
+        if let client = redis?.client { closeRedis = { loop in client.close(on: loop) } }
+        server.shutdown(grace: grace.nanoseconds, drained: closeRedis)
         // Inner requests belong to public ones, which are over now: nothing is left to wait for.
-        internalServer.shutdown(grace: 0)
+        internalServer.shutdown(grace: 0, drained: closeRedis)
         // The loops have stopped (a request still on a worker was answered and its channel
         // closed): the workers end once their hooks return, within a bound.
         if let workers = workers.current {
@@ -240,9 +244,6 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
             }
         }
         watchdog?.stop()
-        // The loops have stopped: settlements sent while draining are on the wire or lost (their
-        // leases expire). The connections close on their loops' last turn.
-        redis?.client.close()
         responder.flushAfterStop()
         // Last: writes queued by the requests that just finished are committed before exit.
         store.close()

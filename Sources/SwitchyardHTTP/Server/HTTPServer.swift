@@ -72,7 +72,9 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Stops accepting, closes idle connections, lets in-flight requests and streams finish for
     /// up to `grace` nanoseconds, then stops every loop. Returns when all loop threads have ended.
-    public func shutdown(grace: UInt64) {
+    /// `drained` runs on each loop once its requests are over, just before it stops (what lives
+    /// on the loops, like a Redis connection, closes there).
+    public func shutdown(grace: UInt64, drained: (@Sendable (EventLoop) -> Void)? = nil) {
         // The listeners are closed once every loop has stopped watching them: closing one a loop
         // still watches would let that loop's later unregister hit a reused descriptor.
         let remaining = Countdown(loops.count)
@@ -81,7 +83,10 @@ public final class HTTPServer: @unchecked Sendable {
         for server in loops {
             let loop = server.loop
             loop.execute {
-                server.drain(grace: grace) { loop.stop() }
+                server.drain(grace: grace) {
+                    drained?(loop)
+                    loop.stop()
+                }
                 if remaining.countDown() {
                     for fd in listeners { close(fd) }
                 }

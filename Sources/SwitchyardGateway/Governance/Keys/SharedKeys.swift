@@ -30,8 +30,9 @@ final class SharedKeys: Sendable {
         var version: Int64?
         /// When Redis last confirmed the copy (monotonic ns); 0 = never.
         var confirmedAt: UInt64 = 0
-        /// The version this replica's last own change made (its script's answer).
-        var published: Int64 = 0
+        /// How many changes this replica published (a refresh that read before one of them
+        /// must not replace the copy that already holds it).
+        var changes = 0
     }
 
     let client: RedisClient
@@ -63,10 +64,12 @@ final class SharedKeys: Sendable {
     }
 
     private func refresh(on loop: EventLoop) {
-        let known = copy.withLock { $0.version }
+        let (known, changes) = copy.withLock { ($0.version, $0.changes) }
+        // Trust runs from when the question was sent: a change Redis took after that is at most
+        // `key_cache` old when the copy stops being trusted.
+        let asked = monotonicNanoseconds()
         client.command(["GET", Self.versionKey], on: loop) { [self] result in
             guard case .success(let reply) = result, !reply.isError else { return scheduleNext(on: loop, failed: true) }
-            let asked = monotonicNanoseconds()
             guard let version = reply.integer else { return republish(on: loop) }
             if known == version {
                 copy.withLock { $0.confirmedAt = asked }
@@ -84,10 +87,10 @@ final class SharedKeys: Sendable {
                     index += 2
                 }
                 let previous = copy.withLock { copy -> Copy? in
-                    // A change this replica published after the read began is newer than what
-                    // was read: keep the copy (the next refresh reads again).
-                    if copy.published > version { return nil }
-                    fresh.published = copy.published
+                    // A change this replica published after the read began may be newer than
+                    // what was read: keep the copy (the next refresh reads again).
+                    if copy.changes != changes { return nil }
+                    fresh.changes = changes
                     let previous = copy
                     copy = fresh
                     return previous
@@ -120,7 +123,10 @@ final class SharedKeys: Sendable {
     /// first stays), then reads them all back.
     private func republish(on loop: EventLoop) {
         let own = registry.withLock { $0 }?.ownKeys() ?? []
-        var arguments: [String] = []
+        // A new series of versions starts at a random number: a replica that read version n
+        // before Redis lost its data must not take the new n for the state it knows.
+        var generator = SystemRandomNumberGenerator()
+        var arguments = [String(generator.next(upperBound: UInt64(1) << 50))]
         for key in own { arguments += [key.id, String(decoding: SharedKeyRecord.encode(key), as: UTF8.self)] }
         client.evaluate(Self.putMissing, keys: [Self.recordsKey, Self.versionKey], arguments: arguments, on: loop) { [self] result in
             if case .success(.integer) = result {
@@ -171,7 +177,7 @@ final class SharedKeys: Sendable {
                         on: loop) { [self] result in
             if let failure = Self.failure(result) { return then(failure) }
             copy.withLock { copy in
-                copy.published = max(copy.published, Self.version(result))
+                copy.changes += 1
                 if let current = copy.byID[key.id] { copy.byHash.removeValue(forKey: current.hash) }
                 copy.byHash[key.hash] = key
                 copy.byID[key.id] = key
@@ -185,16 +191,11 @@ final class SharedKeys: Sendable {
         client.evaluate(Self.remove, keys: [Self.recordsKey, Self.versionKey], arguments: [id], on: loop) { [self] result in
             if let failure = Self.failure(result) { return then(failure) }
             copy.withLock { copy in
-                copy.published = max(copy.published, Self.version(result))
+                copy.changes += 1
                 if let current = copy.byID.removeValue(forKey: id) { copy.byHash.removeValue(forKey: current.hash) }
             }
             then(nil)
         }
-    }
-
-    private static func version(_ result: Result<RedisReply, RedisFailure>) -> Int64 {
-        if case .success(let reply) = result { return reply.integer ?? 0 }
-        return 0
     }
 
     private static func failure(_ result: Result<RedisReply, RedisFailure>) -> String? {
@@ -205,12 +206,23 @@ final class SharedKeys: Sendable {
         }
     }
 
-    private static let put = RedisScript("redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]); return redis.call('INCR', KEYS[2])")
-    private static let putMissing = RedisScript("""
-        for i = 1, #ARGV, 2 do redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
+    /// A change to a Redis that lost its keys (no version) is refused: the replicas put theirs
+    /// back first (`putMissing`), and the change is repeated then.
+    private static let put = RedisScript("""
+        if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('the shared keys are being restored; repeat the change') end
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
         return redis.call('INCR', KEYS[2])
         """)
-    private static let remove = RedisScript("redis.call('HDEL', KEYS[1], ARGV[1]); return redis.call('INCR', KEYS[2])")
+    private static let putMissing = RedisScript("""
+        if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], ARGV[1]) end
+        for i = 2, #ARGV, 2 do redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        return redis.call('INCR', KEYS[2])
+        """)
+    private static let remove = RedisScript("""
+        if redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('the shared keys are being restored; repeat the change') end
+        redis.call('HDEL', KEYS[1], ARGV[1])
+        return redis.call('INCR', KEYS[2])
+        """)
 
     static let unavailable: GatewayError = {
         var error = GatewayError(status: 503, type: "service_unavailable", code: "governance_unavailable",
