@@ -101,7 +101,9 @@ def prepare(name):
     def made(port):
         if name == "bare":
             return ()
-        created = admin(port, "POST", "/admin/keys", {"name": "bench"})
+        if "redis" in name:
+            wait_for_shared_keys(port, ("Authorization: Bearer sk-sy-bench-no-such-key-000000000000",), answer=401)
+        created = create_key(port, retry_unavailable="redis" in name)
         headers = (f"Authorization: Bearer {created['key']}",)
         if "redis" in name:
             wait_for_shared_keys(port, headers)
@@ -109,18 +111,35 @@ def prepare(name):
     return made
 
 
-def wait_for_shared_keys(port, headers, timeout=20.0):
+def create_key(port, retry_unavailable, timeout=20.0):
+    """POST /admin/keys. With `redis:` a gateway refuses key changes (503) until its first look at
+    the shared keys after start (though the refused key is then made on that replica: prepare
+    waits for the shared keys first); then it is asked again, 50 ms apart, for at most `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return admin(port, "POST", "/admin/keys", {"name": "bench"})
+        except urllib.error.HTTPError as error:
+            if not retry_unavailable or error.code != 503 or time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)
+
+
+def wait_for_shared_keys(port, headers, answer=200, timeout=20.0):
     """With `redis:`, a gateway checks keys once its copy of the shared keys is confirmed by Redis
     (SharedKeys); until its first refresh after start it answers 503 governance_unavailable
-    (fail_closed), though /health already answers. Waits for that with GET /v1/models (the
-    cheapest route that checks the key)."""
+    (fail_closed), though /health already answers. Waits until GET /v1/models (the cheapest
+    route that checks the key) with `headers` answers `answer` (200 for a real key, 401 for none)."""
     deadline = time.monotonic() + timeout
     while True:
         request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/models", headers=dict(h.split(": ", 1) for h in headers))
         try:
             with urllib.request.urlopen(request, timeout=10):
-                return
+                if answer == 200:
+                    return
         except urllib.error.HTTPError as error:
+            if error.code == answer:
+                return
             if error.code != 503 or time.monotonic() > deadline:
                 raise RuntimeError(f"GET /v1/models with the key answered {error.code}: {error.read()[:300]!r}")
         time.sleep(0.05)
@@ -157,9 +176,14 @@ def check(name, port, headers, redis_port):
     if limited:
         seen["x-ratelimit-remaining-requests"] = response_headers["x-ratelimit-remaining-requests"]
     if "budget" in name:
-        key_id = admin(port, "GET", "/admin/keys")["data"][0]["id"]
-        budgets = admin(port, "GET", f"/admin/budgets?scope=key:{key_id}")["budgets"]
-        if not budgets or budgets[0]["spent_micros"] <= 0:
+        prefix = headers[0].split("Bearer ", 1)[1][:10]
+        key_id = next(key["id"] for key in admin(port, "GET", "/admin/keys")["data"] if key["prefix"] == prefix)
+        for _ in range(100):   # through Redis, settlement is sent after the response (fire and forget)
+            budgets = admin(port, "GET", f"/admin/budgets?scope=key:{key_id}")["budgets"]
+            if budgets and budgets[0]["spent_micros"] > 0:
+                break
+            time.sleep(0.02)
+        else:
             raise RuntimeError(f"{name}: the key's budget shows no spend: {budgets}")
         seen["key_budget"] = {k: budgets[0][k] for k in ("spent_micros", "reserved_micros")}
     if "redis" in name:
