@@ -5,7 +5,7 @@
 /// dropped. Pure apart from reading the file and the environment; safe to call from any thread.
 public enum ConfigLoader {
     /// The top-level sections accepted today.
-    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing", "admin", "keys", "budgets", "rate_limits", "redis"]
+    static let sections = ["server", "plugins", "providers", "aliases", "guardrails", "enrichers", "batch_preparers", "store", "files", "model_groups", "pricing", "admin", "keys", "budgets", "rate_limits", "redis", "usage", "audit"]
 
     /// Reads `path` and parses it; errors carry `path` as written. Relative paths in the file
     /// (`store.path`) are taken from the file's folder.
@@ -47,9 +47,12 @@ public enum ConfigLoader {
         let budgets = try BudgetsSection.decode(fields["budgets"])
         let rateLimits = try RateLimitsSection.decode(fields["rate_limits"])
         let redis = try RedisSection.decode(fields["redis"])
+        let usage = try UsageSection.decode(fields["usage"], keysRequired: keys.required)
+        let audit = try AuditSection.decode(fields["audit"])
         let checked = try CrossValidation.resolve(
             plugins: plugins, providers: providers, aliases: aliases, guardrails: guardrails, enrichers: enrichers,
             batchPreparers: batchPreparers, modelGroups: modelGroups, pricing: pricing)
+        try AuditSection.checkRedactor(audit, guardrails: checked.guardrails)
         var pluginEntries = checked.plugins
         var preparers = checked.batchPreparers
         if fields["batch_preparers"] == nil,
@@ -75,6 +78,8 @@ public enum ConfigLoader {
             budgets: budgets,
             rateLimits: rateLimits,
             redis: redis,
+            usage: usage,
+            audit: audit?.config,
             sourceName: sourceName)
     }
 }

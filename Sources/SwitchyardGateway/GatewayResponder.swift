@@ -57,17 +57,25 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
         loops.compactMap { contexts[ObjectIdentifier($0)]?.hookWatch }
     }
 
-    /// From now on each loop writes its access-log lines as they come (what it has batched, at
-    /// once). Thread-safe: each loop switches when it gets to it.
+    /// From now on each loop writes its access-log lines and hands its usage records to the
+    /// store as they come (what it has batched, at once). Thread-safe: each loop switches when
+    /// it gets to it.
     func beginDrain() {
         for (key, context) in contexts {
-            context.accessLog.loop.execute { [self] in contexts[key]?.accessLog.writeThrough() }
+            context.accessLog.loop.execute { [self] in
+                contexts[key]?.accessLog.writeThrough()
+                contexts[key]?.usage.writeThrough()
+            }
         }
     }
 
-    /// Writes the access-log lines still batched; only once every loop has stopped.
+    /// Writes the access-log lines still batched and queues the usage records still buffered
+    /// (the store's close commits them); only once every loop has stopped.
     func flushAfterStop() {
-        for context in contexts.values { context.accessLog.flush() }
+        for context in contexts.values {
+            context.accessLog.flush()
+            context.usage.flushAfterStop()
+        }
     }
 
     /// Passthrough bodies stream to the upstream as they arrive (any size, flat memory), for a
@@ -149,8 +157,8 @@ final class GatewayResponder: HTTPResponder, @unchecked Sendable {
             let context = try context(of: writer)
             try context.current.batches.handle(request, writer: writer, context: context, internalRequest: isInternal, caller: identity?.caller)
         case let path where path.hasPrefix(StoredResponsesEndpoint.prefix):
-            _ = try identify(request, isInternal)
-            try storedResponses.handle(request, writer: writer)
+            let identity = try identify(request, isInternal)
+            try storedResponses.handle(request, writer: writer, caller: identity?.caller)
         case "/v1/models", "/models":
             guard allows("GET", request, writer) else { return }
             let identity = try identify(request, isInternal)

@@ -82,11 +82,19 @@ final class GatewayServices: Sendable {
     let lifetime: GenerationLifetime?
     /// Budgets and rate limits; nil when neither is configured (the request path's one check).
     let governance: GovernancePolicy?
+    /// `audit:`; nil when not configured (requests capture nothing).
+    let audit: AuditLog?
+    /// The process's virtual keys (a batch's creator's own budget, looked up by key id when its
+    /// cost is charged); nil in tests that build services by hand.
+    let keys: KeyRegistry?
 
     init(providers: [String: ConfiguredProvider], planner: PlanBuilder, settings: GatewaySettings, log: GatewayLog, workers: WorkerPool? = nil,
          guardrails: [String: ConfiguredGuardrail] = [:], enrichers: [ConfiguredEnricher] = [], batchPreparers: [ConfiguredBatchPreparer] = [],
          store: Store? = nil, heldFiles: HeldFiles? = nil, lifetime: GenerationLifetime? = nil, metricLabels: MetricLabels = .empty,
-         governance: GovernancePolicy? = nil) {
+         governance: GovernancePolicy? = nil,
+         usage: UsageRecorder? = nil, audit: AuditLog? = nil, keys: KeyRegistry? = nil) {
+        self.audit = audit
+        self.keys = keys
         self.providers = providers
         self.governance = governance
         self.lifetime = lifetime
@@ -99,7 +107,7 @@ final class GatewayServices: Sendable {
         self.planner = planner
         self.settings = settings
         self.log = log
-        self.accessLog = AccessLog(enabled: settings.accessLog, log: log, labels: metricLabels, governance: governance)
+        self.accessLog = AccessLog(enabled: settings.accessLog, log: log, labels: metricLabels, governance: governance, usageRecorder: usage)
     }
 }
 

@@ -51,6 +51,28 @@ def stop_process(process):
             process.wait()
 
 
+def json_call(port, method, path, body=None, bearer=None, headers=None):
+    """(status, parsed JSON or None) of one plain request to 127.0.0.1:`port`; `bearer` as
+    `Authorization: Bearer` (None: no header); a dict or list body is sent as JSON."""
+    import http.client
+    import json
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        sent = dict(headers or {})
+        if bearer is not None:
+            sent["Authorization"] = f"Bearer {bearer}"
+        data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        if data is not None:
+            sent["Content-Type"] = "application/json"
+        connection.request(method, path, body=data, headers=sent)
+        response = connection.getresponse()
+        raw = response.read()
+        return response.status, json.loads(raw) if raw else None
+    finally:
+        connection.close()
+
+
 def log_line(log_path, needle, timeout=3.0):
     """The first line of the log file holding `needle`, waiting for it (access-log lines are
     written in batches)."""

@@ -1,10 +1,12 @@
 """Shared by test_budgets.py and test_rate_limits.py: a gateway in front of the mock upstream
-with budgets, rate limits and prices, restartable on the same store, with the test clock
-(SWITCHYARD_TEST_CLOCK_FILE) and the test caller header (SWITCHYARD_TEST_CALLER_HEADER)."""
+with budgets, rate limits and prices, keys required (callers are virtual keys made through
+POST /admin/keys with the master key), restartable on the same store, with the test clock
+(SWITCHYARD_TEST_CLOCK_FILE)."""
 
 import json
 import os
 import textwrap
+import urllib.error
 import urllib.request
 
 import anthropic
@@ -13,7 +15,7 @@ import openai
 
 from conftest import BIN_DIR, UPSTREAM_KEY, start_process, stop_process
 
-ADMIN_KEY = "e2e-admin-key-0123456789"
+MASTER_KEY = "e2e-master-key-0123456789"
 # Per million tokens: one prompt token costs 1000 micros, one completion token 2000.
 INPUT_PRICE = 1000
 OUTPUT_PRICE = 2000
@@ -23,7 +25,7 @@ def cost_micros(prompt_tokens, completion_tokens):
     return prompt_tokens * INPUT_PRICE + completion_tokens * OUTPUT_PRICE
 
 
-def governance_config(mock_port, extra):
+def governance_config(mock_port, extra, grace="5s", keys_required=True):
     plugin_dir = os.path.abspath(BIN_DIR)
     return textwrap.dedent(
         f"""
@@ -31,10 +33,10 @@ def governance_config(mock_port, extra):
           host: 127.0.0.1
           port: 0
           loops: 2
-          shutdown_grace: 5s
+          shutdown_grace: {grace}
           upstream_timeout: 10s
-        admin:
-          key: {ADMIN_KEY}
+        keys:
+          required: {"true" if keys_required else "false"}
         plugins:
           - name: mock
             path: {plugin_dir}/libProviderOpenAI.so
@@ -62,10 +64,10 @@ def governance_config(mock_port, extra):
 class Gateway:
     """The real gateway binary on loopback, logging to a file; `restart` keeps its store."""
 
-    def __init__(self, directory, mock_port, extra):
+    def __init__(self, directory, mock_port, extra, grace="5s", keys_required=True):
         self.directory = directory
         self.config = directory / "switchyard.yaml"
-        self.config.write_text(governance_config(mock_port, extra) + f"store:\n  path: {directory / 'store.db'}\n")
+        self.config.write_text(governance_config(mock_port, extra, grace, keys_required) + f"store:\n  path: {directory / 'store.db'}\n")
         self.clock_file = directory / "clock-offset"
         self.clock_file.write_text("0")
         self.log_path = directory / "gateway.log"
@@ -77,7 +79,7 @@ class Gateway:
             os.environ,
             SWITCHYARD_E2E_UPSTREAM_KEY=UPSTREAM_KEY,
             SWITCHYARD_TEST_CLOCK_FILE=str(self.clock_file),
-            SWITCHYARD_TEST_CALLER_HEADER="1",
+            SWITCHYARD_MASTER_KEY=MASTER_KEY,
         )
         with open(self.log_path, "a") as log:
             self.process, self.port = start_process(
@@ -99,21 +101,37 @@ class Gateway:
     def base(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def openai(self, caller=None, hooks=None, max_retries=2):
-        headers = {"x-switchyard-test-caller": caller} if caller else {}
+    def admin(self, method, path, body=None):
+        """(status, parsed JSON) of an admin API call with the master key."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.base}{path}", data=data, method=method, headers={
+            "Authorization": f"Bearer {MASTER_KEY}", "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            return error.code, json.load(error)
+
+    def create_key(self, **fields):
+        """A new virtual key (POST /admin/keys): its record, the secret in "key"."""
+        status, body = self.admin("POST", "/admin/keys", fields)
+        assert status == 201, body
+        return body
+
+    def openai(self, key, hooks=None, max_retries=2):
+        """The OpenAI SDK with the virtual key `key` (a created record or its secret)."""
         http_client = httpx.Client(event_hooks={"request": hooks or []})
-        return openai.OpenAI(base_url=self.base + "/v1", api_key="client-key", default_headers=headers,
+        return openai.OpenAI(base_url=self.base + "/v1", api_key=secret(key),
                              max_retries=max_retries, timeout=15, http_client=http_client)
 
-    def anthropic(self, caller=None, hooks=None, max_retries=2):
-        headers = {"x-switchyard-test-caller": caller} if caller else {}
+    def anthropic(self, key, hooks=None, max_retries=2):
         http_client = httpx.Client(event_hooks={"request": hooks or []})
-        return anthropic.Anthropic(base_url=self.base, api_key="client-key", default_headers=headers,
+        return anthropic.Anthropic(base_url=self.base, api_key=secret(key),
                                    max_retries=max_retries, timeout=15, http_client=http_client)
 
     def budgets(self, scope):
         request = urllib.request.Request(
-            f"{self.base}/admin/budgets?scope={scope}", headers={"Authorization": f"Bearer {ADMIN_KEY}"}
+            f"{self.base}/admin/budgets?scope={scope_id(scope)}", headers={"Authorization": f"Bearer {MASTER_KEY}"}
         )
         with urllib.request.urlopen(request, timeout=5) as response:
             return json.load(response)
@@ -123,6 +141,15 @@ class Gateway:
         budgets = self.budgets(scope)["budgets"]
         assert budgets, f"no budget for {scope}"
         return budgets[0]["spent_micros"], budgets[0]["reserved_micros"]
+
+
+def secret(key):
+    return key["key"] if isinstance(key, dict) else key
+
+
+def scope_id(scope):
+    """`key:ID`, `user:NAME`, `team:NAME`; a created key's record stands for `key:<its id>`."""
+    return f"key:{scope['id']}" if isinstance(scope, dict) else scope
 
 
 def mock_request(mock_port, method, path, body=None):

@@ -16,7 +16,7 @@ import openai
 import pytest
 
 from conformance_support import Upstream
-from conftest import BIN_DIR, UPSTREAM_KEY, start_process, stop_process
+from conftest import BIN_DIR, UPSTREAM_KEY, json_call, start_process, stop_process
 
 PLUGINS = os.path.abspath(BIN_DIR)
 MASTER = "master-key-0123456789abcdef"
@@ -77,20 +77,7 @@ class Gateway:
 
     def call(self, method, path, body=None, key=MASTER, headers=None):
         """(status, parsed JSON) of a plain request; `key` as a bearer token (None: no header)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            sent = dict(headers or {})
-            if key is not None:
-                sent["Authorization"] = f"Bearer {key}"
-            data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-            if data is not None:
-                sent["Content-Type"] = "application/json"
-            connection.request(method, path, body=data, headers=sent)
-            response = connection.getresponse()
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-        finally:
-            connection.close()
+        return json_call(self.port, method, path, body, bearer=key, headers=headers)
 
     def create(self, **fields):
         status, body = self.call("POST", "/admin/keys", fields)
@@ -218,6 +205,9 @@ def test_create_list_get_patch_and_delete(closed):
     assert closed.call("GET", "/admin/keys?team=nobody")[1]["data"] == []
     status, got = closed.call("GET", f"/admin/keys/{created['id']}")
     assert status == 200 and got["name"] == "ci" and got["metadata"] == {"env": "ci"}
+    # No budgets: section, but the key's own budget holds (and shows) with keys required.
+    assert [(entry["scope"], entry["limit"], entry["period"], entry["spent"]) for entry in got["spend"]] == [
+        (f"key:{created['id']}", 12.5, "monthly", 0)]
     for shown in (json.dumps(listed), json.dumps(got)):
         assert secret not in shown and '"key":' not in shown and "hash" not in shown
     status, patched = closed.call("PATCH", f"/admin/keys/{created['id']}", {"name": "ci-2", "budget": None, "models": ["echo-1", "echo-2"]})

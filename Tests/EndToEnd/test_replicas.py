@@ -14,7 +14,7 @@ import openai
 import pytest
 
 from conftest import log_line, mock_port  # noqa: F401 (the session's mock upstream)
-from governance_support import ADMIN_KEY as MASTER, INPUT_PRICE, OUTPUT_PRICE, clear_mock, governance_config, mock_faults
+from governance_support import MASTER_KEY as MASTER, INPUT_PRICE, OUTPUT_PRICE, clear_mock, governance_config, mock_faults
 from test_keys import Gateway as KeysGateway
 
 KEY_CACHE = 2.0
@@ -30,8 +30,6 @@ def config_text(folder, mock_port, redis_address, policy):
           timeout: 250ms
           on_unavailable: {policy}
           key_cache: {int(KEY_CACHE)}s
-        keys:
-          required: true
         budgets:
           default_output_tokens: 5
           users: {{bob: {{limit: 0.2, period: daily}}}}

@@ -55,6 +55,8 @@ struct SchemaTests {
         #expect(properties["budgets"]?["properties"]?.objectValue?.keys == BudgetsSection.keys)
         #expect(properties["rate_limits"]?["properties"]?.objectValue?.keys == RateLimitsSection.keys)
         #expect(properties["redis"]?["properties"]?.objectValue?.keys == RedisSection.keys)
+        #expect(properties["usage"]?["properties"]?.objectValue?.keys == UsageSection.keys)
+        #expect(properties["audit"]?["properties"]?.objectValue?.keys == AuditSection.keys)
     }
 
     @Test("accepts every example and the default configuration, as written (before interpolation)")

@@ -79,7 +79,7 @@ struct ServerSectionTests {
 
     @Test("errors", arguments: [
         ("srever:\n  port: 1\n", #"test.yaml:1:1: srever: unknown key (did you mean "server"?)"#),
-        ("routing: {}\n", "test.yaml:1:1: routing: unknown key (known keys: server, plugins, providers, aliases, guardrails, enrichers, batch_preparers, store, files, model_groups, pricing, admin, keys, budgets, rate_limits, redis)"),
+        ("routing: {}\n", "test.yaml:1:1: routing: unknown key (known keys: server, plugins, providers, aliases, guardrails, enrichers, batch_preparers, store, files, model_groups, pricing, admin, keys, budgets, rate_limits, redis, usage, audit)"),
         ("- server\n", "test.yaml:1:1: expected a mapping, got a list"),
         ("server: [1]\n", "test.yaml:1:9: server: expected a mapping, got a list"),
         ("server:\n  prot: 1\n", #"test.yaml:2:3: server.prot: unknown key (did you mean "port"?)"#),

@@ -20,7 +20,7 @@ import Testing
 
     func policy(_ yaml: String = Self.yaml) throws -> GovernancePolicy? {
         let config = try ConfigLoader.parse(yaml: Array(yaml.utf8), sourceName: "test.yaml")
-        return GovernancePolicy(config: config, ledger: LocalLedger(), clock: LedgerClock(), testCallers: false)
+        return GovernancePolicy(config: config, ledger: LocalLedger(), clock: LedgerClock())
     }
 
     @Test("nothing configured: no policy, the request path's one nil check")
@@ -58,6 +58,11 @@ import Testing
         (#"{"model":"m","metadata":{"max_tokens":5}}"#, nil),
         (#"{"max_tokens":"5"}"#, nil),
         ("not json", nil),
+        // Several caps: the largest, whichever comes first (a small first one must not shrink
+        // the reservation while the provider honours a large one).
+        (#"{"max_tokens":1,"max_completion_tokens":5000}"#, 5000),
+        (#"{"max_output_tokens":900,"max_tokens":3}"#, 900),
+        (#"{"max_tokens":1,"max_completion_tokens":"x","max_output_tokens":70}"#, 70),
     ] as [(String, Int?)])
     func outputAllowance(body: String, tokens: Int?) {
         #expect(GovernancePolicy.outputAllowance(Array(body.utf8)) == tokens)

@@ -52,6 +52,36 @@ import Testing
         #expect(try opened.entry("resp_early")?.response == response("resp_early"))
     }
 
+    @Test func theOwnerIsKeptAndAnotherKeysDeleteRemovesNothing() throws {
+        let file = ScratchFile()
+        defer { file.remove() }
+        let other = OwnerFilter(keyID: "key_b"), own = OwnerFilter(keyID: "key_a")
+        do {
+            let opened = try OpenedResponses(file.path)
+            let gate = HeldWriter(opened.store)
+            opened.responses.keep(response("resp_pending"), conversation: conversation, owner: "key_a")
+            // Still pending (answered from the table): another key's delete leaves it there.
+            #expect(try opened.entry("resp_pending")?.owner == "key_a")
+            let deleted = Waiter<Result<Bool, StoreError>>()
+            opened.responses.delete("resp_pending", owners: other, on: nil) { deleted.put($0) }
+            #expect(opened.responses.pendingWrites == 1)
+            gate.release()
+            #expect(try deleted.take().get() == false)
+            opened.responses.keep(response("resp_open"), conversation: nil)
+            opened.close()
+        }
+        let reopened = try OpenedResponses(file.path)
+        defer { reopened.close() }
+        #expect(try reopened.entry("resp_pending")?.owner == "key_a")
+        #expect(try reopened.entry("resp_open")?.owner == nil)
+        #expect(try reopened.delete("resp_pending", owners: other) == false)
+        #expect(try reopened.delete("resp_open", owners: other) == false)
+        #expect(try reopened.entry("resp_pending") != nil && reopened.entry("resp_open") != nil)
+        #expect(try reopened.delete("resp_pending", owners: own) == true)
+        #expect(try reopened.delete("resp_open", owners: .everyone) == true)
+        #expect(reopened.rows() == 0)
+    }
+
     @Test func deleteIsDurableAndAnUnknownIdIsNotDeleted() throws {
         let file = ScratchFile()
         defer { file.remove() }
@@ -185,9 +215,9 @@ final class OpenedResponses {
         return try waiter.take().get()
     }
 
-    func delete(_ id: String) throws -> Bool {
+    func delete(_ id: String, owners: OwnerFilter = .everyone) throws -> Bool {
         let waiter = Waiter<Result<Bool, StoreError>>()
-        responses.delete(id, on: nil) { waiter.put($0) }
+        responses.delete(id, owners: owners, on: nil) { waiter.put($0) }
         return try waiter.take().get()
     }
 

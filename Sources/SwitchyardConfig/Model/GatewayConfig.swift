@@ -46,6 +46,10 @@ public struct GatewayConfig: Sendable, Equatable {
     public var rateLimits: RateLimitsConfig
     /// `redis:`: the Redis replicas share their ledger through; nil = none (local counters).
     public var redis: RedisConfig?
+    /// `usage:`: usage records per request (off unless asked for or keys are required).
+    public var usage: UsageConfig
+    /// `audit:`: nil when the section is absent (no bodies captured).
+    public var audit: AuditConfig?
     /// The name errors were reported under: the path given to `load`, or the `parse` label.
     public let sourceName: String
 
@@ -66,6 +70,8 @@ public struct GatewayConfig: Sendable, Equatable {
         budgets: BudgetsConfig = BudgetsConfig(),
         rateLimits: RateLimitsConfig = RateLimitsConfig(),
         redis: RedisConfig? = nil,
+        usage: UsageConfig = UsageConfig(),
+        audit: AuditConfig? = nil,
         sourceName: String
     ) {
         self.server = server
@@ -84,6 +90,8 @@ public struct GatewayConfig: Sendable, Equatable {
         self.budgets = budgets
         self.rateLimits = rateLimits
         self.redis = redis
+        self.usage = usage
+        self.audit = audit
         self.sourceName = sourceName
     }
 

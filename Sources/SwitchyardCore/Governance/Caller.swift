@@ -68,13 +68,18 @@ public struct RateLimitSettings: Sendable, Equatable {
 /// A request's hold on the budgets and limits it was admitted under, released exactly once when
 /// the request ends (the access log's `record`, where every planned request ends): its real cost
 /// replaces the reservation (0 refunds it: a failure, a stream that failed before its first
-/// content), its real tokens count against tokens-per-minute, its concurrency slot frees.
+/// content), its real tokens count against tokens-per-minute, its concurrency slot frees. When
+/// content reached the client but no usage arrived (a client that left mid-stream, a stream cut
+/// after content), the access log settles the `estimate` instead: what was reserved is charged.
 /// Threading: `settle` runs on the request's loop; implementations forward to wherever the
 /// counters live (this process, or Redis) without blocking.
 public protocol Settlement: AnyObject, Sendable {
     /// `cost`: what the request really cost (0 when it failed or reported no usage); `tokens`:
     /// its prompt plus completion tokens.
     func settle(cost: Micros, tokens: Int, status: Int)
+    /// What admission reserved: the estimated cost and the estimated tokens (prompt + output
+    /// allowance) it checked against tokens per minute.
+    var estimate: (cost: Micros, tokens: Int) { get }
     /// What the response tells the client of its limits (`x-ratelimit-*`), taken at admission;
     /// empty when no rate limit applies.
     var responseHeaders: [(name: String, value: String)] { get }

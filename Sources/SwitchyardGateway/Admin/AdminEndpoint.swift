@@ -52,12 +52,23 @@ final class AdminEndpoint: @unchecked Sendable {  // `gateway` is set once befor
                 loop.execute { Self.answer(outcome, to: confined.value) }
             }
         case let path where AdminKeysEndpoint.handles(path):
-            try AdminKeysEndpoint(registry: gateway.process.keys).handle(request, writer: writer)
+            try AdminKeysEndpoint(registry: gateway.process.keys, governance: gateway.generation.services.governance)
+                .handle(request, writer: writer)
         case "/admin/budgets":
             guard request.method == "GET" || request.method == "HEAD" else {
                 throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET")
             }
             try Self.budgets(request, gateway: gateway, writer: writer)
+        case UsageAdmin.reportPath, UsageAdmin.recordsPath, AuditAdmin.path:
+            guard request.method == "GET" || request.method == "HEAD" else {
+                throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET")
+            }
+            let config = gateway.config
+            if request.path == AuditAdmin.path {
+                try AuditAdmin.handle(request, store: gateway.store, writer: writer)
+            } else {
+                try UsageAdmin.handle(request, store: gateway.store, currency: config.pricing.currency, writer: writer)
+            }
         default:
             throw GatewayError.routeNotFound(method: request.method, path: request.path)
         }
@@ -65,15 +76,18 @@ final class AdminEndpoint: @unchecked Sendable {  // `gateway` is set once befor
 
     /// `GET /admin/budgets?scope=user:alice`: that scope's budgets now (docs/governance.md).
     private static func budgets(_ request: HTTPRequest, gateway: Gateway, writer: ResponseWriter) throws(GatewayError) {
-        let scope = (request.query ?? "").split(separator: "&").first { $0.hasPrefix("scope=") }.map { String($0.dropFirst(6)) }
+        // Decoded: clients (httpx, requests, curl --data-urlencode) send `user%3Aalice`.
+        let scope = QueryParameters.pairs(request.query).first { $0.name == "scope" }?.value
         guard let scope, !scope.isEmpty else {
             throw GatewayError.invalidRequest("Name a scope: /admin/budgets?scope=user:alice (key:ID, user:NAME or team:NAME).", param: "scope")
         }
         guard let governance = gateway.generation.services.governance else {
             return GatewayResponder.sendJSON(JSONValue.object(JSONObject([("scope", .string(scope)), ("budgets", .array([]))])).serialized(), to: writer)
         }
+        // A key's own budget (set through /admin/keys) wins over budgets.keys, as on requests.
+        let keyBudget = scope.hasPrefix("key:") ? gateway.process.keys.key(id: String(scope.dropFirst(4)))?.budget : nil
         let confined = UncheckedSendable(writer)
-        let known = governance.spendJSON(scope: scope, on: writer.loop) { json in GatewayResponder.sendJSON(json.serialized(), to: confined.value) }
+        let known = governance.spendJSON(scope: scope, keyBudget: keyBudget, on: writer.loop) { json in GatewayResponder.sendJSON(json.serialized(), to: confined.value) }
         guard known else {
             throw GatewayError.invalidRequest("Unknown scope \"\(scope)\": use key:ID, user:NAME or team:NAME.", param: "scope")
         }

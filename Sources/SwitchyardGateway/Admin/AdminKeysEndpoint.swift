@@ -14,6 +14,8 @@ import SwitchyardStore
 struct AdminKeysEndpoint {
     static let collection = "/admin/keys"
     let registry: KeyRegistry
+    /// The generation's budgets (nil: none configured), for the `spend` of `GET /admin/keys/{id}`.
+    let governance: GovernancePolicy?
 
     static func handles(_ path: String) -> Bool { path == collection || path.hasPrefix(collection + "/") }
 
@@ -25,7 +27,7 @@ struct AdminKeysEndpoint {
         case (0, "GET"), (0, "HEAD"): list(request, writer)
         case (0, "POST"): try create(request, now: now, writer)
         case (0, _): throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET, POST")
-        case (1, "GET"), (1, "HEAD"): GatewayResponder.sendJSON(Self.detail(try found(parts.first!)), to: writer)
+        case (1, "GET"), (1, "HEAD"): show(try found(parts.first!), writer)
         case (1, "PATCH"): try change(try found(parts.first!), request, now: now, writer)
         case (1, "DELETE"): delete(try found(parts.first!), writer)
         case (1, _): throw GatewayError.methodNotAllowed(method: request.method, path: request.path, allowed: "GET, PATCH, DELETE")
@@ -35,12 +37,23 @@ struct AdminKeysEndpoint {
         }
     }
 
+    /// `GET /admin/keys/{id}`: the record and its `spend`, the budgets the key's requests count
+    /// against now (its own or `budgets.keys`, its user's, its team's). The ledger answers on
+    /// this loop (a Redis ledger after its round trip); `[]` without budgets.
+    private func show(_ key: VirtualKey, _ writer: ResponseWriter) {
+        guard let governance else { return GatewayResponder.sendJSON(Self.detail(key, spend: .array([])), to: writer) }
+        governance.spendJSON(for: key.caller, on: writer.loop) { spend in
+            GatewayResponder.sendJSON(Self.detail(key, spend: spend), to: writer)
+        }
+    }
+
     /// `GET /admin/keys/{id}`'s body. Built with a writer, member by member, so that other
     /// parts can add theirs (the ledger's `spend`) before the object closes.
-    static func detail(_ key: VirtualKey) -> [UInt8] {
-        var json = JSONWriter(capacity: 640)
+    static func detail(_ key: VirtualKey, spend: JSONValue) -> [UInt8] {
+        var json = JSONWriter(capacity: 1024)
         json.raw("{")
         KeyJSON.members(key, into: &json)
+        json.raw(#","spend":"#); json.value(spend)
         json.raw("}")
         return json.bytes
     }

@@ -85,8 +85,11 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
         }
         process = GatewayProcess(log: log, accessLog: accessLog, store: store, heldFiles: heldFiles, responses: responses,
                                  workers: workers, watched: WatchedPlugins(), healthBook: healthBook, ledger: ledger, ledgerClock: localLedger.clock,
-                                 metrics: metrics, keys: keys)
+                                 metrics: metrics, keys: keys,
+                                 usage: UsageSink(store: store, log: log), auditDrops: AuditDrops())
         metrics.register(healthBook)
+        metrics.register(process.usage.drops)
+        metrics.register(process.auditDrops)
         let first = try GatewayGeneration(number: 1, config: config, process: process)
         admin = AdminEndpoint(key: config.admin.key)
         responder = GatewayResponder(generation: first, responses: responses, admin: admin, metrics: metrics,
@@ -245,6 +248,7 @@ public final class Gateway: @unchecked Sendable {  // reload state is guarded by
         }
         watchdog?.stop()
         responder.flushAfterStop()
+        process.ledger.flushSpend()  // the spend gathered since its last write (its timer will not run)
         // Last: writes queued by the requests that just finished are committed before exit.
         store.close()
     }

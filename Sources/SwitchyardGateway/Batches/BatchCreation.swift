@@ -56,12 +56,14 @@ final class BatchCreation {
             rollback()
         }
         let id = request.inputFileID
+        // Another key's file is answered like an unknown one (OwnerFilter).
+        let owners = OwnerFilter(exchange.caller)
         store.read(onLoop: context.upstream.loop, { db throws(StoreError) in try FileRecord.find(id: id, db) }) { [self] result in
             switch result {
             case .failure(let error): fail(.unavailable("The gateway's store could not be read: \(error.message)"))
-            case .success(nil): fail(GatewayError(status: 404, type: "invalid_request_error", code: "file_not_found", param: "input_file_id",
-                                                  message: "No such File object: \(id)."))
-            case .success(let file?): prepare(file)
+            case .success(let file?) where owners.admits(file.keyID): prepare(file)
+            case .success: fail(GatewayError(status: 404, type: "invalid_request_error", code: "file_not_found", param: "input_file_id",
+                                             message: "No such File object: \(id)."))
             }
         }
     }
@@ -159,12 +161,15 @@ final class BatchCreation {
             id: GatewayID.batch(), provider: providerName, upstreamID: upstreamID, inputFileID: input.id, upstreamInputFileID: inputUpstreamID,
             rewritten: uploaded != nil, endpoint: request.endpoint, createdAt: upstream["created_at"]?.intValue ?? now,
             status: upstream["status"]?.stringValue ?? "validating", object: [])
+        record.keyID = exchange.caller?.keyID
+        record.user = exchange.caller?.user
+        record.team = exchange.caller?.team
         record.object = BatchObject.render(upstream, record: record, files: [:])
+        let row = record
         let prepared = uploaded.map {
             FileRecord(id: GatewayID.file(), provider: providerName, upstreamID: $0, filename: preparedFile.name, purpose: "batch",
-                       bytes: preparedFile.bytes, createdAt: now, expiresAt: nil, origin: "batch_input")
+                       bytes: preparedFile.bytes, createdAt: now, expiresAt: nil, origin: "batch_input", keyID: row.keyID)
         }
-        let row = record
         store.write(onLoop: context.upstream.loop, { db throws(StoreError) in
             if let prepared { try FileRecord.insert(prepared, db) }
             try BatchRecord.insert(row, db)

@@ -17,8 +17,12 @@ struct BatchRecord: Sendable, Equatable {
     var createdAt: Int
     var status: String
     var object: [UInt8]
+    /// Who created it (`plan.caller`; nil on an open gateway): its lines' usage records carry it.
+    var keyID: String?
+    var user: String?
+    var team: String?
 
-    static let columns = "id, provider, upstream_id, input_file_id, upstream_input_file_id, rewritten, endpoint, created_at, status, object"
+    static let columns = "id, provider, upstream_id, input_file_id, upstream_input_file_id, rewritten, endpoint, created_at, status, object, key_id, user, team"
 
     init(id: String, provider: String, upstreamID: String, inputFileID: String, upstreamInputFileID: String, rewritten: Bool,
          endpoint: String, createdAt: Int, status: String, object: [UInt8]) {
@@ -39,6 +43,9 @@ struct BatchRecord: Sendable, Equatable {
         self.init(
             id: row.text(0), provider: row.text(1), upstreamID: row.text(2), inputFileID: row.text(3), upstreamInputFileID: row.text(4),
             rewritten: row.integer(5) != 0, endpoint: row.text(6), createdAt: Int(row.integer(7)), status: row.text(8), object: row.blob(9))
+        keyID = row.isNull(10) ? nil : row.text(10)
+        user = row.isNull(11) ? nil : row.text(11)
+        team = row.isNull(12) ? nil : row.text(12)
     }
 
     /// OpenAI's terminal batch states: nothing changes after them.
@@ -46,9 +53,10 @@ struct BatchRecord: Sendable, Equatable {
     var isTerminal: Bool { Self.terminalStates.contains(status) }
 
     static func insert(_ record: BatchRecord, _ db: SQLiteConnection) throws(StoreError) {
-        _ = try db.run("INSERT INTO batches (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        _ = try db.run("INSERT INTO batches (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             .text(record.id), .text(record.provider), .text(record.upstreamID), .text(record.inputFileID), .text(record.upstreamInputFileID),
             .integer(record.rewritten ? 1 : 0), .text(record.endpoint), .integer(Int64(record.createdAt)), .text(record.status), .blob(record.object),
+            record.keyID.map { .text($0) } ?? .null, record.user.map { .text($0) } ?? .null, record.team.map { .text($0) } ?? .null,
         ])
     }
 
@@ -65,15 +73,20 @@ struct BatchRecord: Sendable, Equatable {
 
     /// Newest first, OpenAI's order, by the order the gateway recorded them (rowid: unlike
     /// `created_at`, in seconds, it never ties): the `limit + 1` batches after `after` (nil: from
-    /// the newest), so the caller can say `has_more`. Nil when `after` names no batch.
-    static func page(after: String?, limit: Int, _ db: SQLiteConnection) throws(StoreError) -> [BatchRecord]? {
+    /// the newest), so the caller can say `has_more`. Only the batches `owners` admits; nil when
+    /// `after` names no batch among them.
+    static func page(after: String?, limit: Int, owners: OwnerFilter = .everyone, _ db: SQLiteConnection) throws(StoreError) -> [BatchRecord]? {
         var records: [BatchRecord] = []
         var anchor = Int64.max
+        let owner = owners.condition()
+        let visible = owner.map { " AND " + $0.sql } ?? ""
+        let ownerValues = owner.map { [$0.value] } ?? []
         if let after {
-            guard case .integer(let rowid)? = try db.scalar("SELECT rowid FROM batches WHERE id = ?", [.text(after)]) else { return nil }
+            guard case .integer(let rowid)? = try db.scalar("SELECT rowid FROM batches WHERE id = ?\(visible)", [.text(after)] + ownerValues) else { return nil }
             anchor = rowid
         }
-        try db.query("SELECT \(columns) FROM batches WHERE rowid < ? ORDER BY rowid DESC LIMIT ?", [.integer(anchor), .integer(Int64(limit + 1))]) {
+        try db.query("SELECT \(columns) FROM batches WHERE rowid < ?\(visible) ORDER BY rowid DESC LIMIT ?",
+                     [.integer(anchor)] + ownerValues + [.integer(Int64(limit + 1))]) {
             records.append(BatchRecord($0))
         }
         return records

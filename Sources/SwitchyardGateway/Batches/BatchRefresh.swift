@@ -80,7 +80,7 @@ enum BatchRefresh {
                 let suffix = origin == "batch_output" ? "output" : "errors"
                 try FileRecord.insert(FileRecord(
                     id: GatewayID.file(), provider: record.provider, upstreamID: upstreamID, filename: "\(record.id)_\(suffix).jsonl",
-                    purpose: "batch_output", bytes: 0, createdAt: now, expiresAt: nil, origin: origin), db)
+                    purpose: "batch_output", bytes: 0, createdAt: now, expiresAt: nil, origin: origin, keyID: record.keyID), db)
                 files[upstreamID] = try FileRecord.find(provider: record.provider, upstreamID: upstreamID, db)?.id
             }
             var next = record

@@ -28,7 +28,7 @@ final class BatchUsageLedger: Sendable {
         }) { [self] result in
             guard case .success(.integer(0)?) = result else { return release(id) }
             let failed = upstream["request_counts"]?["failed"]?.intValue ?? 0
-            let reader = UsageReader(record: record, provider: provider, failed: failed) { [self] totals in
+            let reader = UsageReader(record: record, provider: provider, failed: failed, keepingLines: Self.keepsLines(services)) { [self] totals in
                 if let totals { write(totals, record: record, provider: provider, services: services, store: store, context: context) }
                 else { release(id) }
             }
@@ -46,29 +46,48 @@ final class BatchUsageLedger: Sendable {
     private func write(_ totals: BatchUsageTotals, record: BatchRecord, provider: NativeProvider, services: GatewayServices, store: Store, context: LoopContext) {
         let discount = provider.configured.batchDiscount
         let startedAt = monotonicNanoseconds()
-        store.write(onLoop: context.upstream.loop, { db throws(StoreError) in
-            try Self.insertRows(totals, batchID: record.id, discount: discount, db)
+        let lineRecords = services.accessLog.usageRecorder.map { BatchLineRecords(costs: $0.costs, provider: provider.name, mode: "native_batch") }
+        let first = FirstRecording()
+        let loop = context.upstream.loop
+        store.write(onLoop: loop, { db throws(StoreError) in
+            if try Self.insertRows(totals, batch: record, discount: discount, lineRecords: lineRecords, db) { first.happened() }
         }) { [self] result in
             release(record.id)
             if case .failure(let error) = result {
                 return services.log.warn("a batch's usage could not be recorded", fields: [("batch", record.id), ("error", error.message)])
             }
+            if first.isSet { services.governance?.chargeBatch(record, lines: totals.lineUsage, discount: discount, keys: services.keys, on: loop) }
             Self.log(totals, record: record, provider: provider.name, discount: discount, startedAt: startedAt, services: services, context: context)
         }
     }
 
-    /// One `batch_usage` row per model (a second set for the same batch is ignored).
-    static func insertRows(_ totals: BatchUsageTotals, batchID: String, discount: Double, _ db: SQLiteConnection) throws(StoreError) {
+    /// Whether a batch's lines are kept while its output is summed: for its usage records, and
+    /// for its cost against its creator's budgets (governance on).
+    static func keepsLines(_ services: GatewayServices) -> Bool {
+        services.accessLog.usageRecorder != nil || services.governance != nil
+    }
+
+    /// One `batch_usage` row per model (a second set for the same batch is ignored), and with
+    /// `lineRecords` one usage record per result line, written only with the first set. True
+    /// when this was the first set: the batch's cost is charged then, once.
+    @discardableResult
+    static func insertRows(_ totals: BatchUsageTotals, batch: BatchRecord, discount: Double, lineRecords: BatchLineRecords? = nil, _ db: SQLiteConnection) throws(StoreError) -> Bool {
+        let batchID = batch.id
         let now = Int64(unixNanoseconds() / 1_000_000_000)
         let rows = totals.models.isEmpty ? ["": BatchUsageTotals.Model()] : totals.models
+        var inserted = 0
         for (model, sums) in rows {
-            _ = try db.run("""
+            inserted += try db.run("""
                 INSERT INTO batch_usage (batch_id, model, lines, failed_lines, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, discount, recorded_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (batch_id, model) DO NOTHING
                 """, [.text(batchID), .text(model), .integer(Int64(sums.lines)), .integer(Int64(sums.failedLines)),
                       .integer(Int64(sums.promptTokens)), .integer(Int64(sums.completionTokens)), .integer(Int64(sums.cachedTokens)),
                       .integer(Int64(sums.reasoningTokens)), .real(discount), .integer(now)])
         }
+        if inserted > 0, let lineRecords, let lines = totals.lineUsage, !lines.isEmpty {
+            try UsageRows.insert(db, lineRecords.records(lines, batch: batch, discount: discount, now: now * 1000))
+        }
+        return inserted > 0
     }
 
     /// The access-log line of a batch's usage.
@@ -98,6 +117,14 @@ final class BatchUsageLedger: Sendable {
     }
 }
 
+/// Whether a store job recorded a batch's usage for the first time: set on the store's writer
+/// thread inside the job, read on the loop in its completion (after the commit).
+final class FirstRecording: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func happened() { flag.store(true, ordering: .releasing) }
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+}
+
 /// Streams a batch's output file and sums its lines. Loop-confined; retained by its transfer.
 private final class UsageReader: UpstreamResponseDelegate {
     private let record: BatchRecord
@@ -110,10 +137,11 @@ private final class UsageReader: UpstreamResponseDelegate {
     private var call: NativeCall?
     private var transfer: (any UpstreamCall)?
 
-    init(record: BatchRecord, provider: NativeProvider, failed: Int, completion: @escaping (BatchUsageTotals?) -> Void) {
+    init(record: BatchRecord, provider: NativeProvider, failed: Int, keepingLines: Bool, completion: @escaping (BatchUsageTotals?) -> Void) {
         self.record = record
         self.provider = provider
         self.completion = completion
+        if keepingLines { totals.lineUsage = [] }
         totals.addFailed(failed)
     }
 

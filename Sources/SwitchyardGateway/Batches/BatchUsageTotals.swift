@@ -15,6 +15,8 @@ struct BatchUsageTotals {
     private(set) var models: [String: Model] = [:]
     /// Lines that are not an output record at all (counted, not guessed at).
     private(set) var unreadable = 0
+    /// Each line's usage, for the usage records; nil (not kept) unless usage recording is on.
+    var lineUsage: [BatchLineUsage]?
 
     mutating func add(line: ArraySlice<UInt8>) {
         guard let record = line.withUnsafeBytes({ try? JSONValue.parse($0) }), let response = record["response"] else {
@@ -35,6 +37,9 @@ struct BatchUsageTotals {
             totals.reasoningTokens += usage["completion_tokens_details"]?["reasoning_tokens"]?.intValue ?? 0
         }
         models[model] = totals
+        if lineUsage != nil {
+            lineUsage!.append(BatchLineUsage(customID: record["custom_id"]?.stringValue ?? "", model: model, status: status, usage: body?["usage"]))
+        }
     }
 
     /// Failed requests the provider wrote to the error file (not in the output file), counted

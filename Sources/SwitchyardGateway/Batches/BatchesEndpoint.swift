@@ -9,7 +9,8 @@ import SwitchyardUpstream
 /// `native_batch`). Create prepares the input and starts the batch at the provider holding the
 /// input file (BatchCreation); retrieve and cancel go to the batch's provider and refresh the
 /// record (BatchRefresh); the listing comes from the store, newest first, with OpenAI's cursor
-/// pagination, and the page's unfinished batches refreshed from their providers.
+/// pagination, and the page's unfinished batches refreshed from their providers. A virtual key
+/// reaches only its own batches (`OwnerFilter`): another key's id is answered like an unknown one.
 ///
 /// Threading: called on the request's loop; every step answers there.
 final class BatchesEndpoint: Sendable {
@@ -49,7 +50,12 @@ final class BatchesEndpoint: Sendable {
         case (nil, "POST"):
             let body: BatchCreateRequest
             do throws(GatewayError) { body = try BatchCreateRequest(request.body) } catch { return exchange.fail(error) }
-            BatchCreation(request: body, exchange: exchange, store: store).start()
+            guard let governance = services.governance else { return BatchCreation(request: body, exchange: exchange, store: store).start() }
+            // A creator whose budget is used up starts no batch (its cost would run past it).
+            governance.refuseExhausted(exchange.caller, on: exchange.writer.loop) { refusal in
+                if let refusal { return exchange.fail(refusal) }
+                BatchCreation(request: body, exchange: exchange, store: store).start()
+            }
         case (nil, _):
             list(exchange, store: store)
         case (let action?, _):
@@ -60,12 +66,15 @@ final class BatchesEndpoint: Sendable {
     // MARK: one batch
 
     private func refresh(_ id: String, action: BatchRefresh.Action, exchange: NativeRequest, store: Store) {
+        let owners = OwnerFilter(exchange.caller)
         store.read(onLoop: exchange.context.upstream.loop, { db throws(StoreError) in try BatchRecord.find(id: id, db) }) { [self] found in
             switch found {
             case .failure(let error):
                 exchange.fail(.unavailable("The gateway's store could not be read: \(error.message)"))
+            case .success(let record?) where !owners.admits(record.keyID):
+                exchange.fail(Self.noSuchBatch(id))
             case .success(nil):
-                exchange.fail(GatewayError(status: 404, type: "invalid_request_error", code: "batch_not_found", message: "No such batch: \(id)."))
+                exchange.fail(Self.noSuchBatch(id))
             case .success(let record?):
                 exchange.provider = record.provider
                 exchange.transfer = BatchRefresh.start(
@@ -79,6 +88,10 @@ final class BatchesEndpoint: Sendable {
                 }
             }
         }
+    }
+
+    private static func noSuchBatch(_ id: String) -> GatewayError {
+        GatewayError(status: 404, type: "invalid_request_error", code: "batch_not_found", message: "No such batch: \(id).")
     }
 
     // MARK: listing
@@ -98,8 +111,8 @@ final class BatchesEndpoint: Sendable {
             default: continue
             }
         }
-        let (cursor, size) = (after, limit)
-        store.read(onLoop: exchange.context.upstream.loop, { db throws(StoreError) in try BatchRecord.page(after: cursor, limit: size, db) }) { [self] found in
+        let (cursor, size, owners) = (after, limit, OwnerFilter(exchange.caller))
+        store.read(onLoop: exchange.context.upstream.loop, { db throws(StoreError) in try BatchRecord.page(after: cursor, limit: size, owners: owners, db) }) { [self] found in
             switch found {
             case .failure(let error):
                 exchange.fail(.unavailable("The gateway's store could not be read: \(error.message)"))

@@ -125,7 +125,9 @@ final class InlineBatchRefresh {
         let startedAt = monotonicNanoseconds()
         let results = InlineResults(
             record: record, object: object, inline: inline, held: held, store: store, loop: context.upstream.loop,
-            call: call.description(SY_OP_BATCHES)
+            call: call.description(SY_OP_BATCHES),
+            lineRecords: services.accessLog.usageRecorder.map { BatchLineRecords(costs: $0.costs, provider: inline.name, mode: "inline_batch") },
+            keepsLines: BatchUsageLedger.keepsLines(services)
         ) { [self] outcome in
             usage.release(record.id)
             switch outcome {
@@ -134,6 +136,10 @@ final class InlineBatchRefresh {
                     ("batch", record.id), ("error", error.message)])
                 finalizing(object)
             case .success(let ended):
+                if ended.firstRecording {
+                    services.governance?.chargeBatch(ended.record, lines: ended.totals.lineUsage, discount: inline.configured.batchDiscount,
+                                                     keys: services.keys, on: context.upstream.loop)
+                }
                 BatchUsageLedger.log(ended.totals, record: ended.record, provider: inline.name, discount: inline.configured.batchDiscount,
                                      startedAt: startedAt, services: services, context: context)
                 completion(.success(NativeAnswer(status: 200, headers: [], body: ended.record.object)))

@@ -19,6 +19,8 @@ final class InlineResults: UpstreamResponseDelegate {
     struct Ended {
         let record: BatchRecord
         let totals: BatchUsageTotals
+        /// This job recorded the batch's usage first (its cost is charged now, once).
+        let firstRecording: Bool
     }
 
     private let record: BatchRecord
@@ -38,8 +40,13 @@ final class InlineResults: UpstreamResponseDelegate {
     private var transfer: (any UpstreamCall)?
     private var completion: ((Result<Ended, GatewayError>) -> Void)?
 
+    /// Usage records per result line go with the batch's usage; nil when usage recording is off.
+    private let lineRecords: BatchLineRecords?
+
     init(record: BatchRecord, object: JSONObject, inline: InlineBatchProvider, held: HeldFiles, store: Store, loop: EventLoop, call: CallDescription,
-         completion: @escaping (Result<Ended, GatewayError>) -> Void) {
+         lineRecords: BatchLineRecords? = nil, keepsLines: Bool = false, completion: @escaping (Result<Ended, GatewayError>) -> Void) {
+        self.lineRecords = lineRecords
+        if lineRecords != nil || keepsLines { totals.lineUsage = [] }
         self.record = record
         self.object = object
         self.inline = inline
@@ -145,18 +152,20 @@ final class InlineResults: UpstreamResponseDelegate {
         totals: LoopConfined<BatchUsageTotals>, now: Int, discount: Double
     ) {
         let held = held
+        let lineRecords = lineRecords
+        let first = FirstRecording()
         store.write(onLoop: loop, { db throws(StoreError) in
             for file in writers.value {
                 do throws(GatewayError) { try file.writer.commit() } catch { throw StoreError(.cannotOpen, error.message) }
                 try FileRecord.insert(FileRecord(
                     id: file.id, provider: "", upstreamID: file.id, filename: "\(row.id)_\(file.suffix).jsonl", purpose: "batch_output",
-                    bytes: file.writer.count, createdAt: now, expiresAt: nil, origin: file.origin), db)
+                    bytes: file.writer.count, createdAt: now, expiresAt: nil, origin: file.origin, keyID: row.keyID), db)
             }
-            try BatchUsageLedger.insertRows(totals.value, batchID: row.id, discount: discount, db)
+            if try BatchUsageLedger.insertRows(totals.value, batch: row, discount: discount, lineRecords: lineRecords, db) { first.happened() }
             try BatchRecord.update(id: row.id, status: row.status, object: row.object, db)
         }) { [self] result in
             switch result {
-            case .success: finish(.success(Ended(record: row, totals: totals.value)))
+            case .success: finish(.success(Ended(record: row, totals: totals.value, firstRecording: first.isSet)))
             case .failure(let error):
                 // Rolled back: no record names the files, so none may stay on disk.
                 for file in writers.value { held.delete(file.id) }

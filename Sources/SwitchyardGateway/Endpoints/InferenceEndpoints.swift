@@ -90,23 +90,32 @@ struct InferenceEndpoints {
     /// response is read.
     private func createResponse(_ plan: ExecutionPlan, _ received: ResponsesRequest.Received, _ request: HTTPRequest, writer: ResponseWriter,
                                 context: LoopContext) throws(GatewayError) {
-        guard let previous = received.previousResponseID else {
-            execute(plan, try ResponsesRequest(received, receivedAt: request.receivedAt, store: responses, previous: nil), request, writer, context)
+        // A virtual key continues only its own responses, also where a native provider would
+        // resolve the id itself (one upstream account serves every key).
+        let owners = OwnerFilter(plan.caller)
+        let checksNative = owners.keyID != nil && received.parsed == nil
+        guard let previous = received.previousResponseID ?? (checksNative ? ResponsesRequest.Received.namedPreviousResponseID(request.body) : nil) else {
+            execute(plan, try ResponsesRequest(received, receivedAt: request.receivedAt, store: responses, owner: plan.caller?.keyID, previous: nil), request, writer, context)
             return
         }
         // Loop-confined values, carried to the completion that runs on this same loop.
         let trace = Self.trace(request, context)
-        let confined = UncheckedSendable((self, plan, received, request.receivedAt, writer, context))
+        let audit = services.audit?.capture(plan, path: request.path, body: request.body)
+        let confined = UncheckedSendable((self, plan, received, request.receivedAt, writer, context, audit))
         responses.entry(previous, on: writer.loop) { result in
-            let (endpoints, plan, received, receivedAt, writer, context) = confined.value
+            let (endpoints, plan, received, receivedAt, writer, context, audit) = confined.value
             do throws(GatewayError) {
                 let entry: ResponseStore.Entry?
                 switch result {
-                case .success(let found): entry = found
+                // Another key's response is not found, exactly like an unknown id.
+                case .success(let found): entry = found.flatMap { owners.admits($0.owner) ? $0 : nil }
                 case .failure(let error): throw StoredResponsesEndpoint.unavailable(error)
                 }
-                let created = try ResponsesRequest(received, receivedAt: receivedAt, store: endpoints.responses, previous: entry)
-                PlanExecutor(plan: plan, request: created, writer: writer, services: endpoints.services, context: context, trace: trace).start()
+                if checksNative, entry == nil { throw ResponsesRequest.previousNotFound(previous) }
+                let created = try ResponsesRequest(received, receivedAt: receivedAt, store: endpoints.responses, owner: plan.caller?.keyID, previous: entry)
+                let executor = PlanExecutor(plan: plan, request: created, writer: writer, services: endpoints.services, context: context, trace: trace)
+                executor.audit = audit
+                executor.start()
             } catch {
                 // Past the responder's own catch (this runs later): the request had a plan, so
                 // it ends in the access log and the metrics like any other planned request.
@@ -119,7 +128,9 @@ struct InferenceEndpoints {
     }
 
     private func execute(_ plan: ExecutionPlan, _ request: any IngressRequest, _ http: HTTPRequest, _ writer: ResponseWriter, _ context: LoopContext) {
-        PlanExecutor(plan: plan, request: request, writer: writer, services: services, context: context, trace: Self.trace(http, context)).start()
+        let executor = PlanExecutor(plan: plan, request: request, writer: writer, services: services, context: context, trace: Self.trace(http, context))
+        if let audit = services.audit { executor.audit = audit.capture(plan, path: http.path, body: http.body) }
+        executor.start()
     }
 
     /// The client's trace continued, or a new one (TraceContext).

@@ -13,6 +13,8 @@ struct AccessLog: Sendable {
     var labels = MetricLabels.empty
     /// Prices the settlement of requests admitted under budgets and rate limits.
     var governance: GovernancePolicy? = nil
+    /// `usage.record`: nil when off (the request path pays this nil check).
+    var usageRecorder: UsageRecorder?
 
     /// `firstContentAt`: when a stream's first bytes went out (monotonic ns; 0 when none did).
     func record(plan: ExecutionPlan, status: Int, attempt: Int, startedAt: UInt64, upstreamNanoseconds: UInt64, usage: [UInt8]?, failure: String?,
@@ -22,8 +24,20 @@ struct AccessLog: Sendable {
         let total = monotonicNanoseconds() &- startedAt
         let counts = usage.flatMap(UsageCounts.init)
         let model = plan.passthrough != nil ? enrichment?.model ?? "" : plan.resolution.resolved
+        // Priced at the attempt's upstream model (the enrichers' model on passthrough), once, for
+        // the settlement and the usage record alike.
+        var cost: Micros?
+        var estimateCharged = false
         if let settlement = plan.settlement, let governance {  // every request ends here once: its hold ends too
-            let priced = governance.cost(upstreamModel: plan.passthrough != nil ? model : plan.attempts[attempt].upstreamModel, counts)
+            var priced = governance.cost(upstreamModel: plan.passthrough != nil ? model : plan.attempts[attempt].upstreamModel, counts)
+            if counts == nil, firstContentAt != 0 || responseStreamed {
+                // Content reached the client but no usage arrived (it comes last in a stream: the
+                // client left, or the upstream cut after content): the reservation is charged, or
+                // leaving mid-stream would be free. Nothing reached the client: a full refund.
+                priced = settlement.estimate
+                estimateCharged = true
+            }
+            cost = priced.cost
             settlement.settle(cost: priced.cost, tokens: priced.tokens, status: status)
         }
         let ids = context.metrics.ids(model: model, provider: plan.attempts[attempt].provider, in: labels)
@@ -31,6 +45,12 @@ struct AccessLog: Sendable {
         context.metrics.record(
             key, attempts: attempt + 1 + retries, duration: total, upstream: upstreamNanoseconds,
             firstContent: firstContentAt == 0 ? 0 : max(1, firstContentAt &- startedAt), usage: counts)
+        if let usageRecorder {
+            let upstream = plan.passthrough != nil ? model : plan.attempts[attempt].upstreamModel
+            let cost = cost ?? counts.map { usageRecorder.costs.cost(upstreamModel: upstream, $0) } ?? 0
+            usageRecorder.record(UsageRecord(plan: plan, attempt: attempt, status: status, model: model, counts: counts, cost: cost,
+                                     latencyNanoseconds: total, now: RetentionSweep.now()), into: context)
+        }
         guard enabled, log.minimum <= .info else { return }
         var line = LogLine(level: .info, message: "request")
         line.field("request_id", plan.requestID)
@@ -74,6 +94,7 @@ struct AccessLog: Sendable {
             if let written = counts.cacheCreation, written > 0 { line.field("cache_creation_tokens", written) }
             if let reasoning = counts.reasoning, reasoning > 0 { line.field("reasoning_tokens", reasoning) }
         }
+        if estimateCharged, let cost { line.field("estimate_charged_micros", Int(cost)) }
         if let guardrails, !guardrails.isEmpty { line.quotedField("guardrails") { guardrails.write(into: &$0) } }
         if let enrichment {
             if let operation = enrichment.operation { line.field("operation", operation) }

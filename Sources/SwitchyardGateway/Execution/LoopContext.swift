@@ -10,6 +10,8 @@ import SwitchyardUpstream
 final class LoopContext {
     let upstream: UpstreamClient
     let accessLog: AccessLogBatch
+    /// This loop's usage records on their way to the store (empty unless `usage.record`).
+    let usage: UsageBuffer
     let hookWatch = HookWatch()
     /// This loop's requests' metrics (a scrape asks the loop for `metricsSnapshot`).
     let metrics = MetricShard()
@@ -28,6 +30,7 @@ final class LoopContext {
     init(loop: EventLoop, internalRequests: InternalRequests = InternalRequests(), maxPluginResponseBytes: Int = UpstreamLimits().maxResponseBytes) {
         upstream = UpstreamClient(loop: loop)
         accessLog = AccessLogBatch(loop: loop)
+        usage = UsageBuffer(loop: loop)
         pluginHTTP = LoopPluginHTTP(upstream: upstream, internalRequests: internalRequests, maxResponseBytes: maxPluginResponseBytes)
     }
 

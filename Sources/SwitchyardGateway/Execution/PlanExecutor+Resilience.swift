@@ -122,7 +122,7 @@ extension PlanExecutor {
     func releaseHeld(_ renderer: ClientRenderer?) -> GatewayError? {
         guard !resilience.hold.isEmpty, let renderer else { return nil }
         for chunk in resilience.hold.take() {
-            if let failure = chunk.withUnsafeBytes({ renderer.chunk($0, { writer.write($0) }) }) { return failure }
+            if let failure = chunk.withUnsafeBytes({ renderer.chunk($0, { clientWrite($0) }) }) { return failure }
         }
         return nil
     }

@@ -104,6 +104,8 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     var enricherTap: EnricherTap?
     /// What the enrichers of the last attempt they watched found.
     var enrichment: Enrichment?
+    /// The bodies of a request `audit:` matches; nil otherwise (one nil check per write).
+    var audit: AuditCapture?
 
     init(plan: ExecutionPlan, request: any IngressRequest, writer: ResponseWriter, services: GatewayServices, context: LoopContext, trace: TraceContext) {
         self.plan = plan
@@ -123,6 +125,11 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
     }
 
     func start() {
+        // The client may have left while an asynchronous step ran before this (the stored
+        // response of `previous_response_id`, a Redis admission): its close was reported to no
+        // one, so end the request here (logged 499, settled as a full refund) without calling
+        // the upstream.
+        if writer.isClosed { return clientWentAway() }
         writer.onClose = { [self] reason in
             switch reason {
             case .clientGone: clientWentAway()
@@ -366,7 +373,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
                 return SY_E_CANCELLED
             }
         }
-        if let failure = renderer?.chunk(bytes, { writer.write($0) }) {
+        if let failure = renderer?.chunk(bytes, { clientWrite($0) }) {
             pendingFailure = PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message)
             return SY_E_CANCELLED
         }
@@ -408,7 +415,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
                     return respond(PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message))
                 }
             }
-            if let failure = renderer?.end({ writer.write($0) }) {
+            if let failure = renderer?.end({ clientWrite($0) }) {
                 return respond(PluginFailure(status: SY_E_UPSTREAM, httpStatus: failure.status, message: failure.message))
             }
             writer.finish()
@@ -432,7 +439,14 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         var headers = planHeaders()
         headers.add("Content-Type", "application/json")
         writer.send(status: 200, headers: headers, body: body)
+        audit?.append(body)
         finish(status: 200)
+    }
+
+    /// A stream's bytes to the client (and to the audit capture, when there is one).
+    func clientWrite(_ bytes: UnsafeRawBufferPointer) {
+        writer.write(bytes)
+        audit?.append(bytes)
     }
 
     /// `{"retry_after_seconds": N}`: a provider whose upstream says when to retry in its body
@@ -459,13 +473,15 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         let body = providerBody ?? error.body
         if streamStarted {
             // Headers are gone: the error travels as an SSE event (the SDKs raise on it).
-            renderer.streamError(status: error.status, body: body, fromProvider: fromProvider) { writer.write($0) }
+            renderer.streamError(status: error.status, body: body, fromProvider: fromProvider) { clientWrite($0) }
             writer.finish()
         } else {
             var headers = planHeaders()
             headers.add("Content-Type", "application/json")
             if let retryAfter { headers.add("Retry-After", retryAfter) }
-            writer.send(status: error.status, headers: headers, body: renderer.errorBody(status: error.status, body: body, fromProvider: fromProvider))
+            let rendered = renderer.errorBody(status: error.status, body: body, fromProvider: fromProvider)
+            writer.send(status: error.status, headers: headers, body: rendered)
+            audit?.append(rendered)
         }
         finish(status: error.status, failure: failure)
     }
@@ -568,6 +584,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             plan: loggedPlan, status: status, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage ?? enrichment?.usage, failure: failure, guardrails: guardrailRecord,
             enrichment: enrichment, firstContentAt: firstContentAt, retries: resilience.retries, traceID: resilience.trace.traceID, into: context)
+        if let audit { audit.audit.finish(audit, status: status, context: context) }
     }
 
     /// The plan as the access log reports it (copied only when a target was skipped at start).
@@ -598,6 +615,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             plan: loggedPlan, status: 499, attempt: attemptIndex, startedAt: request.receivedAt,
             upstreamNanoseconds: upstreamNanoseconds, usage: usage ?? enrichment?.usage, failure: "client closed the connection",
             guardrails: guardrailRecord, enrichment: enrichment, firstContentAt: firstContentAt, retries: resilience.retries, traceID: resilience.trace.traceID, into: context)
+        if let audit { audit.audit.finish(audit, status: 499, context: context) }
     }
 
     /// The server's shutdown grace ran out before this request ended: the upstream transfer is

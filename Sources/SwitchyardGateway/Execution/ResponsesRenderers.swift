@@ -8,12 +8,16 @@ import SwitchyardTranslation
 final class NativeResponsesRenderer: ClientRenderer {
     private var frame = SSEFrame()
     private let store: ResponseStore?
+    private let owner: String?
 
-    /// `store` nil when the client asked not to store (`"store": false`).
-    init(store: ResponseStore?) { self.store = store }
+    /// `store` nil when the client asked not to store (`"store": false`); `owner` the caller's key id.
+    init(store: ResponseStore?, owner: String?) {
+        self.store = store
+        self.owner = owner
+    }
 
     func whole(_ output: [UInt8]) throws(GatewayError) -> [UInt8] {
-        if let store, let response = try? JSONValue.parse(output) { store.keep(response, conversation: nil) }
+        if let store, let response = try? JSONValue.parse(output) { store.keep(response, conversation: nil, owner: owner) }
         return output
     }
 
@@ -23,7 +27,7 @@ final class NativeResponsesRenderer: ClientRenderer {
         }
         if let store, type.elementsEqual("response.completed".utf8), let event = try? JSONValue.parse(output),
            let response = event["response"] {
-            store.keep(response, conversation: nil)
+            store.keep(response, conversation: nil, owner: owner)
         }
         frame.frame(event: type, output)
         frame.withBytes(write)
@@ -46,10 +50,12 @@ final class NativeResponsesRenderer: ClientRenderer {
 final class TranslatedResponsesRenderer: ClientRenderer {
     private let translation: ResponsesTranslation
     private let store: ResponseStore?
+    private let owner: String?
     private var stream: TranslatedStream<ResponsesStreamTranslator>
 
-    init(translation: ResponsesTranslation, store: ResponseStore?) {
+    init(translation: ResponsesTranslation, store: ResponseStore?, owner: String?) {
         self.translation = translation
+        self.owner = owner
         self.store = translation.store ? store : nil
         stream = TranslatedStream(ResponsesStreamTranslator(request: translation))
     }
@@ -58,7 +64,7 @@ final class TranslatedResponsesRenderer: ClientRenderer {
         let response = try translateCompletion(output) { [translation] (completion) throws(TranslationError) in
             try ResponsesIngress.response(fromChatCompletion: completion, for: translation)
         }
-        store?.keep(response, conversation: translation.conversation)
+        store?.keep(response, conversation: translation.conversation, owner: owner)
         return response.serialized()
     }
 
@@ -68,7 +74,7 @@ final class TranslatedResponsesRenderer: ClientRenderer {
 
     func end(_ write: (UnsafeRawBufferPointer) -> Void) -> GatewayError? {
         if let failure = stream.end(write) { return failure }
-        if let response = stream.translator.response { store?.keep(response, conversation: translation.conversation) }
+        if let response = stream.translator.response { store?.keep(response, conversation: translation.conversation, owner: owner) }
         return nil
     }
 

@@ -109,17 +109,38 @@ struct ResponsesRequest: IngressRequest {
         /// The stored response a translated attempt continues from; nil when the body names
         /// none or no attempt translates (a native provider resolves its own ids).
         var previousResponseID: String? { parsed?["previous_response_id"]?.stringValue }
+
+        /// The `previous_response_id` a body names, translated or not: for a virtual key, whose
+        /// previous response must be its own even where a native provider resolves the id.
+        static func namedPreviousResponseID(_ body: [UInt8]) -> String? {
+            body.withUnsafeBytes { bytes in
+                guard let scan = try? TopLevelScan(bytes), let range = scan.range(of: "previous_response_id") else { return nil }
+                var reader = JSONReader(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                return (try? reader.readValue())?.stringValue
+            }
+        }
+    }
+
+    /// The answer for a previous response that is not stored, or is another key's (the same
+    /// words as the translator's, so the two cannot be told apart).
+    static func previousNotFound(_ id: String) -> GatewayError {
+        GatewayError(status: 400, type: "invalid_request_error", code: nil, param: "previous_response_id",
+                     message: "previous_response_id: previous response with id \"\(id)\" not found")
     }
 
     let body: ForwardedBody
     let translation: ResponsesTranslation?
     let store: ResponseStore?
+    /// The caller's key id, kept with the stored response (`OwnerFilter`); nil on an open gateway.
+    let owner: String?
     let receivedAt: UInt64
 
     /// `previous`: the stored entry named by `previousResponseID`, nil when none was named or
-    /// none is stored (the translator answers the latter with a 400 "not found").
-    init(_ received: Received, receivedAt: UInt64, store: ResponseStore, previous: ResponseStore.Entry?) throws(GatewayError) {
+    /// none is stored, or it is another key's (the translator answers the latter two with a 400
+    /// "not found").
+    init(_ received: Received, receivedAt: UInt64, store: ResponseStore, owner: String?, previous: ResponseStore.Entry?) throws(GatewayError) {
         body = received.body
+        self.owner = owner
         self.receivedAt = receivedAt
         self.store = received.storing ? store : nil
         guard let parsed = received.parsed else {
@@ -144,12 +165,12 @@ struct ResponsesRequest: IngressRequest {
 
     func payload(for attempt: Attempt) throws(GatewayError) -> AttemptPayload {
         if attempt.isNative(for: .responses) {
-            return AttemptPayload(body: body.forUpstreamModel(attempt.upstreamModel), renderer: NativeResponsesRenderer(store: store))
+            return AttemptPayload(body: body.forUpstreamModel(attempt.upstreamModel), renderer: NativeResponsesRenderer(store: store, owner: owner))
         }
         guard let translation else { throw GatewayError.internalError("responses request planned without its translation") }
         let canonical = CanonicalBody(value: translation.chatRequest)
         return AttemptPayload(body: canonical.forUpstreamModel(attempt.upstreamModel),
-                              renderer: TranslatedResponsesRenderer(translation: translation, store: store))
+                              renderer: TranslatedResponsesRenderer(translation: translation, store: store, owner: owner))
     }
 
     func guardrailDocument() throws(GatewayError) -> [UInt8] {
@@ -161,7 +182,7 @@ struct ResponsesRequest: IngressRequest {
         guard let translation else { throw GatewayError.internalError("responses request planned without its translation") }
         let patched = translation.replacingChatRequest(try GatewayError.parseGuarded(guarded))
         return AttemptPayload(body: CanonicalBody(value: patched.chatRequest).forUpstreamModel(attempt.upstreamModel),
-                              renderer: TranslatedResponsesRenderer(translation: patched, store: store))
+                              renderer: TranslatedResponsesRenderer(translation: patched, store: store, owner: owner))
     }
 }
 

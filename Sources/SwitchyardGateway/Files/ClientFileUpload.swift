@@ -152,7 +152,8 @@ final class ClientFileUpload: @unchecked Sendable {
             case .success(let uploaded):
                 let record = FileObject.record(
                     id: GatewayID.file(), provider: provider.name, upstreamID: uploaded.upstreamID, object: uploaded.object, filename: filename,
-                    purpose: purpose, bytes: part.fileBytes, now: Int(unixNanoseconds() / 1_000_000_000), origin: "upload")
+                    purpose: purpose, bytes: part.fileBytes, now: Int(unixNanoseconds() / 1_000_000_000), origin: "upload",
+                    keyID: exchange.caller?.keyID)
                 store(record, object: uploaded.object, provider: provider)
             }
         }
@@ -182,7 +183,7 @@ final class ClientFileUpload: @unchecked Sendable {
             case .success(let bytes):
                 let record = FileRecord(
                     id: id, provider: "", upstreamID: id, filename: filename, purpose: purpose, bytes: bytes,
-                    createdAt: Int(unixNanoseconds() / 1_000_000_000), expiresAt: nil, origin: "upload")
+                    createdAt: Int(unixNanoseconds() / 1_000_000_000), expiresAt: nil, origin: "upload", keyID: exchange.caller?.keyID)
                 let kept = LoopConfined(writer)
                 // The slow fsync off the loop and off the store writer; the job only renames and records.
                 store.offLoop(onLoop: exchange.writer.loop, { kept.value.flush() }) { [self] _ in

@@ -40,6 +40,7 @@ final class FileContentRelay: UpstreamResponseDelegate {
         }
         if headers.contains(where: { $0.name.lowercased() == "transfer-encoding" }) { length = nil }
         forwarded.add("X-Switchyard-Provider", exchange.provider)
+        exchange.addLimitHeaders(to: &forwarded)
         started = true
         exchange.writer.startStream(status: status, headers: forwarded, contentLength: length)
     }

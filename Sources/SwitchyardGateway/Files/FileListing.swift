@@ -11,12 +11,15 @@ import SwitchyardStore
 /// rowid, which only grows): total, so a client paging with `after` sees every file that existed
 /// when it began exactly once, and a file uploaded meanwhile in the same second sorts as the
 /// newest, never between pages already read. (Ids break no ties: they are random.)
+/// A virtual key sees only its own files (`owners`); an `after` naming another key's file is
+/// answered like an unknown one.
 struct FileListing: Sendable, Equatable {
     static let maxLimit = 10_000
     var after: String?
     var limit = FileListing.maxLimit
     var ascending = false
     var purpose: String?
+    var owners = OwnerFilter.everyone
 
     /// One page as the store found it.
     enum Page: Sendable {
@@ -25,7 +28,8 @@ struct FileListing: Sendable, Equatable {
     }
 
     /// The query's parameters; a bad value is a 400 naming it. Unknown parameters are ignored.
-    init(query: String?) throws(GatewayError) {
+    init(query: String?, owners: OwnerFilter = .everyone) throws(GatewayError) {
+        self.owners = owners
         for (name, value) in QueryParameters.pairs(query) {
             switch name {
             case "after":
@@ -53,9 +57,17 @@ struct FileListing: Sendable, Equatable {
     func read(_ db: SQLiteConnection) throws(StoreError) -> Page {
         var conditions: [String] = []
         var values: [SQLValue] = []
+        let owner = owners.condition()
+        if let owner {
+            conditions.append(owner.sql)
+            values.append(owner.value)
+        }
         if let after {
             var cursor: [SQLValue]?
-            try db.query("SELECT created_at, rowid FROM files WHERE id = ?", [.text(after)]) { cursor = [.integer($0.integer(0)), .integer($0.integer(1))] }
+            let visible = owner.map { " AND " + $0.sql } ?? ""
+            try db.query("SELECT created_at, rowid FROM files WHERE id = ?\(visible)", [.text(after)] + (owner.map { [$0.value] } ?? [])) {
+                cursor = [.integer($0.integer(0)), .integer($0.integer(1))]
+            }
             guard let cursor else { return .unknownAfter }
             conditions.append("(created_at, rowid) \(ascending ? ">" : "<") (?, ?)")
             values += cursor

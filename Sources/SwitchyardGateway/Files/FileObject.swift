@@ -28,11 +28,12 @@ enum FileObject {
     /// The record of a file the provider just accepted, from the object it answered (the facts
     /// it did not state: from the upload).
     static func record(
-        id: String, provider: String, upstreamID: String, object: JSONObject, filename: String, purpose: String, bytes: Int, now: Int, origin: String
+        id: String, provider: String, upstreamID: String, object: JSONObject, filename: String, purpose: String, bytes: Int, now: Int, origin: String,
+        keyID: String?
     ) -> FileRecord {
         FileRecord(
             id: id, provider: provider, upstreamID: upstreamID, filename: object["filename"]?.stringValue ?? filename,
             purpose: object["purpose"]?.stringValue ?? purpose, bytes: object["bytes"]?.intValue ?? bytes,
-            createdAt: object["created_at"]?.intValue ?? now, expiresAt: object["expires_at"]?.intValue, origin: origin)
+            createdAt: object["created_at"]?.intValue ?? now, expiresAt: object["expires_at"]?.intValue, origin: origin, keyID: keyID)
     }
 }

@@ -13,6 +13,9 @@ import SwitchyardStore
 /// - `GET /v1/files/{id}/content`: `FileContentRelay`.
 /// - `DELETE /v1/files/{id}`: deleted at the provider (`NativeFileDelete`), then the record.
 ///
+/// A virtual key reaches only its own files (`OwnerFilter`): another key's id is answered like
+/// an unknown one, and the listing leaves them out.
+///
 /// Runs on the connection's loop; a `GatewayError` thrown here is answered in OpenAI's shape.
 struct FilesEndpoint {
     static let collection = "/v1/files"
@@ -96,7 +99,7 @@ struct FilesEndpoint {
 
     private func list(_ exchange: NativeRequest, store: Store) {
         let listing: FileListing
-        do throws(GatewayError) { listing = try FileListing(query: exchange.request.query) } catch { return exchange.fail(error) }
+        do throws(GatewayError) { listing = try FileListing(query: exchange.request.query, owners: OwnerFilter(exchange.caller)) } catch { return exchange.fail(error) }
         store.read(on: exchange.writer.loop, { db throws(StoreError) in try listing.read(db) }) { result in
             switch result {
             case .success(.records(let records, let hasMore)):
@@ -111,8 +114,11 @@ struct FilesEndpoint {
 
     /// The record of `id` and the provider holding it (nil: the gateway holds it), or the client's 404.
     private func lookUp(_ id: String, _ exchange: NativeRequest, store: Store, then: @escaping @Sendable (FileRecord, NativeProvider?) -> Void) {
+        let owners = OwnerFilter(exchange.caller)
         store.read(on: exchange.writer.loop, { db throws(StoreError) in try FileRecord.find(id: id, db) }) { [services] result in
             switch result {
+            case .success(let record?) where !owners.admits(record.keyID):
+                exchange.fail(Self.noSuchFile(id))
             case .success(let record?) where record.provider.isEmpty:
                 then(record, nil)
             case .success(let record?):

@@ -86,7 +86,13 @@ final class GatewayGeneration: Sendable {
             guardrails: Dictionary(uniqueKeysWithValues: guardrails.map { ($0.name, $0) }), enrichers: enrichers,
             batchPreparers: batchPreparers, store: process.store, heldFiles: process.heldFiles, lifetime: lifetime,
             metricLabels: process.metrics.labels(for: config),
-            governance: GovernancePolicy(config: config, ledger: process.ledger, clock: process.ledgerClock))
+            governance: GovernancePolicy(config: config, ledger: process.ledger, clock: process.ledgerClock),
+            usage: config.usage.record ? UsageRecorder(sink: process.usage, config: config.usage, costs: CostTable(config.pricing)) : nil,
+            audit: config.audit.map { audit in
+                AuditLog(config: audit, redactor: audit.redactWith.flatMap { name in guardrails.first { $0.name == name } },
+                         store: process.store, log: log, drops: process.auditDrops)
+            },
+            keys: process.keys)
         Self.warnOfUnpricedModels(config, log)
         if let name = config.files.defaultProvider, services.nativeProvider(name, for: "files") == nil {
             let place = config.files.defaultProviderLocation.map { "\($0): " } ?? ""

@@ -23,4 +23,8 @@ struct GatewayProcess: Sendable {
     /// Every virtual key, in memory (loaded from the store at start; the admin API changes it;
     /// with `redis:` the replicas' shared keys first).
     let keys: KeyRegistry
+    /// Where usage records go (the loops buffer them; decision 0026).
+    let usage: UsageSink
+    /// Audit entries not stored because their redaction failed (process-wide count).
+    let auditDrops: AuditDrops
 }

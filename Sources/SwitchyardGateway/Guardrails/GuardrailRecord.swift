@@ -34,6 +34,12 @@ final class GuardrailRecord {
         if !started.contains(guardrail) { started.append(guardrail) }
     }
 
+    /// What `guardrail` decided in `phase`; nil when it has not settled (the audit's redaction
+    /// stores a body only after an `allow` or a `patch`).
+    func verdict(of guardrail: String, phase: UInt32) -> Verdict? {
+        entries.first { $0.guardrail == guardrail && $0.phase == phase }?.verdict
+    }
+
     /// Whether the guardrail inspected anything of this request.
     func inspected(_ guardrail: String) -> Bool { started.contains(guardrail) }
 

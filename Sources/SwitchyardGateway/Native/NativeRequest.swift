@@ -78,15 +78,15 @@ final class NativeRequest: @unchecked Sendable {
             case .success(let held):
                 settlement = held
                 do throws(GatewayError) { try start() } catch { fail(error) }
-            case .failure(let error):
-                var headers = HTTPHeaders([("Content-Type", "application/json"), ("X-Switchyard-Mode", mode.rawValue)])
-                if let seconds = error.retryAfter { headers.add("Retry-After", String(seconds)) }
-                for (name, value) in error.headers { headers.add(name, value) }
-                guard !finished, !writer.isClosed else { return finish(status: error.status, failure: error.message) }
-                writer.send(status: error.status, headers: headers, body: error.body)
-                finish(status: error.status, failure: error.message)
+            case .failure(let error): fail(error)
             }
         }
+    }
+
+    /// The `x-ratelimit-*` headers of the limits the request was admitted under (none without).
+    func addLimitHeaders(to headers: inout HTTPHeaders) {
+        guard let settlement else { return }
+        for (name, value) in settlement.responseHeaders { headers.add(name, value) }
     }
 
     /// The store, or a 503 (a gateway assembled without one: tests of other parts).
@@ -96,16 +96,22 @@ final class NativeRequest: @unchecked Sendable {
         send(status: status, body: value.serialized(), failure: nil)
     }
 
+    /// Answers `error` with its `Retry-After` and extra headers (a budget refusal's
+    /// `x-should-retry: false`).
     func fail(_ error: GatewayError, detail: String? = nil) {
-        send(status: error.status, body: error.body, failure: detail ?? error.message)
+        var extra = error.headers
+        if let seconds = error.retryAfter { extra.insert(("Retry-After", String(seconds)), at: 0) }
+        send(status: error.status, body: error.body, failure: detail ?? error.message, headers: extra)
     }
 
     /// Answers `body` (JSON) with `status`, once; `failure` goes to the log line.
-    func send(status: Int, body: [UInt8], failure: String?) {
+    func send(status: Int, body: [UInt8], failure: String?, headers extra: [(name: String, value: String)] = []) {
         guard !finished else { return }
         if writer.isClosed { return finish(status: status, failure: failure) }
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("X-Switchyard-Mode", mode.rawValue)])
         if !provider.isEmpty { headers.add("X-Switchyard-Provider", provider) }
+        for (name, value) in extra { headers.add(name, value) }
+        addLimitHeaders(to: &headers)
         writer.send(status: status, headers: headers, body: body)
         finish(status: status, failure: failure)
     }

@@ -186,6 +186,7 @@ final class PassthroughExecutor: UpstreamResponseDelegate {
         let total = monotonicNanoseconds() &- request.receivedAt
         let upstream = monotonicNanoseconds() &- upstreamStartedAt
         headers.add("X-Switchyard-Overhead-Us", String((upstreamStartedAt == 0 || total < upstream ? total : total - upstream) / 1000))
+        if let settlement = plan.settlement { for (name, value) in settlement.responseHeaders { headers.add(name, value) } }
         return headers
     }
 

@@ -28,6 +28,8 @@ final class ResponseStore: Sendable {
         /// The canonical conversation that led to it (translated routes); nil for a response a
         /// provider produced natively, which only that provider can continue.
         let conversation: [JSONValue]?
+        /// The key that created it (`key_id`; `OwnerFilter`), nil on an open gateway.
+        var owner: String? = nil
 
         var priorTurn: ResponsesPriorTurn? {
             conversation.map { ResponsesPriorTurn(messages: $0, output: response["output"]?.arrayValue ?? []) }
@@ -72,10 +74,11 @@ final class ResponseStore: Sendable {
 
     static func wallClock() -> Int64 { Int64(unixNanoseconds() / 1_000_000) }
 
-    /// Keeps `response` (it must have an `"id"`) with the conversation that led to it.
-    func keep(_ response: JSONValue, conversation: [JSONValue]?) {
+    /// Keeps `response` (it must have an `"id"`) with the conversation that led to it and the
+    /// key that asked for it (`owner`: the caller's key id, nil on an open gateway).
+    func keep(_ response: JSONValue, conversation: [JSONValue]?, owner: String? = nil) {
         guard let id = response["id"]?.stringValue else { return }
-        let entry = Entry(response: response, conversation: conversation)
+        let entry = Entry(response: response, conversation: conversation, owner: owner)
         let now = clock()
         let write = pending.withLock { table in
             table.writes += 1
@@ -110,14 +113,19 @@ final class ResponseStore: Sendable {
         }, completion: completion)
     }
 
-    /// Deletes `id`; `completion` (on `loop`, after the delete committed) gets false when it was
-    /// not stored. The delete queues behind a pending insert of the same id, so it removes it.
-    func delete(_ id: String, on loop: EventLoop?, completion: @escaping @Sendable (Result<Bool, StoreError>) -> Void) {
-        let wasPending = pending.withLock { $0.entries.removeValue(forKey: id) != nil }
+    /// Deletes `id` when `owners` admits it; `completion` (on `loop`, after the delete committed)
+    /// gets false when it was not stored (or is another key's). The delete queues behind a
+    /// pending insert of the same id, so it removes it.
+    func delete(_ id: String, owners: OwnerFilter = .everyone, on loop: EventLoop?, completion: @escaping @Sendable (Result<Bool, StoreError>) -> Void) {
+        let wasPending = pending.withLock { table in
+            guard let held = table.entries[id], owners.admits(held.entry.owner) else { return false }
+            table.entries[id] = nil
+            return true
+        }
         let notBefore = clock() - retention.maxAgeMilliseconds
         let outcome = DeleteOutcome()
         store.write(on: loop, { db throws(StoreError) in
-            outcome.removed.store(try StoredResponseRows.delete(db, id: id, notBefore: notBefore), ordering: .relaxed)
+            outcome.removed.store(try StoredResponseRows.delete(db, id: id, notBefore: notBefore, owners: owners), ordering: .relaxed)
         }, completion: { result in
             completion(result.map { wasPending || outcome.removed.load(ordering: .relaxed) })
         })

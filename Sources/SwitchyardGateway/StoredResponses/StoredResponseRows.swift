@@ -13,30 +13,32 @@ enum StoredResponseRows {
 
     static func insert(_ db: SQLiteConnection, id: String, entry: ResponseStore.Entry, createdAt: Int64) throws(StoreError) {
         let conversation: SQLValue = entry.conversation.map { .text(Self.text(JSONValue.array($0))) } ?? .null
-        try db.run("INSERT OR REPLACE INTO stored_responses (id, response, conversation, created_at) VALUES (?, ?, ?, ?)",
-                   [.text(id), .text(Self.text(entry.response)), conversation, .integer(createdAt)])
+        try db.run("INSERT OR REPLACE INTO stored_responses (id, response, conversation, created_at, key_id) VALUES (?, ?, ?, ?, ?)",
+                   [.text(id), .text(Self.text(entry.response)), conversation, .integer(createdAt), entry.owner.map { .text($0) } ?? .null])
     }
 
     /// The entry kept at or after `notBefore` (Unix ms), nil when there is none (never stored,
     /// deleted, or older than the retention allows though not yet pruned).
     static func entry(_ db: SQLiteConnection, id: String, notBefore: Int64) throws(StoreError) -> ResponseStore.Entry? {
-        var found: (response: String, conversation: String?)?
-        try db.query("SELECT response, conversation FROM stored_responses WHERE id = ? AND created_at >= ?",
+        var found: (response: String, conversation: String?, owner: String?)?
+        try db.query("SELECT response, conversation, key_id FROM stored_responses WHERE id = ? AND created_at >= ?",
                      [.text(id), .integer(notBefore)]) { row in
-            found = (row.text(0), row.isNull(1) ? nil : row.text(1))
+            found = (row.text(0), row.isNull(1) ? nil : row.text(1), row.isNull(2) ? nil : row.text(2))
         }
         guard let found else { return nil }
         let response = try parse(found.response, id: id, column: "response")
-        guard let conversation = found.conversation else { return ResponseStore.Entry(response: response, conversation: nil) }
+        guard let conversation = found.conversation else { return ResponseStore.Entry(response: response, conversation: nil, owner: found.owner) }
         guard let messages = try parse(conversation, id: id, column: "conversation").arrayValue else {
             throw StoreError(.statementFailed, "\(db.path): stored response \(id): conversation is not a JSON array")
         }
-        return ResponseStore.Entry(response: response, conversation: messages)
+        return ResponseStore.Entry(response: response, conversation: messages, owner: found.owner)
     }
 
-    /// Deletes `id` if it is stored and not expired; true when a row went.
-    static func delete(_ db: SQLiteConnection, id: String, notBefore: Int64) throws(StoreError) -> Bool {
-        try db.run("DELETE FROM stored_responses WHERE id = ? AND created_at >= ?", [.text(id), .integer(notBefore)]) > 0
+    /// Deletes `id` if it is stored, not expired and `owners` admits it; true when a row went.
+    static func delete(_ db: SQLiteConnection, id: String, notBefore: Int64, owners: OwnerFilter) throws(StoreError) -> Bool {
+        let owner = owners.condition()
+        return try db.run("DELETE FROM stored_responses WHERE id = ? AND created_at >= ?" + (owner.map { " AND " + $0.sql } ?? ""),
+                          [.text(id), .integer(notBefore)] + (owner.map { [$0.value] } ?? [])) > 0
     }
 
     /// One retention pass: rows kept before `notBefore`, then rows beyond the newest `maxCount`,

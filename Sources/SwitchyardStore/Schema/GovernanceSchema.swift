@@ -10,6 +10,9 @@
 ///   (`window_start`: the UTC day or month start in Unix seconds, 0 for `total`), so budgets
 ///   survive a restart and outlive usage retention.
 /// - `audit_entries`: request and response bodies, already redacted when configured.
+/// - `batches` gains its creator (`key_id`, `user`, `team`), for the usage records of its lines
+///   and so a virtual key reaches only its own batches; `files` and `stored_responses` gain the
+///   creator's `key_id` for the same reason (`master` for the master key, NULL on an open gateway).
 enum GovernanceSchema {
     static let migration = Migration(version: 3, name: "governance", sql: """
         CREATE TABLE virtual_keys (
@@ -58,6 +61,7 @@ enum GovernanceSchema {
         );
         CREATE INDEX usage_by_time ON usage_records (created_at);
         CREATE INDEX usage_by_key ON usage_records (key_id, created_at);
+        CREATE INDEX usage_by_request ON usage_records (request_id);
         CREATE TABLE spend_totals (
             scope        TEXT NOT NULL,
             period       TEXT NOT NULL,
@@ -79,5 +83,11 @@ enum GovernanceSchema {
             truncated     INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX audit_by_time ON audit_entries (created_at);
+        CREATE INDEX audit_by_request ON audit_entries (request_id);
+        ALTER TABLE batches ADD COLUMN key_id TEXT;
+        ALTER TABLE batches ADD COLUMN user TEXT;
+        ALTER TABLE batches ADD COLUMN team TEXT;
+        ALTER TABLE files ADD COLUMN key_id TEXT;
+        ALTER TABLE stored_responses ADD COLUMN key_id TEXT;
         """)
 }

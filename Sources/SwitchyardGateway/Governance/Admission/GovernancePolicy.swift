@@ -6,8 +6,9 @@ import SwitchyardPosix
 
 /// One config generation's budgets and rate limits over the process's ledger: which scopes a
 /// request counts against, what it is estimated to cost, and what it really cost at the end.
-/// Nil on `GatewayServices` when neither `budgets:` nor `rate_limits:` is configured, so the
-/// request path pays one nil check. Immutable; read by every loop.
+/// Nil on `GatewayServices` when neither `budgets:` nor `rate_limits:` is configured and keys
+/// are not required (a key's own budget and limits, set through the admin API, need it), so the
+/// open request path pays one nil check. Immutable; read by every loop.
 final class GovernancePolicy: Sendable {
     /// What a route counts against. Generations reserve budget and tokens; count_tokens only
     /// counts requests and concurrency (it generates nothing); passthrough, files and batches
@@ -22,28 +23,24 @@ final class GovernancePolicy: Sendable {
     let rateLimits: RateLimitsConfig
     let costs: CostTable
     let clock: LedgerClock
-    /// Tests only (`SWITCHYARD_TEST_CALLER_HEADER=1`): a request without a caller takes one from
-    /// its `x-switchyard-test-caller: key_id[,user[,team]]` header, so end-to-end tests reach
-    /// key, user and team scopes on an open gateway. Off otherwise: the header is then ignored.
-    let testCallers: Bool
     /// The scopes of the models named in `rate_limits.models`, built once (a generation's).
     private let modelScopes: [String: LedgerScope]
 
-    init?(config: GatewayConfig, ledger: any GovernanceLedger, clock: LedgerClock, testCallers: Bool = TestCaller.enabled) {
-        guard !config.budgets.isEmpty || !config.rateLimits.isEmpty else { return nil }
+    init?(config: GatewayConfig, ledger: any GovernanceLedger, clock: LedgerClock) {
+        guard !config.budgets.isEmpty || !config.rateLimits.isEmpty || config.keys.required else { return nil }
         self.ledger = ledger
         self.budgets = config.budgets
         self.rateLimits = config.rateLimits
         self.costs = CostTable(config.pricing)
         self.clock = clock
-        self.testCallers = testCallers
         modelScopes = config.rateLimits.models.named.reduce(into: [:]) { scopes, entry in
             scopes[entry.key] = LedgerScope(kind: .model, name: entry.key, budget: nil, limits: entry.value)
         }
     }
 
     /// The scopes of a request (docs/governance.md): the caller's key, user and team, and the
-    /// model as requested; those with nothing configured are left out.
+    /// model as requested (under its own `rate_limits.models` entry, else the shared `default`);
+    /// those with nothing configured are left out.
     func scopes(caller: Caller?, model: String, admission: Admission) -> [LedgerScope] {
         var scopes: [LedgerScope] = []
         let withBudget: Bool
@@ -64,10 +61,17 @@ final class GovernancePolicy: Sendable {
             if let user = caller.user { add(.user, user, budgets.users.setting(for: user), rateLimits.users.setting(for: user)) }
             if let team = caller.team { add(.team, team, budgets.teams.setting(for: team), rateLimits.teams.setting(for: team)) }
         }
+        // A model counts under the `rate_limits.models` entry it matched: its own name, or
+        // `default` shared by every model without an entry. Never under the name as sent for
+        // the default: with a wildcard provider each new name would add counters for good.
         if withBudget, let scope = modelScopes[model] {
             scopes.append(scope)
         } else if !model.isEmpty {
-            add(.model, model, nil, rateLimits.models.setting(for: model))
+            if let limits = rateLimits.models.named[model] {
+                add(.model, model, nil, limits)
+            } else if let limits = rateLimits.models.fallback {
+                add(.model, ScopedSettings<RateLimitSettings>.defaultName, nil, limits, label: "models without their own entry (rate_limits.models.default)")
+            }
         }
         return scopes
     }
@@ -78,8 +82,9 @@ final class GovernancePolicy: Sendable {
                then: @escaping (Result<(any Settlement)?, GatewayError>) -> Void) {
         let body = http.body
         let model = plan.passthrough == nil ? plan.resolution.requested : ""
-        let caller = plan.caller ?? (testCallers ? TestCaller.from(http.headers) : nil)
-        let scopes = scopes(caller: caller, model: model, admission: admission)
+        // The caller comes only from the key the request authenticated with (never from what
+        // the request says about itself): nil on an open gateway, which counts only the model.
+        let scopes = scopes(caller: plan.caller, model: model, admission: admission)
         guard !scopes.isEmpty else { return then(.success(nil)) }
         var cost: Micros = 0
         var tokens = 0
@@ -100,11 +105,14 @@ final class GovernancePolicy: Sendable {
         }
     }
 
-    /// The request's own output cap: max_tokens, max_completion_tokens or max_output_tokens at
-    /// the top level of its body (read without decoding the body).
+    /// The request's own output cap: the largest of max_tokens, max_completion_tokens and
+    /// max_output_tokens present at the top level of its body (read without decoding the body).
+    /// The largest, not the first: a provider may honour any of them, so a small one beside a
+    /// large one must not shrink the reservation.
     static func outputAllowance(_ body: [UInt8]) -> Int? {
         body.withUnsafeBytes { raw -> Int? in
             guard let scan = try? TopLevelScan(raw) else { return nil }
+            var largest: Int?
             for key in ["max_tokens", "max_completion_tokens", "max_output_tokens"] {
                 guard let range = scan.range(of: key), !range.isEmpty, range.count <= 12 else { continue }
                 var value = 0
@@ -113,9 +121,9 @@ final class GovernancePolicy: Sendable {
                     guard byte >= 0x30 && byte <= 0x39 else { digits = false; break }
                     value = value * 10 + Int(byte - 0x30)
                 }
-                if digits { return value }
+                if digits { largest = max(largest ?? 0, value) }
             }
-            return nil
+            return largest
         }
     }
 

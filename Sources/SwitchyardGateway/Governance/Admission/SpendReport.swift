@@ -16,14 +16,15 @@ extension GovernancePolicy {
         }
     }
 
-    /// One scope by its id (`key:key_abc`, `user:alice`, `team:research`) under the configured
-    /// budgets (a key's own budget is the keys API's to add); nil for a malformed id.
-    func spendJSON(scope id: String, on loop: EventLoop, then: @escaping (JSONValue) -> Void) -> Bool {
+    /// One scope by its id (`key:key_abc`, `user:alice`, `team:research`): a key under its own
+    /// budget (`keyBudget`, the admin API's, looked up by the caller of this) else the configured
+    /// ones, like a request's scopes; false for a malformed id.
+    func spendJSON(scope id: String, keyBudget: SpendLimit? = nil, on loop: EventLoop, then: @escaping (JSONValue) -> Void) -> Bool {
         guard let colon = id.firstIndex(of: ":"), let kind = LedgerScope.Kind(rawValue: String(id[..<colon])), kind != .model else { return false }
         let name = String(id[id.index(after: colon)...])
         guard !name.isEmpty else { return false }
         let budget: SpendLimit? = switch kind {
-        case .key: budgets.keys.setting(for: name)
+        case .key: keyBudget ?? (name == Caller.masterKeyID ? budgets.keys.named[name] : budgets.keys.setting(for: name))
         case .user: budgets.users.setting(for: name)
         case .team: budgets.teams.setting(for: name)
         case .model: nil

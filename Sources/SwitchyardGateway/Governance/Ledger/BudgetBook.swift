@@ -30,6 +30,9 @@ struct BudgetBook: Sendable {
 
     mutating func reserve(_ amount: Micros) { current.reserved += amount }
 
+    /// Spend without a reservation (`GovernanceLedger.charge`), in the current window.
+    mutating func charge(_ cost: Micros) { current.spent += cost }
+
     /// Takes `reserved` off the window it was reserved in and adds `cost` there.
     mutating func settle(window: Int64, reserved: Micros, cost: Micros) {
         if window == windowStart {
@@ -51,4 +54,15 @@ struct RateCounters: Sendable {
     var requests = SlidingWindowCounter()
     var tokens = SlidingWindowCounter()
     var inFlight = 0
+
+    /// A request's end: its slot frees, its real tokens count in this minute.
+    mutating func settle(slot: Bool, tokens: Int64, minute: Int64) {
+        if slot { inFlight -= 1 }
+        if tokens > 0 { self.tokens.add(tokens, at: minute) }
+    }
+
+    /// Nothing counted at `minute` and no slot held: the sweep may drop these counters.
+    func isEmpty(at minute: Int64) -> Bool {
+        inFlight == 0 && requests.isEmpty(at: minute) && tokens.isEmpty(at: minute)
+    }
 }

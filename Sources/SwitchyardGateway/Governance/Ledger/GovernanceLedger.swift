@@ -5,7 +5,7 @@ import SwitchyardPosix
 /// embedded default, its spend persisted in the store) or in Redis (`RedisLedger`, shared by
 /// replicas). docs/governance.md.
 ///
-/// Threading: `admit` and `spend` are called on an event loop and answer on that same loop
+/// Threading: `admit`, `spend` and `charge` are called on an event loop and answer on that same loop
 /// (the local ledger at once, before returning; Redis when its reply arrives). Neither blocks.
 protocol GovernanceLedger: AnyObject, Sendable {
     /// Checks every scope's rate limits and budget and, when all allow the request, counts it:
@@ -16,6 +16,15 @@ protocol GovernanceLedger: AnyObject, Sendable {
     func admit(_ request: AdmissionRequest, on loop: EventLoop, then: @escaping (AdmissionDecision) -> Void)
     /// What each scope with a budget has spent and holds reserved in its current period.
     func spend(of scopes: [LedgerScope], now: UInt64, on loop: EventLoop, then: @escaping ([ScopeSpend]) -> Void)
+    /// Hands the spend this process holds unsaved to the store (the local ledger's write-behind,
+    /// also the Redis ledger's fallback). At shutdown, once the loops stopped, before the store
+    /// closes.
+    func flushSpend()
+    /// Adds `cost` to the spent of every budget scope's current period (scopes without a budget
+    /// are skipped): no reservation, never refused, for work already done (a batch's cost when
+    /// its usage is recorded). Fire and forget, on `loop`; a budget it takes past its limit
+    /// refuses the scope's next admission.
+    func charge(_ cost: Micros, to scopes: [LedgerScope], now: UInt64, on loop: EventLoop)
 }
 
 /// One thing a request counts against, with what applies to it.

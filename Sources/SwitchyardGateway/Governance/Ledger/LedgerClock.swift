@@ -1,10 +1,12 @@
 import Glibc
 import SwitchyardPosix
 
-/// The wall clock budgets and rate limits read (Unix nanoseconds). Tests only:
-/// `SWITCHYARD_TEST_CLOCK_FILE` names a file holding a number of seconds added to the clock,
-/// read again at each call, so an end-to-end test can move the gateway to the next minute or
-/// day without waiting (docs/governance.md). Unset, the clock is the system's, untouched.
+/// The wall clock budgets and rate limits read (Unix nanoseconds). Tests only, never in
+/// production: `SWITCHYARD_TEST_CLOCK_FILE` names a file holding a number of seconds added to
+/// this clock, read again at each call, so an end-to-end test can move the gateway to the next
+/// minute or day without waiting. It moves only what reads this clock (rate windows, budget
+/// periods, Retry-After/x-ratelimit-reset, Redis lease expiries), never key expiry, logs or
+/// timeouts (docs/governance.md). Unset, the clock is the system's and no file is read.
 struct LedgerClock: Sendable {
     let offsetFile: String?
 

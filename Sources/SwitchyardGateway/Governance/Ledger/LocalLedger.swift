@@ -7,8 +7,15 @@ import SwitchyardStore
 /// process (`GatewayProcess`): it outlives reloads, so a reload neither forgets spend nor frees
 /// slots. Counters live under one lock taken by every event loop for a few dictionary lookups;
 /// `admit` and `spend` answer inline, before returning. Spend is persisted in the store's
-/// `spend_totals` (each settlement that cost something adds its cost there, write-behind);
-/// reservations and rate counters live only in memory, so a restart frees them.
+/// `spend_totals`: settlements that cost something add to `unsavedSpend` (by row), and one store
+/// job writes what gathered at most every `spendFlushDelay` (a timer on the loop of the
+/// settlement that found nothing pending), and at shutdown (`flushSpend`, before the store
+/// closes). Reservations and rate counters live only in memory, so a restart frees them.
+///
+/// Memory: counters are keyed by scope (key, user, team, the `rate_limits.models` entry a model
+/// matched), never by a name a request may invent; once a minute the first admission sweeps out
+/// the rate counters that are empty (both windows 0, no slot held) and the budget books with
+/// nothing reserved that are of a past window or hold no spend.
 final class LocalLedger: GovernanceLedger {
     struct State: Sendable {
         var rates: [String: RateCounters] = [:]
@@ -17,6 +24,16 @@ final class LocalLedger: GovernanceLedger {
         var persisted: [BudgetKey: (windowStart: Int64, spent: Micros)] = [:]
         var inFlight = 0
         var doubleSettlements = 0
+        /// Settled spend not yet handed to the store, by `spend_totals` row.
+        var unsavedSpend: [SpendRow: Micros] = [:]
+        var spendFlushScheduled = false
+        /// The minute of the last sweep of empty counters.
+        var sweptMinute: Int64 = -1
+    }
+
+    struct SpendRow: Hashable, Sendable {
+        let key: BudgetKey
+        let window: Int64
     }
 
     struct BudgetKey: Hashable, Sendable {
@@ -42,16 +59,21 @@ final class LocalLedger: GovernanceLedger {
         }
     }
 
+    /// How long settled spend gathers before one store job writes it.
+    static let spendFlushDelay: UInt64 = 100_000_000
+
     func admit(_ request: AdmissionRequest, on loop: EventLoop, then: @escaping (AdmissionDecision) -> Void) {
-        then(admit(request))
+        then(admit(request, loop: loop))
     }
 
-    /// All or nothing: every scope is checked before anything is counted.
-    func admit(_ request: AdmissionRequest) -> AdmissionDecision {
+    /// All or nothing: every scope is checked before anything is counted. `loop`: where the
+    /// settlement schedules the write of its spend; nil (tests) writes it at settlement.
+    func admit(_ request: AdmissionRequest, loop: EventLoop? = nil) -> AdmissionDecision {
         let milliseconds = Int64(request.now / 1_000_000)
         let seconds = milliseconds / 1000
         let (minute, into) = SlidingWindow.minute(milliseconds)
         return state.withLock { state -> AdmissionDecision in
+            if minute != state.sweptMinute { state.sweep(minute: minute, seconds: seconds) }
             var headers = RateLimitHeaders()
             var refusal: GatewayError?
             // Rate limits first: a refused request reserves nothing.
@@ -94,11 +116,8 @@ final class LocalLedger: GovernanceLedger {
             var holds: [LocalSettlement.BudgetHold] = []
             for scope in request.scopes {
                 guard let budget = scope.budget else { continue }
-                let key = BudgetKey(scope: scope.id, period: budget.period)
-                let start = PeriodWindow.start(budget.period, at: seconds)
-                var book = state.book(key, windowStart: start)
-                book.roll(to: start)
-                state.budgets[key] = book
+                let (key, start) = state.rollBook(scope.id, budget.period, at: seconds)
+                let book = state.budgets[key]!
                 if book.current.spent + book.current.reserved + request.estimatedCost > budget.limit {
                     return .refused(LedgerRefusal.budget(
                         scope, budget, spent: book.current.spent, reserved: book.current.reserved, currency: currency, now: seconds,
@@ -115,7 +134,8 @@ final class LocalLedger: GovernanceLedger {
             }
             for hold in holds { state.budgets[hold.key]!.reserve(request.estimatedCost) }
             state.inFlight += 1
-            return .admitted(LocalSettlement(ledger: self, rates: rateScopes, holds: holds, reserved: request.estimatedCost, responseHeaders: headers.fields))
+            return .admitted(LocalSettlement(ledger: self, loop: loop, rates: rateScopes, holds: holds, reserved: request.estimatedCost,
+                                             estimatedTokens: request.estimatedTokens, responseHeaders: headers.fields))
         }
     }
 
@@ -136,20 +156,65 @@ final class LocalLedger: GovernanceLedger {
     func release(_ settlement: LocalSettlement, cost: Micros, tokens: Int) {
         let cost = max(0, cost)
         let (minute, _) = SlidingWindow.minute(Int64(clock.now() / 1_000_000))
-        state.withLock { state in
+        let persist = store != nil && cost > 0 && !settlement.holds.isEmpty
+        let scheduleFlush = state.withLock { state -> Bool in
             for hold in settlement.rates {
-                guard var counters = state.rates[hold.scope] else { continue }
-                if hold.concurrency { counters.inFlight -= 1 }
-                if hold.tokens, tokens > 0 { counters.tokens.add(Int64(tokens), at: minute) }
-                state.rates[hold.scope] = counters
+                let countsTokens = hold.tokens && tokens > 0
+                // A slot keeps its counters from the sweep; tokens may find them swept (a
+                // request longer than two minutes) and start them again.
+                guard hold.concurrency || countsTokens else { continue }
+                state.rates[hold.scope, default: RateCounters()].settle(slot: hold.concurrency, tokens: countsTokens ? Int64(tokens) : 0, minute: minute)
             }
             for hold in settlement.holds {
                 state.budgets[hold.key]?.settle(window: hold.window, reserved: settlement.reserved, cost: cost)
             }
             state.inFlight -= 1
+            guard persist else { return false }
+            for hold in settlement.holds { state.unsavedSpend[SpendRow(key: hold.key, window: hold.window), default: 0] += cost }
+            guard settlement.loop != nil, !state.spendFlushScheduled else { return false }
+            state.spendFlushScheduled = true
+            return true
         }
-        guard cost > 0, !settlement.holds.isEmpty, let store else { return }
-        let rows = settlement.holds.map { SpendTotal(scope: $0.key.scope, period: $0.key.period, windowStart: $0.window, spent: cost) }
+        guard persist else { return }
+        guard let loop = settlement.loop else { return flushSpend() }
+        guard scheduleFlush else { return }
+        if loop.isOnLoop {
+            loop.schedule(after: Self.spendFlushDelay) { [self] in flushSpend() }
+        } else {
+            loop.execute { [self] in loop.schedule(after: Self.spendFlushDelay) { [self] in flushSpend() } }
+        }
+    }
+
+    /// Hands the spend gathered since the last flush to the store as one job. On a loop (the
+    /// timer), and at shutdown once the loops stopped, before the store closes (a timer that
+    /// never ran leaves its spend here).
+    func flushSpend() {
+        let rows = state.withLock { state -> [SpendTotal] in
+            state.spendFlushScheduled = false
+            defer { state.unsavedSpend = [:] }
+            return state.unsavedSpend.map { SpendTotal(scope: $0.key.key.scope, period: $0.key.key.period, windowStart: $0.key.window, spent: $0.value) }
+        }
+        guard !rows.isEmpty, let store else { return }
+        store.write { db throws(StoreError) in try SpendTotal.add(rows, db) }
+    }
+
+    func charge(_ cost: Micros, to scopes: [LedgerScope], now: UInt64, on loop: EventLoop) {
+        charge(cost, to: scopes, now: now)
+    }
+
+    /// Adds `cost` to each budget scope's current window and persists it like a settlement's.
+    func charge(_ cost: Micros, to scopes: [LedgerScope], now: UInt64) {
+        guard cost > 0 else { return }
+        let seconds = Int64(now / 1_000_000_000)
+        let rows = state.withLock { state in
+            scopes.compactMap { scope -> SpendTotal? in
+                guard let budget = scope.budget else { return nil }
+                let (key, start) = state.rollBook(scope.id, budget.period, at: seconds)
+                state.budgets[key]!.charge(cost)
+                return SpendTotal(scope: scope.id, period: budget.period, windowStart: start, spent: cost)
+            }
+        }
+        guard !rows.isEmpty, let store else { return }
         store.write { db throws(StoreError) in try SpendTotal.add(rows, db) }
     }
 
@@ -164,11 +229,7 @@ final class LocalLedger: GovernanceLedger {
         return state.withLock { state in
             scopes.compactMap { scope -> ScopeSpend? in
                 guard let budget = scope.budget else { return nil }
-                let key = BudgetKey(scope: scope.id, period: budget.period)
-                let start = PeriodWindow.start(budget.period, at: seconds)
-                var book = state.book(key, windowStart: start)
-                book.roll(to: start)
-                state.budgets[key] = book
+                let book = state.budgets[state.rollBook(scope.id, budget.period, at: seconds).key]!
                 return ScopeSpend(scope: scope.id, period: budget.period, limit: budget.limit, spent: book.current.spent,
                                   reserved: book.current.reserved, resetsAt: PeriodWindow.end(budget.period, at: seconds))
             }
@@ -184,6 +245,11 @@ final class LocalLedger: GovernanceLedger {
         }
     }
 
+    /// Counters held (tests: the state stays bounded).
+    var entries: (rates: Int, budgets: Int, persisted: Int) {
+        state.withLock { ($0.rates.count, $0.budgets.count, $0.persisted.count) }
+    }
+
     /// A scope's spent in its current window (tests).
     func spent(_ scope: String, _ period: BudgetPeriod) -> Micros {
         state.withLock { $0.budgets[BudgetKey(scope: scope, period: period)]?.current.spent ?? 0 }
@@ -191,6 +257,29 @@ final class LocalLedger: GovernanceLedger {
 }
 
 extension LocalLedger.State {
+    /// Makes the book of `scope`'s `period` budget current at `seconds` (a new window starts
+    /// from 0), stored in `budgets`; its key and the window's start.
+    mutating func rollBook(_ scope: String, _ period: BudgetPeriod, at seconds: Int64) -> (key: LocalLedger.BudgetKey, start: Int64) {
+        let key = LocalLedger.BudgetKey(scope: scope, period: period)
+        let start = PeriodWindow.start(period, at: seconds)
+        var book = book(key, windowStart: start)
+        book.roll(to: start)
+        budgets[key] = book
+        return (key, start)
+    }
+
+    /// Drops what holds nothing (under the lock, once a minute): rate counters with both windows
+    /// empty and no slot held, budget books with nothing reserved that are of a past window or
+    /// spent nothing (their spend is in the store), persisted spend of a past window.
+    mutating func sweep(minute: Int64, seconds: Int64) {
+        sweptMinute = minute
+        rates = rates.filter { !$0.value.isEmpty(at: minute) }
+        budgets = budgets.filter { key, book in
+            book.reservedEverywhere != 0 || (book.windowStart >= PeriodWindow.start(key.period, at: seconds) && book.current.spent != 0)
+        }
+        persisted = persisted.filter { $0.value.windowStart == PeriodWindow.start($0.key.period, at: seconds) }
+    }
+
     /// The book of `key`, made from the persisted spend when that is of the window `start`.
     mutating func book(_ key: LocalLedger.BudgetKey, windowStart start: Int64) -> BudgetBook {
         if let book = budgets[key] { return book }

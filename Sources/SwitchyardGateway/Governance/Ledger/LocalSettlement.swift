@@ -1,5 +1,6 @@
 import Synchronization
 import SwitchyardCore
+import SwitchyardPosix
 
 /// A request's hold on the local ledger: the scopes whose concurrency slot and tokens it
 /// counts against, and the budget windows it reserved in. Settles once; a second `settle` is
@@ -19,20 +20,26 @@ final class LocalSettlement: Settlement {
     }
 
     let ledger: LocalLedger
+    /// The loop the request was admitted on: a flush of its spend is scheduled there (nil in
+    /// tests without loops: written at once).
+    let loop: EventLoop?
     let rates: [RateHold]
     let holds: [BudgetHold]
     let reserved: Micros
+    let estimatedTokens: Int
     let responseHeaders: [(name: String, value: String)]
     private let settled = Atomic<Bool>(false)
 
     /// Tests that settle twice on purpose turn the debug assertion off.
     static let assertsOnDoubleSettle = Atomic<Bool>(true)
 
-    init(ledger: LocalLedger, rates: [RateHold], holds: [BudgetHold], reserved: Micros, responseHeaders: [(name: String, value: String)]) {
+    init(ledger: LocalLedger, loop: EventLoop?, rates: [RateHold], holds: [BudgetHold], reserved: Micros, estimatedTokens: Int, responseHeaders: [(name: String, value: String)]) {
         self.ledger = ledger
+        self.loop = loop
         self.rates = rates
         self.holds = holds
         self.reserved = reserved
+        self.estimatedTokens = estimatedTokens
         self.responseHeaders = responseHeaders
     }
 
@@ -44,6 +51,8 @@ final class LocalSettlement: Settlement {
         }
         ledger.release(self, cost: cost, tokens: tokens)
     }
+
+    var estimate: (cost: Micros, tokens: Int) { (reserved, estimatedTokens) }
 
     var isSettled: Bool { settled.load(ordering: .acquiring) }
 }

@@ -26,6 +26,9 @@ final class RedisLedger: GovernanceLedger {
     let leaseMilliseconds: Int64
     let counters = RedisLedgerCounters()
 
+    /// The fallback's spend: what it admitted and settled while Redis was away.
+    func flushSpend() { fallback.flushSpend() }
+
     /// `leaseSeconds`: how long a slot or reservation holds when its request never settles
     /// (the longest a request may run; 10 minutes by default).
     init(client: RedisClient, config: RedisConfig, fallback: any GovernanceLedger, log: GatewayLog,

@@ -142,6 +142,19 @@ enum RedisLedgerScripts {
         return 1
         """)
 
+    /// KEYS: the spent key of each budget's current window. ARGV: cost (micros), then per key how
+    /// long it lives (ms; -1 = kept forever, `total`). Adds the cost to each, no reservation, never
+    /// refused (`GovernanceLedger.charge`). Returns 1.
+    static let charge = RedisScript("""
+        local cost = ARGV[1]
+        for i = 1, #KEYS do
+          redis.call('INCRBY', KEYS[i], cost)
+          local ttl = tonumber(ARGV[i + 1])
+          if ttl >= 0 and redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], string.format('%d', ttl)) end
+        end
+        return 1
+        """)
+
     /// KEYS, 4 per budget: spent, reserved, reservation leases, reservation amounts. ARGV: now
     /// (Unix ms). Frees expired reservations, returns spent and reserved per budget.
     static let spend = RedisScript(freeExpired + """

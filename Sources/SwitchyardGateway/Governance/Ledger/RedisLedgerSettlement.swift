@@ -40,6 +40,8 @@ final class RedisLedgerSettlement: Settlement {
         }
     }
 
+    var estimate: (cost: Micros, tokens: Int) { (admission.request.estimatedCost, admission.request.estimatedTokens) }
+
     var isSettled: Bool { settled.load(ordering: .acquiring) }
 
     private func send(_ keys: [String], _ arguments: [String], attempt: Int) {

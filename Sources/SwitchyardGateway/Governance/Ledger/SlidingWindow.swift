@@ -69,6 +69,13 @@ struct SlidingWindowCounter: Sendable {
         self.minute = minute
     }
 
+    /// Nothing counted in either window at `minute` (an earlier minute: only when both are 0).
+    func isEmpty(at minute: Int64) -> Bool {
+        if minute >= self.minute + 2 { return true }
+        if minute == self.minute + 1 { return current == 0 }
+        return current == 0 && previous == 0
+    }
+
     mutating func add(_ amount: Int64, at minute: Int64) {
         roll(to: minute)
         current += amount
