@@ -11,8 +11,9 @@ Before anything is measured, and again after the latency rounds, `check` shows t
 does what its name says: a request with the key answers 200 and one without it 401, the
 `x-ratelimit-*` headers are there exactly when limits are on, the key's budget shows spend, and
 with Redis the spend is in Redis; after the gateways stop, the local budget's store must hold the
-key's spend (`persisted_spend`). Loopback only; redis-server runs without persistence
-(`--save "" --appendonly no`) in the run's work dir and is stopped at the end.
+key's spend, and only the usage setup's store usage records (`check_store`). Loopback only;
+redis-server runs without persistence (`--save "" --appendonly no`) in the run's work dir and is
+stopped at the end.
 """
 
 import json
@@ -33,10 +34,11 @@ MODEL = "gpt-4o-mini"
 # Far above the figure's traffic (a few thousand requests a minute at most): counted, never refused.
 LIMITS = {"rpm": 1_000_000_000, "tpm": 1_000_000_000_000, "concurrency": 1_000_000}
 
-SETUPS = ("bare", "keys", "keys+limits", "keys+limits+budget", "keys+limits+budget+redis")
+SETUPS = ("bare", "keys", "keys+usage", "keys+limits", "keys+limits+budget", "keys+limits+budget+redis")
 DESCRIBED = {
     "bare": "nothing configured (open gateway)",
-    "keys": "`keys.required`, one virtual key (made through /admin/keys)",
+    "keys": "`keys.required`, one virtual key (made through /admin/keys); `usage.record: false`",
+    "keys+usage": "+ `usage.record: true` (the default with `keys.required`): a usage record per request in the store",
     "keys+limits": "+ `rate_limits` for the key and the model (rpm, tpm, concurrency)",
     "keys+limits+budget": "+ a key budget and `pricing` for the model; local ledger, spend persisted in SQLite",
     "keys+limits+budget+redis": "the same with `redis:` (the Redis ledger, redis-server on loopback)",
@@ -53,6 +55,8 @@ keys:
   required: true
 store:
   path: {store_path}
+usage:
+  record: {"true" if "usage" in name else "false"}
 """
     if "limits" in name:
         limits = json.dumps(LIMITS)
@@ -199,10 +203,23 @@ def check(name, port, headers, redis_port):
     return seen
 
 
-def persisted_spend(store_path):
-    """The rows of `spend_totals` in a stopped gateway's store (what the local ledger wrote behind)."""
+def check_store(name, store_path):
+    """What a stopped gateway left in its store, checked against its setup: the local budget's
+    key spend in `spend_totals` (written behind), usage records when `usage.record` is on (and
+    none when off). Raises otherwise; returns what it saw."""
+    if name == "bare":
+        return {}
     with sqlite3.connect(f"file:{store_path}?mode=ro", uri=True) as db:
-        return db.execute("SELECT scope, period, spent_micros FROM spend_totals").fetchall()
+        spend = db.execute("SELECT scope, period, spent_micros FROM spend_totals").fetchall()
+        records = db.execute("SELECT count(*) FROM usage_records").fetchone()[0]
+    if (records > 0) != ("usage" in name):
+        raise RuntimeError(f"{name}: {records} usage records in the store after the run")
+    seen = {"store_usage_records": records}
+    if "budget" in name and "redis" not in name:
+        if not any(scope.startswith("key:") and spent > 0 for scope, _, spent in spend):
+            raise RuntimeError(f"{name}: the store holds no key spend after the run: {spend}")
+        seen["store_spend_totals"] = spend
+    return seen
 
 
 def start_redis(workdir):

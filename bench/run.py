@@ -301,11 +301,8 @@ def governance_cost(mock_port, stream_port, workdir, quick, callgrind, redis=Tru
     finally:
         for gateway in gateways.values():
             gateway.stop()
-    if "keys+limits+budget" in gateways:
-        rows = governance.persisted_spend(governance.store_of(workdir, gateways["keys+limits+budget"].port))
-        if not any(scope.startswith("key:") and spent > 0 for scope, _, spent in rows):
-            raise RuntimeError(f"keys+limits+budget: the store holds no key spend after the run: {rows}")
-        figure["checks"]["keys+limits+budget"]["store_spend_totals"] = rows
+    for name in names:
+        figure["checks"][name].update(governance.check_store(name, governance.store_of(workdir, gateways[name].port)))
     try:
         if callgrind:
             requests = 1000   # quick or not: the differences are a few thousand instructions
