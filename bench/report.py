@@ -1,6 +1,8 @@
 """Renders a benchmark result: a markdown table of figures and ratios, and an SVG chart of the
 throughput frontier (p99 latency against offered rate), so a person can look rather than read."""
 
+import json
+
 
 def ratio(value, base):
     return f"{value / base:.2f}×" if value and base else "n/a"
@@ -13,7 +15,8 @@ def markdown(r):
     for key, section in (("latency_c1", latency_section), ("throughput", throughput_section),
                          ("streaming", streaming_section), ("concurrent_streams", concurrent_section),
                          ("memory_kib", memory_section), ("guardrail_cost", guardrail_section),
-                         ("passthrough_cost", passthrough_section), ("batch_cost", batches_section)):
+                         ("passthrough_cost", passthrough_section), ("batch_cost", batches_section),
+                         ("governance_cost", governance_section)):
         if key in r:
             lines += ["", *section(r)]
     return "\n".join(line for line in lines if line is not None) + "\n"
@@ -99,6 +102,18 @@ def with_added(row, added, key, digits):
     return f"{text} ({added[key]:+,.{digits}f})" if added is not None and key in added else text
 
 
+def chat_rows(figure, described, cell):
+    """The rows of a feature figure's chat table (`figure["chat"]` next to `figure["chat_added"]`):
+    instructions, p50, p99, mean, CPU µs, each written by `cell(row, added, key, digits)`."""
+    lines = []
+    for name, row in figure["chat"].items():
+        added = figure["chat_added"].get(name)
+        cells = [cell(row, added, key, digits) for key, digits in
+                 (("instructions", 0), ("p50_us", 1), ("p99_us", 1), ("mean_us", 1), ("cpu_us_per_request", 1))]
+        lines.append(f"| {name} | {described.get(name, name)} | {' | '.join(cells)} | {row['errors']} |")
+    return lines
+
+
 def guardrail_section(r):
     g = r["guardrail_cost"]
     described = {"bare": "none", "noop": "one no-op guardrail (bench/noop_guardrail.c), request + response",
@@ -110,12 +125,7 @@ def guardrail_section(r):
              "CPU µs and callgrind instructions of the gateway process per request:", "",
              "| gateway | guardrails | instructions/request | p50 | p99 | mean | CPU µs/request | errors |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for name, row in g["chat"].items():
-        added = g["chat_added"].get(name)
-        lines.append(f"| {name} | {described.get(name, name)} | {with_added(row, added, 'instructions', 0)} | "
-                     f"{with_added(row, added, 'p50_us', 1)} | {with_added(row, added, 'p99_us', 1)} | "
-                     f"{with_added(row, added, 'mean_us', 1)} | {with_added(row, added, 'cpu_us_per_request', 1)} | "
-                     f"{row['errors']} |")
+    lines += chat_rows(g, described, with_added)
     lines += ["", "Streamed (bench/chat-stream-request.json, 20 chunks 5 ms apart, one stream at a time; µs):", "",
               "| gateway | guardrails | instructions/stream | TTFT p50 | TTFT mean | chunk gap p50 | chunk gap mean | errors |",
               "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -226,6 +236,47 @@ def batches_section(r):
 
 
 COLORS = {"direct": "#888888", "switchyard": "#d9480f", "nginx": "#2b8a3e", "litellm": "#1c7ed6"}
+
+
+def with_added_ratio(row, added, key, digits):
+    """`value (+added, ratio×)` over bare; the bare row shows the value alone."""
+    if row.get(key) is None:
+        return ""
+    text = f"{row[key]:,.{digits}f}"
+    if added is None or key not in added:
+        return text
+    difference, times = added[key]
+    return f"{text} ({difference:+,.{digits}f}, {times:.2f}×)"
+
+
+# Profile lines that carry the rest of the request (an admission calls on into `then`, the store
+# thread's loop runs every job): their inclusive counts are not the part's own cost.
+CONTINUATIONS = ("chatCompletions", "partial apply", "GovernanceLedger.admit(_:on:then:)",
+                 "GovernancePolicy.admit(_:request:admission:on:then:)", "GatewayServices.admit(", "StoreThread.init",
+                 "StoreWriter.init", "<counts for unidentified lines")
+
+
+def governance_section(r):
+    g = r["governance_cost"]
+    lines = ["## Governance cost (added over the bare gateway and ratio in parentheses)", "",
+             "Chat at concurrency 1 (bench/chat-request.json, not streamed), every request with the setup's virtual key; "
+             "latency as the client sees it (µs), CPU µs and callgrind instructions of the gateway process per request:", "",
+             "| setup | what | instructions/request | p50 | p99 | mean | CPU µs/request | errors |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines += chat_rows(g, g["setups"], with_added_ratio)
+    for name, reason in g.get("not_measured", {}).items():
+        lines += ["", f"Not measured: {name} ({reason})."]
+    lines += ["", "Checks (after the latency rounds): " + "; ".join(
+        f"{name}: {json.dumps(seen)}" for name, seen in g["checks"].items())]
+    for name, functions in g.get("profile", {}).items():
+        lines += ["", f"Where a request's instructions go in `{name}` (callgrind_annotate --inclusive=yes, "
+                      "per request: the two callgrind runs' difference ÷ requests; governance, store and Redis code only, "
+                      "top 15, without the frames that call on into the rest of the request (an admission's `then`, "
+                      "the store thread's loop): the JSON has them all):", "",
+                  "| instructions/request (inclusive) | function |", "| ---: | --- |"]
+        own = [(function, per) for function, per in functions if not any(c in function for c in CONTINUATIONS)]
+        lines += [f"| {per:,.0f} | `{function}` |" for function, per in own[:15]]
+    return lines
 
 
 def frontier_svg(r):

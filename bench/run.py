@@ -4,7 +4,7 @@
 also as a ratio. Writes bench/results/<date>-<name>.{json,md,svg}.
 
     bench/run.py --name baseline [--quick] [--no-litellm] [--no-callgrind] [--only-guardrails] [--only-passthrough]
-                 [--only-batches]
+                 [--only-batches] [--only-governance [--no-redis]]
 """
 
 import argparse
@@ -19,6 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import batches  # noqa: E402
+import governance  # noqa: E402
 import report  # noqa: E402
 import targets  # noqa: E402
 
@@ -43,12 +44,13 @@ def load(url, *args, headers=()):
 class Target:
     """How the load generator reaches one system under test."""
 
-    def __init__(self, name, process, chat_url, stream_url, stream_headers=()):
+    def __init__(self, name, process, chat_url, stream_url, stream_headers=(), chat_headers=()):
         self.name = name
         self.process = process
         self.chat_url = chat_url
         self.stream_url = stream_url
         self.stream_headers = stream_headers
+        self.chat_headers = chat_headers
 
 
 def sequential_latency(targets_, rounds, per_round, warmup):
@@ -59,7 +61,8 @@ def sequential_latency(targets_, rounds, per_round, warmup):
         for target in targets_:
             count = per_round if target.name != "litellm" else max(100, per_round // 10)
             before = target.process.cpu_seconds() if target.process else 0
-            result = load(target.chat_url, "--body", BODY, "--sequential", str(count), "--warmup", str(warmup))
+            result = load(target.chat_url, "--body", BODY, "--sequential", str(count), "--warmup", str(warmup),
+                          headers=target.chat_headers)
             if target.process:
                 cpu[target.name][0] += target.process.cpu_seconds() - before
                 cpu[target.name][1] += result["completed"]
@@ -137,24 +140,41 @@ def cold_start(mock_port, stream_port, workdir, trials):
     return {"median_ms": statistics.median(times), "trials_ms": times}
 
 
-def callgrind_instructions(config_text, workdir, body, requests, warmup=100, path="/v1/chat/completions"):
+def callgrind_instructions(config_text, workdir, body, requests, warmup=100, path="/v1/chat/completions", prepare=None,
+                           outputs=None):
     """Instructions the gateway executes per request under valgrind's callgrind, repeatable across
     runs: (instructions with warmup + requests - with warmup) / requests, so start-up and first-use
     costs cancel out. `config_text(port)` is the gateway's YAML; `body` is sent `--sequential` to
-    `path`."""
+    `path`. `prepare(port)`, when given, runs once the gateway answers (in both runs, so its cost
+    cancels out too) and returns the headers every request carries (a key it created). The two
+    callgrind output files are appended to `outputs` when it is a list (for callgrind_annotate)."""
     counts = []
     for count in (warmup, warmup + requests):
-        port = targets.free_port()
-        config = os.path.join(workdir, f"callgrind-{port}.yaml")
-        with open(config, "w") as handle:
-            handle.write(config_text(port))
-        out_file = os.path.join(workdir, f"callgrind-{port}.out")
-        gateway = targets.Process("callgrind", ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}",
-                                                os.path.join(targets.RELEASE, "switchyard"), "serve", "--config", config],
-                                  targets.GATEWAY_CPU, port=port)
-        targets.wait_for_http(port, timeout=120)
-        load(f"http://127.0.0.1:{port}{path}", "--body", body, "--sequential", str(count))
+        for attempt in (1, 2):
+            port = targets.free_port()
+            config = os.path.join(workdir, f"callgrind-{port}.yaml")
+            with open(config, "w") as handle:
+                handle.write(config_text(port))
+            out_file = os.path.join(workdir, f"callgrind-{port}.out")
+            log = os.path.join(workdir, f"callgrind-{port}.log")
+            gateway = targets.Process("callgrind", ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}",
+                                                    os.path.join(targets.RELEASE, "switchyard"), "serve", "--config", config],
+                                      targets.GATEWAY_CPU, port=port, output=log)
+            try:
+                targets.wait_for_http(port, timeout=120)
+                break
+            except RuntimeError:
+                # The machine is shared: another process may take the free port before the
+                # gateway binds it. Once more on another port; the log says what happened.
+                gateway.stop()
+                if attempt == 2:
+                    with open(log, errors="replace") as handle:
+                        raise RuntimeError(f"the gateway under callgrind did not start; its log ends:\n{handle.read()[-2000:]}")
+        headers = prepare(port) if prepare else ()
+        load(f"http://127.0.0.1:{port}{path}", "--body", body, "--sequential", str(count), headers=headers)
         gateway.stop()
+        if outputs is not None:
+            outputs.append(out_file)
         with open(out_file) as handle:
             totals = [line for line in handle if line.startswith("totals:") or line.startswith("summary:")]
         counts.append(int(totals[-1].split()[1]))
@@ -235,6 +255,70 @@ def guardrail_cost(mock_port, stream_port, workdir, quick, callgrind):
                                       ("p50_us", "p99_us", "mean_us", "cpu_us_per_request", "instructions"))
     figure["stream_added"] = added_over(figure["stream"], "bare",
                                         ("ttft_p50_us", "ttft_mean_us", "gap_p50_us", "gap_mean_us", "instructions"))
+    return figure
+
+
+def with_added_and_ratio(rows, base, keys):
+    """Each row's `keys` minus the base row's, and divided by it: {name: {key: (added, ratio)}}."""
+    return {name: {key: (row[key] - rows[base][key], row[key] / rows[base][key]) for key in keys
+                   if row.get(key) is not None and rows[base].get(key)}
+            for name, row in rows.items() if name != base}
+
+
+def governance_cost(mock_port, stream_port, workdir, quick, callgrind, redis=True):
+    """Figure 10: what governance costs a chat request, next to the bare gateway: a key (lookup:
+    SHA-256 of the token, a dictionary), rate limits of the key and the model, a key budget with
+    pricing (local ledger, spend written behind to SQLite), and the same through Redis. Latency at
+    concurrency 1, CPU µs and instructions per request, gateways interleaved round by round,
+    medians; each as added over bare and as a ratio. Each setup is checked first
+    (governance.check); a Redis setup that fails its check is left out with the reason."""
+    names = list(governance.SETUPS if redis else governance.SETUPS[:-1])
+    figure = {"setups": {name: governance.DESCRIBED[name] for name in names}, "checks": {}, "not_measured": {}}
+    redis_server = governance.start_redis(workdir) if redis else None
+    redis_port = redis_server.port if redis_server else None
+    gateways, headers = {}, {}
+    try:
+        for name in names:
+            gateways[name] = targets.start_switchyard(mock_port, stream_port, workdir,
+                                                      extra=governance.config_of(name, workdir, redis_port),
+                                                      output=os.path.join(workdir, f"governance-{name}.log"))
+            headers[name] = governance.prepare(name)(gateways[name].port)
+        for name in list(names):
+            try:
+                figure["checks"][name] = governance.check(name, gateways[name].port, headers[name], redis_port)
+            except RuntimeError as error:
+                if "redis" not in name:
+                    raise
+                figure["not_measured"][name] = str(error)
+                names.remove(name)
+                gateways.pop(name).stop()
+        rounds, per_round, warmup = (3, 1000, 200) if quick else (5, 2000, 1000)
+        figure["chat"] = sequential_latency(
+            [Target(name, gateways[name], f"http://127.0.0.1:{gateways[name].port}/v1/chat/completions", None,
+                    chat_headers=headers[name]) for name in names], rounds, per_round, warmup)
+        for name in names:   # still right after thousands of requests
+            figure["checks"][name] = governance.check(name, gateways[name].port, headers[name], redis_port)
+    finally:
+        for gateway in gateways.values():
+            gateway.stop()
+    for name in names:
+        figure["checks"][name].update(governance.check_store(name, governance.store_of(workdir, gateways[name].port)))
+    try:
+        if callgrind:
+            requests = 1000   # quick or not: the differences are a few thousand instructions
+            for name in names:
+                outputs = []
+                figure["chat"][name]["instructions"] = callgrind_instructions(
+                    lambda port, name=name: targets.switchyard_config(
+                        mock_port, stream_port, port, extra=governance.config_of(name, workdir, redis_port)(port)),
+                    workdir, BODY, requests, prepare=governance.prepare(name), outputs=outputs)
+                if name != "bare":
+                    figure.setdefault("profile", {})[name] = governance.attribution(*outputs, requests)
+    finally:
+        if redis_server:
+            redis_server.stop()
+    figure["chat_added"] = with_added_and_ratio(figure["chat"], "bare",
+                                                ("p50_us", "p99_us", "mean_us", "cpu_us_per_request", "instructions"))
     return figure
 
 
@@ -455,8 +539,10 @@ def main():
     parser.add_argument("--only-guardrails", action="store_true", help="only the guardrail-cost figure")
     parser.add_argument("--only-passthrough", action="store_true", help="only the passthrough figure")
     parser.add_argument("--only-batches", action="store_true", help="only the batches figure")
+    parser.add_argument("--only-governance", action="store_true", help="only the governance-cost figure")
+    parser.add_argument("--no-redis", action="store_true", help="the governance figure without its Redis setup")
     args = parser.parse_args()
-    everything = not (args.only_guardrails or args.only_passthrough or args.only_batches)
+    everything = not (args.only_guardrails or args.only_passthrough or args.only_batches or args.only_governance)
 
     workdir = tempfile.mkdtemp(prefix="switchyard-bench-")
     results = {"name": args.name, "date": datetime.date.today().isoformat(), "quick": args.quick,
@@ -473,6 +559,9 @@ def main():
         if everything or args.only_passthrough:
             results["passthrough_cost"] = passthrough_cost(mock.port, stream_mock.port, workdir, args.quick,
                                                            callgrind=not args.no_callgrind)
+        if everything or args.only_governance:
+            results["governance_cost"] = governance_cost(mock.port, stream_mock.port, workdir, args.quick,
+                                                         callgrind=not args.no_callgrind, redis=not args.no_redis)
         if everything or args.only_batches:
             # Its own mock (batches that never run) and gateways (a store each).
             results["batch_cost"] = batches.batch_cost(workdir, args.quick)

@@ -117,12 +117,13 @@ def start_mock(chunk_delay_ms=0, batch_delay_ms=None):
 
 
 def switchyard_config(mock_port, stream_mock_port, port, plugins=1, extra_plugins=(), guardrails=(), passthrough=False,
-                      enrichers=()):
+                      enrichers=(), extra=""):
     """The gateway's YAML: the two mock providers, `plugins - 1` echo plugins (for cold start),
     then `extra_plugins` ({"name", "path", "config" optional}), a `guardrails:` section with
     `guardrails` and an `enrichers:` section with `enrichers` (mappings as in
     docs/configuration.md), written in YAML's JSON-compatible flow style; `passthrough` opens both
-    providers to `/p/{provider}/...` (docs/passthrough.md). Without them the text is byte for byte
+    providers to `/p/{provider}/...` (docs/passthrough.md); `extra` is YAML text appended as it is
+    (more top-level sections: the governance figure's). Without them the text is byte for byte
     what it always was, so the other figures measure the same gateway."""
     entries = "".join(
         f"""
@@ -166,16 +167,18 @@ def switchyard_config(mock_port, stream_mock_port, port, plugins=1, extra_plugin
         text += "guardrails:\n" + "".join(f"  - {json.dumps(entry)}\n" for entry in guardrails)
     if enrichers:
         text += "enrichers:\n" + "".join(f"  - {json.dumps(entry)}\n" for entry in enrichers)
-    return text
+    return text + extra
 
 
 def start_switchyard(mock_port, stream_mock_port, workdir, plugins=1, extra_plugins=(), guardrails=(), passthrough=False,
-                     enrichers=(), output=None):
+                     enrichers=(), output=None, extra=None):
+    """`extra`, when given, is called with the gateway's port and returns the YAML text appended to
+    its config (`switchyard_config`)."""
     port = free_port()
     config = os.path.join(workdir, f"switchyard-{port}.yaml")
     with open(config, "w") as handle:
         handle.write(switchyard_config(mock_port, stream_mock_port, port, plugins, extra_plugins, guardrails, passthrough,
-                                       enrichers))
+                                       enrichers, extra(port) if extra else ""))
     gateway = Process("switchyard", [os.path.join(RELEASE, "switchyard"), "serve", "--config", config], GATEWAY_CPU, port=port,
                       output=output)
     wait_for_http(port)
