@@ -117,8 +117,7 @@ def prepare(name):
 
 def create_key(port, retry_unavailable, timeout=20.0):
     """POST /admin/keys. With `redis:` a gateway refuses key changes (503) until its first look at
-    the shared keys after start (though the refused key is then made on that replica: prepare
-    waits for the shared keys first); then it is asked again, 50 ms apart, for at most `timeout`."""
+    the shared keys after start (nothing is made then); then it is asked again, 50 ms apart, for at most `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
         try:

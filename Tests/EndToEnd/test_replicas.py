@@ -284,11 +284,15 @@ def test_redis_killed_fail_closed_answers_503_in_both_shapes(tmp_path, redis_ser
             a.chat(key)
         assert refused.value.status_code == 503 and "API keys cannot be checked" in refused.value.body["message"]
         assert a.metric("switchyard_governance_unavailable_total") >= 1
+        status, body = a.call("POST", "/admin/keys", {"name": "while-down"})
+        assert status == 503 and "The key was not changed" in body["error"]["message"], body
         redis_server.start()  # empty (no persistence): the replica puts its keys back
         wait_until(lambda: works(a, key), 10)
         time.sleep(KEY_CACHE + 0.5)  # and keeps trusting what it reads from Redis
         assert works(a, key)
         assert "keys: redis had none; published this replica's" in a.log_path.read_text()
+        # The create Redis refused made no key, here or anywhere (a repeat makes exactly one).
+        assert [k["name"] for k in a.call("GET", "/admin/keys")[1]["data"]] == ["closed"]
     finally:
         a.stop()
 

@@ -71,12 +71,15 @@ final class KeyRegistry: KeyDirectory {
         maps.withLock { $0.byID.values.count { !$0.disabled && !$0.isExpired(now: now) } }
     }
 
-    /// Stores a new key, then serves it (and shares it, with `redis:`).
+    /// Shares a new key (with `redis:`), stores it, then serves it.
     func create(_ key: VirtualKey, on loop: EventLoop, then completion: @escaping (Result<VirtualKey, GatewayError>) -> Void) {
-        store.write(onLoop: loop, { db throws(StoreError) in try KeyRecords.insert(key, db) }) { [self] result in
-            if case .failure(let error) = result { return completion(.failure(Self.storeFailed(error))) }
-            install(key, replacing: nil)
-            share(key, on: loop, then: completion)
+        shareFirst(key, on: loop) { [self] refused in
+            if let refused { return completion(.failure(refused)) }
+            store.write(onLoop: loop, { db throws(StoreError) in try KeyRecords.insert(key, db) }) { [self] result in
+                if case .failure(let error) = result { return completion(.failure(Self.storeFailed(error))) }
+                install(key, replacing: nil)
+                completion(.success(key))
+            }
         }
     }
 
@@ -94,12 +97,16 @@ final class KeyRegistry: KeyDirectory {
             var changed = previous
             do throws(GatewayError) { try edit(&changed) } catch { done(); return completion(.failure(error)) }
             let key = changed
-            store.write(onLoop: loop, { db throws(StoreError) in
-                if upsert { try KeyRecords.upsert(key, db) } else { try KeyRecords.update(key, db) }
-            }) { [self] result in
-                if case .failure(let error) = result { done(); return completion(.failure(Self.storeFailed(error))) }
-                install(key, replacing: previous)
-                share(key, on: loop) { result in done(); completion(result) }
+            shareFirst(key, on: loop) { [self] refused in
+                if let refused { done(); return completion(.failure(refused)) }
+                store.write(onLoop: loop, { db throws(StoreError) in
+                    if upsert { try KeyRecords.upsert(key, db) } else { try KeyRecords.update(key, db) }
+                }) { [self] result in
+                    done()
+                    if case .failure(let error) = result { return completion(.failure(Self.storeFailed(error))) }
+                    install(key, replacing: previous)
+                    completion(.success(key))
+                }
             }
         }
         if !started { completion(.failure(KeyTurns.busy(id))) }
@@ -109,15 +116,15 @@ final class KeyRegistry: KeyDirectory {
     func delete(id: String, on loop: EventLoop, then completion: @escaping (Result<Void, GatewayError>) -> Void) {
         let started = turns.take(id, on: loop) { [self] done in
             guard key(id: id) != nil else { done(); return completion(.failure(Self.notFound(id))) }
-            store.write(onLoop: loop, { db throws(StoreError) in try KeyRecords.delete(id: id, db) }) { [self] result in
-                if case .failure(let error) = result { done(); return completion(.failure(Self.storeFailed(error))) }
-                maps.withLock { maps in
-                    if let current = maps.byID.removeValue(forKey: id) { maps.byHash.removeValue(forKey: current.hash) }
-                }
-                guard let shared else { done(); return completion(.success(())) }
-                shared.unpublish(id: id, on: loop) { failure in
+            unshareFirst(id: id, on: loop) { [self] refused in
+                if let refused { done(); return completion(.failure(refused)) }
+                store.write(onLoop: loop, { db throws(StoreError) in try KeyRecords.delete(id: id, db) }) { [self] result in
                     done()
-                    completion(failure.map { .failure(Self.notShared($0)) } ?? .success(()))
+                    if case .failure(let error) = result { return completion(.failure(Self.storeFailed(error))) }
+                    maps.withLock { maps in
+                        if let current = maps.byID.removeValue(forKey: id) { maps.byHash.removeValue(forKey: current.hash) }
+                    }
+                    completion(.success(()))
                 }
             }
         }
@@ -149,12 +156,18 @@ final class KeyRegistry: KeyDirectory {
         }
     }
 
-    /// With `redis:`, writes the stored change to Redis before it is answered.
-    private func share(_ key: VirtualKey, on loop: EventLoop, then completion: @escaping (Result<VirtualKey, GatewayError>) -> Void) {
-        guard let shared else { return completion(.success(key)) }
-        shared.publish(key, on: loop) { failure in
-            completion(failure.map { .failure(Self.notShared($0)) } ?? .success(key))
-        }
+    /// With `redis:`, a change goes to Redis, the replicas' shared copy, before this store: one
+    /// Redis refuses changes nothing anywhere (a repeated create makes no second key). A store
+    /// write that fails after Redis took the change is answered as a failure; this replica
+    /// mirrors the shared change at its next refresh.
+    private func shareFirst(_ key: VirtualKey, on loop: EventLoop, then: @escaping (GatewayError?) -> Void) {
+        guard let shared else { return then(nil) }
+        shared.publish(key, on: loop) { failure in then(failure.map(Self.notShared)) }
+    }
+
+    private func unshareFirst(id: String, on loop: EventLoop, then: @escaping (GatewayError?) -> Void) {
+        guard let shared else { return then(nil) }
+        shared.unpublish(id: id, on: loop) { failure in then(failure.map(Self.notShared)) }
     }
 
     /// Nothing changed: the store refused the write (the registry was left as it was).
@@ -162,9 +175,9 @@ final class KeyRegistry: KeyDirectory {
         GatewayError.unavailable("The key was not changed: the store refused the write (\(error.message)).")
     }
 
-    /// Stored on this replica (and served by it) but not shared: the others do not see it.
+    /// Redis refused the change: nothing changed, on any replica.
     static func notShared(_ reason: String) -> GatewayError {
-        GatewayError.unavailable("The key was changed on this replica only: its shared store, Redis, did not take it (\(reason)); the other replicas do not see the change. Repeat it once Redis answers.")
+        GatewayError.unavailable("The key was not changed: the replicas' shared store, Redis, did not take the change (\(reason)). Repeat it once Redis answers.")
     }
 
     private func install(_ key: VirtualKey, replacing previous: VirtualKey?) {
