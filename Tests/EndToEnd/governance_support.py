@@ -3,17 +3,14 @@ with budgets, rate limits and prices, keys required (callers are virtual keys ma
 POST /admin/keys with the master key), restartable on the same store, with the test clock
 (SWITCHYARD_TEST_CLOCK_FILE)."""
 
-import json
 import os
 import textwrap
-import urllib.error
-import urllib.request
 
 import anthropic
 import httpx2 as httpx
 import openai
 
-from conftest import BIN_DIR, UPSTREAM_KEY, start_process, stop_process
+from conftest import BIN_DIR, UPSTREAM_KEY, json_call, start_process, stop_process
 
 MASTER_KEY = "e2e-master-key-0123456789"
 # Per million tokens: one prompt token costs 1000 micros, one completion token 2000.
@@ -103,14 +100,7 @@ class Gateway:
 
     def admin(self, method, path, body=None):
         """(status, parsed JSON) of an admin API call with the master key."""
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.base}{path}", data=data, method=method, headers={
-            "Authorization": f"Bearer {MASTER_KEY}", "Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=5) as response:
-                return response.status, json.load(response)
-        except urllib.error.HTTPError as error:
-            return error.code, json.load(error)
+        return json_call(self.port, method, path, body, bearer=MASTER_KEY)
 
     def create_key(self, **fields):
         """A new virtual key (POST /admin/keys): its record, the secret in "key"."""
@@ -130,11 +120,9 @@ class Gateway:
                                    max_retries=max_retries, timeout=15, http_client=http_client)
 
     def budgets(self, scope):
-        request = urllib.request.Request(
-            f"{self.base}/admin/budgets?scope={scope_id(scope)}", headers={"Authorization": f"Bearer {MASTER_KEY}"}
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return json.load(response)
+        status, body = self.admin("GET", f"/admin/budgets?scope={scope_id(scope)}")
+        assert status == 200, body
+        return body
 
     def spend(self, scope):
         """(spent, reserved) in micros of the scope's first budget."""
@@ -153,12 +141,10 @@ def scope_id(scope):
 
 
 def mock_request(mock_port, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"http://127.0.0.1:{mock_port}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        text = response.read()
-        return json.loads(text) if text else None
+    """The mock's control API (conftest.json_call); a refusal fails the test at once."""
+    status, answer = json_call(mock_port, method, path, body)
+    assert status < 300, (method, path, status, answer)
+    return answer
 
 
 def mock_faults(mock_port, faults, then=None):

@@ -202,6 +202,10 @@ def test_an_abandoned_stream_frees_its_concurrency_slot_at_once(gateway, mock_po
     assert reply.choices and time.monotonic() - started < 0.4
     # The abandoned stream settled at its estimate: prompt ≈ bytes / 4, default_output_tokens.
     estimate = cost_micros((sizes[0] + 3) // 4, 1024)
+    # The reply settles as its request ends, just after its last bytes went out: wait for that.
+    deadline = time.monotonic() + 3
+    while gateway.spend("team:priced")[1] != 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert gateway.spend("team:priced") == (team_before[0] + estimate + cost_micros(reply.usage.prompt_tokens, reply.usage.completion_tokens), 0)
 
 
