@@ -350,7 +350,7 @@ def test_without_a_key_admin_does_not_exist_on_the_main_listener(mock_port, tmp_
         assert wait_for(lambda: 'msg="config reloaded" trigger=SIGHUP generation=2' in gateway.log())
     finally:
         gateway.stop()
-    assert 'msg="admin access" main_listener="off (no admin.key)" admin_listener=off' in gateway.log()
+    assert 'msg="admin access" main_listener="off (no master key: neither admin.key nor $SWITCHYARD_MASTER_KEY is set)" admin_listener=off' in gateway.log()
 
 
 def test_the_admin_listener_serves_admin_only(mock_port, tmp_path):

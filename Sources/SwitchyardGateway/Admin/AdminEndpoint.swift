@@ -122,14 +122,14 @@ final class AdminEndpoint: @unchecked Sendable {  // `gateway` is set once befor
     /// OpenAI's 401 shape (what its SDKs read as an authentication error).
     static func unauthorized(_ given: Bool) -> GatewayError {
         GatewayError(status: 401, type: "invalid_request_error", code: "invalid_admin_key",
-                     message: given ? "Incorrect admin key provided." : "This admin endpoint needs the admin key: Authorization: Bearer <admin.key>.")
+                     message: given ? "Incorrect admin key provided." : "This admin endpoint needs the master key: Authorization: Bearer <master key>.")
     }
 
     /// The "admin access" start-up line's fields.
     static func describe(_ admin: AdminConfig, listening: [String]) -> [(String, String)] {
         // The key is the master key too (decision 0024); say which variable it came from, if any.
         let with = admin.keySource.map { $0 == "admin.key" ? "with admin.key" : "with the master key from \($0)" } ?? "with admin.key"
-        let main = admin.key == nil ? "off (no admin.key)" : with
+        let main = admin.key == nil ? "off (no master key: neither admin.key nor $\(admin.masterKeyEnvironment) is set)" : with
         let separate = admin.listen == nil ? "off" : "\(listening.joined(separator: ",")) \(admin.key == nil ? "without a key" : with)"
         return [("main_listener", main), ("admin_listener", separate)]
     }

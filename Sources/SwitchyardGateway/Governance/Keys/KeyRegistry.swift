@@ -102,9 +102,10 @@ final class KeyRegistry: KeyDirectory {
                 store.write(onLoop: loop, { db throws(StoreError) in
                     if upsert { try KeyRecords.upsert(key, db) } else { try KeyRecords.update(key, db) }
                 }) { [self] result in
-                    done()
-                    if case .failure(let error) = result { return completion(.failure(Self.storeFailed(error))) }
+                    // The next change of this key starts at `done`: after memory has this one.
+                    if case .failure(let error) = result { done(); return completion(.failure(Self.storeFailed(error))) }
                     install(key, replacing: previous)
+                    done()
                     completion(.success(key))
                 }
             }
@@ -119,11 +120,11 @@ final class KeyRegistry: KeyDirectory {
             unshareFirst(id: id, on: loop) { [self] refused in
                 if let refused { done(); return completion(.failure(refused)) }
                 store.write(onLoop: loop, { db throws(StoreError) in try KeyRecords.delete(id: id, db) }) { [self] result in
-                    done()
-                    if case .failure(let error) = result { return completion(.failure(Self.storeFailed(error))) }
+                    if case .failure(let error) = result { done(); return completion(.failure(Self.storeFailed(error))) }
                     maps.withLock { maps in
                         if let current = maps.byID.removeValue(forKey: id) { maps.byHash.removeValue(forKey: current.hash) }
                     }
+                    done()
                     completion(.success(()))
                 }
             }
