@@ -152,7 +152,13 @@ struct UsageCounts: Equatable {
         for byte in raw[span] {
             guard byte >= 0x30 && byte <= 0x39 else { return nil }
             value = value &* 10 &+ Int(byte - 0x30)
+            // A plugin's (an upstream's) count is not trusted: saturate, so costs and token
+            // windows built from it stay in range.
+            if value > Self.maximumCount { return Self.maximumCount }
         }
         return value
     }
+
+    /// 2^40 tokens: far beyond any real request.
+    static let maximumCount = 1 << 40
 }

@@ -28,7 +28,8 @@ struct CostTable: Sendable {
         let reasoning = min(completion, max(0, counts.reasoning ?? 0))
         var total = Double(prompt - cached) * price.input + Double(cached) * (price.cachedInput ?? price.input)
         total += Double(completion - reasoning) * price.output + Double(reasoning) * (price.reasoning ?? price.output)
-        return Micros((total * (1 - batchDiscount)).rounded())
+        let micros = (total * (1 - batchDiscount)).rounded()
+        return micros >= Double(Micros.max) ? Micros.max : Micros(micros)  // saturating: counts come from upstreams
     }
 
     /// What a request may cost at most, reserved before it runs: its prompt estimate at the

@@ -78,6 +78,11 @@ struct SlidingWindowCounter: Sendable {
 
     mutating func add(_ amount: Int64, at minute: Int64) {
         roll(to: minute)
-        current += amount
+        // Saturating: an upstream's usage is not trusted, and the scaled count (× 60,000) must
+        // not overflow (2^42 × 60,000 × 2 < Int64.max).
+        current = min(Self.ceiling, current + min(amount, Self.ceiling))
     }
+
+    /// More than any minute of real traffic; keeps the window's arithmetic in range.
+    static let ceiling: Int64 = 1 << 42
 }

@@ -26,10 +26,11 @@ struct BatchLineUsage: Sendable, Equatable {
 
 extension UsageCounts {
     init(prompt: Int, completion: Int, cached: Int, reasoning: Int) {
-        self.prompt = prompt
-        self.completion = completion
-        self.cached = cached
-        self.reasoning = reasoning
+        // An upstream's batch file is not trusted: the same bound as a response's usage.
+        self.prompt = min(prompt, Self.maximumCount)
+        self.completion = min(completion, Self.maximumCount)
+        self.cached = min(cached, Self.maximumCount)
+        self.reasoning = min(reasoning, Self.maximumCount)
     }
 }
 
