@@ -30,10 +30,11 @@ struct AccessLog: Sendable {
         var estimateCharged = false
         if let settlement = plan.settlement, let governance {  // every request ends here once: its hold ends too
             var priced = governance.cost(upstreamModel: plan.passthrough != nil ? model : plan.attempts[attempt].upstreamModel, counts)
-            if counts == nil, firstContentAt != 0 || responseStreamed {
+            if counts == nil, firstContentAt != 0 || responseStreamed || status < 400 {
                 // Content reached the client but no usage arrived (it comes last in a stream: the
-                // client left, or the upstream cut after content): the reservation is charged, or
-                // leaving mid-stream would be free. Nothing reached the client: a full refund.
+                // client left, or the upstream cut after content; or a whole answer reported
+                // none): the reservation is charged, or such a request would be free. Nothing
+                // reached the client: a full refund.
                 priced = settlement.estimate
                 estimateCharged = true
             }
