@@ -29,7 +29,8 @@ struct ClientIdentity: Sendable {
 
     /// Throws the 403 for a route the key may not call.
     func authorize(path: String) throws(GatewayError) {
-        guard let routes, !routes.contains(where: { path.hasPrefix($0) }) else { return }
+        // On a segment boundary: "/p/openai" allows "/p/openai/…", not "/p/openai-eu/…".
+        guard let routes, !routes.contains(where: { path == $0 || path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) else { return }
         throw GatewayError(status: 403, type: "permission_error", code: "route_not_allowed",
                            message: "The API key \(caller.keyPrefix)… may not call \(path) (it may call: \(routes.joined(separator: ", "))).")
     }

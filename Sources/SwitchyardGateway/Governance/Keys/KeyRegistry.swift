@@ -6,17 +6,18 @@ import Synchronization
 /// Every virtual key of the store, in memory: by the SHA-256 of its secret (the request path)
 /// and by id (the admin API). Process-level (in `GatewayProcess`): it outlives reloads.
 ///
-/// Loaded once at start (`load`, on the starting thread). Changes go to the store first, off the
-/// loop (`store.write(onLoop:)`), and reach the maps only once the write committed, so memory
-/// never holds what the store does not. Changes of one key take turns (`KeyTurns`): each is
+/// Loaded once at start (`load`, on the starting thread). Changes go to the store off the loop
+/// (`store.write(onLoop:)`) and reach the maps only once the write committed, so these maps
+/// never hold what the store does not. Changes of one key take turns (`KeyTurns`): each is
 /// applied to the record its predecessor committed, and store, memory and Redis see them in
 /// the same order. Threading: every method is thread-safe (one mutex, held
 /// for a dictionary operation); completions run on the loop named.
 ///
 /// With `redis:` (`shared`), the replicas' shared keys answer first (`SharedKeys`, trusted for
-/// `redis.key_cache`), and every change is written to this store, then to Redis, before it is
-/// answered; these maps remain this replica's own keys, what answers while Redis is down
-/// (`fail_open`).
+/// `redis.key_cache`), and every change is written to Redis first, then to this store, before it
+/// is answered (one Redis refuses changes nothing; one the store then refuses is in force on
+/// every replica and mirrored into this store at the next refresh); these maps remain this
+/// replica's own keys, what answers while Redis is down (`fail_open`).
 final class KeyRegistry: KeyDirectory {
     private struct Maps {
         var byHash: [String: VirtualKey] = [:]
@@ -76,7 +77,7 @@ final class KeyRegistry: KeyDirectory {
         shareFirst(key, on: loop) { [self] refused in
             if let refused { return completion(.failure(refused)) }
             store.write(onLoop: loop, { db throws(StoreError) in try KeyRecords.insert(key, db) }) { [self] result in
-                if case .failure(let error) = result { return completion(.failure(Self.storeFailed(error))) }
+                if case .failure(let error) = result, !sharedTookIt(error) { return completion(.failure(Self.storeFailed(error))) }
                 install(key, replacing: nil)
                 completion(.success(key))
             }
@@ -103,7 +104,7 @@ final class KeyRegistry: KeyDirectory {
                     if upsert { try KeyRecords.upsert(key, db) } else { try KeyRecords.update(key, db) }
                 }) { [self] result in
                     // The next change of this key starts at `done`: after memory has this one.
-                    if case .failure(let error) = result { done(); return completion(.failure(Self.storeFailed(error))) }
+                    if case .failure(let error) = result, !sharedTookIt(error) { done(); return completion(.failure(Self.storeFailed(error))) }
                     install(key, replacing: previous)
                     done()
                     completion(.success(key))
@@ -120,7 +121,7 @@ final class KeyRegistry: KeyDirectory {
             unshareFirst(id: id, on: loop) { [self] refused in
                 if let refused { done(); return completion(.failure(refused)) }
                 store.write(onLoop: loop, { db throws(StoreError) in try KeyRecords.delete(id: id, db) }) { [self] result in
-                    if case .failure(let error) = result { done(); return completion(.failure(Self.storeFailed(error))) }
+                    if case .failure(let error) = result, !sharedTookIt(error) { done(); return completion(.failure(Self.storeFailed(error))) }
                     maps.withLock { maps in
                         if let current = maps.byID.removeValue(forKey: id) { maps.byHash.removeValue(forKey: current.hash) }
                     }
@@ -165,6 +166,11 @@ final class KeyRegistry: KeyDirectory {
         guard let shared else { return then(nil) }
         shared.publish(key, on: loop) { failure in then(failure.map(Self.notShared)) }
     }
+
+    /// A store write failed after Redis took the change: every replica serves it already (a
+    /// rotated secret's old hash is dead everywhere), so it is answered as done, and this store
+    /// catches up at the next refresh's mirror.
+    private func sharedTookIt(_ error: StoreError) -> Bool { shared != nil }
 
     private func unshareFirst(id: String, on loop: EventLoop, then: @escaping (GatewayError?) -> Void) {
         guard let shared else { return then(nil) }
