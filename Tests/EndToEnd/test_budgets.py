@@ -213,9 +213,16 @@ def test_a_keys_own_daily_budget_runs_out_mid_day_and_the_next_day_serves_it_aga
     gateway.move_clock((tomorrow - now).total_seconds())
     try:
         client.chat.completions.create(model="mock-model", messages=[{"role": "user", "content": "hi"}], max_tokens=5)
+        # It settles as it ends, just after its last bytes went out: wait for that.
+        deadline = time.monotonic() + 3
+        while gateway.spend(key)[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
         spent_today, reserved = gateway.spend(key)
         assert 0 < spent_today < spent and reserved == 0
         messages.messages.create(model="mock-model", max_tokens=5, messages=[{"role": "user", "content": "hi"}])
+        deadline = time.monotonic() + 3
+        while gateway.spend(key)[0] == spent_today and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert gateway.spend(key)[0] > spent_today
         budget = gateway.budgets(key)["budgets"][0]
         assert budget["resets_at"] == int((tomorrow + datetime.timedelta(days=1)).replace(second=0).timestamp())
