@@ -2,9 +2,13 @@
 # Checks the plugin ABI the way plugin authors depend on it:
 #  1. the header compiles on its own as C99/C11/C17 and C++11/17/20 under gcc and clang, with
 #     -Wall -Wextra -Werror -pedantic;
-#  2. the struct layout only grows (plugin-sdk/abi/layout-1.0.txt is the pin; see
-#     plugin-sdk/abi/check-layout.sh for the rule);
-#  3. the C example plugins build with the recommended flags and export sy_plugin_entry only.
+#  2. the struct layout only grows: every released minor's pin (plugin-sdk/abi/layout-1.N.txt)
+#     against the current header, and each pin against the one before (see
+#     plugin-sdk/abi/check-layout.sh for the rule); the released 1.0 header
+#     (plugin-sdk/abi/released/1.0) is exactly the layout pinned for 1.0;
+#  3. the C example plugins build with the recommended flags and export sy_plugin_entry only;
+#  4. the compatibility matrix outside the gateway (scripts/check-abi-matrix.sh): plugins of the
+#     current header under a 1.0 host, and short host tables refused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,11 +42,24 @@ for std in c++11 c++17 c++20; do
     check "clang++ -std=$std" "$cxx_clang" "${flags[@]}" -std=$std -c "$sdk/tests/compile/main.cc" -o "$out/main-clangxx-$std.o"
 done
 
+# The minor of the current header (SY_ABI_MINOR).
+minor=$(sed -n 's/^#define SY_ABI_MINOR \([0-9]*\)u.*/\1/p' "$sdk/include/switchyard_plugin.h")
+released_layout_is_pinned() {  # minor version, e.g. 1.0
+    gcc -Wall -Wextra -Werror -pedantic -std=c99 -I "$sdk/abi/released/$1" "$sdk/abi/layout.c" -o "$out/layout-$1" &&
+        "$out/layout-$1" | diff -u "$sdk/abi/layout-$1.txt" -
+}
+
 check "layout generator builds" gcc "${flags[@]}" -std=c99 "$sdk/abi/layout.c" -o "$out/layout"
 if [[ -x "$out/layout" ]]; then
     "$out/layout" > "$out/layout-current.txt"
     layout_check="$sdk/abi/check-layout.sh"
-    check "layout only grows (abi/layout-1.0.txt)" "$layout_check" "$sdk/abi/layout-1.0.txt" "$out/layout-current.txt"
+    for pin in "$sdk"/abi/layout-1.*.txt; do
+        check "layout only grows ($(basename "$pin") -> current header)" "$layout_check" "$pin" "$out/layout-current.txt"
+    done
+    check "1.1 pin grows the 1.0 pin (abi/layout-1.0.txt -> abi/layout-1.1.txt)" "$layout_check" "$sdk/abi/layout-1.0.txt" "$sdk/abi/layout-1.1.txt"
+    check "the current header's minor has its pin (abi/layout-1.$minor.txt = current layout)" diff -u "$sdk/abi/layout-1.$minor.txt" "$out/layout-current.txt"
+    check "released 1.0 header declares ABI 1.0" grep -q '^#define SY_ABI_MINOR 0u' "$sdk/abi/released/1.0/switchyard_plugin.h"
+    check "released 1.0 header has exactly the pinned 1.0 layout" released_layout_is_pinned 1.0
     # The checker itself: moved, squeezed-in and shrunk layouts must fail it; growth at the end must not.
     sed 's/sy_error.code offset=4/sy_error.code offset=8/' "$out/layout-current.txt" > "$out/layout-moved.txt"
     check "layout checker rejects a moved field" bash -c "! $layout_check $sdk/abi/layout-1.0.txt $out/layout-moved.txt"
@@ -72,6 +89,9 @@ if [[ -f .build/debug/libProviderEcho.so ]]; then
     swift_plugins=(ProviderEcho ProviderOpenAI ProviderAnthropic ProviderGemini GuardrailBlocklist GuardrailSizeLimits GuardrailSystemPrompt GuardrailPII GuardrailLLMJudge EnricherOpenAI EnricherAnthropic EnricherGemini BatchModels)
     check "Swift plugins export only sy_plugin_entry" bash -c "$(declare -f exports_only_entry); for p in ${swift_plugins[*]}; do exports_only_entry .build/debug/lib\$p.so || exit 1; done"
 fi
+
+echo "== compatibility matrix (scripts/check-abi-matrix.sh)"
+scripts/check-abi-matrix.sh || failures=$((failures + 1))
 
 echo "$((checks - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]

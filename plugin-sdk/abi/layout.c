@@ -33,6 +33,9 @@ int main(void) {
     FIELD(sy_host_api, http_out_set_url) FIELD(sy_host_api, http_out_add_header) FIELD(sy_host_api, http_out_append_body)
     FIELD(sy_host_api, verdict_patch) FIELD(sy_host_api, verdict_reject) FIELD(sy_host_api, verdict_hold)
     FIELD(sy_host_api, call_route)
+#if SY_ABI_MINOR >= 1 /* so the generator also builds against a released 1.0 header */
+    FIELD(sy_host_api, call_deadline_ns)
+#endif
     STRUCT(sy_transformer_v1) FIELD(sy_transformer_v1, struct_size) FIELD(sy_transformer_v1, begin)
     FIELD(sy_transformer_v1, data) FIELD(sy_transformer_v1, end) FIELD(sy_transformer_v1, state_free)
     STRUCT(sy_provider_v1) FIELD(sy_provider_v1, struct_size) FIELD(sy_provider_v1, prepare)

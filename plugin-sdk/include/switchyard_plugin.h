@@ -4,6 +4,14 @@
  * One header, one truth: the gateway host compiles against this file and so does every plugin,
  * whatever its language (C, C++, Swift, Rust). C99, LP64 Linux.
  *
+ * ABI 1.1 (this header). Released headers stay in the repository, byte for byte
+ * (plugin-sdk/abi/released/1.0/); a minor only appends (plugin-sdk/abi/README.md). New in 1.1:
+ *  - sy_host_api.call_deadline_ns: the instant by which the running hook must return.
+ * A plugin built against this header runs on a 1.0 host too: the host's sy_host_api then ends
+ * before the 1.1 functions, so check each with SY_HAS(sy_host_api, host, call_deadline_ns)
+ * before calling it (a 1.0 host's table is shorter; reading past its struct_size is reading
+ * past the end of the host's memory).
+ *
  * Rules that hold everywhere below:
  *  - A plugin exports exactly one symbol, sy_plugin_entry(). Everything else travels through
  *    tables of function pointers.
@@ -50,7 +58,7 @@ extern "C" {
 /* ---------------------------------------------------------------- versions, export, helpers */
 
 #define SY_ABI_MAJOR 1u /* must match exactly */
-#define SY_ABI_MINOR 0u /* +1 for every appended field or function, new interface id or constant */
+#define SY_ABI_MINOR 1u /* +1 for every appended field or function, new interface id or constant */
 #define SY_PLUGIN_ENTRY_SYMBOL "sy_plugin_entry"
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -342,6 +350,27 @@ typedef struct sy_host_api {
      * hook may ask for several models (each answer stays valid until it returns). Asking again
      * for a model during the same call is cheap (the host keeps one answer per call and model). */
     sy_bytes (*call_route)(sy_call call, sy_bytes model);
+
+    /* ---- 1.1. Absent from a 1.0 host's table: check with SY_HAS(sy_host_api, host, field). */
+
+    /* 1.1 [thread-safe] The monotonic_ns() instant by which the hook now running for this call
+     * must return (its deadline), or 0 when the host sets none. Past it the host gives up on the
+     * hook: the request fails with a timeout (a 504, or an error event once a stream started; a
+     * guardrail's on_error decides for an inspect, an enricher drops out), and what the hook
+     * writes or returns afterwards is discarded. The deadline is the one the host applies:
+     *  - provider prepare, generate, the transformer's begin: now + the provider's first-byte
+     *    timeout when the hook starts. A generate on a worker (blocking_hooks) gets that until
+     *    its first write, then each write moves it to the write + the idle timeout, and it is
+     *    never later than the start + the provider's total timeout when one is set.
+     *  - the transformer's data and end: now + the provider's idle timeout.
+     *  - a guardrail's inspect: now + the guardrail entry's deadline (a pause ends there too).
+     *  - an enricher's hooks: now + the enricher entry's deadline, 0 when it has none.
+     *  - hooks the host does not time: 0 (passthrough, inline batches, batch preparers).
+     * "now" is when the host started the hook (for a hook on a worker: when it was queued). Ask
+     * from inside the hook, on its thread, before it returns: asked elsewhere (a thread of the
+     * plugin's own), the answer is that of the hook running, or run last, on the call's event
+     * loop. 0 for NULL or a call that has ended. Compare with host->monotonic_ns(). */
+    uint64_t (*call_deadline_ns)(sy_call call);
 } sy_host_api;
 
 /* ---------------------------------------------------------------- plugin interfaces */

@@ -108,7 +108,8 @@ extension PlanExecutor {
     private func guardrailCall(_ attempt: Attempt, request: [UInt8]) -> CallDescription {
         CallDescription(
             operation: plan.operation.abiValue, stream: plan.stream, attempt: attemptIndex,
-            requestID: plan.requestID, upstreamModel: attempt.upstreamModel, request: request, handle: pluginCall.handle)
+            requestID: plan.requestID, upstreamModel: attempt.upstreamModel, request: request, handle: pluginCall.handle,
+            pluginCall: pluginCall)
     }
 
     /// The request is over: passes and pauses end, and every guardrail that inspected it hears

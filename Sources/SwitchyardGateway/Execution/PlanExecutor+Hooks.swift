@@ -27,6 +27,14 @@ extension HookKind {
 extension PlanExecutor {
     // MARK: hooks on the loop
 
+    /// A provider hook starts on the loop: its deadline, as `call_deadline_ns` reports it (the
+    /// one `slowLoopHook` applies). One clock read and one store; none when the timeout is off.
+    @inline(__always)
+    func loopHookStarts(_ hook: HookKind) {
+        let timeout = hook == .data || hook == .end ? limits.idleTimeout : limits.firstByteTimeout
+        pluginCall.loopHookStarts(deadline: timeout == 0 ? 0 : monotonicNanoseconds() &+ timeout)
+    }
+
     /// A hook that ran on the loop has returned after the watchdog flagged it: logs how long it
     /// ran, and returns the timeout failure when that was past its deadline (the request then
     /// gets a 504 in its client's format, not a late 200; a stream already started gets an
@@ -56,10 +64,11 @@ extension PlanExecutor {
         }
         let channel = WorkerChannel(loop: writer.loop) { [weak self] in self?.drainWorkerOutput() }
         let job = UncheckedSendable(work)
+        let pluginCall = pluginCall
         let accepted = workers.submit {
             // A request that ended while its job waited costs the plugin nothing.
             guard !channel.isClosed else { return }
-            job.value(channel)
+            pluginCall.onWorker { job.value(channel) }
         }
         guard accepted else {
             channel.close()
@@ -267,7 +276,15 @@ extension PlanExecutor {
         let first = hook.deadline(limits).nanoseconds
         hookDeadline = first > 0 ? now &+ first : 0
         hookTotalDeadline = hook == .generate && limits.totalTimeout > 0 ? now &+ limits.totalTimeout : 0
+        publishWorkerDeadline()
         scheduleHookTimer(now: now)
+    }
+
+    /// What `call_deadline_ns` answers the worker's hook: the earlier of its deadlines.
+    private func publishWorkerDeadline() {
+        let deadline = hookDeadline == 0 ? hookTotalDeadline
+            : hookTotalDeadline == 0 ? hookDeadline : min(hookDeadline, hookTotalDeadline)
+        pluginCall.setWorkerHookDeadline(deadline)
     }
 
     /// `generate` wrote: from now on the idle timeout bounds the silence until its next write.
@@ -275,6 +292,7 @@ extension PlanExecutor {
     private func generateMadeProgress() {
         generateWrote = true
         hookDeadline = limits.idleTimeout > 0 ? monotonicNanoseconds() &+ limits.idleTimeout : 0
+        publishWorkerDeadline()
     }
 
     private func scheduleHookTimer(now: UInt64) {

@@ -195,10 +195,12 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         let body = payload.body
         call = CallDescription(
             operation: attempt.operation.abiValue, stream: plan.stream, attempt: attemptIndex,
-            requestID: plan.requestID, upstreamModel: attempt.upstreamModel, request: body, handle: pluginCall.handle)
+            requestID: plan.requestID, upstreamModel: attempt.upstreamModel, request: body, handle: pluginCall.handle,
+            pluginCall: pluginCall)
 
         if provider.answersLocally {
             if generateOnWorker { return runGenerateOnWorker(body) }
+            loopHookStarts(.generate)
             let mark = context.hookWatch.enter(.generate, provider: watchTag)
             let failure = body.withUnsafeBytes { provider.generate(call, body: $0, output: self) }
             if failure != nil { context.hookWatch.failed(mark) }
@@ -207,6 +209,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             return
         }
         if prepareOnWorker { return runPrepareOnWorker(body) }
+        loopHookStarts(.prepare)
         let mark = context.hookWatch.enter(.prepare, provider: watchTag)
         let prepared = body.withUnsafeBytes { provider.prepare(call, body: $0) }
         if case .failure = prepared { context.hookWatch.failed(mark) }
@@ -264,6 +267,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         // first bytes, the client has them).
         defer { if let enricherTap { enricherTap.response(status: status, headers: headers) } }
         if responseOnWorker { return beginOnWorker(status: status, headers: headers) }
+        loopHookStarts(.begin)
         let mark = context.hookWatch.enter(.begin, provider: watchTag)
         let began = provider.beginResponse(call, status: status, headers: headers)
         if context.hookWatch.exit(mark), let overrun = slowLoopHook(.begin) { return abortTransfer(overrun) }
@@ -281,6 +285,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
         if responseOnWorker { return dataOnWorker(chunk) }
         guard let transformation, pendingFailure == nil else { return }
         guard bodyBound.admit(chunk) else { return abortTransfer(bodyBound.failure) }
+        loopHookStarts(.data)
         let mark = context.hookWatch.enter(.data, provider: watchTag)
         let failure = transformation.data(chunk, output: self)
         if context.hookWatch.exit(mark), let overrun = slowLoopHook(.data) { return abortTransfer(overrun) }
@@ -302,6 +307,7 @@ final class PlanExecutor: PluginSinkTarget, UpstreamResponseDelegate {
             guard let transformation else {
                 return conclude(PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true, message: "upstream sent no response"))
             }
+            loopHookStarts(.end)
             let mark = context.hookWatch.enter(.end, provider: watchTag)
             let failure = transformation.end(output: self)
             if failure != nil { context.hookWatch.failed(mark) }

@@ -66,6 +66,7 @@ final class RunningInspection: PluginVerdictTarget, @unchecked Sendable {
     /// not used); a pause arms the deadline timer.
     func run(call: CallDescription, document: [UInt8], watch: HookWatch, log: GatewayLog) {
         let started = monotonicNanoseconds()
+        call.pluginCall?.loopHookStarts(deadline: started &+ guardrail.deadline)  // call_deadline_ns
         let mark = watch.enter(.inspect, provider: guardrail.watchTag)
         let outcome = document.withUnsafeBytes { guardrail.plugin.inspect(call, phase: phase, json: $0, target: self) }
         let elapsed = monotonicNanoseconds() &- started

@@ -70,7 +70,8 @@ final class PassthroughExecutor: UpstreamResponseDelegate {
         }
         pluginCall.beginAttempt(0)
         let call = CallDescription(
-            operation: SY_OP_PASSTHROUGH, stream: false, attempt: 0, requestID: plan.requestID, upstreamModel: "", handle: pluginCall.handle)
+            operation: SY_OP_PASSTHROUGH, stream: false, attempt: 0, requestID: plan.requestID, upstreamModel: "", handle: pluginCall.handle,
+            pluginCall: pluginCall)
         let mark = context.hookWatch.enter(.prepare, provider: provider.watchTag)
         let prepared = provider.plugin.passthrough(call, method: target.method, path: target.path)
         _ = context.hookWatch.exit(mark)

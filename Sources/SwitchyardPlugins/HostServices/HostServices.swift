@@ -51,7 +51,7 @@ public enum HostServices {
                 guard let metadata = PluginCall.from(call)?.metadata, let base = metadata.baseAddress else { return sy_bytes(ptr: nil, len: 0) }
                 return sy_bytes(ptr: base.assumingMemoryBound(to: UInt8.self), len: metadata.count)
             },
-            get_extension: { _, _ in nil },  // no host extensions in ABI 1.0
+            get_extension: { _, _ in nil },  // no host extensions (ABI 1.1)
             // Output handles: tokens resolved through PluginHandles, never pointers.
             sink_write: { hinst, sink, kind, data in PluginHandles.sinkWrite(hinst, sink, kind, data) },
             http_out_set_method: { hinst, out, value in
@@ -85,7 +85,10 @@ public enum HostServices {
                       let base = route.baseAddress
                 else { return sy_bytes(ptr: nil, len: 0) }
                 return sy_bytes(ptr: base.assumingMemoryBound(to: UInt8.self), len: route.count)
-            }
+            },
+            // ABI 1.1. Set by the gateway where it starts a hook (PluginCall.loopHookStarts,
+            // setWorkerHookDeadline); 0 for NULL, an ended call, or a hook it does not time.
+            call_deadline_ns: { call in PluginCall.from(call)?.hookDeadline ?? 0 }
         ))
         return UnsafePointer(table)
     }()

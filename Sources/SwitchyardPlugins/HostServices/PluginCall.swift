@@ -1,5 +1,8 @@
 import CSwitchyardPlugin
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The host's object behind one `sy_call`: one client request as the plugin hooks see it. The
 /// gateway creates one per request, passes `handle` to every plugin hook of that request, tells
@@ -34,6 +37,14 @@ public final class PluginCall: Sendable {
     /// The attempt running (0 the first, 1 the first fallback ...).
     private let attempt = Atomic<Int>(0)
     private let ended = Atomic<Bool>(false)
+    /// `call_deadline_ns` (ABI 1.1): the deadline (monotonic ns, 0 = none) of the hook that runs,
+    /// or ran last, on the call's event loop; stored by whoever starts the hook there.
+    private let loopHookDeadline = Atomic<UInt64>(0)
+    /// The same for the hook running on a worker thread (blocking_hooks), and that thread
+    /// (0 = no hook of this call on a worker): a worker hook and a loop hook of one call may run
+    /// at once (a streamed generate and a chunk guardrail), and each asks for its own deadline.
+    private let workerHookDeadline = Atomic<UInt64>(0)
+    private let workerHookThread = Atomic<UInt>(0)
     // Written once, by `open`, before anyone can know the handle; 0 until then.
     private nonisolated(unsafe) var token: UInt64 = 0
 
@@ -82,6 +93,8 @@ public final class PluginCall: Sendable {
         cancelled.store(false, ordering: .relaxed)
         hasSent.store(false, ordering: .relaxed)
         attempt.store(0, ordering: .relaxed)
+        loopHookDeadline.store(0, ordering: .relaxed)
+        workerHookDeadline.store(0, ordering: .relaxed)
         token = 0
         ended.store(false, ordering: .releasing)
     }
@@ -136,6 +149,38 @@ public final class PluginCall: Sendable {
     /// what runs) or is seen there.
     func sent() {
         hasSent.store(true, ordering: .sequentiallyConsistent)
+    }
+
+    // MARK: hook deadlines (call_deadline_ns)
+
+    /// A hook of this call starts on its event loop, to return by `deadline` (monotonic ns;
+    /// 0 = the host sets none). One store: what the loop pays per hook.
+    @inline(__always)
+    public func loopHookStarts(deadline: UInt64) {
+        loopHookDeadline.store(deadline, ordering: .relaxed)
+    }
+
+    /// The deadline of this call's hook on a worker (set when it is queued, moved when a
+    /// generate writes). From the loop.
+    public func setWorkerHookDeadline(_ deadline: UInt64) {
+        workerHookDeadline.store(deadline, ordering: .relaxed)
+    }
+
+    /// Runs a hook of this call on the calling worker thread: `call_deadline_ns` asked from this
+    /// thread meanwhile answers the worker deadline.
+    public func onWorker<Result>(_ hook: () -> Result) -> Result {
+        workerHookThread.store(UInt(pthread_self()), ordering: .relaxed)
+        defer { workerHookThread.store(0, ordering: .relaxed) }
+        return hook()
+    }
+
+    /// What `call_deadline_ns` answers on the calling thread.
+    var hookDeadline: UInt64 {
+        let worker = workerHookThread.load(ordering: .relaxed)
+        if worker != 0 && worker == UInt(pthread_self()) {
+            return workerHookDeadline.load(ordering: .relaxed)
+        }
+        return loopHookDeadline.load(ordering: .relaxed)
     }
 
     /// The live call behind a handle; nil for NULL or for a call that has ended.

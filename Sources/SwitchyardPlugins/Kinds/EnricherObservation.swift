@@ -22,6 +22,8 @@ public final class EnricherObservation {
     private let state: sy_state?
     /// Bounds one hook, in nanoseconds; 0 = none.
     private let deadline: UInt64
+    /// Where each hook records its deadline for `call_deadline_ns`; nil outside a request.
+    private let call: PluginCall?
     private var stage = Stage.observing
 
     private enum Stage {
@@ -33,8 +35,9 @@ public final class EnricherObservation {
         case closed
     }
 
-    init(plugin: EnricherPlugin, state: sy_state?, deadline: UInt64) {
+    init(plugin: EnricherPlugin, state: sy_state?, deadline: UInt64, call: PluginCall?) {
         self.plugin = plugin
+        self.call = call
         self.state = state
         self.deadline = deadline
     }
@@ -48,7 +51,7 @@ public final class EnricherObservation {
     public func response(_ head: ExchangeHead) -> PluginFailure? {
         guard stage == .observing, let hook = plugin.responseHook else { return nil }
         var error = freshError()
-        let started = deadline == 0 ? 0 : monotonicNanoseconds()
+        let started = hookStarts()
         let status = head.withHead { head in hook(state, head, &error) }
         return finish(status, &error, since: started, hook: "response")
     }
@@ -61,7 +64,7 @@ public final class EnricherObservation {
     public func data(phase: UInt32, _ chunk: UnsafeRawBufferPointer) -> PluginFailure? {
         guard plugin.phases & phase != 0, stage == .observing else { return nil }
         var error = freshError()
-        let started = deadline == 0 ? 0 : monotonicNanoseconds()
+        let started = hookStarts()
         let status = plugin.dataHook(state, phase, chunk.syBytes, &error)
         if status == SY_OK && deadline == 0 { return nil }
         return finish(status, &error, since: started, hook: "data")
@@ -82,7 +85,7 @@ public final class EnricherObservation {
         var refusal: String?
         var check = PluginOutputCheck(stream: false)
         var error = freshError()
-        let started = deadline == 0 ? 0 : monotonicNanoseconds()
+        let started = hookStarts()
         let status = withPluginSink({ kind, bytes in
             guard refusal == nil else { return SY_E_INVALID }  // the first refusal ended the report
             if kind != SY_OUT_META_JSON {
@@ -123,6 +126,18 @@ public final class EnricherObservation {
         }
         if failure != nil { close() }
         return failure
+    }
+
+    /// A hook starts: when (0 without a deadline), also recorded for `call_deadline_ns`.
+    @inline(__always)
+    private func hookStarts() -> UInt64 {
+        guard deadline != 0 else {
+            call?.loopHookStarts(deadline: 0)
+            return 0
+        }
+        let started = monotonicNanoseconds()
+        call?.loopHookStarts(deadline: started &+ deadline)
+        return started
     }
 
     /// SY_E_TIMEOUT when a hook that started at `started` returned past the deadline.

@@ -66,6 +66,7 @@ public final class EnricherPlugin: @unchecked Sendable {  // immutable; the plug
         var state: sy_state?
         let handle = call.handle  // read out here: capturing `call` in the closure copies it
         let started = deadline == 0 ? 0 : monotonicNanoseconds()
+        call.pluginCall?.loopHookStarts(deadline: deadline == 0 ? 0 : started &+ deadline)  // call_deadline_ns
         let status = call.withInfo { info in
             request.withHead { head in beginHook(instance, handle, info, head, &state, &error) }
         }
@@ -73,7 +74,7 @@ public final class EnricherPlugin: @unchecked Sendable {  // immutable; the plug
         // plugin cleans up after itself.
         if status == SY_E_UNSUPPORTED { return .declined }
         guard status == SY_OK else { return .failed(PluginFailure(status: status, error: &error)) }
-        let observation = EnricherObservation(plugin: self, state: state, deadline: deadline)
+        let observation = EnricherObservation(plugin: self, state: state, deadline: deadline, call: call.pluginCall)
         if let late = observation.overran(since: started, hook: "begin") {
             observation.close()
             return .failed(late)

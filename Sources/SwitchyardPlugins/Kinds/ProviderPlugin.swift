@@ -231,9 +231,15 @@ public struct CallDescription {
     public var request: [UInt8]
     /// The request's `sy_call` (its `PluginCall.handle`), passed to every hook; nil outside a request.
     public var handle: sy_call?
+    /// The object behind `handle`, for the hooks that record their deadline in it
+    /// (`call_deadline_ns`). Not retained: the request's executor owns the call and outlives
+    /// every hook it runs with this description.
+    public unowned(unsafe) var pluginCall: PluginCall?
 
-    public init(operation: UInt32, stream: Bool, attempt: Int, requestID: String, upstreamModel: String, request: [UInt8] = [], handle: sy_call? = nil) {
+    public init(operation: UInt32, stream: Bool, attempt: Int, requestID: String, upstreamModel: String, request: [UInt8] = [],
+                handle: sy_call? = nil, pluginCall: PluginCall? = nil) {
         self.handle = handle
+        self.pluginCall = pluginCall
         self.operation = operation
         self.stream = stream
         self.attempt = attempt

@@ -7,7 +7,7 @@ static sy_status entry(sy_negotiate *negotiate) { return negotiate->abi_major ==
 
 int main(void) {
     sy_host_api host = { sizeof(sy_host_api), SY_ABI_MINOR, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                         0, 0, 0, 0, 0, 0, 0, 0, 0 };
+                         0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
     sy_sink sink = SY_HANDLE_NONE; /* handles are plain integers, passed by value */
     sy_http_out out = SY_HANDLE_NONE;
     sy_verdict verdict = SY_HANDLE_NONE;
@@ -22,6 +22,7 @@ int main(void) {
     negotiate.host = &host;
     if (SY_HAS(sy_host_api, &host, get_extension) || SY_HAS(sy_host_api, &host, sink_write)) return 1;
     if (SY_HAS(sy_host_api, &host, call_route) || batch.line != 0) return 1;
+    if (SY_HAS(sy_host_api, &host, call_deadline_ns) && host.call_deadline_ns(0) != 0) return 1;
     if (sink != out || out != verdict) return 1;
     return (int)(function(&negotiate) + error.code) + (provider.response != &transformer) + (int)(SY_OP_BATCHES - SY_OP_FILES - 1u) + (int)(guardrail.phases != 5u)
            + (int)(SY_HAS(sy_provider_v1, &provider, batch) && provider.batch->request != 0);

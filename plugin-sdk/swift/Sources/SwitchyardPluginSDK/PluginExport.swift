@@ -51,17 +51,30 @@ public struct PluginDefinition: Sendable {
 public enum PluginExport {
     public static func entry(_ negotiate: UnsafeMutablePointer<sy_negotiate>?, _ definition: PluginDefinition) -> sy_status {
         guard let negotiate else { return SY_E_INVALID }
-        guard negotiate.pointee.abi_major == SY_ABI_MAJOR, negotiate.pointee.struct_size >= UInt32(MemoryLayout<sy_negotiate>.size) else {
+        // The block's size first: nothing past the host's struct_size is read or written (a
+        // short block is another ABI's; its fields past the end are not the host's memory).
+        let blockSize = Int(UnsafeRawPointer(negotiate).load(as: UInt32.self))
+        guard blockSize >= MemoryLayout<sy_negotiate>.size else {
+            if blockSize >= MemoryLayout<sy_negotiate>.offset(of: \.abi_minor)! { negotiate.pointee.abi_major = SY_ABI_MAJOR }
+            return SY_E_ABI
+        }
+        guard negotiate.pointee.abi_major == SY_ABI_MAJOR else {
             negotiate.pointee.abi_major = SY_ABI_MAJOR
-            negotiate.pointee.required_minor = SY_ABI_MINOR
+            negotiate.pointee.required_minor = 0  // any host of this major: 1.1 functions are used behind SY_HAS
             return SY_E_ABI
         }
         guard let host = negotiate.pointee.host else { return SY_E_INVALID }
+        // Every 1.0 function is called without a check, so the host's table must hold them all.
+        guard Int(host.pointee.struct_size) >= hostTableSizeOfABI1_0 else { return SY_E_ABI }
         negotiate.pointee.abi_minor = min(negotiate.pointee.abi_minor, SY_ABI_MINOR)
         negotiate.pointee.plugin = UnsafePointer(ExportedTables.install(definition: definition, host: host))
         return SY_OK
     }
 }
+
+/// sizeof(sy_host_api) in ABI 1.0: the table ends with `call_route`. Functions after it (1.1 on)
+/// are called only behind a SY_HAS check.
+let hostTableSizeOfABI1_0 = MemoryLayout<sy_host_api>.offset(of: \.call_route)! + MemoryLayout<UnsafeRawPointer>.size
 
 /// The static tables handed to the host; built once, never freed (the host never dlcloses).
 enum ExportedTables {
