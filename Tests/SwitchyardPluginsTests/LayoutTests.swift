@@ -5,6 +5,9 @@ import Testing
 /// Swift's view of the ABI structs must match the C layout pinned in plugin-sdk/abi: the host
 /// reads plugin tables through these imported types.
 @Suite struct LayoutTests {
+    /// The pin of the header's minor (SY_ABI_MINOR): the layout the host is compiled with.
+    static let currentPin = "\(SY_ABI_MAJOR).\(SY_ABI_MINOR)"
+
     static let swiftSizes: [String: Int] = [
         "sy_error": MemoryLayout<sy_error>.size, "sy_bytes": MemoryLayout<sy_bytes>.size,
         "sy_header": MemoryLayout<sy_header>.size, "sy_call_info": MemoryLayout<sy_call_info>.size,
@@ -18,7 +21,7 @@ import Testing
     ]
 
     @Test func everyStructSizeMatchesTheCommittedPin() throws {
-        let pin = Fixtures.repository.appendingPathComponent("plugin-sdk/abi/layout-1.0.txt")
+        let pin = Fixtures.repository.appendingPathComponent("plugin-sdk/abi/layout-\(Self.currentPin).txt")
         let lines = try String(contentsOf: pin, encoding: .utf8).split(separator: "\n").filter { $0.contains(" sizeof=") }
         #expect(lines.count == Self.swiftSizes.count)
         for line in lines {
@@ -35,7 +38,7 @@ import Testing
     ]
 
     @Test func everyHandleSizeMatchesTheCommittedPin() throws {
-        let pin = Fixtures.repository.appendingPathComponent("plugin-sdk/abi/layout-1.0.txt")
+        let pin = Fixtures.repository.appendingPathComponent("plugin-sdk/abi/layout-\(Self.currentPin).txt")
         let lines = try String(contentsOf: pin, encoding: .utf8).split(separator: "\n").filter { !$0.contains(".") && $0.contains(" size=") }
         #expect(lines.count == Self.handleSizes.count)
         for line in lines {
@@ -53,5 +56,8 @@ import Testing
         #expect(MemoryLayout<sy_host_api>.offset(of: \sy_host_api.sink_write) == 128)
         #expect(MemoryLayout<sy_host_api>.offset(of: \sy_host_api.verdict_reject) == 176)
         #expect(MemoryLayout<sy_host_api>.offset(of: \sy_host_api.verdict_hold) == 184)
+        #expect(MemoryLayout<sy_host_api>.offset(of: \sy_host_api.call_route) == 192)
+        // ABI 1.1: appended after the last 1.0 function, so a 1.0 table (200 bytes) ends before it.
+        #expect(MemoryLayout<sy_host_api>.offset(of: \sy_host_api.call_deadline_ns) == 200)
     }
 }

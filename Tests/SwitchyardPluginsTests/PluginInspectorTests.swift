@@ -10,7 +10,7 @@ import Testing
         let lines = report.split(separator: "\n").map(String.init)
         #expect(lines.contains("id:          dev.switchyard.test.good"))
         #expect(lines.contains("version:     1.2.3"))
-        #expect(lines.contains("abi:         plugin 1.0, host 1.0, negotiated 1.0"))
+        #expect(lines.contains("abi:         plugin 1.1, host 1.1, negotiated 1.1"))
         #expect(lines.contains("flags:       SERIALIZE_INSTANCE"))
         #expect(lines.contains("kinds:       provider"))
         #expect(lines.contains("interfaces:  switchyard.provider/1"))
@@ -63,6 +63,6 @@ import Testing
 
         let refused = PluginInspector.inspectInChildProcess(executable: switchyard, path: try Fixtures.plugin("needs_minor7"))
         #expect(!refused.succeeded && refused.signal == nil)
-        #expect(refused.report.contains("plugin needs ABI 1.7, host provides 1.0"))
+        #expect(refused.report.contains("plugin needs ABI 1.7, host provides 1.1"))
     }
 }

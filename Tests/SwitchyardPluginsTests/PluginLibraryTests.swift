@@ -51,20 +51,20 @@ import Testing
     @Test func abiMajorMismatch() throws {
         let error = loadError(try Fixtures.plugin("abi_major2"))
         #expect(error?.kind == .abiMajorMismatch)
-        #expect(error?.message == "plugin is built for ABI 2.x, host provides 1.0")
+        #expect(error?.message == "plugin is built for ABI 2.x, host provides 1.1")
     }
 
     @Test func pluginNeedingANewerMinor() throws {
         let path = try Fixtures.plugin("needs_minor7")
         let error = loadError(path, entry: "needs7")
         #expect(error?.kind == .abiMinorTooNew)
-        #expect(error?.description == "plugin \"needs7\" (\(path)): plugin needs ABI 1.7, host provides 1.0")
+        #expect(error?.description == "plugin \"needs7\" (\(path)): plugin needs ABI 1.7, host provides 1.1")
     }
 
     @Test func pluginClaimingANewerNegotiatedMinorIsRefused() throws {
         let error = loadError(try Fixtures.plugin("newer_minor", defines: ["FIXTURE_CLAIM_MINOR"]))
         #expect(error?.kind == .abiMinorTooNew)
-        #expect(error?.message == "plugin needs ABI 1.3, host provides 1.0")
+        #expect(error?.message == "plugin needs ABI 1.3, host provides 1.1")
     }
 
     @Test func newerPluginThatNegotiatesDownLoads() throws {
@@ -75,7 +75,7 @@ import Testing
 
     @Test(arguments: [
         ("FIXTURE_NO_TABLE", "sy_plugin_entry returned SY_OK but no plugin table"),
-        ("FIXTURE_SHORT_TABLE", "malformed plugin table: struct_size 40 is smaller than the ABI 1.0 table (64 bytes)"),
+        ("FIXTURE_SHORT_TABLE", "malformed plugin table: sy_plugin_api.struct_size is 40 bytes, smaller than the ABI 1.0 sy_plugin_api (64 bytes)"),
         ("FIXTURE_NULL_HOOKS", "malformed plugin table: id is NULL, instance_new is NULL, get_interface is NULL"),
         ("FIXTURE_MANIFEST_NOT_JSON", "manifest_json is not valid JSON"),
         ("FIXTURE_MANIFEST_NO_IFACES", "manifest_json has no \"interfaces\" array"),

@@ -128,6 +128,9 @@ extension LoadedPlugins {
         guard let instance = instances[plugin] else {
             throw GatewayStartupError("\(location): \(entry): plugin \"\(plugin)\" is not loaded")
         }
+        if let table = instance.interface(interface), let problem = InterfaceTableSize.problem(table, interface: interface) {
+            throw GatewayStartupError("\(location): \(entry): plugin \"\(plugin)\": \(problem)")
+        }
         guard let table = instance.interface(interface), let bound = wrap(instance.pluginInstance, table) else {
             throw GatewayStartupError("\(location): \(entry): plugin \"\(plugin)\" does not implement \(interface)")
         }

@@ -86,7 +86,7 @@ struct PluginNegotiation {
         let size = UnsafeRawPointer(api).load(as: UInt32.self)
         let required = MemoryLayout<sy_plugin_api>.offset(of: \sy_plugin_api.get_interface)! + MemoryLayout<UnsafeRawPointer>.size
         guard Int(size) >= required else {
-            throw failure(.malformedDescriptor, "malformed plugin table: struct_size \(size) is smaller than the ABI 1.0 table (\(required) bytes)")
+            throw failure(.malformedDescriptor, "malformed plugin table: sy_plugin_api.struct_size is \(size) bytes, smaller than the ABI 1.0 sy_plugin_api (\(required) bytes)")
         }
         let table = api.pointee
         var problems: [String] = []
