@@ -74,8 +74,9 @@ if [[ -f "$swift_echo" && -f "$swift_openai" ]]; then
     check "Swift SDK plugin (ProviderEcho, 1.1) x 1.0 host: negotiates down, generate answers" \
         runs 0 "$swift_echo" 'negotiated: 1.0 (plugin built for 1.1)|"content":"hi"|output kind=3|generate: SY_OK'
     check "Swift SDK plugin (ProviderOpenAI, 1.1) x 1.0 host: prepare builds the upstream request" \
-        runs 0 "$swift_openai" "negotiated: 1.0 (plugin built for 1.1)|upstream url: http://127.0.0.1:9/v1/chat/completions|upstream body: |prepare: SY_OK" \
-        --prepare --config '{"base_url":"http://127.0.0.1:9/v1"}'
+        env OLD_HOST_KEY=sk-old-host bash -c "$(declare -f runs); out=$out; runs 0 $swift_openai \
+            'negotiated: 1.0 (plugin built for 1.1)|upstream url: http://127.0.0.1:9/v1/chat/completions|: Bearer sk-old-host|upstream body: {|prepare: SY_OK' \
+            --prepare --config '{\"base_url\":\"http://127.0.0.1:9/v1\",\"api_key_env\":\"OLD_HOST_KEY\"}'"
     check "Swift SDK plugin refuses a host table shorter than 1.0 with SY_E_ABI" \
         runs 2 "$swift_echo" "negotiate: SY_E_ABI" --host-size 192
     check "Swift SDK plugin refuses a short sy_negotiate (16 and 4 bytes) with SY_E_ABI" \
