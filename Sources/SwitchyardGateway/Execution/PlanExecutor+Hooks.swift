@@ -65,6 +65,8 @@ extension PlanExecutor {
         let channel = WorkerChannel(loop: writer.loop) { [weak self] in self?.drainWorkerOutput() }
         let job = UncheckedSendable(work)
         let pluginCall = pluginCall
+        // The deadlines first: the job may run (and ask call_deadline_ns) as soon as it is queued.
+        let now = setHookDeadlines(hook)
         let accepted = workers.submit {
             // A request that ended while its job waited costs the plugin nothing.
             guard !channel.isClosed else { return }
@@ -84,7 +86,7 @@ extension PlanExecutor {
         self.channel = channel
         runningHook = hook
         generateWrote = false
-        armHookDeadline(hook)
+        scheduleHookTimer(now: now)
         syncUpstreamPause()
         return nil
     }
@@ -271,13 +273,15 @@ extension PlanExecutor {
 
     // MARK: worker deadlines
 
-    func armHookDeadline(_ hook: HookKind) {
+    /// The deadlines of a hook about to be queued for a worker (the timer is armed once the pool
+    /// took it), published for its `call_deadline_ns`. Returns the instant they count from.
+    func setHookDeadlines(_ hook: HookKind) -> UInt64 {
         let now = monotonicNanoseconds()
         let first = hook.deadline(limits).nanoseconds
         hookDeadline = first > 0 ? now &+ first : 0
         hookTotalDeadline = hook == .generate && limits.totalTimeout > 0 ? now &+ limits.totalTimeout : 0
         publishWorkerDeadline()
-        scheduleHookTimer(now: now)
+        return now
     }
 
     /// What `call_deadline_ns` answers the worker's hook: the earlier of its deadlines.
@@ -295,7 +299,7 @@ extension PlanExecutor {
         publishWorkerDeadline()
     }
 
-    private func scheduleHookTimer(now: UInt64) {
+    func scheduleHookTimer(now: UInt64) {
         if let hookTimer { writer.loop.cancel(hookTimer) }
         hookTimer = nil
         let deadlines = [hookDeadline, hookTotalDeadline].filter { $0 > 0 }

@@ -49,6 +49,7 @@ static const sy_plugin_api plugin = {
 
 SY_EXPORT sy_status sy_plugin_entry(sy_negotiate *negotiate) {
 #if defined(MAJOR2)
+    (void)&plugin; /* never handed out: no host of major 1 gets this far */
     if (negotiate->abi_major != 2) {
         negotiate->abi_major = 2;
         return SY_E_ABI;
