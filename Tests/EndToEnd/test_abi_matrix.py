@@ -3,8 +3,9 @@
 - old plugin x new host: the C example provider and guardrail (plugin-sdk/examples/c) and the
   deadline probe (plugin-sdk/tests/abi-matrix/deadline_probe.c), compiled against the RELEASED
   1.0 header (plugin-sdk/abi/released/1.0), are inspected (negotiated 1.0) and answer requests;
-- the probe built against the current header gets its deadline from call_deadline_ns (1.1),
-  on the event loop and on a worker, and it lies within the provider's first-byte timeout;
+- the probe built against the current header gets its deadline from call_deadline_ns (1.1):
+  generate on the event loop and on a worker, prepare and begin within the provider's first-byte
+  timeout, data and end within its idle timeout; as a guardrail, inspect within the guardrail's;
 - rejections: a plugin of ABI 2.x, one that needs 1.7, a plugin table and a guardrail table
   shorter than 1.0's, each refused by `plugins inspect`, `validate` and `serve` with a message
   that says what is wrong.
@@ -15,6 +16,7 @@ import os
 import re
 import subprocess
 import textwrap
+import time
 
 import openai
 import pytest
@@ -27,6 +29,8 @@ RELEASED_1_0 = os.path.join(SDK, "abi", "released", "1.0")
 CURRENT = os.path.join(SDK, "include")
 SWITCHYARD = os.path.join(BIN_DIR, "switchyard")
 FIRST_BYTE_S = 7
+GUARDRAIL_DEADLINE_S = 3
+IDLE_S = 5
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +76,7 @@ def test_plugins_built_against_the_released_1_0_header_negotiate_1_0(build):
 
 
 @pytest.fixture(scope="module")
-def gateway(build, tmp_path_factory):
+def gateway(build, tmp_path_factory, mock_port):
     """One gateway serving 1.0 builds (the C example provider and guardrail, the probe) next to
     1.1 builds of the probe, on the loop and on a worker."""
     directory = tmp_path_factory.mktemp("abi-gateway")
@@ -81,6 +85,7 @@ def gateway(build, tmp_path_factory):
         server:
           port: 0
           upstream_first_byte_timeout: {FIRST_BYTE_S}s
+          upstream_idle_timeout: {IDLE_S}s
         plugins:
           - name: static-1-0
             path: {build(example("provider-static"), RELEASED_1_0)}
@@ -94,13 +99,19 @@ def gateway(build, tmp_path_factory):
             path: {build(PROBE, CURRENT)}
           - name: probe-1-1-worker
             path: {build(PROBE, CURRENT, "BLOCKING")}
+          - name: probe-1-1-upstream
+            path: {build(PROBE, CURRENT, "UPSTREAM")}
+            config: {{base_url: "http://127.0.0.1:{mock_port}/v1"}}
         providers:
           - {{name: static, plugin: static-1-0, models: [static-model]}}
           - {{name: probe10, plugin: probe-1-0, models: [probe-1-0]}}
           - {{name: probe11, plugin: probe-1-1, models: [probe-1-1]}}
           - {{name: probe11w, plugin: probe-1-1-worker, models: [probe-1-1-worker]}}
+          - {{name: probe11u, plugin: probe-1-1-upstream, models: [probe-1-1-upstream]}}
         guardrails:
           - {{name: deny, plugin: deny-1-0, phases: [request], applies_to: {{models: [static-model]}}}}
+          - {{name: deadline-guard, plugin: probe-1-1, phases: [request, response], deadline: {GUARDRAIL_DEADLINE_S}s,
+              applies_to: {{models: [probe-1-0]}}}}
         """))
     log_path = directory / "gateway.log"
     with open(log_path, "w") as log:
@@ -149,6 +160,38 @@ def test_a_1_1_plugin_reads_its_deadline_within_the_first_byte_timeout(gateway, 
     left_ms = int(match.group(1))
     assert FIRST_BYTE_S * 1000 - 2000 < left_ms <= FIRST_BYTE_S * 1000, answer
     assert answer in log_path.read_text()
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_provider_hooks_on_the_loop_read_first_byte_and_idle_deadlines(gateway, stream):
+    port, _ = gateway
+    answer = ask(port, "probe-1-1-upstream", stream=stream)
+    found = re.fullmatch(r"abi=1\.1 prepare=deadline_in_ms=(\d+) begin=deadline_in_ms=(\d+) "
+                         r"data=deadline_in_ms=(\d+) end=deadline_in_ms=(\d+)", answer)
+    assert found, answer
+    prepare, begin, data, end = (int(found.group(n)) for n in range(1, 5))
+    # prepare and the transformer's begin: the first-byte timeout; data and end: the idle timeout.
+    for left_ms, timeout_s in ((prepare, FIRST_BYTE_S), (begin, FIRST_BYTE_S), (data, IDLE_S), (end, IDLE_S)):
+        assert timeout_s * 1000 - 2000 < left_ms <= timeout_s * 1000, answer
+
+
+def test_a_guardrails_inspect_reads_the_guardrail_deadline(gateway):
+    port, log_path = gateway
+    assert ask(port, "probe-1-0") == "abi=1.0 no deadline (built for ABI 1.0)"
+    for phase in ("request", "response"):
+        found = wait_for(log_path, rf"abi=1\.1 inspect {phase} deadline_in_ms=(-?\d+)")
+        left_ms = int(found.group(1))
+        assert GUARDRAIL_DEADLINE_S * 1000 - 1000 < left_ms <= GUARDRAIL_DEADLINE_S * 1000, found.group(0)
+
+
+def wait_for(log_path, pattern, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(pattern, log_path.read_text())
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"no log line matching {pattern!r}:\n{log_path.read_text()[-3000:]}")
 
 
 @pytest.mark.parametrize("defines, message", [
