@@ -5,7 +5,8 @@
   1.0 header (plugin-sdk/abi/released/1.0), are inspected (negotiated 1.0) and answer requests;
 - the probe built against the current header gets its deadline from call_deadline_ns (1.1):
   generate on the event loop and on a worker, prepare and begin within the provider's first-byte
-  timeout, data and end within its idle timeout; as a guardrail, inspect within the guardrail's;
+  timeout, data and end within its idle timeout; as a guardrail, inspect within the guardrail's
+  deadline, and as an enricher (of a passthrough request), begin within the enricher's;
 - rejections: a plugin of ABI 2.x, one that needs 1.7, a plugin table and a guardrail table
   shorter than 1.0's, each refused by `plugins inspect`, `validate` and `serve` with a message
   that says what is wrong.
@@ -21,7 +22,7 @@ import time
 import openai
 import pytest
 
-from conftest import BIN_DIR, start_process, stop_process
+from conftest import BIN_DIR, json_call, start_process, stop_process
 
 HERE = os.path.dirname(__file__)
 SDK = os.path.abspath(os.path.join(HERE, "..", "..", "plugin-sdk"))
@@ -31,6 +32,7 @@ SWITCHYARD = os.path.join(BIN_DIR, "switchyard")
 FIRST_BYTE_S = 7
 GUARDRAIL_DEADLINE_S = 3
 IDLE_S = 5
+ENRICHER_DEADLINE_MS = 800
 
 
 @pytest.fixture(scope="module")
@@ -102,12 +104,18 @@ def gateway(build, tmp_path_factory, mock_port):
           - name: probe-1-1-upstream
             path: {build(PROBE, CURRENT, "UPSTREAM")}
             config: {{base_url: "http://127.0.0.1:{mock_port}/v1"}}
+          - name: openai
+            path: {os.path.abspath(os.path.join(BIN_DIR, "libProviderOpenAI.so"))}
+            config: {{base_url: "http://127.0.0.1:{mock_port}/v1", api_key_env: null}}
         providers:
           - {{name: static, plugin: static-1-0, models: [static-model]}}
           - {{name: probe10, plugin: probe-1-0, models: [probe-1-0]}}
           - {{name: probe11, plugin: probe-1-1, models: [probe-1-1]}}
           - {{name: probe11w, plugin: probe-1-1-worker, models: [probe-1-1-worker]}}
           - {{name: probe11u, plugin: probe-1-1-upstream, models: [probe-1-1-upstream]}}
+          - {{name: openai, plugin: openai, models: [gpt-4.1-mini], passthrough: true}}
+        enrichers:
+          - {{name: probe-enricher, plugin: probe-1-1, deadline: {ENRICHER_DEADLINE_MS}ms, providers: [openai]}}
         guardrails:
           - {{name: deny, plugin: deny-1-0, phases: [request], applies_to: {{models: [static-model]}}}}
           - {{name: deadline-guard, plugin: probe-1-1, phases: [request, response], deadline: {GUARDRAIL_DEADLINE_S}s,
@@ -182,6 +190,15 @@ def test_a_guardrails_inspect_reads_the_guardrail_deadline(gateway):
         found = wait_for(log_path, rf"abi=1\.1 inspect {phase} deadline_in_ms=(-?\d+)")
         left_ms = int(found.group(1))
         assert GUARDRAIL_DEADLINE_S * 1000 - 1000 < left_ms <= GUARDRAIL_DEADLINE_S * 1000, found.group(0)
+
+
+def test_an_enrichers_hook_reads_the_enricher_deadline(gateway):
+    port, log_path = gateway
+    status, _ = json_call(port, "POST", "/p/openai/v1/chat/completions",
+                          {"model": "gpt-4.1-mini", "messages": [{"role": "user", "content": "hi"}]})
+    assert status == 200
+    found = wait_for(log_path, r"abi=1\.1 enricher begin deadline_in_ms=(-?\d+)")
+    assert ENRICHER_DEADLINE_MS - 500 < int(found.group(1)) <= ENRICHER_DEADLINE_MS, found.group(0)
 
 
 def wait_for(log_path, pattern, timeout=5.0):

@@ -9,7 +9,8 @@
  *   "abi=1.N no deadline (none set)"                        a 1.1 host that sets none
  *
  * where 1.N is the minor negotiated. It is also a guardrail (all phases) whose inspect logs
- * "abi=1.N inspect <phase> <the same finding>" and allows the document.
+ * "abi=1.N inspect <phase> <the same finding>" and allows the document, and an enricher whose
+ * begin logs "abi=1.N enricher begin <the same finding>" and declines the call.
  *
  * It uses ABI 1.1 only behind SY_HAS, so the same source
  * builds against the released 1.0 header (-I plugin-sdk/abi/released/1.0) and the current one,
@@ -211,6 +212,30 @@ static const sy_provider_v1 provider = { sizeof(sy_provider_v1), prepare, &trans
 #else
 static const sy_provider_v1 provider = { sizeof(sy_provider_v1), NULL, NULL, generate, NULL, NULL };
 #endif
+
+static sy_status enricher_begin(sy_instance instance, sy_call call, const sy_call_info *info,
+                                const sy_exchange_head *request, sy_state *out_state, sy_error *error) {
+    (void)info; (void)request; (void)out_state; (void)error;
+    char found[128], line[192];
+    describe_deadline(call, found, sizeof found);
+    int length = snprintf(line, sizeof line, "abi=1.%u enricher begin %s", negotiated_minor, found);
+    sy_bytes message = { (const uint8_t *)line, (size_t)length };
+    host->log(((const probe *)instance)->hinst, call, SY_LOG_WARN, message);
+    return SY_E_UNSUPPORTED; /* "not mine": nothing more to observe */
+}
+static sy_status enricher_data(sy_state state, uint32_t phase, sy_bytes chunk, sy_error *error) {
+    (void)state; (void)phase; (void)chunk; (void)error;
+    return SY_OK;
+}
+static sy_status enricher_end(sy_state state, sy_status outcome, sy_sink out, sy_error *error) {
+    (void)state; (void)outcome; (void)out; (void)error;
+    return SY_OK;
+}
+static void enricher_state_free(sy_state state) { (void)state; }
+
+static const sy_enricher_v1 enricher = {
+    sizeof(sy_enricher_v1), SY_PHASE_REQUEST, enricher_begin, NULL, enricher_data, enricher_end, enricher_state_free,
+};
 static const sy_guardrail_v1 guardrail = {
     sizeof(sy_guardrail_v1), SY_PHASE_REQUEST | SY_PHASE_RESPONSE | SY_PHASE_CHUNK, inspect, NULL,
 };
@@ -218,12 +243,14 @@ static const sy_guardrail_v1 guardrail = {
 static const void *get_interface(sy_instance instance, const char *id) {
     (void)instance;
     if (strcmp(id, SY_IFACE_PROVIDER) == 0) return &provider;
+    if (strcmp(id, SY_IFACE_ENRICHER) == 0) return &enricher;
     return strcmp(id, SY_IFACE_GUARDRAIL) == 0 ? &guardrail : NULL;
 }
 
 static const sy_plugin_api plugin = {
     sizeof(sy_plugin_api), SY_ABI_MINOR, "dev.switchyard.test.deadline-probe", "1.0.0",
-    "{\"kinds\":[\"provider\",\"guardrail\"],\"interfaces\":[\"switchyard.provider/1\",\"switchyard.guardrail/1\"],"
+    "{\"kinds\":[\"provider\",\"guardrail\",\"enricher\"],"
+    "\"interfaces\":[\"switchyard.provider/1\",\"switchyard.guardrail/1\",\"switchyard.enricher/1\"],"
     "\"operations\":[\"chat_completions\"]"
     BLOCKING_HOOKS "}",
     0, 0, instance_new, instance_free, get_interface,
