@@ -36,8 +36,12 @@ public struct CallInfo {
     /// The canonical request this call answers. Borrowed: valid only during the hook it was
     /// passed to (copy what the response transformer must keep).
     public let request: UnsafeRawBufferPointer
+    /// The call's services (`deadline`, `metadata`, `log` ...) for the hook it was passed to;
+    /// nil where the hook has no call.
+    public let call: PluginCall?
 
-    init(_ info: UnsafePointer<sy_call_info>?) {
+    init(_ info: UnsafePointer<sy_call_info>?, call: PluginCall? = nil) {
+        self.call = call
         guard let info else {
             operation = 0; stream = false; attempt = 0; requestID = ""; upstreamModel = ""
             request = UnsafeRawBufferPointer(start: nil, count: 0)

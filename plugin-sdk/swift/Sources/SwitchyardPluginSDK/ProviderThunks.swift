@@ -5,10 +5,10 @@ import CSwitchyardPlugin
 // is wrapped for that call only (see the header).
 
 let providerPrepare: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_http_out, UnsafeMutablePointer<sy_error>?) -> sy_status = {
-    instance, _, info, request, out, errorOut in
+    instance, call, info, request, out, errorOut in
     let box = providerBox(instance)
     do throws(PluginError) {
-        try box.provider.prepare(CallInfo(info), request: request.buffer, into: UpstreamRequestBuilder(handle: out, host: box.host))
+        try box.provider.prepare(CallInfo(info, call: PluginCall(call, host: box.host)), request: request.buffer, into: UpstreamRequestBuilder(handle: out, host: box.host))
         return SY_OK
     } catch {
         return error.fill(errorOut)
@@ -16,11 +16,11 @@ let providerPrepare: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_ca
 }
 
 let providerPassthrough: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_bytes, sy_http_out, UnsafeMutablePointer<sy_error>?) -> sy_status = {
-    instance, _, info, method, path, out, errorOut in
+    instance, call, info, method, path, out, errorOut in
     let box = providerBox(instance)
     guard let forwarding = box.provider as? any PassthroughProvider else { return SY_E_UNSUPPORTED }
     do throws(PluginError) {
-        try forwarding.passthrough(CallInfo(info), method: method.string, path: path.string, into: UpstreamRequestBuilder(handle: out, host: box.host))
+        try forwarding.passthrough(CallInfo(info, call: PluginCall(call, host: box.host)), method: method.string, path: path.string, into: UpstreamRequestBuilder(handle: out, host: box.host))
         return SY_OK
     } catch {
         return error.fill(errorOut)
@@ -28,11 +28,11 @@ let providerPassthrough: @convention(c) (sy_instance?, sy_call?, UnsafePointer<s
 }
 
 let providerGenerate: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, sy_bytes, sy_sink, UnsafeMutablePointer<sy_error>?) -> sy_status = {
-    instance, _, info, request, out, errorOut in
+    instance, call, info, request, out, errorOut in
     let box = providerBox(instance)
     guard let local = box.provider as? any LocalProvider else { return SY_E_UNSUPPORTED }
     do throws(PluginError) {
-        try local.generate(CallInfo(info), request: request.buffer, out: Sink(out, host: box.host))
+        try local.generate(CallInfo(info, call: PluginCall(call, host: box.host)), request: request.buffer, out: Sink(out, host: box.host))
         return SY_OK
     } catch {
         return error.fill(errorOut)
@@ -40,11 +40,11 @@ let providerGenerate: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_c
 }
 
 let transformerBegin: @convention(c) (sy_instance?, sy_call?, UnsafePointer<sy_call_info>?, UInt32, UnsafePointer<sy_header>?, Int, UnsafeMutablePointer<sy_state?>?, UnsafeMutablePointer<sy_error>?) -> sy_status = {
-    instance, _, info, status, headers, count, outState, errorOut in
+    instance, call, info, status, headers, count, outState, errorOut in
     guard let outState else { return SY_E_INVALID }
     do throws(PluginError) {
         let box = providerBox(instance)
-        let transformer = try box.provider.responseTransformer(CallInfo(info), status: Int(status), headers: ResponseHeaders(headers, count: count))
+        let transformer = try box.provider.responseTransformer(CallInfo(info, call: PluginCall(call, host: box.host)), status: Int(status), headers: ResponseHeaders(headers, count: count))
         outState.pointee = Unmanaged.passRetained(TransformerBox(transformer, host: box.host)).toOpaque()
         return SY_OK
     } catch {
