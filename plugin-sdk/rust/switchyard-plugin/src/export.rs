@@ -1,7 +1,7 @@
 //! `export_plugin!` and the exports it wires up: negotiation, instance create/free and
 //! get_interface. Each `extern "C"` function runs its body behind the panic barrier.
 
-use crate::barrier::{guarded, guarded_value, guarded_void};
+use crate::barrier::{guarded, guarded_value, guarded_void, install_panic_hook};
 use crate::host::{host_api, set_host_api, Host};
 use crate::sys;
 use crate::{Error, Plugin};
@@ -94,6 +94,7 @@ pub unsafe fn negotiate(negotiate: *mut sys::sy_negotiate, plugin: &'static sys:
             block.abi_minor = sys::SY_ABI_MINOR;
         }
         set_host_api(block.host);
+        install_panic_hook();
         block.plugin = plugin;
         sys::SY_OK
     })
