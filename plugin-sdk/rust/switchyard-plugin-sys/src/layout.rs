@@ -1,11 +1,6 @@
 //! The layout of these bindings in the text format of plugin-sdk/abi/layout.c, so a test can
 //! compare them line by line with what a C compiler makes of the header.
 
-/// The size of the value a raw pointer points to, without reading it.
-pub(crate) fn size_of_pointee<T>(_pointer: *const T) -> usize {
-    std::mem::size_of::<T>()
-}
-
 /// `sy_error sizeof=528`, `sy_error.code offset=4 size=4`, `sy_sink size=8`, ... : one line per
 /// struct, field and handle type, as layout.c prints them.
 pub fn layout_lines() -> Vec<String> {

@@ -132,7 +132,7 @@ macro_rules! abi_structs {
             #[derive(Clone, Copy)]
             pub struct $name { $( $(#[$field_meta])* pub $field: $type, )* }
         )*
-        /// (struct name, size, [(field name, offset, size)]) of every struct above.
+        // (struct name, size, [(field name, offset, size)]) of every struct above.
         pub(crate) fn struct_layouts() -> Vec<(&'static str, usize, Vec<(&'static str, usize, usize)>)> {
             vec![$( (stringify!($name), std::mem::size_of::<$name>(), vec![$( {
                 let value = std::mem::MaybeUninit::<$name>::uninit();
@@ -140,7 +140,7 @@ macro_rules! abi_structs {
                 // SAFETY: addr_of! computes the field's address without reading or referencing the
                 // uninitialized value (offset_of! would need Rust 1.77).
                 let field = unsafe { std::ptr::addr_of!((*base).$field) };
-                (stringify!($field), field as usize - base as usize, layout::size_of_pointee(field))
+                (stringify!($field), field as usize - base as usize, size_of_pointee(field))
             } ),*]) ),*]
         }
     };
@@ -337,6 +337,25 @@ pub(crate) fn handle_sizes() -> Vec<(&'static str, usize)> {
         ("sy_http_out", std::mem::size_of::<sy_http_out>()),
         ("sy_verdict", std::mem::size_of::<sy_verdict>()),
     ]
+}
+
+/// SY_HAS: does table `$table` (a `&$type` the other side filled) carry a non-NULL function
+/// `$field`? Use before calling a function added in a later minor: it is there only when the other
+/// side's `struct_size` covers it. The field is read only when it is covered.
+#[macro_export]
+macro_rules! sy_has {
+    ($table:expr, $type:ty, $field:ident) => {{
+        let table: &$type = $table;
+        let base = table as *const $type as usize;
+        let field = ::std::ptr::addr_of!(table.$field);
+        let end = field as usize - base + $crate::size_of_pointee(field);
+        (table.struct_size as usize) >= end && table.$field.is_some()
+    }};
+}
+
+/// The size of the value a raw pointer points to, without reading it (for `sy_has!`).
+pub fn size_of_pointee<T>(_pointer: *const T) -> usize {
+    std::mem::size_of::<T>()
 }
 
 impl sy_bytes {

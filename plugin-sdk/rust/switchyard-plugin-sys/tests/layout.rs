@@ -71,6 +71,35 @@ fn every_struct_and_field_of_the_header_text_is_bound() {
 }
 
 #[test]
+fn the_abi_version_is_the_headers() {
+    let header = std::fs::read_to_string(sdk_dir().join("include/switchyard_plugin.h")).expect("read the header");
+    let define = |name: &str| -> u32 {
+        let line = header.lines().find(|line| line.starts_with(&format!("#define {} ", name))).expect("a #define");
+        let value: String = line[name.len() + 9..].trim_start().chars().take_while(char::is_ascii_digit).collect();
+        value.parse().expect("a number")
+    };
+    assert_eq!(switchyard_plugin_sys::SY_ABI_MAJOR, define("SY_ABI_MAJOR"));
+    assert_eq!(switchyard_plugin_sys::SY_ABI_MINOR, define("SY_ABI_MINOR"), "set SY_ABI_MINOR to the header's");
+}
+
+#[test]
+fn sy_has_reads_only_what_struct_size_covers() {
+    use switchyard_plugin_sys::*;
+    unsafe extern "C" fn route(_call: sy_call, _model: sy_bytes) -> sy_bytes {
+        sy_bytes { ptr: std::ptr::null(), len: 0 }
+    }
+    let mut api: sy_host_api = unsafe { std::mem::zeroed() };
+    api.call_route = Some(route);
+    api.struct_size = std::mem::size_of::<sy_host_api>() as u32;
+    assert!(sy_has!(&api, sy_host_api, call_route));
+    api.struct_size -= 1; // a host whose table ends before the field
+    assert!(!sy_has!(&api, sy_host_api, call_route));
+    api.struct_size += 1;
+    api.call_route = None;
+    assert!(!sy_has!(&api, sy_host_api, call_route));
+}
+
+#[test]
 fn the_header_scanner_finds_fields_of_every_shape() {
     let text = "typedef struct a { uint32_t n; char m[4]; const x *p; int (*f)(int a, int b); sy_bytes s; } a;\n\
                 typedef struct a_s *a_handle;";

@@ -13,9 +13,9 @@ use std::sync::Once;
 
 thread_local! {
     /// How many barriers this thread is inside (hooks do not nest today; a count costs nothing).
-    static BARRIER_DEPTH: Cell<u32> = Cell::new(0);
+    static BARRIER_DEPTH: Cell<u32> = const { Cell::new(0) };
     /// Where the last panic inside a barrier happened, for its error message.
-    static PANIC_LOCATION: RefCell<Option<String>> = RefCell::new(None);
+    static PANIC_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 /// Installs the quiet hook once per library (from sy_plugin_entry: no I/O, idempotent).

@@ -146,6 +146,9 @@ unsafe extern "C" fn state_free(state: sys::sy_state) {
 }
 
 /// [any-thread]
+///
+/// # Safety
+/// The host's arguments as sy_guardrail_v1.inspect describes them.
 pub unsafe extern "C" fn guardrail_inspect(
     instance: sys::sy_instance,
     call: sys::sy_call,
@@ -167,6 +170,9 @@ pub unsafe extern "C" fn guardrail_inspect(
 }
 
 /// [any-thread] once per call the entry inspected.
+///
+/// # Safety
+/// `instance` is one instance_new returned and instance_free has not freed.
 pub unsafe extern "C" fn guardrail_call_end(instance: sys::sy_instance, call: sys::sy_call) {
     guarded_void(|| {
         if let Ok(instance) = instance_ref(instance) {
