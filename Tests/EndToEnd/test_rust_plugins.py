@@ -174,6 +174,13 @@ def test_streamed_answer_without_usage_asked_still_meters_it(client, upstream):
     assert all(c.choices for c in chunks) and all(c.usage is None for c in chunks)
 
 
+def test_a_stream_cut_before_done_ends_in_an_error_not_a_clean_finish(client, gateway, upstream, mock):
+    post(mock, "/_mock/faults", {"faults": [{"cut_after": 3}]})
+    with pytest.raises(openai.APIError):
+        streamed(client, "rust-model", "one two three four five six")
+    assert "stream=true" in access_line(gateway["log"], "model=rust-model", "stream=true", "error=")
+
+
 def test_streamed_answer_with_usage_asked_gets_the_usage_chunk(client, upstream):
     chunks = streamed(client, "rust-model", "a b", stream_options={"include_usage": True})
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "mock: a b"
@@ -279,6 +286,7 @@ def test_a_panic_in_prepare_fails_that_call_only(client, gateway, upstream):
     with pytest.raises(openai.APIStatusError) as caught:
         ask(client, "panic-prepare", "hi")
     assert caught.value.status_code >= 500
+    assert caught.value.body["type"] == "internal_error"
     assert "panicked" not in json.dumps(caught.value.body)  # the operator's message, not the client's
     line = access_line(gateway["log"], "model=panic-prepare")
     assert 'error="the plugin panicked in prepare (examples/provider-openai-compat/src/config.rs:' in line
