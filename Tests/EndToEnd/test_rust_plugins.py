@@ -189,13 +189,17 @@ def test_streamed_answer_with_usage_asked_gets_the_usage_chunk(client, upstream)
 
 # ---------------------------------------------------------------------------------- the guardrail
 
-def test_guardrail_rejects_a_denied_word_before_the_upstream(client, upstream):
+def test_guardrail_rejects_a_denied_word_before_the_upstream(client, gateway, upstream):
     with pytest.raises(openai.BadRequestError) as caught:
         ask(client, "rust-model", "tell me the FORBIDDEN plan")
     assert caught.value.status_code == 400
     assert caught.value.body["code"] == "content_blocked"
     assert "denied word" in caught.value.body["message"]
     assert upstream.requests() == []
+    # Host::log through the SDK: the host names the entry and the request.
+    request_id = caught.value.response.headers["x-request-id"]
+    line = next(line for line in gateway["log"].read_text().splitlines() if "rejected a request with a denied word" in line)
+    assert 'plugin="words"' in line and f'request_id="{request_id}"' in line, line
 
 
 def test_guardrail_finds_a_word_written_with_json_escapes(gateway, upstream):

@@ -14,7 +14,7 @@ mod text;
 
 use switchyard_plugin::json::{self, Value};
 use switchyard_plugin::sys::SY_PHASE_REQUEST;
-use switchyard_plugin::{Call, Error, Guardrail, Host, Inspection, Plugin, Verdict};
+use switchyard_plugin::{Call, Error, Guardrail, Host, Inspection, Level, Plugin, Verdict};
 use text::Words;
 
 const REJECTION: &[u8] = br#"{"error":{"message":"the request contains a denied word","type":"invalid_request_error","param":null,"code":"content_blocked"}}"#;
@@ -65,7 +65,7 @@ impl Plugin for WordsGuardrail {
 }
 
 impl Guardrail for WordsGuardrail {
-    fn inspect(&self, _call: &Call, phase: u32, json: &[u8], verdict: &Verdict) -> Result<Inspection, Error> {
+    fn inspect(&self, call: &Call, phase: u32, json: &[u8], verdict: &Verdict) -> Result<Inspection, Error> {
         if phase != SY_PHASE_REQUEST {
             return Ok(Inspection::Done);
         }
@@ -87,6 +87,8 @@ impl Guardrail for WordsGuardrail {
             panic!("panic_on matched the request (a test aid)");
         }
         if found {
+            // The host adds the entry's name and the request id; the words stay out of the log.
+            call.log(Level::Info, if self.action == Action::Reject { "rejected a request with a denied word" } else { "redacted a request" });
             match self.action {
                 Action::Reject => verdict.reject(400, REJECTION)?,
                 Action::Redact => verdict.replace(&document.to_bytes())?,
