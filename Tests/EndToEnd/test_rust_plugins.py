@@ -9,6 +9,7 @@ import http.client
 import http.server
 import json
 import os
+import re
 import subprocess
 import textwrap
 import threading
@@ -336,7 +337,11 @@ def test_plugins_inspect_reads_the_rust_libraries(rust_plugins, kind, plugin_id,
     assert fields["id"].strip() == plugin_id
     assert fields["kinds"].strip() == kinds
     assert fields["toolchain"].strip() == "rust"
-    assert fields["abi"].strip() == "plugin 1.0, host 1.0, negotiated 1.0"
+    # The bindings' minor is the header's (the SDK's layout test holds them together); the host
+    # built from the same header has it too.
+    header = open(os.path.join(ROOT, "plugin-sdk/include/switchyard_plugin.h")).read()
+    minor = re.search(r"#define SY_ABI_MINOR (\d+)u", header).group(1)
+    assert fields["abi"].strip() == f"plugin 1.{minor}, host 1.{minor}, negotiated 1.{minor}"
     assert '"additionalProperties": false' in result.stdout
 
 
