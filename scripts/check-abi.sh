@@ -38,6 +38,18 @@ for std in c++11 c++17 c++20; do
     check "clang++ -std=$std" "$cxx_clang" "${flags[@]}" -std=$std -c "$sdk/tests/compile/main.cc" -o "$out/main-clangxx-$std.o"
 done
 
+# The shared upstream error policy (include/switchyard_upstream_error.h) under the same matrix, run once.
+helper_test="$sdk/tests/upstream-error/upstream_error_test"
+for std in c99 c11 c17; do
+    check "upstream error helper: gcc -std=$std" gcc "${flags[@]}" -std=$std "$helper_test.c" -o "$out/upstream-error-gcc-$std"
+    check "upstream error helper: clang -std=$std" "$cc_clang" "${flags[@]}" -std=$std "$helper_test.c" -o "$out/upstream-error-clang-$std"
+done
+for std in c++11 c++17 c++20; do
+    check "upstream error helper: g++ -std=$std" g++ "${flags[@]}" -std=$std "$helper_test.cc" -o "$out/upstream-error-gxx-$std"
+    check "upstream error helper: clang++ -std=$std" "$cxx_clang" "${flags[@]}" -std=$std "$helper_test.cc" -o "$out/upstream-error-clangxx-$std"
+done
+check "upstream error helper: table, bound, pass-on and quoting" "$out/upstream-error-gcc-c11"
+
 check "layout generator builds" gcc "${flags[@]}" -std=c99 "$sdk/abi/layout.c" -o "$out/layout"
 if [[ -x "$out/layout" ]]; then
     "$out/layout" > "$out/layout-current.txt"
