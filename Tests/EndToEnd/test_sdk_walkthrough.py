@@ -126,11 +126,13 @@ def test_a_stream_arrives_chunk_by_chunk_with_usage(client):
     assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens == 5
 
 
-def test_a_stream_without_usage_asked_has_no_usage_chunk(client):
+def test_a_stream_without_usage_asked_has_no_usage_chunk_but_the_gateway_meters_it(client, upstream, gateway):
     chunks = list(client.chat.completions.create(
         model="mock-model", messages=[{"role": "user", "content": "quiet please"}], stream=True))
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == "mock: quiet please"
-    assert all(c.usage is None for c in chunks)
+    assert all(c.usage is None and c.choices for c in chunks)
+    # The plugin asked the upstream for usage all the same: the mandatory record (docs/canonical.md).
+    assert last_upstream_request(upstream)["body"]["stream_options"] == {"include_usage": True}
 
 
 def test_a_non_retryable_upstream_error_reaches_the_client_as_the_upstream_said_it(client, upstream):
