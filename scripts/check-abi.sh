@@ -4,7 +4,10 @@
 #     -Wall -Wextra -Werror -pedantic;
 #  2. the struct layout only grows (plugin-sdk/abi/layout-1.0.txt is the pin; see
 #     plugin-sdk/abi/check-layout.sh for the rule);
-#  3. the C example plugins build with the recommended flags and export sy_plugin_entry only.
+#  3. the C example plugins (a provider, a guardrail, an enricher, a batch preparer) and the
+#     template build with the recommended flags and export sy_plugin_entry only;
+#  4. switchyard_upstream_error.h (the SDK's upstream error policy) compiles under the same
+#     matrix and passes its table test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -70,6 +73,8 @@ fi
 
 check "C example plugin builds (hidden visibility, version script, -z defs)" make -s -C "$sdk/examples/c/provider-static" OUT="$PWD/$out"
 check "C example guardrail builds (hidden visibility, version script, -z defs)" make -s -C "$sdk/examples/c/guardrail-deny" OUT="$PWD/$out"
+check "C example enricher builds (hidden visibility, version script, -z defs)" make -s -C "$sdk/examples/c/enricher-usage" OUT="$PWD/$out"
+check "C example batch preparer builds (hidden visibility, version script, -z defs)" make -s -C "$sdk/examples/c/batch-max-tokens" OUT="$PWD/$out"
 check "template builds with the same flags" gcc -D_GNU_SOURCE -std=c11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -I "$sdk/include" -shared -Wl,-z,defs "-Wl,--version-script=$sdk/template/plugin.version" -o "$out/libtemplate.so" "$sdk/template/plugin-template.c"
 exports_only_entry() {
     local exported
@@ -79,6 +84,8 @@ exports_only_entry() {
 }
 check "C example exports only sy_plugin_entry" exports_only_entry "$out/libprovider_static.so"
 check "C example guardrail exports only sy_plugin_entry" exports_only_entry "$out/libguardrail_deny.so"
+check "C example enricher exports only sy_plugin_entry" exports_only_entry "$out/libenricher_usage.so"
+check "C example batch preparer exports only sy_plugin_entry" exports_only_entry "$out/libbatch_max_tokens.so"
 check "template exports only sy_plugin_entry" exports_only_entry "$out/libtemplate.so"
 if [[ -f .build/debug/libProviderEcho.so ]]; then
     swift_plugins=(ProviderEcho ProviderOpenAI ProviderAnthropic ProviderGemini GuardrailBlocklist GuardrailSizeLimits GuardrailSystemPrompt GuardrailPII GuardrailLLMJudge EnricherOpenAI EnricherAnthropic EnricherGemini BatchModels)
