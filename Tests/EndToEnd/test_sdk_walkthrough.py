@@ -31,6 +31,15 @@ def test_the_readme_fits_in_150_lines():
     assert lines <= 150, f"plugin-sdk/README.md has {lines} lines; the walkthrough promises at most 150"
 
 
+def test_the_steps_announced_are_the_steps_that_follow_and_the_canonical_format_is_linked():
+    text = open(README).read()
+    words = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+    announced = re.search(r"in (\w+) steps", text).group(1)
+    steps = re.findall(r"^\*\*(\d+)\. ", text, re.M)
+    assert [int(n) for n in steps] == list(range(1, words[announced] + 1)), (announced, steps)
+    assert "../docs/canonical.md" in text  # the chunk format and the mandatory usage record
+
+
 def test_the_readme_names_every_file_the_build_needs():
     assert set(readme_files()) == {"my_provider.c", "Makefile", "switchyard.yaml"}
 
