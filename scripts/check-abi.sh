@@ -6,8 +6,11 @@
 #     against the current header, and each pin against the one before (see
 #     plugin-sdk/abi/check-layout.sh for the rule); the released 1.0 header
 #     (plugin-sdk/abi/released/1.0) is exactly the layout pinned for 1.0;
-#  3. the C example plugins build with the recommended flags and export sy_plugin_entry only;
-#  4. the compatibility matrix outside the gateway (scripts/check-abi-matrix.sh): plugins of the
+#  3. the C example plugins (a provider, a guardrail, an enricher, a batch preparer) and the
+#     template build with the recommended flags and export sy_plugin_entry only;
+#  4. switchyard_upstream_error.h (the SDK's upstream error policy) compiles under the same
+#     matrix and passes its table test;
+#  5. the compatibility matrix outside the gateway (scripts/check-abi-matrix.sh): plugins of the
 #     current header under a 1.0 host, and short host tables refused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +45,18 @@ for std in c++11 c++17 c++20; do
     check "clang++ -std=$std" "$cxx_clang" "${flags[@]}" -std=$std -c "$sdk/tests/compile/main.cc" -o "$out/main-clangxx-$std.o"
 done
 
+# The shared upstream error policy (include/switchyard_upstream_error.h) under the same matrix, run once.
+helper_test="$sdk/tests/upstream-error/upstream_error_test"
+for std in c99 c11 c17; do
+    check "upstream error helper: gcc -std=$std" gcc "${flags[@]}" -std=$std "$helper_test.c" -o "$out/upstream-error-gcc-$std"
+    check "upstream error helper: clang -std=$std" "$cc_clang" "${flags[@]}" -std=$std "$helper_test.c" -o "$out/upstream-error-clang-$std"
+done
+for std in c++11 c++17 c++20; do
+    check "upstream error helper: g++ -std=$std" g++ "${flags[@]}" -std=$std "$helper_test.cc" -o "$out/upstream-error-gxx-$std"
+    check "upstream error helper: clang++ -std=$std" "$cxx_clang" "${flags[@]}" -std=$std "$helper_test.cc" -o "$out/upstream-error-clangxx-$std"
+done
+check "upstream error helper: table, bound, pass-on and quoting" "$out/upstream-error-gcc-c11"
+
 # The minor of the current header (SY_ABI_MINOR).
 minor=$(sed -n 's/^#define SY_ABI_MINOR \([0-9]*\)u.*/\1/p' "$sdk/include/switchyard_plugin.h")
 released_layout_is_pinned() {  # minor version, e.g. 1.0
@@ -75,6 +90,8 @@ fi
 
 check "C example plugin builds (hidden visibility, version script, -z defs)" make -s -C "$sdk/examples/c/provider-static" OUT="$PWD/$out"
 check "C example guardrail builds (hidden visibility, version script, -z defs)" make -s -C "$sdk/examples/c/guardrail-deny" OUT="$PWD/$out"
+check "C example enricher builds (hidden visibility, version script, -z defs)" make -s -C "$sdk/examples/c/enricher-usage" OUT="$PWD/$out"
+check "C example batch preparer builds (hidden visibility, version script, -z defs)" make -s -C "$sdk/examples/c/batch-max-tokens" OUT="$PWD/$out"
 check "template builds with the same flags" gcc -D_GNU_SOURCE -std=c11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden -I "$sdk/include" -shared -Wl,-z,defs "-Wl,--version-script=$sdk/template/plugin.version" -o "$out/libtemplate.so" "$sdk/template/plugin-template.c"
 exports_only_entry() {
     local exported
@@ -84,6 +101,8 @@ exports_only_entry() {
 }
 check "C example exports only sy_plugin_entry" exports_only_entry "$out/libprovider_static.so"
 check "C example guardrail exports only sy_plugin_entry" exports_only_entry "$out/libguardrail_deny.so"
+check "C example enricher exports only sy_plugin_entry" exports_only_entry "$out/libenricher_usage.so"
+check "C example batch preparer exports only sy_plugin_entry" exports_only_entry "$out/libbatch_max_tokens.so"
 check "template exports only sy_plugin_entry" exports_only_entry "$out/libtemplate.so"
 if [[ -f .build/debug/libProviderEcho.so ]]; then
     swift_plugins=(ProviderEcho ProviderOpenAI ProviderAnthropic ProviderGemini GuardrailBlocklist GuardrailSizeLimits GuardrailSystemPrompt GuardrailPII GuardrailLLMJudge EnricherOpenAI EnricherAnthropic EnricherGemini BatchModels)

@@ -20,6 +20,7 @@ if [[ "${1:-}" == "--test" ]]; then
     command -v python3 >/dev/null || missing+=(python3)
     command -v openssl >/dev/null || missing+=(openssl)
     command -v make >/dev/null || missing+=(make)
+    command -v cargo >/dev/null || [[ -x "$HOME/.cargo/bin/cargo" ]] || missing+=(cargo)  # plugin-sdk/rust (any cargo >= 1.63)
 fi
 
 if (( ${#missing[@]} > 0 )); then

@@ -14,6 +14,8 @@ swift test
 echo "== plugin ABI: header compile matrix, layout pins, exported symbols"
 scripts/check-abi.sh
 
+scripts/build-rust-sdk.sh  # the Rust plugin SDK's tests and example plugins, which the e2e tests load
+
 echo "== end to end: the official openai SDK against the gateway and the mock upstream"
 scripts/e2e.sh
 

@@ -1,32 +1,25 @@
 import SwitchyardPluginSDK
 
-/// Anthropic error types and statuses → what the client and the router see.
+/// Anthropic's errors for the client and the router. The type and retry table and the body's
+/// bound are the SDK's (`UpstreamErrorPolicy`); Anthropic's own are 529 and its error types.
 enum UpstreamError {
     /// 529 is Anthropic's "overloaded"; clients and proxies know it as 503.
     static func clientStatus(_ status: Int) -> Int { status == 529 ? 503 : status }
 
-    /// Another attempt (a fallback) may succeed: timeouts, rate limits, server trouble.
-    static func retryable(_ status: Int) -> Bool { status == 408 || status == 429 || status >= 500 }
-
-    /// The error type docs/canonical.md assigns to an upstream status; Anthropic's own type for
-    /// the statuses the table leaves open (413 request_too_large, ...).
+    /// The SDK's type for the status; Anthropic's own for 529 and an overloaded 5xx, and its
+    /// type for the statuses the table leaves open (413 request_too_large, ...).
     static func type(status: Int, upstreamType: String?) -> String {
         switch status {
-        case 400: "invalid_request_error"
-        case 401: "authentication_error"
-        case 403: "permission_error"
-        case 404: "not_found_error"
-        case 429: "rate_limit_error"
         case 529: "overloaded_error"
-        case 500...599: upstreamType == "overloaded_error" ? "overloaded_error" : "api_error"
-        default: upstreamType ?? (status >= 500 ? "api_error" : "invalid_request_error")
+        case 500...599 where upstreamType == "overloaded_error": "overloaded_error"
+        case 400, 401, 403, 404, 429, 500...599: UpstreamErrorPolicy.errorType(forStatus: status)
+        default: upstreamType ?? UpstreamErrorPolicy.errorType(forStatus: status)
         }
     }
 
     /// The OpenAI-shaped error body; `code` carries Anthropic's own error type.
     static func openAIBody(message: String, type: String, code: String?) -> [UInt8] {
-        let body: JSONValue = ["error": ["message": .string(message), "type": .string(type), "param": nil, "code": code.map { .string($0) } ?? nil]]
-        return body.serialized()
+        UpstreamErrorPolicy.openAIErrorBody(message: message, type: type, code: code)
     }
 }
 
@@ -38,42 +31,34 @@ final class UpstreamErrorResponse: ResponseTransformer {
 
     private let status: Int
     private let shape: Shape
-    private var body: [UInt8] = []
-    private static let keptBytes = 64 * 1024
+    private var body = UpstreamErrorBody()
 
     init(status: Int, shape: Shape) {
         self.status = status
         self.shape = shape
     }
 
-    func data(_ chunk: UnsafeRawBufferPointer, out: Sink) throws(PluginError) {
-        let room = Self.keptBytes - body.count
-        if room > 0 { body.append(contentsOf: chunk.prefix(room)) }
-    }
+    func data(_ chunk: UnsafeRawBufferPointer, out: Sink) throws(PluginError) { body.append(chunk) }
 
     func end(out: Sink) throws(PluginError) {
-        let parsed = try? JSONValue.parse(body)
+        let parsed = body.json
         let upstreamType = parsed?["error"]?["type"]?.stringValue
         let message: String
         if let text = parsed?["error"]?["message"]?.stringValue {
             message = text
         } else {
-            let excerpt = String(decoding: body.prefix(200), as: UTF8.self)
-            message = "anthropic returned HTTP \(status)" + (excerpt.isEmpty ? "" : ": " + excerpt)
+            message = UpstreamErrorPolicy.message(status: status, body: body.bytes, source: "anthropic")
         }
         let type = UpstreamError.type(status: status, upstreamType: upstreamType)
         switch shape {
         case .openAI:
             out.error(UpstreamError.openAIBody(message: message, type: type, code: upstreamType))
         case .anthropic where parsed?["type"]?.stringValue == "error" && upstreamType != nil:
-            out.error(body)
+            out.error(body.bytes)
         case .anthropic:
             let synthesized: JSONValue = ["type": "error", "error": ["type": .string(type), "message": .string(message)]]
             out.error(synthesized.serialized())
         }
-        throw PluginError(
-            SY_E_UPSTREAM, "anthropic: \(message)",
-            httpStatus: UInt32(UpstreamError.clientStatus(status)), retryable: UpstreamError.retryable(status)
-        )
+        throw UpstreamErrorPolicy.failure("anthropic: \(message)", status: UpstreamError.clientStatus(status), retryableStatus: status)
     }
 }

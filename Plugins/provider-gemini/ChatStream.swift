@@ -58,7 +58,7 @@ final class ChatStream: ResponseTransformer {
             // Mid-stream the client's status line is already sent: 502, retryable as Gemini's code says.
             let message = error["message"]?.stringValue ?? "gemini reported an error mid-stream"
             throw UpstreamError.fail(status: 502, message: message, code: error["status"]?.stringValue,
-                                     retryable: UpstreamError.retryable(error["code"]?.intValue ?? 502), out: out)
+                                     retryable: UpstreamErrorPolicy.isRetryable(status: error["code"]?.intValue ?? 502), out: out)
         }
         try PromptBlock.check(response, out: out)
         if id == nil {

@@ -3,32 +3,12 @@ import SwitchyardPluginSDK
 /// Gemini's errors in OpenAI's shape. Gemini answers `{"error":{"code":429,"message":"…",
 /// "status":"RESOURCE_EXHAUSTED"}}` (some endpoints wrap it in a one-element array); the client
 /// gets `{"error":{"message","type","param":null,"code":<status>}}` with Gemini's message kept.
+/// The type and retry table and the body's bound are the SDK's (`UpstreamErrorPolicy`).
 enum UpstreamError {
-    /// OpenAI error type for an HTTP status (docs/canonical.md).
-    static func type(for status: Int) -> String {
-        switch status {
-        case 400: "invalid_request_error"
-        case 401: "authentication_error"
-        case 403: "permission_error"
-        case 404: "not_found_error"
-        case 429: "rate_limit_error"
-        case 503: "overloaded_error"
-        case 500...599: "api_error"
-        default: status >= 400 && status < 500 ? "invalid_request_error" : "api_error"
-        }
-    }
-
-    /// Whether another attempt (another provider, later) may succeed: timeouts, rate limits
-    /// (RESOURCE_EXHAUSTED) and server trouble (UNAVAILABLE, INTERNAL), never a bad request.
-    static func retryable(_ status: Int) -> Bool { status == 408 || status == 429 || status >= 500 }
-
     /// Writes the OpenAI-shaped error and returns the failure to throw.
     static func fail(status: Int, message: String, code: String?, retryable: Bool? = nil, out: Sink) -> PluginError {
-        let body: JSONValue = [
-            "error": ["message": .string(message), "type": .string(type(for: status)), "param": nil, "code": code.map { .string($0) } ?? .null],
-        ]
-        out.error(body.serialized())
-        return PluginError(SY_E_UPSTREAM, message, httpStatus: UInt32(clamping: status), retryable: retryable ?? Self.retryable(status))
+        out.error(UpstreamErrorPolicy.openAIErrorBody(message: message, type: UpstreamErrorPolicy.errorType(forStatus: status), code: code))
+        return PluginError(SY_E_UPSTREAM, message, httpStatus: UInt32(clamping: status), retryable: retryable ?? UpstreamErrorPolicy.isRetryable(status: status))
     }
 
     /// The `error` object of a Gemini error body, unwrapping the array form.
@@ -38,30 +18,24 @@ enum UpstreamError {
     }
 }
 
-/// A non-2xx answer from Gemini, buffered (first 64 KiB) and turned into an OpenAI error.
+/// A non-2xx answer from Gemini, buffered (the SDK's bound) and turned into an OpenAI error.
 final class UpstreamErrorResponse: ResponseTransformer {
     private let status: Int
-    private var body: [UInt8] = []
-    private static let keptBytes = 64 * 1024
+    private var body = UpstreamErrorBody()
 
     init(status: Int) { self.status = status }
 
-    func data(_ chunk: UnsafeRawBufferPointer, out: Sink) throws(PluginError) {
-        let room = Self.keptBytes - body.count
-        if room > 0 { body.append(contentsOf: chunk.prefix(room)) }
-    }
+    func data(_ chunk: UnsafeRawBufferPointer, out: Sink) throws(PluginError) { body.append(chunk) }
 
     func end(out: Sink) throws(PluginError) {
-        if let error = UpstreamError.geminiError(try? JSONValue.parse(body)) {
+        if let error = UpstreamError.geminiError(body.json) {
             let message = error["message"]?.stringValue ?? "gemini returned HTTP \(status)"
             if let seconds = Self.retryDelaySeconds(error) {
                 out.meta(JSONValue(dictionaryLiteral: ("retry_after_seconds", .number(seconds))).serialized())
             }
             throw UpstreamError.fail(status: status, message: message, code: error["status"]?.stringValue, out: out)
         }
-        let excerpt = String(decoding: body.prefix(200), as: UTF8.self)
-        let message = "gemini returned HTTP \(status)" + (excerpt.isEmpty ? "" : ": " + excerpt)
-        throw UpstreamError.fail(status: status, message: message, code: nil, out: out)
+        throw UpstreamError.fail(status: status, message: UpstreamErrorPolicy.message(status: status, body: body.bytes, source: "gemini"), code: nil, out: out)
     }
 
     /// Gemini says when to retry in the body (`google.rpc.RetryInfo` `retryDelay: "1.5s"`), not

@@ -35,7 +35,7 @@ final class OpenAIProvider: PassthroughProvider {
     }
 
     func responseTransformer(_ call: CallInfo, status: Int, headers: ResponseHeaders) throws(PluginError) -> any ResponseTransformer {
-        if !(200..<300).contains(status) { return UpstreamErrorResponse(status: status) }
+        if !(200..<300).contains(status) { return OpenAIUpstreamError(status: status) }  // the SDK's policy, as it is
         switch call.operation {
         case SY_OP_RESPONSES:
             return call.stream ? ResponsesStreamResponse() : ResponsesWholeResponse()

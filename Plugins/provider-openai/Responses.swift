@@ -112,33 +112,3 @@ func emitUsage(_ range: Range<Int>?, _ raw: UnsafeRawBufferPointer, _ out: Sink)
     json.raw("}")
     out.meta(json.bytes)
 }
-
-/// A non-2xx upstream answer: kept OpenAI-shaped for the client, with status and retryability
-/// for the router (429 and 5xx may succeed elsewhere).
-final class UpstreamErrorResponse: ResponseTransformer {
-    private let status: Int
-    private var body: [UInt8] = []
-    private static let keptBytes = 64 * 1024
-
-    init(status: Int) { self.status = status }
-
-    func data(_ chunk: UnsafeRawBufferPointer, out: Sink) throws(PluginError) {
-        let room = Self.keptBytes - body.count
-        if room > 0 { body.append(contentsOf: chunk.prefix(room)) }
-    }
-
-    func end(out: Sink) throws(PluginError) {
-        let parsed = try? JSONValue.parse(body)
-        let message: String
-        if let error = parsed?["error"], error.objectValue != nil {
-            message = error["message"]?.stringValue ?? "upstream error"
-            out.error(body)
-        } else {
-            let excerpt = String(decoding: body.prefix(200), as: UTF8.self)
-            message = "upstream returned HTTP \(status)" + (excerpt.isEmpty ? "" : ": " + excerpt)
-            let error: JSONValue = ["error": ["message": .string(message), "type": "upstream_error", "param": nil, "code": nil]]
-            out.error(error.serialized())
-        }
-        throw PluginError(SY_E_UPSTREAM, message, httpStatus: UInt32(status), retryable: status == 429 || status >= 500)
-    }
-}

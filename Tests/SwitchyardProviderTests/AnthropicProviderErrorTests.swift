@@ -61,8 +61,11 @@ import Testing
         #expect(transcript.errors.first?["error"]?["type"] == "api_error")
         #expect(transcript.errors.first?["error"]?["message"]?.stringValue?.contains("HTTP 502") == true)
 
+        // No Anthropic type in the body: the SDK's table decides (503 is overloaded_error).
         let native = harness.respond(ProviderHarness.call(SY_OP_MESSAGES), status: 503, body: [])
         #expect(native.errors.first?["type"] == "error")
-        #expect(native.errors.first?["error"]?["type"] == "api_error")
+        #expect(native.errors.first?["error"]?["type"] == "overloaded_error")
+        let other = harness.respond(ProviderHarness.call(SY_OP_MESSAGES), status: 500, body: [])
+        #expect(other.errors.first?["error"]?["type"] == "api_error")
     }
 }

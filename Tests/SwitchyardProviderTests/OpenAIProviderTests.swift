@@ -73,6 +73,17 @@ import Testing
         #expect(transcript.failure?.retryable == true)
         #expect(transcript.errors.first?["error"]?["message"]?.stringValue == "slow down")
     }
+
+    /// The SDK's policy (UpstreamErrorPolicy): 408 is retryable too, and a body that is not an
+    /// error object gets the type its status says, quoting the body.
+    @Test(arguments: [(408, "invalid_request_error", true), (404, "not_found_error", false), (503, "overloaded_error", true)])
+    func upstreamErrorsFollowTheSDKsPolicy(_ status: Int, _ type: String, _ retryable: Bool) {
+        let transcript = harness.respond(status: status, body: Array("<html>no</html>".utf8))
+        #expect(transcript.failure?.httpStatus == status)
+        #expect(transcript.failure?.retryable == retryable)
+        #expect(transcript.errors.first?["error"]?["type"]?.stringValue == type)
+        #expect(transcript.errors.first?["error"]?["message"]?.stringValue == "upstream returned HTTP \(status): <html>no</html>")
+    }
 }
 
 /// Embeddings, the Responses API, metered streams and the Azure flavor.

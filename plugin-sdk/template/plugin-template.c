@@ -9,13 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "switchyard_plugin.h"
+#include "switchyard_upstream_error.h" /* the upstream error policy every provider shares */
 
 static const sy_host_api *host; /* set once in sy_plugin_entry; valid for the process */
 
 /* Immutable after instance_new. `hinst` names this instance in every host call. */
 typedef struct instance { sy_hinst hinst; char url[512]; } instance;
 /* One per call. Keeps the instance's hinst: data() and end() get the state, not the instance. */
-typedef struct response { sy_hinst hinst; uint32_t status; size_t length; char *body; } response;
+typedef struct response { sy_hinst hinst; sy_upstream_error_body *error; size_t length; char *body; } response;
 
 static sy_bytes bytes(const char *s) { sy_bytes b = { (const uint8_t *)s, strlen(s) }; return b; }
 
@@ -62,9 +63,13 @@ static sy_status begin(sy_instance raw, sy_call call, const sy_call_info *info, 
                        const sy_header *headers, size_t count, sy_state *out_state, sy_error *error) {
     (void)call; (void)info; (void)headers; (void)count;
     response *state = calloc(1, sizeof *state);
+    /* A non-2xx answer: keep its first 64 KiB for end() (sy_upstream_error_body, 64 KiB: only then). */
+    if (state && (status < 200 || status > 299) && !(state->error = sy_upstream_error_body_new(status))) {
+        free(state);
+        state = NULL;
+    }
     if (!state) return fail(error, SY_E_NOMEM, 0, "out of memory");
     state->hinst = ((const instance *)raw)->hinst;
-    state->status = status;
     *out_state = state;
     return SY_OK;
 }
@@ -74,6 +79,11 @@ static sy_status begin(sy_instance raw, sy_call call, const sy_call_info *info, 
 static sy_status data(sy_state raw, sy_bytes chunk, sy_sink out, sy_error *error) {
     (void)out;
     response *state = raw;
+    if (state->error) {
+        sy_upstream_error_body_append(state->error, chunk);
+        return SY_OK;
+    }
+    if (chunk.len == 0) return SY_OK;
     char *grown = realloc(state->body, state->length + chunk.len);
     if (!grown) return fail(error, SY_E_NOMEM, 0, "out of memory");
     memcpy(grown + state->length, chunk.ptr, chunk.len);
@@ -83,20 +93,15 @@ static sy_status data(sy_state raw, sy_bytes chunk, sy_sink out, sy_error *error
 }
 
 /* [any-thread] The body is complete. REPLACE: translate your provider's answer into canonical
- * JSON. Errors go out OpenAI-shaped with SY_E_UPSTREAM, the status, and whether to fail over.
+ * JSON (docs/canonical.md: also the usage record every answer carries, SY_OUT_META_JSON).
+ * A non-2xx answer follows the SDK's policy (switchyard_upstream_error.h): the upstream's
+ * {"error":{...}} or one quoting its body, SY_E_UPSTREAM with its status, retryable for 408, 429
+ * and 5xx. REPLACE that too if your upstream's errors have another shape.
  * The host checks every write: SY_OUT_JSON must be one JSON object, SY_OUT_ERROR_JSON an
  * {"error":{...}} object; a write it refuses returns SY_E_INVALID and fails the call (a 502). */
 static sy_status end(sy_state raw, sy_sink out, sy_error *error) {
     response *state = raw;
-    if (state->status >= 400) {
-        char json[160];
-        int length = snprintf(json, sizeof json, "{\"error\":{\"message\":\"upstream returned HTTP %u\","
-                              "\"type\":\"upstream_error\",\"param\":null,\"code\":null}}", state->status);
-        sy_bytes body = { (const uint8_t *)json, (size_t)length };
-        host->sink_write(state->hinst, out, SY_OUT_ERROR_JSON, body);
-        error->retryable = state->status == 429 || state->status >= 500;
-        return fail(error, SY_E_UPSTREAM, state->status, "upstream returned an error");
-    }
+    if (state->error) return sy_upstream_error_finish(host, state->hinst, out, state->error, error);
     sy_bytes body = { (const uint8_t *)state->body, state->length };
     return host->sink_write(state->hinst, out, SY_OUT_JSON, body);
 }
@@ -104,6 +109,7 @@ static sy_status end(sy_state raw, sy_sink out, sy_error *error) {
 /* Exactly once per begin that succeeded, also after errors and cancellation. */
 static void state_free(sy_state raw) {
     response *state = raw;
+    free(state->error);
     free(state->body);
     free(state);
 }

@@ -1,0 +1,185 @@
+"""plugin-sdk/README.md is the test: its code blocks, as written, are the files of a working
+provider (```c file=my_provider.c, ```make file=Makefile ...). They are extracted into a temp
+dir, built with the README's own Makefile, loaded by the real gateway from the README's own
+config (only the library path and the mock's port swapped in), and driven whole and streamed with
+the official openai SDK against switchyard-mock, errors included."""
+
+import os
+import re
+import subprocess
+
+import openai
+import pytest
+
+from conftest import BIN_DIR, ROOT, json_call, start_process, stop_process
+
+README = os.path.join(ROOT, "plugin-sdk", "README.md")
+FENCE = re.compile(r"^```(\w+) file=(\S+)\n(.*?)^```$", re.M | re.S)
+UPSTREAM_KEY = "sk-walkthrough-key"
+
+
+def readme_files():
+    """{file name: its text}, the README's blocks of one file joined in order."""
+    files = {}
+    for _, name, text in FENCE.findall(open(README).read()):
+        files[name] = files.get(name, "") + text
+    return files
+
+
+def test_the_readme_fits_in_150_lines():
+    lines = open(README).read().count("\n")
+    assert lines <= 150, f"plugin-sdk/README.md has {lines} lines; the walkthrough promises at most 150"
+
+
+def test_the_steps_announced_are_the_steps_that_follow_and_the_canonical_format_is_linked():
+    text = open(README).read()
+    words = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+    announced = re.search(r"in (\w+) steps", text).group(1)
+    steps = re.findall(r"^\*\*(\d+)\. ", text, re.M)
+    assert [int(n) for n in steps] == list(range(1, words[announced] + 1)), (announced, steps)
+    assert "../docs/canonical.md" in text  # the chunk format and the mandatory usage record
+
+
+def test_the_readme_names_every_file_the_build_needs():
+    assert set(readme_files()) == {"my_provider.c", "Makefile", "switchyard.yaml"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The README's files in a fresh directory, built by its Makefile: the path of the library."""
+    directory = tmp_path_factory.mktemp("walkthrough")
+    for name, text in readme_files().items():
+        (directory / name).write_text(text)
+    subprocess.run(["make", "-s", "-C", str(directory), f"SDK={os.path.join(ROOT, 'plugin-sdk')}"], check=True, timeout=120)
+    return directory / "libmy_provider.so"
+
+
+def test_the_library_exports_only_its_entry(built):
+    symbols = subprocess.run(["nm", "-D", "--defined-only", str(built)], capture_output=True, text=True, check=True).stdout
+    assert [line.split()[-1] for line in symbols.splitlines() if line.split()[1].isupper()] == ["sy_plugin_entry"]
+
+
+def test_the_makefile_turns_a_missing_declaration_into_an_error(tmp_path):
+    # What a newcomer met: without _GNU_SOURCE memmem is undeclared, and without -Werror the call
+    # compiled to an int that truncated the pointer. With the README's flags it must not compile.
+    files = readme_files()
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "Makefile").write_text(files["Makefile"].replace("-D_GNU_SOURCE", "-U_GNU_SOURCE"))
+    result = subprocess.run(["make", "-s", "-C", str(tmp_path), f"SDK={os.path.join(ROOT, 'plugin-sdk')}"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "memmem" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def upstream():
+    """A mock upstream of this module's own: the fault scripts below must not reach other tests."""
+    process, port = start_process([os.path.join(BIN_DIR, "switchyard-mock"), "--port", "0", "--loops", "1"])
+    yield port
+    stop_process(process)
+
+
+@pytest.fixture(scope="module")
+def gateway(built, upstream, tmp_path_factory):
+    """The README's switchyard.yaml, with the built library and this mock. One entry is added:
+    an echo provider behind `mine` for mock-model, so a retryable upstream error fails over."""
+    config = readme_files()["switchyard.yaml"]
+    assert "/abs/path/libmy_provider.so" in config and "127.0.0.1:8081" in config
+    config = config.replace("/abs/path/libmy_provider.so", str(built)).replace("127.0.0.1:8081", f"127.0.0.1:{upstream}")
+    config = config.replace("plugins: [", f"plugins: [{{ name: echo, path: {os.path.abspath(BIN_DIR)}/libProviderEcho.so }}, ")
+    config = config.rstrip().removesuffix("]") + ", { name: backup, plugin: echo, models: [mock-model] }]\n"
+    directory = tmp_path_factory.mktemp("walkthrough-gateway")
+    (directory / "switchyard.yaml").write_text("server: { port: 0 }\n" + config)
+    log = directory / "gateway.log"
+    with open(log, "w") as stderr:
+        process, port = start_process([os.path.join(BIN_DIR, "switchyard"), "serve", "--config", str(directory / "switchyard.yaml")],
+                                      env=dict(os.environ, MY_KEY=UPSTREAM_KEY), stderr=stderr)
+    yield port, log
+    stop_process(process)
+
+
+@pytest.fixture()
+def client(gateway):
+    return openai.OpenAI(base_url=f"http://127.0.0.1:{gateway[0]}/v1", api_key="x", max_retries=0, timeout=15)
+
+
+def faults(port, body):
+    status, answer = json_call(port, "POST" if body else "DELETE", "/_mock/faults", body)
+    assert status < 300, answer
+
+
+def last_upstream_request(port):
+    status, journal = json_call(port, "GET", "/_mock/requests")
+    assert status == 200
+    return journal["requests"][-1] if isinstance(journal, dict) else journal[-1]
+
+
+def test_a_whole_answer_comes_back_with_its_usage(client, upstream):
+    reply = client.chat.completions.create(model="mock-model", messages=[{"role": "user", "content": "hello there"}])
+    assert reply.choices[0].message.content == "mock: hello there"
+    assert reply.usage.prompt_tokens == 2 and reply.usage.completion_tokens == 3
+    seen = last_upstream_request(upstream)
+    assert seen["path"] == "/v1/chat/completions"
+    headers = {k.lower(): v for k, v in (seen["headers"].items() if isinstance(seen["headers"], dict) else seen["headers"])}
+    assert headers["authorization"] == f"Bearer {UPSTREAM_KEY}"  # secret_get's two calls, then the builder
+
+
+def test_a_stream_arrives_chunk_by_chunk_with_usage(client):
+    chunks = list(client.chat.completions.create(
+        model="mock-model", messages=[{"role": "user", "content": "one two three four"}],
+        stream=True, stream_options={"include_usage": True}))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "mock: one two three four"
+    assert len([c for c in chunks if c.choices and c.choices[0].delta.content]) >= 4  # one chunk per word
+    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens == 5
+
+
+def test_a_stream_without_usage_asked_has_no_usage_chunk_but_the_gateway_meters_it(client, upstream, gateway):
+    chunks = list(client.chat.completions.create(
+        model="mock-model", messages=[{"role": "user", "content": "quiet please"}], stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == "mock: quiet please"
+    assert all(c.usage is None and c.choices for c in chunks)
+    # The plugin asked the upstream for usage all the same: the mandatory record (docs/canonical.md).
+    assert last_upstream_request(upstream)["body"]["stream_options"] == {"include_usage": True}
+
+
+def test_a_non_retryable_upstream_error_reaches_the_client_as_the_upstream_said_it(client, upstream):
+    faults(upstream, {"faults": [{"status": 404}]})
+    try:
+        with pytest.raises(openai.NotFoundError) as raised:
+            client.chat.completions.create(model="mock-model", messages=[{"role": "user", "content": "x"}])
+    finally:
+        faults(upstream, None)
+    assert raised.value.status_code == 404
+    # The mock's own error object, passed on as it is (the table would have said not_found_error).
+    assert raised.value.body["type"] == "invalid_request_error" and raised.value.body["message"]
+
+
+def test_a_retryable_upstream_error_fails_over_to_the_next_provider(client, upstream):
+    # 429 is retryable by the SDK's rule (switchyard_upstream_error.h), so the router tries the
+    # echo provider configured behind `mine`; a 404 above was not, so the client got it.
+    faults(upstream, {"faults": [{"status": 429}]})
+    try:
+        reply = client.chat.completions.create(model="mock-model", messages=[{"role": "user", "content": "again"}])
+    finally:
+        faults(upstream, None)
+    assert reply.choices[0].message.content == "again"
+
+
+def test_a_stream_cut_before_done_ends_with_an_error(client, upstream):
+    faults(upstream, {"faults": [{"cut_after": 2}]})
+    try:
+        with pytest.raises(openai.APIError):
+            for _ in client.chat.completions.create(
+                    model="mock-model", messages=[{"role": "user", "content": "a b c d e f"}], stream=True):
+                pass
+    finally:
+        faults(upstream, None)
+
+
+def test_the_plugin_logs_through_the_host(gateway, upstream):
+    # instance_new's host->log line: the host adds the level and the entry's name.
+    _, log = gateway
+    lines = [line for line in log.read_text().splitlines() if f'msg="http://127.0.0.1:{upstream}/v1/chat/completions"' in line]
+    assert len(lines) == 1 and lines[0].startswith("level=info ") and 'plugin="mine"' in lines[0], lines

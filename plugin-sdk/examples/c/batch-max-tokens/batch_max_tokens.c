@@ -1,0 +1,145 @@
+/* batch-max-tokens: a Switchyard batch preparer in plain C. Every line of a native batch
+ * (/v1/batches) passes through it before the batch goes to its provider:
+ *  - a line whose body asks for more than `max_tokens` (its "max_tokens" or
+ *    "max_completion_tokens") is refused, and the batch with it: the client's error names the line;
+ *  - a line that asks for no limit gets `"max_tokens": <max_tokens>` added to its body (the line
+ *    is replaced: one SY_OUT_JSON);
+ *  - any other line goes on unchanged (nothing written, nothing copied).
+ *
+ *   plugins:
+ *     - name: cap
+ *       path: /abs/path/libbatch_max_tokens.so
+ *       config: { max_tokens: 256 }
+ *   batch_preparers:
+ *     - plugin: cap
+ *
+ * It reads the line's bytes, not a parsed tree: short enough to read in one sitting. The host
+ * has already checked that the line is one JSON object whose keys are each named once, with
+ * `method`, `url` and `body`; a member named "max_tokens" nested deeper than the body (a tool's
+ * schema, say) would be read as the limit too. Plugins/batch-models is a real one (Swift).
+ * Build: make (see the Makefile for the flags every plugin should use). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "switchyard_plugin.h"
+
+/* The host table, valid for the life of the process (set once in sy_plugin_entry). */
+static const sy_host_api *host;
+
+typedef struct cap_instance {
+    sy_hinst hinst;     /* names this instance in every host call */
+    long max_tokens;    /* immutable after instance_new: batches run on several loops at once */
+} cap_instance;
+
+static sy_status fail(sy_error *error, sy_status code, const char *message) {
+    error->code = code;
+    snprintf(error->message, SY_ERROR_MESSAGE_CAPACITY, "%s", message);
+    return code;
+}
+
+/* The first `"name"` in `text` followed (after blanks) by a colon: where its value starts, or NULL. */
+static const char *member(sy_bytes text, const char *name) {
+    char quoted[64];
+    size_t n = (size_t)snprintf(quoted, sizeof quoted, "\"%s\"", name);
+    const char *p = (const char *)text.ptr, *end = p + text.len;
+    while ((p = memmem(p, (size_t)(end - p), quoted, n)) != NULL) {
+        const char *value = p + n;
+        while (value < end && (*value == ' ' || *value == '\t' || *value == '\n' || *value == '\r')) value++;
+        if (value < end && *value == ':') {
+            for (value++; value < end && (*value == ' ' || *value == '\t' || *value == '\n' || *value == '\r');) value++;
+            return value < end ? value : NULL;
+        }
+        p += n;
+    }
+    return NULL;
+}
+
+/* [control] The config, checked against the manifest's schema: {"max_tokens": 1..1000000}. */
+static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out, sy_error *error) {
+    const char *value = member(config, "max_tokens");
+    char *stop;
+    long max_tokens = value ? strtol(value, &stop, 10) : 0;
+    if (!value || stop == value || max_tokens < 1) return fail(error, SY_E_CONFIG, "max_tokens must be a positive integer");
+    cap_instance *self = calloc(1, sizeof *self);
+    if (!self) return fail(error, SY_E_NOMEM, "out of memory");
+    self->hinst = hinst;
+    self->max_tokens = max_tokens;
+    *out = self;
+    return SY_OK;
+}
+
+/* [control] after the last batch on the instance. */
+static void instance_free(sy_instance instance) { free(instance); }
+
+/* One batch begins. No per-batch state is needed: the instance is the state every line sees. */
+static sy_status begin(sy_instance instance, sy_call call, const sy_call_info *info, sy_state *out_state, sy_error *error) {
+    (void)call; (void)info; (void)error;
+    *out_state = instance;
+    return SY_OK;
+}
+
+/* One line: keep it (write nothing), replace it (one SY_OUT_JSON on `out`, a handle valid until
+ * this returns) or refuse it (an error: the host names the line and this preparer). */
+static sy_status line(sy_state state, uint64_t number, sy_bytes text, sy_sink out, sy_error *error) {
+    const cap_instance *self = state;
+    (void)number;
+    const char *asked = member(text, "max_tokens");
+    if (!asked) asked = member(text, "max_completion_tokens");
+    if (asked) {
+        char *stop;
+        long tokens = strtol(asked, &stop, 10);
+        if (stop == asked) return fail(error, SY_E_INVALID, "max_tokens is not a number");
+        if (tokens <= self->max_tokens) return SY_OK;
+        char message[128];
+        snprintf(message, sizeof message, "max_tokens %ld is over this gateway's limit of %ld", tokens, self->max_tokens);
+        return fail(error, SY_E_INVALID, message);
+    }
+    /* No limit asked: add ours at the start of the body object. */
+    const char *body = member(text, "body");
+    if (!body || *body != '{') return fail(error, SY_E_INVALID, "the line has no body object");
+    const char *after = body + 1, *end = (const char *)text.ptr + text.len;
+    while (after < end && (*after == ' ' || *after == '\t' || *after == '\n' || *after == '\r')) after++;
+    char limit[48];
+    int limit_length = snprintf(limit, sizeof limit, "\"max_tokens\":%ld%s", self->max_tokens, after < end && *after == '}' ? "" : ",");
+    size_t head = (size_t)(body + 1 - (const char *)text.ptr);
+    char *replaced = malloc(text.len + (size_t)limit_length);
+    if (!replaced) return fail(error, SY_E_NOMEM, "out of memory");
+    memcpy(replaced, text.ptr, head);
+    memcpy(replaced + head, limit, (size_t)limit_length);
+    memcpy(replaced + head + (size_t)limit_length, text.ptr + head, text.len - head);
+    sy_bytes line_out = { (const uint8_t *)replaced, text.len + (size_t)limit_length };
+    sy_status status = host->sink_write(self->hinst, out, SY_OUT_JSON, line_out); /* the host copies */
+    free(replaced);
+    return status == SY_OK ? SY_OK : fail(error, status, "the host refused the replaced line");
+}
+
+static sy_status end(sy_state state, sy_error *error) { (void)state; (void)error; return SY_OK; }
+static void state_free(sy_state state) { (void)state; /* nothing per batch */ }
+
+static const sy_batch_v1 preparer = { sizeof(sy_batch_v1), begin, line, end, state_free };
+
+/* [thread-safe] */
+static const void *get_interface(sy_instance instance, const char *id) {
+    (void)instance;
+    return strcmp(id, SY_IFACE_BATCH) == 0 ? &preparer : NULL;
+}
+
+static const sy_plugin_api plugin = {
+    sizeof(sy_plugin_api), SY_ABI_MINOR, "dev.switchyard.example.batch-max-tokens", "1.0.0",
+    "{\"kinds\":[\"batch\"],\"interfaces\":[\"switchyard.batch/1\"],\"toolchain\":\"c\","
+    "\"config_schema\":{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"max_tokens\"],"
+    "\"properties\":{\"max_tokens\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000000}}}}",
+    0, 0, instance_new, instance_free, get_interface,
+};
+
+/* The only exported symbol: negotiate, hand over the static table. */
+SY_EXPORT sy_status sy_plugin_entry(sy_negotiate *negotiate) {
+    if (negotiate->abi_major != SY_ABI_MAJOR) {
+        negotiate->abi_major = SY_ABI_MAJOR;
+        return SY_E_ABI;
+    }
+    if (negotiate->abi_minor > SY_ABI_MINOR) negotiate->abi_minor = SY_ABI_MINOR;
+    host = negotiate->host;
+    negotiate->plugin = &plugin;
+    return SY_OK;
+}

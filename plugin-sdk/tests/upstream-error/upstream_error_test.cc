@@ -1,0 +1,2 @@
+/* upstream_error_test.c compiled as C++ (scripts/check-abi.sh: C++11/17/20, g++ and clang++). */
+#include "upstream_error_test.c"
