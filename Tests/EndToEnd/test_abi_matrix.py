@@ -1,8 +1,9 @@
 """The ABI compatibility matrix through the real gateway (ABI 1.1):
 
-- old plugin x new host: the C example provider and guardrail (plugin-sdk/examples/c) and the
-  deadline probe (plugin-sdk/tests/abi-matrix/deadline_probe.c), compiled against the RELEASED
-  1.0 header (plugin-sdk/abi/released/1.0), are inspected (negotiated 1.0) and answer requests;
+- old plugin x new host: the C examples (plugin-sdk/examples/c) and the deadline probe
+  (plugin-sdk/tests/abi-matrix/deadline_probe.c), compiled against the RELEASED 1.0 header
+  (plugin-sdk/abi/released/1.0), are inspected (negotiated 1.0); the provider, the guardrail and
+  the probe answer requests through the gateway, and the enricher is bound to a provider;
 - the probe built against the current header gets its deadline from call_deadline_ns (1.1):
   generate on the event loop and on a worker, prepare and begin within the provider's first-byte
   timeout, data and end within its idle timeout; as a guardrail, inspect within the guardrail's
@@ -69,7 +70,8 @@ def inspect(path):
 
 
 def test_plugins_built_against_the_released_1_0_header_negotiate_1_0(build):
-    for source in (example("provider-static"), example("guardrail-deny"), PROBE):
+    for source in (example("provider-static"), example("guardrail-deny"), example("enricher-usage"),
+                   example("batch-max-tokens"), PROBE):
         result = inspect(build(source, RELEASED_1_0))
         assert result.returncode == 0, result.stderr
         assert "abi:         plugin 1.0, host 1.1, negotiated 1.0" in result.stdout, result.stdout
@@ -104,6 +106,8 @@ def gateway(build, tmp_path_factory, mock_port):
           - name: probe-1-1-upstream
             path: {build(PROBE, CURRENT, "UPSTREAM")}
             config: {{base_url: "http://127.0.0.1:{mock_port}/v1"}}
+          - name: usage-1-0
+            path: {build(example("enricher-usage"), RELEASED_1_0)}
           - name: openai
             path: {os.path.abspath(os.path.join(BIN_DIR, "libProviderOpenAI.so"))}
             config: {{base_url: "http://127.0.0.1:{mock_port}/v1", api_key_env: null}}
@@ -116,6 +120,7 @@ def gateway(build, tmp_path_factory, mock_port):
           - {{name: openai, plugin: openai, models: [gpt-4.1-mini], passthrough: true}}
         enrichers:
           - {{name: probe-enricher, plugin: probe-1-1, deadline: {ENRICHER_DEADLINE_MS}ms, providers: [openai]}}
+          - {{name: usage-1-0, plugin: usage-1-0, providers: [openai]}}
         guardrails:
           - {{name: deny, plugin: deny-1-0, phases: [request], applies_to: {{models: [static-model]}}}}
           - {{name: deadline-guard, plugin: probe-1-1, phases: [request, response], deadline: {GUARDRAIL_DEADLINE_S}s,
