@@ -355,9 +355,10 @@ typedef struct sy_host_api {
 
     /* 1.1 [thread-safe] The monotonic_ns() instant by which the hook now running for this call
      * must return (its deadline), or 0 when the host sets none. Past it the host gives up on the
-     * hook: the request fails with a timeout (a 504, or an error event once a stream started; a
-     * guardrail's on_error decides for an inspect, an enricher drops out), and what the hook
-     * writes or returns afterwards is discarded. The deadline is the one the host applies:
+     * hook: one on a worker is abandoned then (what it writes or returns later is discarded), one
+     * on the event loop fails when it returns. The client gets a timeout (a 504, or an error event
+     * once a stream started); for an inspect the guardrail's on_error decides; an enricher drops
+     * out of the call. The deadline is the one the host applies:
      *  - provider prepare, generate, the transformer's begin: now + the provider's first-byte
      *    timeout when the hook starts. A generate on a worker (blocking_hooks) gets that until
      *    its first write, then each write moves it to the write + the idle timeout, and it is
@@ -365,7 +366,8 @@ typedef struct sy_host_api {
      *  - the transformer's data and end: now + the provider's idle timeout.
      *  - a guardrail's inspect: now + the guardrail entry's deadline (a pause ends there too).
      *  - an enricher's hooks: now + the enricher entry's deadline, 0 when it has none.
-     *  - hooks the host does not time: 0 (passthrough, inline batches, batch preparers).
+     *  - hooks the host does not time: 0 (a guardrail's call_end, passthrough, inline batches,
+     *    batch preparers).
      * "now" is when the host started the hook (for a hook on a worker: when it was queued). Ask
      * from inside the hook, on its thread, before it returns: asked elsewhere (a thread of the
      * plugin's own), the answer is that of the hook running, or run last, on the call's event

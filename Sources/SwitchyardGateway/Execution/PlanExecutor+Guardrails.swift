@@ -120,6 +120,7 @@ extension PlanExecutor {
         streamGuard?.cancel()
         streamGuard = nil
         guard let record = guardrailRecord else { return }
+        pluginCall.loopHookStarts(deadline: 0)  // call_end is not timed (call_deadline_ns 0)
         for guardrail in guardrails where record.inspected(guardrail.name) {
             guardrail.plugin.callEnded(pluginCall.handle)
         }
