@@ -27,7 +27,9 @@ public final class ValidationContext {
         self.hookTimeoutSeconds = hookTimeoutSeconds
     }
 
-    func warn(_ message: String) { warnings.append(message) }
+    func warn(_ message: String) {
+        if !warnings.contains(message) { warnings.append(message) }
+    }
 
     /// The library, loaded and negotiated by the host's own loader.
     var library: Result<PluginLibrary, PluginLoadError> {
