@@ -17,6 +17,7 @@ enum LeakChecks {
     static func calls(_ context: ValidationContext) -> ValidationVerdict {
         let call: () -> Void
         let what: String
+        var scale = 1  // an enricher or batch "call" is several hook sequences: fewer of them
         if case .success(let provider) = context.requireProvider() {
             let fixture = provider.plugin.answersLocally ? nil : context.contentFixture(provider, purpose: .chat, stream: true)
             let request = Array(RequestFixtures.chatStream.utf8)
@@ -30,12 +31,15 @@ enum LeakChecks {
         } else if case .success(let enricher) = context.requireEnricher() {
             call = { _ = EnricherChecks.observe(context, enricher) }
             what = "enricher exchanges"
+            scale = EnricherChecks.exchanges.count
         } else if case .success(let preparer) = context.requireBatchPreparer() {
             call = { _ = BatchPreparerChecks.run(context, preparer, end: true) }
             what = "batch runs"
+            scale = BatchPreparerChecks.lines.count
         } else {
             return .skipped("no hook this host knows")
         }
+        let (warmUp, calls) = (warmUp / scale, calls / scale)
         for _ in 0..<warmUp { call() }
         let before = residentBytes()
         for _ in 0..<calls { call() }

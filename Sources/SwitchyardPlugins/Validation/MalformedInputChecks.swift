@@ -35,10 +35,7 @@ enum MalformedInputChecks {
         for fixture in context.fixtures where fixture.purpose == .chat {
             let request = Array((fixture.stream ? RequestFixtures.chatStream : RequestFixtures.chat).utf8)
             for input in corpus(context, String(decoding: fixture.body, as: UTF8.self)) {
-                let body = UpstreamFixture(name: input.name, purpose: .chat, stream: fixture.stream, contentType: fixture.contentType, body: "")
-                var fed = body
-                fed.body = input.bytes
-                let run = provider.transform(request, stream: fixture.stream, fixture: fed)
+                let run = provider.transform(request, stream: fixture.stream, fixture: fixture.with(body: input.bytes, name: input.name))
                 if let refused = run.refusedOutput {
                     return .failed("the transformer fed \(input.name) as a \(fixture.name) answer (seed \(context.seed)): \(refused)")
                 }

@@ -78,9 +78,9 @@ final class ProviderHarness: @unchecked Sendable {  // immutable after init
         ValidationCallSource.withCall(id, stream: stream) { call in
             let sink = CollectingSink()
             var run = Run()
-            let call_ = description(call, operation: operation, stream: stream, request: request)
+            let callDescription = description(call, operation: operation, stream: stream, request: request)
             let headers = [(name: "content-type", value: fixture.contentType), (name: "x-request-id", value: "upstream-\(id)")]
-            switch plugin.beginResponse(call_, status: fixture.status, headers: headers) {
+            switch plugin.beginResponse(callDescription, status: fixture.status, headers: headers) {
             case .failure(let failure):
                 run.failure = failure
                 run.failedHook = "begin"

@@ -28,6 +28,15 @@ public struct UpstreamFixture: Sendable, Equatable {
         self.body = Array(body.utf8)
     }
 
+    /// The same answer with another body (the malformed-input checks feed a fixture's framing
+    /// with bytes of their own).
+    public func with(body: [UInt8], name: String) -> UpstreamFixture {
+        var copy = self
+        copy.body = body
+        copy.name = name
+        return copy
+    }
+
     /// A fixture of the plugin's own (`--fixture FILE`): a JSON object
     /// `{"name":"...","purpose":"chat"|"embeddings"|"error","stream":false,"status":200,
     /// "content_type":"application/json","body":"<the body, as a string>"}`; only `body` is
