@@ -13,6 +13,9 @@
  *   FAULT_WRONG_ABI        built for ABI major 2: refuses a major-1 host, accepts a major-2 one
  *   FAULT_MISSING_SYMBOL   sy_plugin_entry is not exported (the Makefile's version script hides it)
  *   FAULT_UNRESOLVED       calls a function no library defines (linked without -z defs)
+ *   FAULT_IGNORE_CANCEL    generate goes on and returns SY_OK when the sink answers SY_E_CANCELLED
+ *   FAULT_ANY_CONFIG       instance_new accepts any config, even one that is not an object
+ *   FAULT_INSTANCE_LEAK    instance_new takes 4 KiB through host->alloc that instance_free never gives back
  *
  * Config: {} or {"text": "a plain string without escapes"}; anything else is refused with
  * SY_E_CONFIG, as the manifest's schema (additionalProperties: false) says. */
@@ -80,7 +83,13 @@ static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out,
     self->hinst = hinst;
     strcpy(self->text, "Hello from the faulty provider.");
     sy_status status = read_config(config, self->text, sizeof self->text, error);
+#if defined(FAULT_ANY_CONFIG)
+    status = SY_OK; /* the fault: whatever the config says */
+#endif
     if (status != SY_OK) { free(self); return status; }
+#if defined(FAULT_INSTANCE_LEAK)
+    (void)host->alloc(hinst, 4096);
+#endif
     *out = self;
     return SY_OK;
 }
@@ -90,7 +99,11 @@ static void instance_free(sy_instance instance) { free(instance); }
 
 static sy_status emit(const faulty_instance *self, sy_sink out, uint32_t kind, const char *data, size_t length) {
     sy_bytes bytes = { (const uint8_t *)data, length };
-    return host->sink_write(self->hinst, out, kind, bytes);
+    sy_status status = host->sink_write(self->hinst, out, kind, bytes);
+#if defined(FAULT_IGNORE_CANCEL)
+    if (status == SY_E_CANCELLED) status = SY_OK;
+#endif
+    return status;
 }
 
 #ifdef FAULT_SINK_AFTER_END
