@@ -147,6 +147,12 @@ def test_the_faulty_plugin_without_a_fault_passes(faulty):
     assert_passes(validate(faulty("none")), COMMON_CHECKS + ["provider.chat", "provider.chat-stream", "provider.cancel-mid-stream"])
 
 
+def test_the_faulty_upstream_plugin_without_a_fault_passes(faulty):
+    assert_passes(validate(faulty("upstream_none")), COMMON_CHECKS + [
+        "provider.chat", "provider.chat-stream", "provider.stream.random-splits", "provider.upstream-errors",
+        "provider.cancel-mid-stream", "provider.state-freed-once"])
+
+
 # fault -> (the check that must fail, what its line must say, checks that must still pass)
 RUNTIME = ["exports.entry-symbol", "negotiate.host-minor-0", "manifest.interfaces", "instance.bad-configs"]
 FAULTS = {
@@ -161,6 +167,13 @@ FAULTS = {
     "wrong_abi": ("negotiate.host-minor-0", "the plugin refused ABI 1.0: it is built for ABI 2.x", ["exports.entry-symbol", "exports.symbols-resolve"]),
     "missing_symbol": ("exports.entry-symbol", "missing symbol: sy_plugin_entry is not exported", ["exports.shared-object", "exports.symbols-resolve"]),
     "unresolved": ("exports.symbols-resolve", "unresolved symbol sy_faulty_undefined_function", ["exports.shared-object", "exports.entry-symbol"]),
+    "ignore_cancel": ("provider.cancel-mid-stream", "the plugin went on to return SY_OK", RUNTIME + ["provider.chat", "leak.calls"]),
+    "any_config": ("instance.bad-configs", "accepted a bad config (not an object (an array)): []", RUNTIME[:3] + ["provider.chat"]),
+    "instance_leak": ("instance.create-free", "1 allocation(s) of", RUNTIME + ["provider.chat"]),
+    "upstream_split_sensitive": ("provider.stream.random-splits", "output differs from the whole feed at split 0 (seed 4242) of openai.sse",
+                                 RUNTIME + ["provider.chat", "provider.upstream-errors"]),
+    "upstream_error_ok": ("provider.upstream-errors", "upstream error.429: the transformer returned SY_OK (SY_E_UPSTREAM expected)",
+                          RUNTIME + ["provider.chat-stream", "provider.stream.random-splits", "provider.state-freed-once"]),
 }
 
 

@@ -12,7 +12,7 @@ enum ExportChecks {
                 _ = try ELFSymbols(path: context.path)
                 return .passed
             } catch {
-                return .failed("\(context.path) is \(error)")
+                return .failed("\(context.path): \(error)")
             }
         },
         ValidationCheck("exports.entry-symbol") { context in

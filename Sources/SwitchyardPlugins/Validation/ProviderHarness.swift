@@ -30,6 +30,8 @@ final class ProviderHarness: @unchecked Sendable {  // immutable after init
         var refusedOutput: String?
         /// After a cancellation: how long the plugin took to return from the hook that saw it.
         var secondsAfterCancel: Double?
+        /// Writes the sink answered SY_E_CANCELLED.
+        var cancelledWrites = 0
 
         var summary: ProviderOutputSummary { ProviderOutputSummary(writes) }
     }
@@ -58,6 +60,7 @@ final class ProviderHarness: @unchecked Sendable {  // immutable after init
                 plugin.generate(description(call, operation: operation, stream: stream, request: request), body: body, output: sink)
             }
             var run = Run(writes: sink.writes, failure: failure, failedHook: failure == nil ? nil : "generate", refusedOutput: Self.isRefusal(failure))
+            run.cancelledWrites = sink.refusedAsCancelled
             if cancelAfterWrites != nil { run.secondsAfterCancel = Double(monotonicNanoseconds() - started) / 1e9 }
             return run
         }
@@ -112,6 +115,7 @@ final class ProviderHarness: @unchecked Sendable {  // immutable after init
                 withExtendedLifetime(transformation) {}
             }
             run.writes = sink.writes
+            run.cancelledWrites = sink.refusedAsCancelled
             run.refusedOutput = Self.isRefusal(run.failure)
             return run
         }

@@ -17,6 +17,9 @@
  *   FAULT_ANY_CONFIG       instance_new accepts any config, even one that is not an object
  *   FAULT_INSTANCE_LEAK    instance_new takes 4 KiB through host->alloc that instance_free never gives back
  *
+ * Built with -DUPSTREAM it asks an upstream instead (prepare + a response transformer reading
+ * OpenAI's answers, faulty_upstream.inc), for the faults of a transformer (listed there).
+ *
  * Config: {} or {"text": "a plain string without escapes"}; anything else is refused with
  * SY_E_CONFIG, as the manifest's schema (additionalProperties: false) says. */
 #include <stdint.h>
@@ -106,6 +109,7 @@ static sy_status emit(const faulty_instance *self, sy_sink out, uint32_t kind, c
     return status;
 }
 
+#ifndef UPSTREAM /* the local answer; faulty_upstream.inc replaces it */
 #ifdef FAULT_SINK_AFTER_END
 /* The fault: a sink kept past its hook. Only ever read and written by generate. */
 static sy_sink kept_sink;
@@ -167,10 +171,19 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
     return emit(self, out, SY_OUT_META_JSON, usage, strlen(usage));
 }
 
+#endif
+
+#ifdef UPSTREAM
+#include "faulty_upstream.inc"
+static const sy_provider_v1 provider = {
+    sizeof(sy_provider_v1), prepare, &transformer, NULL /* generate */, NULL /* passthrough */, NULL /* batch */,
+};
+#else
 static const sy_provider_v1 provider = {
     sizeof(sy_provider_v1), NULL /* prepare */, NULL /* response */, generate, NULL /* passthrough */,
     NULL /* batch */,
 };
+#endif
 
 /* [thread-safe] */
 static const void *get_interface(sy_instance instance, const char *id) {
