@@ -170,11 +170,21 @@ FAULTS = {
     "ignore_cancel": ("provider.cancel-mid-stream", "the plugin went on to return SY_OK", RUNTIME + ["provider.chat", "leak.calls"]),
     "any_config": ("instance.bad-configs", "accepted a bad config (not an object (an array)): []", RUNTIME[:3] + ["provider.chat"]),
     "instance_leak": ("instance.create-free", "1 allocation(s) of", RUNTIME + ["provider.chat"]),
+    "config_crash": ("instance.malformed-configs", "the plugin crashed the validating process: SIGABRT", RUNTIME + ["provider.chat"]),
+    "request_crash": ("malformed.provider", "the plugin crashed the validating process: SIGSEGV", RUNTIME + ["provider.chat", "leak.calls"]),
+    "any_interface": ("manifest.unknown-interface", "get_interface returned a table for an interface id it does not know", RUNTIME + ["provider.chat"]),
+    "not_reentrant": ("concurrency.provider", "generate failed with SY_E_INTERNAL: generate is already running", RUNTIME + ["provider.chat", "leak.calls"]),
     "upstream_split_sensitive": ("provider.stream.random-splits", "output differs from the whole feed at split 0 (seed 4242) of openai.sse",
                                  RUNTIME + ["provider.chat", "provider.upstream-errors"]),
     "upstream_error_ok": ("provider.upstream-errors", "upstream error.429: the transformer returned SY_OK (SY_E_UPSTREAM expected)",
                           RUNTIME + ["provider.chat-stream", "provider.stream.random-splits", "provider.state-freed-once"]),
 }
+
+
+# Faults that touch one check only: exactly that one fails (the crash, hang and output faults of
+# generate fail every check that calls it; the load-time faults every check after exports).
+ONLY_ONE_FAILURE = {"leak", "ignore_cancel", "any_config", "instance_leak", "config_crash", "request_crash", "any_interface",
+                    "not_reentrant", "upstream_split_sensitive", "upstream_error_ok"}
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
@@ -188,6 +198,8 @@ def test_each_faulty_plugin_fails_on_its_check(fault, faulty):
         assert line_of(result.stdout, other) == f"  ok    {other}", (other, result.stdout)
     failed = int(re.search(r"^\d+ passed, (\d+) failed, \d+ skipped$", result.stdout, re.M).group(1))
     assert failed == sum(1 for l in result.stdout.splitlines() if l.startswith("  FAIL  "))
+    if fault in ONLY_ONE_FAILURE:
+        assert failed == 1, result.stdout
 
 
 def test_a_crash_is_followed_by_the_next_check_in_a_new_process(faulty):

@@ -16,6 +16,10 @@
  *   FAULT_IGNORE_CANCEL    generate goes on and returns SY_OK when the sink answers SY_E_CANCELLED
  *   FAULT_ANY_CONFIG       instance_new accepts any config, even one that is not an object
  *   FAULT_INSTANCE_LEAK    instance_new takes 4 KiB through host->alloc that instance_free never gives back
+ *   FAULT_CONFIG_CRASH     instance_new aborts on a config with a byte above 0x7F (malformed input)
+ *   FAULT_REQUEST_CRASH    generate crashes (SIGSEGV) on a request that does not start with '{"'
+ *   FAULT_ANY_INTERFACE    get_interface returns the provider table for any id, known or not
+ *   FAULT_NOT_REENTRANT    generate refuses to run while another generate runs (SY_E_INTERNAL)
  *
  * Built with -DUPSTREAM it asks an upstream instead (prepare + a response transformer reading
  * OpenAI's answers, faulty_upstream.inc), for the faults of a transformer (listed there).
@@ -85,6 +89,9 @@ static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out,
     if (!self) return fail(error, SY_E_NOMEM, "out of memory");
     self->hinst = hinst;
     strcpy(self->text, "Hello from the faulty provider.");
+#if defined(FAULT_CONFIG_CRASH)
+    for (size_t at = 0; at < config.len; at++) if (config.ptr[at] > 0x7F) abort();
+#endif
     sy_status status = read_config(config, self->text, sizeof self->text, error);
 #if defined(FAULT_ANY_CONFIG)
     status = SY_OK; /* the fault: whatever the config says */
@@ -135,6 +142,13 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
         (void)emit(self, kept_sink, SY_OUT_JSON, late, strlen(late));
     }
     kept_sink = out;
+#elif defined(FAULT_REQUEST_CRASH)
+    if (request.len < 2 || request.ptr[0] != '{' || request.ptr[1] != '"') *(volatile int *)(uintptr_t)0 = 1;
+#elif defined(FAULT_NOT_REENTRANT)
+    static int running; /* the fault: one static flag for every thread, no lock */
+    if (__atomic_exchange_n(&running, 1, __ATOMIC_ACQ_REL)) return fail(error, SY_E_INTERNAL, "generate is already running");
+    usleep(200);
+    __atomic_store_n(&running, 0, __ATOMIC_RELEASE);
 #elif defined(FAULT_UNRESOLVED)
     if (sy_faulty_undefined_function(1) == 42) return fail(error, SY_E_INTERNAL, "unreachable");
 #endif
@@ -188,7 +202,12 @@ static const sy_provider_v1 provider = {
 /* [thread-safe] */
 static const void *get_interface(sy_instance instance, const char *id) {
     (void)instance;
+#if defined(FAULT_ANY_INTERFACE)
+    (void)id;
+    return &provider;
+#else
     return strcmp(id, SY_IFACE_PROVIDER) == 0 ? &provider : NULL;
+#endif
 }
 
 #ifdef FAULT_WRONG_ABI
