@@ -32,7 +32,7 @@ enum BatchPreparerChecks {
             defer { run.close() }
             for (index, line) in lines.enumerated() {
                 switch Array(line.utf8).withUnsafeBytes({ run.line(number: index + 1, $0) }) {
-                case .keep, .replace: continue
+                case .keep, .replace: break
                 case .refuse(let failure):
                     if failure.status == SY_E_INVALID && (failure.message.contains("SY_OUT") || failure.message.contains("refused")) {
                         return .failed("line \(index + 1): \(failure)")

@@ -22,10 +22,10 @@ public enum ValidationProgress {
         }
     }
 
-    /// One line per message: tabs and line breaks become spaces, and a message is cut at 2 KiB.
+    /// One line per message: tabs and line breaks become spaces, and a message is cut at 1 KiB (the parent keeps 64 KiB of reports).
     static func clean(_ message: String) -> String {
         var text = String(message.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 })
-        if text.utf8.count > 2048 { text = String(decoding: text.utf8.prefix(2045), as: UTF8.self) + "..." }
+        if text.utf8.count > 1024 { text = String(decoding: text.utf8.prefix(1021), as: UTF8.self) + "..." }
         return text
     }
 
