@@ -7,12 +7,20 @@ import Glibc
 /// host table as a host of that minor has it), a host of another major, twice in a row; and the
 /// table it returns.
 enum NegotiationChecks {
-    /// What a host of each minor passes as `sy_host_api.struct_size`: the table ends after the
-    /// last function that minor added. A new minor is one line here, e.g. for 1.1:
-    /// `(1, end(of: \sy_host_api.call_deadline_ns))`.
+    /// What a host of each older minor passes as `sy_host_api.struct_size`: the table ends after
+    /// the last function that minor added. The current minor (SY_ABI_MINOR) is the whole table
+    /// and needs no line; when the next minor appends a function, the one before gets its line
+    /// here, e.g. once 1.1 appends `call_deadline_ns` after `call_route`, 1.0's line below stays
+    /// and 1.1 needs none until 1.2 comes: `(1, end(of: \sy_host_api.call_deadline_ns))`.
     static let hostTableSizes: [(minor: UInt32, size: Int)] = [
         (0, end(of: \sy_host_api.call_route)),
     ]
+
+    /// The host table size of `minor`; nil for a minor the table above does not know.
+    static func hostTableSize(minor: UInt32) -> Int? {
+        if let size = hostTableSizes.first(where: { $0.minor == minor })?.size { return size }
+        return minor == SY_ABI_MINOR ? MemoryLayout<sy_host_api>.size : nil
+    }
 
     static func end<T>(of field: KeyPath<sy_host_api, T>) -> Int {
         MemoryLayout<sy_host_api>.offset(of: field)! + MemoryLayout<T>.size
@@ -61,7 +69,7 @@ enum NegotiationChecks {
     }
 
     static func negotiate(_ entry: sy_plugin_entry_fn, minor: UInt32) -> ValidationVerdict {
-        guard let size = hostTableSizes.first(where: { $0.minor == minor })?.size else {
+        guard let size = hostTableSize(minor: minor) else {
             return .failed("the validator does not know the host table of ABI 1.\(minor): add it to NegotiationChecks.hostTableSizes")
         }
         defer { restore(entry) }

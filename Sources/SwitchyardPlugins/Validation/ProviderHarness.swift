@@ -136,9 +136,12 @@ final class ProviderHarness: @unchecked Sendable {  // immutable after init
 extension ValidationContext {
     /// The provider of this plugin, or the skip that says it is none.
     func requireProvider() -> Result<ProviderHarness, ValidationSkip> {
-        requireInterface(SY_IFACE_PROVIDER, kind: "provider").flatMap { instance, table in
+        if let provider { return provider }
+        let made = requireInterface(SY_IFACE_PROVIDER, kind: "provider").flatMap { instance, table in
             Result { () throws(ValidationSkip) in try ProviderHarness(instance: instance, table: table) }
         }
+        provider = made
+        return made
     }
 
     /// The first upstream fixture of `purpose` and `stream` that gives content through the

@@ -32,6 +32,9 @@ enum TransformerLedger {
         let responseEnd = MemoryLayout<sy_provider_v1>.offset(of: \sy_provider_v1.response)! + MemoryLayout<UnsafeRawPointer>.size
         if size >= responseEnd, let response = provider.pointee.response {
             original = response
+            // The host calls these on whatever thread runs the hook, as it would the plugin's
+            // own; each forwards to the plugin's function with the same (borrowed) arguments and
+            // touches the ledger under its lock only.
             let shadow = UnsafeMutablePointer<sy_transformer_v1>.allocate(capacity: 1)
             shadow.initialize(to: response.pointee)
             shadow.pointee.begin = { instance, call, info, status, headers, count, out, error in

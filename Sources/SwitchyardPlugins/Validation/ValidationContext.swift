@@ -18,6 +18,8 @@ public final class ValidationContext {
     var warnings: [String] = []
     private var loaded: Result<PluginLibrary, PluginLoadError>?
     private var created: Result<PluginInstance, PluginLoadError>?
+    /// The provider harness, made once (its table copy lives for the process).
+    var provider: Result<ProviderHarness, ValidationSkip>?
 
     public init(path: String, configJSON: [UInt8], seed: UInt64, fixtures: [UpstreamFixture], hookTimeoutSeconds: Double) {
         self.path = path

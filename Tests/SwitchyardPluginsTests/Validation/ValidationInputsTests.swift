@@ -74,6 +74,17 @@ import Testing
         }
     }
 
+    @Test func everyHostMinorHasATableSize() {
+        for minor in 0...SY_ABI_MINOR {
+            let size = NegotiationChecks.hostTableSize(minor: minor)
+            #expect(size != nil, "1.\(minor)")
+            #expect((size ?? 0) <= MemoryLayout<sy_host_api>.size)
+        }
+        #expect(NegotiationChecks.hostTableSize(minor: SY_ABI_MINOR) == MemoryLayout<sy_host_api>.size)
+        #expect(NegotiationChecks.hostTableSize(minor: 0) == MemoryLayout<sy_host_api>.offset(of: \sy_host_api.call_route)! + 8)
+        #expect(NegotiationChecks.hostTableSize(minor: SY_ABI_MINOR + 1) == nil)
+    }
+
     @Test func outputSummariesIgnoreIdsAndTimestampsButNotContent() {
         func chunk(_ id: String, _ text: String?, finish: String? = nil) -> (kind: UInt32, bytes: [UInt8]) {
             let content = text.map { #","delta":{"content":"\#($0)"}"# } ?? #","delta":{}"#
