@@ -206,7 +206,7 @@ static const sy_plugin_api api = {
     sizeof(sy_plugin_api), SY_ABI_MINOR, "dev.switchyard.test.call-services", "1.0.0",
     "{\"kinds\":[\"provider\"],\"interfaces\":[\"switchyard.provider/1\"],\"operations\":[\"chat_completions\"],"
     "\"config_schema\":{\"type\":\"object\"}}",
-    0, 0, instance_new, instance_free, get_interface,
+    SY_F_SERIALIZE_INSTANCE /* one request at a time: its state is the instance's */, 0, instance_new, instance_free, get_interface,
 };
 
 SY_EXPORT sy_status sy_plugin_entry(sy_negotiate *negotiate) {
