@@ -164,6 +164,10 @@ def test_the_faulty_plugin_without_a_fault_passes(faulty):
     assert_passes(validate(faulty("none")), COMMON_CHECKS + ["provider.chat", "provider.chat-stream", "provider.cancel-mid-stream"])
 
 
+def test_the_faulty_guardrail_without_a_fault_passes(faulty):
+    assert_passes(validate(faulty("guardrail_none")), COMMON_CHECKS + KIND_CHECKS["Guardrail"])
+
+
 def test_the_faulty_upstream_plugin_without_a_fault_passes(faulty):
     assert_passes(validate(faulty("upstream_none")), COMMON_CHECKS + [
         "provider.chat", "provider.chat-stream", "provider.stream.random-splits", "provider.upstream-errors",
@@ -191,6 +195,10 @@ FAULTS = {
     "request_crash": ("malformed.provider", "the plugin crashed the validating process: SIGSEGV", RUNTIME + ["provider.chat", "leak.calls"]),
     "any_interface": ("manifest.unknown-interface", "get_interface returned a table for an interface id it does not know", RUNTIME + ["provider.chat"]),
     "not_reentrant": ("concurrency.provider", "generate failed with SY_E_INTERNAL: generate is already running", RUNTIME + ["provider.chat", "leak.calls"]),
+    "guardrail_pause_forever": ("guardrail.inspect", "request phase: inspect returned SY_PAUSE and did not resume within 2.0 s",
+                                RUNTIME[:3] + ["instance.bad-configs"]),
+    "guardrail_bad_reject": ("guardrail.inspect", "request phase: verdict_reject with HTTP status 200 (0 or 400-599)", RUNTIME + ["leak.calls"]),
+    "guardrail_bad_patch": ("guardrail.inspect", "verdict_patch(REPLACE) with a document that is not a JSON object", RUNTIME + ["leak.calls"]),
     "upstream_split_sensitive": ("provider.stream.random-splits", "output differs from the whole feed at split 0 (seed 4242) of openai.sse",
                                  RUNTIME + ["provider.chat", "provider.upstream-errors"]),
     "upstream_error_ok": ("provider.upstream-errors", "upstream error.429: the transformer returned SY_OK (SY_E_UPSTREAM expected)",
@@ -207,7 +215,7 @@ ONLY_ONE_FAILURE = {"leak", "ignore_cancel", "any_config", "instance_leak", "con
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_each_faulty_plugin_fails_on_its_check(fault, faulty):
     check, says, still_passing = FAULTS[fault]
-    result = validate(faulty(fault), *(["--timeout", "2"] if fault == "hang" else []))
+    result = validate(faulty(fault), *(["--timeout", "2"] if fault == "hang" else ["--timeout", "4"] if fault == "guardrail_pause_forever" else []))
     assert result.returncode == 1, result.stdout + result.stderr
     line = line_of(result.stdout, check)
     assert line is not None and line.startswith(f"  FAIL  {check}: ") and says in line, result.stdout
@@ -264,7 +272,7 @@ def test_load_time_faults_stop_validate_and_serve_naming_entry_and_file(fault, f
     assert expected in served.stderr and LOAD_TIME[fault] in served.stderr, served.stderr
 
 
-@pytest.mark.parametrize("fault", sorted(set(FAULTS) - set(LOAD_TIME)))
+@pytest.mark.parametrize("fault", sorted(f for f in set(FAULTS) - set(LOAD_TIME) if not f.startswith("guardrail_")))
 def test_hook_faults_pass_validate_and_serve_which_run_no_hook(fault, faulty, tmp_path):
     # Config validation and start-up load the plugin and create its instance; the fault is in
     # generate, which neither calls: only `plugins validate` (or process isolation) finds it.
