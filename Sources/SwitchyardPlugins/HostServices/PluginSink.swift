@@ -70,22 +70,25 @@ extension PluginHandles {
     static let refusals = HandleRefusals()
 }
 
-/// A count of refused handles and the first reason since the last `take()`. Thread-safe.
+/// A count of refused handles and the first reason since the last `take()`. Thread-safe. After
+/// the first refusal a refusal costs one atomic add (the reason is built only for the first).
 final class HandleRefusals: Sendable {
-    private let state = Mutex<(count: Int, first: String?)>((0, nil))
+    private let count = Atomic<Int>(0)
+    private let first = Mutex<String?>(nil)
 
-    func record(_ reason: String) {
-        state.withLock { state in
-            state.count += 1
-            if state.first == nil { state.first = reason }
-        }
+    func record(_ reason: @autoclosure () -> String) {
+        guard count.wrappingAdd(1, ordering: .relaxed).oldValue == 0 else { return }
+        let text = reason()
+        first.withLock { if $0 == nil { $0 = text } }
     }
 
     /// The refusals since the last take (count, first reason), and starts counting again.
     func take() -> (count: Int, first: String?) {
-        state.withLock { state in
-            defer { state = (0, nil) }
-            return state
+        let taken = count.exchange(0, ordering: .relaxed)
+        let reason = first.withLock { reason in
+            defer { reason = nil }
+            return reason
         }
+        return (taken, reason)
     }
 }
