@@ -17,30 +17,63 @@ public enum PluginValidator {
     public static let childCommand = "__validate-plugin"
 
     /// Runs the checks of `options` (parent side) and returns every check's result, in order.
-    public static func validate(executable: String, options: ValidationOptions) -> [ValidationResult] {
+    /// `onResult` hears each result as soon as it is known (on the calling thread), for a report
+    /// printed while the checks run.
+    public static func validate(executable: String, options: ValidationOptions,
+                                onResult: @escaping @Sendable (ValidationResult) -> Void = { _ in }) -> [ValidationResult] {
         let names = ValidationCatalog.checks.map(\.name)
         var results: [ValidationResult] = []
         var from = 0
         while from < names.count {
+            let live = LiveProgress(onResult)
             var child = ChildProcess(executable: executable, arguments: [childCommand] + options.arguments(from: from))
             child.reports = true
             child.deadlineRestartsOnReport = true
             child.timeoutSeconds = options.timeoutSeconds
+            child.onReport = { live.received($0) }
             let outcome = child.run()
             let progress = ValidationProgress.parse(outcome.reports)
+            live.caughtUp(with: progress.finished)
             results += progress.finished
             let ending = describe(outcome, timeoutSeconds: options.timeoutSeconds)
             if let running = progress.running, let index = names.firstIndex(of: running) {
-                results.append(ValidationResult(name: running, verdict: .failed(ending ?? "the validating process ended during this check"), warnings: progress.runningWarnings))
+                let crashed = ValidationResult(name: running, verdict: .failed(ending ?? "the validating process ended during this check"), warnings: progress.runningWarnings)
+                results.append(crashed)
+                onResult(crashed)
                 from = index + 1
                 continue
             }
             if let ending {  // ended outside any check: before the first, or after the last
-                results.append(ValidationResult(name: "validator", verdict: .failed(ending + " (outside any check)")))
+                let failed = ValidationResult(name: "validator", verdict: .failed(ending + " (outside any check)"))
+                results.append(failed)
+                onResult(failed)
             }
             break
         }
         return results
+    }
+
+    /// One child's report bytes as they come: each check finished is passed on once.
+    /// Touched only by the thread running the child (`ChildProcess.run` calls back on it).
+    private final class LiveProgress: @unchecked Sendable {
+        private let onResult: @Sendable (ValidationResult) -> Void
+        private var bytes: [UInt8] = []
+        private var told = 0
+
+        init(_ onResult: @escaping @Sendable (ValidationResult) -> Void) { self.onResult = onResult }
+
+        func received(_ chunk: [UInt8]) {
+            bytes += chunk
+            caughtUp(with: ValidationProgress.parse(bytes).finished)
+        }
+
+        /// Passes on the results in `finished` not passed on yet.
+        func caughtUp(with finished: [ValidationResult]) {
+            while told < finished.count {
+                onResult(finished[told])
+                told += 1
+            }
+        }
     }
 
     /// How a child ended, as a failure message; nil for a clean exit.

@@ -32,29 +32,43 @@ public struct ValidationResult: Sendable, Equatable {
 /// Consecutive skips of one family for the same reason collapse into one `family.*` line.
 public enum ValidationReport {
     public static func lines(_ results: [ValidationResult]) -> [String] {
-        var lines: [String] = []
-        var index = 0
-        while index < results.count {
-            let result = results[index]
-            if case .skipped(let reason) = result.verdict {
-                var end = index + 1
-                while end < results.count, results[end].family == result.family, results[end].verdict == result.verdict,
-                      results[end].warnings.isEmpty { end += 1 }
-                let name = end - index > 1 ? "\(result.family).*" : result.name
-                lines.append("  skip  \(name): \(reason)")
-                lines += result.warnings.map { "  warn  \(result.name): \($0)" }
-                index = end
-                continue
+        var stream = Stream()
+        return results.flatMap { stream.add($0) } + stream.finish()
+    }
+
+    /// The same lines, result by result, for a report printed while the checks run: a skip is
+    /// held back until the next result shows whether it starts a `family.*` group.
+    public struct Stream {
+        private var pending: [ValidationResult] = []
+
+        public init() {}
+
+        /// The lines `result` completes (none while a skip group may go on).
+        public mutating func add(_ result: ValidationResult) -> [String] {
+            if let first = pending.first, result.family == first.family, result.verdict == first.verdict, result.warnings.isEmpty {
+                pending.append(result)
+                return []
+            }
+            var lines = finish()
+            if case .skipped = result.verdict {
+                pending = [result]
+                return lines
             }
             switch result.verdict {
             case .passed: lines.append("  ok    \(result.name)")
             case .failed(let message): lines.append("  FAIL  \(result.name): \(message)")
             case .skipped: break
             }
-            lines += result.warnings.map { "  warn  \(result.name): \($0)" }
-            index += 1
+            return lines + result.warnings.map { "  warn  \(result.name): \($0)" }
         }
-        return lines
+
+        /// The lines still held back.
+        public mutating func finish() -> [String] {
+            guard let first = pending.first, case .skipped(let reason) = first.verdict else { return [] }
+            let name = pending.count > 1 ? "\(first.family).*" : first.name
+            pending = []
+            return ["  skip  \(name): \(reason)"] + first.warnings.map { "  warn  \(first.name): \($0)" }
+        }
     }
 
     public static func summary(_ results: [ValidationResult]) -> String {

@@ -1,5 +1,8 @@
 import SwitchyardPlugins
 import SwitchyardPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `switchyard plugins inspect PATH.so` and `switchyard plugins validate PATH.so ...`. Loading a
 /// library runs its constructors, and a broken plugin may crash there (or in any hook): both
@@ -39,8 +42,9 @@ enum PluginsCommand {
             return 2
         }
         print("validating \(options.path) (seed \(options.seed), \(options.timeoutSeconds) s per check)")
-        let results = PluginValidator.validate(executable: executablePath(), options: options)
-        for line in ValidationReport.lines(results) { print(line) }
+        let stream = ReportPrinter()
+        let results = PluginValidator.validate(executable: executablePath(), options: options) { stream.print($0) }
+        stream.finish()
         print(ValidationReport.summary(results))
         return ValidationReport.hasFailure(results) ? 1 : 0
     }
@@ -65,5 +69,20 @@ enum PluginsCommand {
             printError("\(childValidateCommand): \(error)")
             return 2
         }
+    }
+}
+
+/// Prints the report while the checks run, line by line (stdout flushed after each, so a pipe
+/// sees a hang as it happens). Called on the validating thread only.
+private final class ReportPrinter: @unchecked Sendable {
+    private var stream = ValidationReport.Stream()
+
+    func print(_ result: ValidationResult) {
+        for line in stream.add(result) { Swift.print(line) }
+        fflush(nil)  // every stream: stdout is the one printed to
+    }
+
+    func finish() {
+        for line in stream.finish() { Swift.print(line) }
     }
 }

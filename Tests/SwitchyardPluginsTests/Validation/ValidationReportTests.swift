@@ -37,6 +37,16 @@ import Testing
         #expect(ValidationReport.summary(results) == "0 passed, 0 failed, 5 skipped")
     }
 
+    @Test func theStreamHoldsASkipUntilItKnowsWhetherAGroupGoesOn() {
+        var stream = ValidationReport.Stream()
+        #expect(stream.add(ValidationResult(name: "enricher.exchanges", verdict: .skipped("not an enricher"))) == [])
+        #expect(stream.add(ValidationResult(name: "enricher.cut-short", verdict: .skipped("not an enricher"))) == [])
+        #expect(stream.add(ValidationResult(name: "batch.lines", verdict: .passed)) == ["  skip  enricher.*: not an enricher", "  ok    batch.lines"])
+        #expect(stream.add(ValidationResult(name: "leak.calls", verdict: .skipped("no hook"), warnings: ["w"])) == [])
+        #expect(stream.finish() == ["  skip  leak.calls: no hook", "  warn  leak.calls: w"])
+        #expect(stream.finish() == [])
+    }
+
     @Test func progressRoundTripsAndNamesTheCheckStillRunning() {
         var text = ValidationProgress.start("exports.entry-symbol")
         text += ValidationProgress.warning("exports.entry-symbol", "two\tother\nsymbols")
