@@ -132,7 +132,6 @@ EXAMPLES = {
 # What the validator finds in examples written elsewhere (plugin-sdk README work). Strict: the
 # mark fails as soon as the example is fixed, so it is removed then.
 EXAMPLE_FINDINGS = {
-    "guardrail-deny": "instance.bad-configs: accepts an unknown config key its schema refuses",
     "enricher-usage": "instance.bad-configs: accepts [] as its config; malformed.enricher: reports invalid UTF-8 copied from a body",
     "batch-max-tokens": "instance.bad-configs: accepts an unknown key; malformed.batch: replaces a truncated line with one that is not JSON",
 }
@@ -150,6 +149,22 @@ def test_every_c_example_passes(example, tmp_path):
     subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "plugin-sdk", "examples", "c", example), f"OUT={tmp_path}"],
                    check=True, timeout=120)
     assert_passes(validate(tmp_path / library, "--config", compact(config)), COMMON_CHECKS + KIND_CHECKS[kind])
+
+
+# The Rust SDK's examples (plugin-sdk/rust/examples), built by the SDK's own script.
+RUST_EXAMPLES = {
+    "librust_provider_openai.so": ({"base_url": NO_UPSTREAM}, "Provider"),
+    "librust_guardrail_words.so": ({"words": ["secret"]}, "Guardrail"),
+}
+
+
+@pytest.mark.parametrize("library", sorted(RUST_EXAMPLES))
+def test_every_rust_example_passes(library):
+    subprocess.run([os.path.join(ROOT, "scripts/build-rust-sdk.sh"), "--no-test"], check=True, timeout=900,
+                   stdout=subprocess.DEVNULL)
+    config, kind = RUST_EXAMPLES[library]
+    result = validate(os.path.join(ROOT, ".build/rust/release", library), "--config", compact(config))
+    assert_passes(result, COMMON_CHECKS + KIND_CHECKS[kind])
 
 
 @pytest.fixture(scope="module")

@@ -2,10 +2,10 @@ import SwitchyardJSON
 
 /// Configs a plugin must refuse, derived from its `config_schema` and a config it accepts: not an
 /// object; each declared property with a value of the wrong type; each required property
-/// missing; an unknown property when `additionalProperties` is false. Every one is a config the
-/// host's own schema check refuses too; the plugin must still refuse it itself (SY_E_CONFIG with
-/// a message) when handed it, since a plugin may be loaded by another host, or its schema may
-/// not say everything.
+/// missing; an unknown property when `additionalProperties` is false. The gateway checks a
+/// declared schema before `instance_new` (the SDK README promises it), so a case the schema
+/// refuses is the host's to refuse; the plugin must refuse the others (SY_E_CONFIG with a
+/// message) and must survive all of them.
 public enum BadConfigs {
     public struct Case: Sendable, Equatable {
         public var name: String

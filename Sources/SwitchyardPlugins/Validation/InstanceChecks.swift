@@ -2,7 +2,8 @@ import CSwitchyardPlugin
 import SwitchyardJSON
 
 /// instance.*: instance_new / instance_free with the good config, many times, without growth;
-/// bad configs derived from the schema refused with SY_E_CONFIG and a message; malformed and
+/// bad configs derived from the schema refused (by the schema, as the gateway checks it first,
+/// or by the plugin with SY_E_CONFIG and a message); malformed and
 /// random configs never a crash.
 enum InstanceChecks {
     static let cycles = 100
@@ -53,6 +54,13 @@ enum InstanceChecks {
     static func badConfigs(_ context: ValidationContext, _ library: PluginLibrary) -> ValidationVerdict {
         let good = (try? JSONValue.parse(context.configJSON)) ?? .object(JSONObject())
         for bad in BadConfigs.derive(schema: library.configSchema?.json, good: good) {
+            // The gateway checks the manifest's config_schema before instance_new: a config the
+            // schema refuses never reaches the plugin, so only the rest is the plugin's to refuse.
+            // It is still fed to the plugin once: whatever it answers, it must not crash.
+            if library.configSchema?.violation(in: bad.config) != nil {
+                (try? library.instantiate(name: "validator", configJSON: Array(bad.config.jsonText.utf8)))?.shutdown()
+                continue
+            }
             do {
                 let instance = try library.instantiate(name: "validator", configJSON: Array(bad.config.jsonText.utf8))
                 instance.shutdown()

@@ -216,11 +216,20 @@ static const void *get_interface(sy_instance instance, const char *id) {
 #define FAULTY_MAJOR SY_ABI_MAJOR
 #endif
 
+/* FAULT_ANY_CONFIG declares no config_schema: the gateway checks a declared schema before
+ * instance_new, so only a plugin without one has to refuse a bad config itself (and this one
+ * does not). */
+#if defined(FAULT_ANY_CONFIG)
+#define FAULTY_SCHEMA ""
+#else
+#define FAULTY_SCHEMA ",\"config_schema\":{\"type\":\"object\",\"additionalProperties\":false," \
+    "\"properties\":{\"text\":{\"type\":\"string\"}}}"
+#endif
+
 static const sy_plugin_api plugin = {
     sizeof(sy_plugin_api), SY_ABI_MINOR, "dev.switchyard.test.faulty-provider", "1.0.0",
     "{\"kinds\":[\"provider\"],\"interfaces\":[\"switchyard.provider/1\"],\"operations\":[\"chat_completions\"],"
-    "\"toolchain\":\"c\",\"config_schema\":{\"type\":\"object\",\"additionalProperties\":false,"
-    "\"properties\":{\"text\":{\"type\":\"string\"}}}}",
+    "\"toolchain\":\"c\"" FAULTY_SCHEMA "}",
     0, 0, instance_new, instance_free, get_interface,
 };
 
