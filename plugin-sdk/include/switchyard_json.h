@@ -211,10 +211,11 @@ static inline int sy_json_value(sy_json_cursor *c, int depth) {
  * `name`: *value (when value is not NULL) is then that member's value, without the blanks
  * around it; the first one when the name repeats. */
 static inline int sy_json_member(sy_bytes object, const char *name, sy_bytes *value) {
+    if (object.len == 0) return 0; /* (and object.ptr may be NULL) */
     sy_json_cursor c = { object.ptr, object.ptr + object.len };
     size_t name_length = strlen(name);
     int found = 0;
-    if (object.len == 0 || !sy_json_take(&c, '{')) return 0;
+    if (!sy_json_take(&c, '{')) return 0;
     if (!sy_json_take(&c, '}')) {
         do {
             sy_json_space(&c);
@@ -266,33 +267,31 @@ static inline size_t sy_json_utf8_encode(uint32_t code_point, uint8_t *out) {
  * out[0..capacity) and returns 1. 0 when it is not a string, holds a NUL (\u0000) or does not
  * fit; out is then an empty string (when capacity > 0). */
 static inline int sy_json_string_copy(sy_bytes value, char *out, size_t capacity) {
-    sy_json_cursor c = { value.ptr, value.ptr + value.len };
     size_t length = 0;
     if (capacity == 0) return 0;
     out[0] = '\0';
-    if (value.len == 0 || !sy_json_string(&c) || c.at != c.end) return 0;
+    if (value.len == 0) return 0; /* (and value.ptr may be NULL) */
+    sy_json_cursor c = { value.ptr, value.ptr + value.len };
+    if (!sy_json_string(&c) || c.at != c.end) return 0;
     c.at = value.ptr + 1;
     c.end = value.ptr + value.len - 1; /* the closing quote */
     while (c.at < c.end) {
         uint8_t encoded[4];
-        size_t size;
+        size_t size = 1;
+        uint32_t code_point = *c.at;
         if (*c.at == '\\') {
-            uint32_t code_point;
             sy_json_escape(&c, &code_point); /* well-formed: checked above */
-            if (code_point == 0) break;
             size = sy_json_utf8_encode(code_point, encoded);
         } else {
-            size = 1;
-            encoded[0] = *c.at;
+            encoded[0] = *c.at; /* UTF-8 already, byte by byte */
             c.at++;
         }
-        if (length + size >= capacity) break;
+        if (code_point == 0 || length + size >= capacity) {
+            out[0] = '\0';
+            return 0;
+        }
         memcpy(out + length, encoded, size);
         length += size;
-    }
-    if (c.at < c.end) {
-        out[0] = '\0';
-        return 0;
     }
     out[length] = '\0';
     return 1;
