@@ -40,10 +40,12 @@ typedef struct sy_json_cursor {
 /* Each reader below takes one piece at c->at and moves past it: 1; or 0 when it is not there
  * or not well-formed (c->at is then somewhere inside it). */
 
+static inline int sy_json_is_space(uint8_t byte) {
+    return byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r';
+}
+
 static inline void sy_json_space(sy_json_cursor *c) {
-    while (c->at < c->end && (*c->at == ' ' || *c->at == '\t' || *c->at == '\n' || *c->at == '\r')) {
-        c->at++;
-    }
+    while (c->at < c->end && sy_json_is_space(*c->at)) c->at++;
 }
 
 /* 1 when the next byte is `byte` (after blanks), consumed. */
@@ -74,7 +76,7 @@ static inline int sy_json_hex4(const uint8_t *p, const uint8_t *end, uint32_t *o
     return 1;
 }
 
-/* How many bytes the UTF-8 sequence starting with `lead` has; 0 for a byte no sequence starts with. */
+/* How many bytes the UTF-8 sequence starting with `lead` has; 0 when no sequence starts so. */
 static inline int sy_json_utf8_length(uint8_t lead) {
     if (lead < 0x80) return 1;
     if (lead >= 0xC2 && lead <= 0xDF) return 2;

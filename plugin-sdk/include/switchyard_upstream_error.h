@@ -3,7 +3,8 @@
  *
  * Header-only (static inline), no ABI of its own: it only calls host->sink_write and fills the
  * host's sy_error. The Swift SDK (UpstreamErrorPolicy.swift) and the Rust SDK implement the same
- * rule; docs/decisions/0032-sdk-upstream-error-policy.md says why it is SDK code, not a host service.
+ * rule; docs/decisions/0032-sdk-upstream-error-policy.md says why it is SDK code, not a host
+ * service. The JSON reader that decides what may be passed on is switchyard_json.h.
  *
  *  - error type by status: 400 invalid_request_error, 401 authentication_error, 403
  *    permission_error, 404 not_found_error, 429 rate_limit_error, 503 overloaded_error, other 5xx
@@ -79,7 +80,7 @@ static inline sy_upstream_error_body *sy_upstream_error_body_new(uint32_t http_s
 static inline void sy_upstream_error_body_append(sy_upstream_error_body *body, sy_bytes chunk) {
     size_t room = SY_UPSTREAM_ERROR_BODY_BYTES - body->length;
     size_t take = chunk.len < room ? chunk.len : room;
-    if (take) memcpy(body->bytes + body->length, chunk.ptr, take);
+    if (take > 0) memcpy(body->bytes + body->length, chunk.ptr, take);
     body->length += take;
 }
 
@@ -119,7 +120,8 @@ static inline size_t sy_upstream_error_escape(char *out, const uint8_t *text, si
 
 /* The client's error for a body that may not go on as it is: {"error":{"message":"upstream
  * returned HTTP <status>: <the body's first 200 bytes>","type":<by status>,"param":null,
- * "code":null}}, written to out (room for SY_UPSTREAM_ERROR_SYNTHESIZED_BYTES). Returns its length. */
+ * "code":null}}, written to out (room for SY_UPSTREAM_ERROR_SYNTHESIZED_BYTES). Returns its
+ * length. */
 #define SY_UPSTREAM_ERROR_SYNTHESIZED_BYTES (SY_UPSTREAM_ERROR_EXCERPT_BYTES * 6 + 256)
 static inline size_t sy_upstream_error_synthesize(char *out, const sy_upstream_error_body *body) {
     size_t excerpt = body->length;
