@@ -84,9 +84,11 @@ static void note_model(observation *self) {
         const char *start = value + 1;
         const char *close = memchr(start, '"', (size_t)(end - start));
         if (close == NULL || memchr(start, '\\', (size_t)(close - start)) != NULL) return;
-        if ((size_t)(close - start) >= sizeof self->model) return;
-        memcpy(self->model, start, (size_t)(close - start));
-        self->model[close - start] = '\0';
+        /* The strict reader copies it only when it is a well-formed JSON string (UTF-8, no
+         * control characters): the report must be JSON the host accepts, whatever the client
+         * sent. */
+        sy_bytes quoted = { (const uint8_t *)value, (size_t)(close + 1 - value) };
+        if (!sy_json_string_copy(quoted, self->model, sizeof self->model)) self->model[0] = '\0';
         return;
     }
 }
