@@ -8,8 +8,9 @@
 #     (plugin-sdk/abi/released/1.0) is exactly the layout pinned for 1.0;
 #  3. the C example plugins (a provider, a guardrail, an enricher, a batch preparer) and the
 #     template build with the recommended flags and export sy_plugin_entry only;
-#  4. switchyard_upstream_error.h (the SDK's upstream error policy) compiles under the same
-#     matrix and passes its table test;
+#  4. the C SDK's header-only helpers (switchyard_upstream_error.h: the upstream error policy;
+#     switchyard_json.h: reading JSON members; switchyard_sse.h: a stream line by line) compile
+#     under the same matrix and pass their unit tests;
 #  5. the compatibility matrix outside the gateway (scripts/check-abi-matrix.sh): plugins of the
 #     current header under a 1.0 host, and short host tables refused.
 set -euo pipefail
@@ -45,17 +46,21 @@ for std in c++11 c++17 c++20; do
     check "clang++ -std=$std" "$cxx_clang" "${flags[@]}" -std=$std -c "$sdk/tests/compile/main.cc" -o "$out/main-clangxx-$std.o"
 done
 
-# The shared upstream error policy (include/switchyard_upstream_error.h) under the same matrix, run once.
-helper_test="$sdk/tests/upstream-error/upstream_error_test"
-for std in c99 c11 c17; do
-    check "upstream error helper: gcc -std=$std" gcc "${flags[@]}" -std=$std "$helper_test.c" -o "$out/upstream-error-gcc-$std"
-    check "upstream error helper: clang -std=$std" "$cc_clang" "${flags[@]}" -std=$std "$helper_test.c" -o "$out/upstream-error-clang-$std"
+# The C SDK's header-only helpers (include/switchyard_upstream_error.h, switchyard_json.h,
+# switchyard_sse.h), each with its unit test under the same matrix, run once.
+for helper in upstream-error:upstream_error_test json:json_test sse:sse_test; do
+    name=${helper%%:*}
+    test_source="$sdk/tests/$name/${helper#*:}"
+    for std in c99 c11 c17; do
+        check "$name helper: gcc -std=$std" gcc "${flags[@]}" -std=$std "$test_source.c" -o "$out/$name-gcc-$std"
+        check "$name helper: clang -std=$std" "$cc_clang" "${flags[@]}" -std=$std "$test_source.c" -o "$out/$name-clang-$std"
+    done
+    for std in c++11 c++17 c++20; do
+        check "$name helper: g++ -std=$std" g++ "${flags[@]}" -std=$std "$test_source.cc" -o "$out/$name-gxx-$std"
+        check "$name helper: clang++ -std=$std" "$cxx_clang" "${flags[@]}" -std=$std "$test_source.cc" -o "$out/$name-clangxx-$std"
+    done
+    check "$name helper: its unit test" "$out/$name-gcc-c11"
 done
-for std in c++11 c++17 c++20; do
-    check "upstream error helper: g++ -std=$std" g++ "${flags[@]}" -std=$std "$helper_test.cc" -o "$out/upstream-error-gxx-$std"
-    check "upstream error helper: clang++ -std=$std" "$cxx_clang" "${flags[@]}" -std=$std "$helper_test.cc" -o "$out/upstream-error-clangxx-$std"
-done
-check "upstream error helper: table, bound, pass-on and quoting" "$out/upstream-error-gcc-c11"
 
 # The minor of the current header (SY_ABI_MINOR).
 minor=$(sed -n 's/^#define SY_ABI_MINOR \([0-9]*\)u.*/\1/p' "$sdk/include/switchyard_plugin.h")

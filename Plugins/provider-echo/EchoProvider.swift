@@ -26,12 +26,10 @@ final class EchoProvider: LocalProvider {
             choices: conversation.choices,
             usage: EchoUsage(prompt: conversation.promptWords, completion: wordCount(reply))
         )
-        if call.stream {
-            response.stream(reply, includeUsage: conversation.includeUsage, out: out)
-        } else {
-            out.json(response.completion(reply))
-        }
-        out.meta(response.usageMeta())
+        // A write the host did not take (the client left: SY_E_CANCELLED; refused bytes) ends
+        // the call: stop and say so, as the header asks, instead of returning SY_OK.
+        let written = call.stream ? response.stream(reply, includeUsage: conversation.includeUsage, out: out) : out.json(response.completion(reply))
+        guard written, out.meta(response.usageMeta()) else { throw PluginError(SY_E_CANCELLED, "the host took no more output (the client left)") }
     }
 }
 

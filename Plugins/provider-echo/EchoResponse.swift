@@ -27,21 +27,23 @@ struct EchoResponse {
 
     /// Role chunk, one chunk per word (later words carry their leading space), a finish chunk,
     /// and a usage chunk when the client asked for one.
-    func stream(_ reply: String, includeUsage: Bool, out: Sink) {
-        guard out.json(chunk(index: nil, role: true, content: "", finish: false)) else { return }
+    /// Writes the reply as chunks; false when the host stopped taking them (stop there).
+    func stream(_ reply: String, includeUsage: Bool, out: Sink) -> Bool {
+        guard out.json(chunk(index: nil, role: true, content: "", finish: false)) else { return false }
         let words = reply.split(separator: " ", omittingEmptySubsequences: false)
         for (position, word) in words.enumerated() where !(word.isEmpty && words.count == 1) {
             let piece = position == 0 ? String(word) : " " + word
-            guard out.json(chunk(index: nil, role: false, content: piece, finish: false)) else { return }
+            guard out.json(chunk(index: nil, role: false, content: piece, finish: false)) else { return false }
         }
-        guard out.json(chunk(index: nil, role: false, content: nil, finish: true)) else { return }
+        guard out.json(chunk(index: nil, role: false, content: nil, finish: true)) else { return false }
         if includeUsage {
             var json = header(object: "chat.completion.chunk")
             json.raw(#","choices":[],"#)
             appendUsage(&json)
             json.raw("}")
-            out.json(json.bytes)
+            return out.json(json.bytes)
         }
+        return true
     }
 
     func usageMeta() -> [UInt8] {

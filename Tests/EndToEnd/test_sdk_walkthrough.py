@@ -1,12 +1,17 @@
 """plugin-sdk/README.md is the test: its code blocks, as written, are the files of a working
 provider (```c file=my_provider.c, ```make file=Makefile ...). They are extracted into a temp
 dir, built with the README's own Makefile, loaded by the real gateway from the README's own
-config (only the library path and the mock's port swapped in), and driven whole and streamed with
-the official openai SDK against switchyard-mock, errors included."""
+config (only the library path and the mock's port swapped in, an echo provider added behind it),
+and driven whole and streamed with the official openai SDK against switchyard-mock, errors
+included. The provider's C keeps the walkthrough's promise: at most 150 lines (blank lines
+aside), none wider than 100 columns."""
 
+import http.server
 import os
 import re
 import subprocess
+import threading
+import time
 
 import openai
 import pytest
@@ -22,13 +27,18 @@ def readme_files():
     """{file name: its text}, the README's blocks of one file joined in order."""
     files = {}
     for _, name, text in FENCE.findall(open(README).read()):
-        files[name] = files.get(name, "") + text
+        files[name] = files[name] + "\n" + text if name in files else text
     return files
 
 
-def test_the_readme_fits_in_150_lines():
-    lines = open(README).read().count("\n")
-    assert lines <= 150, f"plugin-sdk/README.md has {lines} lines; the walkthrough promises at most 150"
+def test_the_providers_c_fits_in_150_lines_of_at_most_100_columns():
+    # The promise is about the provider's C (every ```c file=my_provider.c block, joined), not
+    # the prose around it; blank lines between functions are not counted.
+    lines = readme_files()["my_provider.c"].splitlines()
+    code = [line for line in lines if line.strip()]
+    assert len(code) <= 150, f"the walkthrough's provider has {len(code)} lines of C; it promises at most 150"
+    wide = [line for line in lines if len(line) > 100]
+    assert not wide, f"C lines wider than 100 columns: {wide}"
 
 
 def test_the_steps_announced_are_the_steps_that_follow_and_the_canonical_format_is_linked():
@@ -60,16 +70,23 @@ def test_the_library_exports_only_its_entry(built):
 
 
 def test_the_makefile_turns_a_missing_declaration_into_an_error(tmp_path):
-    # What a newcomer met: without _GNU_SOURCE memmem is undeclared, and without -Werror the call
-    # compiled to an int that truncated the pointer. With the README's flags it must not compile.
+    # What a newcomer met: -std=c11 hides glibc's memmem unless _GNU_SOURCE is defined, and
+    # without -Werror the undeclared call compiled to an int that truncated the pointer. The
+    # README's Makefile builds a provider that calls memmem; without -D_GNU_SOURCE it must not.
     files = readme_files()
-    for name, text in files.items():
-        (tmp_path / name).write_text(text)
-    (tmp_path / "Makefile").write_text(files["Makefile"].replace("-D_GNU_SOURCE", "-U_GNU_SOURCE"))
-    result = subprocess.run(["make", "-s", "-C", str(tmp_path), f"SDK={os.path.join(ROOT, 'plugin-sdk')}"],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode != 0
-    assert "memmem" in result.stderr
+    probe = "\nvoid *find_probe(const void *text, size_t length) { return memmem(text, length, \"x\", 1); }\n"
+    sdk = f"SDK={os.path.join(ROOT, 'plugin-sdk')}"
+    for flags, directory in [("-D_GNU_SOURCE", tmp_path / "with"), ("-U_GNU_SOURCE", tmp_path / "without")]:
+        directory.mkdir()
+        for name, text in files.items():
+            (directory / name).write_text(text)
+        (directory / "my_provider.c").write_text(files["my_provider.c"] + probe)
+        (directory / "Makefile").write_text(files["Makefile"].replace("-D_GNU_SOURCE", flags))
+    built = subprocess.run(["make", "-s", "-C", str(tmp_path / "with"), sdk], capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    refused = subprocess.run(["make", "-s", "-C", str(tmp_path / "without"), sdk], capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0
+    assert "memmem" in refused.stderr
 
 
 @pytest.fixture(scope="module")
@@ -80,15 +97,48 @@ def upstream():
     stop_process(process)
 
 
+class StreamWithoutDone(http.server.BaseHTTPRequestHandler):
+    """An upstream whose stream ends cleanly (its whole Content-Length sent) after one chunk,
+    without `data: [DONE]`: the transport sees nothing wrong, only the provider can tell."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = b'data: {"id":"u","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"half"}}]}\n\n'
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
 @pytest.fixture(scope="module")
-def gateway(built, upstream, tmp_path_factory):
-    """The README's switchyard.yaml, with the built library and this mock. One entry is added:
-    an echo provider behind `mine` for mock-model, so a retryable upstream error fails over."""
+def upstream_without_done():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StreamWithoutDone)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def gateway(built, upstream, upstream_without_done, tmp_path_factory):
+    """The README's switchyard.yaml, with the built library and this mock. Entries are added: an
+    echo provider behind `mine` for mock-model, so a retryable upstream error fails over; and a
+    second instance of the README's plugin for `eof-model`, whose upstream never sends [DONE]."""
     config = readme_files()["switchyard.yaml"]
     assert "/abs/path/libmy_provider.so" in config and "127.0.0.1:8081" in config
     config = config.replace("/abs/path/libmy_provider.so", str(built)).replace("127.0.0.1:8081", f"127.0.0.1:{upstream}")
-    config = config.replace("plugins: [", f"plugins: [{{ name: echo, path: {os.path.abspath(BIN_DIR)}/libProviderEcho.so }}, ")
-    config = config.rstrip().removesuffix("]") + ", { name: backup, plugin: echo, models: [mock-model] }]\n"
+    assert config.startswith("plugins:\n") and config.rstrip().splitlines()[-2] == "providers:"
+    config = config.replace("plugins:\n", f"plugins:\n  - {{ name: echo, path: {os.path.abspath(BIN_DIR)}/libProviderEcho.so }}\n"
+                            f"  - {{ name: eof, path: {built}, config: {{ base_url: 'http://127.0.0.1:{upstream_without_done}' }} }}\n")
+    config += "  - { name: backup, plugin: echo, models: [mock-model] }\n"
+    config += "  - { name: eof, plugin: eof, models: [eof-model] }\n"
     directory = tmp_path_factory.mktemp("walkthrough-gateway")
     (directory / "switchyard.yaml").write_text("server: { port: 0 }\n" + config)
     log = directory / "gateway.log"
@@ -176,6 +226,21 @@ def test_a_stream_cut_before_done_ends_with_an_error(client, upstream):
                 pass
     finally:
         faults(upstream, None)
+
+
+def test_a_stream_that_ends_without_done_ends_with_an_error(client, gateway):
+    # The connection closed cleanly, so only the provider's own [DONE] check can tell the
+    # stream was cut: the chunk before it arrives, then the error, never a clean end.
+    received = []
+    with pytest.raises(openai.APIError):
+        for chunk in client.chat.completions.create(
+                model="eof-model", messages=[{"role": "user", "content": "hi"}], stream=True):
+            received.append(chunk.choices[0].delta.content)
+    assert received == ["half"]
+    deadline = time.monotonic() + 5  # the access log line follows the response
+    while 'error="cut before [DONE]"' not in gateway[1].read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert 'provider=eof' in gateway[1].read_text() and 'error="cut before [DONE]"' in gateway[1].read_text()
 
 
 def test_the_plugin_logs_through_the_host(gateway, upstream):

@@ -13,12 +13,24 @@
 
 static const sy_host_api *host; /* set once in sy_plugin_entry; valid for the process */
 
-/* Immutable after instance_new. `hinst` names this instance in every host call. */
-typedef struct instance { sy_hinst hinst; char url[512]; } instance;
-/* One per call. Keeps the instance's hinst: data() and end() get the state, not the instance. */
-typedef struct response { sy_hinst hinst; sy_upstream_error_body *error; size_t length; char *body; } response;
+/* Immutable after instance_new: every event loop uses it at once. */
+typedef struct instance {
+    sy_hinst hinst; /* names this instance in every host call */
+    char url[512];
+} instance;
 
-static sy_bytes bytes(const char *s) { sy_bytes b = { (const uint8_t *)s, strlen(s) }; return b; }
+/* One per call: data() and end() get the state, not the instance, so it keeps the hinst. */
+typedef struct response {
+    sy_hinst hinst;
+    sy_upstream_error_body *error; /* a non-2xx answer's first 64 KiB, else NULL */
+    size_t length;
+    char *body;                    /* the answer so far */
+} response;
+
+static sy_bytes bytes(const char *text) {
+    sy_bytes result = { (const uint8_t *)text, strlen(text) };
+    return result;
+}
 
 static sy_status fail(sy_error *error, sy_status code, uint32_t http_status, const char *message) {
     error->code = code;
@@ -38,37 +50,53 @@ static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out,
     return SY_OK;
 }
 
-static void instance_free(sy_instance self) { free(self); }
+static void instance_free(sy_instance self) {
+    free(self);
+}
 
 /* [any-thread] Describe the upstream request. `canonical_json` is borrowed: the builder copies.
- * `out` is a handle, valid on this thread until prepare returns: use it only through host->http_out_*.
- * REPLACE: translate the canonical (OpenAI-style) JSON into your provider's format. */
-static sy_status prepare(sy_instance raw, sy_call call, const sy_call_info *info, sy_bytes canonical_json,
-                         sy_http_out out, sy_error *error) {
-    (void)call; (void)error;
+ * `out` is a handle, valid on this thread until prepare returns: use it only through
+ * host->http_out_*. REPLACE: translate the canonical (OpenAI-style) JSON into your provider's
+ * format. */
+static sy_status prepare(sy_instance raw, sy_call call, const sy_call_info *info,
+                         sy_bytes canonical_json, sy_http_out out, sy_error *error) {
     const instance *self = raw;
+    sy_hinst h = self->hinst;
+    (void)call;
     if (info->stream) return fail(error, SY_E_UNSUPPORTED, 400, "this template does not stream");
     /* The builder checks what it gets (absolute http(s) URL, no line breaks in headers): a
      * refusal is a bug in this plugin, so say so rather than send half a request. */
-    sy_hinst h = self->hinst;
-    if (host->http_out_set_method(h, out, bytes("POST")) != SY_OK || host->http_out_set_url(h, out, bytes(self->url)) != SY_OK ||
-        host->http_out_add_header(h, out, bytes("Content-Type"), bytes("application/json")) != SY_OK ||
-        host->http_out_append_body(h, out, canonical_json) != SY_OK)
-        return fail(error, SY_E_INTERNAL, 0, "the host refused the upstream request this plugin built");
+    sy_status status = host->http_out_set_method(h, out, bytes("POST"));
+    if (status == SY_OK) status = host->http_out_set_url(h, out, bytes(self->url));
+    if (status == SY_OK) {
+        sy_bytes json = bytes("application/json");
+        status = host->http_out_add_header(h, out, bytes("Content-Type"), json);
+    }
+    if (status == SY_OK) status = host->http_out_append_body(h, out, canonical_json);
+    if (status != SY_OK) {
+        return fail(error, SY_E_INTERNAL, 0, "the host refused the upstream request (see its log)");
+    }
     return SY_OK;
 }
 
 /* [any-thread] The upstream's status and headers arrived: make the per-call state. */
 static sy_status begin(sy_instance raw, sy_call call, const sy_call_info *info, uint32_t status,
-                       const sy_header *headers, size_t count, sy_state *out_state, sy_error *error) {
-    (void)call; (void)info; (void)headers; (void)count;
+                       const sy_header *headers, size_t count, sy_state *out_state,
+                       sy_error *error) {
+    (void)call;
+    (void)info;
+    (void)headers;
+    (void)count;
     response *state = calloc(1, sizeof *state);
-    /* A non-2xx answer: keep its first 64 KiB for end() (sy_upstream_error_body, 64 KiB: only then). */
-    if (state && (status < 200 || status > 299) && !(state->error = sy_upstream_error_body_new(status))) {
-        free(state);
-        state = NULL;
+    if (state == NULL) return fail(error, SY_E_NOMEM, 0, "out of memory");
+    if (status < 200 || status > 299) {
+        /* Keep the first 64 KiB of the error for end() (64 KiB: so only for an error). */
+        state->error = sy_upstream_error_body_new(status);
+        if (state->error == NULL) {
+            free(state);
+            return fail(error, SY_E_NOMEM, 0, "out of memory");
+        }
     }
-    if (!state) return fail(error, SY_E_NOMEM, 0, "out of memory");
     state->hinst = ((const instance *)raw)->hinst;
     *out_state = state;
     return SY_OK;
@@ -101,7 +129,9 @@ static sy_status data(sy_state raw, sy_bytes chunk, sy_sink out, sy_error *error
  * {"error":{...}} object; a write it refuses returns SY_E_INVALID and fails the call (a 502). */
 static sy_status end(sy_state raw, sy_sink out, sy_error *error) {
     response *state = raw;
-    if (state->error) return sy_upstream_error_finish(host, state->hinst, out, state->error, error);
+    if (state->error != NULL) {
+        return sy_upstream_error_finish(host, state->hinst, out, state->error, error);
+    }
     sy_bytes body = { (const uint8_t *)state->body, state->length };
     return host->sink_write(state->hinst, out, SY_OUT_JSON, body);
 }
@@ -114,8 +144,13 @@ static void state_free(sy_state raw) {
     free(state);
 }
 
-static const sy_transformer_v1 transformer = { sizeof(sy_transformer_v1), begin, data, end, state_free };
-static const sy_provider_v1 provider = { sizeof(sy_provider_v1), prepare, &transformer, NULL, NULL, NULL };
+static const sy_transformer_v1 transformer = {
+    sizeof(sy_transformer_v1), begin, data, end, state_free,
+};
+static const sy_provider_v1 provider = {
+    sizeof(sy_provider_v1), prepare, &transformer, NULL /* generate */, NULL /* passthrough */,
+    NULL /* batch */,
+};
 
 static const void *get_interface(sy_instance self, const char *id) {
     (void)self;

@@ -1,4 +1,5 @@
 import CSwitchyardPlugin
+import Synchronization
 
 /// An object that receives what a plugin writes to a `sy_sink` (SY_OUT_* kind; the bytes are
 /// borrowed for the duration of the call, so copy what you keep). Return SY_OK, or
@@ -53,6 +54,7 @@ extension PluginHandles {
     @inline(never)
     static func refuse(_ hinst: sy_hinst?, _ function: StaticString, _ handle: UInt64) -> sy_status {
         let host = HostInstance.from(hinst)
+        refusals.record("\(function): \(whyRefused(handle))")
         if let suppressed = (host?.refusedHandleNotice ?? unattributedNotice).admit() {
             var message = "\(function) refused (SY_E_HANDLE): \(whyRefused(handle))"
             if suppressed > 0 { message += " (\(suppressed) more refused since the last report)" }
@@ -62,4 +64,31 @@ extension PluginHandles {
     }
 
     private static let unattributedNotice = RateLimitedNotice()
+
+    /// Every handle refused in this process (the slow path only): `plugins validate` reads it to
+    /// fail a plugin that used a sink, builder or verdict after its hook returned.
+    static let refusals = HandleRefusals()
+}
+
+/// A count of refused handles and the first reason since the last `take()`. Thread-safe. After
+/// the first refusal a refusal costs one atomic add (the reason is built only for the first).
+final class HandleRefusals: Sendable {
+    private let count = Atomic<Int>(0)
+    private let first = Mutex<String?>(nil)
+
+    func record(_ reason: @autoclosure () -> String) {
+        guard count.wrappingAdd(1, ordering: .relaxed).oldValue == 0 else { return }
+        let text = reason()
+        first.withLock { if $0 == nil { $0 = text } }
+    }
+
+    /// The refusals since the last take (count, first reason), and starts counting again.
+    func take() -> (count: Int, first: String?) {
+        let taken = count.exchange(0, ordering: .relaxed)
+        let reason = first.withLock { reason in
+            defer { reason = nil }
+            return reason
+        }
+        return (taken, reason)
+    }
 }

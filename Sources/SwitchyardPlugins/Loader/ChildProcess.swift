@@ -42,6 +42,9 @@ public struct ChildProcess: Sendable {
     public var reports = false
     public var timeoutSeconds: Double = 30
     public var deadlineRestartsOnReport = false
+    /// Called with each piece of report bytes as it arrives (on the thread running `run`, before
+    /// it returns), for a caller that shows progress while the child runs.
+    public var onReport: (@Sendable ([UInt8]) -> Void)?
 
     public init(executable: String, arguments: [String]) {
         self.executable = executable
@@ -149,6 +152,7 @@ public struct ChildProcess: Sendable {
                     // inherited report descriptor cannot keep the check waiting forever.
                     guard outcome.reports.count < Self.maxReportBytes else { continue }
                     outcome.reports += chunk[..<count]
+                    onReport?(Array(chunk[..<count]))
                     if deadlineRestartsOnReport { deadline = Int64(monotonicNanoseconds()) + timeout }
                 } else {
                     outcome.output += chunk[..<count]

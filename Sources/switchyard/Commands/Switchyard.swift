@@ -16,6 +16,9 @@ enum Switchyard {
                                                check a config: YAML, rules, plugins load (in a child process)
                                                and accept their config
           switchyard plugins inspect PATH.so   print a plugin's manifest, ABI and interfaces (loaded in a child process)
+          switchyard plugins validate PATH.so [--config JSON] [--seed N] [--timeout SECONDS] [--fixture FILE]...
+                                               exercise a plugin through every hook it has (in child processes) and
+                                               report each check; exit 1 on any failure (docs/plugin-validator.md)
           switchyard print-default-config      print the embedded default config
           switchyard version
 
@@ -35,6 +38,7 @@ enum Switchyard {
         case "validate": return ValidateCommand.run(rest)
         case "plugins": return PluginsCommand.run(rest)
         case PluginsCommand.childInspectCommand: return PluginsCommand.inspectHere(rest)
+        case PluginsCommand.childValidateCommand: return PluginsCommand.validateHere(rest)
         case PluginLoadCheck.childCommand: return ValidateCommand.loadPluginsHere(rest)
         case "print-default-config":
             print(EmbeddedConfig.text, terminator: "")

@@ -26,6 +26,7 @@ typedef struct plugin {
     char reply[1024]; /* for "metadata": what prepare saw */
     int sending;
     sy_status send_status;
+    uint32_t upstream_status; /* of the answer being transformed */
     sy_http_handler handler;
     uint64_t request;
     uint32_t status, done;
@@ -64,8 +65,19 @@ static void on_done(void *ctx, uint64_t request, sy_status result) {
     self->result = result;
 }
 
+/* The config is a JSON object, or empty (the host checks it against the schema; plugins `plugins
+ * validate` exercises must refuse anything else themselves, with SY_E_CONFIG and a message). */
+static int config_is_object(sy_bytes config, sy_error *error) {
+    size_t at = 0;
+    while (at < config.len && (config.ptr[at] == ' ' || config.ptr[at] == '\t' || config.ptr[at] == '\n' || config.ptr[at] == '\r')) at++;
+    if (config.len == 0 || (at < config.len && config.ptr[at] == '{')) return 1;
+    error->code = SY_E_CONFIG;
+    snprintf(error->message, SY_ERROR_MESSAGE_CAPACITY, "config must be a JSON object");
+    return 0;
+}
+
 static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out, sy_error *error) {
-    (void)error;
+    if (!config_is_object(config, error)) return SY_E_CONFIG;
     plugin *self = calloc(1, sizeof *self);
     if (!self) return SY_E_NOMEM;
     self->hinst = hinst;
@@ -149,8 +161,9 @@ static sy_status prepare(sy_instance raw, sy_call call, const sy_call_info *info
 
 static sy_status begin(sy_instance raw, sy_call call, const sy_call_info *info, uint32_t status, const sy_header *headers,
                        size_t count, sy_state *state, sy_error *error) {
-    (void)call; (void)info; (void)status; (void)headers; (void)count; (void)error;
+    (void)call; (void)info; (void)headers; (void)count; (void)error;
     *state = raw;
+    ((plugin *)raw)->upstream_status = status; /* end reports an upstream error as every provider does */
     return SY_OK;
 }
 
@@ -161,7 +174,15 @@ static sy_status data(sy_state state, sy_bytes chunk, sy_sink out, sy_error *err
 
 static sy_status end(sy_state state, sy_sink out, sy_error *error) {
     plugin *self = state;
-    (void)error;
+    if (self->upstream_status >= 400) {
+        char body[128];
+        int length = snprintf(body, sizeof body, "{\"error\":{\"message\":\"the upstream answered %u\",\"type\":\"upstream_error\"}}", self->upstream_status);
+        host->sink_write(self->hinst, out, SY_OUT_ERROR_JSON, (sy_bytes){ (const uint8_t *)body, (size_t)length });
+        error->code = SY_E_UPSTREAM;
+        error->http_status = self->upstream_status;
+        snprintf(error->message, SY_ERROR_MESSAGE_CAPACITY, "the upstream answered %u", self->upstream_status);
+        return SY_E_UPSTREAM;
+    }
     if (self->sending)
         snprintf(self->reply, sizeof self->reply,
                  "{\"send\":%d,\"status\":%u,\"provider\":\"%s\",\"choices\":%d,\"done\":%u,\"result\":%d}",
@@ -185,7 +206,7 @@ static const sy_plugin_api api = {
     sizeof(sy_plugin_api), SY_ABI_MINOR, "dev.switchyard.test.call-services", "1.0.0",
     "{\"kinds\":[\"provider\"],\"interfaces\":[\"switchyard.provider/1\"],\"operations\":[\"chat_completions\"],"
     "\"config_schema\":{\"type\":\"object\"}}",
-    0, 0, instance_new, instance_free, get_interface,
+    SY_F_SERIALIZE_INSTANCE /* one request at a time: its state is the instance's */, 0, instance_new, instance_free, get_interface,
 };
 
 SY_EXPORT sy_status sy_plugin_entry(sy_negotiate *negotiate) {

@@ -72,8 +72,19 @@ static void string(sy_bytes config, const char *key, char *out, size_t capacity)
     out[end - at] = 0;
 }
 
+/* The config is a JSON object, or empty (the host checks it against the schema; plugins `plugins
+ * validate` exercises must refuse anything else themselves, with SY_E_CONFIG and a message). */
+static int config_is_object(sy_bytes config, sy_error *error) {
+    size_t at = 0;
+    while (at < config.len && (config.ptr[at] == ' ' || config.ptr[at] == '\t' || config.ptr[at] == '\n' || config.ptr[at] == '\r')) at++;
+    if (config.len == 0 || (at < config.len && config.ptr[at] == '{')) return 1;
+    error->code = SY_E_CONFIG;
+    snprintf(error->message, SY_ERROR_MESSAGE_CAPACITY, "config must be a JSON object");
+    return 0;
+}
+
 static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out, sy_error *error) {
-    (void)error;
+    if (!config_is_object(config, error)) return SY_E_CONFIG;
     slow *self = calloc(1, sizeof *self);
     self->hinst = hinst;
     self->sleep_ms = number(config, "sleep_ms", 0);

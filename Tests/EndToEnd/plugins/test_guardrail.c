@@ -219,8 +219,19 @@ static void call_end(sy_instance instance, sy_call call) {
 }
 
 
+/* The config is a JSON object, or empty (the host checks it against the schema; plugins `plugins
+ * validate` exercises must refuse anything else themselves, with SY_E_CONFIG and a message). */
+static int config_is_object(sy_bytes config, sy_error *error) {
+    size_t at = 0;
+    while (at < config.len && (config.ptr[at] == ' ' || config.ptr[at] == '\t' || config.ptr[at] == '\n' || config.ptr[at] == '\r')) at++;
+    if (config.len == 0 || (at < config.len && config.ptr[at] == '{')) return 1;
+    error->code = SY_E_CONFIG;
+    snprintf(error->message, SY_ERROR_MESSAGE_CAPACITY, "config must be a JSON object");
+    return 0;
+}
+
 static sy_status instance_new(sy_hinst h, sy_bytes config, sy_instance *out, sy_error *error) {
-    (void)error;
+    if (!config_is_object(config, error)) return SY_E_CONFIG;
     char text[1024] = { 0 };
     memcpy(text, config.ptr, config.len < sizeof text - 1 ? config.len : sizeof text - 1);
     guard *self = calloc(1, sizeof *self);

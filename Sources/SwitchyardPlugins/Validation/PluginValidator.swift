@@ -1,0 +1,151 @@
+import SwitchyardPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `switchyard plugins validate`: runs every check of `ValidationCatalog` against one plugin,
+/// clap-validator style, in child processes (this executable re-run with `childCommand`), so a
+/// plugin that crashes or hangs is a reported failure, not the end of the report.
+///
+/// The parent starts a child at check 0; the child runs the checks in order and reports each
+/// start and end on `ChildProcess.reportFD`. When the child dies (a signal) or stops reporting
+/// for `timeoutSeconds` (it is then killed), the check it was running fails with the signal's
+/// name or the timeout, and a new child continues with the next check.
+///
+/// Threading: `validate` blocks the calling thread until the last child has ended.
+public enum PluginValidator {
+    public static let childCommand = "__validate-plugin"
+
+    /// Runs the checks of `options` (parent side) and returns every check's result, in order.
+    /// `onResult` hears each result as soon as it is known (on the calling thread), for a report
+    /// printed while the checks run.
+    public static func validate(executable: String, options: ValidationOptions,
+                                onResult: @escaping @Sendable (ValidationResult) -> Void = { _ in }) -> [ValidationResult] {
+        let names = ValidationCatalog.checks.map(\.name)
+        var results: [ValidationResult] = []
+        var from = 0
+        while from < names.count {
+            let live = LiveProgress(onResult)
+            var child = ChildProcess(executable: executable, arguments: [childCommand] + options.arguments(from: from))
+            child.reports = true
+            child.deadlineRestartsOnReport = true
+            child.timeoutSeconds = options.timeoutSeconds
+            child.onReport = { live.received($0) }
+            let outcome = child.run()
+            let progress = ValidationProgress.parse(outcome.reports)
+            live.caughtUp(with: progress.finished)
+            results += progress.finished
+            let ending = describe(outcome, timeoutSeconds: options.timeoutSeconds)
+            if let running = progress.running, let index = names.firstIndex(of: running) {
+                let crashed = ValidationResult(name: running, verdict: .failed(ending ?? "the validating process ended during this check"), warnings: progress.runningWarnings)
+                results.append(crashed)
+                onResult(crashed)
+                from = index + 1
+                continue
+            }
+            if let ending {  // ended outside any check: before the first, or after the last
+                let failed = ValidationResult(name: "validator", verdict: .failed(ending + " (outside any check)"))
+                results.append(failed)
+                onResult(failed)
+            }
+            break
+        }
+        return results
+    }
+
+    /// One child's report bytes as they come: each check finished is passed on once.
+    /// Touched only by the thread running the child (`ChildProcess.run` calls back on it).
+    private final class LiveProgress: @unchecked Sendable {
+        private let onResult: @Sendable (ValidationResult) -> Void
+        private var bytes: [UInt8] = []
+        private var told = 0
+
+        init(_ onResult: @escaping @Sendable (ValidationResult) -> Void) { self.onResult = onResult }
+
+        func received(_ chunk: [UInt8]) {
+            bytes += chunk
+            caughtUp(with: ValidationProgress.parse(bytes).finished)
+        }
+
+        /// Passes on the results in `finished` not passed on yet.
+        func caughtUp(with finished: [ValidationResult]) {
+            while told < finished.count {
+                onResult(finished[told])
+                told += 1
+            }
+        }
+    }
+
+    /// How a child ended, as a failure message; nil for a clean exit.
+    static func describe(_ outcome: ChildProcess.Outcome, timeoutSeconds: Double) -> String? {
+        switch outcome.ending {
+        case .notStarted(let why): return why
+        case .killed where outcome.timedOut:
+            return "did not finish within \(timeoutSeconds) s (a hang; the validating process was killed)"
+        case .killed(let signal):
+            let text = strsignal(signal).map { String(cString: $0) } ?? "signal \(signal)"
+            return "the plugin crashed the validating process: \(signalName(signal)) (\(text))"
+        case .exited(0): return nil
+        case .exited(let status): return "the validating process exited with status \(status) (the plugin called exit?)"
+        }
+    }
+
+    public static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGSEGV: "SIGSEGV"
+        case SIGABRT: "SIGABRT"
+        case SIGBUS: "SIGBUS"
+        case SIGFPE: "SIGFPE"
+        case SIGILL: "SIGILL"
+        case SIGTRAP: "SIGTRAP"
+        case SIGKILL: "SIGKILL"
+        case SIGTERM: "SIGTERM"
+        case SIGPIPE: "SIGPIPE"
+        default: "signal \(signal)"
+        }
+    }
+
+    /// The child: runs the checks from `options.from` on, reporting each on the report
+    /// descriptor (stdout when it is not open: run by hand). Returns the exit status.
+    public static func runChild(options: ValidationOptions) -> Int32 {
+        let fixtures: [UpstreamFixture]
+        do { fixtures = try options.fixtures() } catch {
+            report("fail\tvalidator\t\(error)\n")
+            return 2
+        }
+        // Plugin log lines below warnings would drown the output the parent keeps.
+        HostServices.minimumLogLevel = 3
+        let context = ValidationContext(path: options.path, configJSON: Array(options.config.utf8), seed: options.seed,
+                                        fixtures: fixtures, hookTimeoutSeconds: min(options.timeoutSeconds / 2, 5))
+        let checks = ValidationCatalog.checks
+        for check in checks.dropFirst(options.from) {
+            report(ValidationProgress.start(check.name))
+            context.warnings = []
+            _ = PluginHandles.refusals.take()
+            var verdict = check.body(context)
+            let refused = PluginHandles.refusals.take()
+            if refused.count > 0, verdict == .passed {
+                verdict = .failed("a handle used after its hook returned: \(refused.first ?? "") (\(refused.count) refused)")
+            }
+            for warning in context.warnings { report(ValidationProgress.warning(check.name, warning)) }
+            report(ValidationProgress.end(ValidationResult(name: check.name, verdict: verdict)))
+        }
+        return 0
+    }
+
+    private static let reportsToDescriptor = fcntl(ChildProcess.reportFD, F_GETFD) >= 0
+
+    private static func report(_ line: String) {
+        var line = line
+        let fd = reportsToDescriptor ? ChildProcess.reportFD : 1
+        line.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+}

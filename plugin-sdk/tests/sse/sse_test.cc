@@ -1,0 +1,2 @@
+/* sse_test.c compiled as C++ (scripts/check-abi.sh: C++11/17/20, g++ and clang++). */
+#include "sse_test.c"
