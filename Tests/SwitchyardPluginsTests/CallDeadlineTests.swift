@@ -6,8 +6,8 @@ import Glibc
 @testable import SwitchyardPlugins
 import Testing
 
-/// `call_deadline_ns` (ABI 1.1) as the host table answers it, and the host's tables as an older
-/// minor offers them. The gateway's side (which deadline each hook gets) goes through the real
+/// `call_deadline_ns` (ABI 1.1) as the host table answers it, and the host table as the validator
+/// offers it at 1.0. The gateway's side (which deadline each hook gets) goes through the real
 /// gateway in Tests/EndToEnd/test_abi_matrix.py.
 @Suite struct CallDeadlineTests {
     let deadline = HostServices.table.pointee.call_deadline_ns!
@@ -45,14 +45,13 @@ import Testing
         #expect(deadline(handle) == 0)
     }
 
-    @Test func olderMinorsTablesEndWhereTheirLayoutDid() throws {
-        #expect(HostServices.tableSizeByMinor == [200, 208])  // plugin-sdk/abi/layout-1.0.txt, layout-1.1.txt
-        let old = try #require(HostServices.table(minor: 0))
-        #expect(old.pointee.struct_size == 200 && old.pointee.abi_minor == 0)
+    /// The validator offers each minor's host table (NegotiationChecks): 1.0's ends before
+    /// call_deadline_ns, as plugin-sdk/abi/layout-1.0.txt pins it.
+    @Test func theValidatorsOlderHostTableEndsBeforeCallDeadline() {
+        #expect(NegotiationChecks.hostTableSize(minor: 0) == 200)
+        #expect(NegotiationChecks.hostTableSize(minor: 1) == 208)
+        let old = NegotiationChecks.hostTable(minor: 0, size: 200)
         #expect(old.pointee.call_route != nil && old.pointee.call_deadline_ns == nil)
-        let current = try #require(HostServices.table(minor: SY_ABI_MINOR))
-        #expect(current.pointee.struct_size == UInt32(MemoryLayout<sy_host_api>.size) && current.pointee.call_deadline_ns != nil)
-        #expect(HostServices.table(minor: SY_ABI_MINOR + 1) == nil)
     }
 }
 

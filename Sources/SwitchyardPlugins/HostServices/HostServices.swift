@@ -93,32 +93,6 @@ public enum HostServices {
         return UnsafePointer(table)
     }()
 
-    /// sizeof(sy_host_api) at each released minor (index = minor): what a host of that minor
-    /// offers. 1.0 ends with `call_route`; 1.1 adds `call_deadline_ns`.
-    public static let tableSizeByMinor: [Int] = [
-        MemoryLayout<sy_host_api>.offset(of: \sy_host_api.call_route)! + MemoryLayout<UnsafeRawPointer>.size,
-        MemoryLayout<sy_host_api>.offset(of: \sy_host_api.call_deadline_ns)! + MemoryLayout<UnsafeRawPointer>.size,
-    ]
-
-    /// This host's services as a host of an older `minor` would offer them: the same functions,
-    /// `abi_minor` = minor and `struct_size` that minor's size (for negotiating a plugin at every
-    /// minor, e.g. a validator). The functions past that size are zeroed, as an older host's
-    /// table would simply end there. nil for a minor this host does not know. Valid forever.
-    public static func table(minor: UInt32) -> UnsafePointer<sy_host_api>? {
-        guard Int(minor) < tableSizeByMinor.count else { return nil }
-        return olderTables[Int(minor)]
-    }
-
-    nonisolated(unsafe) private static let olderTables: [UnsafePointer<sy_host_api>] = tableSizeByMinor.enumerated().map { minor, size in
-        let copy = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<sy_host_api>.size, alignment: MemoryLayout<sy_host_api>.alignment)
-        copy.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<sy_host_api>.size)
-        copy.copyMemory(from: UnsafeRawPointer(table), byteCount: size)
-        let api = copy.bindMemory(to: sy_host_api.self, capacity: 1)
-        api.pointee.struct_size = UInt32(size)
-        api.pointee.abi_minor = UInt32(minor)
-        return UnsafePointer(api)
-    }
-
     // Accounting uses the usable size, so it matches what free() gives back exactly.
     static func allocate(_ hinst: sy_hinst?, _ size: Int) -> UnsafeMutableRawPointer? {
         guard let pointer = malloc(max(size, 1)) else { return nil }
