@@ -38,7 +38,9 @@ ENRICHER_DEADLINE_MS = 800
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
-    """build(source, include, *defines) -> a plugin built with the flags every C plugin uses."""
+    """build(source, include, *defines) -> a plugin built with the flags every C plugin uses.
+    `include` holds the switchyard_plugin.h it is built against; the SDK's helper headers
+    (switchyard_json.h ...) come from plugin-sdk/include after it."""
     out = tmp_path_factory.mktemp("abi-matrix")
 
     def make(source, include, *defines):
@@ -47,7 +49,7 @@ def build(tmp_path_factory):
         if not path.exists():
             subprocess.run(
                 ["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-fvisibility=hidden",
-                 "-I", include, "-shared", "-Wl,-z,defs", f"-Wl,--version-script={SDK}/template/plugin.version"]
+                 "-I", include, "-I", CURRENT, "-shared", "-Wl,-z,defs", f"-Wl,--version-script={SDK}/template/plugin.version"]
                 + [f"-D{d}" for d in defines] + ["-o", str(path), source],
                 check=True, timeout=120,
             )

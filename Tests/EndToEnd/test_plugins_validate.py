@@ -257,7 +257,7 @@ def config_with(plugin_path):
 
 
 LOAD_TIME = {
-    "wrong_abi": "plugin is built for ABI 2.x, host provides 1.0",
+    "wrong_abi": "plugin is built for ABI 2.x, host provides 1.1",
     "missing_symbol": "not a Switchyard plugin: it does not export sy_plugin_entry",
     "unresolved": "undefined symbol: sy_faulty_undefined_function",
 }
