@@ -85,5 +85,20 @@ else
     echo "  skip  Swift SDK plugins under the 1.0 host: build them first (swift build)"
 fi
 
+# The Rust SDK too (built by scripts/build-rust-sdk.sh; skipped before it).
+rust_openai=.build/rust/release/librust_provider_openai.so
+if [[ -f "$rust_openai" ]]; then
+    check "Rust SDK plugin (provider-openai-compat, 1.1) x 1.0 host: prepare builds the upstream request" \
+        env OLD_HOST_KEY=sk-old-host bash -c "$(declare -f runs); out=$out; runs 0 $rust_openai \
+            'negotiated: 1.0 (plugin built for 1.1)|upstream url: http://127.0.0.1:9/v1/chat/completions|: Bearer sk-old-host|prepare: SY_OK' \
+            --prepare --config '{\"base_url\":\"http://127.0.0.1:9/v1\",\"api_key_env\":\"OLD_HOST_KEY\"}'"
+    check "Rust SDK plugin refuses a host table shorter than 1.0 with SY_E_ABI" \
+        runs 2 "$rust_openai" "negotiate: SY_E_ABI" --host-size 192
+    check "Rust SDK plugin refuses a short sy_negotiate (16 and 4 bytes) with SY_E_ABI" \
+        bash -c "$(declare -f runs); out=$out; runs 2 $rust_openai 'negotiate: SY_E_ABI' --negotiate-size 16 && runs 2 $rust_openai 'negotiate: SY_E_ABI' --negotiate-size 4"
+else
+    echo "  skip  Rust SDK plugins under the 1.0 host: build them first (scripts/build-rust-sdk.sh)"
+fi
+
 echo "matrix: $((checks - failures)) passed, $failures failed"
 [[ $failures -eq 0 ]]

@@ -11,10 +11,11 @@ swift build
 echo "== swift test"
 swift test
 
-echo "== plugin ABI: header compile matrix, layout pins, exported symbols"
-scripts/check-abi.sh
+echo "== Rust plugin SDK: its tests, and the example plugins the ABI matrix and the e2e tests load"
+scripts/build-rust-sdk.sh
 
-scripts/build-rust-sdk.sh  # the Rust plugin SDK's tests and example plugins, which the e2e tests load
+echo "== plugin ABI: header compile matrix, layout pins, exported symbols, old x new matrix"
+scripts/check-abi.sh
 
 echo "== end to end: the official openai SDK against the gateway and the mock upstream"
 scripts/e2e.sh

@@ -23,7 +23,7 @@ pub use layout::{layout_lines, struct_names};
 
 pub const SY_ABI_MAJOR: u32 = 1;
 /// The minor these bindings describe (the header's SY_ABI_MINOR).
-pub const SY_ABI_MINOR: u32 = 0;
+pub const SY_ABI_MINOR: u32 = 1;
 pub const SY_PLUGIN_ENTRY_SYMBOL: &str = "sy_plugin_entry";
 
 // ---------------------------------------------------------------- status and errors
@@ -234,6 +234,9 @@ abi_structs! {
         pub verdict_hold: Option<unsafe extern "C" fn(h: sy_hinst, verdict: sy_verdict, bytes: usize) -> sy_status>,
         /// [thread-safe] the bytes are valid until the hook that asked returns.
         pub call_route: Option<unsafe extern "C" fn(call: sy_call, model: sy_bytes) -> sy_bytes>,
+        /// 1.1 [thread-safe] the monotonic_ns() instant by which the running hook must return, 0 = none.
+        /// Absent from a 1.0 host's table: check with sy_has!(host, sy_host_api, call_deadline_ns).
+        pub call_deadline_ns: Option<unsafe extern "C" fn(call: sy_call) -> u64>,
     }
 
     /// begin -> data* -> end, then state_free exactly once. Static, plugin-owned.

@@ -71,6 +71,9 @@ macro_rules! export_plugin {
     };
 }
 
+/// The 1.0 `sy_host_api`: up to and including `call_route` (200 bytes, abi/layout-1.0.txt).
+const HOST_TABLE_SIZE_OF_ABI_1_0: usize = 200;
+
 /// sy_plugin_entry's body: a different major is refused with ours written back (so the host can
 /// say "plugin is built for ABI N.x"); the minor becomes min(host, ours); the host table is kept
 /// for the life of the process. Fast, idempotent, no host calls.
@@ -83,11 +86,20 @@ pub unsafe fn negotiate(negotiate: *mut sys::sy_negotiate, plugin: &'static sys:
             Some(block) => block,
             None => return sys::SY_E_INVALID,
         };
+        // Nothing past the struct_size the host gave is read: `abi_major` needs 8 bytes, the
+        // rest the whole block (a host too old or broken for this one is refused).
+        if (block.struct_size as usize) < 8 {
+            return sys::SY_E_ABI;
+        }
         if block.abi_major != sys::SY_ABI_MAJOR {
             block.abi_major = sys::SY_ABI_MAJOR;
             return sys::SY_E_ABI;
         }
         if (block.struct_size as usize) < std::mem::size_of::<sys::sy_negotiate>() || block.host.is_null() {
+            return sys::SY_E_ABI;
+        }
+        // Every 1.0 host function must be there: the SDK calls them without sy_has!.
+        if ((*block.host).struct_size as usize) < HOST_TABLE_SIZE_OF_ABI_1_0 {
             return sys::SY_E_ABI;
         }
         if block.abi_minor > sys::SY_ABI_MINOR {
