@@ -1,4 +1,5 @@
 import SwitchyardGateway
+import SwitchyardPlugins
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,6 +37,7 @@ enum Switchyard {
         case "plugins": return PluginsCommand.run(rest)
         case PluginsCommand.childInspectCommand: return PluginsCommand.inspectHere(rest)
         case PluginLoadCheck.childCommand: return ValidateCommand.loadPluginsHere(rest)
+        case PluginRunner.command: return PluginRunner.main(rest)
         case "print-default-config":
             print(EmbeddedConfig.text, terminator: "")
             return 0
