@@ -10,6 +10,7 @@ final class FrameChannel: @unchecked Sendable {  // the descriptor is immutable;
     let descriptor: Int32
     private let writeLock = Mutex<Void>(())
     private var decoder = FrameDecoder()  // the reading thread's only
+    private var chunk = [UInt8](repeating: 0, count: 65536)  // the reading thread's only
     private let closed = Atomic<Bool>(false)
 
     init(descriptor: Int32) { self.descriptor = descriptor }
@@ -59,7 +60,6 @@ final class FrameChannel: @unchecked Sendable {  // the descriptor is immutable;
         } catch {
             return .broken(error.description)
         }
-        var chunk = [UInt8](repeating: 0, count: 65536)
         let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
         if count < 0 {
             if errno == EINTR || errno == EAGAIN { return .wouldBlock }
