@@ -29,18 +29,18 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         return count > 0 ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "/proc/self/exe"
     }()
 
-    /// The runner's environment: the gateway's (plugins read secrets from it), without the Swift
-    /// runtime's crash backtracer, which would spend a second symbolizing a plugin's crash before
-    /// the runner ends (the signal is what the supervisor reports).
+    /// The runner's environment: the gateway's (plugins read secrets from it), with the Swift
+    /// runtime's crash backtracer off unless SWIFT_BACKTRACE is set (as `validate`'s child): it
+    /// would spend a second symbolizing a plugin's crash before the runner ends, and the signal
+    /// is what the supervisor reports.
     private static let environment: [String] = {
         var entries: [String] = []
         var index = 0
         while let entry = environ[index] {
-            let text = String(cString: entry)
-            if !text.hasPrefix("SWIFT_BACKTRACE=") { entries.append(text) }
+            entries.append(String(cString: entry))
             index += 1
         }
-        return entries + ["SWIFT_BACKTRACE=enable=no"]
+        return entries.contains { $0.hasPrefix("SWIFT_BACKTRACE=") } ? entries : entries + ["SWIFT_BACKTRACE=enable=no"]
     }()
 
     let entry: String
@@ -150,7 +150,7 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
                 Glibc.close(output)
             }
             let now = monotonicNanoseconds()
-            let (calls, killed, wasStopping, instantiated) = lock.withLock { () -> ([UInt64: PendingCall], (call: UInt64, hook: String)?, Bool, Bool) in
+            let (calls, killed, wasStopping, instantiated, greeted) = lock.withLock { () -> ([UInt64: PendingCall], (call: UInt64, hook: String)?, Bool, Bool, Bool) in
                 let calls = pending
                 pending = [:]
                 let killed = killedFor
@@ -158,7 +158,7 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
                 channel?.close()
                 channel = nil
                 pid = 0
-                return (calls, killed, stopping, config != nil)
+                return (calls, killed, stopping, config != nil, hello != nil)
             }
             let failure = crashFailure(ending, killed: killed)
             for (id, call) in calls {
@@ -176,7 +176,7 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
             }
             guard instantiated else {
                 // The first start: the load reports it (no restart: there is no instance to run).
-                finish(hello == nil ? "the runner \(ending) before the plugin was loaded" : "the runner \(ending)")
+                finish(greeted ? "the runner \(ending)" : "the runner \(ending) before the plugin was loaded")
                 return
             }
             IsolationStats.crashed(entry, timedOut: killed != nil)

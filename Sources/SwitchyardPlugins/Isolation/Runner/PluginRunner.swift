@@ -1,5 +1,6 @@
 import CLinux
 import CSwitchyardPlugin
+import Synchronization
 import SwitchyardPosix
 #if canImport(Glibc)
 import Glibc
@@ -62,13 +63,15 @@ public enum PluginRunner {
     }
 }
 
-/// A fixed pool of threads running submitted jobs in order of submission.
-final class RunnerPool: @unchecked Sendable {  // queue guarded by `lock`
-    private let lock = ConditionLock()
-    private var queue: [@Sendable () -> Void] = []
-    private var head = 0
+/// A fixed pool of threads running submitted jobs in order of submission. A submission wakes
+/// one idle thread (a semaphore post), not all of them: with 16 threads a broadcast would wake
+/// 16 for every hook call.
+final class RunnerPool: @unchecked Sendable {  // queue guarded by `queue`'s lock; the semaphore counts jobs
+    private let queue = Mutex<(jobs: [@Sendable () -> Void], head: Int)>(([], 0))
+    private let ready = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
 
     init(threads: Int) {
+        sem_init(ready, 0, 0)
         for _ in 0..<threads {
             startDetachedThread { [self] in
                 while true { self.take()() }
@@ -77,20 +80,18 @@ final class RunnerPool: @unchecked Sendable {  // queue guarded by `lock`
     }
 
     func submit(_ job: @escaping @Sendable () -> Void) {
-        lock.withLock {
-            queue.append(job)
-            lock.broadcast()
-        }
+        queue.withLock { $0.jobs.append(job) }
+        sem_post(ready)
     }
 
     private func take() -> @Sendable () -> Void {
-        lock.withLock {
-            while head == queue.count { lock.wait() }
-            let job = queue[head]
-            head += 1
-            if head > 1024 && head * 2 > queue.count {
-                queue.removeFirst(head)
-                head = 0
+        while sem_wait(ready) != 0 {}  // EINTR
+        return queue.withLock { queue in
+            let job = queue.jobs[queue.head]
+            queue.head += 1
+            if queue.head > 1024 && queue.head * 2 > queue.jobs.count {
+                queue.jobs.removeFirst(queue.head)
+                queue.head = 0
             }
             return job
         }
