@@ -156,6 +156,15 @@ def isolation_cost(load, mock_port, workdir, quick):
                 added["p50_us_per_chunk"] = added["p50_us"] / LONG_CHUNKS
                 added["cpu_us_per_chunk"] = added["cpu_us_per_request"] / LONG_CHUNKS
             figure["added"][model] = added
+        # Concurrent calls through one runner (multiplexed on its socket, run by its thread pool):
+        # 16 connections at a fixed offered rate, local-1.
+        rate, seconds = (1000, 3) if quick else (1500, 10)
+        figure["concurrent"] = {"connections": 16, "rate": rate, "seconds": seconds}
+        for name in SETUPS:
+            result = load(f"http://127.0.0.1:{gateways[name].port}/v1/chat/completions", "--body", paths["local-1"],
+                          "--rate", str(rate), "--duration", str(seconds), "--connections", "16")
+            figure["concurrent"][name] = {"achieved_rps": result["achieved_rps"], "p50_us": result["latency"]["p50_us"],
+                                          "p99_us": result["latency"]["p99_us"], "errors": result["errors"] + result["non_200"]}
         for name in SETUPS:  # still right after thousands of requests
             figure["checks"][name] = check(name, gateways[name])
     finally:
@@ -183,5 +192,13 @@ def section(r):
                  if "p50_us_per_chunk" in added else "")
         lines.append(f"| {model} | {added.get('p50_us', 0):.0f} | {added.get('p99_us', 0):.0f} | "
                      f"{added.get('cpu_us_per_request', 0):.1f} | {chunk} |")
+    if "concurrent" in f:
+        c = f["concurrent"]
+        lines += ["", f"Concurrent: local-1 offered {c['rate']} requests/s for {c['seconds']} s over {c['connections']} connections "
+                      "(one runner, calls multiplexed on its socket):", "",
+                  "| setup | achieved/s | p50 µs | p99 µs | errors |", "| --- | ---: | ---: | ---: | ---: |"]
+        for name in SETUPS:
+            row = c[name]
+            lines.append(f"| {name} | {row['achieved_rps']:.0f} | {row['p50_us']:.0f} | {row['p99_us']:.0f} | {row['errors']} |")
     lines += ["", "Checks (before and after the rounds): " + "; ".join(f"{n}: {json.dumps(s)}" for n, s in f["checks"].items())]
     return lines

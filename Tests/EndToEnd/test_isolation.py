@@ -123,6 +123,7 @@ def main(gateway, misbehaving, mock_upstream):
         {isolated("iso-hang", misbehaving, {"fault": "hang"}, hook_timeout="1s")}
         {isolated("iso-data", misbehaving, {"fault": "segfault", "hook": "data", "base_url": mock})}
         {isolated("iso-fallback", misbehaving, {"fault": "segfault"})}
+        {isolated("iso-late", misbehaving, {"fault": "segfault", "hook": "data", "after": 5, "paced": 1, "base_url": mock})}
         {isolated("iso-blocklist", BLOCKLIST, {"words": ["forbidden-word"]})}
         providers:
           - {{name: echo, plugin: echo, models: [echo-1, guarded]}}
@@ -133,6 +134,7 @@ def main(gateway, misbehaving, mock_upstream):
           - {{name: iso-hang, plugin: iso-hang, models: [iso-hang]}}
           - {{name: iso-data, plugin: iso-data, models: [iso-data]}}
           - {{name: iso-fallback, plugin: iso-fallback, models: [with-fallback]}}
+          - {{name: iso-late, plugin: iso-late, models: [iso-late]}}
           - {{name: echo-fallback, plugin: echo, models: [with-fallback]}}
         guardrails:
           - {{plugin: iso-blocklist, applies_to: {{models: [guarded]}}}}
@@ -199,6 +201,19 @@ def test_a_crash_in_the_transformer_fails_the_request_naming_the_plugin(main):
     assert status == 502, message
     assert 'plugin "iso-data" (isolated) crashed: Segmentation fault (signal 11)' in message
     assert eventually(lambda: answer(client, "iso-data")) == answer(client, "mock-model")
+
+
+def test_a_crash_in_the_middle_of_a_stream_ends_it_with_an_error_naming_the_plugin(main):
+    client = main.client()
+    received = []
+    with pytest.raises(openai.APIError) as raised:
+        for chunk in client.chat.completions.create(model="iso-late", messages=MISBEHAVE, stream=True):
+            received += [choice.delta.content or "" for choice in chunk.choices]
+    # Chunks reached the client before the runner crashed; then the stream's error event.
+    assert "".join(received), received
+    assert 'plugin "iso-late" (isolated) crashed: Segmentation fault (signal 11)' in str(raised.value)
+    # The response's transformer state was in the crashed runner: the restarted one serves anew.
+    assert len(eventually(lambda: answer(client, "iso-late", stream=True))) > len("".join(received))
 
 
 def test_a_crash_fails_over_to_the_routes_next_provider(main):

@@ -9,6 +9,10 @@
  *               absent: `generate` answers in-process with `text` (streamed as words)
  *   "text"      the in-process answer (default "all good"); "chunks": repeat it that many times
  *   "leak_mb"   megabytes leaked (and touched) per faulting call (default 64)
+ *   "after"     "data" faults only once this many data calls of the response have passed
+ *               (default 0: at the first), so a stream can break after chunks reached the client
+ *   "paced"     1: ask the mock upstream (docs/mock-upstream.md) for 40 chunks 5 ms apart, so
+ *               the transformer sees them in separate data calls
  *
  * A fault at instance_new happens at once; in a request hook only when the request's JSON
  * contains the word "MISBEHAVE", so the same instance answers ordinary requests normally (the
@@ -31,7 +35,7 @@ typedef struct misbehaving {
     char hook[32];
     char base_url[256];
     char text[256];
-    long chunks, leak_mb;
+    long chunks, leak_mb, after, paced;
 } misbehaving;
 
 static void string(sy_bytes config, const char *key, char *out, size_t capacity, const char *fallback) {
@@ -90,6 +94,8 @@ static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out,
     string(config, "text", self->text, sizeof self->text, "all good");
     self->chunks = number(config, "chunks", 1);
     self->leak_mb = number(config, "leak_mb", 64);
+    self->after = number(config, "after", 0);
+    self->paced = number(config, "paced", 0);
     if (strcmp(fault, "segfault") == 0) self->fault = FAULT_SEGFAULT;
     else if (strcmp(fault, "abort") == 0) self->fault = FAULT_ABORT;
     else if (strcmp(fault, "hang") == 0) self->fault = FAULT_HANG;
@@ -152,6 +158,10 @@ static sy_status prepare(sy_instance instance, sy_call call, const sy_call_info 
     snprintf(url, sizeof url, "%s/chat/completions", self->base_url);
     host->http_out_set_url(self->hinst, out, text(url));
     host->http_out_add_header(self->hinst, out, text("Content-Type"), text("application/json"));
+    if (self->paced) {
+        host->http_out_add_header(self->hinst, out, text("x-mock-chunks"), text("40"));
+        host->http_out_add_header(self->hinst, out, text("x-mock-chunk-delay-ms"), text("5"));
+    }
     host->http_out_append_body(self->hinst, out, canonical);
     return SY_OK;
 }
@@ -159,6 +169,7 @@ static sy_status prepare(sy_instance instance, sy_call call, const sy_call_info 
 typedef struct pass {
     const misbehaving *self;
     int stream, misbehave;
+    long calls;
     size_t length, capacity;
     char *buffer;
 } pass;
@@ -199,7 +210,7 @@ static sy_status flush_events(pass *state, sy_sink out) {
 static sy_status data(sy_state raw, sy_bytes chunk, sy_sink out, sy_error *error) {
     (void)error;
     pass *state = raw;
-    if (state->misbehave && strcmp(state->self->hook, "data") == 0) misbehave(state->self);
+    if (state->misbehave && strcmp(state->self->hook, "data") == 0 && state->calls++ >= state->self->after) misbehave(state->self);
     if (state->length + chunk.len > state->capacity) {
         state->capacity = (state->length + chunk.len) * 2;
         state->buffer = realloc(state->buffer, state->capacity);
