@@ -391,3 +391,101 @@ enrichers:
     assert code == 1, output
     assert 'plugin "observer" has isolation: process, but an enricher\'s hooks run on the event loop' in output, output
     assert path + ":" in output, output
+
+
+@pytest.fixture(scope="module")
+def guardrail_plugin(tmp_path_factory):
+    """plugins/test_guardrail.c (the guardrail chain's fixture), built as its tests build it."""
+    path = tmp_path_factory.mktemp("test-guardrail") / "libtest_guardrail.so"
+    subprocess.run(
+        ["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-fvisibility=hidden", "-pthread",
+         "-I", SDK_INCLUDE, "-shared", "-Wl,-z,defs", f"-Wl,--version-script={VERSION_SCRIPT}",
+         "-o", str(path), os.path.join(HERE, "plugins", "test_guardrail.c")],
+        check=True, timeout=120)
+    return str(path)
+
+
+def test_isolated_guardrail_patches_pauses_holds_and_rejects(gateway, guardrail_plugin):
+    gw = gateway(f"""
+        server: {{port: 0, loops: 1}}
+        plugins:
+          - {{name: echo, path: {ECHO}}}
+        {isolated("tag", guardrail_plugin, {"tag": "a", "pause_ms": 30})}
+        {isolated("redact", guardrail_plugin, {"redact": "is hunter2", "phases": 4})}
+        {isolated("refuse", guardrail_plugin, {"reject": "not here", "status": 403})}
+        providers:
+          - {{name: echo, plugin: echo, models: [tagged, redacted, refused]}}
+        guardrails:
+          - {{plugin: tag, applies_to: {{models: [tagged]}}}}
+          - {{plugin: redact, applies_to: {{models: [redacted]}}}}
+          - {{plugin: refuse, applies_to: {{models: [refused]}}}}
+        """)
+    client = gw.client()
+    # Request and response phases, each paused in the runner and resumed from the plugin's own
+    # thread there, each patching the document.
+    assert answer(client, "tagged", [{"role": "user", "content": "hello"}]) == "hello [a] [a]"
+    # A stream inspected chunk by chunk: the text held back over chunks (verdict_hold) and patched.
+    pieces = answer(client, "redacted", [{"role": "user", "content": "my password is hunter2 ok"}], stream=True)
+    assert pieces == "my password *** ok", pieces
+    status, message = error_of(lambda: answer(client, "refused", [{"role": "user", "content": "hi"}]))
+    assert status == 403 and "not here" in message, (status, message)
+
+
+def test_a_reload_replaces_the_runners(gateway, misbehaving):
+    gw = gateway(f"""
+        server: {{port: 0, loops: 1}}
+        plugins:
+        {isolated("one", misbehaving, {"text": "first"})}
+        providers:
+          - {{name: one, plugin: one, models: [one-1]}}
+        """)
+    client = gw.client()
+    assert answer(client, "one-1") == "first"
+    before = runners_of(gw.process.pid)
+    assert len(before) == 1
+    gw.config.write_text(gw.config.read_text().replace('"first"', '"second"'))
+    gw.process.send_signal(signal.SIGHUP)
+    assert eventually(lambda: answer(client, "one-1"), "second") == "second"
+    deadline = time.monotonic() + 10
+    while alive(before[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(before[0])  # the old generation's runner ended with its instance
+    after = runners_of(gw.process.pid)
+    assert len(after) == 1 and after != before, (before, after)
+
+
+@pytest.mark.parametrize("fault, hook, ending", [
+    ("segfault", "prepare", "crashed: Segmentation fault (signal 11)"),
+    ("abort", "end", "crashed: Aborted (signal 6)"),
+    ("hang", "prepare", "did not return from prepare within 1s"),
+    ("hang", "data", "did not return from response data within 1s"),
+])
+def test_each_upstream_hook_is_contained(gateway, misbehaving, mock_upstream, fault, hook, ending):
+    mock = f"http://127.0.0.1:{mock_upstream}/v1"
+    gw = gateway(f"""
+        server: {{port: 0, loops: 1}}
+        plugins:
+          - {{name: echo, path: {ECHO}}}
+        {isolated("faulty", misbehaving, {"fault": fault, "hook": hook, "base_url": mock}, hook_timeout="1s")}
+        providers:
+          - {{name: echo, plugin: echo, models: [echo-1]}}
+          - {{name: faulty, plugin: faulty, models: [faulty-1: mock-model]}}
+        """)
+    client = gw.client()
+    good = answer(client, "faulty-1")
+    status, message = error_of(lambda: answer(client, "faulty-1", MISBEHAVE))
+    assert status in (502, 504) and f'plugin "faulty" (isolated) {ending}' in message, (status, message)
+    assert answer(client, "echo-1", [{"role": "user", "content": "fine"}]) == "fine"
+    assert eventually(lambda: answer(client, "faulty-1")) == good
+
+
+def test_a_plugin_hanging_at_load_is_a_load_error_within_its_hook_timeout(tmp_path, misbehaving):
+    started = time.monotonic()
+    code, output, _ = validate(tmp_path, f"""plugins:
+{isolated("stuck", misbehaving, {"fault": "hang", "hook": "instance_new"}, hook_timeout="1s")}
+providers:
+  - {{name: stuck, plugin: stuck, models: [stuck-1]}}
+""")
+    assert code == 1, output
+    assert 'plugin "stuck" (isolated) did not return from instance_new within 1s' in output, output
+    assert time.monotonic() - started < 15
