@@ -32,7 +32,9 @@ public enum PluginRunner {
         guard getppid() == parent else { return 1 }
         // Few malloc arenas: each reserves 64 MiB of address space, which counts against RLIMIT_AS.
         _ = mallopt(M_ARENA_MAX, 2)
-        if memory > 0 {
+        // AddressSanitizer builds reserve terabytes of shadow address space and map more as they
+        // allocate: a limit on the address space would only break the sanitizer, so it is left off.
+        if memory > 0 && dlsym(nil, "__asan_init") == nil {
             var limit = rlimit(rlim_cur: rlim_t(memory), rlim_max: rlim_t(memory))
             _ = setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
         }
