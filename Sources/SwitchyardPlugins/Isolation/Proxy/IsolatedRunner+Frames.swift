@@ -95,6 +95,10 @@ extension IsolatedRunner {
     /// restart. `whileStarting`: instance_new, sent before the runner is ready.
     func send(_ type: IsolationMessage, hook: String, payload: [UInt8], generation expected: UInt64? = nil, whileStarting: Bool = false,
               done: (@Sendable (Result<WireReply, PluginFailure>) -> Void)? = nil) -> Result<PendingCall, PluginFailure> {
+        guard payload.count <= IsolationFrame.maximumBytes - IsolationFrame.headerBytes else {
+            return .failure(PluginFailure(status: SY_E_INVALID, httpStatus: 413,
+                                          message: "plugin \"\(entry)\" (isolated) cannot take \(payload.count) bytes in one call (at most \(IsolationFrame.maximumBytes))"))
+        }
         let id = nextCall.add(1, ordering: .relaxed).newValue
         let call = PendingCall(hook: hook, deadline: monotonicNanoseconds() &+ limits.hookTimeoutNanoseconds, done: done)
         let admitted = lock.withLock { () -> Result<FrameChannel, PluginFailure> in

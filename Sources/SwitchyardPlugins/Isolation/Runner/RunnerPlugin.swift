@@ -157,7 +157,13 @@ final class RunnerPlugin: @unchecked Sendable {  // set up on the main thread be
     }
 
     private func answer(_ frame: IsolationFrame, _ reply: WireReply) {
-        channel.send(.reply, call: frame.call, reply.encoded())
+        var payload = reply.encoded()
+        if payload.count > IsolationFrame.maximumBytes - IsolationFrame.headerBytes {
+            // The gateway would take an oversize frame for a broken runner: say what happened instead.
+            payload = WireReply(status: SY_E_NOMEM, httpStatus: 502,
+                                message: "the plugin's output for one call is larger than \(IsolationFrame.maximumBytes) bytes").encoded()
+        }
+        channel.send(.reply, call: frame.call, payload)
     }
 
     private static func reply(_ status: sy_status, _ error: inout sy_error, _ ops: [HostOp]) -> WireReply {
