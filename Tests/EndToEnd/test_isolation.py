@@ -499,3 +499,35 @@ providers:
     assert code == 1, output
     assert 'plugin "stuck" (isolated) did not return from instance_new within 1s' in output, output
     assert time.monotonic() - started < 15
+
+
+def test_a_stream_whose_runner_restarted_under_it_ends_cleanly(gateway, misbehaving, mock_upstream):
+    mock = f"http://127.0.0.1:{mock_upstream}/v1"
+    gw = gateway(f"""
+        server: {{port: 0, loops: 2}}
+        plugins:
+        {isolated("shared", misbehaving, {"fault": "segfault", "hook": "prepare", "paced": 1, "base_url": mock})}
+        providers:
+          - {{name: shared, plugin: shared, models: [shared-1: mock-model], breaker: off}}
+        """)
+    client = gw.client()
+    received = []
+
+    def stream():
+        for chunk in client.chat.completions.create(model="shared-1", messages=USER, stream=True):
+            received.extend(choice.delta.content or "" for choice in chunk.choices)
+
+    thread, result = in_background(stream)
+    deadline = time.monotonic() + 5
+    while not received and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert received, "the stream did not start"
+    # Another request crashes the runner this stream's transformer state lives in.
+    error_of(lambda: answer(client, "shared-1", MISBEHAVE))
+    thread.join(15)
+    error = result.get("error")
+    assert isinstance(error, openai.APIError), result
+    assert 'plugin "shared" (isolated)' in str(error), str(error)
+    assert any(text in str(error) for text in ("crashed", "is restarting", "was restarted during this call")), str(error)
+    # Its state went with the old runner; the new one streams again.
+    assert len(eventually(lambda: answer(client, "shared-1", stream=True))) > 0
