@@ -531,3 +531,22 @@ def test_a_stream_whose_runner_restarted_under_it_ends_cleanly(gateway, misbehav
     assert any(text in str(error) for text in ("crashed", "is restarting", "was restarted during this call")), str(error)
     # Its state went with the old runner; the new one streams again.
     assert len(eventually(lambda: answer(client, "shared-1", stream=True))) > 0
+
+
+def test_a_client_that_leaves_is_seen_by_the_isolated_plugin(gateway, misbehaving):
+    gw = gateway(f"""
+        server: {{port: 0, loops: 1}}
+        plugins:
+        {isolated("patient", misbehaving, {"sleep_ms": 5000}, hook_timeout="10s")}
+        providers:
+          - {{name: patient, plugin: patient, models: [patient-1]}}
+        """)
+    impatient = openai.OpenAI(base_url=f"http://127.0.0.1:{gw.port}/v1", api_key="x", max_retries=0, timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(openai.APITimeoutError):
+        answer(impatient, "patient-1")
+    # The gateway notices the client went, tells the runner, and the plugin's call_cancelled
+    # says so: it stops long before its 5 s (the runner is not killed: no timeout, no restart).
+    gw.wait_for_log(r'level=warn msg="generate saw the client leave" plugin="patient" request_id=', timeout=3)
+    assert time.monotonic() - started < 2.5
+    assert "isolated plugin runner" not in gw.log()

@@ -11,6 +11,8 @@
  *   "leak_mb"   megabytes leaked (and touched) per faulting call (default 64)
  *   "after"     "data" faults only once this many data calls of the response have passed
  *               (default 0: at the first), so a stream can break after chunks reached the client
+ *   "sleep_ms"  `generate` first waits this long, 10 ms at a time, and gives up (logging "generate
+ *               saw the client leave") as soon as host->call_cancelled says the client has gone
  *   "paced"     1: ask the mock upstream (docs/mock-upstream.md) for 40 chunks 5 ms apart, so
  *               the transformer sees them in separate data calls
  *
@@ -35,7 +37,7 @@ typedef struct misbehaving {
     char hook[32];
     char base_url[256];
     char text[256];
-    long chunks, leak_mb, after, paced;
+    long chunks, leak_mb, after, paced, sleep_ms;
 } misbehaving;
 
 static void string(sy_bytes config, const char *key, char *out, size_t capacity, const char *fallback) {
@@ -96,6 +98,7 @@ static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out,
     self->leak_mb = number(config, "leak_mb", 64);
     self->after = number(config, "after", 0);
     self->paced = number(config, "paced", 0);
+    self->sleep_ms = number(config, "sleep_ms", 0);
     if (strcmp(fault, "segfault") == 0) self->fault = FAULT_SEGFAULT;
     else if (strcmp(fault, "abort") == 0) self->fault = FAULT_ABORT;
     else if (strcmp(fault, "hang") == 0) self->fault = FAULT_HANG;
@@ -123,12 +126,21 @@ static sy_status emit(const misbehaving *self, sy_sink out, const char *json, si
 
 static sy_status generate(sy_instance instance, sy_call call, const sy_call_info *info,
                           sy_bytes request, sy_sink out, sy_error *error) {
-    (void)call; (void)error;
+    (void)error;
     const misbehaving *self = instance;
     char json[1024];
     int n;
     sy_status status;
     maybe_misbehave(self, "generate", request);
+    for (long waited = 0; waited < self->sleep_ms; waited += 10) {
+        if (host->call_cancelled(call)) {
+            sy_bytes line = text("generate saw the client leave");
+            host->log(self->hinst, call, SY_LOG_WARN, line);
+            return SY_E_CANCELLED;
+        }
+        struct timespec pause_for = { 0, 10 * 1000000L };
+        nanosleep(&pause_for, NULL);
+    }
     if (info->stream) {
         for (long i = 0; i < self->chunks; i++) {
             n = snprintf(json, sizeof json, "{\"object\":\"chat.completion.chunk\",\"model\":\"misbehaving-1\",\"choices\":"

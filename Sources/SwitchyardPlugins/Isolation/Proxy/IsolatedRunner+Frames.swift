@@ -100,7 +100,7 @@ extension IsolatedRunner {
                                           message: "plugin \"\(entry)\" (isolated) cannot take \(payload.count) bytes in one call (at most \(IsolationFrame.maximumBytes))"))
         }
         let id = nextCall.add(1, ordering: .relaxed).newValue
-        let call = PendingCall(hook: hook, deadline: monotonicNanoseconds() &+ limits.hookTimeoutNanoseconds, done: done)
+        let call = PendingCall(id: id, hook: hook, deadline: monotonicNanoseconds() &+ limits.hookTimeoutNanoseconds, done: done)
         let admitted = lock.withLock { () -> Result<FrameChannel, PluginFailure> in
             if let expected, expected != generation {
                 return .failure(PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true,
@@ -129,19 +129,32 @@ extension IsolatedRunner {
     }
 
     /// Sends a message that has no answer (state_free, call_end); dropped when no runner runs.
-    func notify(_ type: IsolationMessage, payload: [UInt8], generation expected: UInt64? = nil) {
+    func notify(_ type: IsolationMessage, payload: [UInt8], generation expected: UInt64? = nil, call id: UInt64 = 0) {
         let channel = lock.withLock { () -> FrameChannel? in
             guard case .ready = phase, expected == nil || expected == generation else { return nil }
             return self.channel
         }
-        channel?.send(type, call: 0, payload)
+        channel?.send(type, call: id, payload)
     }
 
-    /// Sends a call and waits for its answer (a hook thread; bounded by the hook timeout).
-    func callAndWait(_ type: IsolationMessage, hook: String, payload: [UInt8], generation: UInt64? = nil) -> Result<WireReply, PluginFailure> {
+    /// Sends a call and waits for its answer (a hook thread; bounded by the hook timeout). With
+    /// the request's `call`, the wait looks every 20 ms whether its client has gone, and tells
+    /// the runner once (the plugin's `call_cancelled` and sink writes say so from then on).
+    func callAndWait(_ type: IsolationMessage, hook: String, payload: [UInt8], generation: UInt64? = nil,
+                     call requestCall: sy_call? = nil) -> Result<WireReply, PluginFailure> {
+        let pending: PendingCall
         switch send(type, hook: hook, payload: payload, generation: generation) {
         case .failure(let failure): return .failure(failure)
-        case .success(let call): return call.wait()
+        case .success(let sent): pending = sent
+        }
+        guard let requestCall else { return pending.wait() }
+        var told = false
+        while true {
+            if let result = pending.wait(until: monotonicNanoseconds() &+ 20_000_000) { return result }
+            if !told, HostServices.table.pointee.call_cancelled(requestCall) != 0 {
+                told = true
+                notify(.cancel, payload: [], call: pending.id)
+            }
         }
     }
 

@@ -94,7 +94,7 @@ extension IsolatedRunner {
         var writer = WireWriter(capacity: body.len + 512)
         wireCall(call, info).write(to: &writer)
         writer.data(body.raw)
-        switch callAndWait(.prepare, hook: "prepare", payload: writer.bytes) {
+        switch callAndWait(.prepare, hook: "prepare", payload: writer.bytes, call: call) {
         case .failure(let failure): return Self.answer(failure, error)
         case .success(let reply):
             let table = HostServices.table.pointee
@@ -117,7 +117,7 @@ extension IsolatedRunner {
         var writer = WireWriter(capacity: body.len + 512)
         wireCall(call, info).write(to: &writer)
         writer.data(body.raw)
-        switch callAndWait(.generate, hook: "generate", payload: writer.bytes) {
+        switch callAndWait(.generate, hook: "generate", payload: writer.bytes, call: call) {
         case .failure(let failure): return Self.answer(failure, error)
         case .success(let reply):
             let written = replayWrites(reply.ops, sink)

@@ -5,6 +5,8 @@ import SwitchyardPosix
 /// runs with the answer. Completed exactly once, by the supervisor thread: with the runner's
 /// reply, or with the failure that ended the runner.
 final class PendingCall: @unchecked Sendable {  // `result` guarded by `lock`
+    /// Its id on the wire.
+    let id: UInt64
     /// The hook's name, for a timeout's message.
     let hook: String
     /// Monotonic nanoseconds after which the runner is presumed hung.
@@ -13,7 +15,8 @@ final class PendingCall: @unchecked Sendable {  // `result` guarded by `lock`
     private let lock = ConditionLock()
     private var result: Result<WireReply, PluginFailure>?
 
-    init(hook: String, deadline: UInt64, done: (@Sendable (Result<WireReply, PluginFailure>) -> Void)? = nil) {
+    init(id: UInt64, hook: String, deadline: UInt64, done: (@Sendable (Result<WireReply, PluginFailure>) -> Void)? = nil) {
+        self.id = id
         self.hook = hook
         self.deadline = deadline
         self.done = done
@@ -27,6 +30,14 @@ final class PendingCall: @unchecked Sendable {  // `result` guarded by `lock`
         lock.withLock {
             self.result = result
             lock.broadcast()
+        }
+    }
+
+    /// Blocks until `complete` or `deadline` (monotonic ns): nil at the deadline.
+    func wait(until deadline: UInt64) -> Result<WireReply, PluginFailure>? {
+        lock.withLock {
+            while result == nil, lock.wait(until: deadline) {}
+            return result
         }
     }
 

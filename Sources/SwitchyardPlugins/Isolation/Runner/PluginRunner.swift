@@ -47,6 +47,8 @@ public enum PluginRunner {
             case .frame(let frame):
                 if frame.type == .instanceNew {
                     plugin.instanceNew(frame)
+                } else if frame.type == .cancel {
+                    RunnerRecording.cancel(frame.call)
                 } else {
                     pool.submit { plugin.handle(frame) }
                 }

@@ -175,9 +175,9 @@ final class RunnerPlugin: @unchecked Sendable {  // set up on the main thread be
         guard let prepare = provider?.pointee.prepare else { return WireReply(status: SY_E_UNSUPPORTED, message: "no prepare hook") }
         var error = freshError()
         let recording = RunnerRecording(call: call, replyTo: id, httpOut: true)
-        let status = recording.whileCurrent {
+        let status = recording.whileLive { recording.whileCurrent {
             call.withInfo { info in body.withUnsafeBytes { prepare(instance, call.token, info, $0.syBytes, recording.httpOut, &error) } }
-        }
+        } }
         return Self.reply(status, &error, recording.ops)
     }
 
@@ -187,9 +187,9 @@ final class RunnerPlugin: @unchecked Sendable {  // set up on the main thread be
         else { return WireReply(status: SY_E_UNSUPPORTED, message: "no generate hook") }
         var error = freshError()
         let recording = RunnerRecording(call: call, replyTo: id, sink: true)
-        let status = recording.whileCurrent {
+        let status = recording.whileLive { recording.whileCurrent {
             call.withInfo { info in body.withUnsafeBytes { generate(instance, call.token, info, $0.syBytes, recording.sink, &error) } }
-        }
+        } }
         return Self.reply(status, &error, recording.ops)
     }
 

@@ -17,7 +17,9 @@ final class RunnerRecording: @unchecked Sendable {  // ops guarded by `lock` for
     let call: UInt64
     let requestID: [UInt8]
     let metadata: [UInt8]
-    let cancelled: Bool
+    /// Shipped with the call, and set by a later `cancel` message (`call_cancelled`, sink writes).
+    private let cancelledFlag: Atomic<Bool>
+    var cancelled: Bool { cancelledFlag.load(ordering: .relaxed) }
     let sink: UInt64
     let httpOut: UInt64
     let verdict: UInt64
@@ -32,7 +34,7 @@ final class RunnerRecording: @unchecked Sendable {  // ops guarded by `lock` for
         self.call = call?.handle ?? 0
         self.requestID = call?.requestID ?? []
         self.metadata = call?.metadata ?? []
-        self.cancelled = call?.cancelled ?? false
+        self.cancelledFlag = Atomic(call?.cancelled ?? false)
         self.replyTo = replyTo
         self.sink = sink ? Self.freshHandle() : 0
         self.httpOut = httpOut ? Self.freshHandle() : 0
@@ -62,6 +64,22 @@ final class RunnerRecording: @unchecked Sendable {  // ops guarded by `lock` for
         pthread_setspecific(Self.key, Unmanaged.passUnretained(self).toOpaque())
         defer { pthread_setspecific(Self.key, previous) }
         return withExtendedLifetime(self) { body() }
+    }
+
+    // MARK: calls a `cancel` message may reach
+
+    private static let live = Mutex<[UInt64: RunnerRecording]>([:])
+
+    /// Runs `body` with this recording findable by its gateway call id (`cancel`).
+    func whileLive<R>(_ body: () -> R) -> R {
+        Self.live.withLock { $0[replyTo] = self }
+        defer { _ = Self.live.withLock { $0.removeValue(forKey: replyTo) } }
+        return body()
+    }
+
+    /// The gateway says the client of call `id` has gone; unknown ids (answered already) are ignored.
+    static func cancel(_ id: UInt64) {
+        live.withLock { $0[id] }?.cancelledFlag.store(true, ordering: .relaxed)
     }
 
     // MARK: verdicts valid across threads

@@ -46,6 +46,7 @@ enum IsolationMessage: UInt8, CaseIterable {
     case stateFree = 22     // no reply
     case inspect = 23       // answered by `verdict`
     case callEnd = 24       // no reply
+    case cancel = 25        // no reply: the client of the call with this id has gone
 }
 
 enum FrameError: Error, Equatable, CustomStringConvertible {
