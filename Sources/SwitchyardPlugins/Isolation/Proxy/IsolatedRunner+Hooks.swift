@@ -10,7 +10,8 @@ import Glibc
 /// calls), through the real host table, which checks everything as it does for any plugin.
 extension IsolatedRunner {
     /// The instance for the entry: instance_new in the runner with `config`; the metrics it
-    /// defined are defined in the host under `host` (configuring). [control] thread.
+    /// defined there are defined in `host`'s registry under the same names (the runner's ids
+    /// map to the host's). [control] thread; the runner is ready for calls afterwards.
     func instantiate(host: HostInstance, config: [UInt8]) -> Result<WireInterfaces, PluginFailure> {
         let reply: WireReply
         switch send(.instanceNew, hook: "instance_new", payload: config, whileStarting: true) {
