@@ -92,9 +92,10 @@ extension IsolatedRunner {
     /// Sends one call; `done` (on the supervisor thread) or the returned pending call gets the
     /// answer (`done` only once the call was sent). Refused at once, with the reason, when the runner does not take calls now.
     /// `generation`: the call belongs to that runner (a transformer state's), refused after a
-    /// restart. `whileStarting`: instance_new, sent before the runner is ready.
+    /// restart. `whileStarting`: instance_new, sent before the runner is ready. `fromLoop`: the
+    /// caller is an event loop, which must not wait for the socket: the frame is posted.
     func send(_ type: IsolationMessage, hook: String, payload: [UInt8], generation expected: UInt64? = nil, whileStarting: Bool = false,
-              done: (@Sendable (Result<WireReply, PluginFailure>) -> Void)? = nil) -> Result<PendingCall, PluginFailure> {
+              fromLoop: Bool = false, done: (@Sendable (Result<WireReply, PluginFailure>) -> Void)? = nil) -> Result<PendingCall, PluginFailure> {
         guard payload.count <= IsolationFrame.maximumBytes - IsolationFrame.headerBytes else {
             return .failure(PluginFailure(status: SY_E_INVALID, httpStatus: 413,
                                           message: "plugin \"\(entry)\" (isolated) cannot take \(payload.count) bytes in one call (at most \(IsolationFrame.maximumBytes))"))
@@ -123,18 +124,23 @@ extension IsolatedRunner {
             return .failure(failure)  // `done` is not called: the caller has the failure now
         case .success(let channel):
             // A send that fails means the runner is ending: the supervisor fails the call then.
-            channel.send(type, call: id, payload)
+            if fromLoop {
+                channel.post(type, call: id, payload)
+            } else {
+                channel.send(type, call: id, payload)
+            }
             return .success(call)
         }
     }
 
-    /// Sends a message that has no answer (state_free, call_end); dropped when no runner runs.
+    /// Posts a message that has no answer (state_free, call_end, cancel: possibly from an event
+    /// loop, so never waiting for the socket); dropped when no runner runs.
     func notify(_ type: IsolationMessage, payload: [UInt8], generation expected: UInt64? = nil, call id: UInt64 = 0) {
         let channel = lock.withLock { () -> FrameChannel? in
             guard case .ready = phase, expected == nil || expected == generation else { return nil }
             return self.channel
         }
-        channel?.send(type, call: id, payload)
+        channel?.post(type, call: id, payload)
     }
 
     /// Sends a call and waits for its answer (a hook thread; bounded by the hook timeout). With

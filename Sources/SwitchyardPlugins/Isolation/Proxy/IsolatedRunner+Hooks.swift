@@ -183,7 +183,7 @@ extension IsolatedRunner {
         let hinstBits = UInt(bitPattern: hostHandle)  // a token, carried to the supervisor thread
         let entry = entry
         let requestID = String(decoding: wire.requestID, as: UTF8.self)
-        let sent = send(.inspect, hook: "inspect", payload: writer.bytes) { result in
+        let sent = send(.inspect, hook: "inspect", payload: writer.bytes, fromLoop: true) { result in
             let table = HostServices.table.pointee
             let hinst = sy_hinst(bitPattern: hinstBits)
             switch result {
