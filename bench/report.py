@@ -16,7 +16,7 @@ def markdown(r):
                          ("streaming", streaming_section), ("concurrent_streams", concurrent_section),
                          ("memory_kib", memory_section), ("guardrail_cost", guardrail_section),
                          ("passthrough_cost", passthrough_section), ("batch_cost", batches_section),
-                         ("governance_cost", governance_section)):
+                         ("governance_cost", governance_section), ("isolation_cost", isolation_section)):
         if key in r:
             lines += ["", *section(r)]
     return "\n".join(line for line in lines if line is not None) + "\n"
@@ -254,6 +254,11 @@ def with_added_ratio(row, added, key, digits):
 CONTINUATIONS = ("chatCompletions", "partial apply", "GovernanceLedger.admit(_:on:then:)",
                  "GovernancePolicy.admit(_:request:admission:on:then:)", "GatewayServices.admit(", "StoreThread.init",
                  "StoreWriter.init", "<counts for unidentified lines")
+
+
+def isolation_section(r):
+    import isolation  # bench/isolation.py renders its own figure
+    return isolation.section(r)
 
 
 def governance_section(r):

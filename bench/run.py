@@ -4,7 +4,7 @@
 also as a ratio. Writes bench/results/<date>-<name>.{json,md,svg}.
 
     bench/run.py --name baseline [--quick] [--no-litellm] [--no-callgrind] [--only-guardrails] [--only-passthrough]
-                 [--only-batches] [--only-governance [--no-redis]]
+                 [--only-batches] [--only-governance [--no-redis]] [--only-isolation]
 """
 
 import argparse
@@ -20,6 +20,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 import batches  # noqa: E402
 import governance  # noqa: E402
+import isolation  # noqa: E402
 import report  # noqa: E402
 import targets  # noqa: E402
 
@@ -541,8 +542,10 @@ def main():
     parser.add_argument("--only-batches", action="store_true", help="only the batches figure")
     parser.add_argument("--only-governance", action="store_true", help="only the governance-cost figure")
     parser.add_argument("--no-redis", action="store_true", help="the governance figure without its Redis setup")
+    parser.add_argument("--only-isolation", action="store_true", help="only the process-isolation figure")
     args = parser.parse_args()
-    everything = not (args.only_guardrails or args.only_passthrough or args.only_batches or args.only_governance)
+    everything = not (args.only_guardrails or args.only_passthrough or args.only_batches or args.only_governance
+                      or args.only_isolation)
 
     workdir = tempfile.mkdtemp(prefix="switchyard-bench-")
     results = {"name": args.name, "date": datetime.date.today().isoformat(), "quick": args.quick,
@@ -562,6 +565,9 @@ def main():
         if everything or args.only_governance:
             results["governance_cost"] = governance_cost(mock.port, stream_mock.port, workdir, args.quick,
                                                          callgrind=not args.no_callgrind, redis=not args.no_redis)
+        if everything or args.only_isolation:
+            # Two gateways of its own (in-process and isolated) against the unpaced mock.
+            results["isolation_cost"] = isolation.isolation_cost(load, mock.port, workdir, args.quick)
         if everything or args.only_batches:
             # Its own mock (batches that never run) and gateways (a store each).
             results["batch_cost"] = batches.batch_cost(workdir, args.quick)

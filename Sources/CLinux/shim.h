@@ -16,6 +16,8 @@
 
 /* prctl is variadic in glibc: a fixed-arity wrapper for Swift. */
 static inline int sy_set_timer_slack(unsigned long nanoseconds) { return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0); }
+static inline int sy_set_parent_death_signal(int signal) { return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0); }
+extern int pipe2(int fds[2], int flags);
 extern int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 /* A GNU extension as well: the multipart reader finds its delimiter with it. */
 extern void *memmem(const void *haystack, size_t haystacklen, const void *needle, size_t needlelen);

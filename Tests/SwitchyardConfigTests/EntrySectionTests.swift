@@ -67,7 +67,7 @@ struct EntrySectionTests {
         ("plugins:\n  - name: x\n    path: /x.so\n    enabled: yes\n", #"test.yaml:4:14: plugins[0].enabled: expected true or false (an empty value means false), got "yes""#),
         ("plugins:\n  - name: x\n    path: /x.so\n    enabled: \"true\"\n", #"test.yaml:4:14: plugins[0].enabled: expected true or false (an empty value means false), got the quoted string "true""#),
         ("plugins:\n  - name: x\n    path: /x.so\n    confg: {}\n", #"test.yaml:4:5: plugins[0].confg: unknown key (did you mean "config"?)"#),
-        ("plugins:\n  - name: x\n    path: /x.so\n    isolation: process\n", "test.yaml:4:5: plugins[0].isolation: unknown key (known keys: name, path, sha256, enabled, config)"),
+        ("plugins:\n  - name: x\n    path: /x.so\n    sandbox: process\n", "test.yaml:4:5: plugins[0].sandbox: unknown key (known keys: name, path, sha256, enabled, config, isolation, isolation_limits)"),
     ])
     func pluginErrors(yaml: String, expected: String) {
         #expect(errorText(yaml) == expected)

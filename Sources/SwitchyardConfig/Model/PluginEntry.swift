@@ -13,11 +13,14 @@ public struct PluginEntry: Sendable, Hashable {
     public var location: SourceLocation
     /// Where each value of `configJSON` is written in the file (by JSON Pointer).
     public var configLocations: PluginConfigLocations
+    /// In the gateway (default) or in a supervised runner process (`isolation: process`).
+    public var isolation: PluginIsolation
 
     public init(
         name: String, path: String, sha256: String? = nil, configJSON: [UInt8] = Array("{}".utf8), location: SourceLocation,
-        configLocations: PluginConfigLocations? = nil
+        configLocations: PluginConfigLocations? = nil, isolation: PluginIsolation = .inProcess
     ) {
+        self.isolation = isolation
         self.name = name
         self.path = path
         self.sha256 = sha256

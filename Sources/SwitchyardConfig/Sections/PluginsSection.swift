@@ -1,6 +1,6 @@
 /// Decodes `plugins:`, a list of entries; each entry is one plugin instance.
 enum PluginsSection {
-    static let keys = ["name", "path", "sha256", "enabled", "config"]
+    static let keys = ["name", "path", "sha256", "enabled", "config", "isolation", "isolation_limits"]
 
     /// An entry before disabled ones are dropped (cross-section checks need all names).
     struct Draft {
@@ -44,7 +44,9 @@ enum PluginsSection {
                 (configJSON, locations) = try JSONRendering.renderWithLocations(config.node, path: config.path, file: config.file)
             }
         }
-        let entry = PluginEntry(name: name, path: path, sha256: sha256, configJSON: configJSON, location: item.location, configLocations: locations)
+        let isolation = try IsolationDecoding.decode(mode: fields["isolation"], limits: fields["isolation_limits"])
+        let entry = PluginEntry(name: name, path: path, sha256: sha256, configJSON: configJSON, location: item.location,
+                                configLocations: locations, isolation: isolation)
         return Draft(entry: entry, enabled: enabled, nameValue: nameValue)
     }
 

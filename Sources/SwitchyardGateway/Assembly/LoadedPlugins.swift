@@ -40,7 +40,7 @@ public struct LoadedPlugins: @unchecked Sendable {
         for entry in config.plugins {
             progress(.library(plugin: entry.name))
             let library: PluginLibrary
-            do { library = try PluginLibrary.load(path: entry.path, sha256: entry.sha256, entry: entry.name) } catch {
+            do { library = try Self.library(of: entry) } catch {
                 throw GatewayStartupError("\(entry.location): \(error)")
             }
             try Self.checkConfig(of: entry, against: library)
@@ -90,10 +90,29 @@ public struct LoadedPlugins: @unchecked Sendable {
         self.enrichers = enrichers
     }
 
+    /// The entry's library: loaded here, or in a runner process of its own (`isolation: process`).
+    static func library(of entry: PluginEntry) throws(PluginLoadError) -> PluginLibrary {
+        let isolation = entry.isolation
+        guard isolation.mode == .process else { return try PluginLibrary.load(path: entry.path, sha256: entry.sha256, entry: entry.name) }
+        let limits = IsolatedRunner.Limits(
+            hookTimeoutNanoseconds: isolation.hookTimeoutNanoseconds, memoryBytes: isolation.memoryLimitBytes,
+            maxRestarts: isolation.maxRestarts, restartWindowNanoseconds: isolation.restartWindowNanoseconds)
+        return try PluginLibrary.loadIsolated(path: entry.path, sha256: entry.sha256, entry: entry.name, limits: limits)
+    }
+
+    /// Enrichers and batch preparers run on the event loop and cannot pause, so they cannot wait
+    /// for a runner process: an entry of theirs naming an isolated plugin is refused.
+    static func refuseIsolated(_ instances: [String: PluginInstance], plugin: String, entry: String, kind: String, at location: SourceLocation) throws(GatewayStartupError) {
+        guard instances[plugin]?.library.isolation != nil else { return }
+        throw GatewayStartupError(
+            "\(location): \(entry): plugin \"\(plugin)\" has isolation: process, but \(kind) hooks run on the event loop and cannot wait for a runner process; load it in_process (docs/plugin-isolation.md)")
+    }
+
     /// An `enrichers:` entry bound to its plugin's `switchyard.enricher/1`. Enricher hooks run on
     /// the event loop, inline with the traffic they observe, and the host has no worker path for
     /// them: a plugin whose manifest declares `blocking_hooks` cannot serve as one.
     static func bindEnricher(_ entry: EnricherEntry, _ instances: [String: PluginInstance]) throws(GatewayStartupError) -> EnricherPlugin {
+        try refuseIsolated(instances, plugin: entry.plugin, entry: "enrichers[\(entry.name)]", kind: "an enricher's", at: entry.location)
         let (instance, enricher) = try bind(
             instances, "enrichers[\(entry.name)]", plugin: entry.plugin, at: entry.location, interface: SY_IFACE_ENRICHER
         ) { EnricherPlugin(name: entry.name, instance: $0, hostInstance: instances[entry.plugin]?.host.handle, table: $1) }
@@ -110,6 +129,7 @@ extension LoadedPlugins {
     /// A `batch_preparers:` entry bound to its plugin's `switchyard.batch/1`. Its hooks run on the
     /// batch request's event loop, so, as for enrichers, `blocking_hooks` is refused.
     static func bindBatchPreparer(_ entry: BatchPreparerEntry, _ instances: [String: PluginInstance]) throws(GatewayStartupError) -> BatchPreparerPlugin {
+        try refuseIsolated(instances, plugin: entry.plugin, entry: "batch_preparers[\(entry.name)]", kind: "a batch preparer's", at: entry.location)
         let (instance, preparer) = try bind(
             instances, "batch_preparers[\(entry.name)]", plugin: entry.plugin, at: entry.location, interface: SY_IFACE_BATCH
         ) { BatchPreparerPlugin(name: entry.name, instance: $0, hostInstance: instances[entry.plugin]?.host.handle, table: $1) }

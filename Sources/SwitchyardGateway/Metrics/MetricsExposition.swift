@@ -1,3 +1,4 @@
+import SwitchyardPlugins
 /// What one loop's metrics held when a scrape asked: copied on that loop, then carried to the
 /// scraping loop (plain values, so they may cross threads).
 struct LoopMetricsSnapshot: Sendable {
@@ -51,6 +52,21 @@ struct MetricsExposition {
         for row in hooks { text.sample("switchyard_plugin_calls_total", [("plugin", row.plugin), ("hook", row.hook)], row.calls) }
         text.family("switchyard_plugin_failures_total", .counter, help: "Plugin hook calls that returned an error, by plugin and hook.")
         for row in hooks { text.sample("switchyard_plugin_failures_total", [("plugin", row.plugin), ("hook", row.hook)], row.failures) }
+        Self.renderIsolation(into: &text)
+    }
+
+    /// Isolated plugins' runners (docs/plugin-isolation.md); no family when none was ever loaded.
+    static func renderIsolation(into text: inout PrometheusText) {
+        let runners = IsolationStats.snapshot
+        guard !runners.isEmpty else { return }
+        text.family("switchyard_plugin_runner_crashes_total", .counter, help: "Ends of isolated plugins' runner processes not asked for (crashes, kills at a hook timeout), by plugin entry.")
+        for (name, entry) in runners { text.sample("switchyard_plugin_runner_crashes_total", [("plugin", name)], UInt64(entry.crashes)) }
+        text.family("switchyard_plugin_runner_timeouts_total", .counter, help: "Runners killed because a hook did not return within isolation_limits.hook_timeout, by plugin entry.")
+        for (name, entry) in runners { text.sample("switchyard_plugin_runner_timeouts_total", [("plugin", name)], UInt64(entry.timeouts)) }
+        text.family("switchyard_plugin_runner_restarts_total", .counter, help: "Runner restarts after an end, by plugin entry.")
+        for (name, entry) in runners { text.sample("switchyard_plugin_runner_restarts_total", [("plugin", name)], UInt64(entry.restarts)) }
+        text.family("switchyard_plugin_runner_disabled", .gauge, help: "1 while an isolated plugin is disabled by its crash-loop limit (until a reload).")
+        for (name, entry) in runners { text.sample("switchyard_plugin_runner_disabled", [("plugin", name)], UInt64(entry.disabled ? 1 : 0)) }
     }
 
     private func counter(_ text: inout PrometheusText, _ name: String, _ help: String, _ word: Int, _ series: [UInt64: [UInt64]], _ keys: [UInt64]) {

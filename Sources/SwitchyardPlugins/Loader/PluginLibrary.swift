@@ -35,22 +35,25 @@ public final class PluginLibrary: @unchecked Sendable {  // immutable; `api` poi
     /// The hooks the manifest declares as possibly blocking (`"blocking_hooks"`), run on the
     /// host's worker pool instead of an event loop.
     public let blockingHooks: BlockingHooks
+    /// The runner process of an entry with `isolation: process` (nil: loaded in this process).
+    public let isolation: IsolatedRunner?
 
     private static let loaded = Mutex<[String: PluginLibrary]>([:])
 
-    private init(path: String, negotiation: PluginNegotiation) {
+    init(path: String, negotiation: PluginNegotiation, isolation: IsolatedRunner? = nil, blockingHooks: BlockingHooks? = nil, manifest: JSONValue? = nil) {
         self.path = path
+        self.isolation = isolation
         api = negotiation.api
         negotiatedMinor = negotiation.negotiatedMinor
         pluginMinor = api.pointee.abi_minor
         id = String(cString: api.pointee.id)
         version = String(cString: api.pointee.version)
         flags = api.pointee.flags
-        manifest = negotiation.manifest
+        self.manifest = manifest ?? negotiation.manifest
         kinds = negotiation.kinds
         interfaces = negotiation.interfaces
         configSchema = negotiation.configSchema
-        blockingHooks = negotiation.blockingHooks
+        self.blockingHooks = blockingHooks ?? negotiation.blockingHooks
     }
 
     /// Checks, opens and negotiates the plugin at `path` (absolute). `sha256` (hex) pins the
@@ -88,6 +91,7 @@ public final class PluginLibrary: @unchecked Sendable {  // immutable; `api` poi
     /// Creates the instance for one config entry (`name`); `configJSON` is the entry's `config`.
     /// [control] thread.
     public func instantiate(name: String, configJSON: [UInt8]) throws(PluginLoadError) -> PluginInstance {
+        if let isolation { return try instantiateIsolated(isolation, name: name, configJSON: configJSON) }
         let host = HostInstance(name: name, pluginID: id)
         var error = sy_error()
         error.struct_size = UInt32(MemoryLayout<sy_error>.size)

@@ -26,28 +26,43 @@ struct PluginNegotiation {
             struct_size: UInt32(MemoryLayout<sy_negotiate>.size), abi_major: SY_ABI_MAJOR, abi_minor: SY_ABI_MINOR,
             required_minor: 0, host: HostServices.table, plugin: nil)
         let status = function(&block)
+        try Self.checkEntry(status: status, abiMajor: block.abi_major, requiredMinor: block.required_minor, minor: block.abi_minor, failure)
+        guard let api = block.plugin else {
+            throw failure(.malformedDescriptor, "\(SY_PLUGIN_ENTRY_SYMBOL) returned SY_OK but no plugin table")
+        }
+        try self.init(api: api, negotiatedMinor: block.abi_minor, file: file)
+    }
+
+    /// What sy_plugin_entry answered (here or in an isolated plugin's runner, which passes it on):
+    /// the status, the major it wrote back, the minor it requires, the minor it agreed to.
+    static func checkEntry(status: Int32, abiMajor: UInt32, requiredMinor: UInt32, minor: UInt32,
+                           _ failure: (PluginLoadError.Kind, String) -> PluginLoadError) throws(PluginLoadError) {
         let host = "host provides \(SY_ABI_MAJOR).\(SY_ABI_MINOR)"
         if status == SY_E_ABI {
-            if block.abi_major != SY_ABI_MAJOR {
-                throw failure(.abiMajorMismatch, "plugin is built for ABI \(block.abi_major).x, \(host)")
+            if abiMajor != SY_ABI_MAJOR {
+                throw failure(.abiMajorMismatch, "plugin is built for ABI \(abiMajor).x, \(host)")
             }
-            if block.required_minor > SY_ABI_MINOR {
-                throw failure(.abiMinorTooNew, "plugin needs ABI \(SY_ABI_MAJOR).\(block.required_minor), \(host)")
+            if requiredMinor > SY_ABI_MINOR {
+                throw failure(.abiMinorTooNew, "plugin needs ABI \(SY_ABI_MAJOR).\(requiredMinor), \(host)")
             }
             throw failure(.abiMajorMismatch, "plugin refused ABI \(SY_ABI_MAJOR).\(SY_ABI_MINOR) without saying which version it needs")
         }
         guard status == SY_OK else {
             throw failure(.entryFailed, "\(SY_PLUGIN_ENTRY_SYMBOL) failed with \(PluginStatus.name(status)) (\(status))")
         }
-        if block.abi_minor > SY_ABI_MINOR {
-            throw failure(.abiMinorTooNew, "plugin needs ABI \(SY_ABI_MAJOR).\(block.abi_minor), \(host)")
+        if minor > SY_ABI_MINOR {
+            throw failure(.abiMinorTooNew, "plugin needs ABI \(SY_ABI_MAJOR).\(minor), \(host)")
         }
-        guard let api = block.plugin else {
-            throw failure(.malformedDescriptor, "\(SY_PLUGIN_ENTRY_SYMBOL) returned SY_OK but no plugin table")
+    }
+
+    /// Checks a negotiated plugin table and its manifest.
+    init(api: UnsafePointer<sy_plugin_api>, negotiatedMinor: UInt32, file: PluginFile) throws(PluginLoadError) {
+        func failure(_ kind: PluginLoadError.Kind, _ message: String) -> PluginLoadError {
+            PluginLoadError(kind, entry: file.entry, path: file.path, message)
         }
         try Self.validate(api, failure)
         self.api = api
-        negotiatedMinor = block.abi_minor
+        self.negotiatedMinor = negotiatedMinor
 
         let text = String(cString: api.pointee.manifest_json)
         let manifest: JSONValue

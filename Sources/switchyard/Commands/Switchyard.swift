@@ -1,4 +1,5 @@
 import SwitchyardGateway
+import SwitchyardPlugins
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,6 +41,7 @@ enum Switchyard {
         case PluginsCommand.childInspectCommand: return PluginsCommand.inspectHere(rest)
         case PluginsCommand.childValidateCommand: return PluginsCommand.validateHere(rest)
         case PluginLoadCheck.childCommand: return ValidateCommand.loadPluginsHere(rest)
+        case PluginRunner.command: return PluginRunner.main(rest)
         case "print-default-config":
             print(EmbeddedConfig.text, terminator: "")
             return 0

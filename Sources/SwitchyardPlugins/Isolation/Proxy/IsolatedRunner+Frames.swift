@@ -1,0 +1,172 @@
+import CSwitchyardPlugin
+import SwitchyardPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension IsolatedRunner {
+    /// One frame from the runner, on the supervisor thread.
+    func handle(_ frame: IsolationFrame) {
+        switch frame.type {
+        case .hello:
+            greeted(frame)
+        case .reply, .verdict:
+            let call = lock.withLock { pending.removeValue(forKey: frame.call) }
+            guard let call else { return }  // answered after its deadline killed the runner, or unknown
+            do {
+                call.complete(.success(try WireReply(decoding: frame.payload)))
+            } catch {
+                call.complete(.failure(PluginFailure(status: SY_E_INTERNAL, httpStatus: 502, message: "plugin \"\(entry)\" (isolated): malformed reply from its runner")))
+            }
+        case .log:
+            guard let line = try? WireLog(decoding: frame.payload), HostLog.isEnabled(line.level) else { return }
+            let requestID = line.requestID.isEmpty ? nil : String(decoding: line.requestID, as: UTF8.self)
+            let text = String(decoding: line.message.prefix(HostLog.maximumMessageBytes), as: UTF8.self)
+            HostLog.emit(pluginName: entry, requestID: requestID, level: line.level, text)
+        case .metric:
+            guard let record = try? WireMetric(decoding: frame.payload) else { return }
+            let (host, id) = lock.withLock { (self.host, metricIDs[record.id]) }
+            guard let host, let id else { return }
+            _ = host.metrics.record(id: id, value: record.value, labels: record.labels.map { String(decoding: $0, as: UTF8.self) })
+        default:
+            log(SY_LOG_WARN, "isolated plugin runner sent an unexpected \(frame.type) frame")
+        }
+    }
+
+    /// The runner's hello. The first one goes to the loader; a restarted runner gets its
+    /// instance again, from the stored config, and takes calls once that succeeded.
+    private func greeted(_ frame: IsolationFrame) {
+        let hello = try? WireHello(decoding: frame.payload)
+        let config = lock.withLock { () -> [UInt8]? in
+            if self.config == nil {
+                self.hello = hello ?? WireHello(status: SY_E_INTERNAL, message: "malformed hello from the runner")
+                phase = .greeted
+                lock.broadcast()
+            }
+            return self.config
+        }
+        guard let config else { return }
+        guard let hello, hello.status == SY_OK else {
+            log(SY_LOG_ERROR, "isolated plugin runner could not load the plugin again: \(hello?.message ?? "malformed hello"); killing it")
+            killRunner()
+            return
+        }
+        _ = send(.instanceNew, hook: "instance_new", payload: config, whileStarting: true) { [self] result in
+            switch result {
+            case .success(var reply):
+                guard reply.status == SY_OK else {
+                    log(SY_LOG_ERROR, "isolated plugin's instance_new failed in the restarted runner: \(reply.message); killing it")
+                    killRunner()
+                    return
+                }
+                let defines = reply.ops
+                reply.ops = []
+                lock.withLock {
+                    mapMetrics(defines)
+                    phase = .ready
+                }
+                log(SY_LOG_INFO, "isolated plugin runner restarted")
+            case .failure:
+                break  // the runner ended again: the supervisor counts it
+            }
+        }
+    }
+
+    /// Runner metric ids of this runner's instance → the ids the host gave the same names when
+    /// the entry was first loaded (metrics are defined once per instance, in the host).
+    /// Call holding `lock`.
+    func mapMetrics(_ defines: [HostOp]) {
+        metricIDs = [:]
+        guard let host else { return }
+        for case .metricDefine(let kind, let name, let labels, let id) in defines {
+            // The same name, kind and labels again give the id the host gave them first.
+            let labelNames = labels.isEmpty ? [] : String(decoding: labels, as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false).map {
+                String($0.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+            }
+            if let hostID = host.metrics.define(kind: kind, name: String(decoding: name, as: UTF8.self), labelNames: labelNames) {
+                metricIDs[id] = hostID
+            }
+        }
+    }
+
+    /// Sends one call; `done` (on the supervisor thread) or the returned pending call gets the
+    /// answer (`done` only once the call was sent). Refused at once, with the reason, when the runner does not take calls now.
+    /// `generation`: the call belongs to that runner (a transformer state's), refused after a
+    /// restart. `whileStarting`: instance_new, sent before the runner is ready. `fromLoop`: the
+    /// caller is an event loop, which must not wait for the socket: the frame is posted.
+    func send(_ type: IsolationMessage, hook: String, payload: [UInt8], generation expected: UInt64? = nil, whileStarting: Bool = false,
+              fromLoop: Bool = false, done: (@Sendable (Result<WireReply, PluginFailure>) -> Void)? = nil) -> Result<PendingCall, PluginFailure> {
+        guard payload.count <= IsolationFrame.maximumBytes - IsolationFrame.headerBytes else {
+            return .failure(PluginFailure(status: SY_E_INVALID, httpStatus: 413,
+                                          message: "plugin \"\(entry)\" (isolated) cannot take \(payload.count) bytes in one call (at most \(IsolationFrame.maximumBytes))"))
+        }
+        let id = nextCall.add(1, ordering: .relaxed).newValue
+        let call = PendingCall(id: id, hook: hook, deadline: monotonicNanoseconds() &+ limits.hookTimeoutNanoseconds, done: done)
+        let admitted = lock.withLock { () -> Result<FrameChannel, PluginFailure> in
+            if let expected, expected != generation {
+                return .failure(PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true,
+                                              message: "plugin \"\(entry)\" (isolated) was restarted during this call: its state is gone"))
+            }
+            switch phase {
+            case .ready: break
+            case .starting, .greeted:
+                if !whileStarting { return .failure(unavailable("is starting")) }
+            case .restarting(let why): return .failure(unavailable("is restarting (its runner \(why))"))
+            case .disabled(let message): return .failure(PluginFailure(status: SY_E_UPSTREAM, httpStatus: 503, retryable: true, message: message))
+            case .finished(let why): return .failure(unavailable("is not running (\(why))"))
+            }
+            guard let channel else { return .failure(unavailable("is not running")) }
+            pending[id] = call
+            return .success(channel)
+        }
+        switch admitted {
+        case .failure(let failure):
+            return .failure(failure)  // `done` is not called: the caller has the failure now
+        case .success(let channel):
+            // A send that fails means the runner is ending: the supervisor fails the call then.
+            if fromLoop {
+                channel.post(type, call: id, payload)
+            } else {
+                channel.send(type, call: id, payload)
+            }
+            return .success(call)
+        }
+    }
+
+    /// Posts a message that has no answer (state_free, call_end, cancel: possibly from an event
+    /// loop, so never waiting for the socket); dropped when no runner runs.
+    func notify(_ type: IsolationMessage, payload: [UInt8], generation expected: UInt64? = nil, call id: UInt64 = 0) {
+        let channel = lock.withLock { () -> FrameChannel? in
+            guard case .ready = phase, expected == nil || expected == generation else { return nil }
+            return self.channel
+        }
+        channel?.post(type, call: id, payload)
+    }
+
+    /// Sends a call and waits for its answer (a hook thread; bounded by the hook timeout). With
+    /// the request's `call`, the wait looks every 20 ms whether its client has gone, and tells
+    /// the runner once (the plugin's `call_cancelled` and sink writes say so from then on).
+    func callAndWait(_ type: IsolationMessage, hook: String, payload: [UInt8], generation: UInt64? = nil,
+                     call requestCall: sy_call? = nil) -> Result<WireReply, PluginFailure> {
+        let pending: PendingCall
+        switch send(type, hook: hook, payload: payload, generation: generation) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let sent): pending = sent
+        }
+        guard let requestCall else { return pending.wait() }
+        var told = false
+        while true {
+            if let result = pending.wait(until: monotonicNanoseconds() &+ 20_000_000) { return result }
+            if !told, HostServices.table.pointee.call_cancelled(requestCall) != 0 {
+                told = true
+                notify(.cancel, payload: [], call: pending.id)
+            }
+        }
+    }
+
+    private func unavailable(_ state: String) -> PluginFailure {
+        PluginFailure(status: SY_E_UPSTREAM, httpStatus: 503, retryable: true, message: "plugin \"\(entry)\" (isolated) \(state)")
+    }
+
+    var currentGeneration: UInt64 { lock.withLock { generation } }
+}

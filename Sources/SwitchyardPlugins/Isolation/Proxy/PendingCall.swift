@@ -1,0 +1,51 @@
+import SwitchyardPosix
+
+/// One call sent to a runner and not answered yet. A hook thread waits for it (`wait`); a
+/// guardrail's inspect, which must not wait, gives `done` instead, which the supervisor thread
+/// runs with the answer. Completed exactly once, by the supervisor thread: with the runner's
+/// reply, or with the failure that ended the runner.
+final class PendingCall: @unchecked Sendable {  // `result` guarded by `lock`
+    /// Its id on the wire.
+    let id: UInt64
+    /// The hook's name, for a timeout's message.
+    let hook: String
+    /// Monotonic nanoseconds after which the runner is presumed hung.
+    let deadline: UInt64
+    let done: (@Sendable (Result<WireReply, PluginFailure>) -> Void)?
+    private let lock = ConditionLock()
+    private var result: Result<WireReply, PluginFailure>?
+
+    init(id: UInt64, hook: String, deadline: UInt64, done: (@Sendable (Result<WireReply, PluginFailure>) -> Void)? = nil) {
+        self.id = id
+        self.hook = hook
+        self.deadline = deadline
+        self.done = done
+    }
+
+    func complete(_ result: Result<WireReply, PluginFailure>) {
+        if let done {
+            done(result)
+            return
+        }
+        lock.withLock {
+            self.result = result
+            lock.broadcast()
+        }
+    }
+
+    /// Blocks until `complete` or `deadline` (monotonic ns): nil at the deadline.
+    func wait(until deadline: UInt64) -> Result<WireReply, PluginFailure>? {
+        lock.withLock {
+            while result == nil, lock.wait(until: deadline) {}
+            return result
+        }
+    }
+
+    /// Blocks until `complete` (the supervisor bounds this by the hook timeout).
+    func wait() -> Result<WireReply, PluginFailure> {
+        lock.withLock {
+            while result == nil { lock.wait() }
+            return result!
+        }
+    }
+}

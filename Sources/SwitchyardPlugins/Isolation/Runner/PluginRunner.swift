@@ -1,0 +1,103 @@
+import CLinux
+import CSwitchyardPlugin
+import Synchronization
+import SwitchyardPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The runner process of an isolated plugin: `switchyard __plugin-runner FD PATH MEMORY PARENT`,
+/// started by the gateway's `IsolatedRunner`. It loads the library with dlopen (RTLD_NOW |
+/// RTLD_LOCAL), negotiates it against `RunnerHost.table`, says hello on the socket at FD, then
+/// runs what the gateway sends: instance_new on its main thread (as [control]), hook calls on a
+/// pool of `poolThreads` threads, so concurrent requests run concurrently (calls are multiplexed
+/// on the one socket by call id). It ends when the gateway closes the socket, and with the
+/// gateway (PR_SET_PDEATHSIG).
+///
+/// Containment is the process boundary: whatever the plugin does here (a segfault, an abort, an
+/// endless loop, a leak up to RLIMIT_AS = MEMORY bytes) ends this process only.
+public enum PluginRunner {
+    public static let command = "__plugin-runner"
+    /// Hook calls in flight at once: a call beyond this waits in the runner's queue.
+    static let poolThreads = 16
+
+    public static func main(_ arguments: [String]) -> Int32 {
+        guard arguments.count == 4, let descriptor = Int32(arguments[0]), let memory = Int(arguments[2]), let parent = Int32(arguments[3]) else {
+            printError("\(command): expected FD PATH MEMORY_BYTES PARENT_PID (this command is started by the gateway)")
+            return 2
+        }
+        let path = arguments[1]
+        // Dies with the gateway; checked after setting, in case the gateway was already gone.
+        _ = sy_set_parent_death_signal(SIGKILL)
+        guard getppid() == parent else { return 1 }
+        // Few malloc arenas: each reserves 64 MiB of address space, which counts against RLIMIT_AS.
+        _ = mallopt(M_ARENA_MAX, 2)
+        // AddressSanitizer builds reserve terabytes of shadow address space and map more as they
+        // allocate: a limit on the address space would only break the sanitizer, so it is left off.
+        if memory > 0 && dlsym(nil, "__asan_init") == nil {
+            var limit = rlimit(rlim_cur: rlim_t(memory), rlim_max: rlim_t(memory))
+            _ = setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
+        }
+        let channel = FrameChannel(descriptor: descriptor)
+        RunnerHost.channel = channel
+        guard let plugin = RunnerPlugin.open(path: path, channel: channel) else { return 1 }
+        let pool = RunnerPool(threads: poolThreads)
+        while true {
+            switch channel.receive() {
+            case .frame(let frame):
+                if frame.type == .instanceNew {
+                    plugin.instanceNew(frame)
+                } else if frame.type == .cancel {
+                    RunnerRecording.cancel(frame.call)
+                } else {
+                    pool.submit { plugin.handle(frame) }
+                }
+            case .wouldBlock:
+                continue
+            case .end, .broken:
+                // The gateway is gone or stopped this runner: nothing here needs saving.
+                _exit(0)
+            }
+        }
+    }
+
+    static func printError(_ message: String) {
+        var line = message + "\n"
+        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+/// A fixed pool of threads running submitted jobs in order of submission. A submission wakes
+/// one idle thread (a semaphore post), not all of them: with 16 threads a broadcast would wake
+/// 16 for every hook call.
+final class RunnerPool: @unchecked Sendable {  // queue guarded by `queue`'s lock; the semaphore counts jobs
+    private let queue = Mutex<(jobs: [@Sendable () -> Void], head: Int)>(([], 0))
+    private let ready = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+
+    init(threads: Int) {
+        sem_init(ready, 0, 0)
+        for _ in 0..<threads {
+            startDetachedThread { [self] in
+                while true { self.take()() }
+            }
+        }
+    }
+
+    func submit(_ job: @escaping @Sendable () -> Void) {
+        queue.withLock { $0.jobs.append(job) }
+        sem_post(ready)
+    }
+
+    private func take() -> @Sendable () -> Void {
+        while sem_wait(ready) != 0 {}  // EINTR
+        return queue.withLock { queue in
+            let job = queue.jobs[queue.head]
+            queue.head += 1
+            if queue.head > 1024 && queue.head * 2 > queue.jobs.count {
+                queue.jobs.removeFirst(queue.head)
+                queue.head = 0
+            }
+            return job
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Synchronization
+import SwitchyardPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One end of the gateway ↔ runner socket (AF_UNIX SOCK_STREAM from socketpair). Any thread may
+/// `send` (frames are written whole under a lock, so they never interleave) or `post` (the same,
+/// handed to a writer thread: for event-loop threads, which must not wait for a runner that has
+/// stopped reading); one thread reads (`receive`). The descriptor is closed by `close()` only,
+/// once, under the write lock: no write is in progress then, and none happens after (the number
+/// could name another file by then).
+final class FrameChannel: @unchecked Sendable {  // the descriptor is immutable; writes are locked
+    let descriptor: Int32
+    private let writeLock = Mutex<Bool>(false)  // true once closed
+    /// Frames posted and not yet written, and the count of them for the writer thread.
+    private let outbox = Mutex<[[UInt8]]>([])
+    private let outboxCount = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    private let writerStarted = Atomic<Bool>(false)
+    private var decoder = FrameDecoder()  // the reading thread's only
+    private var chunk = [UInt8](repeating: 0, count: 65536)  // the reading thread's only
+    private let closed = Atomic<Bool>(false)
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+        sem_init(outboxCount, 0, 0)
+    }
+
+    deinit {
+        sem_destroy(outboxCount)
+        outboxCount.deallocate()
+    }
+
+    /// Writes one frame; false when the other end is gone (the reader then sees EOF and handles it).
+    @discardableResult
+    func send(_ type: IsolationMessage, call: UInt64, _ payload: [UInt8]) -> Bool {
+        write(IsolationFrame(type: type, call: call, payload: payload).encoded())
+    }
+
+    /// Queues one frame for the channel's writer thread (started at the first post, ended by
+    /// `close`) and returns at once.
+    func post(_ type: IsolationMessage, call: UInt64, _ payload: [UInt8]) {
+        let bytes = IsolationFrame(type: type, call: call, payload: payload).encoded()
+        if !writerStarted.exchange(true, ordering: .acquiringAndReleasing) {
+            startDetachedThread { [self] in drainOutbox() }
+        }
+        outbox.withLock { $0.append(bytes) }
+        sem_post(outboxCount)
+    }
+
+    private func drainOutbox() {
+        while true {
+            while sem_wait(outboxCount) != 0 {}
+            if closed.load(ordering: .acquiring) { return }
+            let frames = outbox.withLock { frames in
+                defer { frames.removeAll() }
+                return frames
+            }
+            for bytes in frames where !write(bytes) { return }
+        }
+    }
+
+    private func write(_ bytes: [UInt8]) -> Bool {
+        writeLock.withLock { isClosed in
+            guard !isClosed else { return false }
+            return bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    // MSG_NOSIGNAL: a dead runner is an error here, not a SIGPIPE for the gateway.
+                    let written = Glibc.send(descriptor, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        if errno == EAGAIN {
+                            // The gateway's end is non-blocking (its supervisor polls it): wait
+                            // for room. A runner that stops reading is killed at its hook
+                            // timeout, which ends this wait with an error.
+                            var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+                            _ = poll(&poller, 1, 1000)
+                            continue
+                        }
+                        return false
+                    }
+                    offset += written
+                }
+                return true
+            }
+        }
+    }
+
+    enum Received {
+        case frame(IsolationFrame)
+        /// More bytes are needed (nothing complete yet; the read would block or was interrupted).
+        case wouldBlock
+        case end
+        case broken(String)
+    }
+
+    /// Reads what is available (one read) and returns the next whole frame; call again until
+    /// `.wouldBlock`. Blocking or not depends on the descriptor.
+    func receive() -> Received {
+        do {
+            if let frame = try decoder.next() { return .frame(frame) }
+        } catch {
+            return .broken(error.description)
+        }
+        let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR || errno == EAGAIN { return .wouldBlock }
+            return .broken(String(cString: strerror(errno)))
+        }
+        if count == 0 {
+            do { try decoder.finish() } catch { return .broken(error.description) }
+            return .end
+        }
+        chunk.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        do {
+            if let frame = try decoder.next() { return .frame(frame) }
+        } catch {
+            return .broken(error.description)
+        }
+        return .wouldBlock
+    }
+
+    func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        writeLock.withLock { isClosed in
+            isClosed = true
+            _ = Glibc.close(descriptor)
+        }
+        sem_post(outboxCount)  // the writer thread, if any, sees `closed` and ends
+    }
+
+    /// Stops both directions without closing (wakes a reader blocked in read).
+    func shutdownBoth() { _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR)) }
+}
