@@ -105,6 +105,9 @@ def gateway(build, tmp_path_factory, mock_port):
             path: {build(PROBE, CURRENT)}
           - name: probe-1-1-worker
             path: {build(PROBE, CURRENT, "BLOCKING")}
+          - name: probe-1-1-isolated
+            path: {build(PROBE, CURRENT)}
+            isolation: process
           - name: probe-1-1-upstream
             path: {build(PROBE, CURRENT, "UPSTREAM")}
             config: {{base_url: "http://127.0.0.1:{mock_port}/v1"}}
@@ -119,6 +122,7 @@ def gateway(build, tmp_path_factory, mock_port):
           - {{name: probe11, plugin: probe-1-1, models: [probe-1-1]}}
           - {{name: probe11w, plugin: probe-1-1-worker, models: [probe-1-1-worker]}}
           - {{name: probe11u, plugin: probe-1-1-upstream, models: [probe-1-1-upstream]}}
+          - {{name: probe11i, plugin: probe-1-1-isolated, models: [probe-1-1-isolated]}}
           - {{name: openai, plugin: openai, models: [gpt-4.1-mini], passthrough: true}}
         enrichers:
           - {{name: probe-enricher, plugin: probe-1-1, deadline: {ENRICHER_DEADLINE_MS}ms, providers: [openai]}}
@@ -163,7 +167,9 @@ def test_a_1_0_plugin_negotiated_1_0_and_sees_no_1_1_function(gateway):
     assert ask(port, "probe-1-0") == "abi=1.0 no deadline (built for ABI 1.0)"
 
 
-@pytest.mark.parametrize("model", ["probe-1-1", "probe-1-1-worker"])
+# probe-1-1-isolated runs in a runner process (isolation: process): the gateway ships the
+# deadline with the call, and the runner's call_deadline_ns answers it.
+@pytest.mark.parametrize("model", ["probe-1-1", "probe-1-1-worker", "probe-1-1-isolated"])
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_1_1_plugin_reads_its_deadline_within_the_first_byte_timeout(gateway, model, stream):
     port, log_path = gateway

@@ -105,7 +105,7 @@ import Testing
     @Test("a call, hello, log and metric round-trip")
     func payloadRoundTrips() throws {
         let call = WireCall(handle: 77, operation: SY_OP_CHAT_COMPLETIONS, stream: 1, attempt: 2, requestID: Array("req".utf8),
-                            upstreamModel: Array("m".utf8), request: Array("{}".utf8), metadata: Array("{\"a\":1}".utf8), cancelled: true)
+                            upstreamModel: Array("m".utf8), request: Array("{}".utf8), metadata: Array("{\"a\":1}".utf8), cancelled: true, deadline: 123_456_789)
         var writer = WireWriter()
         call.write(to: &writer)
         var reader = WireReader(writer.bytes)

@@ -46,7 +46,7 @@ extension IsolatedRunner {
     var hostHandle: sy_hinst? { host?.handle }
 
     /// The call as the runner gets it: info, metadata (asked of the host on this hook's thread,
-    /// where call_metadata is valid) and whether the client has gone.
+    /// where call_metadata is valid), whether the client has gone and the hook's deadline.
     func wireCall(_ call: sy_call?, _ info: UnsafePointer<sy_call_info>?) -> WireCall {
         let table = HostServices.table.pointee
         let metadata = call == nil ? [] : table.call_metadata(call).bytes
@@ -54,7 +54,8 @@ extension IsolatedRunner {
         return WireCall(
             handle: UInt64(UInt(bitPattern: call)), operation: info?.operation ?? 0, stream: info?.stream ?? 0, attempt: info?.attempt ?? 0,
             requestID: info?.request_id.bytes ?? [], upstreamModel: info?.upstream_model.bytes ?? [], request: info?.request.bytes ?? [],
-            metadata: metadata, cancelled: call != nil && table.call_cancelled(call) != 0)
+            metadata: metadata, cancelled: call != nil && table.call_cancelled(call) != 0,
+            deadline: call == nil ? 0 : table.call_deadline_ns?(call) ?? 0)
     }
 
     /// The plugin's status and error, as the runner reported them.

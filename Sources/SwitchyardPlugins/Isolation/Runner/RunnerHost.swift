@@ -100,7 +100,13 @@ enum RunnerHost {
             verdict_hold: { _, verdict, bytes in
                 RunnerHost.verdictOp(verdict, sy_bytes(ptr: nil, len: 0)) { _ in .verdictHold(UInt64(max(bytes, 0))) }
             },
-            call_route: { _, _ in sy_bytes(ptr: nil, len: 0) }
+            call_route: { _, _ in sy_bytes(ptr: nil, len: 0) },
+            // The deadline shipped with the call (prepare, generate, begin, inspect); a
+            // transformer's data and end are sent without one: 0.
+            call_deadline_ns: { call in
+                guard call != nil, let current = RunnerRecording.current, current.call == UInt64(UInt(bitPattern: call)) else { return 0 }
+                return current.deadline
+            }
         ))
         return UnsafePointer(table)
     }()

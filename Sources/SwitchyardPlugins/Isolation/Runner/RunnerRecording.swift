@@ -17,6 +17,8 @@ final class RunnerRecording: @unchecked Sendable {  // ops guarded by `lock` for
     let call: UInt64
     let requestID: [UInt8]
     let metadata: [UInt8]
+    /// The hook's deadline as the gateway reported it (0: none).
+    let deadline: UInt64
     /// Shipped with the call, and set by a later `cancel` message (`call_cancelled`, sink writes).
     private let cancelledFlag: Atomic<Bool>
     var cancelled: Bool { cancelledFlag.load(ordering: .relaxed) }
@@ -34,6 +36,7 @@ final class RunnerRecording: @unchecked Sendable {  // ops guarded by `lock` for
         self.call = call?.handle ?? 0
         self.requestID = call?.requestID ?? []
         self.metadata = call?.metadata ?? []
+        self.deadline = call?.deadline ?? 0
         self.cancelledFlag = Atomic(call?.cancelled ?? false)
         self.replyTo = replyTo
         self.sink = sink ? Self.freshHandle() : 0

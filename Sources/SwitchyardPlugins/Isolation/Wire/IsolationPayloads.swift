@@ -2,8 +2,9 @@ import CSwitchyardPlugin
 
 /// What the gateway ships with a hook call of a request: the call's token (the runner hands the
 /// plugin the same `sy_call` value, so per-call state keyed by it keeps working), `sy_call_info`,
-/// the call's metadata JSON (`call_metadata` answers it in the runner) and whether the client had
-/// gone already (`call_cancelled`).
+/// the call's metadata JSON (`call_metadata` answers it in the runner), whether the client had
+/// gone already (`call_cancelled`) and the hook's deadline (`call_deadline_ns`: CLOCK_MONOTONIC is
+/// one clock for every process of the machine, so the instant carries over as it is).
 struct WireCall: Equatable {
     var handle: UInt64
     var operation: UInt32
@@ -14,6 +15,7 @@ struct WireCall: Equatable {
     var request: [UInt8]
     var metadata: [UInt8]
     var cancelled: Bool
+    var deadline: UInt64 = 0
 
     func write(to writer: inout WireWriter) {
         writer.u64(handle)
@@ -25,12 +27,14 @@ struct WireCall: Equatable {
         writer.data(request)
         writer.data(metadata)
         writer.u8(cancelled ? 1 : 0)
+        writer.u64(deadline)
     }
 
     init(handle: UInt64, operation: UInt32, stream: UInt32, attempt: UInt32, requestID: [UInt8], upstreamModel: [UInt8],
-         request: [UInt8], metadata: [UInt8], cancelled: Bool) {
+         request: [UInt8], metadata: [UInt8], cancelled: Bool, deadline: UInt64 = 0) {
         (self.handle, self.operation, self.stream, self.attempt) = (handle, operation, stream, attempt)
         (self.requestID, self.upstreamModel, self.request, self.metadata, self.cancelled) = (requestID, upstreamModel, request, metadata, cancelled)
+        self.deadline = deadline
     }
 
     init(from reader: inout WireReader) throws(WireReader.Truncated) {
@@ -43,6 +47,7 @@ struct WireCall: Equatable {
         request = try reader.data()
         metadata = try reader.data()
         cancelled = try reader.u8() != 0
+        deadline = try reader.u64()
     }
 }
 
