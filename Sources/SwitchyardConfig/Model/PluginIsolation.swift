@@ -13,7 +13,8 @@ public struct PluginIsolation: Sendable, Hashable {
     /// Longest a hook may take in the runner before the runner is killed and restarted (a hung
     /// plugin cannot be recovered otherwise). Nanoseconds.
     public var hookTimeoutNanoseconds: UInt64
-    /// RLIMIT_AS of the runner, bytes: a leaking plugin fails there, not in the gateway.
+    /// Address space the plugin may add to the runner once started (RLIMIT_AS = the runner's
+    /// start-up footprint + this), bytes: a leaking plugin fails there, not in the gateway.
     public var memoryLimitBytes: Int
     /// More restarts than this within `restartWindowNanoseconds` disable the plugin until the
     /// next config reload.

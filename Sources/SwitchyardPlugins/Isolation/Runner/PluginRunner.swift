@@ -15,7 +15,8 @@ import Glibc
 /// gateway (PR_SET_PDEATHSIG).
 ///
 /// Containment is the process boundary: whatever the plugin does here (a segfault, an abort, an
-/// endless loop, a leak up to RLIMIT_AS = MEMORY bytes) ends this process only.
+/// endless loop, a leak past MEMORY bytes more address space than it started with) ends this
+/// process only.
 public enum PluginRunner {
     public static let command = "__plugin-runner"
     /// Hook calls in flight at once: a call beyond this waits in the runner's queue.
@@ -32,16 +33,11 @@ public enum PluginRunner {
         guard getppid() == parent else { return 1 }
         // Few malloc arenas: each reserves 64 MiB of address space, which counts against RLIMIT_AS.
         _ = mallopt(M_ARENA_MAX, 2)
-        // AddressSanitizer builds reserve terabytes of shadow address space and map more as they
-        // allocate: a limit on the address space would only break the sanitizer, so it is left off.
-        if memory > 0 && dlsym(nil, "__asan_init") == nil {
-            var limit = rlimit(rlim_cur: rlim_t(memory), rlim_max: rlim_t(memory))
-            _ = setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
-        }
         let channel = FrameChannel(descriptor: descriptor)
         RunnerHost.channel = channel
         guard let plugin = RunnerPlugin.open(path: path, channel: channel) else { return 1 }
         let pool = RunnerPool(threads: poolThreads)
+        limitAddressSpace(growth: memory)
         while true {
             switch channel.receive() {
             case .frame(let frame):
@@ -59,6 +55,36 @@ public enum PluginRunner {
                 _exit(0)
             }
         }
+    }
+
+    /// Caps the address space at what the runner holds now (the runtime, the plugin's image, the
+    /// pool's thread stacks: start-up costs, tens to hundreds of MiB of reservations that vary by
+    /// build and kernel) plus `growth` bytes, the plugin's allowance. A cap on the whole space
+    /// would be eaten by those reservations, and fail pthread_create before any plugin code ran.
+    /// AddressSanitizer builds reserve terabytes of shadow address space and map more as they
+    /// allocate: a limit would only break the sanitizer, so it is left off there.
+    static func limitAddressSpace(growth: Int) {
+        guard growth > 0, dlsym(nil, "__asan_init") == nil else { return }
+        var pages = 0
+        if let statm = fopen("/proc/self/statm", "r") {
+            defer { fclose(statm) }
+            var size = 0
+            if fscanf_size(statm, &size) { pages = size }
+        }
+        let current = pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+        let cap = rlim_t(current) + rlim_t(growth)
+        var limit = rlimit(rlim_cur: cap, rlim_max: cap)
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
+    }
+
+    /// The first number of /proc/self/statm (the address space, in pages).
+    private static func fscanf_size(_ file: UnsafeMutablePointer<FILE>, _ size: inout Int) -> Bool {
+        var line = [CChar](repeating: 0, count: 128)
+        guard fgets(&line, Int32(line.count), file) != nil else { return false }
+        let text = String(cString: line)
+        guard let first = text.split(separator: " ").first, let value = Int(first) else { return false }
+        size = value
+        return true
     }
 
     static func printError(_ message: String) {
