@@ -143,11 +143,28 @@ extension IsolatedRunner {
         switch callAndWait(.begin, hook: "response begin", payload: writer.bytes, generation: generation) {
         case .failure(let failure): return Self.answer(failure, error)
         case .success(let reply):
-            for case .state(let id) in reply.ops {
+            guard reply.status == SY_OK else { return Self.answer(reply, error) }
+            switch transformerState(in: reply) {
+            case .failure(let failure): return Self.answer(failure, error)
+            case .success(let id):
+                // Only now is a state handed to the host: it calls state_free exactly once for it.
                 state?.pointee = UnsafeMutableRawPointer(Unmanaged.passRetained(ProxyState(runner: self, generation: generation, remote: id)).toOpaque())
+                return SY_OK
             }
-            return Self.answer(reply, error)
         }
+    }
+
+    /// The runner's id for the state a successful `begin` created: exactly one `.state` op, or
+    /// the runner is broken (it runs untrusted code: none would leave the host a NULL state,
+    /// several would leak all but one).
+    func transformerState(in reply: WireReply) -> Result<UInt64, PluginFailure> {
+        var ids: [UInt64] = []
+        for case .state(let id) in reply.ops { ids.append(id) }
+        guard ids.count == 1 else {
+            return .failure(PluginFailure(status: SY_E_INTERNAL, httpStatus: 502,
+                                          message: "plugin \"\(entry)\" (isolated): its runner answered response begin with \(ids.count) states (exactly 1 expected)"))
+        }
+        return .success(ids[0])
     }
 
     func transform(_ state: ProxyState, _ chunk: sy_bytes?, _ sink: sy_sink, _ error: UnsafeMutablePointer<sy_error>?) -> sy_status {
