@@ -287,20 +287,29 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
     /// Serves one runner until it ends: frames from its socket, lines from its output, the hook
     /// deadlines. Returns how it ended ("crashed: Segmentation fault (signal 11)").
     private func pump(output: Int32) -> String {
-        guard let channel = lock.withLock({ self.channel }) else { return "could not start" }
+        guard let (channel, child) = lock.withLock({ self.channel.map { ($0, pid) } }) else { return "could not start" }
+        // The process's end, not the socket's, ends the runner: a process the plugin started may
+        // hold the socket open after the runner died. A pidfd wakes the poll when it exits;
+        // without one (kernel before 5.3) the poll wakes every 100 ms to look.
+        let exitDescriptor = sy_pidfd_open(child)
+        defer { if exitDescriptor >= 0 { Glibc.close(exitDescriptor) } }
         var outputOpen = true
         var lineBuffer: [UInt8] = []
         var ended = false
         while !ended {
-            let timeout = nextTimeout()
-            var pollers = [pollfd(fd: channel.descriptor, events: Int16(POLLIN), revents: 0)]
+            let timeout = exitDescriptor >= 0 ? nextTimeout() : min(nextTimeout(), 100)
+            var pollers = [pollfd(fd: channel.descriptor, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: exitDescriptor, events: Int16(POLLIN), revents: 0)]  // a negative fd is skipped
             if outputOpen { pollers.append(pollfd(fd: output, events: Int16(POLLIN), revents: 0)) }
             let ready = poll(&pollers, nfds_t(pollers.count), timeout)
             if ready < 0 && errno != EINTR { break }
-            if outputOpen && pollers.count > 1 && pollers[1].revents != 0 {
+            if outputOpen && pollers.count > 2 && pollers[2].revents != 0 {
                 outputOpen = readOutput(output, &lineBuffer)
             }
-            if pollers[0].revents != 0 {
+            let exited = Self.hasExited(child)
+            if pollers[0].revents != 0 || exited {
+                // After the exit: what the runner wrote before it is still read (its last replies).
+                if exited { ended = true }
                 receiving: while true {
                     switch channel.receive() {
                     case .frame(let frame): handle(frame)
@@ -326,10 +335,17 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         return reap()
     }
 
-    /// Milliseconds until the earliest hook deadline (at most 1 s, so a stop is noticed).
+    /// Whether the child has ended (it is not reaped here: `reap` collects its status).
+    static func hasExited(_ child: pid_t) -> Bool {
+        var info = siginfo_t()
+        return waitid(P_PID, id_t(child), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_signo != 0
+    }
+
+    /// Milliseconds until the earliest hook deadline (at most 1 s, so a stop is noticed). Once a
+    /// call's deadline got the runner killed, deadlines are past: the wait is for its exit.
     private func nextTimeout() -> Int32 {
         let now = monotonicNanoseconds()
-        let earliest = lock.withLock { pending.values.map(\.deadline).min() }
+        let earliest = lock.withLock { killedFor == nil ? pending.values.map(\.deadline).min() : nil }
         guard let earliest else { return 1000 }
         return earliest <= now ? 0 : Int32(min((earliest - now) / 1_000_000 + 1, 1000))
     }

@@ -1,0 +1,37 @@
+"""Process isolation against a runner that misbehaves at the boundary (docs/plugin-isolation.md,
+"Supervision"): whatever an isolated plugin does in its runner, the gateway neither crashes,
+hangs nor spins, and other requests are not affected. The plugin is
+plugins/misbehaving_provider.c (its faults happen on requests that carry the word MISBEHAVE)."""
+
+import time
+
+from test_isolation import MISBEHAVE, answer, error_of, eventually, isolated, misbehaving, plain_crashes_under_asan  # noqa: F401 - fixtures
+from test_slow_hooks import gateway  # noqa: F401 - fixture
+
+
+def test_a_runner_whose_child_holds_its_socket_still_ends_at_once(gateway, misbehaving):
+    """The plugin forks a child that keeps the runner's socket open for 8 s, then crashes or
+    hangs: the runner's exit (not the socket's end) fails the call and restarts the runner."""
+    served = gateway(f"""
+        server: {{port: 0, loops: 2, plugin_workers: 4}}
+        plugins:
+        {isolated("iso-forksegv", misbehaving, {"fault": "segfault", "linger_ms": 8000})}
+        {isolated("iso-forkhang", misbehaving, {"fault": "hang", "linger_ms": 8000}, hook_timeout="1s")}
+        providers:
+          - {{name: iso-forksegv, plugin: iso-forksegv, models: [iso-forksegv]}}
+          - {{name: iso-forkhang, plugin: iso-forkhang, models: [iso-forkhang]}}
+        """)
+    client = served.client()
+    started = time.monotonic()
+    status, message = error_of(lambda: answer(client, "iso-forksegv", MISBEHAVE))
+    assert status == 502, message
+    assert 'plugin "iso-forksegv" (isolated) crashed: Segmentation fault (signal 11)' in message
+    assert time.monotonic() - started < 4
+    assert eventually(lambda: answer(client, "iso-forksegv")) == "all good"
+
+    started = time.monotonic()
+    status, message = error_of(lambda: answer(client, "iso-forkhang", MISBEHAVE))
+    assert status == 504, message
+    assert 'plugin "iso-forkhang" (isolated) did not return from generate within 1s' in message
+    assert time.monotonic() - started < 4
+    assert eventually(lambda: answer(client, "iso-forkhang")) == "all good"
