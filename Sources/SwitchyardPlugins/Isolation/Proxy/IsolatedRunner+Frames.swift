@@ -51,7 +51,8 @@ extension IsolatedRunner {
             killRunner()
             return
         }
-        _ = send(.instanceNew, hook: "instance_new", payload: config, whileStarting: true) { [self] result in
+        // Posted: the supervisor must not wait for a runner that does not read its socket.
+        _ = send(.instanceNew, hook: "instance_new", payload: config, whileStarting: true, fromLoop: true) { [self] result in
             switch result {
             case .success(var reply):
                 guard reply.status == SY_OK else {
@@ -153,15 +154,22 @@ extension IsolatedRunner {
         case .failure(let failure): return .failure(failure)
         case .success(let sent): pending = sent
         }
-        guard let requestCall else { return pending.wait() }
+        guard let requestCall else { return pending.wait(late: notAnswered(pending)) }
         var told = false
-        while true {
-            if let result = pending.wait(until: monotonicNanoseconds() &+ 20_000_000) { return result }
+        while monotonicNanoseconds() < pending.deadline &+ PendingCall.graceNanoseconds {
+            if let result = pending.wait(until: min(monotonicNanoseconds() &+ 20_000_000, pending.deadline &+ PendingCall.graceNanoseconds)) { return result }
             if !told, HostServices.table.pointee.call_cancelled(requestCall) != 0 {
                 told = true
                 notify(.cancel, payload: [], call: pending.id)
             }
         }
+        return pending.wait(until: 0) ?? .failure(notAnswered(pending))
+    }
+
+    /// A call not answered (nor failed by the supervisor) by its deadline and the grace.
+    func notAnswered(_ call: PendingCall) -> PluginFailure {
+        PluginFailure(status: SY_E_TIMEOUT, httpStatus: 504, retryable: true,
+                      message: "plugin \"\(entry)\" (isolated) did not answer \(call.hook) within \(Self.seconds(limits.hookTimeoutNanoseconds &+ PendingCall.graceNanoseconds)): its supervisor did not end the call")
     }
 
     private func unavailable(_ state: String) -> PluginFailure {

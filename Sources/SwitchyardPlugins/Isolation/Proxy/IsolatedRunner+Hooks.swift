@@ -17,7 +17,7 @@ extension IsolatedRunner {
         switch send(.instanceNew, hook: "instance_new", payload: config, whileStarting: true) {
         case .failure(let failure): return .failure(failure)
         case .success(let call):
-            switch call.wait() {
+            switch call.wait(late: notAnswered(call)) {
             case .failure(let failure): return .failure(failure)
             case .success(let answer): reply = answer
             }

@@ -150,16 +150,19 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
                 Glibc.close(output)
             }
             let now = monotonicNanoseconds()
-            let (calls, killed, wasStopping, instantiated, greeted) = lock.withLock { () -> ([UInt64: PendingCall], (call: UInt64, hook: String)?, Bool, Bool, Bool) in
+            let (calls, killed, wasStopping, instantiated, greeted, ended) = lock.withLock {
+                () -> ([UInt64: PendingCall], (call: UInt64, hook: String)?, Bool, Bool, Bool, FrameChannel?) in
                 let calls = pending
                 pending = [:]
                 let killed = killedFor
                 killedFor = nil
-                channel?.close()
+                let ended = channel
                 channel = nil
                 pid = 0
-                return (calls, killed, stopping, config != nil, hello != nil)
+                return (calls, killed, stopping, config != nil, hello != nil, ended)
             }
+            // Outside `lock`: close waits for a writer, and writers never hold `lock`.
+            ended?.close()
             let failure = crashFailure(ending, killed: killed)
             for (id, call) in calls {
                 if let killed, killed.call == id {

@@ -41,11 +41,12 @@ final class PendingCall: @unchecked Sendable {  // `result` guarded by `lock`
         }
     }
 
-    /// Blocks until `complete` (the supervisor bounds this by the hook timeout).
-    func wait() -> Result<WireReply, PluginFailure> {
-        lock.withLock {
-            while result == nil { lock.wait() }
-            return result!
-        }
+    /// How long past its deadline a call waits for the supervisor, which normally fails it at
+    /// the deadline (killing the runner); only a stuck supervisor lets the grace pass.
+    static let graceNanoseconds: UInt64 = 2_000_000_000
+
+    /// Blocks until `complete`, or `late` once the deadline and the grace have passed.
+    func wait(late: @autoclosure () -> PluginFailure) -> Result<WireReply, PluginFailure> {
+        wait(until: deadline &+ Self.graceNanoseconds) ?? .failure(late())
     }
 }

@@ -123,6 +123,9 @@ final class FrameChannel: @unchecked Sendable {  // the descriptor is immutable;
 
     func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        // A writer blocked on a full socket holds the write lock: the shutdown ends its wait
+        // (EPIPE) first. The descriptor is still ours here: only this close() closes it.
+        _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
         writeLock.withLock { isClosed in
             isClosed = true
             _ = Glibc.close(descriptor)

@@ -1,0 +1,69 @@
+import CSwitchyardPlugin
+import Synchronization
+import SwitchyardPosix
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@testable import SwitchyardPlugins
+
+/// Nothing on the proxy's side waits without bound (Isolation/Proxy, Isolation/Wire): a hook
+/// thread's wait ends at its deadline plus a grace even if the supervisor never completes it,
+/// and closing a channel ends a writer blocked on a runner that stopped reading.
+@Suite struct IsolationWaitTests {
+    @Test("a call the supervisor never completes fails at its deadline plus the grace")
+    func boundedWait() {
+        let now = monotonicNanoseconds()
+        let call = PendingCall(id: 1, hook: "generate", deadline: now &- PendingCall.graceNanoseconds &- 1)
+        let result = call.wait(late: PluginFailure(status: SY_E_TIMEOUT, message: "late"))
+        guard case .failure(let failure) = result else {
+            Issue.record("answered without a reply")
+            return
+        }
+        #expect(failure.status == SY_E_TIMEOUT)
+        #expect(monotonicNanoseconds() - now < 500_000_000)
+    }
+
+    @Test("a completed call answers before its deadline")
+    func completed() throws {
+        let call = PendingCall(id: 2, hook: "generate", deadline: monotonicNanoseconds() &+ 60_000_000_000)
+        call.complete(.success(WireReply(status: SY_OK)))
+        #expect(try call.wait(late: PluginFailure(status: SY_E_TIMEOUT, message: "late")).get().status == SY_OK)
+    }
+
+    @Test("the runner's failure to answer names the plugin and the hook")
+    func lateMessage() {
+        let runner = IsolationProxyStateTests.runner("wait-late")
+        let failure = runner.notAnswered(PendingCall(id: 3, hook: "prepare", deadline: 0))
+        #expect(failure.status == SY_E_TIMEOUT)
+        #expect(failure.retryable)
+        #expect(failure.message.contains("plugin \"wait-late\" (isolated) did not answer prepare within 3s"))
+    }
+
+    @Test("close ends a writer blocked on a peer that does not read")
+    func closeUnblocksWriter() {
+        var sockets: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0, &sockets) == 0)
+        defer { Glibc.close(sockets[1]) }
+        _ = fcntl(sockets[0], F_SETFL, fcntl(sockets[0], F_GETFL) | O_NONBLOCK)
+        let channel = FrameChannel(descriptor: sockets[0])
+        let outcome = Mutex<Bool?>(nil)
+        startDetachedThread {
+            // Far more than a socket buffer: the write waits for room that never comes.
+            let sent = channel.send(.generate, call: 1, [UInt8](repeating: 1, count: 8 << 20))
+            outcome.withLock { $0 = sent }
+        }
+        usleep(200_000)
+        #expect(outcome.withLock { $0 } == nil)
+        let closing = monotonicNanoseconds()
+        channel.close()
+        #expect(monotonicNanoseconds() - closing < 500_000_000)
+        var waited = 0
+        while outcome.withLock({ $0 }) == nil, waited < 200 {
+            usleep(10_000)
+            waited += 1
+        }
+        #expect(outcome.withLock { $0 } == false)
+    }
+}
