@@ -6,7 +6,7 @@ plugins/misbehaving_provider.c (its faults happen on requests that carry the wor
 import time
 
 from test_isolation import MISBEHAVE, answer, error_of, eventually, isolated, misbehaving, plain_crashes_under_asan  # noqa: F401 - fixtures
-from test_slow_hooks import gateway  # noqa: F401 - fixture
+from test_slow_hooks import ECHO, gateway  # noqa: F401 - fixture
 
 
 def test_a_runner_whose_child_holds_its_socket_still_ends_at_once(gateway, misbehaving):
@@ -35,3 +35,27 @@ def test_a_runner_whose_child_holds_its_socket_still_ends_at_once(gateway, misbe
     assert 'plugin "iso-forkhang" (isolated) did not return from generate within 1s' in message
     assert time.monotonic() - started < 4
     assert eventually(lambda: answer(client, "iso-forkhang")) == "all good"
+
+
+def test_a_runner_flooding_logs_and_output_is_still_timed_out_and_suppressed(gateway, misbehaving):
+    """The plugin logs and prints without end from two threads and hangs: the supervisor still
+    sees the deadline (the runner is killed at its hook timeout), and the log gets at most the
+    budget per second plus a line saying how many were suppressed."""
+    served = gateway(f"""
+        server: {{port: 0, loops: 2, plugin_workers: 4}}
+        plugins:
+          - {{name: echo, path: {ECHO}}}
+        {isolated("iso-flood", misbehaving, {"fault": "hang", "flood": 1}, hook_timeout="1s")}
+        providers:
+          - {{name: echo, plugin: echo, models: [echo-1]}}
+          - {{name: iso-flood, plugin: iso-flood, models: [iso-flood]}}
+        """)
+    client = served.client()
+    started = time.monotonic()
+    status, message = error_of(lambda: answer(client, "iso-flood", MISBEHAVE))
+    assert status == 504, message
+    assert 'plugin "iso-flood" (isolated) did not return from generate within 1s' in message
+    assert time.monotonic() - started < 4
+    assert answer(client, "echo-1", [{"role": "user", "content": "still here"}]) == "still here"
+    served.wait_for_log(r'isolated plugin runner: \d+ log and output line\(s\) suppressed \(more than 200 per second\).*plugin="iso-flood"')
+    assert eventually(lambda: answer(client, "iso-flood")) == "all good"

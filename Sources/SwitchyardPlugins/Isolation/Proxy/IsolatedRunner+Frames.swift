@@ -22,7 +22,7 @@ extension IsolatedRunner {
             guard let line = try? WireLog(decoding: frame.payload), HostLog.isEnabled(line.level) else { return }
             let requestID = line.requestID.isEmpty ? nil : String(decoding: line.requestID, as: UTF8.self)
             let text = String(decoding: line.message.prefix(HostLog.maximumMessageBytes), as: UTF8.self)
-            HostLog.emit(pluginName: entry, requestID: requestID, level: line.level, text)
+            logFromRunner(line.level, requestID: requestID, text)
         case .metric:
             guard let record = try? WireMetric(decoding: frame.payload) else { return }
             let (host, id) = lock.withLock { (self.host, metricIDs[record.id]) }
@@ -31,6 +31,22 @@ extension IsolatedRunner {
         default:
             log(SY_LOG_WARN, "isolated plugin runner sent an unexpected \(frame.type) frame")
         }
+    }
+
+    /// A line the runner's plugin logged or printed, within the entry's `LogBudget`.
+    /// The supervisor thread's only.
+    func logFromRunner(_ level: UInt32, requestID: String?, _ text: String) {
+        switch logBudget.admit(now: monotonicNanoseconds()) {
+        case .drop: return
+        case .log(let dropped):
+            reportSuppressed(dropped)
+            HostLog.emit(pluginName: entry, requestID: requestID, level: level, text)
+        }
+    }
+
+    func reportSuppressed(_ dropped: Int) {
+        guard dropped > 0 else { return }
+        log(SY_LOG_WARN, "isolated plugin runner: \(dropped) log and output line(s) suppressed (more than \(LogBudget.linesPerSecond) per second)")
     }
 
     /// The runner's hello. The first one goes to the loader; a restarted runner gets its

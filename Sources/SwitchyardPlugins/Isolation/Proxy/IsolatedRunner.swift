@@ -94,6 +94,8 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
     /// Why the current runner was killed, when the supervisor killed it (a hook timed out).
     var killedFor: (call: UInt64, hook: String)?
     var stopping = false
+    /// The runner's log lines this second: the supervisor thread's only (not guarded).
+    var logBudget = LogBudget()
     let nextCall = Atomic<UInt64>(1)
     /// The proxy tables handed to the host, built once the instance exists.
     var providerTable: UnsafeMutablePointer<sy_provider_v1>?
@@ -313,7 +315,11 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
             if pollers[0].revents != 0 || exited {
                 // After the exit: what the runner wrote before it is still read (its last replies).
                 if exited { ended = true }
-                receiving: while true {
+                // Bounded per round, so a runner flooding frames cannot keep the supervisor
+                // from its deadlines (more after an exit: the last replies, then the end).
+                var budget = exited ? Self.framesAfterExit : Self.framesPerRound
+                receiving: while budget > 0 {
+                    budget -= 1
                     switch channel.receive() {
                     case .frame(let frame): handle(frame)
                     case .wouldBlock: break receiving
@@ -329,6 +335,7 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
                 }
             }
             checkDeadlines()
+            reportSuppressed(logBudget.overdue(now: monotonicNanoseconds()))
         }
         if outputOpen {
             // Whatever the runner wrote last (a crash report) still goes to the log.
@@ -343,6 +350,10 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         var info = siginfo_t()
         return waitid(P_PID, id_t(child), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_signo != 0
     }
+
+    static let framesPerRound = 256
+    static let framesAfterExit = 4096
+    static let outputBytesPerRound = 65536
 
     /// Milliseconds until the earliest hook deadline (at most 1 s, so a stop is noticed). Once a
     /// call's deadline got the runner killed, deadlines are past: the wait is for its exit.
@@ -371,23 +382,27 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
     }
 
     /// Lines the runner (the plugin) wrote to stdout or stderr go to the log, naming the plugin.
-    /// False once the pipe is closed.
+    /// False once the pipe is closed. At most `outputBytesPerRound` per call: the rest waits
+    /// for the next round, after the deadlines were looked at.
     private func readOutput(_ descriptor: Int32, _ buffer: inout [UInt8]) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
+        var allowed = Self.outputBytesPerRound
+        while allowed > 0 {
+            allowed -= chunk.count
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 { return errno == EAGAIN || errno == EINTR }
             if count == 0 { return false }
             buffer += chunk[..<count]
             while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                log(SY_LOG_WARN, "runner output: " + String(decoding: buffer[..<newline], as: UTF8.self))
+                logFromRunner(SY_LOG_WARN, requestID: nil, "runner output: " + String(decoding: buffer[..<newline], as: UTF8.self))
                 buffer.removeSubrange(...newline)
             }
             if buffer.count > 4096 {
-                log(SY_LOG_WARN, "runner output: " + String(decoding: buffer, as: UTF8.self))
+                logFromRunner(SY_LOG_WARN, requestID: nil, "runner output: " + String(decoding: buffer, as: UTF8.self))
                 buffer.removeAll()
             }
         }
+        return true
     }
 
     /// Waits for the runner to end (its socket is closed already): it gets a second, then SIGKILL.
