@@ -5,8 +5,8 @@ plugins/misbehaving_provider.c (its faults happen on requests that carry the wor
 
 import time
 
-from test_isolation import MISBEHAVE, answer, error_of, eventually, isolated, misbehaving, plain_crashes_under_asan  # noqa: F401 - fixtures
-from test_slow_hooks import ECHO, gateway  # noqa: F401 - fixture
+from test_isolation import MISBEHAVE, answer, error_of, eventually, isolated, misbehaving, plain_crashes_under_asan, runners_of  # noqa: F401 - fixtures
+from test_slow_hooks import ECHO, gateway, in_background  # noqa: F401 - fixture
 
 
 def test_a_runner_whose_child_holds_its_socket_still_ends_at_once(gateway, misbehaving):
@@ -59,3 +59,24 @@ def test_a_runner_flooding_logs_and_output_is_still_timed_out_and_suppressed(gat
     assert answer(client, "echo-1", [{"role": "user", "content": "still here"}]) == "still here"
     served.wait_for_log(r'isolated plugin runner: \d+ log and output line\(s\) suppressed \(more than 200 per second\).*plugin="iso-flood"')
     assert eventually(lambda: answer(client, "iso-flood")) == "all good"
+
+
+def test_more_slow_calls_than_the_runner_has_threads_wait_instead_of_killing_it(gateway, misbehaving):
+    """24 calls of 1.2 s each against a runner of 16 threads with a 2 s hook timeout: the 8
+    beyond its pool wait for a slot in the gateway (their deadline starts with the slot), so
+    all answer and the runner is never killed for load."""
+    served = gateway(f"""
+        server: {{port: 0, loops: 2, plugin_workers: 32}}
+        plugins:
+        {isolated("iso-slow", misbehaving, {"sleep_ms": 1200}, hook_timeout="2s")}
+        providers:
+          - {{name: iso-slow, plugin: iso-slow, models: [iso-slow]}}
+        """)
+    client = served.client()
+    runners = runners_of(served.process.pid)
+    calls = [in_background(answer, served.client(), "iso-slow") for _ in range(24)]
+    for thread, result in calls:
+        thread.join(30)
+        assert result.get("value") == "all good", result
+    assert runners_of(served.process.pid) == runners
+    assert answer(client, "iso-slow") == "all good"

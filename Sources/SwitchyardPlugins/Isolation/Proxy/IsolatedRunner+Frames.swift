@@ -11,7 +11,11 @@ extension IsolatedRunner {
         case .hello:
             greeted(frame)
         case .reply, .verdict:
-            let call = lock.withLock { pending.removeValue(forKey: frame.call) }
+            let call = lock.withLock { () -> PendingCall? in
+                let call = pending.removeValue(forKey: frame.call)
+                if call != nil { lock.broadcast() }  // a slot is free (`send` waits for one)
+                return call
+            }
             guard let call else { return }  // answered after its deadline killed the runner, or unknown
             do {
                 call.complete(.success(try WireReply(decoding: frame.payload)))
@@ -118,28 +122,40 @@ extension IsolatedRunner {
                                           message: "plugin \"\(entry)\" (isolated) cannot take \(payload.count) bytes in one call (at most \(IsolationFrame.maximumBytes))"))
         }
         let id = nextCall.add(1, ordering: .relaxed).newValue
-        let call = PendingCall(id: id, hook: hook, deadline: monotonicNanoseconds() &+ limits.hookTimeoutNanoseconds, done: done)
-        let admitted = lock.withLock { () -> Result<FrameChannel, PluginFailure> in
-            if let expected, expected != generation {
-                return .failure(PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true,
-                                              message: "plugin \"\(entry)\" (isolated) was restarted during this call: its state is gone"))
-            }
-            switch phase {
-            case .ready: break
-            case .starting, .greeted:
-                if !whileStarting { return .failure(unavailable("is starting")) }
-            case .restarting(let why): return .failure(unavailable("is restarting (its runner \(why))"))
-            case .disabled(let message): return .failure(PluginFailure(status: SY_E_UPSTREAM, httpStatus: 503, retryable: true, message: message))
-            case .finished(let why): return .failure(unavailable("is not running (\(why))"))
+        let admitted = lock.withLock { () -> Result<(FrameChannel, PendingCall), PluginFailure> in
+            // At most the runner's pool size in flight: a call beyond it would wait in the
+            // runner's queue while its deadline ran, and load alone would get a healthy runner
+            // killed. A hook thread waits for a slot up to the hook timeout; an event loop's
+            // call (inspect) cannot wait and is refused at once.
+            let slotDeadline = monotonicNanoseconds() &+ limits.hookTimeoutNanoseconds
+            while true {
+                if let expected, expected != generation {
+                    return .failure(PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true,
+                                                  message: "plugin \"\(entry)\" (isolated) was restarted during this call: its state is gone"))
+                }
+                switch phase {
+                case .ready: break
+                case .starting, .greeted:
+                    if !whileStarting { return .failure(unavailable("is starting")) }
+                case .restarting(let why): return .failure(unavailable("is restarting (its runner \(why))"))
+                case .disabled(let message): return .failure(PluginFailure(status: SY_E_UPSTREAM, httpStatus: 503, retryable: true, message: message))
+                case .finished(let why): return .failure(unavailable("is not running (\(why))"))
+                }
+                if whileStarting || pending.count < Self.callsInFlight { break }
+                if fromLoop || !lock.wait(until: slotDeadline) {
+                    return .failure(unavailable("is busy: \(Self.callsInFlight) calls in flight"))
+                }
             }
             guard let channel else { return .failure(unavailable("is not running")) }
+            // The deadline starts once the call has a slot (a pool thread in the runner).
+            let call = PendingCall(id: id, hook: hook, deadline: monotonicNanoseconds() &+ limits.hookTimeoutNanoseconds, done: done)
             pending[id] = call
-            return .success(channel)
+            return .success((channel, call))
         }
         switch admitted {
         case .failure(let failure):
             return .failure(failure)  // `done` is not called: the caller has the failure now
-        case .success(let channel):
+        case .success(let (channel, call)):
             // A send that fails means the runner is ending: the supervisor fails the call then.
             if fromLoop {
                 channel.post(type, call: id, payload)

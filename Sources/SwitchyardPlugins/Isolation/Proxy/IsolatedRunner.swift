@@ -156,6 +156,7 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
                 () -> ([UInt64: PendingCall], (call: UInt64, hook: String)?, Bool, Bool, Bool, FrameChannel?) in
                 let calls = pending
                 pending = [:]
+                lock.broadcast()  // slots are free: waiting senders see the phase and give up
                 let killed = killedFor
                 killedFor = nil
                 let ended = channel
@@ -350,6 +351,9 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         var info = siginfo_t()
         return waitid(P_PID, id_t(child), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_signo != 0
     }
+
+    /// Calls in flight to one runner: its pool's threads (see `send`).
+    static let callsInFlight = PluginRunner.poolThreads
 
     static let framesPerRound = 256
     static let framesAfterExit = 4096
