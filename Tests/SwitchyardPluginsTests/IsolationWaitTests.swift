@@ -67,3 +67,27 @@ import Glibc
         #expect(outcome.withLock { $0 } == false)
     }
 }
+
+/// A channel's descriptor number is reused once closed: nothing may touch it after.
+@Suite struct IsolationChannelCloseTests {
+    @Test("a shutdown after close does not reach the file that reused the number")
+    func shutdownAfterClose() {
+        var first: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0, &first) == 0)
+        let channel = FrameChannel(descriptor: first[0])
+        channel.close()
+        Glibc.close(first[1])
+        var second: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0, &second) == 0)
+        defer { Glibc.close(second[0]); Glibc.close(second[1]) }
+        // The lowest free numbers are reused: the old channel's number names the new socket.
+        #expect(second[0] == first[0] || second[1] == first[0])
+        channel.shutdownBoth()
+        var byte: UInt8 = 7
+        #expect(Glibc.send(first[0], &byte, 1, Int32(MSG_NOSIGNAL)) == 1)
+        var received: UInt8 = 0
+        let other = second[0] == first[0] ? second[1] : second[0]
+        #expect(recv(other, &received, 1, 0) == 1)
+        #expect(received == 7)
+    }
+}

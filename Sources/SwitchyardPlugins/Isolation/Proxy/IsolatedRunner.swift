@@ -124,7 +124,8 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
     }
 
     /// Stops the runner (the instance is being freed); idempotent. The runner exits when its
-    /// socket closes; the supervisor kills it if it does not.
+    /// socket closes; the supervisor kills it if it does not. A runner being spawned meanwhile
+    /// is stopped by the supervisor, which looks at `stopping` every round.
     func stop() {
         let channel = lock.withLock { () -> FrameChannel? in
             stopping = true
@@ -302,7 +303,14 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         var outputOpen = true
         var lineBuffer: [UInt8] = []
         var ended = false
+        var shutDown = false
         while !ended {
+            if !shutDown, lock.withLock({ stopping }) {
+                // A stop that came while this runner was being spawned: its EOF ends the
+                // runner, and `reap` kills it a second later if it does not exit.
+                shutDown = true
+                channel.shutdownBoth()
+            }
             let timeout = exitDescriptor >= 0 ? nextTimeout() : min(nextTimeout(), 100)
             var pollers = [pollfd(fd: channel.descriptor, events: Int16(POLLIN), revents: 0),
                            pollfd(fd: exitDescriptor, events: Int16(POLLIN), revents: 0)]  // a negative fd is skipped

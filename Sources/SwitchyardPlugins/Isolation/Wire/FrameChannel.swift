@@ -9,7 +9,8 @@ import Glibc
 /// handed to a writer thread: for event-loop threads, which must not wait for a runner that has
 /// stopped reading); one thread reads (`receive`). The descriptor is closed by `close()` only,
 /// once, under the write lock: no write is in progress then, and none happens after (the number
-/// could name another file by then).
+/// could name another file by then). `shutdownBoth` and the close itself hold `descriptorLock`,
+/// so a shutdown from another thread never reaches a reused number either.
 final class FrameChannel: @unchecked Sendable {  // the descriptor is immutable; writes are locked
     let descriptor: Int32
     private let writeLock = Mutex<Bool>(false)  // true once closed
@@ -20,6 +21,7 @@ final class FrameChannel: @unchecked Sendable {  // the descriptor is immutable;
     private var decoder = FrameDecoder()  // the reading thread's only
     private var chunk = [UInt8](repeating: 0, count: 65536)  // the reading thread's only
     private let closed = Atomic<Bool>(false)
+    private let descriptorLock = Mutex<Bool>(false)  // true once the descriptor is closed
 
     init(descriptor: Int32) {
         self.descriptor = descriptor
@@ -125,14 +127,22 @@ final class FrameChannel: @unchecked Sendable {  // the descriptor is immutable;
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         // A writer blocked on a full socket holds the write lock: the shutdown ends its wait
         // (EPIPE) first. The descriptor is still ours here: only this close() closes it.
-        _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
+        shutdownBoth()
         writeLock.withLock { isClosed in
             isClosed = true
-            _ = Glibc.close(descriptor)
+            descriptorLock.withLock { descriptorClosed in
+                descriptorClosed = true
+                _ = Glibc.close(descriptor)
+            }
         }
         sem_post(outboxCount)  // the writer thread, if any, sees `closed` and ends
     }
 
-    /// Stops both directions without closing (wakes a reader blocked in read).
-    func shutdownBoth() { _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR)) }
+    /// Stops both directions without closing (wakes a reader blocked in read, ends a write
+    /// waiting for room); nothing once closed. Any thread.
+    func shutdownBoth() {
+        descriptorLock.withLock { descriptorClosed in
+            if !descriptorClosed { _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR)) }
+        }
+    }
 }
