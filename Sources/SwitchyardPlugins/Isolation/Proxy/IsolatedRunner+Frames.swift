@@ -5,36 +5,42 @@ import Glibc
 #endif
 
 extension IsolatedRunner {
-    /// One frame from the runner, on the supervisor thread.
-    func handle(_ frame: IsolationFrame) {
+    /// One frame from the runner, on the supervisor thread. nil, or why the frame breaks the
+    /// protocol (the caller kills the runner: it runs untrusted code, and a runner that says
+    /// something out of turn cannot be trusted with the calls in flight either).
+    func handle(_ frame: IsolationFrame) -> String? {
         switch frame.type {
         case .hello:
-            greeted(frame)
+            return greeted(frame)
         case .reply, .verdict:
-            let call = lock.withLock { () -> PendingCall? in
-                let call = pending.removeValue(forKey: frame.call)
-                if call != nil { lock.broadcast() }  // a slot is free (`send` waits for one)
-                return call
+            let found = lock.withLock { () -> (PendingCall?, expected: IsolationMessage?) in
+                guard let call = pending[frame.call] else { return (nil, nil) }
+                guard call.answer == frame.type else { return (nil, call.answer) }
+                pending[frame.call] = nil
+                lock.broadcast()  // a slot is free (`send` waits for one)
+                return (call, nil)
             }
-            guard let call else { return }  // answered after its deadline killed the runner, or unknown
+            if let expected = found.expected { return "a \(frame.type) frame answered a call that takes a \(expected)" }
+            guard let call = found.0 else { return nil }  // answered after its deadline killed the runner, or unknown
             do {
                 call.complete(.success(try WireReply(decoding: frame.payload)))
             } catch {
                 call.complete(.failure(PluginFailure(status: SY_E_INTERNAL, httpStatus: 502, message: "plugin \"\(entry)\" (isolated): malformed reply from its runner")))
             }
         case .log:
-            guard let line = try? WireLog(decoding: frame.payload), HostLog.isEnabled(line.level) else { return }
+            guard let line = try? WireLog(decoding: frame.payload), HostLog.isEnabled(line.level) else { return nil }
             let requestID = line.requestID.isEmpty ? nil : String(decoding: line.requestID, as: UTF8.self)
             let text = String(decoding: line.message.prefix(HostLog.maximumMessageBytes), as: UTF8.self)
             logFromRunner(line.level, requestID: requestID, text)
         case .metric:
-            guard let record = try? WireMetric(decoding: frame.payload) else { return }
+            guard let record = try? WireMetric(decoding: frame.payload) else { return nil }
             let (host, id) = lock.withLock { (self.host, metricIDs[record.id]) }
-            guard let host, let id else { return }
+            guard let host, let id else { return nil }
             _ = host.metrics.record(id: id, value: record.value, labels: record.labels.map { String(decoding: $0, as: UTF8.self) })
-        default:
-            log(SY_LOG_WARN, "isolated plugin runner sent an unexpected \(frame.type) frame")
+        case .instanceNew, .prepare, .generate, .begin, .data, .end, .stateFree, .inspect, .callEnd, .cancel:
+            return "a \(frame.type) frame, which only the gateway sends"
         }
+        return nil
     }
 
     /// A line the runner's plugin logged or printed, within the entry's `LogBudget`.
@@ -55,21 +61,25 @@ extension IsolatedRunner {
 
     /// The runner's hello. The first one goes to the loader; a restarted runner gets its
     /// instance again, from the stored config, and takes calls once that succeeded.
-    private func greeted(_ frame: IsolationFrame) {
+    private func greeted(_ frame: IsolationFrame) -> String? {
         let hello = try? WireHello(decoding: frame.payload)
-        let config = lock.withLock { () -> [UInt8]? in
+        let config = lock.withLock { () -> (stored: [UInt8]?, broken: String?) in
+            // One hello per runner, before anything else: a second would create the instance again.
+            guard case .starting = phase, !runnerGreeted else { return (nil, "a second hello") }
+            runnerGreeted = true
             if self.config == nil {
                 self.hello = hello ?? WireHello(status: SY_E_INTERNAL, message: "malformed hello from the runner")
                 phase = .greeted
                 lock.broadcast()
             }
-            return self.config
+            return (self.config, nil)
         }
-        guard let config else { return }
+        if let broken = config.broken { return broken }
+        guard let config = config.stored else { return nil }
         guard let hello, hello.status == SY_OK else {
             log(SY_LOG_ERROR, "isolated plugin runner could not load the plugin again: \(hello?.message ?? "malformed hello"); killing it")
             killRunner()
-            return
+            return nil
         }
         // Posted: the supervisor must not wait for a runner that does not read its socket.
         _ = send(.instanceNew, hook: "instance_new", payload: config, whileStarting: true, fromLoop: true) { [self] result in
@@ -91,6 +101,7 @@ extension IsolatedRunner {
                 break  // the runner ended again: the supervisor counts it
             }
         }
+        return nil
     }
 
     /// Runner metric ids of this runner's instance → the ids the host gave the same names when
@@ -148,7 +159,8 @@ extension IsolatedRunner {
             }
             guard let channel else { return .failure(unavailable("is not running")) }
             // The deadline starts once the call has a slot (a pool thread in the runner).
-            let call = PendingCall(id: id, hook: hook, deadline: monotonicNanoseconds() &+ limits.hookTimeoutNanoseconds, done: done)
+            let call = PendingCall(id: id, hook: hook, deadline: monotonicNanoseconds() &+ limits.hookTimeoutNanoseconds,
+                                   answer: type == .inspect ? .verdict : .reply, done: done)
             pending[id] = call
             return .success((channel, call))
         }

@@ -94,6 +94,8 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
     /// Why the current runner was killed, when the supervisor killed it (a hook timed out).
     var killedFor: (call: UInt64, hook: String)?
     var stopping = false
+    /// Whether the current runner has said hello (once only).
+    var runnerGreeted = false
     /// The runner's log lines this second: the supervisor thread's only (not guarded).
     var logBudget = LogBudget()
     let nextCall = Atomic<UInt64>(1)
@@ -114,11 +116,11 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         startDetachedThread { [self] in supervise() }
         return lock.withLock {
             while true {
-                switch phase {
-                case .greeted: return .success(hello!)
-                case .finished(let message): return .failure(StartFailure(message: message))
-                default: lock.wait()
-                }
+                // The hello, even when the runner has ended since (a library that cannot be
+                // loaded: the runner says why, then exits at once).
+                if let hello { return .success(hello) }
+                if case .finished(let message) = phase { return .failure(StartFailure(message: message)) }
+                lock.wait()
             }
         }
     }
@@ -285,6 +287,7 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         lock.withLock {
             channel = FrameChannel(descriptor: sockets[0])
             pid = child
+            runnerGreeted = false
             generation += 1
             phase = .starting
         }
@@ -330,7 +333,13 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
                 receiving: while budget > 0 {
                     budget -= 1
                     switch channel.receive() {
-                    case .frame(let frame): handle(frame)
+                    case .frame(let frame):
+                        if let why = handle(frame) {
+                            log(SY_LOG_ERROR, "isolated plugin runner broke the protocol (\(why)); killing it")
+                            killRunner()
+                            ended = true
+                            break receiving
+                        }
                     case .wouldBlock: break receiving
                     case .end:
                         ended = true

@@ -11,12 +11,16 @@ final class PendingCall: @unchecked Sendable {  // `result` guarded by `lock`
     let hook: String
     /// Monotonic nanoseconds after which the runner is presumed hung.
     let deadline: UInt64
+    /// The frame type that answers it: `verdict` for an inspect, `reply` for the rest.
+    let answer: IsolationMessage
     let done: (@Sendable (Result<WireReply, PluginFailure>) -> Void)?
     private let lock = ConditionLock()
     private var result: Result<WireReply, PluginFailure>?
 
-    init(id: UInt64, hook: String, deadline: UInt64, done: (@Sendable (Result<WireReply, PluginFailure>) -> Void)? = nil) {
+    init(id: UInt64, hook: String, deadline: UInt64, answer: IsolationMessage = .reply,
+         done: (@Sendable (Result<WireReply, PluginFailure>) -> Void)? = nil) {
         self.id = id
+        self.answer = answer
         self.hook = hook
         self.deadline = deadline
         self.done = done

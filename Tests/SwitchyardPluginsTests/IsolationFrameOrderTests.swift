@@ -1,0 +1,55 @@
+import CSwitchyardPlugin
+import SwitchyardPosix
+import Testing
+
+@testable import SwitchyardPlugins
+
+/// A frame from the runner must fit the state of the conversation (Isolation/Proxy, `handle`):
+/// one hello per runner, while it starts; a call answered by its own kind of frame; nothing of
+/// the gateway's types. Anything else is a reason to kill the runner, and changes nothing.
+@Suite struct IsolationFrameOrderTests {
+    static let far = monotonicNanoseconds() &+ 60_000_000_000
+
+    @Test("a frame type only the gateway sends breaks the protocol",
+          arguments: [IsolationMessage.instanceNew, .prepare, .generate, .begin, .data, .end, .stateFree, .inspect, .callEnd, .cancel])
+    func gatewayTypes(type: IsolationMessage) {
+        let runner = IsolationProxyStateTests.runner("order-direction")
+        let why = runner.handle(IsolationFrame(type: type, call: 0, payload: []))
+        #expect(why?.contains("only the gateway sends") == true)
+    }
+
+    @Test("a verdict cannot answer a provider call, nor a reply an inspect")
+    func answerKind() throws {
+        let runner = IsolationProxyStateTests.runner("order-kind")
+        let generate = PendingCall(id: 5, hook: "generate", deadline: Self.far, answer: .reply)
+        let inspect = PendingCall(id: 6, hook: "inspect", deadline: Self.far, answer: .verdict)
+        runner.lock.withLock {
+            runner.pending[5] = generate
+            runner.pending[6] = inspect
+        }
+        let reply = WireReply(status: SY_OK).encoded()
+        #expect(runner.handle(IsolationFrame(type: .verdict, call: 5, payload: reply)) == "a verdict frame answered a call that takes a reply")
+        #expect(runner.handle(IsolationFrame(type: .reply, call: 6, payload: reply)) == "a reply frame answered a call that takes a verdict")
+        #expect(runner.lock.withLock { runner.pending.count } == 2)
+        #expect(generate.wait(until: 0) == nil)
+        // The right kinds answer.
+        #expect(runner.handle(IsolationFrame(type: .reply, call: 5, payload: reply)) == nil)
+        #expect(try generate.wait(until: 0)?.get().status == SY_OK)
+        #expect(runner.lock.withLock { runner.pending.count } == 1)
+        // An unknown call (answered after its runner was killed) is ignored.
+        #expect(runner.handle(IsolationFrame(type: .reply, call: 99, payload: reply)) == nil)
+    }
+
+    @Test("one hello per runner, and only while it starts")
+    func oneHello() {
+        let runner = IsolationProxyStateTests.runner("order-hello")
+        let hello = IsolationFrame(type: .hello, call: 0, payload: WireHello(status: SY_OK, id: "p", version: "1").encoded())
+        #expect(runner.handle(hello) == nil)
+        #expect(runner.lock.withLock { runner.hello?.id } == "p")
+        #expect(runner.handle(hello) == "a second hello")
+        let ready = IsolationProxyStateTests.runner("order-hello-ready")
+        ready.lock.withLock { ready.phase = .ready }
+        #expect(ready.handle(hello) == "a second hello")
+        #expect(ready.lock.withLock { ready.hello } == nil)
+    }
+}
