@@ -91,3 +91,32 @@ import Glibc
         #expect(received == 7)
     }
 }
+
+/// What the gateway holds for a runner is bounded: the frames waiting for its writer thread,
+/// and the size of a frame it reads from a runner.
+@Suite struct IsolationMemoryBoundTests {
+    @Test("posts past the outbox limit are refused while a runner does not read")
+    func outboxLimit() {
+        var sockets: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0, &sockets) == 0)
+        defer { Glibc.close(sockets[1]) }
+        _ = fcntl(sockets[0], F_SETFL, fcntl(sockets[0], F_GETFL) | O_NONBLOCK)
+        let channel = FrameChannel(descriptor: sockets[0])
+        defer { channel.close() }
+        let big = [UInt8](repeating: 1, count: FrameChannel.outboxLimitBytes * 3 / 4)
+        #expect(channel.post(.inspect, call: 1, big))  // nothing waits: always taken
+        #expect(!channel.post(.inspect, call: 2, big))
+        #expect(!channel.post(.cancel, call: 3, [UInt8](repeating: 0, count: FrameChannel.outboxLimitBytes / 2)))
+        #expect(channel.post(.cancel, call: 4, []))  // small frames fit under the limit
+    }
+
+    @Test("a frame from a runner above the reply limit is refused, naming the limit")
+    func replyLimit() {
+        var decoder = FrameDecoder(maximumBytes: IsolationFrame.maximumReplyBytes)
+        var bytes: [UInt8] = []
+        appendLittleEndian(UInt32(IsolationFrame.maximumReplyBytes + 1), to: &bytes)
+        bytes.withUnsafeBytes { decoder.append($0) }
+        #expect(throws: FrameError.oversize(IsolationFrame.maximumReplyBytes + 1, limit: 16 << 20)) { try decoder.next() }
+        #expect(FrameError.oversize(20, limit: 10).description == "frame of 20 bytes is larger than the 10 allowed")
+    }
+}

@@ -170,7 +170,16 @@ extension IsolatedRunner {
         case .success(let (channel, call)):
             // A send that fails means the runner is ending: the supervisor fails the call then.
             if fromLoop {
-                channel.post(type, call: id, payload)
+                if !channel.post(type, call: id, payload) {
+                    let withdrawn = lock.withLock { () -> Bool in
+                        guard pending.removeValue(forKey: id) != nil else { return false }
+                        lock.broadcast()
+                        return true
+                    }
+                    // Not withdrawn: the runner ended meanwhile and the supervisor completes it.
+                    guard withdrawn else { return .success(call) }
+                    return .failure(unavailable("is not keeping up: \(FrameChannel.outboxLimitBytes >> 20) MiB wait to be sent to its runner"))
+                }
             } else {
                 channel.send(type, call: id, payload)
             }

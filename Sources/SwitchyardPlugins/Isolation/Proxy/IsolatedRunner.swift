@@ -285,7 +285,7 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         _ = fcntl(sockets[0], F_SETFL, fcntl(sockets[0], F_GETFL) | O_NONBLOCK)
         _ = fcntl(output[0], F_SETFL, fcntl(output[0], F_GETFL) | O_NONBLOCK)
         lock.withLock {
-            channel = FrameChannel(descriptor: sockets[0])
+            channel = FrameChannel(descriptor: sockets[0], maximumIncomingBytes: IsolationFrame.maximumReplyBytes)
             pid = child
             runnerGreeted = false
             generation += 1

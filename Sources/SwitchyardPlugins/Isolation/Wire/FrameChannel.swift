@@ -14,17 +14,24 @@ import Glibc
 final class FrameChannel: @unchecked Sendable {  // the descriptor is immutable; writes are locked
     let descriptor: Int32
     private let writeLock = Mutex<Bool>(false)  // true once closed
-    /// Frames posted and not yet written, and the count of them for the writer thread.
-    private let outbox = Mutex<[[UInt8]]>([])
+    /// Frames posted and not yet written, with the bytes posted and not yet written (frames the
+    /// writer took included), and the count of frames for the writer thread.
+    private let outbox = Mutex<(frames: [[UInt8]], bytes: Int)>(([], 0))
+    /// At most this many bytes wait for the writer: a runner that stops reading cannot make the
+    /// gateway queue without end (a frame is always taken when nothing waits).
+    static let outboxLimitBytes = 32 << 20
     private let outboxCount = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
     private let writerStarted = Atomic<Bool>(false)
-    private var decoder = FrameDecoder()  // the reading thread's only
+    private var decoder: FrameDecoder  // the reading thread's only
     private var chunk = [UInt8](repeating: 0, count: 65536)  // the reading thread's only
     private let closed = Atomic<Bool>(false)
     private let descriptorLock = Mutex<Bool>(false)  // true once the descriptor is closed
 
-    init(descriptor: Int32) {
+    /// `maximumIncomingBytes`: the largest frame read (the gateway takes less from a runner than
+    /// it sends).
+    init(descriptor: Int32, maximumIncomingBytes: Int = IsolationFrame.maximumBytes) {
         self.descriptor = descriptor
+        decoder = FrameDecoder(maximumBytes: maximumIncomingBytes)
         sem_init(outboxCount, 0, 0)
     }
 
@@ -40,25 +47,36 @@ final class FrameChannel: @unchecked Sendable {  // the descriptor is immutable;
     }
 
     /// Queues one frame for the channel's writer thread (started at the first post, ended by
-    /// `close`) and returns at once.
-    func post(_ type: IsolationMessage, call: UInt64, _ payload: [UInt8]) {
+    /// `close`) and returns at once; false (nothing queued) when `outboxLimitBytes` wait already.
+    @discardableResult
+    func post(_ type: IsolationMessage, call: UInt64, _ payload: [UInt8]) -> Bool {
         let bytes = IsolationFrame(type: type, call: call, payload: payload).encoded()
+        let queued = outbox.withLock { box -> Bool in
+            guard box.bytes == 0 || box.bytes + bytes.count <= Self.outboxLimitBytes else { return false }
+            box.frames.append(bytes)
+            box.bytes += bytes.count
+            return true
+        }
+        guard queued else { return false }
         if !writerStarted.exchange(true, ordering: .acquiringAndReleasing) {
             startDetachedThread { [self] in drainOutbox() }
         }
-        outbox.withLock { $0.append(bytes) }
         sem_post(outboxCount)
+        return true
     }
 
     private func drainOutbox() {
         while true {
             while sem_wait(outboxCount) != 0 {}
             if closed.load(ordering: .acquiring) { return }
-            let frames = outbox.withLock { frames in
-                defer { frames.removeAll() }
-                return frames
+            let frames = outbox.withLock { box in
+                defer { box.frames.removeAll() }
+                return box.frames
             }
-            for bytes in frames where !write(bytes) { return }
+            for bytes in frames {
+                guard write(bytes) else { return }
+                outbox.withLock { $0.bytes -= bytes.count }
+            }
         }
     }
 
