@@ -80,3 +80,36 @@ def test_more_slow_calls_than_the_runner_has_threads_wait_instead_of_killing_it(
         assert result.get("value") == "all good", result
     assert runners_of(served.process.pid) == runners
     assert answer(client, "iso-slow") == "all good"
+
+
+def test_a_restart_after_the_executable_was_replaced_runs_the_running_build(gateway, misbehaving, tmp_path, monkeypatch):
+    """The gateway's file is replaced in place (an upgrade) while it runs; a runner that
+    crashes afterwards restarts from the running image (/proc/self/exe), not the new file."""
+    import os
+    import shutil
+
+    import test_slow_hooks
+    copy = tmp_path / "bin"
+    copy.mkdir()
+    shutil.copy2(os.path.join(test_slow_hooks.BIN_DIR, "switchyard"), copy / "switchyard")
+    for name in os.listdir(test_slow_hooks.BIN_DIR):  # the built-in plugins it loads from beside it
+        if name.endswith(".so"):
+            os.symlink(os.path.join(test_slow_hooks.BIN_DIR, name), copy / name)
+    monkeypatch.setattr(test_slow_hooks, "BIN_DIR", str(copy))
+    served = gateway(f"""
+        server: {{port: 0, loops: 1}}
+        plugins:
+        {isolated("iso-upgraded", misbehaving, {"fault": "segfault"})}
+        providers:
+          - {{name: iso-upgraded, plugin: iso-upgraded, models: [iso-upgraded]}}
+        """)
+    client = served.client()
+    assert answer(client, "iso-upgraded") == "all good"
+    replacement = copy / "switchyard.new"
+    replacement.write_text("#!/bin/sh\nexit 7\n")
+    replacement.chmod(0o755)
+    os.replace(replacement, copy / "switchyard")
+    status, message = error_of(lambda: answer(client, "iso-upgraded", MISBEHAVE))
+    assert status == 502, message
+    assert eventually(lambda: answer(client, "iso-upgraded")) == "all good"
+    assert "exited with status 7" not in served.log()

@@ -53,3 +53,28 @@ import Testing
         #expect(ready.lock.withLock { ready.hello } == nil)
     }
 }
+
+/// A runner of another build is refused by its hello, with a message that says why.
+@Suite struct IsolationProtocolVersionTests {
+    @Test("a hello of another protocol version, or of none, is a refusal naming both versions", arguments: [UInt32(0), 2, 99])
+    func mismatch(spoken: UInt32) throws {
+        var bytes: [UInt8] = []
+        appendLittleEndian(spoken, to: &bytes)
+        bytes += [UInt8](repeating: 0, count: 40)  // whatever another layout has next
+        let hello = try WireHello(decoding: bytes)
+        #expect(hello.status == SY_E_ABI)
+        #expect(hello.message.contains("isolation protocol \(spoken), this gateway \(WireHello.protocolVersion)"))
+    }
+
+    @Test("the hello carries this build's protocol version first")
+    func carried() throws {
+        let bytes = WireHello(status: SY_OK, id: "p").encoded()
+        #expect(readLittleEndian(UInt32.self, bytes, at: 0) == WireHello.protocolVersion)
+        #expect(try WireHello(decoding: bytes).id == "p")
+    }
+
+    @Test("the runner is spawned from the running image, not from the path it had at start")
+    func runningImage() {
+        #expect(IsolatedRunner.executable == "/proc/self/exe")
+    }
+}

@@ -22,11 +22,15 @@ import Glibc
 /// Threading: the supervisor thread reads the socket and the runner's stderr and completes calls;
 /// any thread may call (`call`); the lifecycle state is guarded by `lock`.
 public final class IsolatedRunner: @unchecked Sendable {  // mutable state guarded by `lock`
-    /// The executable started as the runner: this process's own (resolved, so `ps` shows it).
-    nonisolated(unsafe) public static var executable: String = {
+    /// The executable started as the runner: the image this process runs, which the kernel
+    /// resolves through /proc/self/exe even after the file was replaced or deleted (an upgrade
+    /// in place must not give a restarted runner another build).
+    static let executable = "/proc/self/exe"
+    /// The runner's argv[0]: the path the gateway was started from, so `ps` names it.
+    static let displayName: String = {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink("/proc/self/exe", &buffer, Int(PATH_MAX))
-        return count > 0 ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "/proc/self/exe"
+        return count > 0 ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "switchyard"
     }()
 
     /// The runner's environment: the gateway's (plugins read secrets from it), with the Swift
@@ -269,7 +273,7 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let arguments = [Self.executable, PluginRunner.command, "3", path, String(limits.memoryBytes), String(getpid())]
+        let arguments = [Self.displayName, PluginRunner.command, "3", path, String(limits.memoryBytes), String(getpid())]
         let argv = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var child: pid_t = 0
