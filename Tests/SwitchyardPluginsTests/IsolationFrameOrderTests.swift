@@ -78,3 +78,24 @@ import Testing
         #expect(IsolatedRunner.executable == "/proc/self/exe")
     }
 }
+
+/// A restarted runner maps the metrics its instance defined at load, and defines nothing new.
+@Suite struct IsolationRestartMetricsTests {
+    @Test("metrics unknown at load are dropped on a restart; known ones map to the host's ids")
+    func restartMetrics() {
+        let runner = IsolationProxyStateTests.runner("metrics-restart")
+        let requests = HostOp.metricDefine(kind: SY_METRIC_COUNTER, name: Array("requests_total".utf8), labels: Array("code".utf8), id: 1)
+        runner.lock.withLock {
+            runner.host = HostInstance(name: "metrics-restart", pluginID: "test.metrics")
+            #expect(runner.mapMetrics([requests], firstLoad: true).isEmpty)
+        }
+        let first = runner.lock.withLock { runner.metricIDs[1] }
+        #expect(first != nil)
+        let again = HostOp.metricDefine(kind: SY_METRIC_COUNTER, name: Array("requests_total".utf8), labels: Array("code".utf8), id: 7)
+        let fresh = HostOp.metricDefine(kind: SY_METRIC_GAUGE, name: Array("surprise".utf8), labels: [], id: 8)
+        let relabelled = HostOp.metricDefine(kind: SY_METRIC_COUNTER, name: Array("requests_total".utf8), labels: Array("other".utf8), id: 9)
+        let dropped = runner.lock.withLock { runner.mapMetrics([again, fresh, relabelled], firstLoad: false) }
+        #expect(dropped == ["surprise", "requests_total"])
+        #expect(runner.lock.withLock { runner.metricIDs } == [7: first!])
+    }
+}

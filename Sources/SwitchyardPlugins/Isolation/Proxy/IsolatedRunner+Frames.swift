@@ -92,9 +92,12 @@ extension IsolatedRunner {
                 }
                 let defines = reply.ops
                 reply.ops = []
-                lock.withLock {
-                    mapMetrics(defines)
-                    phase = .ready
+                let dropped = lock.withLock { () -> [String] in
+                    defer { phase = .ready }
+                    return mapMetrics(defines, firstLoad: false)
+                }
+                if !dropped.isEmpty {
+                    log(SY_LOG_WARN, "isolated plugin's restarted runner defined metrics it did not define at load, ignored: \(dropped.joined(separator: ", "))")
                 }
                 log(SY_LOG_INFO, "isolated plugin runner restarted")
             case .failure:
@@ -105,12 +108,23 @@ extension IsolatedRunner {
     }
 
     /// Runner metric ids of this runner's instance → the ids the host gave the same names when
-    /// the entry was first loaded (metrics are defined once per instance, in the host).
-    /// Call holding `lock`.
-    func mapMetrics(_ defines: [HostOp]) {
+    /// the entry was first loaded (metrics are defined once per instance, in the host). At the
+    /// first load the definitions are the instance's; a restarted runner only maps those again:
+    /// one it did not define then is dropped (and logged), never a new series in the host.
+    /// Returns the metrics dropped. Call holding `lock`.
+    @discardableResult
+    func mapMetrics(_ defines: [HostOp], firstLoad: Bool) -> [String] {
         metricIDs = [:]
-        guard let host else { return }
+        guard let host else { return [] }
+        var dropped: [String] = []
         for case .metricDefine(let kind, let name, let labels, let id) in defines {
+            let key = MetricKey(kind: kind, name: name, labels: labels)
+            if firstLoad {
+                loadedMetrics.insert(key)
+            } else if !loadedMetrics.contains(key) {
+                dropped.append(String(decoding: name, as: UTF8.self))
+                continue
+            }
             // The same name, kind and labels again give the id the host gave them first.
             let labelNames = labels.isEmpty ? [] : String(decoding: labels, as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false).map {
                 String($0.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
@@ -119,6 +133,7 @@ extension IsolatedRunner {
                 metricIDs[id] = hostID
             }
         }
+        return dropped
     }
 
     /// Sends one call; `done` (on the supervisor thread) or the returned pending call gets the

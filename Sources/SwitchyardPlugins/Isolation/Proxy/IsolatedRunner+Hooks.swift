@@ -30,7 +30,7 @@ extension IsolatedRunner {
             self.host = host
             self.config = config
             self.interfaces = Self.interfaces(in: reply.ops)
-            mapMetrics(reply.ops)
+            mapMetrics(reply.ops, firstLoad: true)
             phase = .ready
         }
         return .success(Self.interfaces(in: reply.ops))

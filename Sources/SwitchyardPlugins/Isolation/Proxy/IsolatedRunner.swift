@@ -95,6 +95,13 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
     var interfaces = WireInterfaces()
     /// Runner metric ids → the host's, for the current runner.
     var metricIDs: [UInt32: UInt32] = [:]
+    /// The metrics the instance defined at load: all a restarted runner may define.
+    var loadedMetrics: Set<MetricKey> = []
+    struct MetricKey: Hashable {
+        let kind: UInt32
+        let name: [UInt8]
+        let labels: [UInt8]
+    }
     /// Why the current runner was killed, when the supervisor killed it (a hook timed out).
     var killedFor: (call: UInt64, hook: String)?
     var stopping = false
