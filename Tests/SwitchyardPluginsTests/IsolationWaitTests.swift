@@ -102,6 +102,7 @@ import Glibc
         defer { Glibc.close(sockets[1]) }
         _ = fcntl(sockets[0], F_SETFL, fcntl(sockets[0], F_GETFL) | O_NONBLOCK)
         let channel = FrameChannel(descriptor: sockets[0])
+        channel.startWriter()
         defer { channel.close() }
         let big = [UInt8](repeating: 1, count: FrameChannel.outboxLimitBytes * 3 / 4)
         #expect(channel.post(.inspect, call: 1, big))  // nothing waits: always taken

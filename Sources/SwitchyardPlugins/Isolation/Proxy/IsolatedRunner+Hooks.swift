@@ -29,7 +29,6 @@ extension IsolatedRunner {
         lock.withLock {
             self.host = host
             self.config = config
-            self.interfaces = Self.interfaces(in: reply.ops)
             mapMetrics(reply.ops, firstLoad: true)
             phase = .ready
         }
@@ -43,7 +42,8 @@ extension IsolatedRunner {
 }
 
 extension IsolatedRunner {
-    var hostHandle: sy_hinst? { host?.handle }
+    /// The instance's host handle (set once the instance exists; read under `lock` by any thread).
+    var hostHandle: sy_hinst? { lock.withLock { host?.handle } }
 
     /// The call as the runner gets it: info, metadata (asked of the host on this hook's thread,
     /// where call_metadata is valid), whether the client has gone and the hook's deadline.
@@ -84,8 +84,9 @@ extension IsolatedRunner {
     /// the replay and is the hook's status (the host has failed the call already, or the client left).
     func replayWrites(_ ops: [HostOp], _ sink: sy_sink) -> sy_status {
         let table = HostServices.table.pointee
+        let hinst = hostHandle
         for case .sinkWrite(let kind, let bytes) in ops {
-            let status = bytes.withUnsafeBytes { table.sink_write(hostHandle, sink, kind, $0.syBytes) }
+            let status = bytes.withUnsafeBytes { table.sink_write(hinst, sink, kind, $0.syBytes) }
             if status != SY_OK { return status }
         }
         return SY_OK
@@ -100,13 +101,14 @@ extension IsolatedRunner {
         case .failure(let failure): return Self.answer(failure, error)
         case .success(let reply):
             let table = HostServices.table.pointee
+            let hinst = hostHandle
             for op in reply.ops {
                 switch op {
-                case .setMethod(let value): _ = value.withUnsafeBytes { table.http_out_set_method(hostHandle, out, $0.syBytes) }
-                case .setURL(let value): _ = value.withUnsafeBytes { table.http_out_set_url(hostHandle, out, $0.syBytes) }
+                case .setMethod(let value): _ = value.withUnsafeBytes { table.http_out_set_method(hinst, out, $0.syBytes) }
+                case .setURL(let value): _ = value.withUnsafeBytes { table.http_out_set_url(hinst, out, $0.syBytes) }
                 case .addHeader(let name, let value):
-                    _ = name.withUnsafeBytes { name in value.withUnsafeBytes { table.http_out_add_header(hostHandle, out, name.syBytes, $0.syBytes) } }
-                case .appendBody(let value): _ = value.withUnsafeBytes { table.http_out_append_body(hostHandle, out, $0.syBytes) }
+                    _ = name.withUnsafeBytes { name in value.withUnsafeBytes { table.http_out_add_header(hinst, out, name.syBytes, $0.syBytes) } }
+                case .appendBody(let value): _ = value.withUnsafeBytes { table.http_out_append_body(hinst, out, $0.syBytes) }
                 default: break
                 }
             }

@@ -8,7 +8,8 @@ import Glibc
 
 /// The gateway's side of one isolated plugin entry (`isolation: process`): it starts the runner
 /// process (`PluginRunner`, this executable re-run), supervises it on a thread of its own, and
-/// carries the proxy tables' calls to it (`IsolatedRunner+Calls`). One runner per entry, holding
+/// carries the proxy tables' calls to it (`IsolatedRunner+Hooks`, the hooks; `+Frames`, the
+/// frames both ways). One runner per entry, holding
 /// the entry's one instance.
 ///
 /// Supervision (docs/plugin-isolation.md): the runner's end (EOF on its socket, then waitpid)
@@ -92,7 +93,6 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
     var config: [UInt8]?
     /// Set by the loader once the instance exists (logs and metrics are attributed to it).
     var host: HostInstance?
-    var interfaces = WireInterfaces()
     /// Runner metric ids → the host's, for the current runner.
     var metricIDs: [UInt32: UInt32] = [:]
     /// The metrics the instance defined at load: all a restarted runner may define.
@@ -147,9 +147,6 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         }
         channel?.shutdownBoth()
     }
-
-    /// The runner's pid (0 while none runs): for tests and logs.
-    public var processID: pid_t { lock.withLock { pid } }
 
     // MARK: supervision (the supervisor thread)
 
@@ -295,8 +292,10 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         }
         _ = fcntl(sockets[0], F_SETFL, fcntl(sockets[0], F_GETFL) | O_NONBLOCK)
         _ = fcntl(output[0], F_SETFL, fcntl(output[0], F_GETFL) | O_NONBLOCK)
+        let created = FrameChannel(descriptor: sockets[0], maximumIncomingBytes: IsolationFrame.maximumReplyBytes)
+        created.startWriter()
         lock.withLock {
-            channel = FrameChannel(descriptor: sockets[0], maximumIncomingBytes: IsolationFrame.maximumReplyBytes)
+            channel = created
             pid = child
             runnerGreeted = false
             generation += 1

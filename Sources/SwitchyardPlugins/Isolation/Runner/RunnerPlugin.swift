@@ -110,8 +110,6 @@ final class RunnerPlugin: @unchecked Sendable {  // set up on the main thread be
                 interfaces.guardrailCallEnd = table.pointee.call_end != nil
             }
         }
-        interfaces.enricher = api.pointee.get_interface(instance, SY_IFACE_ENRICHER) != nil
-        interfaces.batchPreparer = api.pointee.get_interface(instance, SY_IFACE_BATCH) != nil
     }
 
     /// One hook call, on a pool thread.

@@ -46,7 +46,14 @@ final class FrameChannel: @unchecked Sendable {  // the descriptor is immutable;
         write(IsolationFrame(type: type, call: call, payload: payload).encoded())
     }
 
-    /// Queues one frame for the channel's writer thread (started at the first post, ended by
+    /// Starts the writer thread `post` needs (ended by `close`). The supervisor calls it once,
+    /// for a new channel: a failed thread start then fails a spawn, not an event loop's call.
+    func startWriter() {
+        guard !writerStarted.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        startDetachedThread { [self] in drainOutbox() }
+    }
+
+    /// Queues one frame for the channel's writer thread (`startWriter`, ended by
     /// `close`) and returns at once; false (nothing queued) when `outboxLimitBytes` wait already.
     @discardableResult
     func post(_ type: IsolationMessage, call: UInt64, _ payload: [UInt8]) -> Bool {
@@ -58,9 +65,6 @@ final class FrameChannel: @unchecked Sendable {  // the descriptor is immutable;
             return true
         }
         guard queued else { return false }
-        if !writerStarted.exchange(true, ordering: .acquiringAndReleasing) {
-            startDetachedThread { [self] in drainOutbox() }
-        }
         sem_post(outboxCount)
         return true
     }

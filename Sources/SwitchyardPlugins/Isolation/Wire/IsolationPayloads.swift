@@ -150,7 +150,7 @@ struct WireReply: Equatable {
 struct WireHello: Equatable {
     /// Raised whenever any frame's layout changes. Never 0: a hello without a version field
     /// (its first field a status, SY_OK being 0) reads as a mismatch.
-    static let protocolVersion: UInt32 = 1
+    static let protocolVersion: UInt32 = 2
 
     var status: Int32
     var message: String = ""
@@ -196,19 +196,17 @@ struct WireInterfaces: Equatable {
     /// SY_PHASE_* the guardrail declares; 0 = no guardrail.
     var guardrailPhases: UInt32 = 0
     var guardrailCallEnd = false
-    var enricher = false
-    var batchPreparer = false
 
     func write(to writer: inout WireWriter) {
         writer.u32(providerHooks); writer.u32(guardrailPhases)
-        writer.u8(guardrailCallEnd ? 1 : 0); writer.u8(enricher ? 1 : 0); writer.u8(batchPreparer ? 1 : 0)
+        writer.u8(guardrailCallEnd ? 1 : 0)
     }
 
     init() {}
 
     init(from reader: inout WireReader) throws(WireReader.Truncated) {
         providerHooks = try reader.u32(); guardrailPhases = try reader.u32()
-        guardrailCallEnd = try reader.u8() != 0; enricher = try reader.u8() != 0; batchPreparer = try reader.u8() != 0
+        guardrailCallEnd = try reader.u8() != 0
     }
 }
 
