@@ -12,7 +12,8 @@ import Glibc
 /// frames both ways). One runner per entry, holding
 /// the entry's one instance.
 ///
-/// Supervision (docs/plugin-isolation.md): the runner's end (EOF on its socket, then waitpid)
+/// Supervision (docs/plugin-isolation.md): the runner's end (its process exiting, seen through
+/// a pidfd, or EOF on its socket; then waitpid)
 /// fails every call in flight at once with an error naming the plugin and how it ended; the log
 /// says so once; the runner starts again after a backoff and gets its instance again from the
 /// stored config; calls arriving meanwhile fail at once (retryable: a route's next provider
