@@ -51,7 +51,7 @@ import Testing
         appendLittleEndian(UInt32(IsolationFrame.maximumBytes + 1), to: &bytes)
         var decoder = FrameDecoder()
         bytes.withUnsafeBytes { decoder.append($0) }
-        #expect(throws: FrameError.oversize(IsolationFrame.maximumBytes + 1)) { try decoder.next() }
+        #expect(throws: FrameError.oversize(IsolationFrame.maximumBytes + 1, limit: IsolationFrame.maximumBytes)) { try decoder.next() }
     }
 
     @Test("a length below the header is refused")

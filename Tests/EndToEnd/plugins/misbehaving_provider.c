@@ -13,12 +13,16 @@
  *               (default 0: at the first), so a stream can break after chunks reached the client
  *   "sleep_ms"  `generate` first waits this long, 10 ms at a time, and gives up (logging "generate
  *               saw the client leave") as soon as host->call_cancelled says the client has gone
+ *   "linger_ms" before faulting, fork a child that keeps every inherited descriptor (the runner's
+ *               socket included) open this long: the runner's end must still be seen at once
+ *   "flood"     1: before faulting, start threads that log and print lines without end
  *   "paced"     1: ask the mock upstream (docs/mock-upstream.md) for 40 chunks 5 ms apart, so
  *               the transformer sees them in separate data calls
  *
  * A fault at instance_new happens at once; in a request hook only when the request's JSON
  * contains the word "MISBEHAVE", so the same instance answers ordinary requests normally (the
  * tests see a restarted runner answer again). A leak that cannot get its memory aborts. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +41,7 @@ typedef struct misbehaving {
     char hook[32];
     char base_url[256];
     char text[256];
-    long chunks, leak_mb, after, paced, sleep_ms;
+    long chunks, leak_mb, after, paced, sleep_ms, linger_ms, flood;
 } misbehaving;
 
 static void string(sy_bytes config, const char *key, char *out, size_t capacity, const char *fallback) {
@@ -64,7 +68,29 @@ static long number(sy_bytes config, const char *key, long fallback) {
     return strtol(at, NULL, 10);
 }
 
+static void *flood_log(void *self) {
+    for (;;) host->log(((const misbehaving *)self)->hinst, 0, SY_LOG_WARN, (sy_bytes){ (const uint8_t *)"flooding the log", 16 });
+    return NULL;
+}
+
+static void *flood_output(void *unused) {
+    (void)unused;
+    static const char line[] = "flooding stdout\n";
+    for (;;) if (write(1, line, sizeof line - 1) < 0) return NULL;
+}
+
 static void misbehave(const misbehaving *self) {
+    if (self->flood) {
+        pthread_t thread;
+        pthread_create(&thread, NULL, flood_log, (void *)self);
+        pthread_create(&thread, NULL, flood_output, NULL);
+    }
+    if (self->linger_ms > 0 && fork() == 0) {
+        /* No exec: fork copies descriptors whatever their close-on-exec flag. */
+        struct timespec pause_for = { self->linger_ms / 1000, (self->linger_ms % 1000) * 1000000L };
+        nanosleep(&pause_for, NULL);
+        _exit(0);
+    }
     switch (self->fault) {
     case FAULT_SEGFAULT: { volatile int *nowhere = NULL; *nowhere = 42; break; }
     case FAULT_ABORT: abort();
@@ -99,6 +125,8 @@ static sy_status instance_new(sy_hinst hinst, sy_bytes config, sy_instance *out,
     self->after = number(config, "after", 0);
     self->paced = number(config, "paced", 0);
     self->sleep_ms = number(config, "sleep_ms", 0);
+    self->linger_ms = number(config, "linger_ms", 0);
+    self->flood = number(config, "flood", 0);
     if (strcmp(fault, "segfault") == 0) self->fault = FAULT_SEGFAULT;
     else if (strcmp(fault, "abort") == 0) self->fault = FAULT_ABORT;
     else if (strcmp(fault, "hang") == 0) self->fault = FAULT_HANG;

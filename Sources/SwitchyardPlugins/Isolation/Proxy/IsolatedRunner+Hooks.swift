@@ -17,7 +17,7 @@ extension IsolatedRunner {
         switch send(.instanceNew, hook: "instance_new", payload: config, whileStarting: true) {
         case .failure(let failure): return .failure(failure)
         case .success(let call):
-            switch call.wait() {
+            switch call.wait(late: notAnswered(call)) {
             case .failure(let failure): return .failure(failure)
             case .success(let answer): reply = answer
             }
@@ -29,8 +29,7 @@ extension IsolatedRunner {
         lock.withLock {
             self.host = host
             self.config = config
-            self.interfaces = Self.interfaces(in: reply.ops)
-            mapMetrics(reply.ops)
+            mapMetrics(reply.ops, firstLoad: true)
             phase = .ready
         }
         return .success(Self.interfaces(in: reply.ops))
@@ -43,7 +42,8 @@ extension IsolatedRunner {
 }
 
 extension IsolatedRunner {
-    var hostHandle: sy_hinst? { host?.handle }
+    /// The instance's host handle (set once the instance exists; read under `lock` by any thread).
+    var hostHandle: sy_hinst? { lock.withLock { host?.handle } }
 
     /// The call as the runner gets it: info, metadata (asked of the host on this hook's thread,
     /// where call_metadata is valid), whether the client has gone and the hook's deadline.
@@ -84,8 +84,9 @@ extension IsolatedRunner {
     /// the replay and is the hook's status (the host has failed the call already, or the client left).
     func replayWrites(_ ops: [HostOp], _ sink: sy_sink) -> sy_status {
         let table = HostServices.table.pointee
+        let hinst = hostHandle
         for case .sinkWrite(let kind, let bytes) in ops {
-            let status = bytes.withUnsafeBytes { table.sink_write(hostHandle, sink, kind, $0.syBytes) }
+            let status = bytes.withUnsafeBytes { table.sink_write(hinst, sink, kind, $0.syBytes) }
             if status != SY_OK { return status }
         }
         return SY_OK
@@ -100,13 +101,14 @@ extension IsolatedRunner {
         case .failure(let failure): return Self.answer(failure, error)
         case .success(let reply):
             let table = HostServices.table.pointee
+            let hinst = hostHandle
             for op in reply.ops {
                 switch op {
-                case .setMethod(let value): _ = value.withUnsafeBytes { table.http_out_set_method(hostHandle, out, $0.syBytes) }
-                case .setURL(let value): _ = value.withUnsafeBytes { table.http_out_set_url(hostHandle, out, $0.syBytes) }
+                case .setMethod(let value): _ = value.withUnsafeBytes { table.http_out_set_method(hinst, out, $0.syBytes) }
+                case .setURL(let value): _ = value.withUnsafeBytes { table.http_out_set_url(hinst, out, $0.syBytes) }
                 case .addHeader(let name, let value):
-                    _ = name.withUnsafeBytes { name in value.withUnsafeBytes { table.http_out_add_header(hostHandle, out, name.syBytes, $0.syBytes) } }
-                case .appendBody(let value): _ = value.withUnsafeBytes { table.http_out_append_body(hostHandle, out, $0.syBytes) }
+                    _ = name.withUnsafeBytes { name in value.withUnsafeBytes { table.http_out_add_header(hinst, out, name.syBytes, $0.syBytes) } }
+                case .appendBody(let value): _ = value.withUnsafeBytes { table.http_out_append_body(hinst, out, $0.syBytes) }
                 default: break
                 }
             }
@@ -143,11 +145,28 @@ extension IsolatedRunner {
         switch callAndWait(.begin, hook: "response begin", payload: writer.bytes, generation: generation) {
         case .failure(let failure): return Self.answer(failure, error)
         case .success(let reply):
-            for case .state(let id) in reply.ops {
+            guard reply.status == SY_OK else { return Self.answer(reply, error) }
+            switch transformerState(in: reply) {
+            case .failure(let failure): return Self.answer(failure, error)
+            case .success(let id):
+                // Only now is a state handed to the host: it calls state_free exactly once for it.
                 state?.pointee = UnsafeMutableRawPointer(Unmanaged.passRetained(ProxyState(runner: self, generation: generation, remote: id)).toOpaque())
+                return SY_OK
             }
-            return Self.answer(reply, error)
         }
+    }
+
+    /// The runner's id for the state a successful `begin` created: exactly one `.state` op, or
+    /// the runner is broken (it runs untrusted code: none would leave the host a NULL state,
+    /// several would leak all but one).
+    func transformerState(in reply: WireReply) -> Result<UInt64, PluginFailure> {
+        var ids: [UInt64] = []
+        for case .state(let id) in reply.ops { ids.append(id) }
+        guard ids.count == 1 else {
+            return .failure(PluginFailure(status: SY_E_INTERNAL, httpStatus: 502,
+                                          message: "plugin \"\(entry)\" (isolated): its runner answered response begin with \(ids.count) states (exactly 1 expected)"))
+        }
+        return .success(ids[0])
     }
 
     func transform(_ state: ProxyState, _ chunk: sy_bytes?, _ sink: sy_sink, _ error: UnsafeMutablePointer<sy_error>?) -> sy_status {

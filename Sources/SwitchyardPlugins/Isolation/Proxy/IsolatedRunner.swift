@@ -8,10 +8,12 @@ import Glibc
 
 /// The gateway's side of one isolated plugin entry (`isolation: process`): it starts the runner
 /// process (`PluginRunner`, this executable re-run), supervises it on a thread of its own, and
-/// carries the proxy tables' calls to it (`IsolatedRunner+Calls`). One runner per entry, holding
+/// carries the proxy tables' calls to it (`IsolatedRunner+Hooks`, the hooks; `+Frames`, the
+/// frames both ways). One runner per entry, holding
 /// the entry's one instance.
 ///
-/// Supervision (docs/plugin-isolation.md): the runner's end (EOF on its socket, then waitpid)
+/// Supervision (docs/plugin-isolation.md): the runner's end (its process exiting, seen through
+/// a pidfd, or EOF on its socket; then waitpid)
 /// fails every call in flight at once with an error naming the plugin and how it ended; the log
 /// says so once; the runner starts again after a backoff and gets its instance again from the
 /// stored config; calls arriving meanwhile fail at once (retryable: a route's next provider
@@ -22,11 +24,15 @@ import Glibc
 /// Threading: the supervisor thread reads the socket and the runner's stderr and completes calls;
 /// any thread may call (`call`); the lifecycle state is guarded by `lock`.
 public final class IsolatedRunner: @unchecked Sendable {  // mutable state guarded by `lock`
-    /// The executable started as the runner: this process's own (resolved, so `ps` shows it).
-    nonisolated(unsafe) public static var executable: String = {
+    /// The executable started as the runner: the image this process runs, which the kernel
+    /// resolves through /proc/self/exe even after the file was replaced or deleted (an upgrade
+    /// in place must not give a restarted runner another build).
+    static let executable = "/proc/self/exe"
+    /// The runner's argv[0]: the path the gateway was started from, so `ps` names it.
+    static let displayName: String = {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink("/proc/self/exe", &buffer, Int(PATH_MAX))
-        return count > 0 ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "/proc/self/exe"
+        return count > 0 ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "switchyard"
     }()
 
     /// The runner's environment: the gateway's (plugins read secrets from it), with the Swift
@@ -88,12 +94,22 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
     var config: [UInt8]?
     /// Set by the loader once the instance exists (logs and metrics are attributed to it).
     var host: HostInstance?
-    var interfaces = WireInterfaces()
     /// Runner metric ids → the host's, for the current runner.
     var metricIDs: [UInt32: UInt32] = [:]
+    /// The metrics the instance defined at load: all a restarted runner may define.
+    var loadedMetrics: Set<MetricKey> = []
+    struct MetricKey: Hashable {
+        let kind: UInt32
+        let name: [UInt8]
+        let labels: [UInt8]
+    }
     /// Why the current runner was killed, when the supervisor killed it (a hook timed out).
     var killedFor: (call: UInt64, hook: String)?
     var stopping = false
+    /// Whether the current runner has said hello (once only).
+    var runnerGreeted = false
+    /// The runner's log lines this second: the supervisor thread's only (not guarded).
+    var logBudget = LogBudget()
     let nextCall = Atomic<UInt64>(1)
     /// The proxy tables handed to the host, built once the instance exists.
     var providerTable: UnsafeMutablePointer<sy_provider_v1>?
@@ -112,17 +128,18 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         startDetachedThread { [self] in supervise() }
         return lock.withLock {
             while true {
-                switch phase {
-                case .greeted: return .success(hello!)
-                case .finished(let message): return .failure(StartFailure(message: message))
-                default: lock.wait()
-                }
+                // The hello, even when the runner has ended since (a library that cannot be
+                // loaded: the runner says why, then exits at once).
+                if let hello { return .success(hello) }
+                if case .finished(let message) = phase { return .failure(StartFailure(message: message)) }
+                lock.wait()
             }
         }
     }
 
     /// Stops the runner (the instance is being freed); idempotent. The runner exits when its
-    /// socket closes; the supervisor kills it if it does not.
+    /// socket closes; the supervisor kills it if it does not. A runner being spawned meanwhile
+    /// is stopped by the supervisor, which looks at `stopping` every round.
     func stop() {
         let channel = lock.withLock { () -> FrameChannel? in
             stopping = true
@@ -131,9 +148,6 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         }
         channel?.shutdownBoth()
     }
-
-    /// The runner's pid (0 while none runs): for tests and logs.
-    public var processID: pid_t { lock.withLock { pid } }
 
     // MARK: supervision (the supervisor thread)
 
@@ -150,16 +164,20 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
                 Glibc.close(output)
             }
             let now = monotonicNanoseconds()
-            let (calls, killed, wasStopping, instantiated, greeted) = lock.withLock { () -> ([UInt64: PendingCall], (call: UInt64, hook: String)?, Bool, Bool, Bool) in
+            let (calls, killed, wasStopping, instantiated, greeted, ended) = lock.withLock {
+                () -> ([UInt64: PendingCall], (call: UInt64, hook: String)?, Bool, Bool, Bool, FrameChannel?) in
                 let calls = pending
                 pending = [:]
+                lock.broadcast()  // slots are free: waiting senders see the phase and give up
                 let killed = killedFor
                 killedFor = nil
-                channel?.close()
+                let ended = channel
                 channel = nil
                 pid = 0
-                return (calls, killed, stopping, config != nil, hello != nil)
+                return (calls, killed, stopping, config != nil, hello != nil, ended)
             }
+            // Outside `lock`: close waits for a writer, and writers never hold `lock`.
+            ended?.close()
             let failure = crashFailure(ending, killed: killed)
             for (id, call) in calls {
                 if let killed, killed.call == id {
@@ -260,7 +278,7 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let arguments = [Self.executable, PluginRunner.command, "3", path, String(limits.memoryBytes), String(getpid())]
+        let arguments = [Self.displayName, PluginRunner.command, "3", path, String(limits.memoryBytes), String(getpid())]
         let argv = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var child: pid_t = 0
@@ -275,9 +293,12 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         }
         _ = fcntl(sockets[0], F_SETFL, fcntl(sockets[0], F_GETFL) | O_NONBLOCK)
         _ = fcntl(output[0], F_SETFL, fcntl(output[0], F_GETFL) | O_NONBLOCK)
+        let created = FrameChannel(descriptor: sockets[0], maximumIncomingBytes: IsolationFrame.maximumReplyBytes)
+        created.startWriter()
         lock.withLock {
-            channel = FrameChannel(descriptor: sockets[0])
+            channel = created
             pid = child
+            runnerGreeted = false
             generation += 1
             phase = .starting
         }
@@ -287,23 +308,49 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
     /// Serves one runner until it ends: frames from its socket, lines from its output, the hook
     /// deadlines. Returns how it ended ("crashed: Segmentation fault (signal 11)").
     private func pump(output: Int32) -> String {
-        guard let channel = lock.withLock({ self.channel }) else { return "could not start" }
+        guard let (channel, child) = lock.withLock({ self.channel.map { ($0, pid) } }) else { return "could not start" }
+        // The process's end, not the socket's, ends the runner: a process the plugin started may
+        // hold the socket open after the runner died. A pidfd wakes the poll when it exits;
+        // without one (kernel before 5.3) the poll wakes every 100 ms to look.
+        let exitDescriptor = sy_pidfd_open(child)
+        defer { if exitDescriptor >= 0 { Glibc.close(exitDescriptor) } }
         var outputOpen = true
         var lineBuffer: [UInt8] = []
         var ended = false
+        var shutDown = false
         while !ended {
-            let timeout = nextTimeout()
-            var pollers = [pollfd(fd: channel.descriptor, events: Int16(POLLIN), revents: 0)]
+            if !shutDown, lock.withLock({ stopping }) {
+                // A stop that came while this runner was being spawned: its EOF ends the
+                // runner, and `reap` kills it a second later if it does not exit.
+                shutDown = true
+                channel.shutdownBoth()
+            }
+            let timeout = exitDescriptor >= 0 ? nextTimeout() : min(nextTimeout(), 100)
+            var pollers = [pollfd(fd: channel.descriptor, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: exitDescriptor, events: Int16(POLLIN), revents: 0)]  // a negative fd is skipped
             if outputOpen { pollers.append(pollfd(fd: output, events: Int16(POLLIN), revents: 0)) }
             let ready = poll(&pollers, nfds_t(pollers.count), timeout)
             if ready < 0 && errno != EINTR { break }
-            if outputOpen && pollers.count > 1 && pollers[1].revents != 0 {
+            if outputOpen && pollers.count > 2 && pollers[2].revents != 0 {
                 outputOpen = readOutput(output, &lineBuffer)
             }
-            if pollers[0].revents != 0 {
-                receiving: while true {
+            let exited = Self.hasExited(child)
+            if pollers[0].revents != 0 || exited {
+                // After the exit: what the runner wrote before it is still read (its last replies).
+                if exited { ended = true }
+                // Bounded per round, so a runner flooding frames cannot keep the supervisor
+                // from its deadlines (more after an exit: the last replies, then the end).
+                var budget = exited ? Self.framesAfterExit : Self.framesPerRound
+                receiving: while budget > 0 {
+                    budget -= 1
                     switch channel.receive() {
-                    case .frame(let frame): handle(frame)
+                    case .frame(let frame):
+                        if let why = handle(frame) {
+                            log(SY_LOG_ERROR, "isolated plugin runner broke the protocol (\(why)); killing it")
+                            killRunner()
+                            ended = true
+                            break receiving
+                        }
                     case .wouldBlock: break receiving
                     case .end:
                         ended = true
@@ -317,6 +364,7 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
                 }
             }
             checkDeadlines()
+            reportSuppressed(logBudget.overdue(now: monotonicNanoseconds()))
         }
         if outputOpen {
             // Whatever the runner wrote last (a crash report) still goes to the log.
@@ -326,10 +374,24 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
         return reap()
     }
 
-    /// Milliseconds until the earliest hook deadline (at most 1 s, so a stop is noticed).
+    /// Whether the child has ended (it is not reaped here: `reap` collects its status).
+    static func hasExited(_ child: pid_t) -> Bool {
+        var info = siginfo_t()
+        return waitid(P_PID, id_t(child), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_signo != 0
+    }
+
+    /// Calls in flight to one runner: its pool's threads (see `send`).
+    static let callsInFlight = PluginRunner.poolThreads
+
+    static let framesPerRound = 256
+    static let framesAfterExit = 4096
+    static let outputBytesPerRound = 65536
+
+    /// Milliseconds until the earliest hook deadline (at most 1 s, so a stop is noticed). Once a
+    /// call's deadline got the runner killed, deadlines are past: the wait is for its exit.
     private func nextTimeout() -> Int32 {
         let now = monotonicNanoseconds()
-        let earliest = lock.withLock { pending.values.map(\.deadline).min() }
+        let earliest = lock.withLock { killedFor == nil ? pending.values.map(\.deadline).min() : nil }
         guard let earliest else { return 1000 }
         return earliest <= now ? 0 : Int32(min((earliest - now) / 1_000_000 + 1, 1000))
     }
@@ -352,23 +414,27 @@ public final class IsolatedRunner: @unchecked Sendable {  // mutable state guard
     }
 
     /// Lines the runner (the plugin) wrote to stdout or stderr go to the log, naming the plugin.
-    /// False once the pipe is closed.
+    /// False once the pipe is closed. At most `outputBytesPerRound` per call: the rest waits
+    /// for the next round, after the deadlines were looked at.
     private func readOutput(_ descriptor: Int32, _ buffer: inout [UInt8]) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
+        var allowed = Self.outputBytesPerRound
+        while allowed > 0 {
+            allowed -= chunk.count
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 { return errno == EAGAIN || errno == EINTR }
             if count == 0 { return false }
             buffer += chunk[..<count]
             while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                log(SY_LOG_WARN, "runner output: " + String(decoding: buffer[..<newline], as: UTF8.self))
+                logFromRunner(SY_LOG_WARN, requestID: nil, "runner output: " + String(decoding: buffer[..<newline], as: UTF8.self))
                 buffer.removeSubrange(...newline)
             }
             if buffer.count > 4096 {
-                log(SY_LOG_WARN, "runner output: " + String(decoding: buffer, as: UTF8.self))
+                logFromRunner(SY_LOG_WARN, requestID: nil, "runner output: " + String(decoding: buffer, as: UTF8.self))
                 buffer.removeAll()
             }
         }
+        return true
     }
 
     /// Waits for the runner to end (its socket is closed already): it gets a second, then SIGKILL.

@@ -11,12 +11,16 @@ final class PendingCall: @unchecked Sendable {  // `result` guarded by `lock`
     let hook: String
     /// Monotonic nanoseconds after which the runner is presumed hung.
     let deadline: UInt64
+    /// The frame type that answers it: `verdict` for an inspect, `reply` for the rest.
+    let answer: IsolationMessage
     let done: (@Sendable (Result<WireReply, PluginFailure>) -> Void)?
     private let lock = ConditionLock()
     private var result: Result<WireReply, PluginFailure>?
 
-    init(id: UInt64, hook: String, deadline: UInt64, done: (@Sendable (Result<WireReply, PluginFailure>) -> Void)? = nil) {
+    init(id: UInt64, hook: String, deadline: UInt64, answer: IsolationMessage = .reply,
+         done: (@Sendable (Result<WireReply, PluginFailure>) -> Void)? = nil) {
         self.id = id
+        self.answer = answer
         self.hook = hook
         self.deadline = deadline
         self.done = done
@@ -41,11 +45,12 @@ final class PendingCall: @unchecked Sendable {  // `result` guarded by `lock`
         }
     }
 
-    /// Blocks until `complete` (the supervisor bounds this by the hook timeout).
-    func wait() -> Result<WireReply, PluginFailure> {
-        lock.withLock {
-            while result == nil { lock.wait() }
-            return result!
-        }
+    /// How long past its deadline a call waits for the supervisor, which normally fails it at
+    /// the deadline (killing the runner); only a stuck supervisor lets the grace pass.
+    static let graceNanoseconds: UInt64 = 2_000_000_000
+
+    /// Blocks until `complete`, or `late` once the deadline and the grace have passed.
+    func wait(late: @autoclosure () -> PluginFailure) -> Result<WireReply, PluginFailure> {
+        wait(until: deadline &+ Self.graceNanoseconds) ?? .failure(late())
     }
 }

@@ -57,10 +57,12 @@ enum ProxyTables {
                 ProxyTables.runner(instance).begin(call, info, status, headers, count, state, error)
             },
             data: { state, chunk, sink, error in
+                guard let state else { return ProxyTables.missingState(error) }
                 let proxy = ProxyTables.state(state)
                 return proxy.runner.transform(proxy, chunk, sink, error)
             },
             end: { state, sink, error in
+                guard let state else { return ProxyTables.missingState(error) }
                 let proxy = ProxyTables.state(state)
                 return proxy.runner.transform(proxy, nil, sink, error)
             },
@@ -71,6 +73,13 @@ enum ProxyTables {
             }))
         return UnsafePointer(table)
     }()
+
+    /// data/end without a state: never from a correct host (begin fails rather than leave one
+    /// NULL), refused rather than trapping the gateway.
+    static func missingState(_ error: UnsafeMutablePointer<sy_error>?) -> sy_status {
+        IsolatedRunner.fill(error, httpStatus: 502, retryable: false, "an isolated transformer was called without its state")
+        return SY_E_INVALID
+    }
 
     /// A provider table with exactly the hooks the runner's instance has. `passthrough` and the
     /// inline `batch` table stay NULL: unavailable under isolation (docs/plugin-isolation.md).

@@ -28,6 +28,10 @@ public enum PluginRunner {
             return 2
         }
         let path = arguments[1]
+        // Nothing the plugin starts inherits the socket (a child holding it would keep calls
+        // waiting after this runner ended) or any other descriptor the gateway leaked to us.
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        closeInheritedDescriptors(keeping: descriptor)
         // Dies with the gateway; checked after setting, in case the gateway was already gone.
         _ = sy_set_parent_death_signal(SIGKILL)
         guard getppid() == parent else { return 1 }
@@ -54,6 +58,20 @@ public enum PluginRunner {
                 // The gateway is gone or stopped this runner: nothing here needs saving.
                 _exit(0)
             }
+        }
+    }
+
+    /// Closes every descriptor above stderr but `kept`.
+    static func closeInheritedDescriptors(keeping kept: Int32) {
+        let highest = UInt32.max
+        if kept > 3 { _ = sy_close_range(3, UInt32(kept) - 1) }
+        if sy_close_range(UInt32(max(kept, 2)) + 1, highest) == 0 { return }
+        // No close_range (kernel before 5.9): one by one, up to the descriptor limit.
+        let limit = min(Int32(clamping: sysconf(Int32(_SC_OPEN_MAX))), 65536)
+        var descriptor: Int32 = 3
+        while descriptor < limit {
+            if descriptor != kept { _ = Glibc.close(descriptor) }
+            descriptor += 1
         }
     }
 

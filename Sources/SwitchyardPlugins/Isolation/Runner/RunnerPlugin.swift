@@ -110,8 +110,6 @@ final class RunnerPlugin: @unchecked Sendable {  // set up on the main thread be
                 interfaces.guardrailCallEnd = table.pointee.call_end != nil
             }
         }
-        interfaces.enricher = api.pointee.get_interface(instance, SY_IFACE_ENRICHER) != nil
-        interfaces.batchPreparer = api.pointee.get_interface(instance, SY_IFACE_BATCH) != nil
     }
 
     /// One hook call, on a pool thread.
@@ -158,10 +156,10 @@ final class RunnerPlugin: @unchecked Sendable {  // set up on the main thread be
 
     private func answer(_ frame: IsolationFrame, _ reply: WireReply) {
         var payload = reply.encoded()
-        if payload.count > IsolationFrame.maximumBytes - IsolationFrame.headerBytes {
+        if payload.count > IsolationFrame.maximumReplyBytes - IsolationFrame.headerBytes {
             // The gateway would take an oversize frame for a broken runner: say what happened instead.
             payload = WireReply(status: SY_E_NOMEM, httpStatus: 502,
-                                message: "the plugin's output for one call is larger than \(IsolationFrame.maximumBytes) bytes").encoded()
+                                message: "the plugin's output for one call is larger than \(IsolationFrame.maximumReplyBytes) bytes (the limit for an isolated plugin)").encoded()
         }
         channel.send(.reply, call: frame.call, payload)
     }

@@ -14,6 +14,10 @@ struct IsolationFrame: Equatable {
     /// A frame larger than this is refused: a payload never needs it (request bodies are bounded
     /// by the server's limits far below), and a corrupt length must not make anyone allocate 4 GiB.
     static let maximumBytes = 64 << 20
+    /// The limit for frames from a runner (its replies, recorded output included), lower: the
+    /// gateway holds a reply two or three times over while replaying it, and a runner runs
+    /// untrusted code. A runner answers a larger output with an error instead.
+    static let maximumReplyBytes = 16 << 20
 
     /// The frame as sent: length prefix, header, payload.
     func encoded() -> [UInt8] {
@@ -52,7 +56,7 @@ enum IsolationMessage: UInt8, CaseIterable {
 enum FrameError: Error, Equatable, CustomStringConvertible {
     /// The stream ended inside a frame (`have` of `need` bytes).
     case truncated(have: Int, need: Int)
-    case oversize(Int)
+    case oversize(Int, limit: Int)
     /// A length below the header's size.
     case undersize(Int)
     case unknownType(UInt8)
@@ -60,7 +64,7 @@ enum FrameError: Error, Equatable, CustomStringConvertible {
     var description: String {
         switch self {
         case .truncated(let have, let need): "the stream ended inside a frame (\(have) of \(need) bytes)"
-        case .oversize(let length): "frame of \(length) bytes is larger than the \(IsolationFrame.maximumBytes) allowed"
+        case .oversize(let length, let limit): "frame of \(length) bytes is larger than the \(limit) allowed"
         case .undersize(let length): "frame length \(length) is smaller than its header"
         case .unknownType(let type): "unknown frame type \(type)"
         }
@@ -71,6 +75,12 @@ enum FrameError: Error, Equatable, CustomStringConvertible {
 struct FrameDecoder {
     private var buffer: [UInt8] = []
     private var start = 0
+    /// The largest frame taken (length prefix excluded).
+    let maximumBytes: Int
+
+    init(maximumBytes: Int = IsolationFrame.maximumBytes) {
+        self.maximumBytes = maximumBytes
+    }
 
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         // Compact before growing: the buffer never holds more than one partial frame plus a read.
@@ -91,7 +101,7 @@ struct FrameDecoder {
         guard available >= 4 else { return nil }
         let length = Int(readLittleEndian(UInt32.self, buffer, at: start))
         guard length >= IsolationFrame.headerBytes else { throw .undersize(length) }
-        guard length <= IsolationFrame.maximumBytes else { throw .oversize(length) }
+        guard length <= maximumBytes else { throw .oversize(length, limit: maximumBytes) }
         guard available >= 4 + length else { return nil }
         let typeByte = buffer[start + 4]
         guard let type = IsolationMessage(rawValue: typeByte) else { throw .unknownType(typeByte) }

@@ -144,8 +144,14 @@ struct WireReply: Equatable {
     }
 }
 
-/// The runner's first frame: the library negotiated (or why not).
+/// The runner's first frame: the library negotiated (or why not). It starts with the wire
+/// protocol's version: a runner of another build (the executable replaced in place, then a
+/// restart) is refused with a message that says so, not misread.
 struct WireHello: Equatable {
+    /// Raised whenever any frame's layout changes. Never 0: a hello without a version field
+    /// (its first field a status, SY_OK being 0) reads as a mismatch.
+    static let protocolVersion: UInt32 = 2
+
     var status: Int32
     var message: String = ""
     var id: String = ""
@@ -157,6 +163,7 @@ struct WireHello: Equatable {
 
     func encoded() -> [UInt8] {
         var writer = WireWriter()
+        writer.u32(Self.protocolVersion)
         writer.i32(status); writer.string(message); writer.string(id); writer.string(version); writer.string(manifest)
         writer.u32(flags); writer.u32(pluginMinor); writer.u32(negotiatedMinor)
         return writer.bytes
@@ -170,6 +177,11 @@ struct WireHello: Equatable {
 
     init(decoding payload: [UInt8]) throws {
         var reader = WireReader(payload)
+        let spoken = try reader.u32()
+        guard spoken == Self.protocolVersion else {
+            self = WireHello(status: SY_E_ABI, message: "its runner speaks isolation protocol \(spoken), this gateway \(Self.protocolVersion): the executable was replaced since the gateway started (restart the gateway)")
+            return
+        }
         status = try reader.i32(); message = try reader.string(); id = try reader.string(); version = try reader.string()
         manifest = try reader.string(); flags = try reader.u32(); pluginMinor = try reader.u32(); negotiatedMinor = try reader.u32()
     }
@@ -184,19 +196,17 @@ struct WireInterfaces: Equatable {
     /// SY_PHASE_* the guardrail declares; 0 = no guardrail.
     var guardrailPhases: UInt32 = 0
     var guardrailCallEnd = false
-    var enricher = false
-    var batchPreparer = false
 
     func write(to writer: inout WireWriter) {
         writer.u32(providerHooks); writer.u32(guardrailPhases)
-        writer.u8(guardrailCallEnd ? 1 : 0); writer.u8(enricher ? 1 : 0); writer.u8(batchPreparer ? 1 : 0)
+        writer.u8(guardrailCallEnd ? 1 : 0)
     }
 
     init() {}
 
     init(from reader: inout WireReader) throws(WireReader.Truncated) {
         providerHooks = try reader.u32(); guardrailPhases = try reader.u32()
-        guardrailCallEnd = try reader.u8() != 0; enricher = try reader.u8() != 0; batchPreparer = try reader.u8() != 0
+        guardrailCallEnd = try reader.u8() != 0
     }
 }
 
