@@ -5,8 +5,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// concurrency.*: unless the plugin sets SY_F_SERIALIZE_INSTANCE, 8 threads calling one instance
-/// at once must get what serial calls get, and nothing may crash.
+/// concurrency.*: 8 threads calling one instance at once must get what serial calls get, and
+/// nothing may crash. Always run: the host does not honour SY_F_SERIALIZE_INSTANCE (it calls an
+/// instance from every event loop at once), so a plugin that sets it is warned, not spared.
 enum ConcurrencyChecks {
     static let threads = 8
     static let callsPerThread = 25
@@ -14,21 +15,23 @@ enum ConcurrencyChecks {
     static let all = [
         ValidationCheck("concurrency.provider") { context in
             with(context.requireProvider()) { provider in
-                if let skip = serialized(context) { return skip }
+                warnIfSerialized(context)
                 return checkProvider(context, provider)
             }
         },
         ValidationCheck("concurrency.guardrail") { context in
             with(context.requireGuardrail()) { guardrail in
-                if let skip = serialized(context) { return skip }
+                warnIfSerialized(context)
                 return checkGuardrail(context, guardrail)
             }
         },
     ]
 
-    static func serialized(_ context: ValidationContext) -> ValidationVerdict? {
-        guard case .success(let library) = context.library, library.flags & SY_F_SERIALIZE_INSTANCE != 0 else { return nil }
-        return .skipped("the plugin sets SY_F_SERIALIZE_INSTANCE")
+    static let serializeWarning = "SY_F_SERIALIZE_INSTANCE is not honoured by this host; the instance is called concurrently"
+
+    static func warnIfSerialized(_ context: ValidationContext) {
+        guard case .success(let library) = context.library, library.flags & SY_F_SERIALIZE_INSTANCE != 0 else { return }
+        context.warn(serializeWarning)
     }
 
     /// Runs `body(thread, call)` on `threads` threads at once; the first problem any reports.
