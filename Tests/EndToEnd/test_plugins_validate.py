@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import textwrap
+import time
 
 import pytest
 
@@ -253,6 +254,61 @@ def test_a_crash_is_followed_by_the_next_check_in_a_new_process(faulty):
     assert len(crashed) >= 4, result.stdout
     assert line_of(result.stdout, "handles.after-hook").startswith("  FAIL  ")
     assert "skip  guardrail.inspect: not a guardrail" in result.stdout
+
+
+def test_a_crash_is_reported_at_once_though_a_helper_keeps_the_pipes_open(faulty, tmp_path):
+    # The plugin forks a helper that sleeps holding the validator's pipes, then crashes: the
+    # crash is seen when the child ends (not when the pipes close: a 20 s "hang" each), and the
+    # helper dies with the child's process group.
+    pids = tmp_path / "helpers"
+    started = time.monotonic()
+    result = subprocess.run([SWITCHYARD, "plugins", "validate", str(faulty("crash_with_helper")), "--seed", "4242", "--timeout", "20"],
+                            capture_output=True, text=True, timeout=300, env={**os.environ, "FAULTY_HELPER_PIDS": str(pids)})
+    elapsed = time.monotonic() - started
+    line = line_of(result.stdout, "provider.chat")
+    assert line is not None and "the plugin crashed the validating process: SIGSEGV" in line, result.stdout
+    assert elapsed < 20, f"{elapsed:.1f} s: a crash waited for the helper's pipes"
+    helpers = [int(pid) for pid in pids.read_text().split()]
+    assert len(helpers) >= 2, result.stdout
+    for pid in helpers:
+        assert process_gone(pid), f"helper {pid} outlived the validator"
+
+
+def test_a_hanging_child_dies_with_a_killed_validator(faulty):
+    # The validator is killed (SIGKILL: no clean-up of its own) while its child hangs in generate:
+    # the child's parent-death signal ends it too.
+    validator = subprocess.Popen([SWITCHYARD, "plugins", "validate", str(faulty("hang")), "--timeout", "60"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        children = []
+        while not children and time.monotonic() < deadline:
+            time.sleep(0.2)
+            with open(f"/proc/{validator.pid}/task/{validator.pid}/children") as listed:
+                children = [int(pid) for pid in listed.read().split()]
+        assert children, "the validator started no child"
+        time.sleep(1)  # into the hanging check (the earlier ones take milliseconds)
+        with open(f"/proc/{validator.pid}/task/{validator.pid}/children") as listed:
+            children = [int(pid) for pid in listed.read().split()] or children
+    finally:
+        validator.kill()
+        validator.wait()
+    for pid in children:
+        assert process_gone(pid), f"child {pid} outlived the killed validator"
+
+
+def process_gone(pid, timeout=5.0):
+    """True once `pid` has ended (gone, or a zombie its new parent has not reaped yet)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def config_with(plugin_path):

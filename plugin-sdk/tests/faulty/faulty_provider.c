@@ -20,6 +20,9 @@
  *   FAULT_REQUEST_CRASH    generate crashes (SIGSEGV) on a request that does not start with '{"'
  *   FAULT_ANY_INTERFACE    get_interface returns the provider table for any id, known or not
  *   FAULT_NOT_REENTRANT    generate refuses to run while another generate runs (SY_E_INTERNAL)
+ *   FAULT_CRASH_WITH_HELPER generate starts a helper process that sleeps 600 s holding every
+ *                          descriptor it inherited, then crashes (SIGSEGV); the helper's pid is
+ *                          appended to the file $FAULTY_HELPER_PIDS names, when set
  *
  * Built with -DUPSTREAM it asks an upstream instead (prepare + a response transformer reading
  * OpenAI's answers, faulty_upstream.inc), for the faults of a transformer (listed there).
@@ -39,6 +42,25 @@ extern int sy_faulty_undefined_function(int value);
 #endif
 
 static const sy_host_api *host; /* set once in sy_plugin_entry; valid for the process */
+
+#ifdef FAULT_CRASH_WITH_HELPER
+/* A process of the plugin's own that outlives the hook: it inherits stdout, stderr and the
+ * validator's report descriptor, and keeps them open while it sleeps. Its pid is noted by the
+ * parent (the helper itself only sleeps: fork in a threaded process allows little else). */
+static void start_helper(void) {
+    pid_t helper = fork();
+    if (helper == 0) {
+        sleep(600);
+        _exit(0);
+    }
+    const char *file = getenv("FAULTY_HELPER_PIDS");
+    FILE *pids = helper > 0 && file ? fopen(file, "a") : NULL;
+    if (pids) {
+        fprintf(pids, "%d\n", (int)helper);
+        fclose(pids);
+    }
+}
+#endif
 
 typedef struct faulty_instance {
     sy_hinst hinst;
@@ -149,6 +171,9 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
     if (__atomic_exchange_n(&running, 1, __ATOMIC_ACQ_REL)) return fail(error, SY_E_INTERNAL, "generate is already running");
     usleep(200);
     __atomic_store_n(&running, 0, __ATOMIC_RELEASE);
+#elif defined(FAULT_CRASH_WITH_HELPER)
+    start_helper();
+    *(volatile int *)(uintptr_t)0 = 1;
 #elif defined(FAULT_UNRESOLVED)
     if (sy_faulty_undefined_function(1) == 42) return fail(error, SY_E_INTERNAL, "unreachable");
 #endif
