@@ -256,6 +256,15 @@ def test_a_crash_is_followed_by_the_next_check_in_a_new_process(faulty):
     assert "skip  guardrail.inspect: not a guardrail" in result.stdout
 
 
+def test_a_crash_ends_with_what_the_plugin_wrote_last(faulty):
+    # The abort fault prints why on stderr before it aborts: the author reads it under the failure.
+    result = validate(faulty("abort"))
+    lines = result.stdout.splitlines()
+    at = lines.index(line_of(result.stdout, "provider.chat"))
+    assert lines[at].endswith("its last output:"), result.stdout
+    assert lines[at + 1] == "        | faulty: generate gives up (FAULT_ABORT)", result.stdout
+
+
 def test_a_crash_is_reported_at_once_though_a_helper_keeps_the_pipes_open(faulty, tmp_path):
     # The plugin forks a helper that sleeps holding the validator's pipes, then crashes: the
     # crash is seen when the child ends (not when the pipes close: a 20 s "hang" each), and the

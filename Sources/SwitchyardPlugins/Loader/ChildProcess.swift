@@ -44,6 +44,9 @@ public struct ChildProcess: Sendable {
     /// Set (or replace) in the child's environment; everything else is inherited.
     public var environment: [String: String] = [:]
     public var captureOutput = true
+    /// Of what the child writes to stdout and stderr, the last this many bytes are kept (its
+    /// last words are what tell why it died; a plugin printing in a loop must not fill memory).
+    public var keptOutputBytes = 1 << 20
     public var reports = false
     public var timeoutSeconds: Double = 30
     public var deadlineRestartsOnReport = false
@@ -107,6 +110,7 @@ public struct ChildProcess: Sendable {
         }
         var outcome = Outcome(ending: .exited(0), timedOut: false, output: [], reports: [])
         outcome.timedOut = readUntilEnd(output: output.read, report: report.read, pid: pid, into: &outcome)
+        keepOutputTail(&outcome)
         // Both pipes may close before the child ends (a plugin that closes every descriptor and
         // then hangs): the exit is awaited under the same deadline.
         let exitDeadline = monotonicNanoseconds() &+ UInt64(timeoutSeconds * 1_000_000_000)
@@ -192,10 +196,16 @@ public struct ChildProcess: Sendable {
                     if deadlineRestartsOnReport { deadline = Int64(monotonicNanoseconds()) + timeout }
                 } else {
                     outcome.output += chunk[..<count]
+                    // Trimmed at twice the bound, so each byte is moved a bounded number of times.
+                    if outcome.output.count > 2 * keptOutputBytes { keepOutputTail(&outcome) }
                 }
             }
         }
         return false
+    }
+
+    private func keepOutputTail(_ outcome: inout Outcome) {
+        if outcome.output.count > keptOutputBytes { outcome.output.removeFirst(outcome.output.count - keptOutputBytes) }
     }
 
     /// A close-on-exec pipe (no other child spawned meanwhile inherits it).

@@ -28,6 +28,10 @@ public enum PluginValidator {
             let live = LiveProgress(onResult)
             var child = ChildProcess(executable: executable, arguments: [childCommand] + options.arguments(from: from))
             child.reports = true
+            child.keptOutputBytes = keptOutputBytes
+            // No Swift runtime backtrace (registers, frames of the validator): the crash's
+            // message ends with what the plugin wrote last, its assert or panic text.
+            child.environment["SWIFT_BACKTRACE"] = "enable=no"
             child.deadlineRestartsOnReport = true
             child.timeoutSeconds = options.timeoutSeconds
             child.onReport = { live.received($0) }
@@ -84,10 +88,24 @@ public enum PluginValidator {
             return "did not finish within \(timeoutSeconds) s (a hang; the validating process was killed)"
         case .killed(let signal):
             let text = strsignal(signal).map { String(cString: $0) } ?? "signal \(signal)"
-            return "the plugin crashed the validating process: \(signalName(signal)) (\(text))"
+            return "the plugin crashed the validating process: \(signalName(signal)) (\(text))" + lastWords(outcome.output)
         case .exited(0): return nil
-        case .exited(let status): return "the validating process exited with status \(status) (the plugin called exit?)"
+        case .exited(let status):
+            return "the validating process exited with status \(status) (the plugin called exit?)" + lastWords(outcome.output)
         }
+    }
+
+    /// The child's output kept (its stdout and stderr: the last 16 KiB).
+    static let keptOutputBytes = 16 << 10
+    /// The lines of it a crash's message ends with: an abort's or a panic's text is among them.
+    static let lastWordsLines = 10
+
+    /// The last lines the child wrote, each on a line of its own under the failure, or "".
+    static func lastWords(_ output: [UInt8]) -> String {
+        let lines = String(decoding: output, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+            .filter { !$0.allSatisfy(\.isWhitespace) }.suffix(lastWordsLines)
+        guard !lines.isEmpty else { return "" }
+        return "; its last output:" + lines.map { "\n        | \($0.prefix(300))" }.joined()
     }
 
     public static func signalName(_ signal: Int32) -> String {

@@ -4,7 +4,7 @@
  * pass the build without one (FAULT_NONE). The Makefile beside this file builds one .so per fault.
  *
  *   FAULT_SEGFAULT         generate writes through a NULL pointer (SIGSEGV)
- *   FAULT_ABORT            generate calls abort() (SIGABRT)
+ *   FAULT_ABORT            generate says why on stderr, then calls abort() (SIGABRT)
  *   FAULT_HANG             generate never returns
  *   FAULT_LEAK             generate leaks 64 KiB per call (touched, so resident memory grows)
  *   FAULT_BAD_JSON         the whole response written is cut short (not a JSON object)
@@ -152,6 +152,7 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
 #if defined(FAULT_SEGFAULT)
     *(volatile int *)(uintptr_t)0 = 1;
 #elif defined(FAULT_ABORT)
+    fprintf(stderr, "faulty: generate gives up (FAULT_ABORT)\n"); /* what a failed assert prints */
     abort();
 #elif defined(FAULT_HANG)
     for (;;) pause();
