@@ -31,6 +31,20 @@ import Testing
         #expect(Self.hasEnded(helper), "the helper \(helper) outlived the child")
     }
 
+    @Test func reportLinesPastTheKeptBoundStillRestartTheDeadline() {
+        // 80 KiB of report lines (past the 64 KiB kept), then a line every 0.3 s for 2.4 s: each
+        // is progress, so a 1 s deadline that restarts on reports is never reached.
+        let script = "head -c 80000 /dev/zero | tr '\\0' '\\n' >&3; for i in 1 2 3 4 5 6 7 8; do sleep 0.3; echo step >&3; done"
+        var child = ChildProcess(executable: "/bin/sh", arguments: ["-c", script])
+        child.reports = true
+        child.timeoutSeconds = 1
+        child.deadlineRestartsOnReport = true
+        let outcome = child.run()
+        #expect(!outcome.timedOut)
+        #expect(outcome.ending == .exited(0))
+        #expect(outcome.reports.count <= 64 * 1024 + 4096)
+    }
+
     /// True once `pid` is gone or a zombie (its new parent may not have reaped it yet).
     static func hasEnded(_ pid: Int32) -> Bool {
         for _ in 0..<100 {

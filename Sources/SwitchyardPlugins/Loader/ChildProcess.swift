@@ -188,12 +188,15 @@ public struct ChildProcess: Sendable {
                 if count <= 0 {
                     open.removeAll { $0 == poller.fd }
                 } else if poller.fd == report {
-                    // Progress restarts the deadline, up to a bound: a plugin scribbling on the
-                    // inherited report descriptor cannot keep the check waiting forever.
+                    // A complete line is progress: it restarts the deadline, also past the bound
+                    // on what is kept (a check that goes on reporting is not a hang). Bytes past
+                    // the bound are dropped: a plugin scribbling there cannot fill memory.
+                    if deadlineRestartsOnReport && chunk[..<count].contains(UInt8(ascii: "\n")) {
+                        deadline = Int64(monotonicNanoseconds()) + timeout
+                    }
                     guard outcome.reports.count < Self.maxReportBytes else { continue }
                     outcome.reports += chunk[..<count]
                     onReport?(Array(chunk[..<count]))
-                    if deadlineRestartsOnReport { deadline = Int64(monotonicNanoseconds()) + timeout }
                 } else {
                     outcome.output += chunk[..<count]
                     // Trimmed at twice the bound, so each byte is moved a bounded number of times.
