@@ -144,6 +144,14 @@ static sy_status emit(const faulty_instance *self, sy_sink out, uint32_t kind, c
 static sy_sink kept_sink;
 #endif
 
+/* A write the sink refused stops generate with its status. SY_E_CANCELLED means the client has
+ * gone: the call says so too (call_cancelled), or the host broke its word. */
+static sy_status stopped(sy_call call, sy_status status, sy_error *error) {
+    if (status == SY_E_CANCELLED && !host->call_cancelled(call))
+        return fail(error, SY_E_INTERNAL, "the sink answered SY_E_CANCELLED but call_cancelled reads 0");
+    return status;
+}
+
 /* [any-thread] The whole answer on `out` ([hook-thread], valid until this returns). */
 static sy_status generate(sy_instance instance, sy_call call, const sy_call_info *info,
                           sy_bytes request, sy_sink out, sy_error *error) {
@@ -193,7 +201,7 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
             "{\"object\":\"chat.completion.chunk\",\"model\":\"%.*s\",\"choices\":[{\"index\":0,"
             "\"delta\":{\"role\":\"assistant\",\"content\":\"%s\"},\"finish_reason\":null}]}",
             model_length, model, text);
-        if ((status = emit(self, out, SY_OUT_JSON, json, (size_t)length)) != SY_OK) return status;
+        if ((status = emit(self, out, SY_OUT_JSON, json, (size_t)length)) != SY_OK) return stopped(call, status, error);
         length = snprintf(json, sizeof json,
             "{\"object\":\"chat.completion.chunk\",\"model\":\"%.*s\",\"choices\":[{\"index\":0,"
             "\"delta\":{},\"finish_reason\":\"stop\"}]}", model_length, model);
@@ -206,9 +214,10 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
 #if defined(FAULT_BAD_JSON)
     length -= 3; /* the closing "}]}" never written */
 #endif
-    if ((status = emit(self, out, SY_OUT_JSON, json, (size_t)length)) != SY_OK) return status;
+    if ((status = emit(self, out, SY_OUT_JSON, json, (size_t)length)) != SY_OK) return stopped(call, status, error);
     const char *usage = "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":5,\"total_tokens\":8}}";
-    return emit(self, out, SY_OUT_META_JSON, usage, strlen(usage));
+    status = emit(self, out, SY_OUT_META_JSON, usage, strlen(usage));
+    return status == SY_OK ? SY_OK : stopped(call, status, error);
 }
 
 #endif
