@@ -20,6 +20,15 @@ public final class ValidationContext {
     private var created: Result<PluginInstance, PluginLoadError>?
     /// The provider harness, made once (its table copy lives for the process).
     var provider: Result<ProviderHarness, ValidationSkip>?
+    private var parsedSymbols: Result<ELFSymbols, ELFSymbols.Problem>?
+
+    /// The file's dynamic symbols, read once (the exports checks share them).
+    var symbols: Result<ELFSymbols, ELFSymbols.Problem> {
+        if let parsedSymbols { return parsedSymbols }
+        let result = Result { () throws(ELFSymbols.Problem) in try ELFSymbols(path: path) }
+        parsedSymbols = result
+        return result
+    }
 
     public init(path: String, configJSON: [UInt8], seed: UInt64, fixtures: [UpstreamFixture], hookTimeoutSeconds: Double) {
         self.path = path
