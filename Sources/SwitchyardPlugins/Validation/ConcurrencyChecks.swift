@@ -60,6 +60,7 @@ enum ConcurrencyChecks {
         let fixture = provider.plugin.answersLocally ? nil : context.contentFixture(provider, purpose: .chat, stream: true)
         if !provider.plugin.answersLocally && fixture == nil { return .skipped("no streamed upstream answer gives content (see provider.chat-stream)") }
         let request = Array(RequestFixtures.chatStream.utf8)
+        TransformerLedger.reset()  // what the concurrent calls do to the transformer's states
         let serial = provider.answer(request, stream: true, fixture: fixture)
         if let failed = ProviderChecks.failure(of: serial, "a serial call") { return failed }
         let expected = serial.summary
@@ -70,7 +71,12 @@ enum ConcurrencyChecks {
             if run.summary != expected { return "thread \(thread), call \(call) gave \(run.summary); serial calls give \(expected)" }
             return nil
         }
-        return problem.map { .failed("\(threads) threads × \(callsPerThread) calls on one instance: \($0)") } ?? .passed
+        if let problem { return .failed("\(threads) threads × \(callsPerThread) calls on one instance: \(problem)") }
+        // A state handed to two calls, used after its free, or freed twice shows only here.
+        if let problem = TransformerLedger.snapshot.problems.first {
+            return .failed("\(threads) threads × \(callsPerThread) calls on one instance: \(problem)")
+        }
+        return .passed
     }
 
     static func checkGuardrail(_ context: ValidationContext, _ guardrail: GuardrailPlugin) -> ValidationVerdict {

@@ -37,7 +37,7 @@ final class ProviderHarness: @unchecked Sendable {  // immutable after init
     }
 
     static func isRefusal(_ failure: PluginFailure?) -> String? {
-        guard let failure, failure.message.contains("wrote output the gateway refused") else { return nil }
+        guard let failure, failure.refusedByHost else { return nil }
         return failure.message
     }
 
