@@ -7,7 +7,7 @@ import Glibc
 /// use (SY_E_HANDLE; nothing reaches a client) and counts it (`PluginHandles.refusals`); here
 /// every hook the plugin has runs a few times in a row, and a refusal counted while a hook ran
 /// fails the check naming that hook. (Every other check fails too when a refusal is counted
-/// during it: see `ValidationChild`.)
+/// during it: see `PluginValidator.runChild`.)
 enum HandleChecks {
     static let all = [
         ValidationCheck("handles.after-hook") { context in

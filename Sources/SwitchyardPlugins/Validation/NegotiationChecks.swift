@@ -10,8 +10,8 @@ enum NegotiationChecks {
     /// What a host of each older minor passes as `sy_host_api.struct_size`: the table ends after
     /// the last function that minor added. The current minor (SY_ABI_MINOR) is the whole table
     /// and needs no line; when the next minor appends a function, the one before gets its line
-    /// here, e.g. once 1.1 appends `call_deadline_ns` after `call_route`, 1.0's line below stays
-    /// and 1.1 needs none until 1.2 comes: `(1, end(of: \sy_host_api.call_deadline_ns))`.
+    /// here. 1.1 appended `call_deadline_ns` after `call_route`, so 1.0's line ends at
+    /// `call_route`; when 1.2 comes, 1.1 gets `(1, end(of: \sy_host_api.call_deadline_ns))`.
     static let hostTableSizes: [(minor: UInt32, size: Int)] = [
         (0, end(of: \sy_host_api.call_route)),
     ]
