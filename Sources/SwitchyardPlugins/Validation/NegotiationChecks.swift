@@ -90,7 +90,11 @@ enum NegotiationChecks {
         let size = Int(UnsafeRawPointer(api).load(as: UInt32.self))
         let required = MemoryLayout<sy_plugin_api>.offset(of: \sy_plugin_api.get_interface)! + MemoryLayout<UnsafeRawPointer>.size
         guard size >= required else { return "plugin table struct_size \(size) is smaller than the ABI 1.0 table (\(required) bytes)" }
-        let table = api.pointee
+        // Only the struct_size bytes the plugin declares are read; fields past them stay zero.
+        var table = sy_plugin_api()
+        withUnsafeMutableBytes(of: &table) { copy in
+            copy.copyMemory(from: UnsafeRawBufferPointer(start: UnsafeRawPointer(api), count: min(size, copy.count)))
+        }
         var problems: [String] = []
         if table.id == nil || table.id.pointee == 0 { problems.append("id is NULL or empty") }
         if table.version == nil { problems.append("version is NULL") }
