@@ -59,7 +59,7 @@ enum ConcurrencyChecks {
     static func checkProvider(_ context: ValidationContext, _ provider: ProviderHarness) -> ValidationVerdict {
         let fixture = provider.plugin.answersLocally ? nil : context.contentFixture(provider, purpose: .chat, stream: true)
         if !provider.plugin.answersLocally && fixture == nil { return .skipped("no streamed upstream answer gives content (see provider.chat-stream)") }
-        let request = Array(RequestFixtures.chatStream.utf8)
+        let request = RequestFixtures.chatBytes(stream: true)
         TransformerLedger.reset()  // what the concurrent calls do to the transformer's states
         let serial = provider.answer(request, stream: true, fixture: fixture)
         if let failed = ProviderChecks.failure(of: serial, "a serial call") { return failed }

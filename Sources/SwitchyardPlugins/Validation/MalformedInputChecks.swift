@@ -33,7 +33,7 @@ enum MalformedInputChecks {
         }
         guard !provider.plugin.answersLocally else { return .passed }
         for fixture in context.fixtures where fixture.purpose == .chat {
-            let request = Array((fixture.stream ? RequestFixtures.chatStream : RequestFixtures.chat).utf8)
+            let request = RequestFixtures.chatBytes(stream: fixture.stream)
             for input in corpus(context, String(decoding: fixture.body, as: UTF8.self)) {
                 let run = provider.transform(request, stream: fixture.stream, fixture: fixture.with(body: input.bytes, name: input.name))
                 if let refused = run.refusedOutput {
