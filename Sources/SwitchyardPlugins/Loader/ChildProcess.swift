@@ -168,6 +168,7 @@ public struct ChildProcess: Sendable {
         let timeout = Int64(timeoutSeconds * 1_000_000_000)
         var deadline = Int64(monotonicNanoseconds()) + timeout
         var ended = false
+        var droppedReportBytes = 0
         while !open.isEmpty {
             if !ended && Self.hasEnded(pid) {
                 // Its helpers go now: one that keeps writing could keep this loop reading.
@@ -191,10 +192,16 @@ public struct ChildProcess: Sendable {
                     // A complete line is progress: it restarts the deadline, also past the bound
                     // on what is kept (a check that goes on reporting is not a hang). Bytes past
                     // the bound are dropped: a plugin scribbling there cannot fill memory.
-                    if deadlineRestartsOnReport && chunk[..<count].contains(UInt8(ascii: "\n")) {
+                    // Past a second bound (16 times the kept one) nothing restarts it: a child
+                    // writing lines in a loop is killed at the deadline all the same.
+                    if deadlineRestartsOnReport && droppedReportBytes < 16 * Self.maxReportBytes
+                        && chunk[..<count].contains(UInt8(ascii: "\n")) {
                         deadline = Int64(monotonicNanoseconds()) + timeout
                     }
-                    guard outcome.reports.count < Self.maxReportBytes else { continue }
+                    guard outcome.reports.count < Self.maxReportBytes else {
+                        droppedReportBytes += count
+                        continue
+                    }
                     outcome.reports += chunk[..<count]
                     onReport?(Array(chunk[..<count]))
                 } else {
