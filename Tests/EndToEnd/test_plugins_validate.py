@@ -12,10 +12,12 @@ import os
 import re
 import subprocess
 import textwrap
+import time
 
 import pytest
 
 from conftest import ASAN, BIN_DIR, ROOT, start_process, stop_process
+from walkthrough_support import build_walkthrough
 
 HERE = os.path.dirname(__file__)
 SWITCHYARD = os.path.join(BIN_DIR, "switchyard")
@@ -108,17 +110,29 @@ TEST_PLUGINS = {
 }
 
 
+def test_the_sdk_walkthroughs_provider_passes(tmp_path):
+    # plugin-sdk/README.md tells its reader to run the validator on the provider it builds: the
+    # walkthrough's own files, built by its own Makefile, must pass with the config it shows.
+    path = build_walkthrough(tmp_path)
+    assert_passes(validate(path, "--config", compact({"base_url": "http://x/v1"})), COMMON_CHECKS + KIND_CHECKS["Provider"])
+
+
 @pytest.mark.parametrize("source", sorted(TEST_PLUGINS))
 def test_every_c_test_plugin_passes(source, tmp_path):
     config, kind = TEST_PLUGINS[source]
     path = build_c(os.path.join(HERE, "plugins", source), tmp_path)
-    result = validate(path, "--config", compact(config))
-    if source == "call_services_provider.c":
-        # One request at a time by design: it says so (SY_F_SERIALIZE_INSTANCE), and is not run concurrently.
-        assert "  skip  concurrency.provider: the plugin sets SY_F_SERIALIZE_INSTANCE" in result.stdout
-        assert_passes(result, [c for c in COMMON_CHECKS + KIND_CHECKS[kind] if c != "concurrency.provider"])
-    else:
-        assert_passes(result, COMMON_CHECKS + KIND_CHECKS[kind])
+    assert_passes(validate(path, "--config", compact(config)), COMMON_CHECKS + KIND_CHECKS[kind])
+
+
+def test_serialize_instance_is_warned_about_and_the_concurrency_check_still_runs(tmp_path):
+    # The host calls every instance from every event loop at once, whatever the flag says: the
+    # flag spares nothing. The loader tests' fixture sets it (its other hooks do not matter here).
+    path = build_c(os.path.join(ROOT, "Tests", "SwitchyardPluginsTests", "Fixtures", "good_provider.c"), tmp_path)
+    result = validate(path)
+    assert ("  warn  concurrency.provider: SY_F_SERIALIZE_INSTANCE is not honoured by this host; "
+            "the instance is called concurrently") in result.stdout, result.stdout
+    ran = line_of(result.stdout, "concurrency.provider")
+    assert ran is not None and not ran.startswith("  skip"), result.stdout
 
 
 # Every C example (each folder of plugin-sdk/examples/c with a Makefile): its library, a config
@@ -167,7 +181,11 @@ def faulty(tmp_path_factory):
 
 
 def test_the_faulty_plugin_without_a_fault_passes(faulty):
-    assert_passes(validate(faulty("none")), COMMON_CHECKS + ["provider.chat", "provider.chat-stream", "provider.cancel-mid-stream"])
+    result = validate(faulty("none"))
+    assert_passes(result, COMMON_CHECKS + ["provider.chat", "provider.chat-stream", "provider.cancel-mid-stream"])
+    # Its generate checks call_cancelled once the sink answers SY_E_CANCELLED (else it returns
+    # SY_E_INTERNAL, which the check would warn about): the validator cancels the call there.
+    assert "warn  provider.cancel-mid-stream" not in result.stdout, result.stdout
 
 
 def test_the_faulty_guardrail_without_a_fault_passes(faulty):
@@ -240,6 +258,70 @@ def test_a_crash_is_followed_by_the_next_check_in_a_new_process(faulty):
     assert len(crashed) >= 4, result.stdout
     assert line_of(result.stdout, "handles.after-hook").startswith("  FAIL  ")
     assert "skip  guardrail.inspect: not a guardrail" in result.stdout
+
+
+def test_a_crash_ends_with_what_the_plugin_wrote_last(faulty):
+    # The abort fault prints why on stderr before it aborts: the author reads it under the failure.
+    result = validate(faulty("abort"))
+    lines = result.stdout.splitlines()
+    at = lines.index(line_of(result.stdout, "provider.chat"))
+    assert lines[at].endswith("its last output:"), result.stdout
+    assert lines[at + 1] == "        | faulty: generate gives up (FAULT_ABORT)", result.stdout
+
+
+def test_a_crash_is_reported_at_once_though_a_helper_keeps_the_pipes_open(faulty, tmp_path):
+    # The plugin forks a helper that sleeps holding the validator's pipes, then crashes: the
+    # crash is seen when the child ends (not when the pipes close: a 20 s "hang" each), and the
+    # helper dies with the child's process group.
+    pids = tmp_path / "helpers"
+    started = time.monotonic()
+    result = subprocess.run([SWITCHYARD, "plugins", "validate", str(faulty("crash_with_helper")), "--seed", "4242", "--timeout", "20"],
+                            capture_output=True, text=True, timeout=300, env={**os.environ, "FAULTY_HELPER_PIDS": str(pids)})
+    elapsed = time.monotonic() - started
+    line = line_of(result.stdout, "provider.chat")
+    assert line is not None and "the plugin crashed the validating process: SIGSEGV" in line, result.stdout
+    assert elapsed < 20, f"{elapsed:.1f} s: a crash waited for the helper's pipes"
+    helpers = [int(pid) for pid in pids.read_text().split()]
+    assert len(helpers) >= 2, result.stdout
+    for pid in helpers:
+        assert process_gone(pid), f"helper {pid} outlived the validator"
+
+
+def test_a_hanging_child_dies_with_a_killed_validator(faulty):
+    # The validator is killed (SIGKILL: no clean-up of its own) while its child hangs in generate:
+    # the child's parent-death signal ends it too.
+    validator = subprocess.Popen([SWITCHYARD, "plugins", "validate", str(faulty("hang")), "--timeout", "60"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        children = []
+        while not children and time.monotonic() < deadline:
+            time.sleep(0.2)
+            with open(f"/proc/{validator.pid}/task/{validator.pid}/children") as listed:
+                children = [int(pid) for pid in listed.read().split()]
+        assert children, "the validator started no child"
+        time.sleep(1)  # into the hanging check (the earlier ones take milliseconds)
+        with open(f"/proc/{validator.pid}/task/{validator.pid}/children") as listed:
+            children = [int(pid) for pid in listed.read().split()] or children
+    finally:
+        validator.kill()
+        validator.wait()
+    for pid in children:
+        assert process_gone(pid), f"child {pid} outlived the killed validator"
+
+
+def process_gone(pid, timeout=5.0):
+    """True once `pid` has ended (gone, or a zombie its new parent has not reaped yet)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def config_with(plugin_path):

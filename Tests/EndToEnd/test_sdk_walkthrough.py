@@ -17,18 +17,9 @@ import openai
 import pytest
 
 from conftest import BIN_DIR, ROOT, json_call, start_process, stop_process
+from walkthrough_support import README, build_walkthrough, readme_files
 
-README = os.path.join(ROOT, "plugin-sdk", "README.md")
-FENCE = re.compile(r"^```(\w+) file=(\S+)\n(.*?)^```$", re.M | re.S)
 UPSTREAM_KEY = "sk-walkthrough-key"
-
-
-def readme_files():
-    """{file name: its text}, the README's blocks of one file joined in order."""
-    files = {}
-    for _, name, text in FENCE.findall(open(README).read()):
-        files[name] = files[name] + "\n" + text if name in files else text
-    return files
 
 
 def test_the_providers_c_fits_in_150_lines_of_at_most_100_columns():
@@ -57,11 +48,7 @@ def test_the_readme_names_every_file_the_build_needs():
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """The README's files in a fresh directory, built by its Makefile: the path of the library."""
-    directory = tmp_path_factory.mktemp("walkthrough")
-    for name, text in readme_files().items():
-        (directory / name).write_text(text)
-    subprocess.run(["make", "-s", "-C", str(directory), f"SDK={os.path.join(ROOT, 'plugin-sdk')}"], check=True, timeout=120)
-    return directory / "libmy_provider.so"
+    return build_walkthrough(tmp_path_factory.mktemp("walkthrough"))
 
 
 def test_the_library_exports_only_its_entry(built):

@@ -4,6 +4,7 @@
  * Header-only (static inline), no ABI of its own, no allocation. Enough JSON for what every C
  * plugin reads: a config string, a top-level member of a request or of an upstream's answer.
  *
+ *  - sy_json_is_object(json): 1 when json is exactly one well-formed JSON object;
  *  - sy_json_member(object, "name", &value): the value of a top-level member, as its bytes;
  *  - sy_json_string_copy(value, out, capacity): a JSON string, unescaped into a C string;
  *  - sy_json_member_string(object, "name", out, capacity): the two together;
@@ -239,6 +240,18 @@ static inline int sy_json_member(sy_bytes object, const char *name, sy_bytes *va
     }
     sy_json_space(&c);
     return found && c.at == c.end;
+}
+
+/* 1 when `json` is exactly one JSON object (blanks around it allowed) that the strict reader
+ * accepts: what a sink's SY_OUT_JSON takes. An upstream's answer is checked with it before it
+ * is written: the host refuses anything else. */
+static inline int sy_json_is_object(sy_bytes json) {
+    if (json.len == 0) return 0; /* (and json.ptr may be NULL) */
+    sy_json_cursor c = { json.ptr, json.ptr + json.len };
+    sy_json_space(&c);
+    if (c.at >= c.end || *c.at != '{' || !sy_json_value(&c, 0)) return 0;
+    sy_json_space(&c);
+    return c.at == c.end;
 }
 
 /* Writes `code_point` as UTF-8 to out; returns the number of bytes (1 to 4). */

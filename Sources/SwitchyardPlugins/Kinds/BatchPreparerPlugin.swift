@@ -109,7 +109,7 @@ public final class BatchPreparerRun {
             }
             return SY_E_INVALID
         }) { sink in plugin.lineHook(state, UInt64(number), bytes.syBytes, sink, &error) }
-        if let refusal { return .refuse(PluginFailure(status: SY_E_INVALID, message: refusal)) }
+        if let refusal { return .refuse(PluginFailure(status: SY_E_INVALID, message: refusal, refusedByHost: true)) }
         guard status == SY_OK else { return .refuse(PluginFailure(status: status, error: &error)) }
         return replacement.map(Line.replace) ?? .keep
     }

@@ -102,7 +102,7 @@ public final class EnricherObservation {
         }) { sink in plugin.endHook(state, outcome, sink, &error) }
         if let refusal {
             close()
-            return .failure(PluginFailure(status: SY_E_INVALID, message: refusal))
+            return .failure(PluginFailure(status: SY_E_INVALID, message: refusal, refusedByHost: true))
         }
         if let failure = finish(status, &error, since: started, hook: "end") { return .failure(failure) }
         return .success(report)

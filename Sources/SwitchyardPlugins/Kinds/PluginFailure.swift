@@ -8,12 +8,16 @@ public struct PluginFailure: Error, Sendable, CustomStringConvertible {
     public let httpStatus: Int
     public let retryable: Bool
     public let message: String
+    /// The host refused what the plugin wrote (its output check), rather than the plugin
+    /// failing of its own accord: told by the host, never guessed from the message.
+    public let refusedByHost: Bool
 
-    public init(status: Int32, httpStatus: Int = 0, retryable: Bool = false, message: String) {
+    public init(status: Int32, httpStatus: Int = 0, retryable: Bool = false, message: String, refusedByHost: Bool = false) {
         self.status = (SY_E_HANDLE...SY_PAUSE).contains(status) ? status : SY_E_INTERNAL
         self.httpStatus = (100...599).contains(httpStatus) ? httpStatus : 0
         self.retryable = retryable
         self.message = message
+        self.refusedByHost = refusedByHost
     }
 
     init(status: Int32, error: inout sy_error) {

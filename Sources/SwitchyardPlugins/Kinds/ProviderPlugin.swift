@@ -174,7 +174,7 @@ public final class ProviderPlugin: @unchecked Sendable {
     func refusedOutput(_ check: PluginOutputCheck) -> PluginFailure? {
         guard let problem = check.problem else { return nil }
         return PluginFailure(status: SY_E_UPSTREAM, httpStatus: 502, retryable: true,
-                             message: "plugin \(name) wrote output the gateway refused: \(problem)")
+                             message: "plugin \(name) wrote output the gateway refused: \(problem)", refusedByHost: true)
     }
 }
 

@@ -1,3 +1,4 @@
+import CLinux
 import SwitchyardPosix
 #if canImport(Glibc)
 import Glibc
@@ -11,8 +12,12 @@ import Glibc
 /// `reports` collects what it writes to fd 3 (`ChildProcess.reportFD`), a channel for progress
 /// that plugin output cannot mix into. The deadline counts from the start, and again from
 /// each report when `deadlineRestartsOnReport` (a timeout per step instead of in total); a
-/// child still running at the deadline is killed with SIGKILL. (The deadline is kept while
-/// reading: a child run with neither pipe is waited for without one.)
+/// child still running at the deadline is killed with SIGKILL.
+///
+/// The child leads a process group of its own, and the whole group is killed when the child
+/// has ended or timed out: a helper process a plugin started dies with it, and cannot keep the
+/// pipes open (reading stops once the child has ended, after what is buffered). A child command
+/// calls `dieWithParent()` first, so a child never outlives a parent that was killed.
 ///
 /// Threading: blocks the calling thread until the child has ended.
 public struct ChildProcess: Sendable {
@@ -39,12 +44,26 @@ public struct ChildProcess: Sendable {
     /// Set (or replace) in the child's environment; everything else is inherited.
     public var environment: [String: String] = [:]
     public var captureOutput = true
+    /// Of what the child writes to stdout and stderr, the last this many bytes are kept (its
+    /// last words are what tell why it died; a plugin printing in a loop must not fill memory).
+    public var keptOutputBytes = 1 << 20
     public var reports = false
     public var timeoutSeconds: Double = 30
     public var deadlineRestartsOnReport = false
     /// Called with each piece of report bytes as it arrives (on the thread running `run`, before
     /// it returns), for a caller that shows progress while the child runs.
     public var onReport: (@Sendable ([UInt8]) -> Void)?
+
+    /// Set in the child's environment: the parent's pid, which `dieWithParent()` checks.
+    static let parentVariable = "SWITCHYARD_CHILD_OF"
+
+    /// Called first by a child command: SIGKILL when the parent dies (a hanging plugin does not
+    /// outlive a killed `plugins validate`); exits at once when the parent is gone already.
+    public static func dieWithParent() {
+        _ = sy_set_parent_death_signal(SIGKILL)
+        guard let value = getenv(parentVariable), let parent = Int32(String(cString: value)) else { return }
+        if getppid() != parent { _exit(1) }
+    }
 
     public init(executable: String, arguments: [String]) {
         self.executable = executable
@@ -80,7 +99,8 @@ public struct ChildProcess: Sendable {
         sigfillset(&all)
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)  // its own group, led by it: killed as one
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         output.closeWrite()
@@ -90,22 +110,22 @@ public struct ChildProcess: Sendable {
         }
         var outcome = Outcome(ending: .exited(0), timedOut: false, output: [], reports: [])
         outcome.timedOut = readUntilEnd(output: output.read, report: report.read, pid: pid, into: &outcome)
+        keepOutputTail(&outcome)
         // Both pipes may close before the child ends (a plugin that closes every descriptor and
         // then hangs): the exit is awaited under the same deadline.
-        var status: Int32 = 0
         let exitDeadline = monotonicNanoseconds() &+ UInt64(timeoutSeconds * 1_000_000_000)
-        while true {
-            let waited = waitpid(pid, &status, outcome.timedOut ? 0 : WNOHANG)
-            if waited == pid || (waited < 0 && errno != EINTR) { break }
-            if waited == 0 {
-                if monotonicNanoseconds() >= exitDeadline {
-                    kill(pid, SIGKILL)
-                    outcome.timedOut = true
-                    continue
-                }
-                usleep(10_000)
+        while !outcome.timedOut && !Self.hasEnded(pid) {
+            if monotonicNanoseconds() >= exitDeadline {
+                outcome.timedOut = true
+                break
             }
+            usleep(10_000)
         }
+        // The child is a zombie or still running (timed out), so its pid and group id are not
+        // reused yet: the group goes, helpers included, then the child is reaped.
+        kill(-pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let signal = status & 0x7F
         outcome.ending = signal != 0 ? .killed(signal: signal) : .exited((status >> 8) & 0xFF)
         return outcome
@@ -120,46 +140,82 @@ public struct ChildProcess: Sendable {
             if environment[name] == nil { entries.append(text) }
             index += 1
         }
-        return entries + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        var settings = environment
+        settings[Self.parentVariable] = String(getpid())
+        entries.removeAll { $0.hasPrefix(Self.parentVariable + "=") }
+        return entries + settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
     }
 
     /// Report bytes kept (progress lines are short; more is a plugin writing where it should not).
     static let maxReportBytes = 64 * 1024
 
-    /// Reads both pipes until they reach EOF; true when the deadline came first (the child has
-    /// then been killed).
+    /// True once the child has ended; it is left unreaped (WNOWAIT), so its pid stays its own.
+    static func hasEnded(_ pid: pid_t) -> Bool {
+        var info = siginfo_t()
+        while true {
+            let waited = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
+            if waited == 0 { return info._sifields._sigchld.si_pid == pid }
+            if errno != EINTR { return true }  // no such child: nothing to wait for
+        }
+    }
+
+    /// Reads both pipes until they reach EOF or the child has ended (then what they hold is
+    /// read, and no more: a process the child left behind may keep them open); true when the
+    /// deadline came first with the child still running.
     private func readUntilEnd(output: Int32, report: Int32, pid: pid_t, into outcome: inout Outcome) -> Bool {
         var open = [output, report].filter { $0 >= 0 }
         var chunk = [UInt8](repeating: 0, count: 4096)
         let timeout = Int64(timeoutSeconds * 1_000_000_000)
         var deadline = Int64(monotonicNanoseconds()) + timeout
+        var ended = false
+        var droppedReportBytes = 0
         while !open.isEmpty {
-            let remaining = deadline - Int64(monotonicNanoseconds())
-            guard remaining > 0 else {
-                kill(pid, SIGKILL)
-                return true
+            if !ended && Self.hasEnded(pid) {
+                // Its helpers go now: one that keeps writing could keep this loop reading.
+                ended = true
+                kill(-pid, SIGKILL)
             }
+            let remaining = deadline - Int64(monotonicNanoseconds())
+            if remaining <= 0 && !ended { return true }
             var pollers = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let ready = poll(&pollers, nfds_t(pollers.count), Int32(min(remaining / 1_000_000 + 1, 1000)))
+            // Once the child has ended only what is buffered is read: no waiting.
+            let wait = ended ? 0 : Int32(min(remaining / 1_000_000 + 1, 100))
+            let ready = poll(&pollers, nfds_t(pollers.count), wait)
             if ready < 0 && errno != EINTR { return false }
+            if ready == 0 && ended { return false }
             for poller in pollers where poller.revents != 0 {
                 let count = read(poller.fd, &chunk, chunk.count)
                 if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
                 if count <= 0 {
                     open.removeAll { $0 == poller.fd }
                 } else if poller.fd == report {
-                    // Progress restarts the deadline, up to a bound: a plugin scribbling on the
-                    // inherited report descriptor cannot keep the check waiting forever.
-                    guard outcome.reports.count < Self.maxReportBytes else { continue }
+                    // A complete line is progress: it restarts the deadline, also past the bound
+                    // on what is kept (a check that goes on reporting is not a hang). Bytes past
+                    // the bound are dropped: a plugin scribbling there cannot fill memory.
+                    // Past a second bound (16 times the kept one) nothing restarts it: a child
+                    // writing lines in a loop is killed at the deadline all the same.
+                    if deadlineRestartsOnReport && droppedReportBytes < 16 * Self.maxReportBytes
+                        && chunk[..<count].contains(UInt8(ascii: "\n")) {
+                        deadline = Int64(monotonicNanoseconds()) + timeout
+                    }
+                    guard outcome.reports.count < Self.maxReportBytes else {
+                        droppedReportBytes += count
+                        continue
+                    }
                     outcome.reports += chunk[..<count]
                     onReport?(Array(chunk[..<count]))
-                    if deadlineRestartsOnReport { deadline = Int64(monotonicNanoseconds()) + timeout }
                 } else {
                     outcome.output += chunk[..<count]
+                    // Trimmed at twice the bound, so each byte is moved a bounded number of times.
+                    if outcome.output.count > 2 * keptOutputBytes { keepOutputTail(&outcome) }
                 }
             }
         }
         return false
+    }
+
+    private func keepOutputTail(_ outcome: inout Outcome) {
+        if outcome.output.count > keptOutputBytes { outcome.output.removeFirst(outcome.output.count - keptOutputBytes) }
     }
 
     /// A close-on-exec pipe (no other child spawned meanwhile inherits it).

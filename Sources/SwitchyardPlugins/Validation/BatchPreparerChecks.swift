@@ -1,8 +1,9 @@
 import CSwitchyardPlugin
 import SwitchyardJSON
 
-/// batch.*: begin / line / end / state_free over a fixture batch; every line kept, replaced by
-/// one JSON object, or refused with a message; a batch cut short (no end) freed cleanly.
+/// batch.*: begin / line / end / state_free over a fixture batch: begin succeeds, every line is
+/// kept, replaced by one JSON object, or refused with a message (never an output the host
+/// refuses); a batch cut short (no end) freed cleanly.
 enum BatchPreparerChecks {
     static let batchRequest = #"{"input_file_id":"file-validator","endpoint":"/v1/chat/completions","completion_window":"24h","metadata":{"team":"validator"}}"#
     static let lines = [
@@ -26,7 +27,7 @@ enum BatchPreparerChecks {
             let run: BatchPreparerRun
             switch begin(preparer, call, id: "batch") {
             case .failure(let failure):
-                return failure.message.hasPrefix("plugin returned status") ? .failed("begin failed without a message: \(failure)") : .passed
+                return .failed("begin failed on a valid batch request: \(failure)")
             case .success(let started): run = started
             }
             defer { run.close() }
@@ -34,9 +35,8 @@ enum BatchPreparerChecks {
                 switch Array(line.utf8).withUnsafeBytes({ run.line(number: index + 1, $0) }) {
                 case .keep, .replace: break
                 case .refuse(let failure):
-                    if failure.status == SY_E_INVALID && (failure.message.contains("SY_OUT") || failure.message.contains("refused")) {
-                        return .failed("line \(index + 1): \(failure)")
-                    }
+                    if failure.refusedByHost { return .failed("line \(index + 1): \(failure)") }
+                    if failure.message.hasPrefix("plugin returned status") { return .failed("line \(index + 1) refused without a message: \(failure)") }
                     return .passed  // a refused line ends the batch
                 }
                 if !end && index == 0 { return .passed }  // cut short: state_free without end

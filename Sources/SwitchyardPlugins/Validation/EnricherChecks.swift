@@ -82,7 +82,7 @@ enum EnricherChecks {
                     guard case .observing(let observation) = enricher.begin(description, request: head(exchange)) else { return nil }
                     defer { observation.close() }
                     _ = Array(exchange.request.utf8).withUnsafeBytes { observation.data(phase: SY_PHASE_REQUEST, $0) }
-                    if case .failure(let failure) = observation.end(outcome: outcome), failure.message.contains("refused") || failure.message.contains("SY_OUT") {
+                    if case .failure(let failure) = observation.end(outcome: outcome), failure.refusedByHost {
                         return .failed("\(exchange.path), ended with \(PluginStatus.name(outcome)) before any response: \(failure)")
                     }
                     return nil

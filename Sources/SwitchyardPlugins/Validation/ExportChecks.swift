@@ -8,15 +8,13 @@ import Glibc
 enum ExportChecks {
     static let all = [
         ValidationCheck("exports.shared-object") { context in
-            do {
-                _ = try ELFSymbols(path: context.path)
-                return .passed
-            } catch {
-                return .failed("\(context.path): \(error)")
+            switch context.symbols {
+            case .success: return .passed
+            case .failure(let problem): return .failed("\(context.path): \(problem)")
             }
         },
         ValidationCheck("exports.entry-symbol") { context in
-            guard let symbols = try? ELFSymbols(path: context.path) else { return .skipped("not a shared object") }
+            guard case .success(let symbols) = context.symbols else { return .skipped("not a shared object") }
             guard let entry = symbols.exported.first(where: { $0.name == SY_PLUGIN_ENTRY_SYMBOL }) else {
                 return .failed("missing symbol: \(SY_PLUGIN_ENTRY_SYMBOL) is not exported (declare it with SY_EXPORT; export it in the version script)")
             }
@@ -30,7 +28,7 @@ enum ExportChecks {
             return .passed
         },
         ValidationCheck("exports.symbols-resolve") { context in
-            guard let symbols = try? ELFSymbols(path: context.path) else { return .skipped("not a shared object") }
+            guard case .success(let symbols) = context.symbols else { return .skipped("not a shared object") }
             _ = dlerror()
             if dlopen(context.path, RTLD_NOW | RTLD_LOCAL) != nil { return .passed }
             let reason = dlerror().map { String(cString: $0) } ?? "dlopen failed"

@@ -36,7 +36,7 @@ enum GuardrailChecks {
     /// status is fine (the entry's on_error decides); a crash, an unusable verdict or a pause
     /// never resumed is not.
     static func inspect(_ context: ValidationContext, _ guardrail: GuardrailPlugin, phase: UInt32, _ document: [UInt8], id: String) -> String? {
-        let request = phase == SY_PHASE_REQUEST ? document : Array(RequestFixtures.chat.utf8)
+        let request = phase == SY_PHASE_REQUEST ? document : RequestFixtures.chatBytes(stream: false)
         return ValidationCallSource.withCall(id, stream: phase == SY_PHASE_CHUNK) { call in
             defer { guardrail.callEnded(call.handle) }
             let target = VerdictCollector()

@@ -7,7 +7,7 @@ import Glibc
 /// use (SY_E_HANDLE; nothing reaches a client) and counts it (`PluginHandles.refusals`); here
 /// every hook the plugin has runs a few times in a row, and a refusal counted while a hook ran
 /// fails the check naming that hook. (Every other check fails too when a refusal is counted
-/// during it: see `ValidationChild`.)
+/// during it: see `PluginValidator.runChild`.)
 enum HandleChecks {
     static let all = [
         ValidationCheck("handles.after-hook") { context in
@@ -20,11 +20,11 @@ enum HandleChecks {
         var hooks: [(name: String, run: () -> Void)] = []
         if case .success(let provider) = context.requireProvider() {
             if provider.plugin.answersLocally {
-                hooks.append(("generate", { _ = provider.generate(Array(RequestFixtures.chatStream.utf8), stream: true) }))
+                hooks.append(("generate", { _ = provider.generate(RequestFixtures.chatBytes(stream: true), stream: true) }))
             } else {
-                hooks.append(("prepare", { _ = provider.prepare(Array(RequestFixtures.chat.utf8), stream: false) }))
+                hooks.append(("prepare", { _ = provider.prepare(RequestFixtures.chatBytes(stream: false), stream: false) }))
                 if let fixture = context.contentFixture(provider, purpose: .chat, stream: true) {
-                    hooks.append(("response transformer", { _ = provider.transform(Array(RequestFixtures.chatStream.utf8), stream: true, fixture: fixture) }))
+                    hooks.append(("response transformer", { _ = provider.transform(RequestFixtures.chatBytes(stream: true), stream: true, fixture: fixture) }))
                 }
             }
         }

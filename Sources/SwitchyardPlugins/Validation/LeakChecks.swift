@@ -20,7 +20,7 @@ enum LeakChecks {
         var scale = 1  // an enricher or batch "call" is several hook sequences: fewer of them
         if case .success(let provider) = context.requireProvider() {
             let fixture = provider.plugin.answersLocally ? nil : context.contentFixture(provider, purpose: .chat, stream: true)
-            let request = Array(RequestFixtures.chatStream.utf8)
+            let request = RequestFixtures.chatBytes(stream: true)
             call = { _ = provider.answer(request, stream: true, fixture: fixture) }
             what = provider.plugin.answersLocally ? "generate" : fixture == nil ? "prepare" : "prepare + transformer"
         } else if case .success(let guardrail) = context.requireGuardrail() {

@@ -33,7 +33,7 @@ enum MalformedInputChecks {
         }
         guard !provider.plugin.answersLocally else { return .passed }
         for fixture in context.fixtures where fixture.purpose == .chat {
-            let request = Array((fixture.stream ? RequestFixtures.chatStream : RequestFixtures.chat).utf8)
+            let request = RequestFixtures.chatBytes(stream: fixture.stream)
             for input in corpus(context, String(decoding: fixture.body, as: UTF8.self)) {
                 let run = provider.transform(request, stream: fixture.stream, fixture: fixture.with(body: input.bytes, name: input.name))
                 if let refused = run.refusedOutput {
@@ -66,7 +66,7 @@ enum MalformedInputChecks {
                     _ = input.bytes.withUnsafeBytes { observation.data(phase: SY_PHASE_REQUEST, $0) }
                     _ = observation.response(ExchangeHead(status: 200, method: exchange.method, path: exchange.path))
                     _ = input.bytes.withUnsafeBytes { observation.data(phase: SY_PHASE_RESPONSE, $0) }
-                    if case .failure(let failure) = observation.end(outcome: SY_OK), failure.message.contains("refused") {
+                    if case .failure(let failure) = observation.end(outcome: SY_OK), failure.refusedByHost {
                         return .failed("\(exchange.path) with a \(input.name) body (seed \(context.seed)): \(failure)")
                     }
                     return nil
@@ -82,8 +82,7 @@ enum MalformedInputChecks {
             let verdict: ValidationVerdict? = ValidationCallSource.withCall("malformed", endpoint: "batches") { call in
                 guard case .success(let run) = BatchPreparerChecks.begin(preparer, call, id: "malformed") else { return nil }
                 defer { run.close() }
-                if case .refuse(let failure) = input.bytes.withUnsafeBytes({ run.line(number: 1, $0) }),
-                   failure.message.contains("SY_OUT") || failure.message.contains("its line was refused") {
+                if case .refuse(let failure) = input.bytes.withUnsafeBytes({ run.line(number: 1, $0) }), failure.refusedByHost {
                     return .failed("line given \(input.name) (seed \(context.seed)): \(failure)")
                 }
                 return nil

@@ -10,8 +10,8 @@ enum NegotiationChecks {
     /// What a host of each older minor passes as `sy_host_api.struct_size`: the table ends after
     /// the last function that minor added. The current minor (SY_ABI_MINOR) is the whole table
     /// and needs no line; when the next minor appends a function, the one before gets its line
-    /// here, e.g. once 1.1 appends `call_deadline_ns` after `call_route`, 1.0's line below stays
-    /// and 1.1 needs none until 1.2 comes: `(1, end(of: \sy_host_api.call_deadline_ns))`.
+    /// here. 1.1 appended `call_deadline_ns` after `call_route`, so 1.0's line ends at
+    /// `call_route`; when 1.2 comes, 1.1 gets `(1, end(of: \sy_host_api.call_deadline_ns))`.
     static let hostTableSizes: [(minor: UInt32, size: Int)] = [
         (0, end(of: \sy_host_api.call_route)),
     ]
@@ -90,7 +90,11 @@ enum NegotiationChecks {
         let size = Int(UnsafeRawPointer(api).load(as: UInt32.self))
         let required = MemoryLayout<sy_plugin_api>.offset(of: \sy_plugin_api.get_interface)! + MemoryLayout<UnsafeRawPointer>.size
         guard size >= required else { return "plugin table struct_size \(size) is smaller than the ABI 1.0 table (\(required) bytes)" }
-        let table = api.pointee
+        // Only the struct_size bytes the plugin declares are read; fields past them stay zero.
+        var table = sy_plugin_api()
+        withUnsafeMutableBytes(of: &table) { copy in
+            copy.copyMemory(from: UnsafeRawBufferPointer(start: UnsafeRawPointer(api), count: min(size, copy.count)))
+        }
         var problems: [String] = []
         if table.id == nil || table.id.pointee == 0 { problems.append("id is NULL or empty") }
         if table.version == nil { problems.append("version is NULL") }

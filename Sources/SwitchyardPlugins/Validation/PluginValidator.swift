@@ -28,6 +28,10 @@ public enum PluginValidator {
             let live = LiveProgress(onResult)
             var child = ChildProcess(executable: executable, arguments: [childCommand] + options.arguments(from: from))
             child.reports = true
+            child.keptOutputBytes = keptOutputBytes
+            // No Swift runtime backtrace (registers, frames of the validator): the crash's
+            // message ends with what the plugin wrote last, its assert or panic text.
+            child.environment["SWIFT_BACKTRACE"] = "enable=no"
             child.deadlineRestartsOnReport = true
             child.timeoutSeconds = options.timeoutSeconds
             child.onReport = { live.received($0) }
@@ -35,6 +39,13 @@ public enum PluginValidator {
             let progress = ValidationProgress.parse(outcome.reports)
             live.caughtUp(with: progress.finished)
             results += progress.finished
+            // The child's own refusal (its fixtures, its arguments): no check can run.
+            if let refused = ValidationProgress.validatorFailure(outcome.reports) {
+                let failed = ValidationResult(name: "validator", verdict: .failed(refused))
+                results.append(failed)
+                onResult(failed)
+                break
+            }
             let ending = describe(outcome, timeoutSeconds: options.timeoutSeconds)
             if let running = progress.running, let index = names.firstIndex(of: running) {
                 let crashed = ValidationResult(name: running, verdict: .failed(ending ?? "the validating process ended during this check"), warnings: progress.runningWarnings)
@@ -43,12 +54,18 @@ public enum PluginValidator {
                 from = index + 1
                 continue
             }
-            if let ending {  // ended outside any check: before the first, or after the last
-                let failed = ValidationResult(name: "validator", verdict: .failed(ending + " (outside any check)"))
-                results.append(failed)
-                onResult(failed)
-            }
-            break
+            guard let ending else { break }
+            // Ended outside any check: before the first, after the last, or between two.
+            let next = from + progress.finished.count
+            let between = !progress.finished.isEmpty && next < names.count
+            let place = between ? "between \(names[next - 1]) and \(names[next])" : "outside any check"
+            let failed = ValidationResult(name: "validator", verdict: .failed("\(ending) (\(place))"))
+            results.append(failed)
+            onResult(failed)
+            // Checks remain and this child got through some: a new one goes on with the next.
+            // (One that ended before its first check would end so again: stop.)
+            guard between else { break }
+            from = next
         }
         return results
     }
@@ -84,10 +101,26 @@ public enum PluginValidator {
             return "did not finish within \(timeoutSeconds) s (a hang; the validating process was killed)"
         case .killed(let signal):
             let text = strsignal(signal).map { String(cString: $0) } ?? "signal \(signal)"
-            return "the plugin crashed the validating process: \(signalName(signal)) (\(text))"
+            return "the plugin crashed the validating process: \(signalName(signal)) (\(text))" + lastWords(outcome.output)
         case .exited(0): return nil
-        case .exited(let status): return "the validating process exited with status \(status) (the plugin called exit?)"
+        case .exited(2):  // runChild's own refusal; its reason is on the report channel
+            return "the validating process refused to run the checks (exit status 2)" + lastWords(outcome.output)
+        case .exited(let status):
+            return "the validating process exited with status \(status) (the plugin called exit?)" + lastWords(outcome.output)
         }
+    }
+
+    /// The child's output kept (its stdout and stderr: the last 16 KiB).
+    static let keptOutputBytes = 16 << 10
+    /// The lines of it a crash's message ends with: an abort's or a panic's text is among them.
+    static let lastWordsLines = 10
+
+    /// The last lines the child wrote, each on a line of its own under the failure, or "".
+    static func lastWords(_ output: [UInt8]) -> String {
+        let lines = String(decoding: output, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+            .filter { !$0.allSatisfy(\.isWhitespace) }.suffix(lastWordsLines)
+        guard !lines.isEmpty else { return "" }
+        return "; its last output:" + lines.map { "\n        | \($0.prefix(300))" }.joined()
     }
 
     public static func signalName(_ signal: Int32) -> String {
@@ -110,7 +143,7 @@ public enum PluginValidator {
     public static func runChild(options: ValidationOptions) -> Int32 {
         let fixtures: [UpstreamFixture]
         do { fixtures = try options.fixtures() } catch {
-            report("fail\tvalidator\t\(error)\n")
+            report("fail\tvalidator\t\(ValidationProgress.clean("\(error)"))\n")
             return 2
         }
         // Plugin log lines below warnings would drown the output the parent keeps.

@@ -25,7 +25,7 @@ enum ProviderChecks {
     }
 
     static func chat(_ context: ValidationContext, _ provider: ProviderHarness, stream: Bool) -> ValidationVerdict {
-        let request = Array((stream ? RequestFixtures.chatStream : RequestFixtures.chat).utf8)
+        let request = RequestFixtures.chatBytes(stream: stream)
         let what = stream ? "a streamed chat request" : "a chat request"
         if provider.plugin.answersLocally {
             let run = provider.generate(request, stream: stream)
@@ -79,7 +79,7 @@ enum ProviderChecks {
         var tried = 0
         for stream in [true, false] {
             guard let fixture = context.contentFixture(provider, purpose: .chat, stream: stream) else { continue }
-            let request = Array((stream ? RequestFixtures.chatStream : RequestFixtures.chat).utf8)
+            let request = RequestFixtures.chatBytes(stream: stream)
             let whole = provider.transform(request, stream: stream, fixture: fixture).summary
             for split in 0...randomSplits {
                 let lengths = RandomSplits.lengths(of: fixture.body.count, split: split, random: &random)
@@ -98,7 +98,7 @@ enum ProviderChecks {
     static func upstreamErrors(_ context: ValidationContext, _ provider: ProviderHarness) -> ValidationVerdict {
         guard !provider.plugin.answersLocally else { return .skipped("the provider answers locally (generate): no upstream to fail") }
         for stream in [false, true] {
-            let request = Array((stream ? RequestFixtures.chatStream : RequestFixtures.chat).utf8)
+            let request = RequestFixtures.chatBytes(stream: stream)
             for fixture in context.fixtures where fixture.purpose == .error {
                 let run = provider.transform(request, stream: stream, fixture: fixture)
                 let what = "upstream \(fixture.name)\(stream ? " (stream)" : "")"
@@ -115,7 +115,7 @@ enum ProviderChecks {
     /// The client leaves after the first chunk: the call is cancelled and the sink answers
     /// SY_E_CANCELLED; the plugin must stop with an error, promptly.
     static func cancellation(_ context: ValidationContext, _ provider: ProviderHarness) -> ValidationVerdict {
-        let request = Array(RequestFixtures.chatStream.utf8)
+        let request = RequestFixtures.chatBytes(stream: true)
         let run: ProviderHarness.Run
         if provider.plugin.answersLocally {
             run = provider.generate(request, stream: true, cancelAfterWrites: 1)
@@ -146,7 +146,7 @@ enum ProviderChecks {
         TransformerLedger.reset()
         var random = ValidationRandom(seed: context.seed)
         for fixture in context.fixtures where fixture.purpose != .embeddings {
-            let request = Array((fixture.stream ? RequestFixtures.chatStream : RequestFixtures.chat).utf8)
+            let request = RequestFixtures.chatBytes(stream: fixture.stream)
             let lengths = RandomSplits.lengths(of: fixture.body.count, split: 1, random: &random)
             _ = provider.transform(request, stream: fixture.stream, fixture: fixture)
             _ = provider.transform(request, stream: fixture.stream, fixture: fixture, chunks: RandomSplits.chunks(fixture.body, lengths: lengths), cancelAfterChunk: 1)

@@ -37,7 +37,7 @@ final class ProviderHarness: @unchecked Sendable {  // immutable after init
     }
 
     static func isRefusal(_ failure: PluginFailure?) -> String? {
-        guard let failure, failure.message.contains("wrote output the gateway refused") else { return nil }
+        guard let failure, failure.refusedByHost else { return nil }
         return failure.message
     }
 
@@ -46,14 +46,17 @@ final class ProviderHarness: @unchecked Sendable {  // immutable after init
                         upstreamModel: RequestFixtures.model, request: request, handle: call.handle)
     }
 
-    /// `generate` for `request`; with `cancelAfterWrites`, the call is cancelled and the sink
-    /// answers SY_E_CANCELLED once that many writes were taken.
+    /// `generate` for `request`; with `cancelAfterWrites`, the sink answers SY_E_CANCELLED once
+    /// that many writes were taken, and the call is cancelled at the first write it refuses
+    /// (call_cancelled reads 1 from then on). The time after the cancellation counts from that
+    /// write, not from the start: a slow generate is not a slow reaction.
     func generate(_ request: [UInt8], operation: UInt32 = SY_OP_CHAT_COMPLETIONS, stream: Bool, cancelAfterWrites: Int? = nil, id: String = "validator") -> Run {
         ValidationCallSource.withCall(id, stream: stream) { call in
             let sink = CollectingSink()
             if let cancelAfterWrites {
                 sink.cancelAfterWrites = cancelAfterWrites
                 if cancelAfterWrites == 0 { call.cancel() }
+                sink.onFirstCancelled = { call.cancel() }
             }
             let started = monotonicNanoseconds()
             let failure = request.withUnsafeBytes { body in
@@ -61,7 +64,9 @@ final class ProviderHarness: @unchecked Sendable {  // immutable after init
             }
             var run = Run(writes: sink.writes, failure: failure, failedHook: failure == nil ? nil : "generate", refusedOutput: Self.isRefusal(failure))
             run.cancelledWrites = sink.refusedAsCancelled
-            if cancelAfterWrites != nil { run.secondsAfterCancel = Double(monotonicNanoseconds() - started) / 1e9 }
+            if cancelAfterWrites != nil {
+                run.secondsAfterCancel = Double(monotonicNanoseconds() - (sink.firstCancelledAt ?? started)) / 1e9
+            }
             return run
         }
     }

@@ -1,5 +1,6 @@
 import CSwitchyardPlugin
 import SwitchyardJSON
+import SwitchyardPosix
 import Synchronization
 
 /// A sink's Swift side for the validator: keeps a copy of every write the host's check let
@@ -10,9 +11,17 @@ final class CollectingSink: PluginSinkTarget {
     var cancelAfterWrites: Int?
     /// Writes answered SY_E_CANCELLED.
     private(set) var refusedAsCancelled = 0
+    /// When the first write was answered SY_E_CANCELLED (monotonic ns): where the client left.
+    private(set) var firstCancelledAt: UInt64?
+    /// Runs at that first refused write, before it returns (the call's cancellation).
+    var onFirstCancelled: (() -> Void)?
 
     func pluginWrote(kind: UInt32, bytes: UnsafeRawBufferPointer) -> sy_status {
         if let limit = cancelAfterWrites, writes.count >= limit {
+            if refusedAsCancelled == 0 {
+                firstCancelledAt = monotonicNanoseconds()
+                onFirstCancelled?()
+            }
             refusedAsCancelled += 1
             return SY_E_CANCELLED
         }

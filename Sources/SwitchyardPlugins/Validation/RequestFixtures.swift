@@ -7,6 +7,9 @@ public enum RequestFixtures {
 
     public static let chat = #"{"model":"validator-model","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"Say hello."}],"max_tokens":32}"#
     public static let chatStream = #"{"model":"validator-model","messages":[{"role":"user","content":"Say hello."}],"max_tokens":32,"stream":true,"stream_options":{"include_usage":true}}"#
+
+    /// The chat request, streamed or not, as the bytes a hook is given.
+    static func chatBytes(stream: Bool) -> [UInt8] { Array((stream ? chatStream : chat).utf8) }
     public static let embeddings = #"{"model":"validator-model","input":"hello"}"#
 
     public static let response = #"{"id":"chatcmpl-validator","object":"chat.completion","created":1700000000,"model":"validator-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there."},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12}}"#

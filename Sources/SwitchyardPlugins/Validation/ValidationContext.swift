@@ -1,5 +1,6 @@
 import CSwitchyardPlugin
 import SwitchyardJSON
+import SwitchyardPosix
 
 /// What every check of one validating child shares: the plugin's path, the config to create
 /// instances with, the seed, the fixtures; the library and one instance, loaded when a check
@@ -20,6 +21,15 @@ public final class ValidationContext {
     private var created: Result<PluginInstance, PluginLoadError>?
     /// The provider harness, made once (its table copy lives for the process).
     var provider: Result<ProviderHarness, ValidationSkip>?
+    private var parsedSymbols: Result<ELFSymbols, ELFSymbols.Problem>?
+
+    /// The file's dynamic symbols, read once (the exports checks share them).
+    var symbols: Result<ELFSymbols, ELFSymbols.Problem> {
+        if let parsedSymbols { return parsedSymbols }
+        let result = Result { () throws(ELFSymbols.Problem) in try ELFSymbols(path: path) }
+        parsedSymbols = result
+        return result
+    }
 
     public init(path: String, configJSON: [UInt8], seed: UInt64, fixtures: [UpstreamFixture], hookTimeoutSeconds: Double) {
         self.path = path
@@ -102,10 +112,15 @@ final class ValidationCallSource: PluginCallSource {
 
     var callRouter: (any PluginCallRouter)? { ValidationRouter() }
 
+    /// What `call_deadline_ns` gives the validator's hooks, from the call's start: a deadline
+    /// as the gateway sets one (a plugin that reads it must see a real one, not 0).
+    static let hookDeadlineSeconds: UInt64 = 30
+
     /// Runs `body` with an open call whose handle resolves, and ends it after.
     static func withCall<R>(_ id: String, endpoint: String = "chat_completions", stream: Bool = false, _ body: (PluginCall) -> R) -> R {
         let source = ValidationCallSource(requestID: id, endpoint: endpoint, stream: stream)
         let call = PluginCall(source: source)
+        call.loopHookStarts(deadline: monotonicNanoseconds() &+ hookDeadlineSeconds * 1_000_000_000)
         defer { call.end() }
         return withExtendedLifetime(source) { body(call) }
     }

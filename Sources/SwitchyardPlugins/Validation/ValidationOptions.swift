@@ -13,7 +13,7 @@ public struct ValidationOptions: Sendable, Equatable {
     public var config = "{}"
     public var seed: UInt64
     /// Per check: a check still running after this long is a failure (the child is killed).
-    public var timeoutSeconds = 10.0
+    public var timeoutSeconds = 60.0
     public var fixtureFiles: [String] = []
     /// The first check to run (the parent's restart after a crash); child only.
     public var from = 0

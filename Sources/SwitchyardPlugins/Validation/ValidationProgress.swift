@@ -29,6 +29,17 @@ public enum ValidationProgress {
         return text
     }
 
+    /// The child's `fail validator MESSAGE` line (it could not run any check: its fixtures
+    /// failed to load), as MESSAGE; nil when there is none.
+    public static func validatorFailure(_ bytes: [UInt8]) -> String? {
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            let fields = line.split(separator: UInt8(ascii: "\t"), maxSplits: 2, omittingEmptySubsequences: false)
+                .map { String(decoding: $0, as: UTF8.self) }
+            if fields.count == 3 && fields[0] == "fail" && fields[1] == "validator" { return fields[2] }
+        }
+        return nil
+    }
+
     /// What a child reported: the checks it finished, in order, and the one it started and did
     /// not finish (nil when none). Lines that do not parse are ignored (a cut-off last line).
     public static func parse(_ bytes: [UInt8]) -> (finished: [ValidationResult], running: String?, runningWarnings: [String]) {

@@ -38,9 +38,16 @@ enum Switchyard {
         case "serve": return ServeCommand.run(rest)
         case "validate": return ValidateCommand.run(rest)
         case "plugins": return PluginsCommand.run(rest)
-        case PluginsCommand.childInspectCommand: return PluginsCommand.inspectHere(rest)
-        case PluginsCommand.childValidateCommand: return PluginsCommand.validateHere(rest)
-        case PluginLoadCheck.childCommand: return ValidateCommand.loadPluginsHere(rest)
+        // The children of ChildProcess: each dies with the process that started it.
+        case PluginsCommand.childInspectCommand:
+            ChildProcess.dieWithParent()
+            return PluginsCommand.inspectHere(rest)
+        case PluginsCommand.childValidateCommand:
+            ChildProcess.dieWithParent()
+            return PluginsCommand.validateHere(rest)
+        case PluginLoadCheck.childCommand:
+            ChildProcess.dieWithParent()
+            return ValidateCommand.loadPluginsHere(rest)
         case PluginRunner.command: return PluginRunner.main(rest)
         case "print-default-config":
             print(EmbeddedConfig.text, terminator: "")

@@ -68,6 +68,8 @@ import Testing
         #expect(options.fixtureFiles == ["f.json"])
         #expect(try ValidationOptions.parse(options.arguments(from: 3), defaultSeed: 1).from == 3)
         #expect(try ValidationOptions.parse(["/p.so"], defaultSeed: 9).seed == 9)
+        // A minute per check by default: two shared CI cores take tens of seconds for leak.calls.
+        #expect(try ValidationOptions.parse(["/p.so"], defaultSeed: 9).timeoutSeconds == 60)
         #expect(try ValidationOptions.parse(["/p.so"], defaultSeed: 9).config == "{}")
         for bad in [[], ["/p.so", "--config"], ["/p.so", "--config", "{x"], ["/p.so", "--config", "3"], ["a.so", "b.so"], ["/p.so", "--timeout", "-1"]] {
             #expect(throws: ValidationOptions.UsageError.self) { try ValidationOptions.parse(bad, defaultSeed: 1) }

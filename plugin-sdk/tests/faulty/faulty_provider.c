@@ -4,7 +4,7 @@
  * pass the build without one (FAULT_NONE). The Makefile beside this file builds one .so per fault.
  *
  *   FAULT_SEGFAULT         generate writes through a NULL pointer (SIGSEGV)
- *   FAULT_ABORT            generate calls abort() (SIGABRT)
+ *   FAULT_ABORT            generate says why on stderr, then calls abort() (SIGABRT)
  *   FAULT_HANG             generate never returns
  *   FAULT_LEAK             generate leaks 64 KiB per call (touched, so resident memory grows)
  *   FAULT_BAD_JSON         the whole response written is cut short (not a JSON object)
@@ -20,6 +20,9 @@
  *   FAULT_REQUEST_CRASH    generate crashes (SIGSEGV) on a request that does not start with '{"'
  *   FAULT_ANY_INTERFACE    get_interface returns the provider table for any id, known or not
  *   FAULT_NOT_REENTRANT    generate refuses to run while another generate runs (SY_E_INTERNAL)
+ *   FAULT_CRASH_WITH_HELPER generate starts a helper process that sleeps 600 s holding every
+ *                          descriptor it inherited, then crashes (SIGSEGV); the helper's pid is
+ *                          appended to the file $FAULTY_HELPER_PIDS names, when set
  *
  * Built with -DUPSTREAM it asks an upstream instead (prepare + a response transformer reading
  * OpenAI's answers, faulty_upstream.inc), for the faults of a transformer (listed there).
@@ -39,6 +42,25 @@ extern int sy_faulty_undefined_function(int value);
 #endif
 
 static const sy_host_api *host; /* set once in sy_plugin_entry; valid for the process */
+
+#ifdef FAULT_CRASH_WITH_HELPER
+/* A process of the plugin's own that outlives the hook: it inherits stdout, stderr and the
+ * validator's report descriptor, and keeps them open while it sleeps. Its pid is noted by the
+ * parent (the helper itself only sleeps: fork in a threaded process allows little else). */
+static void start_helper(void) {
+    pid_t helper = fork();
+    if (helper == 0) {
+        sleep(600);
+        _exit(0);
+    }
+    const char *file = getenv("FAULTY_HELPER_PIDS");
+    FILE *pids = helper > 0 && file ? fopen(file, "a") : NULL;
+    if (pids) {
+        fprintf(pids, "%d\n", (int)helper);
+        fclose(pids);
+    }
+}
+#endif
 
 typedef struct faulty_instance {
     sy_hinst hinst;
@@ -122,6 +144,14 @@ static sy_status emit(const faulty_instance *self, sy_sink out, uint32_t kind, c
 static sy_sink kept_sink;
 #endif
 
+/* A write the sink refused stops generate with its status. SY_E_CANCELLED means the client has
+ * gone: the call says so too (call_cancelled), or the host broke its word. */
+static sy_status stopped(sy_call call, sy_status status, sy_error *error) {
+    if (status == SY_E_CANCELLED && !host->call_cancelled(call))
+        return fail(error, SY_E_INTERNAL, "the sink answered SY_E_CANCELLED but call_cancelled reads 0");
+    return status;
+}
+
 /* [any-thread] The whole answer on `out` ([hook-thread], valid until this returns). */
 static sy_status generate(sy_instance instance, sy_call call, const sy_call_info *info,
                           sy_bytes request, sy_sink out, sy_error *error) {
@@ -130,6 +160,7 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
 #if defined(FAULT_SEGFAULT)
     *(volatile int *)(uintptr_t)0 = 1;
 #elif defined(FAULT_ABORT)
+    fprintf(stderr, "faulty: generate gives up (FAULT_ABORT)\n"); /* what a failed assert prints */
     abort();
 #elif defined(FAULT_HANG)
     for (;;) pause();
@@ -149,6 +180,9 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
     if (__atomic_exchange_n(&running, 1, __ATOMIC_ACQ_REL)) return fail(error, SY_E_INTERNAL, "generate is already running");
     usleep(200);
     __atomic_store_n(&running, 0, __ATOMIC_RELEASE);
+#elif defined(FAULT_CRASH_WITH_HELPER)
+    start_helper();
+    *(volatile int *)(uintptr_t)0 = 1;
 #elif defined(FAULT_UNRESOLVED)
     if (sy_faulty_undefined_function(1) == 42) return fail(error, SY_E_INTERNAL, "unreachable");
 #endif
@@ -167,7 +201,7 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
             "{\"object\":\"chat.completion.chunk\",\"model\":\"%.*s\",\"choices\":[{\"index\":0,"
             "\"delta\":{\"role\":\"assistant\",\"content\":\"%s\"},\"finish_reason\":null}]}",
             model_length, model, text);
-        if ((status = emit(self, out, SY_OUT_JSON, json, (size_t)length)) != SY_OK) return status;
+        if ((status = emit(self, out, SY_OUT_JSON, json, (size_t)length)) != SY_OK) return stopped(call, status, error);
         length = snprintf(json, sizeof json,
             "{\"object\":\"chat.completion.chunk\",\"model\":\"%.*s\",\"choices\":[{\"index\":0,"
             "\"delta\":{},\"finish_reason\":\"stop\"}]}", model_length, model);
@@ -180,9 +214,10 @@ static sy_status generate(sy_instance instance, sy_call call, const sy_call_info
 #if defined(FAULT_BAD_JSON)
     length -= 3; /* the closing "}]}" never written */
 #endif
-    if ((status = emit(self, out, SY_OUT_JSON, json, (size_t)length)) != SY_OK) return status;
+    if ((status = emit(self, out, SY_OUT_JSON, json, (size_t)length)) != SY_OK) return stopped(call, status, error);
     const char *usage = "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":5,\"total_tokens\":8}}";
-    return emit(self, out, SY_OUT_META_JSON, usage, strlen(usage));
+    status = emit(self, out, SY_OUT_META_JSON, usage, strlen(usage));
+    return status == SY_OK ? SY_OK : stopped(call, status, error);
 }
 
 #endif

@@ -49,6 +49,18 @@ static void test_members(void) {
     expect(sy_json_member(bytes_of("{\"a\":1}"), "a", NULL), "value may be NULL");
     expect(!sy_json_member(bytes_of("{}"), "a", NULL), "an empty object has no members");
 
+    expect(sy_json_is_object(bytes_of(" {\"a\":[1,{}]} \n")), "an object, blanks around it");
+    expect(sy_json_is_object(bytes_of("{}")), "an empty object is an object");
+    static const char *const not_objects[] = { "", " ", "[]", "[{}]", "\"{}\"", "1", "null", "{", "{}}",
+                                               "{} {}", "{\"a\":1,}", "{\"a\":\"\xff\"}" };
+    for (size_t i = 0; i < sizeof not_objects / sizeof not_objects[0]; i++) {
+        char what[96];
+        snprintf(what, sizeof what, "not one object: '%s'", not_objects[i]);
+        expect(!sy_json_is_object(bytes_of(not_objects[i])), what);
+    }
+    sy_bytes nothing = { NULL, 0 };
+    expect(!sy_json_is_object(nothing), "no bytes (a NULL pointer) is not an object");
+
     static const char *const malformed[] = {
         "", " ", "[{\"a\":1}]", "\"a\"", "{\"a\":1", "{\"a\":1}}", "{\"a\":1} x", "{\"a\" 1}",
         "{\"a\":1,}", "{,\"a\":1}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":-}", "{\"a\":1e}",
