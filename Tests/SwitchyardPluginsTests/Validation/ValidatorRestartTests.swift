@@ -23,14 +23,28 @@ import Testing
               i=$((i+1))
             done
             """
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        chmod(path, 0o755)
+        // Written through a close-on-exec descriptor: tests run in parallel, and a child another
+        // test spawns must not inherit it open for writing (exec would fail with ETXTBSY).
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        defer { close(descriptor) }
+        let bytes = Array(text.utf8)
+        guard write(descriptor, bytes, bytes.count) == bytes.count else { throw CocoaError(.fileWriteUnknown) }
         return path
     }
 
+    /// The validator's results with `executable` as its child. A spawn refused with ETXTBSY is
+    /// tried again: another test's child may still be between fork and exec with the script's
+    /// descriptor (close-on-exec closes it only at that exec).
     func validate(_ executable: String) throws -> [ValidationResult] {
         var options = try ValidationOptions.parse(["/x/lib.so"], defaultSeed: 1)
         options.timeoutSeconds = 20
+        let busy = String(cString: strerror(ETXTBSY))
+        for _ in 0..<20 {
+            let results = PluginValidator.validate(executable: executable, options: options)
+            guard results.count == 1, case .failed(let why) = results[0].verdict, why.contains(busy) else { return results }
+            usleep(50_000)
+        }
         return PluginValidator.validate(executable: executable, options: options)
     }
 
