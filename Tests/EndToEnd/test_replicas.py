@@ -151,6 +151,9 @@ def test_a_budget_holds_across_both_replicas_and_both_show_the_same_spend(pair):
     key = a.create(user="bob")["key"]  # bob: 0.20 USD a day (budgets.users)
     wait_until(lambda: works(b, key), KEY_CACHE + 1)
     scope = "user:bob"
+    # works() spent a request; it settles just after its last bytes reach the client, so the
+    # spend is read once nothing is reserved (read at once, it could still be the hold).
+    wait_until(lambda: a.budget(scope)["reserved_micros"] == 0 == b.budget(scope)["reserved_micros"], 10)
     spent = a.budget(scope)["spent_micros"]
     answered, refusal = 0, None
     for index in range(200):
