@@ -17,19 +17,7 @@ matrix=$sdk/tests/abi-matrix
 released=$sdk/abi/released/1.0
 out=.build/abi-matrix
 mkdir -p "$out"
-failures=0
-checks=0
-
-check() {  # description, command...
-    local description=$1; shift
-    checks=$((checks + 1))
-    if "$@" >"$out/last.log" 2>&1; then
-        echo "  ok    $description"
-    else
-        echo "  FAIL  $description"; sed 's/^/        /' "$out/last.log"
-        failures=$((failures + 1))
-    fi
-}
+source scripts/lib/check.sh
 
 plugin_flags=(-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -fvisibility=hidden -shared -Wl,-z,defs
               "-Wl,--version-script=$sdk/template/plugin.version")

@@ -19,19 +19,7 @@ cd "$(dirname "$0")/.."
 sdk=plugin-sdk
 out=.build/abi-check
 mkdir -p "$out"
-failures=0
-checks=0
-
-check() {  # description, command...
-    local description=$1; shift
-    checks=$((checks + 1))
-    if "$@" >"$out/last.log" 2>&1; then
-        echo "  ok    $description"
-    else
-        echo "  FAIL  $description"; sed 's/^/        /' "$out/last.log"
-        failures=$((failures + 1))
-    fi
-}
+source scripts/lib/check.sh
 
 # clang ships with the Swift toolchain; both compilers are required, not optional.
 cc_clang=$(command -v clang || echo /opt/swift/usr/bin/clang)
