@@ -1,12 +1,15 @@
 """Starts the real binaries for the end-to-end tests: the mock upstream and the gateway, both on
 127.0.0.1 with ports picked by the kernel, and tears them down after the session."""
 
+import contextlib
+import http.server
 import os
 import signal
 import socket
 import subprocess
 import tempfile
 import textwrap
+import threading
 import time
 
 import openai
@@ -49,6 +52,20 @@ def stop_process(process):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextlib.contextmanager
+def loopback_server(handler):
+    """A tiny upstream on 127.0.0.1 for what switchyard-mock cannot send (an HTML error page, a
+    stream cut in a given way): `handler` is an http.server request handler class. Yields the
+    port; the server stops on exit."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def json_call(port, method, path, body=None, bearer=None, headers=None):

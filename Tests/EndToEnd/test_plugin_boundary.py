@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import BIN_DIR, start_process, stop_process
+from conftest import BIN_DIR, loopback_server, start_process, stop_process
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 FAULTY_SOURCE = os.path.join(ROOT, "Tests/SwitchyardPluginsTests/Fixtures/faulty_provider.c")
@@ -65,11 +65,8 @@ class BrokenStreamUpstream(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def broken_upstream():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), BrokenStreamUpstream)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
+    with loopback_server(BrokenStreamUpstream) as port:
+        yield port
 
 
 @pytest.fixture(scope="module")

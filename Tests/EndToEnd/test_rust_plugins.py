@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import textwrap
-import threading
 import time
 import urllib.request
 
@@ -20,7 +19,7 @@ import openai
 import pytest
 
 from conformance_support import Upstream
-from conftest import BIN_DIR, ROOT, start_process, stop_process
+from conftest import BIN_DIR, ROOT, loopback_server, start_process, stop_process
 
 KEY_A = "sk-rust-key-a"
 KEY_B = "sk-rust-key-b"
@@ -56,11 +55,8 @@ class PlainErrors(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def plain_errors_port():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PlainErrors)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
+    with loopback_server(PlainErrors) as port:
+        yield port
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,12 @@ import http.server
 import os
 import re
 import subprocess
-import threading
 import time
 
 import openai
 import pytest
 
-from conftest import BIN_DIR, ROOT, json_call, start_process, stop_process
+from conftest import BIN_DIR, ROOT, json_call, loopback_server, start_process, stop_process
 from walkthrough_support import README, build_walkthrough, readme_files
 
 UPSTREAM_KEY = "sk-walkthrough-key"
@@ -105,12 +104,8 @@ class StreamWithoutDone(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def upstream_without_done():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), StreamWithoutDone)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with loopback_server(StreamWithoutDone) as port:
+        yield port
 
 
 @pytest.fixture(scope="module")
