@@ -38,7 +38,7 @@ func residentBytes() -> Int {
     guard let text = readSmallFile("/proc/self/statm") else { return 0 }
     let fields = text.split(separator: " ")
     guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
-    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    return pages * Int(getpagesize())
 }
 
 func readSmallFile(_ path: String) -> String? {

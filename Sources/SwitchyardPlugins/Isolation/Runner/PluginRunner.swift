@@ -89,7 +89,7 @@ public enum PluginRunner {
             var size = 0
             if fscanf_size(statm, &size) { pages = size }
         }
-        let current = pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+        let current = pages * Int(getpagesize())
         let cap = rlim_t(current) + rlim_t(growth)
         var limit = rlimit(rlim_cur: cap, rlim_max: cap)
         _ = setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
