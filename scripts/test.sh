@@ -11,6 +11,9 @@ swift build
 echo "== swift test"
 swift test
 
+echo "== make run, as the README gives it: release build, embedded config, echo-1 on 127.0.0.1:8080"
+scripts/check-run.sh
+
 echo "== Rust plugin SDK: its tests, and the example plugins the ABI matrix and the e2e tests load"
 scripts/build-rust-sdk.sh
 
