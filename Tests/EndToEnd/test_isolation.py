@@ -379,7 +379,7 @@ providers:
 providers:
   - {{name: bad, plugin: bad, models: [bad-1]}}
 """)
-    assert code == 1 and 'unknown fault \\"nonsense\\"' in output or 'unknown fault "nonsense"' in output, output
+    assert code == 1 and ('unknown fault \\"nonsense\\"' in output or 'unknown fault "nonsense"' in output), output
     code, output, _ = validate(tmp_path, f"""plugins:
 {isolated("fine", misbehaving, {})}
 providers:
