@@ -105,6 +105,7 @@ pub unsafe fn negotiate(negotiate: *mut sys::sy_negotiate, plugin: &'static sys:
         if block.abi_minor > sys::SY_ABI_MINOR {
             block.abi_minor = sys::SY_ABI_MINOR;
         }
+        // A copy bounded by the host's struct_size (checked above to hold the 1.0 table).
         set_host_api(block.host);
         install_panic_hook();
         block.plugin = plugin;

@@ -6,15 +6,34 @@ use crate::Error;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-/// The host table, set by `sy_plugin_entry` (host-owned, valid for the life of the process).
+/// The host table as this SDK reads it, set by `sy_plugin_entry`: a copy of what the host's
+/// `struct_size` covers, zero-filled beyond (an older host's table is shorter than
+/// `sy_host_api`: reading it through a `&sy_host_api` would read past its end, while in the copy
+/// the newer functions are `None`). Leaked on purpose: it lives as long as the process, as the
+/// host's own table does. The host's pointer is kept beside it, so a repeated entry call
+/// (idempotent, as the ABI asks) reuses the copy.
 static HOST_API: AtomicPtr<sys::sy_host_api> = AtomicPtr::new(std::ptr::null_mut());
+static HOST_API_SOURCE: AtomicPtr<sys::sy_host_api> = AtomicPtr::new(std::ptr::null_mut());
 
-pub(crate) fn set_host_api(api: *const sys::sy_host_api) {
-    HOST_API.store(api as *mut sys::sy_host_api, Ordering::Release);
+/// # Safety
+/// `api` is the host's table, valid for the life of the process, at least 8 bytes long.
+pub(crate) unsafe fn set_host_api(api: *const sys::sy_host_api) {
+    if HOST_API_SOURCE.load(Ordering::Acquire) == api as *mut _ && !HOST_API.load(Ordering::Acquire).is_null() {
+        return;
+    }
+    let size = std::mem::size_of::<sys::sy_host_api>();
+    let covered = ((*api).struct_size as usize).min(size);
+    let mut copy: Box<std::mem::MaybeUninit<sys::sy_host_api>> = Box::new(std::mem::MaybeUninit::zeroed());
+    // SAFETY: the host's table holds `covered` readable bytes; all-zero is a valid sy_host_api
+    // (integers 0, functions None).
+    std::ptr::copy_nonoverlapping(api as *const u8, copy.as_mut_ptr() as *mut u8, covered);
+    let table = Box::into_raw(copy) as *mut sys::sy_host_api;
+    HOST_API.store(table, Ordering::Release);
+    HOST_API_SOURCE.store(api as *mut _, Ordering::Release);
 }
 
 pub(crate) fn host_api() -> Option<&'static sys::sy_host_api> {
-    // SAFETY: the host keeps the table valid for the life of the process.
+    // SAFETY: the copy is never freed nor written after it was published.
     unsafe { HOST_API.load(Ordering::Acquire).as_ref() }
 }
 

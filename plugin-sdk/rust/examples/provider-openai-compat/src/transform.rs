@@ -77,7 +77,9 @@ fn forward(payload: &[u8], forward_usage_chunk: bool, saw_done: &mut bool, out: 
         return Ok(());
     }
     let chunk = parse_object(payload, "an event")?;
-    if chunk.get("error").is_some() {
+    // An error object mid-stream ends it (`"error": null` is no error). What the client gets is
+    // the OpenAI shape `{"error":{...}}`, which the payload is.
+    if chunk.get("error").map(Value::is_object).unwrap_or(false) {
         let _ = out.error(payload);
         return Err(Error::upstream(502, false, "upstream reported an error mid-stream"));
     }
