@@ -154,6 +154,14 @@ def test_the_c_batch_preparer_refuses_a_line_over_the_limit_naming_it(client):
     assert "max_tokens 4096 is over this gateway's limit of 64" in raised.value.message
 
 
+def test_the_c_batch_preparer_checks_both_token_limits_of_a_line(client):
+    # A small max_tokens does not carry a huge max_completion_tokens past the cap.
+    with pytest.raises(openai.BadRequestError) as raised:
+        create_batch(client, [line("sly", max_tokens=10, max_completion_tokens=999999)])
+    assert "line 1" in raised.value.message
+    assert "max_completion_tokens 999999 is over this gateway's limit of 64" in raised.value.message
+
+
 def test_the_c_batch_preparer_rejects_a_bad_config_at_load(examples, tmp_path):
     config = tmp_path / "bad.yaml"
     config.write_text(textwrap.dedent(f"""

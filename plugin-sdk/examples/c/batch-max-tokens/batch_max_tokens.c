@@ -119,18 +119,26 @@ static sy_status line(sy_state state, uint64_t number, sy_bytes text, sy_sink ou
     if (!sy_json_member_object(text, "body", &body)) {
         return fail(error, SY_E_INVALID, "the line has no body object");
     }
-    int has_limit = sy_json_member(body, "max_tokens", &asked) ||
-                    sy_json_member(body, "max_completion_tokens", &asked);
-    if (!has_limit) return write_capped(self, text, body, out, error); /* no limit asked */
-    long tokens;
-    if (!read_integer(asked, &tokens)) {
-        return fail(error, SY_E_INVALID, "max_tokens is not a number");
+    /* Both names are checked: a line asking for a small max_tokens and a huge
+     * max_completion_tokens must not slip past the cap. */
+    const char *names[] = { "max_tokens", "max_completion_tokens" };
+    int has_limit = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (!sy_json_member(body, names[i], &asked)) continue;
+        has_limit = 1;
+        long tokens;
+        if (!read_integer(asked, &tokens)) {
+            return fail(error, SY_E_INVALID, "max_tokens is not a number");
+        }
+        if (tokens > self->max_tokens) {
+            char message[160];
+            snprintf(message, sizeof message, "%s %ld is over this gateway's limit of %ld", names[i],
+                     tokens, self->max_tokens);
+            return fail(error, SY_E_INVALID, message);
+        }
     }
-    if (tokens <= self->max_tokens) return SY_OK;
-    char message[128];
-    snprintf(message, sizeof message, "max_tokens %ld is over this gateway's limit of %ld", tokens,
-             self->max_tokens);
-    return fail(error, SY_E_INVALID, message);
+    if (!has_limit) return write_capped(self, text, body, out, error); /* no limit asked */
+    return SY_OK;
 }
 
 static sy_status end(sy_state state, sy_error *error) {
