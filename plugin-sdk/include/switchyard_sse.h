@@ -15,8 +15,10 @@
  * A line ends with "\n" or "\r\n"; what follows the last one stays buffered (an unfinished line)
  * until the next append completes it. Each `data:` line is one payload: OpenAI-style streams send
  * one JSON object per line; an event whose data spans several lines is not joined here.
- * The host bounds what it hands over (server.max_upstream_response_bytes for a whole body,
- * server.max_sse_event_bytes for one stream event), so the buffer is bounded too.
+ * A bare "\r" does not end a line here (the SSE format allows it; the upstreams this is for
+ * send "\n"). The buffer holds at most SY_SSE_BUFFER_MAX bytes (64 MiB unless defined before
+ * this header): past it sy_sse_buffer_append refuses, so a peer that never ends its line cannot
+ * grow it without bound, whatever the host's own limits are set to.
  * Threading: none of its own; one buffer belongs to one call's state (whose hooks never overlap).
  */
 #ifndef SWITCHYARD_SSE_H
@@ -30,6 +32,10 @@
 extern "C" {
 #endif
 
+#ifndef SY_SSE_BUFFER_MAX
+#define SY_SSE_BUFFER_MAX ((size_t)64 << 20)
+#endif
+
 /* Plugin-owned. Start it zeroed; release it with sy_sse_buffer_free. */
 typedef struct sy_sse_buffer {
     char *bytes;   /* malloc'd, or NULL while empty */
@@ -38,7 +44,8 @@ typedef struct sy_sse_buffer {
 } sy_sse_buffer;
 
 /* Copies `chunk` (borrowed) after what is held; drops the lines already read first (a line
- * returned before is not valid after this). 1; 0 when out of memory (the buffer is unchanged). */
+ * returned before is not valid after this). 1; 0 when out of memory or when the bytes held would
+ * pass SY_SSE_BUFFER_MAX (the buffer is unchanged). */
 static inline int sy_sse_buffer_append(sy_sse_buffer *buffer, sy_bytes chunk) {
     if (chunk.len == 0) return 1;
     if (buffer->read > 0) {
@@ -46,6 +53,7 @@ static inline int sy_sse_buffer_append(sy_sse_buffer *buffer, sy_bytes chunk) {
         buffer->length -= buffer->read;
         buffer->read = 0;
     }
+    if (chunk.len > SY_SSE_BUFFER_MAX || buffer->length > SY_SSE_BUFFER_MAX - chunk.len) return 0;
     char *grown = (char *)realloc(buffer->bytes, buffer->length + chunk.len);
     if (grown == NULL) return 0;
     memcpy(grown + buffer->length, chunk.ptr, chunk.len);

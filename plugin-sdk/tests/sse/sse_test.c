@@ -5,6 +5,8 @@
  * -Wall -Wextra -Werror -pedantic under gcc and clang, and runs one build. */
 #include <stdio.h>
 #include <string.h>
+/* A small bound, so the test can reach it (the default is 64 MiB). */
+#define SY_SSE_BUFFER_MAX 4096
 #include "switchyard_sse.h"
 
 static int failures;
@@ -111,6 +113,16 @@ int main(void) {
     expect(!sy_sse_data(slice("dat", 0, 3), &payload), "too short for data:");
     expect(!sy_sse_data(slice("Data: x", 0, 7), &payload), "the field name is case-sensitive");
     expect(sy_sse_data(slice("data:", 0, 5), &payload) && payload.len == 0, "data: with nothing");
+
+    /* A peer that never ends its line: the buffer stops at SY_SSE_BUFFER_MAX, unchanged. */
+    char kilobyte[1024];
+    memset(kilobyte, 'x', sizeof kilobyte);
+    int appended = 0;
+    while (appended < 10 && sy_sse_buffer_append(&buffer, slice(kilobyte, 0, sizeof kilobyte))) appended++;
+    expect(appended == 4 && buffer.length == 4096, "the buffer stops at its bound");
+    expect(!sy_sse_buffer_append(&buffer, slice(kilobyte, 0, 1)) && buffer.length == 4096,
+           "past the bound an append is refused and changes nothing");
+    sy_sse_buffer_free(&buffer);
 
     printf("%s\n", failures ? "sse helper: FAILED" : "sse helper: ok");
     return failures != 0;
