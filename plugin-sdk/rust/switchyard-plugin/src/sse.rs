@@ -4,7 +4,9 @@
 use crate::Error;
 
 /// The longest line (or event) kept while waiting for its end; past it the stream is refused.
-pub const MAX_EVENT_BYTES: usize = 8 * 1024 * 1024;
+/// Above the gateway's largest default event (`server.max_sse_event_bytes`, 16 MiB), the same
+/// bound as the C SDK's `SY_SSE_BUFFER_MAX`: an event the host lets through is never refused here.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Default)]
 pub struct EventReader {
@@ -38,7 +40,7 @@ impl EventReader {
         }
         self.line.extend_from_slice(rest);
         if self.line.len() + self.data.len() > MAX_EVENT_BYTES {
-            return Err(Error::upstream(502, false, "upstream sent an event longer than 8 MiB"));
+            return Err(Error::upstream(502, false, "upstream sent an event longer than 64 MiB"));
         }
         Ok(())
     }
