@@ -8,6 +8,7 @@
 
 use crate::{sys, Error};
 use std::cell::{Cell, RefCell};
+use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Once;
 
@@ -59,15 +60,31 @@ where
     }
 }
 
-/// For exports that return no status (`instance_free`, `state_free`, `call_end`): a panic is
-/// swallowed after the panic hook printed it.
-pub(crate) fn guarded_void<F: FnOnce()>(body: F) {
-    let _ = caught(body);
+/// For exports that return no status (`instance_free`, `state_free`, `call_end`): a panic
+/// cannot be returned, so it is written to stderr (the gateway's log) with the hook's name, and
+/// swallowed.
+pub(crate) fn guarded_void<F: FnOnce()>(hook: &str, body: F) {
+    if let Err(payload) = caught(body) {
+        let failure = panic_error(hook, payload);
+        let _ = writeln!(std::io::stderr(), "switchyard-plugin: {}", failure.message);
+    }
 }
 
 /// For exports that return a value (`get_interface`): `fallback` on a panic.
 pub(crate) fn guarded_value<T, F: FnOnce() -> T>(fallback: T, body: F) -> T {
-    caught(body).unwrap_or(fallback)
+    match caught(body) {
+        Ok(value) => value,
+        Err(payload) => {
+            forget_payload(payload);
+            fallback
+        }
+    }
+}
+
+/// A panic's payload is never dropped: its Drop could panic again, and that unwind would cross
+/// the `extern "C"` boundary. A few bytes leaked per panic.
+fn forget_payload(payload: Box<dyn std::any::Any + Send>) {
+    std::mem::forget(payload);
 }
 
 fn panic_error(hook: &str, payload: Box<dyn std::any::Any + Send>) -> Error {
@@ -78,6 +95,7 @@ fn panic_error(hook: &str, payload: Box<dyn std::any::Any + Send>) -> Error {
     } else {
         "(no message)".to_string()
     };
+    forget_payload(payload);
     match PANIC_LOCATION.with(|slot| slot.borrow_mut().take()) {
         Some(location) => Error::internal(format!("the plugin panicked in {} ({}): {}", hook, location, text)),
         None => Error::internal(format!("the plugin panicked in {}: {}", hook, text)),

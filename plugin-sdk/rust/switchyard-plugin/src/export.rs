@@ -156,7 +156,7 @@ pub unsafe extern "C" fn instance_new<P: Plugin>(
 /// # Safety
 /// `instance` came from instance_new and is not used again.
 pub unsafe extern "C" fn instance_free(instance: sys::sy_instance) {
-    guarded_void(|| {
+    guarded_void("instance_free", || {
         if !instance.is_null() {
             drop(Box::from_raw(instance as *mut Instance));
         }

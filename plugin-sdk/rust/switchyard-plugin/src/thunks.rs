@@ -138,7 +138,7 @@ unsafe extern "C" fn end(state: sys::sy_state, out: sys::sy_sink, error: *mut sy
 /// Exactly once per state, also after an error; drops the transformer. NULL (a begin that
 /// failed) is fine.
 unsafe extern "C" fn state_free(state: sys::sy_state) {
-    guarded_void(|| {
+    guarded_void("state_free", || {
         if !state.is_null() {
             drop(Box::from_raw(state as *mut CallState));
         }
@@ -174,7 +174,7 @@ pub unsafe extern "C" fn guardrail_inspect(
 /// # Safety
 /// `instance` is one instance_new returned and instance_free has not freed.
 pub unsafe extern "C" fn guardrail_call_end(instance: sys::sy_instance, call: sys::sy_call) {
-    guarded_void(|| {
+    guarded_void("call_end", || {
         if let Ok(instance) = instance_ref(instance) {
             if let Some(guardrail) = instance.plugin.guardrail() {
                 guardrail.call_end(&Call::new(instance.host, call, std::ptr::null()));
