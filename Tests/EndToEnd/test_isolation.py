@@ -403,6 +403,21 @@ enrichers:
     assert path + ":" in output, output
 
 
+def test_a_batch_preparer_cannot_be_isolated(tmp_path):
+    preparer = os.path.abspath(os.path.join(BIN_DIR, "libBatchModels.so"))
+    code, output, path = validate(tmp_path, f"""plugins:
+  - {{name: echo, path: {ECHO}}}
+{isolated("lines", preparer, {})}
+providers:
+  - {{name: echo, plugin: echo, models: [echo-1]}}
+batch_preparers:
+  - {{plugin: lines}}
+""")
+    assert code == 1, output
+    assert 'plugin "lines" has isolation: process, but a batch preparer\'s hooks run on the event loop' in output, output
+    assert path + ":" in output, output
+
+
 @pytest.fixture(scope="module")
 def guardrail_plugin(tmp_path_factory):
     """plugins/test_guardrail.c (the guardrail chain's fixture), built as its tests build it."""
